@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { configError } from './errors';
+
+/**
+ * The one place that reads settings. Functions app settings arrive as environment variables;
+ * the CLI overlays its flags on the same object. Every name here is in the README table,
+ * local.settings.sample.json and infra/.
+ */
+const intIn = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const url = (name: string, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v ? v : fallback;
+      try {
+        const parsed = new URL(value);
+        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
+        return value;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL (got "${value}")` });
+        return z.NEVER;
+      }
+    });
+
+/** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
+const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+
+const malwareList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const list = (v && v.trim() ? v : 'win.netsupportmanager_rat')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    const bad = list.filter((m) => !MALWARE_ID.test(m));
+    if (list.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `THREATFOX_MALWARE must be a comma-separated list of ThreatFox malware ids such as win.netsupportmanager_rat (bad: ${JSON.stringify(bad)})`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(list)];
+  });
+
+const guid = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) {
+      ctx.addIssue({ code: 'custom', message: `AZURE_SUBSCRIPTION_ID must be a subscription GUID (got "${v}")` });
+      return z.NEVER;
+    }
+    return v;
+  });
+
+const apiVersion = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    const value = v ? v : '2025-09-01';
+    if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `SENTINEL_API_VERSION must look like 2025-09-01 (got "${value}")` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+export const settingsSchema = z.object({
+  THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
+  THREATFOX_AUTH_KEY: optionalText,
+  THREATFOX_MALWARE: malwareList,
+  THREATFOX_DAYS: intIn('THREATFOX_DAYS', 1, 7, 1),
+  THREATFOX_LIMIT: intIn('THREATFOX_LIMIT', 1, 1000, 1000),
+  THREATFOX_TIMEOUT_MS: intIn('THREATFOX_TIMEOUT_MS', 1000, 300000, 30000),
+  AZURE_SUBSCRIPTION_ID: guid,
+  SENTINEL_RESOURCE_GROUP: optionalText,
+  SENTINEL_WORKSPACE_NAME: optionalText,
+  AZURE_RESOURCE_MANAGER_ENDPOINT: url('AZURE_RESOURCE_MANAGER_ENDPOINT', 'https://management.azure.com'),
+  SENTINEL_API_VERSION: apiVersion,
+  INDICATOR_SOURCE: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : 'ThreatFox')),
+  INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
+  ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
+  ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+});
+
+type Raw = z.output<typeof settingsSchema>;
+
+export interface SentinelSettings {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  workspaceName?: string;
+  armEndpoint: string;
+  apiVersion: string;
+  source: string;
+  ttlDays: number;
+  concurrency: number;
+  maxRetries: number;
+}
+
+export interface Settings {
+  threatfox: {
+    apiUrl: string;
+    authKey?: string;
+    malware: string[];
+    days: number;
+    limit: number;
+    timeoutMs: number;
+  };
+  sentinel: SentinelSettings;
+}
+
+/** The Azure target, once it is known to be complete. */
+export interface SentinelTarget extends SentinelSettings {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspaceName: string;
+}
+
+/** Reads and validates settings; throws a SyncError('CONFIG') naming every bad setting. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `- ${i.message}`);
+    throw configError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  const s: Raw = parsed.data;
+  return {
+    threatfox: {
+      apiUrl: s.THREATFOX_API_URL,
+      authKey: s.THREATFOX_AUTH_KEY,
+      malware: s.THREATFOX_MALWARE,
+      days: s.THREATFOX_DAYS,
+      limit: s.THREATFOX_LIMIT,
+      timeoutMs: s.THREATFOX_TIMEOUT_MS,
+    },
+    sentinel: {
+      subscriptionId: s.AZURE_SUBSCRIPTION_ID,
+      resourceGroup: s.SENTINEL_RESOURCE_GROUP,
+      workspaceName: s.SENTINEL_WORKSPACE_NAME,
+      armEndpoint: s.AZURE_RESOURCE_MANAGER_ENDPOINT.replace(/\/+$/, ''),
+      apiVersion: s.SENTINEL_API_VERSION,
+      source: s.INDICATOR_SOURCE,
+      ttlDays: s.INDICATOR_TTL_DAYS,
+      concurrency: s.ARM_CONCURRENCY,
+      maxRetries: s.ARM_MAX_RETRIES,
+    },
+  };
+}
+
+/** Writing to Azure needs the workspace; a dry run does not. */
+export function requireSentinelTarget(settings: Settings): SentinelTarget {
+  const s = settings.sentinel;
+  const missing = (
+    [
+      ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
+      ['SENTINEL_RESOURCE_GROUP', s.resourceGroup],
+      ['SENTINEL_WORKSPACE_NAME', s.workspaceName],
+    ] as const
+  )
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length > 0) {
+    throw configError(`Writing to Sentinel needs ${missing.join(', ')} (or use --dry-run)`);
+  }
+  return s as SentinelTarget;
+}
+
+/** Pulling from the API needs the key; reading a file does not. */
+export function requireAuthKey(settings: Settings): string {
+  if (!settings.threatfox.authKey) {
+    throw configError('THREATFOX_AUTH_KEY is not set: get a free Auth-Key at https://auth.abuse.ch/ (or pass --input FILE)');
+  }
+  return settings.threatfox.authKey;
+}

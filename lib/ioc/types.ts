@@ -1,0 +1,40 @@
+/** The IOC kinds we can express as a Sentinel indicator and hunt for. */
+export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'md5', 'sha1', 'sha256'] as const;
+export type IocType = (typeof IOC_TYPES)[number];
+
+/** A refanged, normalised, validated indicator of compromise with the ThreatFox context we keep. */
+export interface Ioc {
+  type: IocType;
+  /** Canonical value: lower-case domain (punycode), lower-case hex hash, compressed IP, normalised URL. */
+  value: string;
+  /** Port of a ThreatFox `ip:port` IOC. */
+  port?: number;
+  threatfoxId?: string;
+  /** ThreatFox malware id, e.g. `win.netsupportmanager_rat`. */
+  malware?: string;
+  /** Human name of the family, e.g. `NetSupportManager RAT`. */
+  malwarePrintable?: string;
+  /** ThreatFox threat type, e.g. `botnet_cc`, `payload_delivery`. */
+  threatType?: string;
+  threatTypeDesc?: string;
+  /** 0-100. */
+  confidence?: number;
+  /** ISO 8601 UTC. */
+  firstSeen?: string;
+  /** ISO 8601 UTC. */
+  lastSeen?: string;
+  reference?: string;
+  tags?: string[];
+  reporter?: string;
+}
+
+/** An input we could not turn into an IOC, kept with the reason so nothing is lost silently. */
+export interface Rejected {
+  input: string;
+  reason: string;
+}
+
+export interface NormaliseResult {
+  iocs: Ioc[];
+  rejected: Rejected[];
+}
