@@ -10,7 +10,9 @@ const threatFoxTime = z
   .transform((v, ctx) => {
     const [, d, t] = THREATFOX_TIME.exec(v)!;
     const iso = `${d}T${t}Z`;
-    if (Number.isNaN(Date.parse(iso))) {
+    // Date.parse rolls "02-30" over to March and accepts "24:00:00": only a round trip proves the date is real.
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== `${d}T${t}`) {
       ctx.addIssue({ code: 'custom', message: `not a real date: ${v}` });
       return z.NEVER;
     }
@@ -47,7 +49,10 @@ export const threatFoxRecordSchema = z.object({
   malware_printable: nullableText,
   malware_alias: nullableText,
   malware_malpedia: nullableText,
-  confidence_level: z.coerce.number().int().min(0).max(100),
+  // A number, or its decimal string; z.coerce would turn null and "" into 0 and invent a confidence.
+  confidence_level: z
+    .union([z.number(), z.string().trim().regex(/^\d{1,3}$/, 'expected a whole number').transform(Number)])
+    .pipe(z.number().int().min(0).max(100)),
   first_seen: threatFoxTime,
   last_seen: threatFoxTime.nullish().transform((v) => v ?? undefined),
   reference: nullableText,
