@@ -1,0 +1,262 @@
+// threatfox-sentinel-sync: everything `azd up` creates, in one resource group, plus one role
+// assignment on the existing Microsoft Sentinel workspace (which may live elsewhere).
+//
+//   rg-<env>/  id-… (user-assigned identity)   st… (storage: host, package, queues, table, batches)
+//              kv-… (ThreatFox key)            log-…/appi-… (the app's own telemetry)
+//              plan-…/func-… (Flex Consumption, Node 22)
+//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity
+
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource (must offer Flex Consumption).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Optional: resource group name; defaults to rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Optional: object id of whoever runs the deployment (azd sets AZURE_PRINCIPAL_ID); gets Key Vault Secrets Officer to set the ThreatFox key.')
+param principalId string = ''
+
+@description('Optional: principal type of principalId: User (the default when empty) or ServicePrincipal for a pipeline.')
+@allowed([
+  ''
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = ''
+
+@description('Subscription of the Microsoft Sentinel workspace; empty means this subscription.')
+param sentinelSubscriptionId string = ''
+
+@minLength(1)
+@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace.')
+param sentinelResourceGroup string
+
+@minLength(4)
+@maxLength(63)
+@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on.')
+param sentinelWorkspaceName string
+
+@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator there; set false if an admin grants it (docs/deploy.md).')
+param assignSentinelRole bool = true
+
+@secure()
+@description('ThreatFox Auth-Key (https://auth.abuse.ch/). Empty: set the Key Vault secret after deployment.')
+param threatFoxAuthKey string = ''
+
+@description('Comma-separated ThreatFox malware ids; empty means win.netsupportmanager_rat.')
+param threatFoxMalware string = ''
+
+@description('NCRONTAB (6 fields) for pullThreatFox; empty means hourly at minute 5.')
+param syncSchedule string = ''
+
+param threatFoxApiUrl string = 'https://threatfox-api.abuse.ch/api/v1/'
+
+// Bounds mirror lib/config.ts so a bad value fails at deploy time, not at the first run.
+@minValue(1)
+@maxValue(7)
+param threatFoxDays int = 1
+
+@minValue(1)
+@maxValue(1000)
+param threatFoxLimit int = 1000
+
+@minValue(1000)
+@maxValue(300000)
+param threatFoxTimeoutMs int = 30000
+
+param sentinelApiVersion string = '2025-09-01'
+
+@minLength(1)
+param indicatorSource string = 'ThreatFox'
+
+@minValue(1)
+@maxValue(365)
+param indicatorTtlDays int = 30
+
+@minValue(1)
+@maxValue(64)
+param armConcurrency int = 8
+
+@minValue(0)
+@maxValue(30)
+param armMaxRetries int = 10
+
+@allowed([
+  'fatal'
+  'error'
+  'warn'
+  'info'
+  'debug'
+  'trace'
+])
+param logLevel string = 'info'
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 10
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
+// Flex Consumption deploys the package to this container (name <= 63 chars, lower case).
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+
+// azd substitutes an unset environment variable with '': treat '' as "use the default".
+var effectiveSentinelSubscriptionId = empty(sentinelSubscriptionId) ? subscription().subscriptionId : sentinelSubscriptionId
+var effectivePrincipalType = empty(principalType) ? 'User' : principalType
+var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
+var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    threatFoxAuthKey: threatFoxAuthKey
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityPrincipalId: identity.outputs.principalId
+    deployerPrincipalId: principalId
+    deployerPrincipalType: effectivePrincipalType
+  }
+}
+
+// The workspace can be in another resource group or subscription: the assignment is deployed there.
+module sentinelAccess 'modules/sentinelAccess.bicep' = if (assignSentinelRole) {
+  name: 'sentinelAccess-${resourceToken}'
+  scope: resourceGroup(effectiveSentinelSubscriptionId, sentinelResourceGroup)
+  params: {
+    workspaceName: sentinelWorkspaceName
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultUri: keyVault.outputs.uri
+    threatFoxSecretName: keyVault.outputs.threatFoxSecretName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    syncSettings: {
+      THREATFOX_API_URL: threatFoxApiUrl
+      THREATFOX_MALWARE: effectiveMalware
+      THREATFOX_DAYS: string(threatFoxDays)
+      THREATFOX_LIMIT: string(threatFoxLimit)
+      THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
+      AZURE_SUBSCRIPTION_ID: effectiveSentinelSubscriptionId
+      SENTINEL_RESOURCE_GROUP: sentinelResourceGroup
+      SENTINEL_WORKSPACE_NAME: sentinelWorkspaceName
+      // The cloud's ARM endpoint (https://management.azure.com/ in public Azure; sovereign clouds differ).
+      AZURE_RESOURCE_MANAGER_ENDPOINT: environment().resourceManager
+      SENTINEL_API_VERSION: sentinelApiVersion
+      INDICATOR_SOURCE: indicatorSource
+      INDICATOR_TTL_DAYS: string(indicatorTtlDays)
+      ARM_CONCURRENCY: string(armConcurrency)
+      ARM_MAX_RETRIES: string(armMaxRetries)
+      SYNC_SCHEDULE: effectiveSchedule
+      LOG_LEVEL: logLevel
+    }
+  }
+  // The host starts as soon as the app exists: its storage roles and the Key Vault role must be in
+  // place first, or the first start fails and the Key Vault reference stays unresolved.
+  dependsOn: [
+    rbac
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -1,0 +1,54 @@
+// Key Vault for the ThreatFox Auth-Key. RBAC authorisation only (no access policies); soft delete
+// and purge protection on, so a deleted secret or vault can be recovered but never purged early.
+
+param name string
+param location string
+param tags object = {}
+
+@description('Name of the secret that holds the ThreatFox Auth-Key.')
+param threatFoxSecretName string = 'threatfox-auth-key'
+
+@secure()
+@description('ThreatFox Auth-Key. Empty: no secret is written now; set it later (docs/deploy.md).')
+param threatFoxAuthKey string = ''
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    enabledForDeployment: false
+    enabledForDiskEncryption: false
+    enabledForTemplateDeployment: false
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+// Written only when a key is supplied: a redeploy without the parameter leaves a secret that was
+// set by hand untouched.
+resource threatFoxSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(threatFoxAuthKey)) {
+  parent: vault
+  name: threatFoxSecretName
+  properties: {
+    value: threatFoxAuthKey
+    contentType: 'text/plain'
+  }
+}
+
+output id string = vault.id
+output name string = vault.name
+output uri string = vault.properties.vaultUri
+output threatFoxSecretName string = threatFoxSecretName

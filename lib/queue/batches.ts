@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import type { ContainerClient } from '@azure/storage-blob';
+import { z } from 'zod';
+import { inputError, SyncError } from '../errors';
+import { iocSchema } from '../ioc/schema';
+import type { Ioc } from '../ioc/types';
+
+/**
+ * The message contract between the timer (pullThreatFox) and the queue function (upsertToSentinel).
+ *
+ * A message carries its IOCs inline, or — claim-check — names a blob that holds them:
+ *   { version: 1, runId, family, iocs: Ioc[] }
+ *   { version: 1, runId, family, blob: { container, name, count } }
+ *
+ * Size budget. A Storage queue message holds at most 64 KiB of (encoded) text. The Functions queue
+ * output binding base64-encodes by default (host.json `extensions.queues.messageEncoding`), which
+ * turns every 3 bytes into 4 characters, so 64 KiB of queue text is 48 KiB of UTF-8 JSON. We plan
+ * against 44 KiB of JSON: base64 of that is 60 KiB, leaving headroom for whatever the binding or a
+ * future field adds, and it is well inside the limit with `messageEncoding: none` as well.
+ *
+ * Claim-check rule. Every queue message costs the consumer a fixed price (it reads our indicators
+ * once and rewrites the family's hunting queries), so a big run should be a few big batches, not
+ * many small ones:
+ * - a run that fits in at most `maxInlineMessages` (default 4) messages goes inline;
+ * - a larger run is cut into chunks of `iocsPerBlob` (default 1000, ThreatFox's page size) IOCs,
+ *   and each chunk that does not fit a message is written to a blob;
+ * - any chunk over the budget (e.g. one enormous IOC) goes through a blob too.
+ * The blob holds the inline form of the message, so the consumer validates both the same way.
+ */
+
+export const QUEUE_MESSAGE_LIMIT_BYTES = 64 * 1024;
+export const DEFAULT_MAX_MESSAGE_BYTES = 44 * 1024;
+export const DEFAULT_MAX_INLINE_MESSAGES = 4;
+export const DEFAULT_IOCS_PER_BLOB = 1000;
+
+const runIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected 1-128 letters, digits, ".", "_", ":" or "-"');
+const familySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]+$/, 'control characters are not allowed');
+
+const containerNameSchema = z
+  .string()
+  .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a blob container name');
+const blobNameSchema = z
+  .string()
+  .max(1024)
+  .regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'expected a blob name of letters, digits and . _ : / -');
+
+const envelope = {
+  version: z.literal(1),
+  runId: runIdSchema,
+  family: familySchema,
+};
+
+export const inlineBatchSchema = z.object({ ...envelope, iocs: z.array(iocSchema).max(100_000) });
+export const claimCheckBatchSchema = z.object({
+  ...envelope,
+  blob: z.object({ container: containerNameSchema, name: blobNameSchema, count: z.number().int().min(0) }),
+});
+
+export type InlineBatchMessage = z.output<typeof inlineBatchSchema>;
+export type ClaimCheckBatchMessage = z.output<typeof claimCheckBatchSchema>;
+export type IocBatchMessage = InlineBatchMessage | ClaimCheckBatchMessage;
+
+export const isClaimCheck = (m: IocBatchMessage): m is ClaimCheckBatchMessage => 'blob' in m;
+
+export interface PlanBatchesOptions {
+  runId: string;
+  family: string;
+  /** JSON bytes one queue message may hold (default 44 KiB; see above). */
+  maxMessageBytes?: number;
+  /** Above this many inline messages, a run switches to claim-check chunks. */
+  maxInlineMessages?: number;
+  /** IOCs per claim-check chunk. */
+  iocsPerBlob?: number;
+}
+
+/** What the queue actually counts for this message, before any base64. */
+export const messageBytes = (message: IocBatchMessage): number => Buffer.byteLength(JSON.stringify(message), 'utf8');
+
+/** The queue text the Functions binding writes for a message (base64 of the JSON by default). */
+export function toQueueText(message: IocBatchMessage, encoding: 'base64' | 'none' = 'base64'): string {
+  const json = JSON.stringify(message);
+  return encoding === 'base64' ? Buffer.from(json, 'utf8').toString('base64') : json;
+}
+
+/** True when this message must go through a blob. */
+export const needsClaimCheck = (message: IocBatchMessage, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): boolean =>
+  messageBytes(message) > maxMessageBytes;
+
+/**
+ * Splits one family's IOCs into inline messages, in order, each IOC exactly once. Pure: messages
+ * that come back over the budget (see `needsClaimCheck`) are for `writeClaimCheck`;
+ * `prepareBatches` does both.
+ */
+export function planBatches(iocs: Ioc[], options: PlanBatchesOptions): InlineBatchMessage[] {
+  const { runId, family } = options;
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const maxInline = options.maxInlineMessages ?? DEFAULT_MAX_INLINE_MESSAGES;
+  const perBlob = options.iocsPerBlob ?? DEFAULT_IOCS_PER_BLOB;
+  if (!(maxBytes > 0 && maxInline >= 1 && perBlob >= 1)) throw new RangeError('planBatches: sizes must be positive');
+  runIdSchema.parse(runId);
+  familySchema.parse(family);
+  if (iocs.length === 0) return [];
+
+  const message = (chunk: Ioc[]): InlineBatchMessage => ({ version: 1, runId, family, iocs: chunk });
+  // `{"version":1,...,"iocs":[]}` plus, per IOC, its JSON and a separating comma.
+  const overhead = messageBytes(message([]));
+  const chunks: Ioc[][] = [];
+  let current: Ioc[] = [];
+  let size = overhead;
+  for (const ioc of iocs) {
+    const bytes = Buffer.byteLength(JSON.stringify(ioc), 'utf8');
+    const comma = current.length > 0 ? 1 : 0;
+    if (current.length > 0 && size + comma + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = overhead;
+    }
+    size += (current.length > 0 ? 1 : 0) + bytes;
+    current.push(ioc);
+  }
+  chunks.push(current);
+
+  if (chunks.length <= maxInline) return chunks.map(message);
+  const big: InlineBatchMessage[] = [];
+  for (let i = 0; i < iocs.length; i += perBlob) big.push(message(iocs.slice(i, i + perBlob)));
+  return big;
+}
+
+/** Blob names stay readable and safe whatever the family id holds. */
+const blobSafe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.{2,}/g, '_').replace(/^\./, '_');
+
+/**
+ * Writes the message's IOCs to a blob and returns the message that points at it. The name is
+ * derived from run, family and the IOCs, so a retried timer run overwrites rather than piles up.
+ */
+export async function writeClaimCheck(container: ContainerClient, message: InlineBatchMessage): Promise<ClaimCheckBatchMessage> {
+  const body = JSON.stringify(inlineBatchSchema.parse(message));
+  const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const name = `${blobSafe(message.runId)}/${blobSafe(message.family)}/${digest}.json`;
+  await container.createIfNotExists();
+  await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body, 'utf8'), {
+    blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
+  });
+  return {
+    version: 1,
+    runId: message.runId,
+    family: message.family,
+    blob: { container: container.containerName, name, count: message.iocs.length },
+  };
+}
+
+/**
+ * The timer's one call: plans the family's IOCs and writes the claim-check blobs the plan needs.
+ * Every message returned serialises to at most `maxMessageBytes` of JSON.
+ */
+export async function prepareBatches(container: ContainerClient, iocs: Ioc[], options: PlanBatchesOptions): Promise<IocBatchMessage[]> {
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const out: IocBatchMessage[] = [];
+  for (const message of planBatches(iocs, options)) {
+    out.push(needsClaimCheck(message, maxBytes) ? await writeClaimCheck(container, message) : message);
+  }
+  return out;
+}
+
+/** `iocs[3].type`, `blob.name`, `(message)`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(message)';
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
+}
+
+/**
+ * Validates what the queue trigger hands over (an object, or JSON text when the host did not parse
+ * it). Throws SyncError('INPUT') naming every bad field: such a message will never succeed, so the
+ * consumer should let it go to the poison queue with that line logged.
+ */
+export function parseBatchMessage(input: unknown): IocBatchMessage {
+  let value = input;
+  if (typeof input === 'string' || Buffer.isBuffer(input)) {
+    try {
+      value = JSON.parse(input.toString());
+    } catch {
+      throw inputError('Batch message is not JSON');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw inputError('Batch message must be a JSON object');
+  }
+  const hasIocs = 'iocs' in value;
+  const hasBlob = 'blob' in value;
+  if (hasIocs === hasBlob) {
+    throw inputError('Batch message must have exactly one of "iocs" (inline) or "blob" (claim-check)');
+  }
+  const parsed = hasBlob ? claimCheckBatchSchema.safeParse(value) : inlineBatchSchema.safeParse(value);
+  if (!parsed.success) throw inputError(`Batch message is invalid: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The claim-check blob of a message is gone: deleted after a successful run, or expired. */
+export class ClaimCheckGoneError extends SyncError {
+  constructor(readonly blobName: string) {
+    super('INPUT', `Claim-check blob "${blobName}" no longer exists (already processed and deleted, or expired)`);
+    this.name = 'ClaimCheckGoneError';
+  }
+}
+
+export const isClaimCheckGone = (e: unknown): e is ClaimCheckGoneError => e instanceof ClaimCheckGoneError;
+
+const isNotFound = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode === 404;
+
+/**
+ * The IOCs of a message, inline or from its blob. The blob must live in `container` (a message
+ * does not get to choose where we read from) and must hold the same run, family and count.
+ */
+export async function resolveBatch(message: IocBatchMessage, container: ContainerClient): Promise<Ioc[]> {
+  if (!isClaimCheck(message)) return message.iocs;
+  const { blob } = message;
+  if (blob.container !== container.containerName) {
+    throw inputError(`Claim-check blob is in container "${blob.container}", expected "${container.containerName}"`);
+  }
+  let text: string;
+  try {
+    text = (await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8');
+  } catch (e) {
+    if (isNotFound(e)) throw new ClaimCheckGoneError(blob.name);
+    throw e;
+  }
+  let stored: InlineBatchMessage;
+  try {
+    stored = inlineBatchSchema.parse(JSON.parse(text));
+  } catch (e) {
+    const detail = e instanceof z.ZodError ? describeIssues(e) : 'not JSON';
+    throw inputError(`Claim-check blob "${blob.name}" is invalid: ${detail}`);
+  }
+  if (stored.runId !== message.runId || stored.family !== message.family || stored.iocs.length !== blob.count) {
+    throw inputError(
+      `Claim-check blob "${blob.name}" does not match its message (run ${stored.runId}/${message.runId}, family ${stored.family}/${message.family}, count ${stored.iocs.length}/${blob.count})`,
+    );
+  }
+  return stored.iocs;
+}
+
+/** After a successful upsert: drop the blob (a no-op for inline messages or a blob already gone). */
+export async function deleteClaimCheck(message: IocBatchMessage, container: ContainerClient): Promise<void> {
+  if (!isClaimCheck(message) || message.blob.container !== container.containerName) return;
+  await container.getBlockBlobClient(message.blob.name).deleteIfExists();
+}

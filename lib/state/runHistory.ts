@@ -1,0 +1,166 @@
+import type { TableClient } from '@azure/data-tables';
+import { z } from 'zod';
+import { safeRowKey } from './watermark';
+
+/**
+ * One row per run (and per queue message handled), newest first, so "what did the last runs do"
+ * is one cheap query in the portal's Storage browser or `listRuns`.
+ */
+
+export const RUN_PARTITION = 'run';
+
+export const RUN_TRIGGERS = ['timer', 'http', 'queue', 'cli'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Each is stored as its own integer column, so the table stays readable and filterable. */
+export const RUN_COUNT_KEYS = [
+  'fetched',
+  'iocs',
+  'rejected',
+  'enqueued',
+  'claimChecks',
+  'indicatorsCreated',
+  'indicatorsUpdated',
+  'indicatorsUnchanged',
+  'indicatorsDeleted',
+  'indicatorsFailed',
+  'queriesCreated',
+  'queriesUpdated',
+  'queriesUnchanged',
+  'queriesDeleted',
+  'queriesFailed',
+] as const;
+export type RunCountKey = (typeof RUN_COUNT_KEYS)[number];
+export type RunCounts = Partial<Record<RunCountKey, number>>;
+
+export interface RunRecord {
+  runId: string;
+  trigger: RunTrigger;
+  /** ISO 8601; with runId, the row's identity, so recording the same run again updates its row. */
+  startedAt: string;
+  finishedAt?: string;
+  status: RunStatus;
+  families: string[];
+  /** How ThreatFox was asked (timer runs). */
+  pull?: { mode: 'recent'; days: number } | { mode: 'full' };
+  counts: RunCounts;
+  /** What failed, in one line; never a secret (callers pass messages, not request objects). */
+  error?: string;
+}
+
+/** Table properties are limited to 64 KiB; an error message is for a human, who needs far less. */
+const MAX_ERROR_CHARS = 4000;
+
+/** Milliseconds until the largest Date; as 16 digits it sorts newest first. */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+
+export function runRowKey(startedAt: string, runId: string): string {
+  const ms = Date.parse(startedAt);
+  if (Number.isNaN(ms)) throw new RangeError(`startedAt must be an ISO 8601 time (got "${startedAt}")`);
+  return `${String(MAX_DATE_MS - ms).padStart(16, '0')}_${safeRowKey(runId)}`;
+}
+
+const countColumns = z.object(Object.fromEntries(RUN_COUNT_KEYS.map((k) => [k, z.number().int().min(0).optional()])) as Record<RunCountKey, z.ZodOptional<z.ZodNumber>>);
+
+const runRecordSchema = z.object({
+  runId: z.string().min(1).max(200),
+  trigger: z.enum(RUN_TRIGGERS),
+  startedAt: z.iso.datetime({ offset: true }),
+  finishedAt: z.iso.datetime({ offset: true }).optional(),
+  status: z.enum(RUN_STATUSES),
+  families: z.array(z.string()),
+  pull: z
+    .discriminatedUnion('mode', [
+      z.object({ mode: z.literal('recent'), days: z.number().int().min(1) }),
+      z.object({ mode: z.literal('full') }),
+    ])
+    .optional(),
+  counts: countColumns,
+  error: z.string().optional(),
+});
+
+interface RunEntity {
+  partitionKey: string;
+  rowKey: string;
+  runId: string;
+  trigger: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: string;
+  /** JSON array: table properties have no list type. */
+  families: string;
+  pullMode?: string;
+  pullDays?: number;
+  error?: string;
+  [count: string]: unknown;
+}
+
+/** Writes (or rewrites) the run's row. Call at the end of a run, and at the start too if you want `running` rows. */
+export async function recordRun(table: TableClient, run: RunRecord): Promise<void> {
+  const valid = runRecordSchema.parse(run);
+  const entity: RunEntity = {
+    partitionKey: RUN_PARTITION,
+    rowKey: runRowKey(valid.startedAt, valid.runId),
+    runId: valid.runId,
+    trigger: valid.trigger,
+    startedAt: valid.startedAt,
+    status: valid.status,
+    families: JSON.stringify(valid.families),
+  };
+  if (valid.finishedAt) entity.finishedAt = valid.finishedAt;
+  if (valid.pull) {
+    entity.pullMode = valid.pull.mode;
+    if (valid.pull.mode === 'recent') entity.pullDays = valid.pull.days;
+  }
+  if (valid.error) entity.error = valid.error.length > MAX_ERROR_CHARS ? `${valid.error.slice(0, MAX_ERROR_CHARS)}…` : valid.error;
+  for (const key of RUN_COUNT_KEYS) {
+    const n = valid.counts[key];
+    if (n !== undefined) entity[key] = n;
+  }
+  // Replace, not merge: a rewritten row must not keep a stale error or count from before.
+  await table.upsertEntity(entity, 'Replace');
+}
+
+function fromEntity(e: Record<string, unknown>): RunRecord | undefined {
+  let families: unknown = [];
+  try {
+    families = typeof e.families === 'string' ? JSON.parse(e.families) : [];
+  } catch {
+    return undefined;
+  }
+  const counts: Record<string, unknown> = {};
+  for (const key of RUN_COUNT_KEYS) if (e[key] !== undefined) counts[key] = e[key];
+  const pull = e.pullMode === 'full' ? { mode: 'full' } : e.pullMode === 'recent' ? { mode: 'recent', days: e.pullDays } : undefined;
+  const parsed = runRecordSchema.safeParse({
+    runId: e.runId,
+    trigger: e.trigger,
+    startedAt: e.startedAt,
+    finishedAt: e.finishedAt ?? undefined,
+    status: e.status,
+    families,
+    pull,
+    counts,
+    error: e.error ?? undefined,
+  });
+  return parsed.success ? (parsed.data as RunRecord) : undefined;
+}
+
+/** The newest `limit` runs, newest first. Rows that do not parse (hand-edited, older shape) are skipped. */
+export async function listRuns(table: TableClient, limit = 20): Promise<RunRecord[]> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RangeError('listRuns: limit must be 1..1000');
+  const out: RunRecord[] = [];
+  const entities = table.listEntities<Record<string, unknown>>({
+    queryOptions: { filter: `PartitionKey eq '${RUN_PARTITION}'` },
+  });
+  for await (const page of entities.byPage({ maxPageSize: limit })) {
+    for (const entity of page) {
+      const run = fromEntity(entity);
+      if (run) out.push(run);
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
