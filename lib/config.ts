@@ -94,7 +94,22 @@ const apiVersion = z
 
 export const settingsSchema = z.object({
   THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
-  THREATFOX_AUTH_KEY: optionalText,
+  THREATFOX_AUTH_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      // App Service hands over the reference text itself when it cannot resolve it.
+      if (v?.startsWith('@Microsoft.KeyVault(')) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'THREATFOX_AUTH_KEY is an unresolved Key Vault reference: the secret is missing or the app identity lacks Key Vault Secrets User',
+        });
+        return z.NEVER;
+      }
+      return v ? v : undefined;
+    }),
   THREATFOX_MALWARE: malwareList,
   THREATFOX_DAYS: intIn('THREATFOX_DAYS', 1, 7, 1),
   THREATFOX_LIMIT: intIn('THREATFOX_LIMIT', 1, 1000, 1000),

@@ -1,0 +1,48 @@
+import type { InvocationContext } from '@azure/functions';
+import pino from 'pino';
+import { REDACT_PATHS, type Logger } from '../../lib/logger';
+import { createServices, type ServiceOverrides, type Services } from '../../lib/services';
+
+let services: Services | undefined;
+let overrides: ServiceOverrides = {};
+
+/** Built once per worker from the app settings; a bad setting fails the invocation with a message naming it. */
+export function getServices(): Services {
+  return (services ??= createServices(process.env, overrides));
+}
+
+/** Tests swap in fakes (credential, CA, ThreatFox source) and force a rebuild from the current env. */
+export function resetServices(next: ServiceOverrides = {}): void {
+  overrides = next;
+  services = undefined;
+}
+
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'error',
+};
+
+/**
+ * A pino logger whose lines go through the invocation's own log methods, so the host tags them with
+ * the invocation id and level in Application Insights; the JSON line carries the id too.
+ */
+export function invocationLogger(context: InvocationContext): Logger {
+  const level = process.env.LOG_LEVEL ?? 'info';
+  return pino(
+    {
+      level,
+      base: { invocationId: context.invocationId, function: context.functionName },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    },
+    {
+      write(line: string) {
+        const parsed = JSON.parse(line) as { level: number };
+        context[LEVELS[parsed.level] ?? 'info'](line.trimEnd());
+      },
+    },
+  );
+}

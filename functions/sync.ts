@@ -1,0 +1,35 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
+import { getServices, invocationLogger } from './shared/context';
+
+const tooLarge: HttpResponseInit = {
+  status: 413,
+  jsonBody: { error: `request body is larger than ${MAX_REQUEST_BYTES} bytes` },
+};
+
+export async function sync(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_REQUEST_BYTES) return tooLarge;
+  const text = await request.text();
+  if (Buffer.byteLength(text, 'utf8') > MAX_REQUEST_BYTES) return tooLarge;
+
+  const parsed = parseSyncRequest(text);
+  if (!parsed.ok) return { status: parsed.answer.status, jsonBody: parsed.answer.body };
+
+  const services = getServices();
+  const logger = invocationLogger(context);
+  const answer = await runOnDemand(parsed.request, {
+    settings: services.settings,
+    threatfox: () => services.threatfox(logger),
+    sentinel: () => services.sentinel(logger),
+    logger,
+  });
+  return { status: answer.status, jsonBody: answer.body };
+}
+
+app.http('sync', {
+  route: 'sync',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: sync,
+});

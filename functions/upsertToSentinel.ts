@@ -1,0 +1,27 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { runUpsert } from '../lib/jobs/upsert';
+import { IOC_QUEUE, STORAGE_CONNECTION } from '../lib/queue/constants';
+import { getServices, invocationLogger } from './shared/context';
+import hostJson from '../host.json';
+
+const MAX_DEQUEUE_COUNT: number = hostJson.extensions?.queues?.maxDequeueCount ?? 5;
+
+export async function upsertToSentinel(message: unknown, context: InvocationContext): Promise<void> {
+  const services = getServices();
+  const logger = invocationLogger(context);
+  await runUpsert(message, {
+    settings: services.settings,
+    stores: services.sentinel(logger),
+    storage: await services.storage(),
+    logger,
+    runId: String(context.triggerMetadata?.id ?? context.invocationId),
+    dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+    maxDequeueCount: MAX_DEQUEUE_COUNT,
+  });
+}
+
+app.storageQueue('upsertToSentinel', {
+  queueName: IOC_QUEUE,
+  connection: STORAGE_CONNECTION,
+  handler: upsertToSentinel,
+});

@@ -1,0 +1,42 @@
+import type { Ioc } from '../ioc/types';
+
+/** Family key for IOCs ThreatFox did not attribute (or that came from a pasted list). */
+export const UNATTRIBUTED_FAMILY = 'unattributed';
+
+/** Names we know better than a mechanical derivation (ThreatFox's own malware_printable wins otherwise). */
+const KNOWN_FAMILIES: Readonly<Record<string, string>> = {
+  'win.netsupportmanager_rat': 'NetSupportManager RAT',
+  [UNATTRIBUTED_FAMILY]: 'Unattributed',
+};
+
+/** The family an IOC is grouped under: its ThreatFox malware id, lower-cased. */
+export function familyOf(ioc: Pick<Ioc, 'malware'>): string {
+  const id = ioc.malware?.trim().toLowerCase();
+  return id ? id : UNATTRIBUTED_FAMILY;
+}
+
+/**
+ * Display name for a family id: our table, then ThreatFox's `malware_printable`, then the id made
+ * readable (`win.cobalt_strike` → `Cobalt Strike`).
+ */
+export function familyDisplayName(familyId: string, malwarePrintable?: string): string {
+  const known = KNOWN_FAMILIES[familyId.toLowerCase()];
+  if (known) return known;
+  const printable = malwarePrintable?.replace(/\s+/g, ' ').trim();
+  if (printable) return printable;
+  const bare = familyId.replace(/^[a-z0-9]+\./i, '').replace(/[._-]+/g, ' ').trim();
+  if (!bare) return familyId;
+  return bare.replace(/\b([a-z])/g, (c) => c.toUpperCase());
+}
+
+/** The display name for a group of IOCs of one family, taking the most common malware_printable. */
+export function familyNameFor(familyId: string, iocs: readonly Pick<Ioc, 'malwarePrintable'>[]): string {
+  const counts = new Map<string, number>();
+  for (const ioc of iocs) {
+    const name = ioc.malwarePrintable?.trim();
+    if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  // Most frequent, then alphabetical, so the name does not depend on IOC order.
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
+  return familyDisplayName(familyId, best?.[0]);
+}

@@ -1,0 +1,160 @@
+import { defang } from '../ioc/defang';
+import type { Ioc } from '../ioc/types';
+import type { HuntingQuery } from '../kql/huntingQueries';
+import { byCodeUnit, describeIocMix, GENERATOR } from '../kql/queries/common';
+import { familyNameFor, familyOf } from './family';
+import { attackMapping } from './mitre';
+
+/**
+ * The markdown report for a run: per family a summary, the IOC table and the hunting queries with
+ * their triage notes, then the data sources the queries need. Every IOC value is defanged and the
+ * KQL itself is not inlined (it holds live values; it is in hunting-queries/<id>.kql), so the
+ * report can be pasted into a ticket or mail without creating live links.
+ */
+
+/** What a SOC engineer should know about a family before hunting it. */
+const FAMILY_CONTEXT: Readonly<Record<string, string>> = {
+  'win.netsupportmanager_rat':
+    'NetSupport Manager is a commercial remote-administration product. Criminals ship its genuine client (client32.exe) with a client32.ini that points at their own gateway, most often through fake browser updates on compromised websites (SocGholish, ClearFake, SmartApeSG) and "ClickFix" paste-and-run lures, and then use it for hands-on-keyboard control, reconnaissance and follow-on payloads (ATT&CK T1219 Remote Access Software). A hit on its C2 or delivery infrastructure should be treated as a possible interactive intrusion in progress.',
+};
+
+/** Escapes text for a markdown table cell or paragraph: no markup, no HTML, one line. */
+export function mdText(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/** Inline code for identifiers we generated ourselves (ids, file names): safe backtick fencing. */
+function mdCode(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${longest > 0 ? ' ' : ''}${clean}${longest > 0 ? ' ' : ''}${fence}`;
+}
+
+const day = (iso?: string) => (iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : '');
+
+/** `ip:port` as ThreatFox and the seed reports call it; otherwise our type name. */
+function typeLabel(ioc: Ioc): string {
+  if ((ioc.type === 'ipv4' || ioc.type === 'ipv6') && ioc.port !== undefined) return 'ip:port';
+  return ioc.type === 'sha256' ? 'sha256_hash' : ioc.type === 'sha1' ? 'sha1_hash' : ioc.type === 'md5' ? 'md5_hash' : ioc.type;
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || byCodeUnit(a[0], b[0]));
+}
+
+function range(values: string[]): string {
+  const sorted = values.filter(Boolean).sort(byCodeUnit);
+  if (sorted.length === 0) return 'unknown';
+  const first = sorted[0]!;
+  const last = sorted[sorted.length - 1]!;
+  return first === last ? first : `${first} to ${last}`;
+}
+
+function iocOrder(a: Ioc, b: Ioc): number {
+  // Newest first, as an analyst reads a feed; then by type and value for a stable order.
+  return byCodeUnit(b.firstSeen ?? '', a.firstSeen ?? '') || byCodeUnit(a.type, b.type) || byCodeUnit(a.value, b.value) || (a.port ?? 0) - (b.port ?? 0);
+}
+
+function threatFoxLink(ioc: Ioc): string {
+  return ioc.threatfoxId && /^\d+$/.test(ioc.threatfoxId) ? `[${ioc.threatfoxId}](https://threatfox.abuse.ch/ioc/${ioc.threatfoxId}/)` : '';
+}
+
+function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
+  const name = familyNameFor(family, iocs);
+  const attack = attackMapping(family, iocs.map((i) => i.threatType));
+  const confidences = iocs.map((i) => i.confidence).filter((c): c is number => typeof c === 'number');
+  const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
+  const out: string[] = [];
+  out.push(`## ${mdText(name)}`, '');
+  const context = FAMILY_CONTEXT[family];
+  out.push(
+    `${context ? `${context} ` : ''}This run holds ${iocs.length} ThreatFox IOC${iocs.length === 1 ? '' : 's'} for the family; the hunting queries below look for any contact with them in your Sentinel data. Unless this was a dry run, the same IOCs are also Sentinel threat-intelligence indicators, which the built-in TI map analytics rules match continuously; the hunting queries add the context those rules lack (process, port, user, first and last contact).`,
+    '',
+  );
+  out.push('| | |', '|---|---|');
+  out.push(`| Malware family | ${mdText(name)} (${mdCode(family)}) |`);
+  out.push(`| IOCs | ${iocs.length}: ${mdText(describeIocMix(iocs))} |`);
+  out.push(`| Threat types | ${threatTypes.join(', ') || 'not given'} |`);
+  out.push(`| First seen | ${mdText(range(iocs.map((i) => day(i.firstSeen))))} |`);
+  out.push(
+    `| Confidence | ${confidences.length ? `${Math.min(...confidences)}% to ${Math.max(...confidences)}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`,
+  );
+  out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
+
+  out.push(`### IOCs`, '', '| Type | Value (defanged) | Threat type | First seen | Last seen | Confidence | ThreatFox |', '|---|---|---|---|---|---|---|');
+  for (const ioc of [...iocs].sort(iocOrder)) {
+    out.push(
+      `| ${typeLabel(ioc)} | ${mdText(defang(ioc))} | ${mdText(ioc.threatType ?? '')} | ${day(ioc.firstSeen)} | ${day(ioc.lastSeen)} | ${typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : ''} | ${threatFoxLink(ioc)} |`,
+    );
+  }
+  out.push('');
+
+  out.push('### Hunting queries', '');
+  if (queries.length === 0) out.push('None: no IOC of this family maps to a hunted table.', '');
+  for (const q of queries) {
+    out.push(`#### ${mdText(q.name)}`, '');
+    out.push(mdText(q.description), '');
+    out.push(`- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`);
+    out.push(`- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ')}`);
+    out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
+    out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
+    if (q.falsePositives.length) {
+      out.push('False positives and triage:', '');
+      for (const fp of q.falsePositives) out.push(`- **${mdText(fp.scenario)}.** ${mdText(fp.guidance)}`);
+      out.push('');
+    }
+  }
+  return out;
+}
+
+export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { generatedAt?: Date } = {}): string {
+  const byFamily = new Map<string, Ioc[]>();
+  for (const ioc of iocs) byFamily.set(familyOf(ioc), [...(byFamily.get(familyOf(ioc)) ?? []), ioc]);
+  for (const q of queries) if (!byFamily.has(q.family)) byFamily.set(q.family, []);
+  const families = [...byFamily.keys()].sort(byCodeUnit);
+  const names = families.map((f) => familyNameFor(f, byFamily.get(f)!));
+
+  const out: string[] = [];
+  out.push(`# ThreatFox IOCs and Sentinel hunting queries: ${mdText(names.join(', ') || 'no IOCs')}`, '');
+  const when = options.generatedAt ? ` on ${options.generatedAt.toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
+  out.push(
+    `Generated by ${GENERATOR}${when} from abuse.ch ThreatFox: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
+    '',
+  );
+  for (const family of families) {
+    out.push(...familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family)));
+  }
+
+  const tables = new Map<string, { connectors: Set<string>; queries: number }>();
+  for (const q of queries) {
+    for (const t of q.requiredTables) {
+      const entry = tables.get(t) ?? { connectors: new Set<string>(), queries: 0 };
+      q.requiredDataConnectors.forEach((c) => entry.connectors.add(c.connectorId));
+      entry.queries += 1;
+      tables.set(t, entry);
+    }
+  }
+  out.push('## Data the queries need', '');
+  out.push('A query over a table with no data returns nothing: that is absence of telemetry, not absence of compromise.', '');
+  out.push('| Sentinel table | Data connector | Queries |', '|---|---|---|');
+  for (const [table, entry] of [...tables.entries()].sort((a, b) => byCodeUnit(a[0], b[0]))) {
+    out.push(`| ${table} | ${[...entry.connectors].join(' or ')} | ${entry.queries} |`);
+  }
+  out.push('', '## References', '', '- abuse.ch ThreatFox: https://threatfox.abuse.ch/');
+  for (const family of families) {
+    if (/^[a-z0-9][a-z0-9._-]*$/.test(family) && family.includes('.')) {
+      out.push(`- Malpedia, ${mdText(familyNameFor(family, byFamily.get(family)!))}: https://malpedia.caad.fkie.fraunhofer.de/details/${family}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

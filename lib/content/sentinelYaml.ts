@@ -1,0 +1,69 @@
+import { createHash } from 'crypto';
+import type { HuntingQuery } from '../kql/huntingQueries';
+import { tableHunt } from '../kql/huntingQueries';
+
+/**
+ * A hunting query in the Azure-Sentinel repository's "Hunting Queries" YAML format (id, name,
+ * description, requiredDataConnectors, tactics, relevantTechniques, query, entityMappings), for
+ * review or for committing to a content repository. A tiny emitter: every scalar is written
+ * double-quoted with JSON escapes (valid YAML), the description and query as literal blocks.
+ */
+
+/** RFC 4122 version-5-style GUID from our stable id, so the YAML id never changes for a query. */
+export function huntingQueryGuid(id: string): string {
+  const bytes = createHash('sha1').update(`threatfox-sentinel-sync:${id}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** JSON string escapes are YAML double-quoted escapes; YAML also wants non-printables escaped. */
+const scalar = (value: string) =>
+  JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * A literal block (`|`), or a quoted scalar when the text cannot be one: YAML literal blocks hold
+ * printable text only, and lines starting with spaces would need an indentation indicator.
+ */
+function block(key: string, text: string): string {
+  const printable = !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\t/.test(text);
+  const lines = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
+  if (!printable || text.includes('\r') || /^\s/.test(lines[0] ?? '') || lines.some((l) => /\s$/.test(l))) {
+    return `${key}: ${scalar(text)}`;
+  }
+  return `${key}: |\n${lines.map((l) => (l ? `  ${l}` : '')).join('\n')}`;
+}
+
+export function renderHuntingYaml(q: HuntingQuery): string {
+  const hunt = tableHunt(q.table);
+  const out: string[] = [
+    `id: ${huntingQueryGuid(q.id)}`,
+    `name: ${scalar(q.name)}`,
+    block('description', q.description),
+    'requiredDataConnectors:',
+    ...q.requiredDataConnectors.flatMap((c) => [
+      `  - connectorId: ${scalar(c.connectorId)}`,
+      '    dataTypes:',
+      ...c.dataTypes.map((t) => `      - ${scalar(t)}`),
+    ]),
+    q.tactics.length ? 'tactics:' : 'tactics: []',
+    ...q.tactics.map((t) => `  - ${scalar(t)}`),
+    q.techniques.length ? 'relevantTechniques:' : 'relevantTechniques: []',
+    ...q.techniques.map((t) => `  - ${scalar(t)}`),
+    block('query', q.query),
+  ];
+  const mappings = hunt?.entityMappings ?? [];
+  if (mappings.length > 0) {
+    out.push('entityMappings:');
+    for (const m of mappings) {
+      out.push(`  - entityType: ${scalar(m.entityType)}`, '    fieldMappings:');
+      for (const f of m.fieldMappings) {
+        out.push(`      - identifier: ${scalar(f.identifier)}`, `        columnName: ${scalar(f.columnName)}`);
+      }
+    }
+  }
+  out.push('version: 1.0.0', 'metadata:', '  source:', `    kind: ${scalar('Community')}`, '  author:', `    name: ${scalar('threatfox-sentinel-sync')}`);
+  out.push(`  categories:`, `    domains: [${scalar('Security - Threat Intelligence')}]`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,47 @@
+import { inputError } from './errors';
+import { parseRecords } from './threatfox/schema';
+import { normaliseRecords, parseIocText } from './ioc/normalise';
+import type { Ioc, NormaliseResult } from './ioc/types';
+
+export interface ParsedInput extends NormaliseResult {
+  /** Entries read before normalisation (records or non-comment lines). */
+  read: number;
+}
+
+/**
+ * Reads what a user hands us: a saved ThreatFox answer (`{"query_status":"ok","data":[...]}`),
+ * a bare array of ThreatFox records, or a pasted list of (defanged) IOCs, one a line.
+ * `defaults` fills the family of pasted IOCs, which carry none.
+ */
+export function parseInputDocument(text: string, defaults: Partial<Ioc> = {}): ParsedInput {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (e) {
+      throw inputError(`input looks like JSON but does not parse: ${(e as Error).message}`);
+    }
+    return fromJson(doc);
+  }
+  const result = parseIocText(text, defaults);
+  return { ...result, read: result.iocs.length + result.rejected.length };
+}
+
+function fromJson(doc: unknown): ParsedInput {
+  let data: unknown;
+  if (Array.isArray(doc)) {
+    data = doc;
+  } else if (doc && typeof doc === 'object' && 'query_status' in doc) {
+    const { query_status: status, data: d } = doc as { query_status: unknown; data?: unknown };
+    if (status === 'no_result') return { iocs: [], rejected: [], read: 0 };
+    if (status !== 'ok') throw inputError(`input is a ThreatFox answer with query_status "${String(status)}", not "ok"`);
+    data = d;
+  } else {
+    throw inputError('input JSON must be a ThreatFox answer {"query_status":"ok","data":[...]} or an array of ThreatFox records');
+  }
+  if (!Array.isArray(data)) throw inputError('input JSON: "data" must be an array of ThreatFox records');
+  const { records, rejected } = parseRecords(data);
+  const normalised = normaliseRecords(records);
+  return { iocs: normalised.iocs, rejected: [...rejected, ...normalised.rejected], read: data.length };
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { Settings } from '../config';
+import { isSyncError } from '../errors';
+import type { Logger } from '../logger';
+import { runSync, type SentinelStores, type SyncInput } from '../pipeline';
+import type { ThreatFoxSource } from '../threatfox/client';
+
+/** Bodies above this are refused with 413 before they are parsed. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export const syncRequestSchema = z
+  .object({
+    dryRun: z.boolean().default(false),
+    days: z.number().int().min(1).max(7).optional(),
+    malware: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,99}$/i, 'must be a ThreatFox malware id such as win.netsupportmanager_rat')
+      .transform((m) => m.toLowerCase())
+      .optional(),
+    iocs: z.string().max(MAX_REQUEST_BYTES, 'is too long').optional(),
+  })
+  .strict();
+
+export type SyncRequest = z.output<typeof syncRequestSchema>;
+
+export interface HttpAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Validates a request body; the field errors name each bad field. */
+export function parseSyncRequest(text: string): { ok: true; request: SyncRequest } | { ok: false; answer: HttpAnswer } {
+  let json: unknown = {};
+  if (text.trim()) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { ok: false, answer: { status: 400, body: { error: 'body must be JSON' } } };
+    }
+  }
+  const parsed = syncRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields: Record<string, string[]> = {};
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)');
+      (fields[key] ??= []).push(issue.message);
+    }
+    return { ok: false, answer: { status: 400, body: { error: 'invalid request', fields } } };
+  }
+  return { ok: true, request: parsed.data };
+}
+
+export interface OnDemandDeps {
+  settings: Settings;
+  threatfox: () => ThreatFoxSource;
+  sentinel: () => SentinelStores;
+  logger: Logger;
+}
+
+/**
+ * The HTTP trigger's job: the same sync as the CLI. A pasted list (`iocs`) is refanged and used
+ * instead of the API; a dry run answers with the planned indicators and queries.
+ */
+export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Promise<HttpAnswer> {
+  const tf = deps.settings.threatfox;
+  const malware = request.malware ? [request.malware] : tf.malware;
+  const input: SyncInput =
+    request.iocs !== undefined
+      ? { kind: 'document', text: request.iocs, family: malware[0] }
+      : request.days !== undefined
+        ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
+        : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
+  try {
+    const result = await runSync(
+      input,
+      {
+        settings: deps.settings,
+        threatfox: input.kind === 'threatfox' ? deps.threatfox() : undefined,
+        stores: request.dryRun ? undefined : deps.sentinel(),
+        logger: deps.logger,
+      },
+      { dryRun: request.dryRun },
+    );
+    const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
+    if (request.dryRun) {
+      body.iocs = result.iocs;
+      body.indicators = result.plan.indicators;
+      body.huntingQueries = result.plan.huntingQueries;
+    } else {
+      body.failures = result.failures;
+    }
+    return { status: result.failures.length > 0 ? 502 : 200, body };
+  } catch (e) {
+    if (isSyncError(e)) {
+      deps.logger.error({ code: e.code }, e.message);
+      const status = e.code === 'INPUT' ? 400 : e.code === 'CONFIG' ? 500 : 502;
+      return { status, body: { error: e.message, code: e.code } };
+    }
+    throw e;
+  }
+}

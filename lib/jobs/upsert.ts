@@ -1,0 +1,105 @@
+import type { Settings } from '../config';
+import { SyncError, isSyncError } from '../errors';
+import type { Logger } from '../logger';
+import { publish, type SentinelStores } from '../pipeline';
+import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
+import { IOC_POISON_QUEUE } from '../queue/constants';
+import { recordRun, type RunCounts } from '../state/runHistory';
+import { markLanded } from '../state/seenIocs';
+import type { AppStorage } from '../state/storage';
+
+export interface UpsertDeps {
+  settings: Settings;
+  stores: SentinelStores;
+  storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
+  logger: Logger;
+  /** Identifies this delivery in run history (the queue message id). */
+  runId: string;
+  dequeueCount?: number;
+  maxDequeueCount?: number;
+  now?: Date;
+}
+
+export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
+
+/**
+ * The queue function's job: upsert one batch, then refresh its family's hunting queries over every
+ * active IOC. Transient failures throw, so the host retries the message (a retry writes only what
+ * is still missing) and parks it in the poison queue after maxDequeueCount. A message that can never
+ * succeed (malformed) is parked at once instead of being retried for nothing.
+ */
+export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertOutcome> {
+  const { storage, logger, settings } = deps;
+  const startedAt = (deps.now ?? new Date()).toISOString();
+  let message;
+  try {
+    message = parseBatchMessage(raw);
+  } catch (e) {
+    if (!isSyncError(e)) throw e;
+    await storage.poisonQueue.sendMessage(Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw)).toString('base64'));
+    logger.error({ runId: deps.runId, err: e.message, queue: IOC_POISON_QUEUE }, 'malformed batch message parked in the poison queue');
+    return 'parked';
+  }
+
+  let iocs;
+  try {
+    iocs = await resolveBatch(message, storage.batchContainer);
+  } catch (e) {
+    if (isClaimCheckGone(e)) {
+      logger.warn({ runId: message.runId, blob: e.blobName }, 'batch already processed (claim-check blob gone); nothing to do');
+      return 'already-done';
+    }
+    throw e;
+  }
+
+  const s = settings.sentinel;
+  const result = await publish(iocs, deps.stores, {
+    source: s.source,
+    ttlDays: s.ttlDays,
+    concurrency: s.concurrency,
+    now: deps.now,
+    logger,
+  });
+  const counts: RunCounts = {
+    iocs: iocs.length,
+    indicatorsCreated: result.indicators.created,
+    indicatorsUpdated: result.indicators.updated,
+    indicatorsUnchanged: result.indicators.unchanged,
+    indicatorsDeleted: result.indicators.deleted,
+    indicatorsFailed: result.indicators.failed,
+    queriesCreated: result.huntingQueries.created,
+    queriesUpdated: result.huntingQueries.updated,
+    queriesUnchanged: result.huntingQueries.unchanged,
+    queriesFailed: result.huntingQueries.failed,
+  };
+  const failed = result.failures.length > 0;
+  const summary = failed
+    ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
+    : undefined;
+  await recordRun(storage.stateTable, {
+    runId: deps.runId,
+    trigger: 'queue',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    status: failed ? 'partial' : 'succeeded',
+    families: [message.family],
+    counts,
+    error: summary,
+  });
+  logger.info({ runId: deps.runId, batchRun: message.runId, family: message.family, ...counts }, 'batch upserted');
+
+  if (failed) {
+    const last = deps.maxDequeueCount !== undefined && (deps.dequeueCount ?? 1) >= deps.maxDequeueCount;
+    for (const f of result.failures) logger.error({ failure: f }, 'write failed');
+    logger.error(
+      { runId: deps.runId, dequeueCount: deps.dequeueCount, queue: last ? IOC_POISON_QUEUE : undefined },
+      last ? 'batch failed for the last time; the host parks it in the poison queue' : 'batch failed; the host will retry it',
+    );
+    throw new SyncError('AZURE', summary!);
+  }
+  // Only now is the batch known to be in Sentinel: the next pull skips it unless it changes.
+  await markLanded(storage.stateTable, message.family, iocs);
+  await deleteClaimCheck(message, storage.batchContainer);
+  return 'landed';
+}
+

@@ -1,0 +1,78 @@
+import {
+  CONNECTORS, domainMatch, domainValues, header, hostPartExpr, hostsLet, ipPortsLet, listLet, lookbackLet, normalisedHost, ofType,
+  sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
+} from './common';
+
+/**
+ * Firewalls, proxies and other CEF sources. IPs are matched on either side of the connection (an
+ * implant talks out; a scan or reverse connection may arrive in), and for `ip:port` IOCs the query
+ * says whether the IOC side used the port ThreatFox reported. Web-filtering devices also log the
+ * requested host and URL, so domains and URLs are hunted there too.
+ */
+export const commonSecurityLogHunt: TableHunt = {
+  table: 'CommonSecurityLog',
+  iocTypes: ['ipv4', 'ipv6', 'domain', 'url'],
+  dataDescription: 'firewall, proxy and other CEF appliance logs (CommonSecurityLog)',
+  requiredDataConnectors: CONNECTORS.cef,
+  entityMappings: [
+    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SourceIP' }] },
+    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'DestinationIP' }] },
+    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'DestinationHostName' }] },
+  ],
+  build(iocs, ctx) {
+    const ips = ofType(iocs, 'ipv4', 'ipv6');
+    const domains = ofType(iocs, 'domain');
+    const urls = ofType(iocs, 'url');
+    const lets: string[] = [lookbackLet(ctx)];
+    const branches: string[] = [];
+    const names: string[] = [];
+
+    if (ips.length > 0) {
+      lets.push(ipPortsLet('iocIpPorts', ips), 'let iocIps = bag_keys(iocIpPorts);');
+      names.push('ipHits');
+      branches.push(`let ipHits = CommonSecurityLog
+    | where TimeGenerated > ago(lookback)
+    | where DestinationIP in (iocIps) or SourceIP in (iocIps)
+    | extend IocIsDestination = DestinationIP in (iocIps)
+    | extend IocType = "ip", MatchedIoc = iff(IocIsDestination, DestinationIP, SourceIP)
+    | extend IocSidePort = iff(IocIsDestination, DestinationPort, SourcePort), IocPorts = iocIpPorts[MatchedIoc]
+    | extend PortMatchesIoc = iff(array_length(IocPorts) == 0, bool(null), set_has_element(IocPorts, IocSidePort))
+    | project-away IocIsDestination, IocSidePort, IocPorts;`);
+    }
+    if (domains.length > 0) lets.push(listLet('iocDomains', domainValues(domains)));
+    if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
+    if (domains.length > 0 || urls.length > 0) {
+      lets.push(hostsLet(domains, urls));
+      branches.push(`let webEvents = CommonSecurityLog
+    | where TimeGenerated > ago(lookback)
+    | where DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)
+    | extend UrlKey = ${urlKeyExpr('RequestURL')}
+    | extend RequestHost = ${normalisedHost(`coalesce(DestinationHostName, ${hostPartExpr('RequestURL')})`)};`);
+    }
+    if (domains.length > 0) {
+      names.push('domainHits');
+      branches.push(`let domainHits = webEvents
+${domainMatch('RequestHost', 'iocDomains', '    ')}
+    | extend IocType = "domain", PortMatchesIoc = bool(null);`);
+    }
+    if (urls.length > 0) {
+      names.push('urlHits');
+      branches.push(`let urlHits = webEvents
+    | where isnotempty(UrlKey)
+${urlMatch('UrlKey', 'iocUrls', '    ')}
+    | extend IocType = "url", PortMatchesIoc = bool(null);`);
+    }
+
+    const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
+    return `${header(this.table, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, iocs, ctx)}
+${lets.join('\n')}
+${branches.join('\n')}
+${source}
+| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), EventCount = count(),
+    DeviceActions = make_set(DeviceAction, 10), SampleRequestUrls = make_set(RequestURL, 10),
+    SentBytes = sum(SentBytes), ReceivedBytes = sum(ReceivedBytes)
+    by IocType, MatchedIoc, SourceIP, DestinationIP, DestinationPort, DestinationHostName, PortMatchesIoc,
+    DeviceVendor, DeviceProduct
+| order by LastSeen desc`;
+  },
+};

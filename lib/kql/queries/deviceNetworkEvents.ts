@@ -1,0 +1,77 @@
+import {
+  CONNECTORS, domainMatch, domainValues, familyTriage, header, hostExpr, hostsLet, ipForms, ipPortsLet, listLet, lookbackLet,
+  ofType, sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
+} from './common';
+
+/**
+ * Defender for Endpoint network events: which process on which device talked to the family's
+ * infrastructure. RemoteIP is matched in both its plain and IPv4-mapped (`::ffff:a.b.c.d`) forms;
+ * RemoteUrl holds a bare host for most connections and a full URL for some, so domains are matched
+ * on its host part (exact or subdomain) and URLs on the whole value.
+ */
+export const deviceNetworkEventsHunt: TableHunt = {
+  table: 'DeviceNetworkEvents',
+  iocTypes: ['ipv4', 'ipv6', 'domain', 'url'],
+  dataDescription: 'Microsoft Defender for Endpoint network events (DeviceNetworkEvents)',
+  requiredDataConnectors: CONNECTORS.m365d('DeviceNetworkEvents'),
+  entityMappings: [
+    { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
+    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'RemoteIP' }] },
+    { entityType: 'Process', fieldMappings: [{ identifier: 'ProcessId', columnName: 'InitiatingProcessId' }, { identifier: 'CommandLine', columnName: 'InitiatingProcessCommandLine' }] },
+  ],
+  build(iocs, ctx) {
+    const ips = ofType(iocs, 'ipv4', 'ipv6');
+    const domains = ofType(iocs, 'domain');
+    const urls = ofType(iocs, 'url');
+    const lets: string[] = [lookbackLet(ctx)];
+    const branches: string[] = [];
+    const names: string[] = [];
+
+    if (ips.length > 0) {
+      lets.push(ipPortsLet('iocIpPorts', ips), listLet('iocIpForms', ipForms(ips.map((i) => i.value))));
+      names.push('ipHits');
+      branches.push(`let ipHits = DeviceNetworkEvents
+    | where TimeGenerated > ago(lookback)
+    | where RemoteIP in (iocIpForms)
+    | extend IocType = "ip", MatchedIoc = iff(RemoteIP startswith "::ffff:" and RemoteIP contains ".", substring(RemoteIP, 7), RemoteIP)
+    | extend IocPorts = iocIpPorts[MatchedIoc]
+    | extend PortMatchesIoc = iff(array_length(IocPorts) == 0, bool(null), set_has_element(IocPorts, RemotePort))
+    | project-away IocPorts;`);
+    }
+    if (domains.length > 0) lets.push(listLet('iocDomains', domainValues(domains)));
+    if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
+    if (domains.length > 0 || urls.length > 0) {
+      lets.push(hostsLet(domains, urls));
+      branches.push(`let webEvents = DeviceNetworkEvents
+    | where TimeGenerated > ago(lookback)
+    | where RemoteUrl has_any (iocHosts)
+    | extend RemoteHost = ${hostExpr('RemoteUrl')}, UrlKey = ${urlKeyExpr('RemoteUrl')};`);
+    }
+    if (domains.length > 0) {
+      names.push('domainHits');
+      branches.push(`let domainHits = webEvents
+${domainMatch('RemoteHost', 'iocDomains', '    ')}
+    | extend IocType = "domain", PortMatchesIoc = bool(null);`);
+    }
+    if (urls.length > 0) {
+      names.push('urlHits');
+      branches.push(`let urlHits = webEvents
+    | where RemoteUrl contains "/"
+${urlMatch('UrlKey', 'iocUrls', '    ')}
+    | extend IocType = "url", PortMatchesIoc = bool(null);`);
+    }
+
+    const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
+    return `${header(this.table, `Hunts ${this.dataDescription} for processes that contacted the family's infrastructure.`, iocs, ctx)}
+${lets.join('\n')}
+${branches.join('\n')}
+${source}
+| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ConnectionCount = count(),
+    ActionTypes = make_set(ActionType, 10), RemoteUrls = make_set(RemoteUrl, 10), RemotePorts = make_set(RemotePort, 10),
+    take_any(InitiatingProcessCommandLine, InitiatingProcessId),
+    InitiatingProcessAccounts = make_set(InitiatingProcessAccountName, 10)
+    by IocType, MatchedIoc, PortMatchesIoc, DeviceName, DeviceId, RemoteIP, InitiatingProcessFileName,
+    InitiatingProcessFolderPath, InitiatingProcessSHA1, InitiatingProcessParentFileName
+${familyTriage(ctx.familyId, 'InitiatingProcessFileName', 'InitiatingProcessFolderPath')}| order by LastSeen desc`;
+  },
+};

@@ -1,0 +1,35 @@
+import { CONNECTORS, familyTriage, hashHits, header, lookbackLet, type TableHunt } from './common';
+
+/**
+ * Defender for Endpoint process events: a process started from a file with an IOC hash, or started
+ * by one (the parent's hash), with its command line and account.
+ */
+export const deviceProcessEventsHunt: TableHunt = {
+  table: 'DeviceProcessEvents',
+  iocTypes: ['sha256', 'sha1', 'md5'],
+  dataDescription: 'Microsoft Defender for Endpoint process events (DeviceProcessEvents)',
+  requiredDataConnectors: CONNECTORS.m365d('DeviceProcessEvents'),
+  entityMappings: [
+    { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
+    { entityType: 'Account', fieldMappings: [{ identifier: 'Name', columnName: 'AccountName' }, { identifier: 'NTDomain', columnName: 'AccountDomain' }] },
+    { entityType: 'FileHash', fieldMappings: [{ identifier: 'Algorithm', columnName: 'HashAlgorithm' }, { identifier: 'Value', columnName: 'MatchedIoc' }] },
+  ],
+  build(iocs, ctx) {
+    const hashes = hashHits(iocs, [
+      { sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'process' },
+      { sha256: 'InitiatingProcessSHA256', sha1: 'InitiatingProcessSHA1', md5: 'InitiatingProcessMD5', label: 'parent process' },
+    ]);
+    return `${header(this.table, `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`, iocs, ctx)}
+${lookbackLet(ctx)}
+${hashes.lets}
+DeviceProcessEvents
+| where TimeGenerated > ago(lookback)
+| where ${hashes.where}
+${hashes.extend}
+| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ProcessCount = count(),
+    CommandLines = make_set(ProcessCommandLine, 5), ParentProcesses = make_set(InitiatingProcessFileName, 5),
+    ParentCommandLines = make_set(InitiatingProcessCommandLine, 5)
+    by HashAlgorithm, MatchedIoc, MatchedOn, DeviceName, DeviceId, AccountDomain, AccountName, FileName, FolderPath
+${familyTriage(ctx.familyId, 'FileName', 'FolderPath')}| order by LastSeen desc`;
+  },
+};

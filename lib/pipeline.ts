@@ -1,0 +1,197 @@
+import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
+import type { Settings } from './config';
+import { parseInputDocument } from './input';
+import { dedupeIocs, normaliseRecords } from './ioc/normalise';
+import type { Ioc, Rejected } from './ioc/types';
+import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
+import { silentLogger, type Logger } from './logger';
+import { planIndicators } from './sentinel/indicator';
+import type { IndicatorStore } from './sentinel/indicatorStore';
+import { toSavedSearch } from './sentinel/savedSearch';
+import type { SavedSearchStore } from './sentinel/savedSearchStore';
+import { syncIndicators, syncSavedSearches, type ItemFailure, type WriteCounts } from './sentinel/writer';
+import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
+
+/**
+ * One flow for every adapter (CLI, timer, queue, HTTP):
+ * collect (ThreatFox or a document) → normalise → plan (indicators + hunting queries) → publish to Sentinel.
+ */
+
+export interface Collected {
+  /** Records or lines read, before normalisation. */
+  read: number;
+  iocs: Ioc[];
+  rejected: Rejected[];
+  perFamily?: Record<string, number>;
+}
+
+export interface ThreatFoxPull {
+  kind: 'threatfox';
+  malware: string[];
+  /** `recent` = get_iocs over `days`; `full` = malwareinfo per family. */
+  mode: 'recent' | 'full';
+  days: number;
+  limit: number;
+}
+
+export interface DocumentInput {
+  kind: 'document';
+  text: string;
+  /** Family given to pasted IOCs, which carry none. */
+  family: string;
+}
+
+export type SyncInput = ThreatFoxPull | DocumentInput;
+
+export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
+  if (input.kind === 'document') {
+    const parsed = parseInputDocument(input.text, { malware: input.family });
+    return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected };
+  }
+  if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
+  const pulled = await pullFamilies(threatfox, input);
+  const normalised = normaliseRecords(pulled.records);
+  return {
+    read: pulled.records.length + pulled.rejected.length,
+    iocs: dedupeIocs(normalised.iocs),
+    rejected: [...pulled.rejected, ...normalised.rejected],
+    perFamily: pulled.perFamily,
+  };
+}
+
+export interface Plan {
+  indicators: ThreatIntelligenceIndicatorModel[];
+  huntingQueries: HuntingQuery[];
+}
+
+/** What would be written for these IOCs alone: the dry run's answer. */
+export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
+  return {
+    indicators: planIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
+    huntingQueries: buildHuntingQueries(iocs),
+  };
+}
+
+export interface SentinelStores {
+  indicators: IndicatorStore;
+  savedSearches: SavedSearchStore;
+}
+
+export interface PublishOptions {
+  source: string;
+  ttlDays: number;
+  concurrency: number;
+  now?: Date;
+  logger?: Logger;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PublishResult {
+  indicators: WriteCounts;
+  huntingQueries: WriteCounts;
+  failures: ItemFailure[];
+  queries: HuntingQuery[];
+}
+
+/**
+ * Upserts the indicators, then rewrites the hunting queries of the families touched, built over every
+ * active indicator of that family in Sentinel (not just this batch) plus this batch.
+ */
+export async function publish(iocs: Ioc[], stores: SentinelStores, options: PublishOptions): Promise<PublishResult> {
+  const logger = options.logger ?? silentLogger;
+  const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
+  const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
+  const activeOfFamilies = written.active.filter((i) => i.malware && families.has(i.malware));
+  const queries = buildHuntingQueries(dedupeIocs([...iocs, ...activeOfFamilies]));
+  const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
+    concurrency: options.concurrency,
+    logger,
+  });
+  return {
+    indicators: written.counts,
+    huntingQueries: searches.counts,
+    failures: [...written.failures, ...searches.failures],
+    queries,
+  };
+}
+
+export interface RunSummary {
+  dryRun: boolean;
+  families: string[];
+  read: number;
+  iocs: number;
+  rejected: number;
+  byType: Record<string, number>;
+  indicators: WriteCounts & { planned: number };
+  huntingQueries: WriteCounts & { planned: number };
+  failures: number;
+  durationMs: number;
+}
+
+const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+
+export interface SyncResult {
+  summary: RunSummary;
+  iocs: Ioc[];
+  rejected: Rejected[];
+  plan: Plan;
+  failures: ItemFailure[];
+}
+
+export interface SyncDeps {
+  settings: Settings;
+  threatfox?: ThreatFoxSource;
+  /** Absent on a dry run. */
+  stores?: SentinelStores;
+  logger?: Logger;
+  now?: Date;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The whole job, as the CLI and the HTTP trigger run it. Logs one summary line. */
+export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRun: boolean }): Promise<SyncResult> {
+  const started = Date.now();
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? new Date();
+  const collected = await collect(input, deps.threatfox);
+  for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
+  const planned = plan(collected.iocs, deps.settings.sentinel, now);
+
+  let published: PublishResult | undefined;
+  if (!options.dryRun) {
+    if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
+    const s = deps.settings.sentinel;
+    published = await publish(collected.iocs, deps.stores, {
+      source: s.source,
+      ttlDays: s.ttlDays,
+      concurrency: s.concurrency,
+      now,
+      logger,
+      onProgress: deps.onProgress,
+    });
+    // The queries actually written cover every active IOC of the family, so report those.
+    planned.huntingQueries = published.queries;
+  }
+
+  const summary: RunSummary = {
+    dryRun: options.dryRun,
+    families: [...new Set(collected.iocs.map((i) => i.malware ?? 'unknown'))].sort(),
+    read: collected.read,
+    iocs: collected.iocs.length,
+    rejected: collected.rejected.length,
+    byType: countBy(collected.iocs, (i) => i.type),
+    indicators: { planned: planned.indicators.length, ...(published?.indicators ?? zeroCounts()) },
+    huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
+    failures: published?.failures.length ?? 0,
+    durationMs: Date.now() - started,
+  };
+  logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
+  for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
+  return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}

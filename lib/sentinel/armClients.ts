@@ -1,0 +1,51 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
+import { SecurityInsights } from '@azure/arm-securityinsight';
+import type { SentinelTarget } from '../config';
+
+export interface ArmClients {
+  securityInsights: SecurityInsights;
+  operationalInsights: OperationalInsightsManagementClient;
+}
+
+export interface ArmClientOptions {
+  credential: TokenCredential;
+  /** Extra CA to trust (a test fake's self-signed certificate); replaces the default CAs for these clients. */
+  tlsCa?: string | Buffer;
+  /** First backoff of the SDK's exponential retry (5xx, network faults); the SDK default is 1 s. */
+  retryDelayInMs?: number;
+  /** Cap of that backoff; the SDK default is 64 s. */
+  maxRetryDelayInMs?: number;
+}
+
+/**
+ * The two ARM clients, pointed at the configured cloud (or a test fake).
+ *
+ * Retrying is left to the SDK pipeline's own retry policy, configured once here: on 429/503 it
+ * waits for `Retry-After` / `x-ms-retry-after-ms`, on other 5xx and network faults it backs off
+ * exponentially with jitter, up to `maxRetries`. Nothing above it retries again.
+ */
+export function createArmClients(target: SentinelTarget, options: ArmClientOptions): ArmClients {
+  const endpoint = target.armEndpoint.replace(/\/+$/, '');
+  const common = {
+    endpoint,
+    // The SDKs default the scope from `endpoint`, but say it: a sovereign cloud or a fake needs its own audience.
+    credentialScopes: [`${endpoint}/.default`],
+    retryOptions: {
+      maxRetries: target.maxRetries,
+      ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
+      ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
+    },
+    ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
+    userAgentOptions: { userAgentPrefix: 'threatfox-sentinel-sync' },
+  };
+  return {
+    // The SDK's default api-version is a 2022 preview; `apiVersion` rewrites it on every call, nextLink pages included.
+    securityInsights: new SecurityInsights(options.credential, target.subscriptionId, {
+      ...common,
+      apiVersion: target.apiVersion,
+    }),
+    // Saved searches keep the SDK's constant 2020-08-01, the version Sentinel content uses.
+    operationalInsights: new OperationalInsightsManagementClient(options.credential, target.subscriptionId, common),
+  };
+}

@@ -1,0 +1,401 @@
+import type {
+  ThreatIntelligenceExternalReference,
+  ThreatIntelligenceIndicatorModel,
+  ThreatIntelligenceKillChainPhase,
+} from '@azure/arm-securityinsight';
+import type { Ioc, IocType } from '../ioc/types';
+import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
+
+/**
+ * Ioc → Sentinel threat-intelligence indicator body, and back.
+ *
+ * One indicator per observable (pattern): IOCs that share a pattern (one IP on two ports, one
+ * domain reported twice) become one indicator with every port, family and ThreatFox id on it.
+ * The body is a pure function of the IOCs (plus `now` only for IOCs without a first-seen date),
+ * so re-running the same feed produces the same body and the writer has nothing to write.
+ */
+
+export interface IndicatorOptions {
+  /** Sentinel `source`: how we find our own indicators again. */
+  source: string;
+  /** Lifetime after the last sighting. */
+  ttlDays: number;
+  /** Used only for IOCs with no first-seen date (pasted lists). */
+  now: Date;
+}
+
+/** What we know about one observable, merged over every IOC (and existing indicator) that names it. */
+export interface IndicatorFacts {
+  type: IocType;
+  value: string;
+  ports: number[];
+  /** ThreatFox malware ids. */
+  malware: string[];
+  /** Printable family names. */
+  families: string[];
+  /** ThreatFox threat types (`botnet_cc`, ...). */
+  threatTypes: string[];
+  threatTypeDescs: string[];
+  tags: string[];
+  threatfoxIds: string[];
+  reporters: string[];
+  references: string[];
+  confidence?: number;
+  /** ISO 8601. */
+  validFrom: string;
+  validUntil: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Labels we write as `key:value` so they can be read back; a ThreatFox tag may not pose as one. */
+const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:' } as const;
+const RESERVED_LABEL = /^(family|malware|threat-type|port):/i;
+
+const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
+const THREATFOX = 'ThreatFox';
+
+/** What the threat type means, for people: used in display names. */
+const THREAT_TYPE_TEXT: Record<string, string> = {
+  botnet_cc: 'C2',
+  payload_delivery: 'payload delivery',
+  payload: 'payload',
+  cc_skimming: 'card skimming',
+};
+
+/**
+ * Lockheed Martin kill chain phase per ThreatFox threat type: a C2 server is command and control,
+ * a download URL is delivery, a payload hash is what gets installed, a skimmer acts on objectives.
+ */
+const KILL_CHAIN_PHASE: Record<string, string> = {
+  botnet_cc: 'command-and-control',
+  payload_delivery: 'delivery',
+  payload: 'installation',
+  cc_skimming: 'actions-on-objectives',
+};
+const KILL_CHAIN_NAME = 'lockheed-martin-cyber-kill-chain';
+
+/**
+ * STIX 2.1 indicator-type-ov for Sentinel's `threatTypes`. Everything ThreatFox publishes is
+ * attacker infrastructure or malware, which is `malicious-activity`; `compromised` would claim
+ * a legitimate asset was taken over, which ThreatFox does not say.
+ */
+const STIX_INDICATOR_TYPE = 'malicious-activity';
+
+const TYPE_TEXT: Record<IocType, string> = {
+  ipv4: 'IPv4 address',
+  ipv6: 'IPv6 address',
+  domain: 'Domain',
+  url: 'URL',
+  md5: 'MD5 file hash',
+  sha1: 'SHA-1 file hash',
+  sha256: 'SHA-256 file hash',
+};
+
+const DISPLAY_NAME_MAX = 256;
+const DESCRIPTION_MAX = 4000;
+
+const sortedUnique = (values: Iterable<string | undefined>): string[] =>
+  [...new Set([...values].filter((v): v is string => !!v && v.trim() !== '').map((v) => v.trim()))].sort();
+
+/** Case-insensitive union that keeps the first spelling (tags `RAT` and `rat` are one tag). */
+function caselessUnion(values: Iterable<string | undefined>): string[] {
+  const seen = new Map<string, string>();
+  for (const v of values) {
+    const t = v?.trim();
+    if (t && !seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
+  }
+  return [...seen.values()].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()) || a.localeCompare(b));
+}
+
+const byNumber = (a: string, b: string) => Number(a) - Number(b) || a.localeCompare(b);
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function timeOf(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** Facts of a group of IOCs that share one observable. */
+export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlDays' | 'now'>): IndicatorFacts {
+  if (iocs.length === 0) throw new Error('factsFromIocs: no IOC');
+  const ttl = options.ttlDays * DAY_MS;
+  let from = Number.POSITIVE_INFINITY;
+  let until = Number.NEGATIVE_INFINITY;
+  let confidence: number | undefined;
+  for (const ioc of iocs) {
+    const first = timeOf(ioc.firstSeen) ?? options.now.getTime();
+    const last = Math.max(timeOf(ioc.lastSeen) ?? first, first);
+    from = Math.min(from, first);
+    until = Math.max(until, last + ttl);
+    if (ioc.confidence !== undefined) confidence = Math.max(confidence ?? 0, ioc.confidence);
+  }
+  return {
+    type: iocs[0].type,
+    value: iocs[0].value,
+    ports: [...new Set(iocs.map((i) => i.port).filter((p): p is number => p !== undefined))].sort((a, b) => a - b),
+    malware: sortedUnique(iocs.map((i) => i.malware)),
+    families: sortedUnique(iocs.map((i) => i.malwarePrintable)),
+    threatTypes: sortedUnique(iocs.map((i) => i.threatType)),
+    threatTypeDescs: sortedUnique(iocs.map((i) => i.threatTypeDesc)),
+    tags: caselessUnion(iocs.flatMap((i) => i.tags ?? []).filter((t) => !RESERVED_LABEL.test(t))),
+    threatfoxIds: sortedUnique(iocs.map((i) => i.threatfoxId)).sort(byNumber),
+    reporters: sortedUnique(iocs.map((i) => i.reporter)),
+    references: sortedUnique(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
+    confidence,
+    validFrom: iso(from),
+    validUntil: iso(until),
+  };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function valueWithPorts(f: IndicatorFacts): string {
+  if (f.ports.length === 0) return f.value;
+  const host = f.type === 'ipv6' ? `[${f.value}]` : f.value;
+  if (f.ports.length === 1) return `${host}:${f.ports[0]}`;
+  return `${f.value} (ports ${f.ports.join(', ')})`;
+}
+
+function familyText(f: IndicatorFacts): string {
+  if (f.families.length > 0) return f.families.join(' / ');
+  if (f.malware.length > 0) return f.malware.join(' / ');
+  return 'Unknown malware';
+}
+
+/** `NetSupportManager RAT C2: 91.92.34.228:80`: family, threat type and value at a glance. */
+function displayName(f: IndicatorFacts): string {
+  const threat = f.threatTypes.map((t) => THREAT_TYPE_TEXT[t] ?? t.replace(/_/g, ' ')).join(' / ');
+  const head = threat ? `${familyText(f)} ${threat}` : `${familyText(f)} ${TYPE_TEXT[f.type]}`;
+  return truncate(`${head}: ${valueWithPorts(f)}`, DISPLAY_NAME_MAX);
+}
+
+function description(f: IndicatorFacts): string {
+  const families = f.families.length > 0 || f.malware.length > 0 ? familyText(f) : 'malware';
+  const ids = f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
+  const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, published by ThreatFox (abuse.ch).`];
+  if (f.threatTypeDescs.length > 0) parts.push(`${f.threatTypeDescs.join('; ')}.`);
+  else if (f.threatTypes.length > 0) parts.push(`Threat type: ${f.threatTypes.join(', ')}.`);
+  if (f.ports.length > 0) parts.push(`Seen on port${f.ports.length > 1 ? 's' : ''} ${f.ports.join(', ')}.`);
+  if (f.reporters.length > 0) parts.push(`Reported by ${f.reporters.join(', ')}.`);
+  if (f.threatfoxIds.length > 0) parts.push(`ThreatFox IOC ${f.threatfoxIds.map((id) => `#${id}`).join(', ')}.`);
+  return truncate(parts.join(' '), DESCRIPTION_MAX);
+}
+
+function labels(f: IndicatorFacts): string[] {
+  return [
+    ...f.families.map((v) => LABEL.family + v),
+    ...f.malware.map((v) => LABEL.malware + v),
+    ...f.threatTypes.map((v) => LABEL.threatType + v),
+    ...f.tags,
+    ...f.ports.map((p) => LABEL.port + p),
+  ];
+}
+
+function externalReferences(f: IndicatorFacts): ThreatIntelligenceExternalReference[] {
+  return [
+    ...f.threatfoxIds.map((id) => ({ sourceName: THREATFOX, externalId: id, url: THREATFOX_IOC_PAGE(id) })),
+    ...f.references.map((url) => ({ sourceName: 'Reference', url })),
+  ];
+}
+
+function killChainPhases(f: IndicatorFacts): ThreatIntelligenceKillChainPhase[] {
+  return sortedUnique(f.threatTypes.map((t) => KILL_CHAIN_PHASE[t])).map((phaseName) => ({
+    killChainName: KILL_CHAIN_NAME,
+    phaseName,
+  }));
+}
+
+/** The indicator body for a set of facts: every field we own, nothing the service assigns. */
+export function renderIndicator(f: IndicatorFacts, source: string): ThreatIntelligenceIndicatorModel {
+  const body: ThreatIntelligenceIndicatorModel = {
+    kind: 'indicator',
+    source,
+    displayName: displayName(f),
+    description: description(f),
+    pattern: stixPattern(f),
+    patternType: stixPatternType(f.type),
+    threatTypes: [STIX_INDICATOR_TYPE],
+    labels: labels(f),
+    validFrom: f.validFrom,
+    validUntil: f.validUntil,
+    externalReferences: externalReferences(f),
+    killChainPhases: killChainPhases(f),
+    revoked: false,
+  };
+  if (f.confidence !== undefined) body.confidence = f.confidence;
+  return body;
+}
+
+export function toIndicator(ioc: Ioc, options: IndicatorOptions): ThreatIntelligenceIndicatorModel {
+  return renderIndicator(factsFromIocs([ioc], options), options.source);
+}
+
+/** IOCs grouped by observable, in order of first appearance. */
+export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
+  const groups = new Map<string, Ioc[]>();
+  for (const ioc of iocs) {
+    const key = observableKey(ioc);
+    const group = groups.get(key);
+    if (group) group.push(ioc);
+    else groups.set(key, [ioc]);
+  }
+  return groups;
+}
+
+/** One indicator body per observable: what a dry run would write for these IOCs alone. */
+export function planIndicators(iocs: Ioc[], options: IndicatorOptions): ThreatIntelligenceIndicatorModel[] {
+  return [...groupByObservable(iocs).values()].map((group) => renderIndicator(factsFromIocs(group, options), options.source));
+}
+
+/** Facts read back from an indicator we wrote; undefined if its pattern is not a simple one. */
+export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): IndicatorFacts | undefined {
+  const observable = model.pattern ? parsePattern(model.pattern) : undefined;
+  if (!observable) return undefined;
+  const facts: IndicatorFacts = {
+    ...observable,
+    ports: [],
+    malware: [],
+    families: [],
+    threatTypes: [],
+    threatTypeDescs: [],
+    tags: [],
+    threatfoxIds: [],
+    reporters: [],
+    references: [],
+    confidence: model.confidence ?? undefined,
+    validFrom: model.validFrom ?? '',
+    validUntil: model.validUntil ?? '',
+  };
+  const ports = new Set<number>();
+  for (const label of model.labels ?? []) {
+    if (label.startsWith(LABEL.port)) {
+      const port = Number(label.slice(LABEL.port.length));
+      if (Number.isInteger(port) && port >= 0 && port <= 65535) ports.add(port);
+    } else if (label.startsWith(LABEL.malware)) facts.malware.push(label.slice(LABEL.malware.length));
+    else if (label.startsWith(LABEL.family)) facts.families.push(label.slice(LABEL.family.length));
+    else if (label.startsWith(LABEL.threatType)) facts.threatTypes.push(label.slice(LABEL.threatType.length));
+    else if (!RESERVED_LABEL.test(label)) facts.tags.push(label);
+  }
+  facts.ports = [...ports].sort((a, b) => a - b);
+  facts.malware = sortedUnique(facts.malware);
+  facts.families = sortedUnique(facts.families);
+  facts.threatTypes = sortedUnique(facts.threatTypes);
+  facts.tags = caselessUnion(facts.tags);
+  for (const ref of model.externalReferences ?? []) {
+    if (ref.sourceName === THREATFOX && ref.externalId) facts.threatfoxIds.push(ref.externalId);
+    else if (ref.sourceName === 'Reference' && ref.url) facts.references.push(ref.url);
+  }
+  facts.threatfoxIds = sortedUnique(facts.threatfoxIds).sort(byNumber);
+  facts.references = sortedUnique(facts.references);
+  return facts;
+}
+
+/**
+ * What an existing indicator should become given new facts about its observable. Never shortens
+ * the validity window (validFrom = earlier, validUntil = later) and never forgets a port, family,
+ * tag or ThreatFox id already on it; confidence, descriptions and reporters follow the new facts.
+ */
+export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): IndicatorFacts {
+  const from = Math.min(timeOf(existing.validFrom) ?? Infinity, timeOf(incoming.validFrom) ?? Infinity);
+  const until = Math.max(timeOf(existing.validUntil) ?? -Infinity, timeOf(incoming.validUntil) ?? -Infinity);
+  return {
+    ...incoming,
+    ports: [...new Set([...existing.ports, ...incoming.ports])].sort((a, b) => a - b),
+    malware: sortedUnique([...existing.malware, ...incoming.malware]),
+    families: sortedUnique([...existing.families, ...incoming.families]),
+    threatTypes: sortedUnique([...existing.threatTypes, ...incoming.threatTypes]),
+    tags: caselessUnion([...existing.tags, ...incoming.tags]),
+    threatfoxIds: sortedUnique([...existing.threatfoxIds, ...incoming.threatfoxIds]).sort(byNumber),
+    references: sortedUnique([...existing.references, ...incoming.references]),
+    confidence: incoming.confidence ?? existing.confidence,
+    validFrom: Number.isFinite(from) ? iso(from) : incoming.validFrom,
+    validUntil: Number.isFinite(until) ? iso(until) : incoming.validUntil,
+  };
+}
+
+/** The fields we own, normalised so that the service's re-spelling of a date or re-ordering of a list is no change. */
+function ownedFields(m: ThreatIntelligenceIndicatorModel): unknown {
+  const list = (v?: string[]) => [...(v ?? [])].sort();
+  return {
+    source: m.source ?? '',
+    displayName: m.displayName ?? '',
+    description: m.description ?? '',
+    pattern: m.pattern ?? '',
+    patternType: (m.patternType ?? '').toLowerCase(),
+    threatTypes: list(m.threatTypes),
+    labels: list(m.labels),
+    confidence: m.confidence ?? null,
+    validFrom: timeOf(m.validFrom) ?? null,
+    validUntil: timeOf(m.validUntil) ?? null,
+    revoked: m.revoked ?? false,
+    externalReferences: (m.externalReferences ?? [])
+      .map((r) => [r.sourceName ?? '', r.externalId ?? '', r.url ?? ''].join('\u0000'))
+      .sort(),
+    killChainPhases: (m.killChainPhases ?? []).map((k) => `${k.killChainName ?? ''}\u0000${k.phaseName ?? ''}`).sort(),
+  };
+}
+
+export function sameIndicator(a: ThreatIntelligenceIndicatorModel, b: ThreatIntelligenceIndicatorModel): boolean {
+  return JSON.stringify(ownedFields(a)) === JSON.stringify(ownedFields(b));
+}
+
+/**
+ * The body to PUT over an existing indicator of ours, or undefined when it already says all of it.
+ * What an analyst did in Sentinel survives: `threatIntelligenceTags` are carried over (a PUT
+ * replaces) and a revoked indicator stays revoked.
+ */
+export function reconcileIndicator(
+  existing: ThreatIntelligenceIndicatorModel,
+  incoming: IndicatorFacts,
+  source: string,
+): ThreatIntelligenceIndicatorModel | undefined {
+  const current = factsFromIndicator(existing);
+  const desired = renderIndicator(current ? mergeFacts(current, incoming) : incoming, source);
+  // An analyst's revocation (a false positive) outlives any re-report.
+  if (existing.revoked === true) desired.revoked = true;
+  if (sameIndicator(existing, desired)) return undefined;
+  if (existing.threatIntelligenceTags?.length) desired.threatIntelligenceTags = [...existing.threatIntelligenceTags];
+  return desired;
+}
+
+/**
+ * An indicator of ours back as IOCs, one per port (and per family), so hunting queries can be
+ * built over everything active in Sentinel rather than just this batch.
+ */
+export function indicatorToIocs(model: ThreatIntelligenceIndicatorModel): Ioc[] {
+  const f = factsFromIndicator(model);
+  if (!f) return [];
+  const base: Ioc = { type: f.type, value: f.value };
+  if (f.threatfoxIds.length > 0) base.threatfoxId = f.threatfoxIds[f.threatfoxIds.length - 1];
+  if (f.threatTypes.length > 0) base.threatType = f.threatTypes[0];
+  if (f.confidence !== undefined) base.confidence = f.confidence;
+  if (f.validFrom && timeOf(f.validFrom) !== undefined) base.firstSeen = iso(timeOf(f.validFrom)!);
+  if (f.tags.length > 0) base.tags = [...f.tags];
+  // A family name can only be paired with its id when there is one of each.
+  const printable = f.malware.length === 1 && f.families.length === 1 ? f.families[0] : undefined;
+  const families: (string | undefined)[] = f.malware.length > 0 ? f.malware : [undefined];
+  const ports: (number | undefined)[] = f.ports.length > 0 ? f.ports : [undefined];
+  const out: Ioc[] = [];
+  for (const malware of families) {
+    for (const port of ports) {
+      const ioc: Ioc = { ...base };
+      if (malware) ioc.malware = malware;
+      if (printable) ioc.malwarePrintable = printable;
+      if (port !== undefined) ioc.port = port;
+      out.push(ioc);
+    }
+  }
+  return out;
+}
+
+/** The first IOC of {@link indicatorToIocs}, for callers that want one. */
+export function indicatorToIoc(model: ThreatIntelligenceIndicatorModel): Ioc | undefined {
+  return indicatorToIocs(model)[0];
+}

@@ -1,0 +1,100 @@
+import {
+  getContinuationToken,
+  type SecurityInsights,
+  type ThreatIntelligenceIndicatorModel,
+  type ThreatIntelligenceInformationUnion,
+} from '@azure/arm-securityinsight';
+import type { SentinelTarget } from '../config';
+
+/** An indicator as Sentinel holds it: its service-assigned name and its (flattened) properties. */
+export interface StoredIndicator {
+  name: string;
+  properties: ThreatIntelligenceIndicatorModel;
+}
+
+/** The threat-intelligence indicators of one workspace, as the writer needs them. */
+export interface IndicatorStore {
+  /** Every indicator whose `source` is `source`, all pages. */
+  listBySource(source: string): AsyncIterable<StoredIndicator>;
+  /** Creates an indicator; the service assigns its name. Not idempotent. */
+  create(body: ThreatIntelligenceIndicatorModel): Promise<StoredIndicator>;
+  /** Replaces an existing indicator. */
+  update(name: string, body: ThreatIntelligenceIndicatorModel): Promise<StoredIndicator>;
+  remove(name: string): Promise<void>;
+}
+
+/** Page size asked of queryIndicators; the service caps it. */
+const PAGE_SIZE = 100;
+
+function isIndicator(item: ThreatIntelligenceInformationUnion): item is ThreatIntelligenceIndicatorModel {
+  return item.kind === 'indicator';
+}
+
+function stored(item: ThreatIntelligenceInformationUnion): StoredIndicator {
+  if (!item.name || !isIndicator(item)) throw new Error(`unexpected threat-intelligence object ${JSON.stringify(item.id ?? item.name)}`);
+  return { name: item.name, properties: item };
+}
+
+/** The `$skipToken` of a nextLink, which queryIndicators also takes in its body. */
+function skipTokenOf(nextLink: string): string | undefined {
+  try {
+    const url = new URL(nextLink);
+    return url.searchParams.get('$skipToken') ?? url.searchParams.get('skipToken') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The indicator store over `@azure/arm-securityinsight`
+ * (`…/providers/Microsoft.SecurityInsights/threatIntelligence/main/…`).
+ */
+export function armIndicatorStore(client: SecurityInsights, target: Pick<SentinelTarget, 'resourceGroup' | 'workspaceName'>): IndicatorStore {
+  const ti = client.threatIntelligenceIndicator;
+  const { resourceGroup, workspaceName } = target;
+  return {
+    /**
+     * queryIndicators is a POST whose filter lives in the body. The SDK would follow `nextLink`
+     * with a bare GET, which the REST spec does not define for that path and which drops the
+     * filter; so each page is its own POST carrying the nextLink's skip token in the body
+     * (`ThreatIntelligenceFilteringCriteria.skipToken`). A page with nothing new ends the loop,
+     * because the service has been seen to hand out a nextLink after the last page.
+     */
+    async *listBySource(source: string): AsyncIterable<StoredIndicator> {
+      const seen = new Set<string>();
+      let skipToken: string | undefined;
+      for (;;) {
+        const pages = ti
+          .listQueryIndicators(resourceGroup, workspaceName, {
+            sources: [source],
+            pageSize: PAGE_SIZE,
+            ...(skipToken ? { skipToken } : {}),
+          })
+          .byPage();
+        const first = await pages.next();
+        // Only the first page of each call: stop the SDK before it GETs the nextLink.
+        await pages.return?.(undefined);
+        const page: ThreatIntelligenceInformationUnion[] = first.done ? [] : first.value;
+        let fresh = 0;
+        for (const item of page) {
+          if (!isIndicator(item) || !item.name || seen.has(item.name)) continue;
+          seen.add(item.name);
+          fresh += 1;
+          yield stored(item);
+        }
+        const nextLink = getContinuationToken(page);
+        skipToken = nextLink ? skipTokenOf(nextLink) : undefined;
+        if (!skipToken || fresh === 0) return;
+      }
+    },
+    async create(body) {
+      return stored(await ti.createIndicator(resourceGroup, workspaceName, body));
+    },
+    async update(name, body) {
+      return stored(await ti.create(resourceGroup, workspaceName, name, body));
+    },
+    async remove(name) {
+      await ti.delete(resourceGroup, workspaceName, name);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { SavedSearch } from '@azure/arm-operationalinsights';
+import { GENERATOR } from '../kql/queries/common';
+import type { HuntingQuery } from '../kql/huntingQueries';
+
+/** The saved-search category the Sentinel Hunting blade lists. */
+export const HUNTING_CATEGORY = 'Hunting Queries';
+
+/** Tag that marks a saved search as ours (the portal shows `createdBy` as the author). */
+export const GENERATOR_TAG = { name: 'createdBy', value: GENERATOR } as const;
+
+/**
+ * A hunting query as the Log Analytics saved search Sentinel reads: category `Hunting Queries`,
+ * query language version 2, and the tags the Hunting blade shows (`description`, `tactics`,
+ * `techniques`, comma-separated as Azure-Sentinel's solution templates write them). No time
+ * stamps, so an unchanged query gives an identical body and is not rewritten.
+ */
+export function toSavedSearch(q: HuntingQuery): { id: string; body: SavedSearch } {
+  const tags = [
+    { name: 'description', value: q.description },
+    { name: 'tactics', value: q.tactics.join(',') },
+    { name: 'techniques', value: q.techniques.join(',') },
+    { ...GENERATOR_TAG },
+    { name: 'family', value: q.family },
+    { name: 'table', value: q.table },
+  ];
+  return {
+    id: q.id,
+    body: {
+      category: HUNTING_CATEGORY,
+      displayName: q.name,
+      query: q.query,
+      version: 2,
+      tags,
+    },
+  };
+}
+
+/** True when a saved search read back from the workspace was written by this tool. */
+export function isGeneratedSavedSearch(search: Pick<SavedSearch, 'tags'>): boolean {
+  return (search.tags ?? []).some((t) => t.name === GENERATOR_TAG.name && t.value === GENERATOR_TAG.value);
+}

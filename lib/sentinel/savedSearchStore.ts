@@ -1,0 +1,49 @@
+import type { OperationalInsightsManagementClient, SavedSearch } from '@azure/arm-operationalinsights';
+import type { SentinelTarget } from '../config';
+
+/** A saved search as the workspace holds it; `id` is the last segment of its resource id. */
+export interface StoredSavedSearch {
+  id: string;
+  body: SavedSearch;
+}
+
+/** The Log Analytics saved searches (Sentinel hunting queries) of one workspace. */
+export interface SavedSearchStore {
+  get(id: string): Promise<SavedSearch | undefined>;
+  /** Creates or replaces the saved search `id`. */
+  put(id: string, body: SavedSearch): Promise<SavedSearch>;
+  /** Every saved search of the workspace, in one call (the API does not page). */
+  list(): Promise<StoredSavedSearch[]>;
+}
+
+function statusOf(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && 'statusCode' in e ? (e as { statusCode?: number }).statusCode : undefined;
+}
+
+/** The saved-search store over `@azure/arm-operationalinsights` 9.x (api-version 2020-08-01). */
+export function armSavedSearchStore(
+  client: OperationalInsightsManagementClient,
+  target: Pick<SentinelTarget, 'resourceGroup' | 'workspaceName'>,
+): SavedSearchStore {
+  const { resourceGroup, workspaceName } = target;
+  return {
+    async get(id) {
+      try {
+        return await client.savedSearches.get(resourceGroup, workspaceName, id);
+      } catch (e) {
+        if (statusOf(e) === 404) return undefined;
+        throw e;
+      }
+    },
+    put(id, body) {
+      return client.savedSearches.createOrUpdate(resourceGroup, workspaceName, id, body);
+    },
+    async list() {
+      const result = await client.savedSearches.listByWorkspace(resourceGroup, workspaceName);
+      return (result.value ?? []).flatMap((s) => {
+        const id = s.name ?? s.id?.split('/').pop();
+        return id ? [{ id, body: s }] : [];
+      });
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
+import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
+import pLimit from 'p-limit';
+import type { Ioc } from '../ioc/types';
+import { silentLogger, type Logger } from '../logger';
+import {
+  factsFromIocs,
+  groupByObservable,
+  indicatorToIocs,
+  reconcileIndicator,
+  renderIndicator,
+  type IndicatorFacts,
+} from './indicator';
+import type { IndicatorStore, StoredIndicator } from './indicatorStore';
+import type { SavedSearchStore } from './savedSearchStore';
+import { observableKey, parsePattern } from './stix';
+
+/**
+ * Publishes to Sentinel, writing only what changed.
+ *
+ * Indicators are found again by source + observable (Sentinel names them on create), read once
+ * per run; new ones are created, changed ones replaced, duplicates a retried create left are
+ * removed. Saved searches have stable ids and are PUT only when a field we own differs.
+ * Retrying (429 Retry-After, 5xx/network backoff) happens inside the SDK pipeline; an item that
+ * still fails is counted and reported here, and the others carry on.
+ */
+
+export interface WriteCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+}
+
+export interface ItemFailure {
+  kind: 'indicator' | 'huntingQuery';
+  key: string;
+  error: string;
+}
+
+export interface SyncIndicatorsOptions {
+  source: string;
+  ttlDays: number;
+  concurrency: number;
+  now?: Date;
+  logger?: Logger;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SyncIndicatorsResult {
+  counts: WriteCounts;
+  failures: ItemFailure[];
+  /** Every indicator of ours still valid (and not revoked) after the sync, as IOCs (not just this batch). */
+  active: Ioc[];
+}
+
+const zero = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+
+/** A failure as one line: status and ARM error code when there are, never request headers. */
+export function describeError(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const err = e as { statusCode?: number; code?: string; message?: string };
+    const status = err.statusCode ? `HTTP ${err.statusCode}` : undefined;
+    const code = err.code && err.code !== String(err.statusCode) ? err.code : undefined;
+    const message = (err.message ?? String(e)).split('\n')[0].slice(0, 500);
+    return [status, code, message].filter(Boolean).join(' ');
+  }
+  return String(e);
+}
+
+function timeOf(value: string | undefined): number {
+  const t = value ? Date.parse(value) : NaN;
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/** Which of several indicators for one observable to keep: the oldest, then by name, so every run agrees. */
+function keeperFirst(a: StoredIndicator, b: StoredIndicator): number {
+  const ca = timeOf(a.properties.created);
+  const cb = timeOf(b.properties.created);
+  if (ca !== cb) return ca < cb ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function observableLabel(f: Pick<IndicatorFacts, 'type' | 'value'>): string {
+  return `${f.type}:${f.value}`;
+}
+
+export async function syncIndicators(
+  store: IndicatorStore,
+  iocs: Ioc[],
+  options: SyncIndicatorsOptions,
+): Promise<SyncIndicatorsResult> {
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? new Date();
+  const counts = zero();
+  const failures: ItemFailure[] = [];
+
+  const wanted = new Map<string, IndicatorFacts>();
+  for (const [key, group] of groupByObservable(iocs)) {
+    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
+  }
+
+  // Ours, once: anything whose source is ours and whose pattern is a simple one we could have written.
+  const ours = new Map<string, StoredIndicator[]>();
+  let read = 0;
+  for await (const item of store.listBySource(options.source)) {
+    read += 1;
+    if (item.properties.source !== options.source) continue;
+    const observable = item.properties.pattern ? parsePattern(item.properties.pattern) : undefined;
+    if (!observable) continue;
+    const key = observableKey(observable);
+    const list = ours.get(key);
+    if (list) list.push(item);
+    else ours.set(key, [item]);
+  }
+  logger.debug({ read, ours: ours.size, wanted: wanted.size }, 'indicators read');
+
+  /** What each observable's indicator says after the sync, for `active`. */
+  const final = new Map<string, ThreatIntelligenceIndicatorModel>();
+  const tasks: (() => Promise<void>)[] = [];
+
+  const fail = (key: string, e: unknown) => {
+    counts.failed += 1;
+    const error = describeError(e);
+    failures.push({ kind: 'indicator', key, error });
+    logger.warn({ key, error }, 'indicator write failed');
+  };
+
+  for (const [key, facts] of wanted) {
+    const existing = (ours.get(key) ?? []).sort(keeperFirst);
+    const label = observableLabel(facts);
+    if (existing.length === 0) {
+      const body = renderIndicator(facts, options.source);
+      tasks.push(async () => {
+        try {
+          await store.create(body);
+          counts.created += 1;
+          final.set(key, body);
+        } catch (e) {
+          fail(label, e);
+        }
+      });
+      continue;
+    }
+    const [keep, ...extra] = existing;
+    const body = reconcileIndicator(keep.properties, facts, options.source);
+    final.set(key, keep.properties);
+    if (body) {
+      tasks.push(async () => {
+        try {
+          await store.update(keep.name, body);
+          counts.updated += 1;
+          final.set(key, body);
+        } catch (e) {
+          fail(label, e);
+        }
+      });
+    } else {
+      counts.unchanged += 1;
+    }
+    for (const dup of extra) tasks.push(removeDuplicate(label, dup));
+  }
+
+  // Duplicates of observables not in this batch go too: one indicator per observable, always.
+  for (const [key, existing] of ours) {
+    if (wanted.has(key)) continue;
+    const [keep, ...extra] = existing.sort(keeperFirst);
+    final.set(key, keep.properties);
+    const observable = parsePattern(keep.properties.pattern ?? '');
+    const label = observable ? observableLabel(observable) : keep.name;
+    for (const dup of extra) tasks.push(removeDuplicate(label, dup));
+  }
+
+  function removeDuplicate(label: string, dup: StoredIndicator) {
+    return async () => {
+      try {
+        await store.remove(dup.name);
+        counts.deleted += 1;
+      } catch (e) {
+        fail(`${label} (duplicate ${dup.name})`, e);
+      }
+    };
+  }
+
+  const total = tasks.length;
+  let done = 0;
+  options.onProgress?.(done, total);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  await Promise.all(
+    tasks.map((task) =>
+      limit(async () => {
+        await task();
+        done += 1;
+        options.onProgress?.(done, total);
+      }),
+    ),
+  );
+
+  const active: Ioc[] = [];
+  for (const model of final.values()) {
+    if (model.revoked !== true && timeOf(model.validUntil) > now.getTime()) active.push(...indicatorToIocs(model));
+  }
+  logger.debug({ counts }, 'indicators synced');
+  return { counts, failures, active };
+}
+
+export interface SavedSearchSpec {
+  id: string;
+  body: SavedSearch;
+}
+
+export interface SyncSavedSearchesOptions {
+  concurrency: number;
+  logger?: Logger;
+}
+
+function tagsKey(tags: Tag[] | undefined): string[] {
+  return (tags ?? []).map((t) => `${t.name}\u0000${t.value}`).sort();
+}
+
+/** The fields of a saved search we own; version, function alias and the like are left to the service. */
+function sameSavedSearch(a: SavedSearch, b: SavedSearch): boolean {
+  return (
+    a.query === b.query &&
+    a.displayName === b.displayName &&
+    a.category === b.category &&
+    JSON.stringify(tagsKey(a.tags)) === JSON.stringify(tagsKey(b.tags))
+  );
+}
+
+export async function syncSavedSearches(
+  store: SavedSearchStore,
+  searches: SavedSearchSpec[],
+  options: SyncSavedSearchesOptions,
+): Promise<{ counts: WriteCounts; failures: ItemFailure[] }> {
+  const logger = options.logger ?? silentLogger;
+  const counts = zero();
+  const failures: ItemFailure[] = [];
+  if (searches.length === 0) return { counts, failures };
+
+  let existing: Map<string, SavedSearch>;
+  try {
+    // Saved-search ids are case-insensitive in ARM.
+    existing = new Map((await store.list()).map((s) => [s.id.toLowerCase(), s.body]));
+  } catch (e) {
+    // Without the list nothing can be compared; every search is reported, none is silently skipped.
+    const error = describeError(e);
+    for (const s of searches) failures.push({ kind: 'huntingQuery', key: s.id, error });
+    counts.failed = searches.length;
+    logger.warn({ error }, 'listing saved searches failed');
+    return { counts, failures };
+  }
+
+  const limit = pLimit(Math.max(1, options.concurrency));
+  await Promise.all(
+    searches.map((s) =>
+      limit(async () => {
+        const current = existing.get(s.id.toLowerCase());
+        if (current && sameSavedSearch(current, s.body)) {
+          counts.unchanged += 1;
+          return;
+        }
+        try {
+          // Replacing needs the current etag (or the service refuses to overwrite); creating must not send one.
+          const body: SavedSearch = current ? { ...s.body, etag: current.etag ?? '*' } : { ...s.body };
+          if (!current) delete body.etag;
+          await store.put(s.id, body);
+          if (current) counts.updated += 1;
+          else counts.created += 1;
+        } catch (e) {
+          counts.failed += 1;
+          const error = describeError(e);
+          failures.push({ kind: 'huntingQuery', key: s.id, error });
+          logger.warn({ id: s.id, error }, 'saved search write failed');
+        }
+      }),
+    ),
+  );
+  return { counts, failures };
+}

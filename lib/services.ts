@@ -1,0 +1,61 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { loadSettings, requireAuthKey, requireSentinelTarget, type Settings } from './config';
+import { createLogger, type Logger } from './logger';
+import type { SentinelStores } from './pipeline';
+import { connectSentinel } from './sentinel/connect';
+import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
+import { ThreatFoxClient, type ThreatFoxSource } from './threatfox/client';
+
+/**
+ * Everything a trigger needs, built once per worker from the app settings. Clients are created on
+ * first use so a function that never talks to Azure never needs Azure settings.
+ */
+export interface Services {
+  settings: Settings;
+  logger: Logger;
+  threatfox(logger?: Logger): ThreatFoxSource;
+  sentinel(logger?: Logger): SentinelStores;
+  /** The table, queues and container, created if missing on first use. */
+  storage(): Promise<AppStorage>;
+}
+
+export interface ServiceOverrides {
+  /** Replaces DefaultAzureCredential (tests, or a caller that already holds one). */
+  credential?: TokenCredential;
+  /** Extra CA to trust for ARM (a test's self-signed fake). */
+  tlsCa?: string;
+  logger?: Logger;
+  threatfox?: ThreatFoxSource;
+}
+
+export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: ServiceOverrides = {}): Services {
+  const settings = loadSettings(env);
+  const logger = overrides.logger ?? createLogger({ destination: process.stdout });
+  let storage: Promise<AppStorage> | undefined;
+  const openStorage = async () => {
+    const clients = storageClients(env, overrides.credential);
+    await ensureAppStorage(clients);
+    return clients;
+  };
+  return {
+    settings,
+    logger,
+    threatfox: (log = logger) =>
+      overrides.threatfox ??
+      new ThreatFoxClient({
+        apiUrl: settings.threatfox.apiUrl,
+        authKey: requireAuthKey(settings),
+        timeoutMs: settings.threatfox.timeoutMs,
+        logger: log,
+      }),
+    sentinel: (log = logger) =>
+      connectSentinel(requireSentinelTarget(settings), { credential: overrides.credential, tlsCa: overrides.tlsCa, logger: log }),
+    storage: () => {
+      storage ??= openStorage().catch((e) => {
+        storage = undefined; // let the next invocation try again
+        throw e;
+      });
+      return storage;
+    },
+  };
+}

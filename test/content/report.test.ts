@@ -1,0 +1,43 @@
+import { renderReport } from '../../lib/content/report';
+import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
+import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
+
+describe('renderReport', () => {
+  test('seed 000: summary, defanged IOC table, queries and data sources', () => {
+    const report = renderReport(SEED_000, buildHuntingQueries(SEED_000), { generatedAt: new Date('2026-06-20T12:00:00Z') });
+    expect(report).toMatch(/^# ThreatFox IOCs and Sentinel hunting queries: NetSupportManager RAT\n/);
+    expect(report).toContain('2026-06-20T12:00:00Z');
+    expect(report).toContain('| IOCs | 12: 2 IPs, 7 domains, 3 URLs |');
+    expect(report).toContain('T1219');
+    expect(report).toContain('| ip:port | 172\\[.\\]93\\[.\\]185\\[.\\]254:80 | payload\\_delivery | 2026-06-20 |');
+    expect(report).toContain('| url | hxxps://beroniw\\[.\\]com/hwkOP5 |');
+    expect(report).toContain('hunting-queries/threatfox-win-netsupportmanager-rat-');
+    expect(report).toMatch(/\| DnsEvents \| DNS \| 1 \|/);
+    expect(report).toContain('client32.ini');
+    // No live value anywhere: not in the table, not in an inlined query.
+    for (const ioc of SEED_000) {
+      if (ioc.type === 'domain' || ioc.type === 'url' || ioc.type === 'ipv4') expect(report).not.toContain(ioc.value);
+    }
+    expect(report).not.toMatch(/https?:\/\/(?!threatfox\.abuse\.ch|malpedia\.caad\.fkie\.fraunhofer\.de)/);
+  });
+
+  test('several families each get a section; the report is deterministic', () => {
+    const a = renderReport(MIXED, buildHuntingQueries(MIXED));
+    expect(a).toContain('## NetSupportManager RAT');
+    expect(a).toContain('## ClearFake');
+    expect(a).toContain('## Unattributed');
+    expect(renderReport([...MIXED].reverse(), buildHuntingQueries(MIXED))).toBe(a);
+    expect(renderReport(SEED_001, buildHuntingQueries(SEED_001))).toContain('| Confidence | 75% to 99% |');
+  });
+
+  test('hostile values cannot add markup, links or table cells', () => {
+    const iocs = hostileIocs().filter((i) => i.type !== 'sha256');
+    const report = renderReport(iocs, buildHuntingQueries(iocs));
+    const tableRows = report.split('\n').filter((l) => /^\| (domain|url|ip:port) \|/.test(l));
+    expect(tableRows).toHaveLength(iocs.length);
+    for (const row of tableRows) expect(row.split(/(?<!\\)\|/).length).toBe(9);
+    expect(report).not.toContain('<script>');
+    expect(report).not.toMatch(/(?<!\\)\](?=\(http:\/\/evil)/);
+    expect(report).not.toMatch(/[\u0000\u2028]/);
+  });
+});

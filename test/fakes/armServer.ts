@@ -1,0 +1,671 @@
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { testCertificate } from './tls';
+
+/**
+ * A fake Azure Resource Manager for Microsoft Sentinel content, over HTTPS on 127.0.0.1 (the ARM
+ * SDKs' bearer-token policy refuses plain http). It serves the paths the SDKs call:
+ *
+ * - `…/workspaces/{ws}/providers/Microsoft.SecurityInsights/threatIntelligence/main/`
+ *   `createIndicator` (POST; assigns a GUID name), `indicators/{name}` (GET, PUT = update of an
+ *   existing indicator, 404 otherwise; DELETE 200, or 204 when absent), `indicators` (GET, `$top`,
+ *   `nextLink` with `$skipToken`), `queryIndicators` (POST filtering on `sources`, `pageSize`;
+ *   the next page by `skipToken` in the body or by GET on the `nextLink`);
+ * - `…/workspaces/{ws}/savedSearches[/{id}]` (PUT, GET, list) at api-version 2020-08-01 with
+ *   etags: replacing an existing saved search needs its current etag or `*`.
+ *
+ * Like ARM it answers 401 without the expected bearer token, 400 for a missing or unsupported
+ * api-version and for bodies the service rejects (an indicator without pattern, patternType,
+ * source or validFrom, a malformed STIX pattern, a saved search without category, displayName
+ * or query), errors always as `{"error":{"code","message"}}`. It respells dates the way the
+ * service does (`…T00:00:00.0000000Z`), so clients must compare instants, not strings.
+ *
+ * Faults: `failNext` (one-off 503s, 429 storms with Retry-After, a fault that happens after the
+ * write took effect, i.e. a lost response), `failAlways` (a permanently failing item), and a
+ * token bucket on writes (ARM's: a burst, then a steady rate) whose clock can run faster than
+ * real time for a benchmark. Every request is recorded.
+ *
+ * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
+ * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
+ * `AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential` gets the fake's token from loopback only.
+ */
+
+/** Stable and preview versions the real Microsoft.SecurityInsights threat-intelligence API answers to. */
+export const TI_API_VERSIONS = [
+  '2021-10-01',
+  '2022-11-01',
+  '2023-02-01',
+  '2023-11-01',
+  '2024-03-01',
+  '2024-09-01',
+  '2025-09-01',
+  '2022-09-01-preview',
+];
+/** Versions Microsoft.OperationalInsights answers to for savedSearches. */
+export const SAVED_SEARCH_API_VERSIONS = ['2015-03-20', '2020-03-01-preview', '2020-08-01', '2025-02-01', '2025-07-01'];
+
+export const FAKE_ARM_TOKEN = 'fake-arm-access-token';
+
+export interface RecordedArmRequest {
+  method: string;
+  /** Path without the query string, as received. */
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body, or undefined. */
+  body: unknown;
+  /** What the fake answered. */
+  status: number;
+  /** The operation the path names (`createIndicator`, `indicator`, `savedSearch`, ...). */
+  operation: ArmOperation;
+  /** A write in ARM's throttling sense (PUT/DELETE, POST createIndicator). */
+  write: boolean;
+}
+
+export type ArmOperation =
+  | 'createIndicator'
+  | 'indicator'
+  | 'listIndicators'
+  | 'queryIndicators'
+  | 'savedSearch'
+  | 'listSavedSearches'
+  | 'unknown';
+
+export interface FaultRule {
+  /** Which requests; default every request. */
+  match?: (r: { method: string; path: string; operation: ArmOperation; body: unknown }) => boolean;
+  status: number;
+  /** How many matching requests get the fault (default 1). */
+  times?: number;
+  /** `Retry-After` header, in seconds. */
+  retryAfterSeconds?: number;
+  /** `x-ms-retry-after-ms` header. */
+  retryAfterMs?: number;
+  /** Let the request take effect, then answer the fault: the client never learns it succeeded. */
+  afterEffect?: boolean;
+  code?: string;
+  message?: string;
+}
+
+export interface ThrottleOptions {
+  /** Writes allowed at once (ARM: 200). */
+  burst: number;
+  /** Refill per second of the fake's clock (ARM: 10). */
+  perSecond: number;
+  /** The fake's clock runs this many times faster than real time (default 1). */
+  timeScale?: number;
+}
+
+export interface ArmFakeOptions {
+  /** Bearer token the fake accepts (default FAKE_ARM_TOKEN). */
+  token?: string;
+  tiApiVersions?: string[];
+  savedSearchApiVersions?: string[];
+  /** Largest page queryIndicators and the list return (default 100). */
+  maxPageSize?: number;
+  throttle?: ThrottleOptions;
+  /** Also serve an App Service MSI token endpoint; the value is the IDENTITY_HEADER secret it expects. */
+  msiHeader?: string;
+}
+
+export interface IndicatorResource {
+  id: string;
+  name: string;
+  etag: string;
+  type: string;
+  kind: 'indicator';
+  properties: Record<string, unknown>;
+}
+
+export interface SavedSearchResource {
+  id: string;
+  name: string;
+  etag: string;
+  type: string;
+  properties: Record<string, unknown>;
+}
+
+export interface ArmFake {
+  /** `https://127.0.0.1:<port>`: the AZURE_RESOURCE_MANAGER_ENDPOINT. */
+  url: string;
+  /** PEM to trust (tlsOptions.ca or NODE_EXTRA_CA_CERTS). */
+  ca: string;
+  token: string;
+  /** The IDENTITY_ENDPOINT when `msiHeader` was given. */
+  msiEndpoint?: string;
+  msiRequests: { path: string; query: Record<string, string>; status: number }[];
+  requests: RecordedArmRequest[];
+  /** Writes received (throttled or failed ones included). */
+  writes(): RecordedArmRequest[];
+  /** Indicators by name, in creation order. */
+  indicators: Map<string, IndicatorResource>;
+  /** Saved searches by lower-case id. */
+  savedSearches: Map<string, SavedSearchResource>;
+  failNext(rule: FaultRule): void;
+  /** A fault for every matching request until cleared. */
+  failAlways(rule: Omit<FaultRule, 'times'>): void;
+  clearFaults(): void;
+  /** Puts an indicator straight into the store (e.g. one left by someone else); returns its name. */
+  seedIndicator(properties: object): string;
+  /** Number of 429s the token bucket answered. */
+  throttled(): number;
+  clearRequests(): void;
+  close(): Promise<void>;
+}
+
+interface HttpError {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+const httpError = (status: number, code: string, message: string, headers?: Record<string, string>): HttpError => ({
+  status,
+  code,
+  message,
+  headers,
+});
+
+const TI_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators)(?:\/([^/]+))?\/?$/i;
+const SAVED_SEARCH_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/savedsearches(?:\/([^/]+))?\/?$/i;
+
+/** The service's date spelling: seven fractional digits. */
+function serviceDate(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return value;
+  const d = new Date(t).toISOString(); // 2026-06-20T13:36:27.000Z
+  return `${d.slice(0, 23)}0000Z`;
+}
+
+/**
+ * A STIX 2.1 pattern, checked the way the service does before storing it: observation
+ * expressions in brackets joined by AND/OR/FOLLOWEDBY, comparisons `object-type:path op value`,
+ * string literals in single quotes with only `\'` and `\\` escapes.
+ */
+export function isValidStixPattern(pattern: string): boolean {
+  const token =
+    /\s*(?:(\[)|(\])|(\()|(\))|('(?:[^'\\]|\\['\\])*')|([a-z0-9][a-z0-9-]*:[a-z0-9_]+(?:\.(?:'[^']*'|[a-z0-9_-]+)|\[(?:\d+|\*)\])*)|(AND|OR|FOLLOWEDBY|NOT|IN|LIKE|MATCHES|ISSUBSET|ISSUPERSET)\b|(!=|<=|>=|=|<|>)|(-?\d+(?:\.\d+)?)|(true|false)\b|([bht]'[^']*'))/iy;
+  let pos = 0;
+  const tokens: string[] = [];
+  while (pos < pattern.length) {
+    if (/^\s*$/.test(pattern.slice(pos))) break;
+    token.lastIndex = pos;
+    const m = token.exec(pattern);
+    if (!m) return false;
+    const kind = m.slice(1).findIndex((g) => g !== undefined);
+    tokens.push(['[', ']', '(', ')', 'str', 'path', 'kw', 'op', 'num', 'bool', 'bin'][kind] + (kind === 6 ? `:${m[7].toUpperCase()}` : ''));
+    pos = token.lastIndex;
+  }
+  // Grammar: obs (join obs)*; obs = '[' cmp (AND|OR cmp)* ']'; cmp = path [NOT] op value.
+  let i = 0;
+  const peek = () => tokens[i];
+  const value = () => ['str', 'num', 'bool', 'bin'].includes(peek() ?? '') && (i += 1) > 0;
+  const comparison = (): boolean => {
+    if (peek() !== 'path') return false;
+    i += 1;
+    if (peek() === 'kw:NOT') i += 1;
+    const op = peek();
+    if (op === 'op' || op === 'kw:LIKE' || op === 'kw:MATCHES' || op === 'kw:ISSUBSET' || op === 'kw:ISSUPERSET') {
+      i += 1;
+      return value();
+    }
+    if (op === 'kw:IN') {
+      i += 1;
+      if (peek() !== '(') return false;
+      i += 1;
+      if (!value()) return false;
+      while (peek() === 'str' || peek() === 'num') i += 1;
+      return peek() === ')' && (i += 1) > 0;
+    }
+    return false;
+  };
+  const observation = (): boolean => {
+    if (peek() !== '[') return false;
+    i += 1;
+    if (!comparison()) return false;
+    while (peek() === 'kw:AND' || peek() === 'kw:OR') {
+      i += 1;
+      if (!comparison()) return false;
+    }
+    return peek() === ']' && (i += 1) > 0;
+  };
+  if (!observation()) return false;
+  while (peek() === 'kw:AND' || peek() === 'kw:OR' || peek() === 'kw:FOLLOWEDBY') {
+    i += 1;
+    if (!observation()) return false;
+  }
+  return i === tokens.length;
+}
+
+function validateIndicator(body: unknown): HttpError | undefined {
+  const bad = (message: string) => httpError(400, 'BadRequest', message);
+  if (!body || typeof body !== 'object') return bad('The request body must be a threat intelligence indicator.');
+  const b = body as { kind?: unknown; properties?: Record<string, unknown> };
+  if (b.kind !== 'indicator') return bad(`Invalid kind '${String(b.kind)}': expected 'indicator'.`);
+  const p = b.properties;
+  if (!p || typeof p !== 'object') return bad('Missing properties.');
+  for (const field of ['pattern', 'patternType', 'source', 'validFrom']) {
+    if (typeof p[field] !== 'string' || !(p[field] as string).trim()) return bad(`The ${field} field is required.`);
+  }
+  if (!isValidStixPattern(p.pattern as string)) return bad(`Invalid STIX pattern: ${String(p.pattern)}`);
+  if (Number.isNaN(Date.parse(p.validFrom as string))) return bad('validFrom is not a valid date.');
+  if (p.validUntil !== undefined) {
+    if (typeof p.validUntil !== 'string' || Number.isNaN(Date.parse(p.validUntil))) return bad('validUntil is not a valid date.');
+    if (Date.parse(p.validUntil) < Date.parse(p.validFrom as string)) return bad('validUntil must not be earlier than validFrom.');
+  }
+  if (p.confidence !== undefined && (!Number.isInteger(p.confidence) || (p.confidence as number) < 0 || (p.confidence as number) > 100)) {
+    return bad('confidence must be an integer from 0 to 100.');
+  }
+  return undefined;
+}
+
+function validateSavedSearch(body: unknown): HttpError | undefined {
+  const bad = (message: string) => httpError(400, 'BadRequest', message);
+  if (!body || typeof body !== 'object') return bad('The request body must be a saved search.');
+  const p = (body as { properties?: Record<string, unknown> }).properties;
+  if (!p || typeof p !== 'object') return bad('Missing properties.');
+  for (const field of ['category', 'displayName', 'query']) {
+    if (typeof p[field] !== 'string' || !(p[field] as string).trim()) return bad(`The ${field} field is required.`);
+  }
+  if (p.tags !== undefined) {
+    if (!Array.isArray(p.tags) || p.tags.some((t) => !t || typeof t !== 'object' || typeof t.name !== 'string' || typeof t.value !== 'string')) {
+      return bad('tags must be a list of {name, value}.');
+    }
+  }
+  return undefined;
+}
+
+/** ARM's write token bucket; rejected clients get successive slots so they do not stampede. */
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  private nextSlot = 0;
+  rejected = 0;
+  private readonly interval: number;
+  constructor(private readonly o: ThrottleOptions) {
+    this.tokens = o.burst;
+    this.interval = 1000 / (o.perSecond * (o.timeScale ?? 1));
+  }
+  /** undefined when a token was taken; else the real milliseconds to wait. */
+  take(): number | undefined {
+    const now = performance.now();
+    this.tokens = Math.min(this.o.burst, this.tokens + (now - this.last) / this.interval);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return undefined;
+    }
+    this.rejected += 1;
+    const wait = Math.max((1 - this.tokens) * this.interval, this.nextSlot - now);
+    this.nextSlot = now + wait + this.interval;
+    return wait;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const encodeToken = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+function decodeToken(token: string): { offset: number; sources?: string[]; pageSize: number } | undefined {
+  try {
+    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset: number; sources?: string[]; pageSize: number };
+    return Number.isInteger(o.offset) && o.offset >= 0 ? o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
+  const tls = await testCertificate();
+  const token = options.token ?? FAKE_ARM_TOKEN;
+  const tiVersions = options.tiApiVersions ?? TI_API_VERSIONS;
+  const ssVersions = options.savedSearchApiVersions ?? SAVED_SEARCH_API_VERSIONS;
+  const maxPage = options.maxPageSize ?? 100;
+  const bucket = options.throttle ? new TokenBucket(options.throttle) : undefined;
+
+  const requests: RecordedArmRequest[] = [];
+  const msiRequests: ArmFake['msiRequests'] = [];
+  const indicators = new Map<string, IndicatorResource>();
+  const savedSearches = new Map<string, SavedSearchResource>();
+  let faults: (FaultRule & { left: number })[] = [];
+  let origin = '';
+
+  const workspaceId = (sub: string, rg: string, ws: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${ws}`;
+
+  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource): IndicatorResource {
+    const now = serviceDate(new Date().toISOString()) as string;
+    const resource: IndicatorResource = {
+      id: `${prefix}/providers/Microsoft.SecurityInsights/ThreatIntelligence/${name}`,
+      name,
+      etag: `"${randomUUID()}"`,
+      type: 'Microsoft.SecurityInsights/ThreatIntelligence',
+      kind: 'indicator',
+      properties: {
+        ...properties,
+        validFrom: serviceDate(properties.validFrom),
+        ...(properties.validUntil !== undefined ? { validUntil: serviceDate(properties.validUntil) } : {}),
+        created: previous?.properties.created ?? now,
+        lastUpdatedTimeUtc: now,
+        externalId: previous?.properties.externalId ?? `indicator--${randomUUID()}`,
+        friendlyName: properties.displayName,
+      },
+    };
+    indicators.set(name, resource);
+    return resource;
+  }
+
+  function page<T>(items: T[], offset: number, size: number, next: (offset: number) => string) {
+    const slice = items.slice(offset, offset + size);
+    const more = offset + size < items.length;
+    return { value: slice, ...(more ? { nextLink: next(offset + size) } : {}) };
+  }
+
+  function handleTi(method: string, m: RegExpExecArray, query: Record<string, string>, body: unknown, apiVersion: string): [number, unknown] {
+    const [, sub, rg, ws, op, name] = m;
+    const prefix = workspaceId(sub, rg, ws);
+    const base = `${origin}${prefix}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
+    const opName = op.toLowerCase();
+    if (opName === 'createindicator' && !name) {
+      if (method !== 'POST') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+      const invalid = validateIndicator(body);
+      if (invalid) throw invalid;
+      const b = body as { properties: Record<string, unknown> };
+      return [200, storeIndicator(prefix, randomUUID(), b.properties)];
+    }
+    if (opName === 'indicators' && name) {
+      const existing = indicators.get(name);
+      if (method === 'GET') {
+        if (!existing) throw httpError(404, 'NotFound', `Threat intelligence indicator '${name}' was not found.`);
+        return [200, existing];
+      }
+      if (method === 'PUT') {
+        if (!existing) throw httpError(404, 'NotFound', `Threat intelligence indicator '${name}' was not found.`);
+        const invalid = validateIndicator(body);
+        if (invalid) throw invalid;
+        return [200, storeIndicator(prefix, name, (body as { properties: Record<string, unknown> }).properties, existing)];
+      }
+      if (method === 'DELETE') {
+        if (!existing) return [204, undefined];
+        indicators.delete(name);
+        return [200, undefined];
+      }
+      throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+    }
+    if (opName === 'indicators' && method === 'GET') {
+      const state = query.$skipToken ? decodeToken(query.$skipToken) : { offset: 0, pageSize: Number(query.$top) || maxPage };
+      if (!state) throw httpError(400, 'BadRequest', 'Invalid $skipToken.');
+      const size = Math.min(maxPage, Math.max(1, state.pageSize));
+      return [
+        200,
+        page([...indicators.values()], state.offset, size, (offset) =>
+          `${base}/indicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, pageSize: size })}`,
+        ),
+      ];
+    }
+    if (opName === 'queryindicators' && (method === 'POST' || method === 'GET')) {
+      const criteria = (method === 'POST' ? body ?? {} : {}) as { sources?: unknown; pageSize?: unknown; skipToken?: unknown };
+      const tokenText = typeof criteria.skipToken === 'string' && criteria.skipToken ? criteria.skipToken : query.$skipToken;
+      let state: { offset: number; sources?: string[]; pageSize: number } | undefined;
+      if (tokenText) {
+        state = decodeToken(tokenText);
+        if (!state) throw httpError(400, 'BadRequest', 'Invalid skipToken.');
+      } else {
+        if (criteria.sources !== undefined && (!Array.isArray(criteria.sources) || criteria.sources.some((s) => typeof s !== 'string'))) {
+          throw httpError(400, 'BadRequest', 'sources must be a list of strings.');
+        }
+        state = {
+          offset: 0,
+          sources: criteria.sources as string[] | undefined,
+          pageSize: typeof criteria.pageSize === 'number' ? criteria.pageSize : maxPage,
+        };
+      }
+      const size = Math.min(maxPage, Math.max(1, state.pageSize));
+      const sources = state.sources?.map((s) => s.toLowerCase());
+      const matching = [...indicators.values()].filter(
+        (i) => !sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase()),
+      );
+      return [
+        200,
+        page(matching, state.offset, size, (offset) =>
+          `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, sources: state!.sources, pageSize: size })}`,
+        ),
+      ];
+    }
+    throw httpError(404, 'NotFound', `No route for ${method} ${op}.`);
+  }
+
+  function handleSavedSearch(method: string, m: RegExpExecArray, body: unknown): [number, unknown] {
+    const [, sub, rg, ws, id] = m;
+    const prefix = workspaceId(sub, rg, ws);
+    if (!id) {
+      if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+      return [200, { value: [...savedSearches.values()] }];
+    }
+    const key = id.toLowerCase();
+    const existing = savedSearches.get(key);
+    if (method === 'GET') {
+      if (!existing) throw httpError(404, 'NotFound', `Saved search '${id}' was not found.`);
+      return [200, existing];
+    }
+    if (method === 'PUT') {
+      const invalid = validateSavedSearch(body);
+      if (invalid) throw invalid;
+      const b = body as { etag?: string; properties: Record<string, unknown> };
+      if (existing && b.etag !== '*' && b.etag !== existing.etag) {
+        throw httpError(
+          409,
+          'Conflict',
+          b.etag ? `The etag '${b.etag}' does not match the saved search's current etag.` : `Saved search '${id}' already exists: send its etag (or '*') to replace it.`,
+        );
+      }
+      const resource: SavedSearchResource = {
+        id: `${prefix}/savedSearches/${id}`,
+        name: id,
+        etag: `W/"datetime'${encodeURIComponent(serviceDate(new Date().toISOString()) as string)}-${randomUUID().slice(0, 8)}'"`,
+        type: 'Microsoft.OperationalInsights/savedSearches',
+        properties: { version: 2, ...b.properties },
+      };
+      savedSearches.set(key, resource);
+      return [200, resource];
+    }
+    if (method === 'DELETE') {
+      savedSearches.delete(key);
+      return [200, undefined];
+    }
+    throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+  }
+
+  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'none'; m?: RegExpExecArray } {
+    const ti = TI_PATH.exec(path);
+    if (ti) {
+      const op = ti[4].toLowerCase();
+      const operation: ArmOperation =
+        op === 'createindicator' ? 'createIndicator' : op === 'queryindicators' ? 'queryIndicators' : ti[5] ? 'indicator' : 'listIndicators';
+      const write = operation === 'createIndicator' || (operation === 'indicator' && method !== 'GET');
+      return { operation, write, kind: 'ti', m: ti };
+    }
+    const ss = SAVED_SEARCH_PATH.exec(path);
+    if (ss) {
+      return { operation: ss[4] ? 'savedSearch' : 'listSavedSearches', write: method !== 'GET', kind: 'ss', m: ss };
+    }
+    return { operation: 'unknown', write: false, kind: 'none' };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const query = Object.fromEntries(url.searchParams.entries());
+    const text = await readBody(req);
+    let body: unknown;
+    let parseError = false;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        parseError = true;
+      }
+    }
+    const { operation, write, kind, m } = classify(method, url.pathname);
+    const record: RecordedArmRequest = { method, path: url.pathname, query, body, status: 0, operation, write };
+    requests.push(record);
+
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      const out = payload === undefined ? '' : JSON.stringify(payload);
+      res.writeHead(status, {
+        ...(out ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+        'x-ms-request-id': randomUUID(),
+        ...headers,
+      });
+      res.end(out);
+    };
+    const sendError = (e: HttpError) => send(e.status, { error: { code: e.code, message: e.message } }, e.headers);
+
+    try {
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        throw httpError(
+          401,
+          req.headers.authorization ? 'InvalidAuthenticationToken' : 'AuthenticationFailed',
+          req.headers.authorization ? 'The access token is invalid.' : "Authentication failed. The 'Authorization' header is missing.",
+        );
+      }
+      if (kind === 'none') throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
+      const apiVersion = query['api-version'];
+      const supported = kind === 'ti' ? tiVersions : ssVersions;
+      if (!apiVersion) {
+        throw httpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      }
+      if (!supported.includes(apiVersion)) {
+        throw httpError(
+          400,
+          'InvalidApiVersionParameter',
+          `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`,
+        );
+      }
+      if (parseError) throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+
+      if (write && bucket) {
+        const waitMs = bucket.take();
+        if (waitMs !== undefined) {
+          const scale = options.throttle?.timeScale ?? 1;
+          throw httpError(429, 'SubscriptionRequestsThrottled', 'Number of write requests for subscription exceeded the limit.', {
+            'retry-after': String(Math.max(1, Math.ceil((waitMs * scale) / 1000))),
+            'x-ms-retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
+          });
+        }
+      }
+
+      const fault = faults.find((f) => f.left > 0 && (!f.match || f.match({ method, path: url.pathname, operation, body })));
+      if (fault) {
+        fault.left -= 1;
+        faults = faults.filter((f) => f.left > 0);
+      }
+      const faultError = fault
+        ? httpError(
+            fault.status,
+            fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
+            fault.message ?? `Injected fault ${fault.status}.`,
+            {
+              ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
+              ...(fault.retryAfterMs !== undefined ? { 'x-ms-retry-after-ms': String(fault.retryAfterMs) } : {}),
+            },
+          )
+        : undefined;
+      if (faultError && !fault?.afterEffect) throw faultError;
+
+      const [status, payload] = kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : handleSavedSearch(method, m!, body);
+      if (faultError) throw faultError;
+      send(status, payload);
+    } catch (e) {
+      if (e && typeof e === 'object' && 'status' in e && 'code' in e) sendError(e as HttpError);
+      else sendError(httpError(500, 'InternalServerError', e instanceof Error ? e.message : String(e)));
+    }
+  }
+
+  const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let msiServer: Server | undefined;
+  let msiEndpoint: string | undefined;
+  if (options.msiHeader) {
+    const secret = options.msiHeader;
+    msiServer = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const query = Object.fromEntries(url.searchParams.entries());
+      const reply = (status: number, payload: unknown) => {
+        msiRequests.push({ path: url.pathname, query, status });
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      if (req.method !== 'GET' || url.pathname !== '/msi/token') return reply(404, { error: 'not_found' });
+      if (req.headers['x-identity-header'] !== secret) return reply(401, { error: 'invalid_identity_header' });
+      if (query['api-version'] !== '2019-08-01' || !query.resource) return reply(400, { error: 'invalid_request' });
+      return reply(200, {
+        access_token: token,
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: query.resource,
+        token_type: 'Bearer',
+      });
+    });
+    await new Promise<void>((resolve) => msiServer!.listen(0, '127.0.0.1', resolve));
+    msiEndpoint = `http://127.0.0.1:${(msiServer.address() as AddressInfo).port}/msi/token`;
+  }
+
+  return {
+    url: origin,
+    ca: tls.ca,
+    token,
+    msiEndpoint,
+    msiRequests,
+    requests,
+    writes: () => requests.filter((r) => r.write),
+    indicators,
+    savedSearches,
+    failNext(rule) {
+      faults.push({ ...rule, left: rule.times ?? 1 });
+    },
+    failAlways(rule) {
+      faults.push({ ...rule, left: Number.POSITIVE_INFINITY });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    seedIndicator(properties) {
+      const name = randomUUID();
+      storeIndicator(workspaceId('seed', 'seed', 'seed'), name, { ...properties });
+      return name;
+    },
+    throttled: () => bucket?.rejected ?? 0,
+    clearRequests() {
+      requests.length = 0;
+      msiRequests.length = 0;
+    },
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (msiServer) {
+        msiServer.closeAllConnections?.();
+        await new Promise<void>((resolve) => msiServer!.close(() => resolve()));
+      }
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import type { Ioc } from '../../lib/ioc/types';
+import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, type HuntingQuery } from '../../lib/kql/huntingQueries';
+import { kqlString } from '../../lib/kql/literal';
+import { kqlDiagnostics } from '../support/kusto';
+import { hostileIocs, manyIocs, MIXED, SEED_000, SEED_001, shuffled } from './fixtures';
+
+/** Every `let name = dynamic([...]);` list in a query, parsed as the engine would (JSON). */
+function lists(query: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const m of query.matchAll(/^let (\w+) = dynamic\((\[.*\])\);$/gm)) out[m[1]!] = JSON.parse(m[2]!);
+  return out;
+}
+
+/** The IP → ports bag of the network queries. */
+function ipPorts(query: string): Record<string, number[]> {
+  const m = /^let iocIpPorts = dynamic\((\{.*\})\);$/m.exec(query);
+  return m ? JSON.parse(m[1]!) : {};
+}
+
+/** The query with every string literal emptied: what is left is the query's structure. */
+function skeleton(query: string): string {
+  return query.replace(/"(?:[^"\\\n]|\\.)*"/g, '""').replace(/^\/\/.*$/gm, '//');
+}
+
+const byTable = (qs: HuntingQuery[]) => Object.fromEntries(qs.map((q) => [q.table, q]));
+
+describe('buildHuntingQueries', () => {
+  const cases: [string, Ioc[]][] = [
+    ['seed 000', SEED_000],
+    ['seed 001', SEED_001],
+    ['mixed IOC types and families', MIXED],
+    ['hostile values', hostileIocs()],
+  ];
+
+  test.each(cases)('every query for %s is valid KQL against the real table schemas', (_name, iocs) => {
+    const queries = buildHuntingQueries(iocs);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const q of queries) {
+      expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
+    }
+  });
+
+  test('seed 000: one query per table that has IOCs, with the right lists', () => {
+    const qs = byTable(buildHuntingQueries(SEED_000));
+    expect(Object.keys(qs).sort()).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    const dns = lists(qs.DnsEvents!.query);
+    expect(dns.iocDomains).toEqual(['beroniw.com', 'golviewcheckus.com', 'google2oauth.com', 'node54group.com', 'node66group.pro', 'tiqwtkmma.com', 'zbxcgtqt.com']);
+    expect(qs.DnsEvents!.iocCount).toBe(7);
+    // DNS matching is exact or on a label boundary, not a bare has_any.
+    expect(qs.DnsEvents!.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
+    expect(ipPorts(qs.CommonSecurityLog!.query)).toEqual({ '172.93.185.254': [80], '91.92.34.228': [80] });
+    expect(lists(qs.DeviceNetworkEvents!.query).iocIpForms).toContain('::ffff:91.92.34.228');
+    expect(lists(qs.UrlClickEvents!.query).iocUrls).toEqual([
+      'http://91.92.34.228/test22.txt',
+      'http://google2oauth.com/google.txt',
+      'https://beroniw.com/hwkOP5',
+    ]);
+    for (const q of Object.values(qs)) {
+      expect(q.query).toMatch(/\| where TimeGenerated > ago\(lookback\)/);
+      expect(q.query).toMatch(/^let lookback = 14d;$/m);
+      expect(q.familyName).toBe('NetSupportManager RAT');
+      expect(q.techniques).toContain('T1219');
+      expect(q.tactics).toContain('CommandAndControl');
+      expect(q.requiredTables).toEqual([q.table]);
+      expect(q.part).toBeUndefined();
+    }
+    expect(qs.CommonSecurityLog!.name).toBe('NetSupportManager RAT C2 and payload IPs, domains and URLs in CommonSecurityLog (ThreatFox)');
+  });
+
+  test('ip:port IOCs keep every port, and the query flags whether the connection used it', () => {
+    const nsm = buildHuntingQueries(MIXED).filter((q) => q.family === 'win.netsupportmanager_rat');
+    const csl = nsm.find((q) => q.table === 'CommonSecurityLog')!;
+    expect(ipPorts(csl.query)).toEqual({ '2001:db8::5': [8080], '91.92.34.228': [443] });
+    expect(csl.query).toMatch(/PortMatchesIoc = iff\(array_length\(IocPorts\) == 0, bool\(null\), set_has_element\(IocPorts, IocSidePort\)\)/);
+  });
+
+  test('groups by family; hash tables only when hash IOCs exist; unattributed IOCs are kept', () => {
+    const qs = buildHuntingQueries(MIXED);
+    const tablesOf = (family: string) => qs.filter((q) => q.family === family).map((q) => q.table);
+    expect(tablesOf('win.netsupportmanager_rat')).toEqual([
+      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents', 'DeviceFileEvents', 'DeviceProcessEvents',
+    ]);
+    expect(tablesOf('js.clearfake')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    expect(tablesOf('unattributed')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents']);
+    expect(buildHuntingQueries(SEED_001).map((q) => q.table)).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    const hashes = qs.find((q) => q.table === 'DeviceProcessEvents')!;
+    expect(lists(hashes.query)).toEqual({
+      iocSha256: ['a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef'],
+      iocSha1: ['0123456789abcdef0123456789abcdef01234567'],
+      iocMd5: ['0123456789abcdef0123456789abcdef'],
+    });
+    expect(hashes.tactics).toEqual(['Execution', 'CommandAndControl']);
+    expect(hashes.query).toMatch(/NetSupportClientOutsideProgramFiles/);
+    expect(qs.find((q) => q.family === 'js.clearfake')!.query).not.toMatch(/NetSupport/);
+  });
+
+  test('ids are stable, unique and safe as ARM resource names', () => {
+    for (const qs of [buildHuntingQueries(MIXED), buildHuntingQueries(manyIocs(600), { maxQueryChars: 4000 })]) {
+      for (const q of qs) expect(q.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(new Set(qs.map((q) => q.id)).size).toBe(qs.length);
+    }
+    expect(buildHuntingQueries(SEED_000)[0]!.id).toBe(buildHuntingQueries(SEED_001)[0]!.id);
+    expect(buildHuntingQueries(SEED_000)[0]!.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-commonsecuritylog$/);
+  });
+
+  test('the same IOC set in any order (and with duplicates) gives byte-identical queries', () => {
+    const a = buildHuntingQueries(MIXED);
+    const b = buildHuntingQueries(shuffled([...MIXED, ...MIXED.slice(0, 5)], 3));
+    expect(b).toEqual(a);
+    const big = manyIocs(500);
+    expect(buildHuntingQueries(shuffled(big, 9), { maxQueryChars: 5000 })).toEqual(buildHuntingQueries(big, { maxQueryChars: 5000 }));
+  });
+
+  test('hostile values stay inside their literals and cannot change the query', () => {
+    const hostile = hostileIocs();
+    // Same types and counts, harmless values: the structure must be identical.
+    const benign = hostile.map((ioc, i) => ({
+      ...ioc,
+      value: ioc.type === 'url' ? `http://u${i}.example/p` : `v${i}.example`,
+      malwarePrintable: 'NetSupport',
+    }));
+    const hq = buildHuntingQueries(hostile);
+    const bq = buildHuntingQueries(benign);
+    expect(hq.map((q) => q.table)).toEqual(bq.map((q) => q.table));
+    hq.forEach((q, i) => {
+      expect(skeleton(q.query)).toEqual(skeleton(bq[i]!.query).replace(/^\/\/.*$/gm, '//'));
+      expect(q.query.split('\n').filter((l) => l.startsWith('//'))).toHaveLength(4);
+    });
+    const dns = hq.find((q) => q.table === 'DnsEvents')!;
+    for (const ioc of hostile.filter((i) => i.type === 'domain')) expect(dns.query).toContain(kqlString(ioc.value.toLowerCase()));
+    // A family name from the feed goes into a comment: no line break can escape it.
+    const renamed = buildHuntingQueries(hostile.map((i) => ({ ...i, malware: 'win.other_rat' })));
+    for (const q of renamed) {
+      expect(q.query.split('\n')[0]).toMatch(/^\/\/ Net"Support \| take 1 \d+ \(win\.other_rat\)/);
+      expect(q.name).not.toMatch(/\n/);
+      expect(kqlDiagnostics(q.query)).toEqual([]);
+    }
+  });
+
+  test('splits a large family into parts under the limit, each IOC exactly once', () => {
+    const iocs = manyIocs(2000);
+    const max = 6000;
+    const qs = buildHuntingQueries(iocs, { maxQueryChars: max });
+    const dns = qs.filter((q) => q.table === 'DnsEvents');
+    expect(dns.length).toBeGreaterThan(2);
+    dns.forEach((q, i) => {
+      expect(q.part).toEqual({ index: i + 1, of: dns.length });
+      expect(q.name).toMatch(new RegExp(`\\(part ${i + 1} of ${dns.length}\\)$`));
+      expect(q.query).toContain(`(part ${i + 1} of ${dns.length})`);
+    });
+    expect(dns[0]!.id).toMatch(/-dnsevents$/);
+    expect(dns[1]!.id).toMatch(/-dnsevents-part2$/);
+    for (const q of qs) expect(q.query.length).toBeLessThanOrEqual(max);
+
+    const expectOnce = (table: string, pick: (q: HuntingQuery) => string[], expected: string[]) => {
+      const seen = qs.filter((q) => q.table === table).flatMap(pick);
+      expect(seen.length).toBe(new Set(seen).size);
+      expect([...seen].sort()).toEqual([...expected].sort());
+    };
+    const values = (type: Ioc['type']) => iocs.filter((i) => i.type === type).map((i) => i.value);
+    expectOnce('DnsEvents', (q) => lists(q.query).iocDomains!, values('domain'));
+    expectOnce('UrlClickEvents', (q) => lists(q.query).iocUrls ?? [], values('url'));
+    expectOnce('DeviceFileEvents', (q) => lists(q.query).iocSha256!, values('sha256'));
+    expectOnce('CommonSecurityLog', (q) => Object.keys(ipPorts(q.query)), values('ipv4'));
+    const cslCount = qs.filter((q) => q.table === 'CommonSecurityLog').reduce((n, q) => n + q.iocCount, 0);
+    expect(cslCount).toBe(iocs.filter((i) => i.type !== 'sha256').length);
+    // Parts are real queries too.
+    for (const q of [dns[0]!, dns[dns.length - 1]!, qs.find((x) => x.table === 'DeviceNetworkEvents' && x.part?.index === 2)!]) {
+      expect(kqlDiagnostics(q.query)).toEqual([]);
+    }
+  });
+
+  test('the default limit is respected by a realistic large feed', () => {
+    const qs = buildHuntingQueries(manyIocs(2000));
+    for (const q of qs) expect(q.query.length).toBeLessThanOrEqual(DEFAULT_MAX_QUERY_CHARS);
+    expect(qs.some((q) => q.part)).toBe(true);
+  });
+
+  test('a lookback or limit that is not a plain number is refused', () => {
+    expect(() => buildHuntingQueries(SEED_000, { lookback: '14d); DnsEvents | take 1 //' })).toThrow(RangeError);
+    expect(() => buildHuntingQueries(SEED_000, { maxQueryChars: 100 })).toThrow(RangeError);
+    expect(buildHuntingQueries(SEED_000, { lookback: '30d' })[0]!.query).toMatch(/^let lookback = 30d;$/m);
+  });
+
+  test('false-positive guidance fits the table and family', () => {
+    const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
+    const scenarios = (t: string) => qs[t]!.falsePositives.map((f) => f.scenario);
+    expect(scenarios('DnsEvents')).toContain('Sinkholed or parked domain');
+    expect(scenarios('DnsEvents')).not.toContain('Legitimate NetSupport Manager or NetSupport School deployed by IT');
+    expect(scenarios('DeviceProcessEvents')).toContain('Legitimate NetSupport Manager or NetSupport School deployed by IT');
+    expect(qs.DeviceProcessEvents!.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(/client32\.ini/);
+    expect(scenarios('CommonSecurityLog')).toContain('Shared hosting, CDN or cloud address');
+    expect(scenarios('UrlClickEvents')).toContain('Click blocked by Safe Links');
+    for (const q of Object.values(qs)) expect(q.falsePositives.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,182 @@
+import { request } from 'node:https';
+import { DefaultAzureCredential } from '@azure/identity';
+import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { toIndicator } from '../../lib/sentinel/indicator';
+import { connect } from './harness';
+
+const WS = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel';
+const TI = `${WS}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
+
+function call(fake: ArmFake, method: string, path: string, body?: unknown, token: string | null = fake.token) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; json: any }>((resolve, reject) => {
+    const url = new URL(path, fake.url);
+    const req = request(
+      url,
+      { method, ca: fake.ca, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+const valid = () => ({
+  kind: 'indicator',
+  properties: toIndicator({ type: 'domain', value: 'a.example', firstSeen: '2026-06-20T00:00:00Z' }, { source: 'ThreatFox', ttlDays: 30, now: new Date() }),
+});
+
+describe('fake ARM', () => {
+  let fake: ArmFake;
+  beforeEach(async () => {
+    fake = await startArmFake();
+  });
+  afterEach(() => fake.close());
+
+  it('answers 401 with an ARM error without the expected bearer token', async () => {
+    const none = await call(fake, 'POST', `${TI}/queryIndicators?api-version=2025-09-01`, {}, null);
+    expect(none.status).toBe(401);
+    expect(none.json).toEqual({ error: { code: 'AuthenticationFailed', message: expect.any(String) } });
+    const wrong = await call(fake, 'POST', `${TI}/queryIndicators?api-version=2025-09-01`, {}, 'other');
+    expect(wrong.json.error.code).toBe('InvalidAuthenticationToken');
+  });
+
+  it('refuses a missing or unsupported api-version, per resource type', async () => {
+    expect((await call(fake, 'POST', `${TI}/queryIndicators`, {})).json.error.code).toBe('MissingApiVersionParameter');
+    const bad = await call(fake, 'POST', `${TI}/queryIndicators?api-version=2020-08-01`, {});
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('InvalidApiVersionParameter');
+    expect((await call(fake, 'GET', `${WS}/savedSearches?api-version=2025-09-01`)).json.error.code).toBe('InvalidApiVersionParameter');
+    expect((await call(fake, 'GET', `${WS}/savedSearches?api-version=2020-08-01`)).status).toBe(200);
+  });
+
+  it('a client on an api-version the service does not take gets ARM 400', async () => {
+    const old = await startArmFake({ tiApiVersions: ['2025-09-01'] });
+    try {
+      const arm = connect(old, { apiVersion: '2022-09-01-preview' });
+      await expect(arm.clients.securityInsights.threatIntelligenceIndicator.get('rg-soc', 'law-sentinel', 'x')).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'InvalidApiVersionParameter',
+      });
+    } finally {
+      await old.close();
+    }
+  });
+
+  it.each([
+    ['pattern', { pattern: undefined }],
+    ['patternType', { patternType: undefined }],
+    ['source', { source: '' }],
+    ['validFrom', { validFrom: undefined }],
+    ['bad pattern', { pattern: "[domain-name:value = 'a'b']" }],
+    ['unbracketed pattern', { pattern: "domain-name:value = 'a'" }],
+    ['validUntil before validFrom', { validUntil: '2000-01-01T00:00:00Z' }],
+    ['confidence 101', { confidence: 101 }],
+  ])('rejects an indicator with %s', async (_name, change) => {
+    const body = valid();
+    const res = await call(fake, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, { ...body, properties: { ...body.properties, ...change } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('BadRequest');
+    expect(fake.indicators.size).toBe(0);
+  });
+
+  it('creates with a GUID name, updates only what exists, deletes idempotently', async () => {
+    const created = await call(fake, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, valid());
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({
+      name: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      etag: expect.any(String),
+      type: 'Microsoft.SecurityInsights/ThreatIntelligence',
+      kind: 'indicator',
+      properties: { pattern: "[domain-name:value = 'a.example']", validFrom: '2026-06-20T00:00:00.0000000Z' },
+    });
+    expect(created.json.id).toContain(`/ThreatIntelligence/${created.json.name}`);
+    expect((await call(fake, 'PUT', `${TI}/indicators/nope?api-version=2025-09-01`, valid())).status).toBe(404);
+    expect((await call(fake, 'PUT', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`, valid())).status).toBe(200);
+    expect((await call(fake, 'GET', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(200);
+    expect((await call(fake, 'DELETE', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(200);
+    expect((await call(fake, 'DELETE', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(204);
+  });
+
+  it('pages the indicator list with nextLink, which the SDK follows', async () => {
+    const small = await startArmFake({ maxPageSize: 3 });
+    try {
+      for (let i = 0; i < 7; i++) small.seedIndicator({ ...valid().properties, pattern: `[domain-name:value = 'd${i}.example']` });
+      const arm = connect(small);
+      const names: string[] = [];
+      for await (const item of arm.clients.securityInsights.threatIntelligenceIndicators.list('rg-soc', 'law-sentinel', { top: 3 })) {
+        names.push(item.name!);
+      }
+      expect(names).toEqual([...small.indicators.keys()]);
+      expect(small.requests.map((r) => r.operation)).toEqual(['listIndicators', 'listIndicators', 'listIndicators']);
+      expect(small.requests.slice(1).every((r) => r.query.$skipToken && r.query['api-version'] === '2025-09-01')).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('rejects a saved search without category, displayName or query, and a replace without the etag', async () => {
+    const path = `${WS}/savedSearches/s1?api-version=2020-08-01`;
+    for (const missing of ['category', 'displayName', 'query']) {
+      const properties: Record<string, string> = { category: 'Hunting Queries', displayName: 'd', query: 'T | take 1' };
+      delete properties[missing];
+      expect((await call(fake, 'PUT', path, { properties })).status).toBe(400);
+    }
+    const ok = await call(fake, 'PUT', path, { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T' } });
+    expect(ok.status).toBe(200);
+    expect((await call(fake, 'PUT', path, { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T2' } })).status).toBe(409);
+    expect((await call(fake, 'PUT', path, { etag: ok.json.etag, properties: { category: 'Hunting Queries', displayName: 'd', query: 'T2' } })).status).toBe(200);
+    expect((await call(fake, 'GET', `${WS}/savedSearches/S1?api-version=2020-08-01`)).json.properties.query).toBe('T2');
+    expect((await call(fake, 'GET', `${WS}/savedSearches/none?api-version=2020-08-01`)).status).toBe(404);
+  });
+
+  it('throttles writes with a token bucket and says when to come back', async () => {
+    const bucket = await startArmFake({ throttle: { burst: 2, perSecond: 1 } });
+    try {
+      const statuses: number[] = [];
+      let retry: Record<string, unknown> = {};
+      for (let i = 0; i < 3; i++) {
+        const res = await call(bucket, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, valid());
+        statuses.push(res.status);
+        if (res.status === 429) retry = res.headers;
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      expect(Number(retry['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(retry['x-ms-retry-after-ms'])).toBeGreaterThan(0);
+      // Reads are not throttled.
+      expect((await call(bucket, 'POST', `${TI}/queryIndicators?api-version=2025-09-01`, {})).status).toBe(200);
+      expect(bucket.throttled()).toBe(1);
+    } finally {
+      await bucket.close();
+    }
+  });
+});
+
+describe('managed identity through the fake (the CLI end-to-end path)', () => {
+  const KEYS = ['AZURE_TOKEN_CREDENTIALS', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_CLIENT_ID', 'MSI_ENDPOINT', 'MSI_SECRET', 'IMDS_ENDPOINT', 'IDENTITY_SERVER_THUMBPRINT', 'AZURE_FEDERATED_TOKEN_FILE'];
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => KEYS.forEach((k) => ((saved[k] = process.env[k]), delete process.env[k])));
+  afterEach(() => KEYS.forEach((k) => (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]))));
+
+  it('DefaultAzureCredential narrowed to ManagedIdentityCredential gets the fake token from the loopback App Service endpoint', async () => {
+    const fake = await startArmFake({ msiHeader: 'msi-secret' });
+    try {
+      process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';
+      process.env.IDENTITY_ENDPOINT = fake.msiEndpoint;
+      process.env.IDENTITY_HEADER = 'msi-secret';
+      const { createCredential } = await import('../../lib/sentinel/credential');
+      const credential = createCredential(process.env);
+      expect(credential).toBeInstanceOf(DefaultAzureCredential);
+      const token = await credential.getToken(`${fake.url}/.default`);
+      expect(token?.token).toBe(fake.token);
+      expect(fake.msiRequests).toEqual([
+        { path: '/msi/token', query: { 'api-version': '2019-08-01', resource: fake.url }, status: 200 },
+      ]);
+    } finally {
+      await fake.close();
+    }
+  });
+});

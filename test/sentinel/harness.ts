@@ -1,0 +1,53 @@
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { SentinelTarget } from '../../lib/config';
+import { createArmClients, type ArmClients } from '../../lib/sentinel/armClients';
+import { armIndicatorStore, type IndicatorStore } from '../../lib/sentinel/indicatorStore';
+import { armSavedSearchStore, type SavedSearchStore } from '../../lib/sentinel/savedSearchStore';
+import type { ArmFake } from '../fakes/armServer';
+
+/** A credential that hands out one fixed token and records the scopes asked for: no identity probing. */
+export function staticCredential(token: string): TokenCredential & { scopes: string[] } {
+  const scopes: string[] = [];
+  return {
+    scopes,
+    async getToken(s: string | string[]): Promise<AccessToken> {
+      scopes.push(...(Array.isArray(s) ? s : [s]));
+      return { token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 };
+    },
+  };
+}
+
+export function targetFor(fake: ArmFake, overrides: Partial<SentinelTarget> = {}): SentinelTarget {
+  return {
+    subscriptionId: '11111111-2222-3333-4444-555555555555',
+    resourceGroup: 'rg-soc',
+    workspaceName: 'law-sentinel',
+    armEndpoint: fake.url,
+    apiVersion: '2025-09-01',
+    source: 'ThreatFox',
+    ttlDays: 30,
+    concurrency: 4,
+    maxRetries: 6,
+    ...overrides,
+  };
+}
+
+export interface Connected {
+  clients: ArmClients;
+  indicators: IndicatorStore;
+  savedSearches: SavedSearchStore;
+  credential: ReturnType<typeof staticCredential>;
+}
+
+/** The real SDK clients and stores, pointed at the fake, with short backoffs so retries stay quick. */
+export function connect(fake: ArmFake, overrides: Partial<SentinelTarget> = {}, token = fake.token): Connected {
+  const target = targetFor(fake, overrides);
+  const credential = staticCredential(token);
+  const clients = createArmClients(target, { credential, tlsCa: fake.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50 });
+  return {
+    clients,
+    indicators: armIndicatorStore(clients.securityInsights, target),
+    savedSearches: armSavedSearchStore(clients.operationalInsights, target),
+    credential,
+  };
+}

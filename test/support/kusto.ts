@@ -1,0 +1,74 @@
+import { readFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { createContext, runInContext, type Context } from 'vm';
+import { TABLE_SCHEMAS } from '../../lib/kql/tables';
+
+/**
+ * The Kusto language service (the parser and binder behind Azure Data Explorer and Log Analytics
+ * editors), loaded as DESIGN.md says: `bridge.min.js`, then `Kusto.Language.Bridge.min.js`.
+ *
+ * Both scripts are run in a VM context of their own: jest gives each test file its own global
+ * object, and Bridge.NET relies on `instanceof` checks that fail across realms, so the symbols are
+ * built inside that context from plain JSON and only strings come back out.
+ */
+
+interface KustoSandbox {
+  __analyze(query: string): string[];
+  __literalValue(literal: string): string;
+}
+
+let sandbox: (Context & KustoSandbox) | undefined;
+
+const SETUP = `
+  var __S = Kusto.Language.Symbols;
+  var __types = {
+    string: __S.ScalarTypes.String, int: __S.ScalarTypes.Int, long: __S.ScalarTypes.Long,
+    real: __S.ScalarTypes.Real, bool: __S.ScalarTypes.Bool, datetime: __S.ScalarTypes.DateTime,
+    dynamic: __S.ScalarTypes.Dynamic, guid: __S.ScalarTypes.Guid, timespan: __S.ScalarTypes.TimeSpan
+  };
+  var __tables = Object.keys(__schemas).map(function (table) {
+    var cols = Object.keys(__schemas[table]).map(function (c) {
+      var t = __types[__schemas[table][c]];
+      if (!t) throw new Error('unknown column type ' + __schemas[table][c]);
+      return new __S.ColumnSymbol(c, t);
+    });
+    return new __S.TableSymbol.$ctor4(table, cols);
+  });
+  var __globals = Kusto.Language.GlobalState.Default.WithDatabase(new __S.DatabaseSymbol.$ctor2('workspace', null, __tables));
+  function __analyze(query) {
+    var code = Kusto.Language.KustoCode.ParseAndAnalyze(query, __globals);
+    var diagnostics = code.GetDiagnostics();
+    var out = [];
+    for (var i = 0; i < diagnostics.Count; i++) {
+      var d = diagnostics.getItem(i);
+      if (String(d.Severity) === 'Error') {
+        out.push(d.Message + ' at ' + d.Start + ': ' + JSON.stringify(query.substr(Math.max(0, d.Start - 20), d.Length + 40)));
+      }
+    }
+    return out;
+  }
+  function __literalValue(literal) { return Kusto.Language.KustoFacts.GetStringLiteralValue(literal); }
+`;
+
+function load(): Context & KustoSandbox {
+  if (sandbox) return sandbox;
+  const dir = dirname(require.resolve('@kusto/language-service-next/package.json'));
+  const context = createContext({ console, __schemas: JSON.parse(JSON.stringify(TABLE_SCHEMAS)) });
+  runInContext(readFileSync(join(dir, 'bridge.min.js'), 'utf8'), context, { filename: 'bridge.min.js' });
+  runInContext(readFileSync(join(dir, 'Kusto.Language.Bridge.min.js'), 'utf8'), context, {
+    filename: 'Kusto.Language.Bridge.min.js',
+  });
+  runInContext(SETUP, context, { filename: 'kusto-setup.js' });
+  sandbox = context as Context & KustoSandbox;
+  return sandbox;
+}
+
+/** Syntax and semantic errors (unknown tables/columns/functions, type errors) in a query. */
+export function kqlDiagnostics(query: string): string[] {
+  return Array.from(load().__analyze(query));
+}
+
+/** What the language service reads a string literal as: an independent decoder for kqlString. */
+export function kqlLiteralValue(literal: string): string {
+  return load().__literalValue(literal);
+}
