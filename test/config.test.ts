@@ -1,0 +1,71 @@
+import { loadSettings, requireAuthKey, requireSentinelTarget } from '../lib/config';
+import { isSyncError } from '../lib/errors';
+
+function configMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (isSyncError(e) && e.code === 'CONFIG') return e.message;
+    throw e;
+  }
+  throw new Error('expected a CONFIG error');
+}
+
+describe('loadSettings', () => {
+  it('applies the documented defaults', () => {
+    const s = loadSettings({});
+    expect(s.threatfox).toEqual({
+      apiUrl: 'https://threatfox-api.abuse.ch/api/v1/',
+      authKey: undefined,
+      malware: ['win.netsupportmanager_rat'],
+      days: 1,
+      limit: 1000,
+      timeoutMs: 30000,
+    });
+    expect(s.sentinel.armEndpoint).toBe('https://management.azure.com');
+    expect(s.sentinel.apiVersion).toBe('2025-09-01');
+    expect(s.sentinel.source).toBe('ThreatFox');
+    expect(s.sentinel.ttlDays).toBe(30);
+  });
+
+  it('reads a comma list of families, lower-cased and deduplicated', () => {
+    const s = loadSettings({ THREATFOX_MALWARE: ' win.netsupportmanager_rat, Win.Cobalt_Strike ,win.netsupportmanager_rat' });
+    expect(s.threatfox.malware).toEqual(['win.netsupportmanager_rat', 'win.cobalt_strike']);
+  });
+
+  it.each([
+    ['THREATFOX_DAYS', '8', /THREATFOX_DAYS must be a whole number from 1 to 7 \(got "8"\)/],
+    ['THREATFOX_DAYS', 'abc', /THREATFOX_DAYS/],
+    ['THREATFOX_LIMIT', '5000', /THREATFOX_LIMIT must be a whole number from 1 to 1000/],
+    ['THREATFOX_MALWARE', 'evil"; drop', /THREATFOX_MALWARE must be a comma-separated list/],
+    ['THREATFOX_API_URL', 'ftp://x', /THREATFOX_API_URL must be an http\(s\) URL/],
+    ['AZURE_SUBSCRIPTION_ID', 'not-a-guid', /AZURE_SUBSCRIPTION_ID must be a subscription GUID/],
+    ['SENTINEL_API_VERSION', 'latest', /SENTINEL_API_VERSION must look like 2025-09-01/],
+    ['THREATFOX_AUTH_KEY', '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)', /unresolved Key Vault reference/],
+  ])('names %s when it is bad (%s)', (name, value, pattern) => {
+    expect(configMessage(() => loadSettings({ [name]: value }))).toMatch(pattern);
+  });
+
+  it('lists every bad setting at once', () => {
+    const message = configMessage(() => loadSettings({ THREATFOX_DAYS: '0', ARM_CONCURRENCY: '1000' }));
+    expect(message).toMatch(/THREATFOX_DAYS/);
+    expect(message).toMatch(/ARM_CONCURRENCY/);
+  });
+
+  it('requires the Auth-Key only to pull, and the workspace only to write', () => {
+    const s = loadSettings({});
+    expect(configMessage(() => requireAuthKey(s))).toMatch(/THREATFOX_AUTH_KEY is not set/);
+    expect(configMessage(() => requireSentinelTarget(s))).toMatch(
+      /AZURE_SUBSCRIPTION_ID, SENTINEL_RESOURCE_GROUP, SENTINEL_WORKSPACE_NAME/,
+    );
+    const full = loadSettings({
+      THREATFOX_AUTH_KEY: 'k',
+      AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+      SENTINEL_RESOURCE_GROUP: 'rg',
+      SENTINEL_WORKSPACE_NAME: 'ws',
+      AZURE_RESOURCE_MANAGER_ENDPOINT: 'https://127.0.0.1:8443/',
+    });
+    expect(requireAuthKey(full)).toBe('k');
+    expect(requireSentinelTarget(full)).toMatchObject({ workspaceName: 'ws', armEndpoint: 'https://127.0.0.1:8443' });
+  });
+});
