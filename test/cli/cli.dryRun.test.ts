@@ -1,0 +1,129 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import { jsonSummary, runCli } from '../support/cli';
+
+const EXAMPLE = join(__dirname, '..', '..', 'examples', 'threatfox-netsupport.json');
+
+describe('CLI dry run', () => {
+  let fake: ThreatFoxFake;
+  let out: string;
+
+  beforeAll(async () => {
+    fake = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
+  });
+  afterAll(() => fake.close());
+  beforeEach(async () => {
+    out = await mkdtemp(join(tmpdir(), 'tfss-cli-'));
+  });
+  afterEach(() => rm(out, { recursive: true, force: true }));
+
+  const apiEnv = (key = FAKE_AUTH_KEY) => ({ THREATFOX_API_URL: fake.url, THREATFOX_AUTH_KEY: key });
+
+  it('runs the README quickstart on the bundled feed without any account', async () => {
+    const run = await runCli(['--dry-run', '--input', EXAMPLE, '--out', out, '--json']);
+    expect(run.stderr).not.toMatch(/"level":50/);
+    expect(run.code).toBe(0);
+    const summary = jsonSummary(run);
+    expect(summary).toMatchObject({ dryRun: true, read: 21, iocs: 21, rejected: 0, byType: { domain: 9, url: 3, ipv4: 9 } });
+    expect(summary.indicators.planned).toBe(21);
+    expect(summary.indicators.created).toBe(0);
+
+    const iocs = JSON.parse(await readFile(join(out, 'iocs.json'), 'utf8'));
+    expect(iocs).toHaveLength(21);
+    expect(iocs).toContainEqual(
+      expect.objectContaining({ type: 'ipv4', value: '91.202.233.25', port: 4888, malware: NETSUPPORT, threatType: 'botnet_cc', confidence: 99 }),
+    );
+    expect(iocs).toContainEqual(expect.objectContaining({ type: 'url', value: 'https://beroniw.com/hwkOP5' }));
+    expect(JSON.parse(await readFile(join(out, 'rejected.json'), 'utf8'))).toEqual([]);
+
+    const indicators = JSON.parse(await readFile(join(out, 'indicators.json'), 'utf8'));
+    expect(indicators).toHaveLength(21);
+    expect(indicators.map((i: any) => i.pattern)).toContain("[domain-name:value = 'feersona.net']");
+
+    const files = await readdir(join(out, 'hunting-queries'));
+    const tables = ['commonsecuritylog', 'devicenetworkevents', 'dnsevents', 'urlclickevents'];
+    for (const t of tables) expect(files.some((f) => f.endsWith(`-${t}.kql`))).toBe(true);
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('91\\[.\\]202\\[.\\]233\\[.\\]25');
+    expect(report).not.toContain('91.202.233.25');
+  });
+
+  it('pulls from the API by family, sends the Auth-Key and never prints it', async () => {
+    fake.requests.length = 0;
+    const run = await runCli(['--dry-run', '--out', out, '--json'], apiEnv());
+    expect(run.code).toBe(0);
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0].headers['auth-key']).toBe(FAKE_AUTH_KEY);
+    expect(fake.requests[0].body).toEqual({ query: 'malwareinfo', malware: NETSUPPORT, limit: 1000 });
+    expect(jsonSummary(run)).toMatchObject({ iocs: 21, families: [NETSUPPORT] });
+    expect(run.stdout + run.stderr).not.toContain(FAKE_AUTH_KEY);
+  });
+
+  it('pulls the recent window with --days and keeps only the configured families', async () => {
+    fake.requests.length = 0;
+    const run = await runCli(['--dry-run', '--days', '2', '--json'], apiEnv());
+    expect(run.code).toBe(0);
+    expect(fake.requests[0].body).toEqual({ query: 'get_iocs', days: 2 });
+    const summary = jsonSummary(run);
+    expect(summary.families).toEqual([NETSUPPORT]);
+    expect(summary.iocs).toBeGreaterThan(0);
+  });
+
+  it('exits 1 naming THREATFOX_AUTH_KEY when the key is wrong, without echoing it', async () => {
+    const wrong = 'wrong-key-9f8e7d6c5b4a39281706';
+    const run = await runCli(['--dry-run'], apiEnv(wrong));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/THREATFOX_AUTH_KEY/);
+    expect(run.stdout + run.stderr).not.toContain(wrong);
+  });
+
+  it('exits 1 on bad settings and bad flags, with a message that says what to fix', async () => {
+    const noKey = await runCli(['--dry-run']);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/THREATFOX_AUTH_KEY is not set/);
+
+    const days = await runCli(['--dry-run', '--days', '9'], apiEnv());
+    expect(days.code).toBe(1);
+    expect(days.stderr).toMatch(/--days must be a whole number from 1 to 7/);
+
+    const unknown = await runCli(['--dry-rn']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown option '--dry-rn'/);
+
+    const write = await runCli(['--input', EXAMPLE]);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/AZURE_SUBSCRIPTION_ID, SENTINEL_RESOURCE_GROUP, SENTINEL_WORKSPACE_NAME/);
+
+    const missing = await runCli(['--dry-run', '--input', join(out, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read --input/);
+  });
+
+  it('refangs a pasted list from stdin and keeps every rejected line with its reason', async () => {
+    const pasted = ['hxxps://beroniw[.]com/hwkOP5', '91[.]92[.]34[.]228[:]80', 'evil"; | drop', 'node54group(.)com', '999.1.1.1'].join('\n');
+    const run = await runCli(['--dry-run', '--input', '-', '--out', out, '--json'], {}, pasted);
+    expect(run.code).toBe(0);
+    const iocs = JSON.parse(await readFile(join(out, 'iocs.json'), 'utf8'));
+    expect(iocs.map((i: any) => [i.type, i.value, i.port])).toEqual(
+      expect.arrayContaining([
+        ['url', 'https://beroniw.com/hwkOP5', undefined],
+        ['ipv4', '91.92.34.228', 80],
+        ['domain', 'node54group.com', undefined],
+      ]),
+    );
+    expect(iocs.every((i: any) => i.malware === NETSUPPORT)).toBe(true);
+    const rejected = JSON.parse(await readFile(join(out, 'rejected.json'), 'utf8'));
+    expect(rejected).toHaveLength(2);
+    for (const r of rejected) expect(r.reason).toEqual(expect.any(String));
+    expect(jsonSummary(run)).toMatchObject({ iocs: 3, rejected: 2 });
+  });
+
+  it('exits 2 when ThreatFox keeps failing', async () => {
+    fake.failNext(10, 503);
+    const run = await runCli(['--dry-run'], { ...apiEnv(), THREATFOX_TIMEOUT_MS: '2000' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/503/);
+  }, 60_000);
+});
