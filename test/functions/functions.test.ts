@@ -1,0 +1,196 @@
+import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+import { TableClient } from '@azure/data-tables';
+import { pullThreatFox, iocQueueOutput } from '../../functions/pullThreatFox';
+import { upsertToSentinel } from '../../functions/upsertToSentinel';
+import { sync } from '../../functions/sync';
+import { resetServices } from '../../functions/shared/context';
+import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
+import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/batches';
+import { getWatermark } from '../../lib/state/watermark';
+import { listRuns } from '../../lib/state/runHistory';
+import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import { staticCredential } from '../sentinel/harness';
+import { useAzurite } from '../support/azurite';
+import { drainQueue } from '../support/queueHost';
+
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+
+interface Logged {
+  level: string;
+  line: string;
+}
+
+function context(functionName: string, logs: Logged[] = []): InvocationContext {
+  return new InvocationContext({
+    invocationId: `${functionName}-${Math.random().toString(16).slice(2)}`,
+    functionName,
+    logHandler: (level, ...args) => logs.push({ level, line: args.map(String).join(' ') }),
+  });
+}
+
+describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
+  const azurite = useAzurite();
+  let threatfox: ThreatFoxFake;
+  let arm: ArmFake;
+  let queue: QueueClient;
+  let poison: QueueClient;
+  let table: TableClient;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
+    arm = await startArmFake();
+    const { connectionString } = azurite();
+    Object.assign(process.env, {
+      AzureWebJobsStorage: connectionString,
+      THREATFOX_API_URL: threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+      THREATFOX_MALWARE: NETSUPPORT,
+      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
+      SENTINEL_RESOURCE_GROUP: 'rg-soc',
+      SENTINEL_WORKSPACE_NAME: 'law-sentinel',
+      AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+      ARM_MAX_RETRIES: '1',
+      LOG_LEVEL: 'info',
+    });
+    resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
+    queue = new QueueClient(connectionString, IOC_QUEUE);
+    poison = new QueueClient(connectionString, IOC_POISON_QUEUE);
+    table = TableClient.fromConnectionString(connectionString, STATE_TABLE, { allowInsecureConnection: true });
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    resetServices();
+    await Promise.all([threatfox?.close(), arm?.close()]);
+  });
+
+  /** The host's half of the output binding: send what the timer set, base64 as host.json says. */
+  async function sendOutputs(ctx: InvocationContext): Promise<IocBatchMessage[]> {
+    const messages = (ctx.extraOutputs.get(iocQueueOutput) ?? []) as IocBatchMessage[];
+    for (const m of messages) await queue.sendMessage(toQueueText(m, 'base64'));
+    return messages;
+  }
+
+  it('timer pulls, the queue hands over, the upsert writes indicators and hunting queries', async () => {
+    const ctx = context('pullThreatFox');
+    await pullThreatFox(timer, ctx);
+    const messages = await sendOutputs(ctx);
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.every((m) => m.family === NETSUPPORT)).toBe(true);
+    // First run has no watermark: a full pull by family.
+    expect(threatfox.requests.map((r) => (r.body as { query: string }).query)).toEqual(['malwareinfo']);
+    expect(await getWatermark(table, NETSUPPORT)).toEqual(expect.any(String));
+
+    const deliveries = await drainQueue(queue, poison, upsertToSentinel);
+    expect(deliveries.every((d) => d.outcome === 'completed')).toBe(true);
+
+    const netsupport = seedRecords().filter((r) => r.malware === NETSUPPORT);
+    expect(arm.indicators.size).toBe(netsupport.length);
+    const patterns = [...arm.indicators.values()].map((i) => i.properties.pattern);
+    expect(patterns).toContain("[ipv4-addr:value = '91.202.233.25']");
+    expect(patterns).toContain("[url:value = 'https://beroniw.com/hwkOP5']");
+    const searches = [...arm.savedSearches.values()];
+    expect(searches.map((s) => s.properties.category)).toEqual(searches.map(() => 'Hunting Queries'));
+    const tableOf = (s: (typeof searches)[number]) => (s.properties.tags as { name: string; value: string }[]).find((t) => t.name === 'table')?.value;
+    expect(searches.map(tableOf).sort()).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    for (const s of searches) expect(s.properties.query).toMatch(new RegExp(`^(let \\w+ = )?${tableOf(s)}$`, "m"));
+    const runs = await listRuns(table, 10);
+    expect(runs.map((r) => r.trigger)).toEqual(expect.arrayContaining(['timer', 'queue']));
+    const timerRun = runs.find((r) => r.trigger === 'timer')!;
+    expect(timerRun.counts).toMatchObject({ fetched: netsupport.length, enqueued: netsupport.length });
+  });
+
+  it('a second timer run with nothing new enqueues nothing and writes nothing', async () => {
+    arm.clearRequests();
+    threatfox.requests.length = 0;
+    const ctx = context('pullThreatFox');
+    await pullThreatFox(timer, ctx);
+    const messages = await sendOutputs(ctx);
+    expect(messages).toEqual([]);
+    // With a watermark, the timer asks for the recent window only.
+    expect((threatfox.requests[0].body as { query: string }).query).toBe('get_iocs');
+    expect(await drainQueue(queue, poison, upsertToSentinel)).toEqual([]);
+    expect(arm.writes()).toEqual([]);
+  });
+
+  it('retries a failing batch and parks it in the poison queue after maxDequeueCount', async () => {
+    const batch = planBatches(
+      [{ type: 'domain', value: 'never-lands.example.com', malware: NETSUPPORT, threatType: 'botnet_cc', confidence: 80 }],
+      { runId: 'poison-test', family: NETSUPPORT },
+    );
+    await queue.sendMessage(toQueueText(batch[0], 'base64'));
+    arm.failAlways({ match: (r) => r.operation === 'createIndicator', status: 500, code: 'InternalServerError' });
+    try {
+      const deliveries = await drainQueue(queue, poison, upsertToSentinel);
+      expect(deliveries.map((d) => d.outcome)).toEqual(['failed', 'failed', 'failed', 'failed', 'poisoned']);
+      expect(deliveries[4].error).toMatch(/never-lands\.example\.com/);
+    } finally {
+      arm.clearFaults();
+    }
+    const parked = await poison.receiveMessages({ numberOfMessages: 5 });
+    expect(parked.receivedMessageItems).toHaveLength(1);
+    expect(JSON.parse(Buffer.from(parked.receivedMessageItems[0].messageText, 'base64').toString()).runId).toBe('poison-test');
+    await poison.clearMessages();
+  });
+
+  it('parks a malformed message at once, with a log line naming the bad field', async () => {
+    const logs: Logged[] = [];
+    const ctx = new InvocationContext({
+      invocationId: 'malformed',
+      functionName: 'upsertToSentinel',
+      triggerMetadata: { id: 'm1', dequeueCount: 1 },
+      logHandler: (level, ...args) => logs.push({ level, line: args.map(String).join(' ') }),
+    });
+    await upsertToSentinel({ version: 1, runId: 'r', family: NETSUPPORT, iocs: [{ type: 'nope', value: 'x' }] }, ctx);
+    const parked = await poison.receiveMessages({ numberOfMessages: 5 });
+    expect(parked.receivedMessageItems).toHaveLength(1);
+    expect(logs.some((l) => l.level === 'error' && /iocs\[0\]\.type/.test(l.line) && /poison/.test(l.line))).toBe(true);
+    await poison.clearMessages();
+  });
+
+  describe('HTTP sync', () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/sync', body: { string: body }, headers: { 'content-type': 'application/json', ...headers } });
+
+    it('refangs a pasted list on a dry run and answers with the plan', async () => {
+      arm.clearRequests();
+      const iocs = 'hxxps://beroniw[.]com/hwkOP5\n91[.]92[.]34[.]228[:]80\nnot an ioc at all';
+      const res = await sync(post(JSON.stringify({ dryRun: true, iocs })), context('sync'));
+      expect(res.status).toBe(200);
+      const body = res.jsonBody as any;
+      expect(body.summary).toMatchObject({ dryRun: true, iocs: 2, rejected: 1 });
+      expect(body.iocs.map((i: any) => i.value)).toEqual(expect.arrayContaining(['https://beroniw.com/hwkOP5', '91.92.34.228']));
+      expect(body.indicators.map((i: any) => i.pattern)).toContain("[ipv4-addr:value = '91.92.34.228']");
+      expect(body.huntingQueries.length).toBeGreaterThan(0);
+      expect(arm.requests).toEqual([]);
+    });
+
+    it('writes to Sentinel when not a dry run, and nothing the second time', async () => {
+      const iocs = 'fresh-c2[.]example[.]net';
+      const first = await sync(post(JSON.stringify({ iocs })), context('sync'));
+      expect(first.status).toBe(200);
+      expect((first.jsonBody as any).summary.indicators).toMatchObject({ created: 1, failed: 0 });
+      arm.clearRequests();
+      const again = await sync(post(JSON.stringify({ iocs })), context('sync'));
+      expect((again.jsonBody as any).summary.indicators).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+      expect(arm.writes()).toEqual([]);
+    });
+
+    it('answers 400 with field errors', async () => {
+      const res = await sync(post(JSON.stringify({ dryRun: 'yes', days: 9, extra: 1 })), context('sync'));
+      expect(res.status).toBe(400);
+      const fields = (res.jsonBody as any).fields;
+      expect(Object.keys(fields)).toEqual(expect.arrayContaining(['dryRun', 'days']));
+      expect((await sync(post('{not json'), context('sync'))).status).toBe(400);
+    });
+
+    it('answers 413 over the size limit', async () => {
+      const big = JSON.stringify({ dryRun: true, iocs: 'a.example.com\n'.repeat(100_000) });
+      const res = await sync(post(big), context('sync'));
+      expect(res.status).toBe(413);
+    });
+  });
+});
