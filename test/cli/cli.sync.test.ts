@@ -1,0 +1,102 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FAKE_ARM_TOKEN, startArmFake, type ArmFake } from '../fakes/armServer';
+import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import { jsonSummary, runCli } from '../support/cli';
+
+const MSI_SECRET = 'msi-header-secret-for-tests';
+
+/** The CLI writing to Sentinel end to end: fake ThreatFox in, fake ARM (HTTPS) out, as a child process. */
+describe('CLI sync to Sentinel', () => {
+  let threatfox: ThreatFoxFake;
+  let arm: ArmFake;
+  let dir: string;
+  let env: Record<string, string>;
+  const netsupport = seedRecords().filter((r) => r.malware === NETSUPPORT);
+
+  beforeAll(async () => {
+    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
+    arm = await startArmFake({ msiHeader: MSI_SECRET });
+    dir = await mkdtemp(join(tmpdir(), 'tfss-sync-'));
+    const caFile = join(dir, 'arm-ca.pem');
+    await writeFile(caFile, arm.ca);
+    env = {
+      THREATFOX_API_URL: threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
+      SENTINEL_RESOURCE_GROUP: 'rg-soc',
+      SENTINEL_WORKSPACE_NAME: 'law-sentinel',
+      AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+      // Select the managed-identity credential explicitly, on the App Service protocol, at the fake:
+      // nothing probes IMDS or any other host.
+      AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
+      IDENTITY_ENDPOINT: arm.msiEndpoint!,
+      IDENTITY_HEADER: MSI_SECRET,
+      NODE_EXTRA_CA_CERTS: caFile,
+      ARM_MAX_RETRIES: '20',
+    };
+  });
+  afterAll(async () => {
+    await Promise.all([threatfox?.close(), arm?.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('first run creates one indicator per IOC and the hunting queries; output files match', async () => {
+    const out = join(dir, 'out1');
+    const run = await runCli(['--out', out, '--json'], env);
+    expect(run.code).toBe(0);
+    const summary = jsonSummary(run);
+    expect(summary.indicators).toMatchObject({ created: netsupport.length, updated: 0, failed: 0 });
+    expect(summary.huntingQueries).toMatchObject({ created: 4, failed: 0 });
+    expect(arm.indicators.size).toBe(netsupport.length);
+    expect(arm.savedSearches.size).toBe(4);
+    // The bearer token came from the managed-identity endpoint, for the ARM scope.
+    expect(arm.msiRequests.length).toBeGreaterThan(0);
+    expect(arm.requests.every((r) => r.status !== 401)).toBe(true); // the fake refuses any other bearer token
+    expect(arm.requests.filter((r) => r.path.includes('threatIntelligence')).every((r) => r.query['api-version'] === '2025-09-01')).toBe(true);
+
+    const written = JSON.parse(await readFile(join(out, 'indicators.json'), 'utf8'));
+    expect(written).toHaveLength(netsupport.length);
+    const kql = (await readdir(join(out, 'hunting-queries'))).filter((f) => f.endsWith('.kql'));
+    expect(kql.map((f) => f.replace('.kql', '')).sort()).toEqual([...arm.savedSearches.keys()].sort());
+    expect(run.stdout + run.stderr).not.toContain(FAKE_AUTH_KEY);
+    expect(run.stdout + run.stderr).not.toContain(FAKE_ARM_TOKEN);
+  });
+
+  it('second run over the same feed writes nothing', async () => {
+    arm.clearRequests();
+    const run = await runCli(['--json'], env);
+    expect(run.code).toBe(0);
+    expect(jsonSummary(run).indicators).toMatchObject({ created: 0, updated: 0, unchanged: netsupport.length, failed: 0 });
+    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
+    expect(arm.writes()).toEqual([]);
+  });
+
+  it('a run under a 429 storm still lands everything', async () => {
+    const pasted = Array.from({ length: 40 }, (_, i) => `storm-${i}[.]example[.]org`).join('\n');
+    const input = join(dir, 'storm.txt');
+    await writeFile(input, pasted);
+    arm.failNext({ status: 429, times: 60, retryAfterMs: 20, retryAfterSeconds: 1, match: (r) => r.method !== 'GET' && r.operation !== 'queryIndicators' });
+    const before = arm.indicators.size;
+    const run = await runCli(['--input', input, '--json'], env);
+    expect(run.code).toBe(0);
+    expect(jsonSummary(run).indicators).toMatchObject({ created: 40, failed: 0 });
+    expect(arm.indicators.size).toBe(before + 40);
+    expect(arm.writes().filter((w) => w.status === 429).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('exits 2 and names the item when a write keeps failing', async () => {
+    const input = join(dir, 'doomed.txt');
+    await writeFile(input, 'doomed[.]example[.]org\nfine[.]example[.]org\n');
+    arm.failAlways({ status: 500, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('doomed') });
+    try {
+      const run = await runCli(['--input', input, '--json'], { ...env, ARM_MAX_RETRIES: '1' });
+      expect(run.code).toBe(2);
+      expect(jsonSummary(run).indicators).toMatchObject({ created: 1, failed: 1 });
+      expect(run.stderr).toContain('doomed.example.org');
+    } finally {
+      arm.clearFaults();
+    }
+  }, 60_000);
+});
