@@ -7,7 +7,7 @@ import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
 import { planIndicators } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
-import { toSavedSearch } from './sentinel/savedSearch';
+import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
 import { syncIndicators, syncSavedSearches, type ItemFailure, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
@@ -109,6 +109,7 @@ export async function publish(iocs: Ioc[], stores: SentinelStores, options: Publ
   const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
     concurrency: options.concurrency,
     logger,
+    owns: generatedForFamilies(families),
   });
   return {
     indicators: written.counts,

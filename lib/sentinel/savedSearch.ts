@@ -39,3 +39,9 @@ export function toSavedSearch(q: HuntingQuery): { id: string; body: SavedSearch 
 export function isGeneratedSavedSearch(search: Pick<SavedSearch, 'tags'>): boolean {
   return (search.tags ?? []).some((t) => t.name === GENERATOR_TAG.name && t.value === GENERATOR_TAG.value);
 }
+
+/** The generated searches of these families: what a sync of those families owns and may prune. */
+export function generatedForFamilies(families: ReadonlySet<string>): (search: { body: Pick<SavedSearch, 'tags'> }) => boolean {
+  return ({ body }) =>
+    isGeneratedSavedSearch(body) && (body.tags ?? []).some((t) => t.name === 'family' && families.has(t.value));
+}

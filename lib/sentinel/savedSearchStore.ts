@@ -14,6 +14,7 @@ export interface SavedSearchStore {
   put(id: string, body: SavedSearch): Promise<SavedSearch>;
   /** Every saved search of the workspace, in one call (the API does not page). */
   list(): Promise<StoredSavedSearch[]>;
+  remove(id: string): Promise<void>;
 }
 
 function statusOf(e: unknown): number | undefined {
@@ -37,6 +38,9 @@ export function armSavedSearchStore(
     },
     put(id, body) {
       return client.savedSearches.createOrUpdate(resourceGroup, workspaceName, id, body);
+    },
+    async remove(id) {
+      await client.savedSearches.delete(resourceGroup, workspaceName, id);
     },
     async list() {
       const result = await client.savedSearches.listByWorkspace(resourceGroup, workspaceName);

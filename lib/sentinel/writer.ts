@@ -12,7 +12,7 @@ import {
   type IndicatorFacts,
 } from './indicator';
 import type { IndicatorStore, StoredIndicator } from './indicatorStore';
-import type { SavedSearchStore } from './savedSearchStore';
+import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
 import { observableKey, parsePattern } from './stix';
 
 /**
@@ -213,6 +213,11 @@ export interface SavedSearchSpec {
 export interface SyncSavedSearchesOptions {
   concurrency: number;
   logger?: Logger;
+  /**
+   * Which existing searches this sync owns: one of those that is no longer wanted (a family's
+   * query that shrank from three parts to two) is deleted, so no stale query keeps hunting.
+   */
+  owns?: (search: StoredSavedSearch) => boolean;
 }
 
 function tagsKey(tags: Tag[] | undefined): string[] {
@@ -237,12 +242,16 @@ export async function syncSavedSearches(
   const logger = options.logger ?? silentLogger;
   const counts = zero();
   const failures: ItemFailure[] = [];
-  if (searches.length === 0) return { counts, failures };
+  if (searches.length === 0 && !options.owns) return { counts, failures };
 
   let existing: Map<string, SavedSearch>;
+  let stale: StoredSavedSearch[];
   try {
     // Saved-search ids are case-insensitive in ARM.
-    existing = new Map((await store.list()).map((s) => [s.id.toLowerCase(), s.body]));
+    const listed = await store.list();
+    existing = new Map(listed.map((s) => [s.id.toLowerCase(), s.body]));
+    const wanted = new Set(searches.map((s) => s.id.toLowerCase()));
+    stale = options.owns ? listed.filter((s) => !wanted.has(s.id.toLowerCase()) && options.owns!(s)) : [];
   } catch (e) {
     // Without the list nothing can be compared; every search is reported, none is silently skipped.
     const error = describeError(e);
@@ -253,8 +262,8 @@ export async function syncSavedSearches(
   }
 
   const limit = pLimit(Math.max(1, options.concurrency));
-  await Promise.all(
-    searches.map((s) =>
+  await Promise.all([
+    ...searches.map((s) =>
       limit(async () => {
         const current = existing.get(s.id.toLowerCase());
         if (current && sameSavedSearch(current, s.body)) {
@@ -276,6 +285,19 @@ export async function syncSavedSearches(
         }
       }),
     ),
-  );
+    ...stale.map((s) =>
+      limit(async () => {
+        try {
+          await store.remove(s.id);
+          counts.deleted += 1;
+        } catch (e) {
+          counts.failed += 1;
+          const error = describeError(e);
+          failures.push({ kind: 'huntingQuery', key: s.id, error });
+          logger.warn({ id: s.id, error }, 'stale saved search delete failed');
+        }
+      }),
+    ),
+  ]);
   return { counts, failures };
 }

@@ -1,6 +1,7 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import type { Ioc } from '../../lib/ioc/types';
 import { toIndicator } from '../../lib/sentinel/indicator';
+import { generatedForFamilies, GENERATOR_TAG } from '../../lib/sentinel/savedSearch';
 import { syncIndicators, syncSavedSearches } from '../../lib/sentinel/writer';
 import { startArmFake, type ArmFake, type RecordedArmRequest } from '../fakes/armServer';
 import { connect, type Connected } from './harness';
@@ -219,5 +220,28 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     expect(puts).toHaveLength(1);
     expect(puts[0].body).toMatchObject({ etag, properties: { query: 'CommonSecurityLog | take 1' } });
     expect(fake.savedSearches.get(SEARCHES[1].id)?.properties.query).toBe('CommonSecurityLog | take 1');
+  });
+
+  it('deletes the stale searches it owns (a part that is no longer produced) and nothing else', async () => {
+    const ours = (id: string, family: string) => {
+      const s = search(id, 'DnsEvents | take 1');
+      s.body.tags = [...(s.body.tags ?? []), { ...GENERATOR_TAG }, { name: 'family', value: family }];
+      return s;
+    };
+    const stalePart = ours('threatfox-netsupport-dnsevents-part3', 'win.netsupportmanager_rat');
+    const otherFamily = ours('threatfox-remcos-dnsevents', 'win.remcos');
+    const analysts = search('my-own-hunt', 'DnsEvents | take 1');
+    await syncSavedSearches(arm.savedSearches, [stalePart, otherFamily, analysts], { concurrency: 2 });
+    fake.clearRequests();
+
+    const wanted = [ours(SEARCHES[0].id, 'win.netsupportmanager_rat')];
+    const owns = generatedForFamilies(new Set(['win.netsupportmanager_rat']));
+    const result = await syncSavedSearches(arm.savedSearches, wanted, { concurrency: 2, owns });
+    expect(result.counts).toEqual({ created: 1, updated: 0, unchanged: 0, deleted: 1, failed: 0 });
+    expect(fake.writes().map((w) => `${w.method} ${w.path.split('/').pop()}`).sort()).toEqual([
+      `PUT ${SEARCHES[0].id}`,
+      `DELETE ${stalePart.id}`,
+    ].sort());
+    expect([...fake.savedSearches.keys()].sort()).toEqual([SEARCHES[0].id, otherFamily.id, analysts.id].sort());
   });
 });
