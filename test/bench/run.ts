@@ -7,9 +7,12 @@
  *    (N − burst) / rate, on that clock. Figure: elapsed / lower bound (target ≤ 1.15), failed writes.
  * 2. Re-sync of the same N: writes (target 0) and read requests.
  * 3. Normalisation throughput: ThreatFox records validated and normalised per second.
+ * 4. CLI start-up: wall time of the quickstart dry run as a child process (compiled JS, no tsc).
  *
  * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_CONCURRENCY (8).
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
@@ -126,6 +129,17 @@ async function main(): Promise<void> {
     `normalisation: ${Math.round(NORMALISE_RECORDS / seconds)} records/s (${NORMALISE_RECORDS} ThreatFox records validated + refanged + normalised ` +
       `into ${normalised.iocs.length} IOCs in ${fmt(seconds * 1000, 0)} ms)`,
   );
+
+  const root = join(__dirname, '..', '..', '..');
+  const runs = Array.from({ length: 5 }, () => {
+    const t = performance.now();
+    execFileSync(process.execPath, [join(root, 'dist', 'lib', 'cli.js'), '--dry-run', '--input', join(root, 'examples', 'threatfox-netsupport.json')], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: 'ignore',
+    });
+    return performance.now() - t;
+  }).sort((a, b) => a - b);
+  console.log(`cli start-up: quickstart dry run in ${fmt(runs[2], 0)} ms (median of 5, node dist/lib/cli.js, no TypeScript compile)`);
   if (failed > 0) process.exitCode = 2;
 }
 
