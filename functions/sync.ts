@@ -22,6 +22,8 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
     settings: services.settings,
     threatfox: () => services.threatfox(logger),
     sentinel: () => services.sentinel(logger),
+    history: async () => (await services.storage()).stateTable,
+    runId: context.invocationId,
     logger,
   });
   return { status: answer.status, jsonBody: answer.body };

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Settings } from '../config';
 import { isSyncError } from '../errors';
 import type { Logger } from '../logger';
-import { runSync, type SentinelStores, type SyncInput } from '../pipeline';
+import { runSync, type SentinelStores, type SyncInput, type SyncResult } from '../pipeline';
+import { recordRun } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
 /** Bodies above this are refused with 413 before they are parsed. */
@@ -56,6 +59,9 @@ export interface OnDemandDeps {
   threatfox: () => ThreatFoxSource;
   sentinel: () => SentinelStores;
   logger: Logger;
+  /** Where runs that wrote to Sentinel are recorded (run history). */
+  history?: () => Promise<TableClient>;
+  runId?: string;
 }
 
 /**
@@ -82,6 +88,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
       },
       { dryRun: request.dryRun },
     );
+    if (!request.dryRun && deps.history) await recordHttpRun(await deps.history(), deps.runId ?? randomUUID(), result);
     const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
     if (request.dryRun) {
       body.iocs = result.iocs;
@@ -99,4 +106,33 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
     }
     throw e;
   }
+}
+
+function recordHttpRun(table: TableClient, runId: string, result: SyncResult): Promise<void> {
+  const { summary: s } = result;
+  const finishedAt = new Date();
+  return recordRun(table, {
+    runId,
+    trigger: 'http',
+    startedAt: new Date(finishedAt.getTime() - s.durationMs).toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    status: s.failures > 0 ? 'partial' : 'succeeded',
+    families: s.families,
+    counts: {
+      fetched: s.read,
+      iocs: s.iocs,
+      rejected: s.rejected,
+      indicatorsCreated: s.indicators.created,
+      indicatorsUpdated: s.indicators.updated,
+      indicatorsUnchanged: s.indicators.unchanged,
+      indicatorsDeleted: s.indicators.deleted,
+      indicatorsFailed: s.indicators.failed,
+      queriesCreated: s.huntingQueries.created,
+      queriesUpdated: s.huntingQueries.updated,
+      queriesUnchanged: s.huntingQueries.unchanged,
+      queriesDeleted: s.huntingQueries.deleted,
+      queriesFailed: s.huntingQueries.failed,
+    },
+    error: result.failures[0] ? `${result.failures.length} writes failed, first: ${result.failures[0].key}: ${result.failures[0].error}` : undefined,
+  });
 }
