@@ -9,7 +9,7 @@ import { planIndicators } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
-import { syncIndicators, syncSavedSearches, type ItemFailure, type WriteCounts } from './sentinel/writer';
+import { syncIndicators, syncSavedSearches, type ItemFailure, type SyncIndicatorsOptions, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 
 /**
@@ -80,14 +80,7 @@ export interface SentinelStores {
   savedSearches: SavedSearchStore;
 }
 
-export interface PublishOptions {
-  source: string;
-  ttlDays: number;
-  concurrency: number;
-  now?: Date;
-  logger?: Logger;
-  onProgress?: (done: number, total: number) => void;
-}
+export type PublishOptions = SyncIndicatorsOptions;
 
 export interface PublishResult {
   indicators: WriteCounts;

@@ -1,15 +1,7 @@
 import { loadSettings, requireAuthKey, requireSentinelTarget } from '../lib/config';
-import { isSyncError } from '../lib/errors';
+import { syncErrorMessage } from './support/errors';
 
-function configMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSyncError(e) && e.code === 'CONFIG') return e.message;
-    throw e;
-  }
-  throw new Error('expected a CONFIG error');
-}
+const configMessage = (fn: () => unknown) => syncErrorMessage('CONFIG', fn);
 
 describe('loadSettings', () => {
   it('applies the documented defaults', () => {

@@ -1,6 +1,6 @@
 import { ContainerClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
-import { isSyncError } from '../../lib/errors';
+import { syncErrorMessage } from '../support/errors';
 import type { Ioc } from '../../lib/ioc/types';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -41,15 +41,7 @@ function makeIocs(n: number): Ioc[] {
 
 const flatten = (messages: IocBatchMessage[]) => messages.flatMap((m) => (isClaimCheck(m) ? [] : m.iocs));
 
-const inputErrorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    if (isSyncError(e) && e.code === 'INPUT') return e.message;
-    throw e;
-  }
-  throw new Error('expected an INPUT error');
-};
+const inputErrorOf = (fn: () => unknown): string => syncErrorMessage('INPUT', fn);
 
 describe('planBatches', () => {
   it('keeps a small run in one message', () => {

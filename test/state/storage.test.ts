@@ -1,5 +1,5 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { isSyncError } from '../../lib/errors';
+import { syncErrorMessage } from '../support/errors';
 import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
 import {
   createAppStorage,
@@ -19,15 +19,7 @@ class CountingCredential implements TokenCredential {
   }
 }
 
-const configErrorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    if (isSyncError(e) && e.code === 'CONFIG') return e.message;
-    throw e;
-  }
-  throw new Error('expected a CONFIG error');
-};
+const configErrorOf = (fn: () => unknown): string => syncErrorMessage('CONFIG', fn);
 
 describe('readStorageSettings', () => {
   it('takes a connection string as is, including the development shortcut', () => {
