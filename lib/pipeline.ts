@@ -43,12 +43,9 @@ export interface DocumentInput {
 
 export type SyncInput = ThreatFoxPull | DocumentInput;
 
-export async function collect(input: SyncInput, threatfox?: ThreatFoxSource, now = new Date()): Promise<Collected> {
+export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
   if (input.kind === 'document') {
-    // A pasted IOC carries no dates: it is first seen the day it is pasted, so pasting the same list
-    // again that day writes nothing, and pasting it on a later day extends its validity.
-    const today = `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
-    const parsed = parseInputDocument(input.text, { malware: input.family, firstSeen: today });
+    const parsed = parseInputDocument(input.text, { malware: input.family });
     return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected };
   }
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
@@ -150,7 +147,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const started = Date.now();
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? new Date();
-  const collected = await collect(input, deps.threatfox, now);
+  const collected = await collect(input, deps.threatfox);
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
 

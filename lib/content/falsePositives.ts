@@ -6,9 +6,32 @@ export interface FalsePositive {
   guidance: string;
 }
 
-interface Rule extends FalsePositive {
+interface Rule {
+  scenario: string;
+  /** Text, or text naming the columns of the table the query reads. */
+  guidance: string | ((table: HuntedTable, familyId: string) => string);
   applies(table: HuntedTable, types: ReadonlySet<IocType>, familyId: string): boolean;
 }
+
+const NETSUPPORT = 'win.netsupportmanager_rat';
+
+/** Where each table's query shows the resolved or contacted address, and the host that asked. */
+const CONTACTED_ADDRESS: Readonly<Record<HuntedTable, string>> = {
+  CommonSecurityLog: 'DestinationIP',
+  DeviceNetworkEvents: 'RemoteIP',
+  DnsEvents: 'ResolvedAddresses',
+  UrlClickEvents: 'the resolved address',
+  DeviceFileEvents: 'OriginIPs',
+  DeviceProcessEvents: 'the contacted address',
+};
+const ASKING_SYSTEM: Readonly<Record<HuntedTable, string>> = {
+  CommonSecurityLog: 'SourceIP',
+  DeviceNetworkEvents: 'DeviceName',
+  DnsEvents: 'ClientIP',
+  UrlClickEvents: 'AccountUpn',
+  DeviceFileEvents: 'DeviceName',
+  DeviceProcessEvents: 'DeviceName',
+};
 
 const has = (types: ReadonlySet<IocType>, ...wanted: IocType[]) => wanted.some((t) => types.has(t));
 const NETWORK_TABLES: readonly HuntedTable[] = ['CommonSecurityLog', 'DeviceNetworkEvents'];
@@ -34,20 +57,20 @@ const RULES: readonly Rule[] = [
   },
   {
     scenario: 'Sinkholed or parked domain',
-    guidance:
-      'After a takedown, IOC domains often resolve to a sinkhole (Shadowserver, Microsoft DCU, registrar parking). A lookup from a workstation still suggests an infected client that keeps beaconing, so investigate the ClientIP; but connections to the sinkhole address are not C2 traffic. Check ResolvedAddresses/RemoteIP against known sinkhole ranges before escalating.',
+    guidance: (table) =>
+      `After a takedown, IOC domains often resolve to a sinkhole (Shadowserver, Microsoft DCU, registrar parking). A client that keeps asking for the name is still likely infected and beaconing, so investigate ${ASKING_SYSTEM[table]}; but traffic to the sinkhole address is not C2. Check ${CONTACTED_ADDRESS[table]} against known sinkhole ranges before escalating.`,
     applies: (table, types) => (table === 'DnsEvents' || NETWORK_TABLES.includes(table)) && has(types, 'domain'),
   },
   {
     scenario: 'Security tooling resolving or fetching IOCs',
-    guidance:
-      'Threat-intelligence platforms, SOAR enrichment, mail gateways, proxies with URL detonation and malware sandboxes look up and download IOCs by design. Identify those systems (ClientIP, DeviceName, SourceIP) and keep them in a watchlist you join against; exclude the system, never the IOC.',
+    guidance: (table) =>
+      `Threat-intelligence platforms, SOAR enrichment, mail gateways, proxies with URL detonation and malware sandboxes look up and download IOCs by design. Identify those systems by ${ASKING_SYSTEM[table]} and keep them in a watchlist you join against; exclude the system, never the IOC.`,
     applies: (table, types) => table !== 'UrlClickEvents' && has(types, 'domain', 'url', 'ipv4', 'ipv6'),
   },
   {
     scenario: 'Compromised legitimate website',
-    guidance:
-      'Payload-delivery URLs frequently sit on hijacked legitimate sites (the fake-browser-update chains that drop NetSupport use compromised WordPress sites). Only the IOC URL path is malicious, which is why URLs are matched on a path boundary; a domain-level hit on such a site is weak on its own. Look for a download (DeviceFileEvents with FileOriginUrl on the host) or a script engine starting shortly after the visit.',
+    guidance: (table, familyId) =>
+      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${table === 'DnsEvents' ? 'a lookup of the domain' : 'a domain-level hit'} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
     applies: (_table, types) => has(types, 'url', 'domain'),
   },
   {
@@ -66,18 +89,21 @@ const RULES: readonly Rule[] = [
     scenario: 'Legitimate NetSupport Manager or NetSupport School deployed by IT',
     guidance:
       'The RAT is the genuine NetSupport client (client32.exe), so hash and process hits can be your own remote-support or classroom installs. Legitimate installs live under C:\\Program Files (x86)\\NetSupport\\, are deployed by your software distribution, run as a service started by services.exe, and their client32.ini points at your own gateway or connectivity server. The abused copy sits in a random folder under AppData, ProgramData or Temp (see NetSupportClientOutsideProgramFiles), is started by wscript, mshta, cmd or PowerShell or by a Run key, and its client32.ini names an external gateway. Confirm with the owner of the install before closing.',
-    applies: (table, _types, familyId) => familyId === 'win.netsupportmanager_rat' && DEFENDER_ENDPOINT.includes(table),
+    applies: (table, _types, familyId) => familyId === NETSUPPORT && DEFENDER_ENDPOINT.includes(table),
   },
   {
     scenario: 'Legitimate NetSupport gateway traffic',
     guidance:
       'Organisations that use NetSupport Manager over the internet talk to NetSupport\'s own or their hosted connectivity servers; those are not in ThreatFox. A hit on an IOC address is not explained by NetSupport being licensed in your estate: compare the destination with the gateway configured in your deployment\'s client32.ini.',
-    applies: (table, types, familyId) => familyId === 'win.netsupportmanager_rat' && NETWORK_TABLES.includes(table) && has(types, 'ipv4', 'ipv6', 'domain'),
+    applies: (table, types, familyId) => familyId === NETSUPPORT && NETWORK_TABLES.includes(table) && has(types, 'ipv4', 'ipv6', 'domain'),
   },
 ];
 
 /** The false-positive guidance for one hunting query, in a fixed order. */
 export function falsePositivesFor(table: HuntedTable, types: Iterable<IocType>, familyId: string): FalsePositive[] {
   const typeSet = new Set(types);
-  return RULES.filter((r) => r.applies(table, typeSet, familyId)).map(({ scenario, guidance }) => ({ scenario, guidance }));
+  return RULES.filter((r) => r.applies(table, typeSet, familyId)).map(({ scenario, guidance }) => ({
+    scenario,
+    guidance: typeof guidance === 'function' ? guidance(table, familyId) : guidance,
+  }));
 }

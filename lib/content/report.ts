@@ -3,7 +3,7 @@ import type { Ioc } from '../ioc/types';
 import type { HuntingQuery } from '../kql/huntingQueries';
 import { byCodeUnit, describeIocMix, GENERATOR } from '../kql/queries/common';
 import { familyNameFor, familyOf } from './family';
-import { attackMapping } from './mitre';
+import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
 
 /**
  * The markdown report for a run: per family a summary, the IOC table and the hunting queries with
@@ -15,7 +15,7 @@ import { attackMapping } from './mitre';
 /** What a SOC engineer should know about a family before hunting it. */
 const FAMILY_CONTEXT: Readonly<Record<string, string>> = {
   'win.netsupportmanager_rat':
-    'NetSupport Manager is a commercial remote-administration product. Criminals ship its genuine client (client32.exe) with a client32.ini that points at their own gateway, most often through fake browser updates on compromised websites (SocGholish, ClearFake, SmartApeSG) and "ClickFix" paste-and-run lures, and then use it for hands-on-keyboard control, reconnaissance and follow-on payloads (ATT&CK T1219 Remote Access Software). A hit on its C2 or delivery infrastructure should be treated as a possible interactive intrusion in progress.',
+    'NetSupport Manager is a commercial remote-administration product. Criminals ship its genuine client (client32.exe) with a client32.ini that points at their own gateway, most often through fake browser updates on compromised websites (SocGholish, ClearFake, SmartApeSG) and "ClickFix" paste-and-run lures, and then use it for hands-on-keyboard control, reconnaissance and follow-on payloads (ATT&CK T1219 Remote Access Tools). A hit on its C2 or delivery infrastructure should be treated as a possible interactive intrusion in progress.',
 };
 
 /** Escapes text for a markdown table cell or paragraph: no markup, no HTML, one line. */
@@ -69,9 +69,19 @@ function threatFoxLink(ioc: Ioc): string {
   return ioc.threatfoxId && /^\d+$/.test(ioc.threatfoxId) ? `[${ioc.threatfoxId}](https://threatfox.abuse.ch/ioc/${ioc.threatfoxId}/)` : '';
 }
 
+function mergedAttack(queries: readonly HuntingQuery[]): AttackMapping {
+  const tactics = new Set(queries.flatMap((q) => q.tactics));
+  const techniques = new Set(queries.flatMap((q) => q.techniques));
+  return {
+    tactics: SENTINEL_TACTICS.filter((t) => tactics.has(t)),
+    techniques: [...techniques].sort((x, y) => x.localeCompare(y, 'en', { numeric: true })),
+  };
+}
+
 function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
   const name = familyNameFor(family, iocs);
-  const attack = attackMapping(family, iocs.map((i) => i.threatType));
+  // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
+  const attack = queries.length ? mergedAttack(queries) : attackMapping(family, iocs.map((i) => i.threatType), iocs.map((i) => i.type));
   const confidences = iocs.map((i) => i.confidence).filter((c): c is number => typeof c === 'number');
   const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
   const out: string[] = [];
@@ -91,11 +101,21 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   );
   out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
 
-  out.push(`### IOCs`, '', '| Type | Value (defanged) | Threat type | First seen | Last seen | Confidence | ThreatFox |', '|---|---|---|---|---|---|---|');
+  // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
+  const lastSeen = iocs.some((i) => day(i.lastSeen));
+  const columns = ['Type', 'Value (defanged)', 'Threat type', 'First seen', ...(lastSeen ? ['Last seen'] : []), 'Confidence', 'ThreatFox'];
+  out.push(`### IOCs`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`);
   for (const ioc of [...iocs].sort(iocOrder)) {
-    out.push(
-      `| ${typeLabel(ioc)} | ${mdText(defang(ioc))} | ${mdText(ioc.threatType ?? '')} | ${day(ioc.firstSeen)} | ${day(ioc.lastSeen)} | ${typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : ''} | ${threatFoxLink(ioc)} |`,
-    );
+    const cells = [
+      typeLabel(ioc),
+      mdText(defang(ioc)),
+      mdText(ioc.threatType ?? ''),
+      day(ioc.firstSeen),
+      ...(lastSeen ? [day(ioc.lastSeen)] : []),
+      typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : '',
+      threatFoxLink(ioc),
+    ];
+    out.push(`| ${cells.join(' | ')} |`);
   }
   out.push('');
 

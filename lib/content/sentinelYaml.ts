@@ -63,7 +63,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
       }
     }
   }
-  out.push('version: 1.0.0', 'metadata:', '  source:', `    kind: ${scalar('Community')}`, '  author:', `    name: ${scalar('threatfox-sentinel-sync')}`);
+  out.push('version: 1.0.0', 'metadata:', '  source:', `    kind: ${scalar('Community')}`, '  author:', `    name: ${scalar('threatfox-sentinel-sync')}`, '  support:', `    tier: ${scalar('Community')}`);
   out.push(`  categories:`, `    domains: [${scalar('Security - Threat Intelligence')}]`);
   return `${out.join('\n')}\n`;
 }

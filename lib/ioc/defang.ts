@@ -34,8 +34,11 @@ export function defang(ioc: Pick<Ioc, 'type' | 'value' | 'port'>): string {
   switch (ioc.type) {
     case 'ipv4':
       return `${dots(ioc.value)}${port}`;
-    case 'ipv6':
-      return port ? `[${ioc.value}]${port}` : ioc.value;
+    case 'ipv6': {
+      // Colons are what make an IPv6 address live in a chat or ticket; `[:]` refangs back.
+      const address = ioc.value.replace(/:/g, '[:]');
+      return port ? `[${address}]${port}` : address;
+    }
     case 'domain':
       return dots(ioc.value);
     case 'url':

@@ -38,9 +38,11 @@ export function checkVisible(value: string): Check<string> {
 /**
  * Address ranges that can never be a remote C2 or download host: an indicator on them would
  * flag every machine (0.0.0.0, 127.0.0.1, 169.254.169.254 is the cloud metadata service, ...).
- * Private and documentation ranges stay accepted: an internal feed may name an internal pivot.
+ * Private ranges (RFC 1918, fc00::/7, CGNAT 100.64/10) are refused too: in a public feed they are
+ * reporting mistakes, and in every tenant they are the tenant's own hosts, so a hunt on them
+ * drowns in internal traffic. Documentation ranges stay: they never occur in real traffic.
  */
-const NEVER_REMOTE = new Set(['unspecified', 'loopback', 'broadcast', 'multicast', 'linkLocal']);
+const NEVER_REMOTE = new Set(['unspecified', 'loopback', 'broadcast', 'multicast', 'linkLocal', 'private', 'uniqueLocal', 'carrierGradeNat']);
 
 /** Looks like an IPv4 address in some form (dotted, shorthand, hex, octal, integer). */
 const IPV4_LIKE = /^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){0,3}\.?$/i;

@@ -129,12 +129,9 @@ function oneLine(text: string): string {
 
 function describe(hunt: TableHunt, familyName: string, iocs: readonly Ioc[], part?: { index: number; of: number }): string {
   const count = iocs.length === 1 ? '1 abuse.ch ThreatFox IOC' : `${iocs.length} abuse.ch ThreatFox IOCs`;
-  const hashesOnly = iocs.every((i) => i.type === 'sha256' || i.type === 'sha1' || i.type === 'md5');
-  const meaning = hashesOnly
-    ? 'A hit means a file with one of these hashes was written or run'
-    : 'A hit means a device or user reached this infrastructure';
   const partText = part ? ` Part ${part.index} of ${part.of}: run every part.` : '';
-  return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${meaning}; triage it with the false-positive notes.${partText}`;
+  const triage = hunt.triage.charAt(0).toUpperCase() + hunt.triage.slice(1);
+  return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${triage}${partText}`;
 }
 
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
@@ -204,7 +201,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
       const parts = split(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;
-        const attack = attackMapping(family, partIocs.map((x) => x.threatType));
+        const attack = attackMapping(family, partIocs.map((x) => x.threatType), partIocs.map((x) => x.type));
         const partName = part ? ` (part ${part.index} of ${part.of})` : '';
         queries.push({
           id: huntingQueryId(family, hunt.table, part?.index),

@@ -11,7 +11,7 @@ import { observableKey, parsePattern, stixPattern, stixPatternType } from './sti
  *
  * One indicator per observable (pattern): IOCs that share a pattern (one IP on two ports, one
  * domain reported twice) become one indicator with every port, family and ThreatFox id on it.
- * The body is a pure function of the IOCs (plus `now` only for IOCs without a first-seen date),
+ * The body is a pure function of the IOCs (plus the day of `now` only for IOCs without a first-seen date),
  * so re-running the same feed produces the same body and the writer has nothing to write.
  */
 
@@ -127,8 +127,11 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
   let from = Number.POSITIVE_INFINITY;
   let until = Number.NEGATIVE_INFINITY;
   let confidence: number | undefined;
+  // An undated IOC (a pasted list) is valid from the start of the day it is sent: sending the same
+  // list again that day writes nothing, and on a later day it extends the validity.
+  const today = Math.floor(options.now.getTime() / DAY_MS) * DAY_MS;
   for (const ioc of iocs) {
-    const first = timeOf(ioc.firstSeen) ?? options.now.getTime();
+    const first = timeOf(ioc.firstSeen) ?? today;
     const last = Math.max(timeOf(ioc.lastSeen) ?? first, first);
     from = Math.min(from, first);
     until = Math.max(until, last + ttl);

@@ -12,6 +12,19 @@ describe('attackMapping', () => {
     expect(attackMapping('win.other', ['payload'])).toEqual({ tactics: ['Execution'], techniques: ['T1204'] });
     expect(attackMapping('win.other', [undefined, 'something_new'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1071'] });
   });
+  test('Initial Access (drive-by) is claimed only for a family known to be delivered that way', () => {
+    expect(attackMapping('win.remcos', ['payload_delivery'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1105'] });
+    expect(attackMapping('win.netsupportmanager_rat', ['payload_delivery']).tactics).toEqual(['InitialAccess', 'CommandAndControl']);
+    expect(attackMapping('win.netsupportmanager_rat', ['botnet_cc'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1071', 'T1219'] });
+  });
+  test('without a threat type, hashes fall back to Execution and network IOCs to command and control', () => {
+    expect(attackMapping('win.remcos', [undefined], ['sha256', 'md5'])).toEqual({ tactics: ['Execution'], techniques: ['T1204'] });
+    expect(attackMapping('win.remcos', [undefined], ['sha256', 'domain'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1071'] });
+    expect(attackMapping('win.netsupportmanager_rat', [undefined], ['md5'])).toEqual({
+      tactics: ['Execution', 'CommandAndControl'],
+      techniques: ['T1204', 'T1219'],
+    });
+  });
   test('kill-chain phase names', () => {
     expect(killChainPhaseName('CommandAndControl')).toBe('command-and-control');
   });

@@ -35,9 +35,27 @@ describe('renderReport', () => {
     const report = renderReport(iocs, buildHuntingQueries(iocs));
     const tableRows = report.split('\n').filter((l) => /^\| (domain|url|ip:port) \|/.test(l));
     expect(tableRows).toHaveLength(iocs.length);
-    for (const row of tableRows) expect(row.split(/(?<!\\)\|/).length).toBe(9);
+    const header = report.split('\n').find((l) => l.startsWith('| Type | Value (defanged) |'))!;
+    const cells = (row: string) => row.split(/(?<!\\)\|/).length;
+    for (const row of tableRows) expect(cells(row)).toBe(cells(header));
     expect(report).not.toContain('<script>');
     expect(report).not.toMatch(/(?<!\\)\](?=\(http:\/\/evil)/);
     expect(report).not.toMatch(/[\u0000\u2028]/);
+  });
+
+  test('a Last seen column only when ThreatFox gave one; T1219 under its current ATT&CK name', () => {
+    const without = renderReport(SEED_000, buildHuntingQueries(SEED_000));
+    expect(without).toContain('| Type | Value (defanged) | Threat type | First seen | Confidence | ThreatFox |');
+    expect(without).toContain('T1219 Remote Access Tools');
+    const withLast = SEED_000.map((i, n) => (n === 0 ? { ...i, lastSeen: '2026-06-21T10:00:00Z' } : i));
+    const report = renderReport(withLast, buildHuntingQueries(withLast));
+    expect(report).toContain('| Type | Value (defanged) | Threat type | First seen | Last seen | Confidence | ThreatFox |');
+    expect(report).toContain('| domain | node54group\\[.\\]com | botnet\\_cc | 2026-06-20 | 2026-06-21 | 100% |');
+  });
+
+  test('the family ATT&CK row is the union of its queries\' tags (hash and network IOCs without threat types)', () => {
+    const iocs = MIXED.filter((i) => i.type !== 'url').map(({ threatType: _t, ...i }) => ({ ...i, malware: 'win.remcos', malwarePrintable: 'Remcos' }));
+    const report = renderReport(iocs, buildHuntingQueries(iocs));
+    expect(report).toContain('| ATT&CK | Execution, CommandAndControl; T1071, T1204 |');
   });
 });

@@ -17,6 +17,20 @@ describe('renderHuntingYaml', () => {
       expect(doc.relevantTechniques).toEqual(q.techniques);
       expect(doc.query.trimEnd()).toBe(q.query);
       expect(doc.entityMappings.length).toBeGreaterThan(0);
+      expect(doc.version).toBe('1.0.0');
+      expect(doc.metadata).toEqual({
+        source: { kind: 'Community' },
+        author: { name: 'threatfox-sentinel-sync' },
+        support: { tier: 'Community' },
+        categories: { domains: ['Security - Threat Intelligence'] },
+      });
+      const identifiers: Record<string, string[]> = {
+        IP: ['Address'], Host: ['FullName'], Account: ['FullName', 'Name', 'NTDomain'], URL: ['Url'], DNS: ['DomainName'],
+        FileHash: ['Algorithm', 'Value'], File: ['Name', 'Directory'], Process: ['ProcessId', 'CommandLine'],
+      };
+      for (const m of doc.entityMappings) {
+        for (const f of m.fieldMappings) expect(identifiers[m.entityType]).toContain(f.identifier);
+      }
       for (const m of doc.entityMappings) {
         for (const f of m.fieldMappings) expect(q.query).toContain(f.columnName);
       }

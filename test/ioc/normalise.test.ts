@@ -126,6 +126,11 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['d41d8cd98f00b204e9800998ecf8427', /31 characters/],
     ['a'.repeat(96), /SHA3-384/],
     ['x'.repeat(5000), /maximum is 4096/],
+    ['10.1.2.3:4444', /private address, never a remote host/],
+    ['192.168.1.10', /private address/],
+    ['100.64.0.1', /carrierGradeNat address/],
+    ['[fd00::1]:443', /uniqueLocal IPv6 address/],
+    ['http://172.16.0.5/payload.exe', /private address/],
   ])('rejects %j', (input, reason) => {
     const r = fromText(input);
     expect(r.ok).toBe(false);

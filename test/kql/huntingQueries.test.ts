@@ -1,6 +1,8 @@
 import type { Ioc } from '../../lib/ioc/types';
 import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, type HuntingQuery } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
+import { hostPartExpr } from '../../lib/kql/queries/common';
+import { TABLE_SCHEMAS } from '../../lib/kql/tables';
 import { kqlDiagnostics } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000, SEED_001, shuffled } from './fixtures';
 
@@ -192,5 +194,65 @@ describe('buildHuntingQueries', () => {
     expect(scenarios('CommonSecurityLog')).toContain('Shared hosting, CDN or cloud address');
     expect(scenarios('UrlClickEvents')).toContain('Click blocked by Safe Links');
     for (const q of Object.values(qs)) expect(q.falsePositives.length).toBeGreaterThan(0);
+  });
+
+  test('hash IOCs are matched exactly (lower-case lists, case-sensitive in), never with in~', () => {
+    for (const q of buildHuntingQueries(MIXED).filter((x) => x.table === 'DeviceFileEvents' || x.table === 'DeviceProcessEvents')) {
+      expect(q.query).not.toMatch(/in~/);
+      expect(q.query).toMatch(/\| where SHA256 in \(iocSha256\) or SHA1 in \(iocSha1\) or MD5 in \(iocMd5\)/);
+      for (const list of Object.values(lists(q.query))) for (const v of list) expect(v).toBe(v.toLowerCase());
+    }
+  });
+
+  test('a pre-filtered table read by two branches is materialized once; one reader needs no cache', () => {
+    const qs = byTable(buildHuntingQueries(SEED_000));
+    expect(qs.CommonSecurityLog!.query).toMatch(/^let webEvents = materialize\(CommonSecurityLog\n/m);
+    expect(qs.DeviceNetworkEvents!.query).toMatch(/^let webEvents = materialize\(DeviceNetworkEvents\n/m);
+    expect(qs.UrlClickEvents!.query).toMatch(/^let clicks = materialize\(UrlClickEvents\n/m);
+    const domainsOnly = byTable(buildHuntingQueries(SEED_001));
+    expect(domainsOnly.CommonSecurityLog!.query).toMatch(/^let webEvents = CommonSecurityLog\n/m);
+    expect(domainsOnly.UrlClickEvents!.query).toMatch(/^let clicks = UrlClickEvents\n/m);
+    expect(domainsOnly.UrlClickEvents!.query).not.toMatch(/materialize/);
+  });
+
+  test('the host of a URL column keeps a bracketed IPv6 literal whole', () => {
+    const m = /^extract\(@"(.*)", 1, Url\)$/.exec(hostPartExpr('Url'))!;
+    const host = (url: string) => new RegExp(m[1]!.replace(/""/g, '"')).exec(url)?.[1];
+    expect(host('http://[2001:db8::1]:8080/payload.exe')).toBe('[2001:db8::1]');
+    expect(host('https://user@a.Evil.com:8443/x?y')).toBe('a.Evil.com');
+    expect(host('evil.com:443')).toBe('evil.com');
+    expect(host('evil.com')).toBe('evil.com');
+  });
+
+  test('descriptions say what a row means for that table and where triage starts, with the same text in the KQL', () => {
+    const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
+    expect(qs.DnsEvents!.description).toMatch(/a lookup alone does not prove a connection\. Triage: The asking host is ClientIP/);
+    expect(qs.UrlClickEvents!.description).toMatch(/ClickedThrough true/);
+    expect(qs.DeviceProcessEvents!.description).toMatch(/the file ran/);
+    for (const q of Object.values(qs)) {
+      expect(q.description).not.toMatch(/false-positive notes/);
+      expect(q.query.split('\n')[2]).toMatch(/^\/\/ Triage: \S/);
+      expect(q.description).toContain(q.query.split('\n')[2]!.slice('// Triage: '.length + 1));
+    }
+  });
+
+  test('false-positive guidance names the columns of its own table and the family only where it applies', () => {
+    const remcos = MIXED.filter((i) => i.type === 'domain' || i.type === 'url').map((i) => ({ ...i, malware: 'win.remcos', malwarePrintable: 'Remcos' }));
+    const qs = byTable(buildHuntingQueries(remcos));
+    for (const q of Object.values(qs)) for (const fp of q.falsePositives) expect(fp.guidance).not.toMatch(/NetSupport|client32/);
+    const sinkhole = (t: string) => qs[t]!.falsePositives.find((f) => f.scenario === 'Sinkholed or parked domain')!.guidance;
+    expect(sinkhole('DnsEvents')).toMatch(/investigate ClientIP.*Check ResolvedAddresses/);
+    expect(sinkhole('CommonSecurityLog')).toMatch(/investigate SourceIP.*Check DestinationIP/);
+    expect(sinkhole('DeviceNetworkEvents')).toMatch(/investigate DeviceName.*Check RemoteIP/);
+    // A CamelCase column a text names is in the query (a result column) or, for a pivot, in another hunted table.
+    const pivotColumns = new Set(Object.values(TABLE_SCHEMAS).flatMap((t) => Object.keys(t)));
+    const names = ['NetSupport', 'WordPress', 'PowerShell', 'ThreatFox', 'ClearFake', 'SmartApeSG', 'SocGholish', ...Object.keys(TABLE_SCHEMAS)];
+    for (const q of Object.values(qs)) {
+      const texts = [q.description, ...q.falsePositives.map((f) => f.guidance)].join(' ');
+      for (const word of texts.match(/\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b/g) ?? []) {
+        if (names.includes(word)) continue;
+        expect({ word, found: q.query.includes(word) || pivotColumns.has(word) }).toEqual({ word, found: true });
+      }
+    }
   });
 });

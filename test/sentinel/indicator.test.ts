@@ -198,3 +198,19 @@ describe('indicatorToIocs', () => {
     expect(indicatorToIocs({ kind: 'indicator', pattern: "[ipv4-addr:value = '1.2.3.4' AND network-traffic:dst_port = 80]" })).toEqual([]);
   });
 });
+
+describe('undated IOCs (pasted lists)', () => {
+  const pasted: Ioc = { type: 'domain', value: 'pasted.example.com', malware: 'win.netsupportmanager_rat' };
+  const at = (iso: string) => toIndicator(pasted, { ...OPTIONS, now: new Date(iso) });
+
+  it('are valid from the start of the UTC day they are sent, so a resend that day is identical', () => {
+    const morning = at('2026-11-23T08:15:00Z');
+    expect(new Date(morning.validFrom!).toISOString()).toBe('2026-11-23T00:00:00.000Z');
+    expect(new Date(morning.validUntil!).toISOString()).toBe('2026-12-23T00:00:00.000Z');
+    expect(at('2026-11-23T23:59:59Z')).toEqual(morning);
+  });
+
+  it('are extended when sent again on a later day', () => {
+    expect(new Date(at('2026-11-24T00:00:01Z').validUntil!).toISOString()).toBe('2026-12-24T00:00:00.000Z');
+  });
+});

@@ -1,6 +1,6 @@
 import {
   CONNECTORS, domainMatch, domainValues, header, hostPartExpr, hostsLet, ipPortsLet, listLet, lookbackLet, normalisedHost, ofType,
-  sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
+  sharedLet, sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
 } from './common';
 
 /**
@@ -13,6 +13,10 @@ export const commonSecurityLogHunt: TableHunt = {
   table: 'CommonSecurityLog',
   iocTypes: ['ipv4', 'ipv6', 'domain', 'url'],
   dataDescription: 'firewall, proxy and other CEF appliance logs (CommonSecurityLog)',
+  hitMeaning:
+    'A row is traffic between one of your addresses and this infrastructure as a firewall or proxy logged it, in either direction and whether or not the device allowed it.',
+  triage:
+    'start with allowed outbound rows (IOC in DestinationIP, DeviceActions not deny/drop, ReceivedBytes beyond a handshake, PortMatchesIoc true), then find the host behind SourceIP.',
   requiredDataConnectors: CONNECTORS.cef,
   entityMappings: [
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SourceIP' }] },
@@ -43,11 +47,12 @@ export const commonSecurityLogHunt: TableHunt = {
     if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
     if (domains.length > 0 || urls.length > 0) {
       lets.push(hostsLet(domains, urls));
-      branches.push(`let webEvents = CommonSecurityLog
+      const readers = (domains.length > 0 ? 1 : 0) + (urls.length > 0 ? 1 : 0);
+      branches.push(sharedLet('webEvents', `CommonSecurityLog
     | where TimeGenerated > ago(lookback)
     | where DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)
     | extend UrlKey = ${urlKeyExpr('RequestURL')}
-    | extend RequestHost = ${normalisedHost(`coalesce(DestinationHostName, ${hostPartExpr('RequestURL')})`)};`);
+    | extend RequestHost = ${normalisedHost(`coalesce(DestinationHostName, ${hostPartExpr('RequestURL')})`)}`, readers));
     }
     if (domains.length > 0) {
       names.push('domainHits');
@@ -64,7 +69,7 @@ ${urlMatch('UrlKey', 'iocUrls', '    ')}
     }
 
     const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
-    return `${header(this.table, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, iocs, ctx)}
+    return `${header(this, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, iocs, ctx)}
 ${lets.join('\n')}
 ${branches.join('\n')}
 ${source}

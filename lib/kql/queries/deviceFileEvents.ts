@@ -8,6 +8,9 @@ export const deviceFileEventsHunt: TableHunt = {
   table: 'DeviceFileEvents',
   iocTypes: ['sha256', 'sha1', 'md5'],
   dataDescription: 'Microsoft Defender for Endpoint file events (DeviceFileEvents)',
+  hitMeaning: 'A row is a file with one of these hashes created, modified or renamed on an onboarded device; it may not have run.',
+  triage:
+    'OriginUrls, OriginIPs and InitiatingProcesses show how the file arrived; rule out quarantine and analysis folders (FolderPath), then check DeviceProcessEvents for whether it was started.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceFileEvents'),
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
@@ -16,7 +19,7 @@ export const deviceFileEventsHunt: TableHunt = {
   ],
   build(iocs, ctx) {
     const hashes = hashHits(iocs, [{ sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'file' }]);
-    return `${header(this.table, `Hunts ${this.dataDescription} for files with the family's hashes.`, iocs, ctx)}
+    return `${header(this, `Hunts ${this.dataDescription} for files with the family's hashes.`, iocs, ctx)}
 ${lookbackLet(ctx)}
 ${hashes.lets}
 DeviceFileEvents

@@ -1,6 +1,6 @@
 import {
   CONNECTORS, domainMatch, domainValues, familyTriage, header, hostExpr, hostsLet, ipForms, ipPortsLet, listLet, lookbackLet,
-  ofType, sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
+  ofType, sharedLet, sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
 } from './common';
 
 /**
@@ -13,6 +13,9 @@ export const deviceNetworkEventsHunt: TableHunt = {
   table: 'DeviceNetworkEvents',
   iocTypes: ['ipv4', 'ipv6', 'domain', 'url'],
   dataDescription: 'Microsoft Defender for Endpoint network events (DeviceNetworkEvents)',
+  hitMeaning: 'A row is a process on an onboarded device that connected, or tried to connect, to this infrastructure.',
+  triage:
+    'ActionTypes say whether the connection succeeded; judge the process (InitiatingProcessFileName, FolderPath, parent): a browser fetching a delivery URL is a different case from an unknown binary in a user-writable folder talking to C2.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceNetworkEvents'),
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
@@ -42,10 +45,11 @@ export const deviceNetworkEventsHunt: TableHunt = {
     if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
     if (domains.length > 0 || urls.length > 0) {
       lets.push(hostsLet(domains, urls));
-      branches.push(`let webEvents = DeviceNetworkEvents
+      const readers = (domains.length > 0 ? 1 : 0) + (urls.length > 0 ? 1 : 0);
+      branches.push(sharedLet('webEvents', `DeviceNetworkEvents
     | where TimeGenerated > ago(lookback)
     | where RemoteUrl has_any (iocHosts)
-    | extend RemoteHost = ${hostExpr('RemoteUrl')}, UrlKey = ${urlKeyExpr('RemoteUrl')};`);
+    | extend RemoteHost = ${hostExpr('RemoteUrl')}, UrlKey = ${urlKeyExpr('RemoteUrl')}`, readers));
     }
     if (domains.length > 0) {
       names.push('domainHits');
@@ -62,7 +66,7 @@ ${urlMatch('UrlKey', 'iocUrls', '    ')}
     }
 
     const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
-    return `${header(this.table, `Hunts ${this.dataDescription} for processes that contacted the family's infrastructure.`, iocs, ctx)}
+    return `${header(this, `Hunts ${this.dataDescription} for processes that contacted the family's infrastructure.`, iocs, ctx)}
 ${lets.join('\n')}
 ${branches.join('\n')}
 ${source}

@@ -8,6 +8,9 @@ export const deviceProcessEventsHunt: TableHunt = {
   table: 'DeviceProcessEvents',
   iocTypes: ['sha256', 'sha1', 'md5'],
   dataDescription: 'Microsoft Defender for Endpoint process events (DeviceProcessEvents)',
+  hitMeaning: 'A row is a process started from a file with one of these hashes (MatchedOn "process") or started by one (MatchedOn "parent process"): the file ran.',
+  triage:
+    'review CommandLines and ParentProcesses for how it was launched; outside malware-analysis hosts, treat the device (DeviceName) and account (AccountName) as compromised until shown otherwise.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceProcessEvents'),
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
@@ -19,7 +22,7 @@ export const deviceProcessEventsHunt: TableHunt = {
       { sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'process' },
       { sha256: 'InitiatingProcessSHA256', sha1: 'InitiatingProcessSHA1', md5: 'InitiatingProcessMD5', label: 'parent process' },
     ]);
-    return `${header(this.table, `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`, iocs, ctx)}
+    return `${header(this, `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`, iocs, ctx)}
 ${lookbackLet(ctx)}
 ${hashes.lets}
 DeviceProcessEvents

@@ -9,6 +9,9 @@ export const dnsEventsHunt: TableHunt = {
   table: 'DnsEvents',
   iocTypes: ['domain'],
   dataDescription: 'Windows DNS server query logs (DnsEvents)',
+  hitMeaning: 'A row is a client that asked a Windows DNS server for one of these domains or a subdomain; a lookup alone does not prove a connection.',
+  triage:
+    'the asking host is ClientIP (Computer is the DNS server that logged it); compare ResolvedAddresses with sinkhole ranges, then look for that host\'s connections in DeviceNetworkEvents or firewall logs.',
   requiredDataConnectors: CONNECTORS.dns,
   entityMappings: [
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'ClientIP' }] },
@@ -17,7 +20,7 @@ export const dnsEventsHunt: TableHunt = {
   ],
   build(iocs, ctx) {
     const domains = ofType(iocs, 'domain');
-    return `${header(this.table, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, iocs, ctx)}
+    return `${header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, iocs, ctx)}
 ${lookbackLet(ctx)}
 ${listLet('iocDomains', domainValues(domains))}
 ${hostsLet(domains, [])}

@@ -1,6 +1,6 @@
 import {
-  CONNECTORS, domainMatch, domainValues, header, hostExpr, hostsLet, listLet, lookbackLet, ofType, sortedUnique, urlKeyExpr,
-  urlMatch, type TableHunt,
+  CONNECTORS, domainMatch, domainValues, header, hostExpr, hostsLet, listLet, lookbackLet, ofType, sharedLet, sortedUnique,
+  urlKeyExpr, urlMatch, type TableHunt,
 } from './common';
 
 /**
@@ -12,6 +12,9 @@ export const urlClickEventsHunt: TableHunt = {
   table: 'UrlClickEvents',
   iocTypes: ['url', 'domain'],
   dataDescription: 'Microsoft Defender for Office 365 Safe Links click events (UrlClickEvents)',
+  hitMeaning: 'A row is a user who clicked a link to this infrastructure in email, Teams or an Office app.',
+  triage:
+    'ClickedThrough true means Safe Links let the user through: check that user\'s devices for a download or new process; false means the click was blocked but the user was targeted (NetworkMessageIds).',
   requiredDataConnectors: CONNECTORS.m365d('UrlClickEvents'),
   entityMappings: [
     { entityType: 'Account', fieldMappings: [{ identifier: 'FullName', columnName: 'AccountUpn' }] },
@@ -39,12 +42,12 @@ ${domainMatch('UrlHost', 'iocDomains', '    ')}
     | extend IocType = "domain";`);
     }
     const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
-    return `${header(this.table, `Hunts ${this.dataDescription} for clicks on the family's URLs and domains.`, iocs, ctx)}
+    return `${header(this, `Hunts ${this.dataDescription} for clicks on the family's URLs and domains.`, iocs, ctx)}
 ${lets.join('\n')}
-let clicks = UrlClickEvents
+${sharedLet('clicks', `UrlClickEvents
     | where TimeGenerated > ago(lookback)
     | where Url has_any (iocHosts)
-    | extend UrlHost = ${hostExpr('Url')}, UrlKey = ${urlKeyExpr('Url')};
+    | extend UrlHost = ${hostExpr('Url')}, UrlKey = ${urlKeyExpr('Url')}`, names.length)}
 ${branches.join('\n')}
 ${source}
 | summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ClickCount = count(),
