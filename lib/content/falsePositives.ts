@@ -20,6 +20,7 @@ const CONTACTED_ADDRESS: Readonly<Record<HuntedTable, string>> = {
   CommonSecurityLog: 'DestinationIP',
   DeviceNetworkEvents: 'RemoteIP',
   DnsEvents: 'ResolvedAddresses',
+  ASimDnsActivityLogs: 'DnsResponses',
   UrlClickEvents: 'the resolved address',
   DeviceFileEvents: 'OriginIPs',
   DeviceProcessEvents: 'the contacted address',
@@ -28,6 +29,7 @@ const ASKING_SYSTEM: Readonly<Record<HuntedTable, string>> = {
   CommonSecurityLog: 'SourceIP',
   DeviceNetworkEvents: 'DeviceName',
   DnsEvents: 'ClientIP',
+  ASimDnsActivityLogs: 'SrcIpAddr',
   UrlClickEvents: 'AccountUpn',
   DeviceFileEvents: 'DeviceName',
   DeviceProcessEvents: 'DeviceName',
@@ -35,6 +37,8 @@ const ASKING_SYSTEM: Readonly<Record<HuntedTable, string>> = {
 
 const has = (types: ReadonlySet<IocType>, ...wanted: IocType[]) => wanted.some((t) => types.has(t));
 const NETWORK_TABLES: readonly HuntedTable[] = ['CommonSecurityLog', 'DeviceNetworkEvents'];
+/** DNS server logs: the legacy MMA table and its ASIM successor from the AMA connector. */
+const DNS_TABLES: readonly HuntedTable[] = ['DnsEvents', 'ASimDnsActivityLogs'];
 const DEFENDER_ENDPOINT: readonly HuntedTable[] = ['DeviceNetworkEvents', 'DeviceFileEvents', 'DeviceProcessEvents'];
 
 /**
@@ -59,7 +63,7 @@ const RULES: readonly Rule[] = [
     scenario: 'Sinkholed or parked domain',
     guidance: (table) =>
       `After a takedown, IOC domains often resolve to a sinkhole (Shadowserver, Microsoft DCU, registrar parking). A client that keeps asking for the name is still likely infected and beaconing, so investigate ${ASKING_SYSTEM[table]}; but traffic to the sinkhole address is not C2. Check ${CONTACTED_ADDRESS[table]} against known sinkhole ranges before escalating.`,
-    applies: (table, types) => (table === 'DnsEvents' || NETWORK_TABLES.includes(table)) && has(types, 'domain'),
+    applies: (table, types) => (DNS_TABLES.includes(table) || NETWORK_TABLES.includes(table)) && has(types, 'domain'),
   },
   {
     scenario: 'Security tooling resolving or fetching IOCs',
@@ -70,8 +74,20 @@ const RULES: readonly Rule[] = [
   {
     scenario: 'Compromised legitimate website',
     guidance: (table, familyId) =>
-      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${table === 'DnsEvents' ? 'a lookup of the domain' : 'a domain-level hit'} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
+      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${DNS_TABLES.includes(table) ? 'a lookup of the domain' : 'a domain-level hit'} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
     applies: (_table, types) => has(types, 'url', 'domain'),
+  },
+  {
+    scenario: 'Recursive lookups by the DNS server itself',
+    guidance:
+      'Windows DNS logs the lookups it makes on a client\'s behalf (recursion to forwarders or root servers) with the server as the source. Rows with AskedByDnsServer true (SrcIpAddr 127.0.0.1 or the server\'s own address) are that recursion, not an infected DNS server: the client is in the rows with AskedByDnsServer false for the same MatchedIoc and DnsServer. If only recursion rows exist, the connector\'s data collection filters may drop the query-received events (EventOriginalType 256); the client is then found in the server\'s other logs or in DeviceNetworkEvents.',
+    applies: (table, types) => table === 'ASimDnsActivityLogs' && has(types, 'domain'),
+  },
+  {
+    scenario: 'Lookup that failed or was refused',
+    guidance:
+      'ResultDetails NXDOMAIN, SERVFAIL or REFUSED means the name did not resolve (often after a takedown, or a DNS policy or protective-DNS block): no connection followed that lookup. The asking SrcIpAddr still tried to reach the family\'s infrastructure, so triage it as for a resolved lookup; do not close the hit because the answer was empty.',
+    applies: (table, types) => table === 'ASimDnsActivityLogs' && has(types, 'domain'),
   },
   {
     scenario: 'Click blocked by Safe Links',

@@ -1,12 +1,12 @@
 import type { Settings } from '../config';
-import { isSyncError } from '../errors';
+import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
-import { collect } from '../pipeline';
-import { prepareBatches, isClaimCheck, type IocBatchMessage } from '../queue/batches';
-import { recordRun, type RunStatus } from '../state/runHistory';
+import { collect, type ThreatFoxPull } from '../pipeline';
+import { isClaimCheck, prepareBatches, type IocBatchMessage } from '../queue/batches';
+import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { filterNewOrChanged } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
-import { getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
+import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
 import type { ThreatFoxSource } from '../threatfox/client';
 
 export interface PullDeps {
@@ -21,9 +21,7 @@ export interface PullDeps {
 export interface FamilyPull {
   family: string;
   window: PullWindow;
-  fetched: number;
   iocs: number;
-  rejected: number;
   /** New or changed since they last landed in Sentinel. */
   fresh: number;
   messages: number;
@@ -37,65 +35,80 @@ export interface PullResult {
 }
 
 /**
- * The timer's job: per family, pull the window its watermark asks for, keep what is new or changed
- * since it last landed, and turn it into queue messages. The watermark moves only for a family whose
- * pull succeeded. A family that fails does not stop the others; the run fails only if all do, because
- * a failed invocation writes no queue output at all.
+ * The timer's job: per family, pull what its watermark asks for (the recent window, or the daily
+ * full pull), keep what is new or changed since it last landed in Sentinel, and turn it into queue
+ * messages. Families that share a recent window share one `get_iocs` download.
+ *
+ * Nothing is lost if a later step fails: an IOC counts as handled only once the queue function has
+ * landed it, so the next full pull (at most a day later) sends again whatever did not land. A family
+ * that fails does not stop the others; the run throws only if every family failed, because a failed
+ * invocation writes no queue output at all.
  */
 export async function runPull(deps: PullDeps): Promise<PullResult> {
   const { settings, storage, logger, runId } = deps;
   const now = deps.now ?? new Date();
   const startedAt = now.toISOString();
+  const tf = settings.threatfox;
+
+  const windows = new Map<string, PullWindow>();
+  for (const family of tf.malware) {
+    const full = fullPullDue(await getWatermark(storage.stateTable, family, 'fullPull'), now);
+    windows.set(family, full ? { mode: 'full' } : pullWindow(await getWatermark(storage.stateTable, family), now));
+  }
+
   const messages: IocBatchMessage[] = [];
   const families: FamilyPull[] = [];
-
-  for (const family of settings.threatfox.malware) {
-    const window = pullWindow(await getWatermark(storage.stateTable, family), now);
+  let fetched = 0;
+  let rejected = 0;
+  for (const group of groupByWindow(windows)) {
+    const pull: ThreatFoxPull = {
+      kind: 'threatfox',
+      malware: group.families,
+      mode: group.window.mode,
+      days: group.window.mode === 'recent' ? group.window.days : tf.days,
+      limit: tf.limit,
+    };
+    let byFamily: Map<string, Ioc[]>;
     try {
-      const collected = await collect(
-        {
-          kind: 'threatfox',
-          malware: [family],
-          mode: window.mode,
-          days: window.mode === 'recent' ? window.days : settings.threatfox.days,
-          limit: settings.threatfox.limit,
-        },
-        deps.threatfox,
-      );
-      for (const r of collected.rejected) logger.warn({ family, rejected: r }, 'ThreatFox record rejected');
-      const fresh = await filterNewOrChanged(storage.stateTable, family, collected.iocs);
-      const batch = await prepareBatches(storage.batchContainer, fresh, { runId, family });
-      messages.push(...batch);
-      await setWatermark(storage.stateTable, family, startedAt);
-      families.push({
-        family,
-        window,
-        fetched: collected.read,
-        iocs: collected.iocs.length,
-        rejected: collected.rejected.length,
-        fresh: fresh.length,
-        messages: batch.length,
-      });
+      const collected = await collect(pull, deps.threatfox);
+      fetched += collected.read;
+      rejected += collected.rejected.length;
+      for (const r of collected.rejected) logger.warn({ rejected: r }, 'ThreatFox record rejected');
+      byFamily = groupBy(collected.iocs, (i) => i.malware ?? '');
     } catch (e) {
-      // Bad settings are the operator's to fix: fail loudly rather than limp on.
-      if (isSyncError(e) && e.code === 'CONFIG') throw e;
-      const error = e instanceof Error ? e.message : String(e);
-      logger.error({ family, err: error }, 'pull failed for family');
-      families.push({ family, window, fetched: 0, iocs: 0, rejected: 0, fresh: 0, messages: 0, error });
+      const error = message(e);
+      logger.error({ families: group.families, err: error }, 'ThreatFox pull failed');
+      for (const family of group.families) families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
+      continue;
+    }
+    for (const family of group.families) {
+      const iocs = byFamily.get(family) ?? [];
+      try {
+        const fresh = await filterNewOrChanged(storage.stateTable, family, iocs);
+        const batch = await prepareBatches(storage.batchContainer, fresh, { runId, family });
+        messages.push(...batch);
+        await setWatermark(storage.stateTable, family, startedAt);
+        if (group.window.mode === 'full') await setWatermark(storage.stateTable, family, startedAt, 'fullPull');
+        families.push({ family, window: group.window, iocs: iocs.length, fresh: fresh.length, messages: batch.length });
+      } catch (e) {
+        const error = message(e);
+        logger.error({ family, err: error }, 'preparing batches failed');
+        families.push({ family, window: group.window, iocs: iocs.length, fresh: 0, messages: 0, error });
+      }
     }
   }
 
   const failed = families.filter((f) => f.error);
   const status: RunStatus = failed.length === 0 ? 'succeeded' : failed.length < families.length ? 'partial' : 'failed';
-  const sum = (k: 'fetched' | 'iocs' | 'rejected' | 'fresh') => families.reduce((n, f) => n + f[k], 0);
+  const errorText = failed.map((f) => `${f.family}: ${f.error}`).join('; ') || undefined;
   const counts = {
-    fetched: sum('fetched'),
-    iocs: sum('iocs'),
-    rejected: sum('rejected'),
-    enqueued: sum('fresh'),
+    fetched,
+    iocs: families.reduce((n, f) => n + f.iocs, 0),
+    rejected,
+    enqueued: families.reduce((n, f) => n + f.fresh, 0),
     claimChecks: messages.filter(isClaimCheck).length,
   };
-  await recordRun(storage.stateTable, {
+  await recordRunSafely(storage.stateTable, logger, {
     runId,
     trigger: 'timer',
     startedAt,
@@ -103,9 +116,34 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
     status,
     families: families.map((f) => f.family),
     counts,
-    error: failed.map((f) => `${f.family}: ${f.error}`).join('; ') || undefined,
+    error: errorText,
   });
   logger.info({ runId, status, messages: messages.length, ...counts, families }, 'pull finished');
-  if (status === 'failed') throw new Error(`ThreatFox pull failed for every family: ${failed.map((f) => `${f.family}: ${f.error}`).join('; ')}`);
+  if (status === 'failed') throw new Error(`ThreatFox pull failed for every family: ${errorText}`);
   return { status, messages, families };
 }
+
+function groupByWindow(windows: Map<string, PullWindow>): { window: PullWindow; families: string[] }[] {
+  const groups = new Map<string, { window: PullWindow; families: string[] }>();
+  for (const [family, window] of windows) {
+    // malwareinfo is per family anyway; get_iocs serves every family of the same window at once.
+    const key = window.mode === 'full' ? `full:${family}` : `recent:${window.days}`;
+    const group = groups.get(key) ?? { window, families: [] };
+    group.families.push(family);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k) ?? [];
+    list.push(item);
+    out.set(k, list);
+  }
+  return out;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -4,7 +4,8 @@ import type { Logger } from '../logger';
 import { publish, type SentinelStores } from '../pipeline';
 import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
-import { recordRun, type RunCounts } from '../state/runHistory';
+import { recordRunSafely, type RunCounts } from '../state/runHistory';
+import { withFamilyLock } from '../state/familyLock';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
@@ -18,6 +19,8 @@ export interface UpsertDeps {
   dequeueCount?: number;
   maxDequeueCount?: number;
   now?: Date;
+  /** How long to wait for another batch of the same family (default 5 minutes). */
+  lockWaitMs?: number;
 }
 
 export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
@@ -53,13 +56,13 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   }
 
   const s = settings.sentinel;
-  const result = await publish(iocs, deps.stores, {
-    source: s.source,
-    ttlDays: s.ttlDays,
-    concurrency: s.concurrency,
-    now: deps.now,
-    logger,
-  });
+  // One batch of a family at a time: each rebuilds the family's hunting queries from what it sees.
+  const result = await withFamilyLock(
+    storage.batchContainer,
+    message.family,
+    () => publish(iocs, deps.stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now: deps.now, logger }),
+    { logger, waitMs: deps.lockWaitMs },
+  );
   const counts: RunCounts = {
     iocs: iocs.length,
     indicatorsCreated: result.indicators.created,
@@ -76,7 +79,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const summary = failed
     ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
     : undefined;
-  await recordRun(storage.stateTable, {
+  await recordRunSafely(storage.stateTable, logger, {
     runId: deps.runId,
     trigger: 'queue',
     startedAt,

@@ -3,6 +3,7 @@ import { falsePositivesFor } from '../content/falsePositives';
 import { familyNameFor, familyOf } from '../content/family';
 import { attackMapping } from '../content/mitre';
 import type { Ioc, IocType } from '../ioc/types';
+import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { byCodeUnit, describeIocMix, kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
@@ -54,6 +55,7 @@ export const TABLE_HUNTS: readonly TableHunt[] = [
   commonSecurityLogHunt,
   deviceNetworkEventsHunt,
   dnsEventsHunt,
+  asimDnsActivityLogsHunt,
   urlClickEventsHunt,
   deviceFileEventsHunt,
   deviceProcessEventsHunt,

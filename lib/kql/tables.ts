@@ -4,7 +4,9 @@
  * (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>; source:
  * MicrosoftDocs/azure-reference-other, azure-monitor-ref/tables/includes/<table>-include.md) and,
  * for the Defender XDR tables' `Timestamp` column, Azure-Sentinel's KQL validation schemas
- * (.script/tests/KqlvalidationsTests/CustomTables). Tests check every generated query against
+ * (.script/tests/KqlvalidationsTests/CustomTables). ASimDnsActivityLogs is the normalised (ASIM DNS
+ * schema) table the "Windows DNS Events via AMA" connector writes, successor of the MMA agent's
+ * DnsEvents. Tests check every generated query against
  * these with the Kusto language service, so a misspelt column fails the build, not the hunt.
  */
 
@@ -14,6 +16,7 @@ export const HUNTED_TABLES = [
   'CommonSecurityLog',
   'DeviceNetworkEvents',
   'DnsEvents',
+  'ASimDnsActivityLogs',
   'UrlClickEvents',
   'DeviceFileEvents',
   'DeviceProcessEvents',
@@ -103,6 +106,35 @@ export const TABLE_SCHEMAS: Readonly<Record<HuntedTable, TableSchema>> = Object.
     IPAddresses:string MaliciousIP:string Message:string Name:string QueryType:string RemoteIPCountry:string
     RemoteIPLatitude:real RemoteIPLongitude:real Result:string ResultCode:int Severity:int SubType:string
     TaskCategory:string TimeGenerated:datetime`),
+
+  ASimDnsActivityLogs: columns(`${STANDARD}
+    AdditionalFields:dynamic DnsFlags:string DnsFlagsAuthenticated:bool DnsFlagsAuthoritative:bool
+    DnsFlagsCheckingDisabled:bool DnsFlagsRecursionAvailable:bool DnsFlagsRecursionDesired:bool DnsFlagsTruncated:bool
+    DnsFlagsZ:bool DnsNetworkDuration:int DnsQuery:string DnsQueryClass:int DnsQueryClassName:string DnsQueryType:int
+    DnsQueryTypeName:string DnsResponseCode:int DnsResponseIpCity:string DnsResponseIpCountry:string
+    DnsResponseIpLatitude:real DnsResponseIpLongitude:real DnsResponseIpRegion:string DnsResponseName:string
+    DnsSessionId:string Dst:string DstDescription:string DstDeviceType:string DstDomain:string DstDomainType:string
+    DstDvcId:string DstDvcIdType:string DstDvcScope:string DstDvcScopeId:string DstFQDN:string DstGeoCity:string
+    DstGeoCountry:string DstGeoLatitude:real DstGeoLongitude:real DstGeoRegion:string DstHostname:string
+    DstIpAddr:string DstOriginalRiskLevel:string DstPortNumber:int DstRiskLevel:int Dvc:string DvcAction:string
+    DvcDescription:string DvcDomain:string DvcDomainType:string DvcFQDN:string DvcHostname:string DvcId:string
+    DvcIdType:string DvcInterface:string DvcIpAddr:string DvcMacAddr:string DvcOriginalAction:string DvcOs:string
+    DvcOsVersion:string DvcScope:string DvcScopeId:string DvcZone:string EventCount:int EventEndTime:datetime
+    EventMessage:string EventOriginalSeverity:string EventOriginalType:string EventOriginalUid:string
+    EventOwner:string EventProduct:string EventProductVersion:string EventReportUrl:string EventResult:string
+    EventResultDetails:string EventSchemaVersion:string EventSeverity:string EventStartTime:datetime
+    EventSubType:string EventType:string EventVendor:string NetworkProtocol:string NetworkProtocolVersion:string
+    RuleName:string RuleNumber:int Src:string SrcDescription:string SrcDeviceType:string SrcDomain:string
+    SrcDomainType:string SrcDvcId:string SrcDvcIdType:string SrcDvcScope:string SrcDvcScopeId:string SrcFQDN:string
+    SrcGeoCity:string SrcGeoCountry:string SrcGeoLatitude:real SrcGeoLongitude:real SrcGeoRegion:string
+    SrcHostname:string SrcIpAddr:string SrcOriginalRiskLevel:string SrcOriginalUserType:string SrcPortNumber:int
+    SrcProcessGuid:string SrcProcessId:string SrcProcessName:string SrcRiskLevel:int SrcUserId:string
+    SrcUserIdType:string SrcUsername:string SrcUsernameType:string SrcUserScope:string SrcUserScopeId:string
+    SrcUserSessionId:string SrcUserType:string ThreatCategory:string ThreatConfidence:int ThreatField:string
+    ThreatFirstReportedTime:string ThreatFirstReportedTime_d:datetime ThreatId:string ThreatIpAddr:string
+    ThreatIsActive:bool ThreatLastReportedTime:string ThreatLastReportedTime_d:datetime ThreatName:string
+    ThreatOriginalConfidence:string ThreatOriginalRiskLevel:int ThreatOriginalRiskLevel_s:string ThreatRiskLevel:int
+    TimeGenerated:datetime TransactionIdHex:string UrlCategory:string`),
 
   UrlClickEvents: columns(`${STANDARD}
     AccountUpn:string ActionType:string DetectionMethods:string IPAddress:string IsClickedThrough:bool

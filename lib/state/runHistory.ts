@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
+import type { Logger } from '../logger';
 import { safeRowKey } from './watermark';
 
 /**
@@ -163,4 +164,13 @@ export async function listRuns(table: TableClient, limit = 20): Promise<RunRecor
     }
   }
   return out;
+}
+
+/** Run history is for operators: failing to write it must not fail (and so lose) the run itself. */
+export async function recordRunSafely(table: TableClient, logger: Logger, run: RunRecord): Promise<void> {
+  try {
+    await recordRun(table, run);
+  } catch (e) {
+    logger.warn({ runId: run.runId, err: e instanceof Error ? e.message : String(e) }, 'could not record run history');
+  }
 }

@@ -2,12 +2,20 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 
 /**
- * Per family, the time of the last successful pull, so the timer catches up after missed runs.
- * Store the time the pull *started* (the API is asked for "the last N days" as of then), and only
- * after every batch of it was enqueued.
+ * Per family, the time of the last successful pull, so the timer catches up after missed runs, and
+ * of the last full pull (`malwareinfo`), which the timer repeats daily: `get_iocs` only returns IOCs
+ * *first* seen in its window, so the full pull is what brings newer last-seen dates (validity is
+ * extended) and re-sends anything that did not land. Store the time the pull *started* (the API is
+ * asked for "the last N days" as of then).
  */
 
 export const WATERMARK_PARTITION = 'watermark';
+export const FULL_PULL_PARTITION = 'fullpull';
+export type WatermarkKind = 'pull' | 'fullPull';
+const partitionOf = (kind: WatermarkKind) => (kind === 'pull' ? WATERMARK_PARTITION : FULL_PULL_PARTITION);
+
+/** How often the timer pulls each family in full. */
+export const FULL_PULL_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /** ThreatFox `get_iocs` answers for at most this many days back. */
 export const THREATFOX_MAX_DAYS = 7;
@@ -44,9 +52,9 @@ function toIso(isoTime: string): string {
 const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
 
 /** The last successful pull of `family` (ISO, UTC), or undefined when it never ran. */
-export async function getWatermark(table: TableClient, family: string): Promise<string | undefined> {
+export async function getWatermark(table: TableClient, family: string, kind: WatermarkKind = 'pull'): Promise<string | undefined> {
   try {
-    const entity = await table.getEntity<WatermarkEntity>(WATERMARK_PARTITION, safeRowKey(family));
+    const entity = await table.getEntity<WatermarkEntity>(partitionOf(kind), safeRowKey(family));
     return typeof entity.lastSuccess === 'string' && isoInstant.safeParse(entity.lastSuccess).success ? entity.lastSuccess : undefined;
   } catch (e) {
     if (statusOf(e) === 404) return undefined;
@@ -58,18 +66,19 @@ export async function getWatermark(table: TableClient, family: string): Promise<
  * Moves the watermark forward to `isoTime`; an older time is ignored (a slow run finishing after a
  * newer one must not rewind it). Concurrent writers are serialised with ETags. Returns the value stored.
  */
-export async function setWatermark(table: TableClient, family: string, isoTime: string): Promise<string> {
+export async function setWatermark(table: TableClient, family: string, isoTime: string, kind: WatermarkKind = 'pull'): Promise<string> {
   const next = toIso(isoTime);
   const rowKey = safeRowKey(family);
+  const partitionKey = partitionOf(kind);
   for (let attempt = 0; attempt < 10; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
     let current: (WatermarkEntity & { etag: string }) | undefined;
     try {
-      current = await table.getEntity<WatermarkEntity>(WATERMARK_PARTITION, rowKey);
+      current = await table.getEntity<WatermarkEntity>(partitionKey, rowKey);
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
     }
-    const entity: WatermarkEntity = { partitionKey: WATERMARK_PARTITION, rowKey, family, lastSuccess: next };
+    const entity: WatermarkEntity = { partitionKey, rowKey, family, lastSuccess: next };
     try {
       if (!current) {
         await table.createEntity(entity);
@@ -103,4 +112,10 @@ export function pullWindow(watermark: string | undefined, now: Date, maxDays = T
   if (gapMs > maxDays * DAY_MS) return { mode: 'full' };
   // The overlap may not push a reachable gap past what get_iocs allows.
   return { mode: 'recent', days: Math.min(maxDays, Math.max(1, Math.ceil((gapMs + PULL_OVERLAP_MS) / DAY_MS))) };
+}
+
+/** A full pull is due when there never was one or the last is older than the interval. */
+export function fullPullDue(lastFullPull: string | undefined, now: Date, intervalMs = FULL_PULL_INTERVAL_MS): boolean {
+  const last = lastFullPull ? Date.parse(lastFullPull) : Number.NaN;
+  return Number.isNaN(last) || now.getTime() - last >= intervalMs;
 }

@@ -43,8 +43,10 @@ describe('CLI dry run', () => {
     expect(indicators.map((i: any) => i.pattern)).toContain("[domain-name:value = 'feersona.net']");
 
     const files = await readdir(join(out, 'hunting-queries'));
-    const tables = ['commonsecuritylog', 'devicenetworkevents', 'dnsevents', 'urlclickevents'];
-    for (const t of tables) expect(files.some((f) => f.endsWith(`-${t}.kql`))).toBe(true);
+    const tables = ['asimdnsactivitylogs', 'commonsecuritylog', 'devicenetworkevents', 'dnsevents', 'urlclickevents'];
+    // One query per table, as KQL and as YAML, and nothing else.
+    expect(files.filter((f) => f.endsWith('.kql')).map((f) => /-([a-z]+)\.kql$/.exec(f)![1]).sort()).toEqual(tables);
+    expect(files.filter((f) => f.endsWith('.yaml')).map((f) => /-([a-z]+)\.yaml$/.exec(f)![1]).sort()).toEqual(tables);
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain('91\\[.\\]202\\[.\\]233\\[.\\]25');
     expect(report).not.toContain('91.202.233.25');

@@ -48,9 +48,9 @@ describe('CLI sync to Sentinel', () => {
     expect(run.code).toBe(0);
     const summary = jsonSummary(run);
     expect(summary.indicators).toMatchObject({ created: netsupport.length, updated: 0, failed: 0 });
-    expect(summary.huntingQueries).toMatchObject({ created: 4, failed: 0 });
+    expect(summary.huntingQueries).toMatchObject({ created: 5, failed: 0 });
     expect(arm.indicators.size).toBe(netsupport.length);
-    expect(arm.savedSearches.size).toBe(4);
+    expect(arm.savedSearches.size).toBe(5);
     // The bearer token came from the managed-identity endpoint, for the ARM scope.
     expect(arm.msiRequests.length).toBeGreaterThan(0);
     expect(arm.requests.every((r) => r.status !== 401)).toBe(true); // the fake refuses any other bearer token
@@ -69,7 +69,7 @@ describe('CLI sync to Sentinel', () => {
     const run = await runCli(['--json'], env);
     expect(run.code).toBe(0);
     expect(jsonSummary(run).indicators).toMatchObject({ created: 0, updated: 0, unchanged: netsupport.length, failed: 0 });
-    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
+    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
     expect(arm.writes()).toEqual([]);
   });
 

@@ -13,6 +13,9 @@ describe('renderReport', () => {
     expect(report).toContain('| url | hxxps://beroniw\\[.\\]com/hwkOP5 |');
     expect(report).toContain('hunting-queries/threatfox-win-netsupportmanager-rat-');
     expect(report).toMatch(/\| DnsEvents \| DNS \| 1 \|/);
+    expect(report).toMatch(/\| ASimDnsActivityLogs \| ASimDnsActivityLogs \| 1 \|/);
+    expect(report).toContain('- Table: ASimDnsActivityLogs; data connector: ASimDnsActivityLogs');
+    expect(report).toContain('**Recursive lookups by the DNS server itself.**');
     expect(report).toContain('client32.ini');
     // No live value anywhere: not in the table, not in an inlined query.
     for (const ioc of SEED_000) {

@@ -1,5 +1,5 @@
 import type { Ioc } from '../../lib/ioc/types';
-import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, type HuntingQuery } from '../../lib/kql/huntingQueries';
+import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, tableHunt, type HuntingQuery } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { hostPartExpr } from '../../lib/kql/queries/common';
 import { TABLE_SCHEMAS } from '../../lib/kql/tables';
@@ -44,7 +44,7 @@ describe('buildHuntingQueries', () => {
 
   test('seed 000: one query per table that has IOCs, with the right lists', () => {
     const qs = byTable(buildHuntingQueries(SEED_000));
-    expect(Object.keys(qs).sort()).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    expect(Object.keys(qs).sort()).toEqual(['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
     const dns = lists(qs.DnsEvents!.query);
     expect(dns.iocDomains).toEqual(['beroniw.com', 'golviewcheckus.com', 'google2oauth.com', 'node54group.com', 'node66group.pro', 'tiqwtkmma.com', 'zbxcgtqt.com']);
     expect(qs.DnsEvents!.iocCount).toBe(7);
@@ -80,11 +80,13 @@ describe('buildHuntingQueries', () => {
     const qs = buildHuntingQueries(MIXED);
     const tablesOf = (family: string) => qs.filter((q) => q.family === family).map((q) => q.table);
     expect(tablesOf('win.netsupportmanager_rat')).toEqual([
-      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents', 'DeviceFileEvents', 'DeviceProcessEvents',
+      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', 'UrlClickEvents', 'DeviceFileEvents', 'DeviceProcessEvents',
     ]);
-    expect(tablesOf('js.clearfake')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    expect(tablesOf('js.clearfake')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', 'UrlClickEvents']);
     expect(tablesOf('unattributed')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents']);
-    expect(buildHuntingQueries(SEED_001).map((q) => q.table)).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    expect(buildHuntingQueries(SEED_001).map((q) => q.table)).toEqual([
+      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', 'UrlClickEvents',
+    ]);
     const hashes = qs.find((q) => q.table === 'DeviceProcessEvents')!;
     expect(lists(hashes.query)).toEqual({
       iocSha256: ['a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef'],
@@ -129,7 +131,11 @@ describe('buildHuntingQueries', () => {
       expect(q.query.split('\n').filter((l) => l.startsWith('//'))).toHaveLength(4);
     });
     const dns = hq.find((q) => q.table === 'DnsEvents')!;
-    for (const ioc of hostile.filter((i) => i.type === 'domain')) expect(dns.query).toContain(kqlString(ioc.value.toLowerCase()));
+    const asimDns = hq.find((q) => q.table === 'ASimDnsActivityLogs')!;
+    for (const ioc of hostile.filter((i) => i.type === 'domain')) {
+      expect(dns.query).toContain(kqlString(ioc.value.toLowerCase()));
+      expect(asimDns.query).toContain(kqlString(ioc.value.toLowerCase()));
+    }
     // A family name from the feed goes into a comment: no line break can escape it.
     const renamed = buildHuntingQueries(hostile.map((i) => ({ ...i, malware: 'win.other_rat' })));
     for (const q of renamed) {
@@ -161,13 +167,16 @@ describe('buildHuntingQueries', () => {
     };
     const values = (type: Ioc['type']) => iocs.filter((i) => i.type === type).map((i) => i.value);
     expectOnce('DnsEvents', (q) => lists(q.query).iocDomains!, values('domain'));
+    expectOnce('ASimDnsActivityLogs', (q) => lists(q.query).iocDomains!, values('domain'));
+    expect(qs.filter((q) => q.table === 'ASimDnsActivityLogs').map((q) => q.id)[1]).toMatch(/-asimdnsactivitylogs-part2$/);
     expectOnce('UrlClickEvents', (q) => lists(q.query).iocUrls ?? [], values('url'));
     expectOnce('DeviceFileEvents', (q) => lists(q.query).iocSha256!, values('sha256'));
     expectOnce('CommonSecurityLog', (q) => Object.keys(ipPorts(q.query)), values('ipv4'));
     const cslCount = qs.filter((q) => q.table === 'CommonSecurityLog').reduce((n, q) => n + q.iocCount, 0);
     expect(cslCount).toBe(iocs.filter((i) => i.type !== 'sha256').length);
     // Parts are real queries too.
-    for (const q of [dns[0]!, dns[dns.length - 1]!, qs.find((x) => x.table === 'DeviceNetworkEvents' && x.part?.index === 2)!]) {
+    const asimParts = qs.filter((q) => q.table === 'ASimDnsActivityLogs');
+    for (const q of [dns[0]!, dns[dns.length - 1]!, asimParts[asimParts.length - 1]!, qs.find((x) => x.table === 'DeviceNetworkEvents' && x.part?.index === 2)!]) {
       expect(kqlDiagnostics(q.query)).toEqual([]);
     }
   });
@@ -236,12 +245,83 @@ describe('buildHuntingQueries', () => {
     }
   });
 
+  describe('ASimDnsActivityLogs (Windows DNS Events via AMA)', () => {
+    const asim = (iocs: Ioc[]) => buildHuntingQueries(iocs).find((q) => q.table === 'ASimDnsActivityLogs')!;
+
+    test('hunts the same domains as DnsEvents, matched exactly on label boundaries after a has_any pre-filter', () => {
+      const qs = byTable(buildHuntingQueries(SEED_000));
+      const q = qs.ASimDnsActivityLogs!;
+      expect(lists(q.query).iocDomains).toEqual(lists(qs.DnsEvents!.query).iocDomains);
+      expect(q.iocCount).toBe(7);
+      expect(q.query).toMatch(/^let iocHosts = iocDomains;$/m);
+      expect(q.query).toMatch(/^ASimDnsActivityLogs\n\| where TimeGenerated > ago\(lookback\)\n\| where DnsQuery has_any \(iocHosts\)\n/m);
+      // Windows DNS names may end in the root dot and differ in case: both are normalised before the exact match.
+      expect(q.query).toContain('| extend QueryName = tolower(trim_end(@"\\.", DnsQuery))');
+      expect(q.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
+      expect(q.query).toMatch(/\n    by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer\n/);
+      expect(q.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-asimdnsactivitylogs$/);
+      expect(q.id).not.toBe(qs.DnsEvents!.id);
+      expect(q.name).toBe('NetSupportManager RAT C2 and payload domains in ASimDnsActivityLogs (ThreatFox)');
+      expect(kqlDiagnostics(q.query)).toEqual([]);
+    });
+
+    test('requires the AMA connector and table, and maps entities to result columns', () => {
+      const q = asim(SEED_000);
+      expect(q.requiredTables).toEqual(['ASimDnsActivityLogs']);
+      expect(q.requiredDataConnectors).toEqual([{ connectorId: 'ASimDnsActivityLogs', dataTypes: ['ASimDnsActivityLogs'] }]);
+      const hunt = tableHunt('ASimDnsActivityLogs')!;
+      expect(hunt.entityMappings.map((m) => m.entityType)).toEqual(['IP', 'DNS', 'Host']);
+      // Every mapped column is an output of the summarize, not an input column that the summarize drops.
+      const summarize = q.query.slice(q.query.indexOf('| summarize'));
+      for (const m of hunt.entityMappings) for (const f of m.fieldMappings) expect(summarize).toContain(f.columnName);
+    });
+
+    test('reads only columns of the real table and is not fooled by a column of the legacy table', () => {
+      const q = asim(SEED_000);
+      const schema = TABLE_SCHEMAS.ASimDnsActivityLogs;
+      for (const col of ['DnsQuery', 'SrcIpAddr', 'SrcHostname', 'DvcFQDN', 'DvcHostname', 'Dvc', 'DvcIpAddr', 'DnsQueryTypeName', 'DnsResponseName', 'EventResultDetails', 'EventCount']) {
+        expect({ col, type: schema[col] }).toEqual({ col, type: col === 'EventCount' ? 'int' : 'string' });
+        expect(q.query).toContain(col);
+      }
+      // The same query text over DnsEvents's columns would not bind: the checker really uses this table's schema.
+      expect(kqlDiagnostics(q.query.replace(/^ASimDnsActivityLogs$/m, 'DnsEvents')).length).toBeGreaterThan(0);
+      expect(q.query).not.toMatch(/\b(ClientIP|Computer|SubType|IPAddresses)\b/);
+    });
+
+    test('is byte-identical for the same IOC set in any order', () => {
+      const a = buildHuntingQueries(MIXED).filter((q) => q.table === 'ASimDnsActivityLogs');
+      const b = buildHuntingQueries(shuffled([...MIXED, ...MIXED], 7)).filter((q) => q.table === 'ASimDnsActivityLogs');
+      expect(a.map((q) => q.query)).toEqual(b.map((q) => q.query));
+      expect(a.map((q) => q.family)).toEqual(['js.clearfake', 'win.netsupportmanager_rat']);
+    });
+
+    test('false-positive guidance speaks of this table\'s columns, including the server\'s own recursion', () => {
+      const q = asim(SEED_000);
+      const scenarios = q.falsePositives.map((f) => f.scenario);
+      expect(scenarios).toEqual([
+        'Sinkholed or parked domain',
+        'Security tooling resolving or fetching IOCs',
+        'Compromised legitimate website',
+        'Recursive lookups by the DNS server itself',
+        'Lookup that failed or was refused',
+      ]);
+      const text = q.falsePositives.map((f) => f.guidance).join(' ');
+      expect(text).not.toMatch(/\b(ClientIP|ResolvedAddresses|Computer)\b/);
+      expect(text).toMatch(/AskedByDnsServer true/);
+      expect(text).toMatch(/ResultDetails NXDOMAIN/);
+      expect(q.description).toMatch(/a lookup alone does not prove a connection\. Triage: The asking host is SrcIpAddr/);
+      // The legacy DnsEvents guidance is unchanged by the new table's rules.
+      expect(byTable(buildHuntingQueries(SEED_000)).DnsEvents!.falsePositives.map((f) => f.scenario)).toEqual(scenarios.slice(0, 3));
+    });
+  });
+
   test('false-positive guidance names the columns of its own table and the family only where it applies', () => {
     const remcos = MIXED.filter((i) => i.type === 'domain' || i.type === 'url').map((i) => ({ ...i, malware: 'win.remcos', malwarePrintable: 'Remcos' }));
     const qs = byTable(buildHuntingQueries(remcos));
     for (const q of Object.values(qs)) for (const fp of q.falsePositives) expect(fp.guidance).not.toMatch(/NetSupport|client32/);
     const sinkhole = (t: string) => qs[t]!.falsePositives.find((f) => f.scenario === 'Sinkholed or parked domain')!.guidance;
     expect(sinkhole('DnsEvents')).toMatch(/investigate ClientIP.*Check ResolvedAddresses/);
+    expect(sinkhole('ASimDnsActivityLogs')).toMatch(/investigate SrcIpAddr.*Check DnsResponses/);
     expect(sinkhole('CommonSecurityLog')).toMatch(/investigate SourceIP.*Check DestinationIP/);
     expect(sinkhole('DeviceNetworkEvents')).toMatch(/investigate DeviceName.*Check RemoteIP/);
     // A CamelCase column a text names is in the query (a result column) or, for a pivot, in another hunted table.

@@ -30,5 +30,10 @@ describe('the Kusto checker', () => {
     expect(TABLE_SCHEMAS.CommonSecurityLog.DestinationPort).toBe('int');
     expect(TABLE_SCHEMAS.DeviceNetworkEvents.RemoteUrl).toBe('string');
     expect(TABLE_SCHEMAS.UrlClickEvents.IsClickedThrough).toBe('bool');
+    expect(TABLE_SCHEMAS.ASimDnsActivityLogs.DnsQuery).toBe('string');
+    expect(TABLE_SCHEMAS.ASimDnsActivityLogs.EventCount).toBe('int');
+    expect(TABLE_SCHEMAS.ASimDnsActivityLogs.DnsFlagsRecursionDesired).toBe('bool');
+    // ASIM names, not the legacy DnsEvents ones.
+    expect(kqlDiagnostics('ASimDnsActivityLogs | where Name == "x"')[0]).toMatch(/Name/);
   });
 });

@@ -231,6 +231,8 @@ export const CONNECTORS = {
     { connectorId: 'CEF', dataTypes: ['CommonSecurityLog'] },
   ],
   dns: [{ connectorId: 'DNS', dataTypes: ['DnsEvents'] }],
+  // "Windows DNS Events via AMA" (Azure-Sentinel: Solutions/Windows Server DNS/Data Connectors/template_ASimDnsActivityLogs.JSON).
+  asimDns: [{ connectorId: 'ASimDnsActivityLogs', dataTypes: ['ASimDnsActivityLogs'] }],
   m365d: (table: HuntedTable) => [{ connectorId: 'MicrosoftThreatProtection', dataTypes: [table] }],
 };
 
