@@ -21,7 +21,7 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
   const answer = await runOnDemand(parsed.request, {
     settings: services.settings,
     threatfox: () => services.threatfox(logger),
-    sentinel: () => services.sentinel(logger),
+    sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
     runId: context.invocationId,
     logger,

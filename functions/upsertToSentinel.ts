@@ -11,7 +11,7 @@ export async function upsertToSentinel(message: unknown, context: InvocationCont
   const logger = invocationLogger(context);
   await runUpsert(message, {
     settings: services.settings,
-    stores: services.sentinel(logger),
+    stores: services.sentinel(),
     storage: await services.storage(),
     logger,
     runId: String(context.triggerMetadata?.id ?? context.invocationId),

@@ -14,7 +14,7 @@ export interface Services {
   settings: Settings;
   logger: Logger;
   threatfox(logger?: Logger): ThreatFoxSource;
-  sentinel(logger?: Logger): SentinelStores;
+  sentinel(): SentinelStores;
   /** The table, queues and container, created if missing on first use. */
   storage(): Promise<AppStorage>;
 }
@@ -32,6 +32,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: 
   const settings = loadSettings(env);
   const logger = overrides.logger ?? createLogger({ destination: process.stdout });
   let storage: Promise<AppStorage> | undefined;
+  let stores: SentinelStores | undefined;
   const openStorage = async () => {
     const clients = storageClients(env, overrides.credential);
     await ensureAppStorage(clients);
@@ -48,8 +49,8 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: 
         timeoutMs: settings.threatfox.timeoutMs,
         logger: log,
       }),
-    sentinel: (log = logger) =>
-      connectSentinel(requireSentinelTarget(settings), { credential: overrides.credential, tlsCa: overrides.tlsCa, logger: log }),
+    // One credential and one set of ARM clients per worker: tokens and connections are reused.
+    sentinel: () => (stores ??= connectSentinel(requireSentinelTarget(settings), { credential: overrides.credential, tlsCa: overrides.tlsCa })),
     storage: () => {
       storage ??= openStorage().catch((e) => {
         storage = undefined; // let the next invocation try again

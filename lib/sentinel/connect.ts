@@ -1,6 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SentinelTarget } from '../config';
-import type { Logger } from '../logger';
 import type { SentinelStores } from '../pipeline';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
@@ -10,7 +9,7 @@ import { armSavedSearchStore } from './savedSearchStore';
 /** The Sentinel workspace as the writer sees it: TI indicators and saved searches behind small stores. */
 export function connectSentinel(
   target: SentinelTarget,
-  options: { credential?: TokenCredential; tlsCa?: string; logger?: Logger } = {},
+  options: { credential?: TokenCredential; tlsCa?: string } = {},
 ): SentinelStores {
   const credential = options.credential ?? createCredential(process.env);
   const clients = createArmClients(target, { credential, tlsCa: options.tlsCa });
