@@ -107,6 +107,8 @@ export interface ArmFakeOptions {
   throttle?: ThrottleOptions;
   /** Also serve an App Service MSI token endpoint; the value is the IDENTITY_HEADER secret it expects. */
   msiHeader?: string;
+  /** Delay before answering each request, so a client's concurrency shows in `maxInFlight`. */
+  latencyMs?: number;
 }
 
 export interface IndicatorResource {
@@ -138,6 +140,8 @@ export interface ArmFake {
   requests: RecordedArmRequest[];
   /** Writes received (throttled or failed ones included). */
   writes(): RecordedArmRequest[];
+  /** Most requests the fake was answering at the same time. */
+  maxInFlight(): number;
   /** Indicators by name, in creation order. */
   indicators: Map<string, IndicatorResource>;
   /** Saved searches by lower-case id. */
@@ -594,11 +598,19 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     }
   }
 
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => (inFlight -= 1));
+    const run = () =>
+      handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    if (options.latencyMs) setTimeout(run, options.latencyMs);
+    else void run();
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -638,6 +650,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     msiRequests,
     requests,
     writes: () => requests.filter((r) => r.write),
+    maxInFlight: () => maxInFlight,
     indicators,
     savedSearches,
     failNext(rule) {

@@ -244,4 +244,16 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     ].sort());
     expect([...fake.savedSearches.keys()].sort()).toEqual([SEARCHES[0].id, otherFamily.id, analysts.id].sort());
   });
+
+  it('never has more writes in flight than the configured concurrency', async () => {
+    const slow = await startArmFake({ latencyMs: 25 });
+    try {
+      const many: Ioc[] = Array.from({ length: 40 }, (_, i) => ioc({ type: 'domain', value: `c${i}.example.net`, threatfoxId: String(100 + i) }));
+      const result = await syncIndicators(connect(slow).indicators, many, { source: 'ThreatFox', ttlDays: 30, concurrency: 3, now: NOW });
+      expect(result.counts.created).toBe(40);
+      expect(slow.maxInFlight()).toBe(3);
+    } finally {
+      await slow.close();
+    }
+  });
 });
