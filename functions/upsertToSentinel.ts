@@ -4,7 +4,8 @@ import { IOC_QUEUE, STORAGE_CONNECTION } from '../lib/queue/constants';
 import { getServices, invocationLogger } from './shared/context';
 import hostJson from '../host.json';
 
-const MAX_DEQUEUE_COUNT: number = hostJson.extensions?.queues?.maxDequeueCount ?? 5;
+const MAX_DEQUEUE_COUNT: number = hostJson.extensions.queues.maxDequeueCount;
+const MESSAGE_ENCODING = hostJson.extensions.queues.messageEncoding as 'base64' | 'none';
 
 export async function upsertToSentinel(message: unknown, context: InvocationContext): Promise<void> {
   const services = getServices();
@@ -17,6 +18,7 @@ export async function upsertToSentinel(message: unknown, context: InvocationCont
     runId: String(context.triggerMetadata?.id ?? context.invocationId),
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
     maxDequeueCount: MAX_DEQUEUE_COUNT,
+    messageEncoding: MESSAGE_ENCODING,
   });
 }
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadSettings, requireAuthKey, requireSentinelTarget, type Settings } from './config';
-import { inputError, isSyncError } from './errors';
+import { asAzureAccessError, inputError, isSyncError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { OUT_FILES, writeOutputs } from './output';
 import { runSync, type SyncInput, type SyncResult } from './pipeline';
@@ -131,7 +131,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
       input.kind === 'threatfox'
         ? new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: requireAuthKey(settings), timeoutMs: settings.threatfox.timeoutMs, logger: log })
         : undefined;
-    const stores = options.dryRun ? undefined : connectSentinel(requireSentinelTarget(settings), { logger: log });
+    const stores = options.dryRun ? undefined : connectSentinel(requireSentinelTarget(settings));
     const progress = terminalProgress('indicators');
     const now = new Date();
     const result = await runSync(input, { settings, threatfox, stores, logger: log, now, onProgress: progress }, { dryRun: options.dryRun });
@@ -141,9 +141,10 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
     if (options.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
     return result.summary.failures > 0 ? 2 : 0;
   } catch (e) {
-    if (isSyncError(e)) {
-      log.error({ code: e.code }, e.message);
-      return e.exitCode;
+    const known = isSyncError(e) ? e : asAzureAccessError(e);
+    if (known) {
+      log.error({ code: known.code }, known.message);
+      return known.exitCode;
     }
     log.error({ err: e }, 'sync failed');
     return 2;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configError } from './errors';
+import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
 
 /**
  * The one place that reads settings. Functions app settings arrive as environment variables;
@@ -92,6 +93,19 @@ const apiVersion = z
     return value;
   });
 
+const logLevel = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): LogLevel => {
+    const value = v ? v.toLowerCase() : 'info';
+    if (!isLogLevel(value)) {
+      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${v}")` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 export const settingsSchema = z.object({
   THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
   THREATFOX_AUTH_KEY: z
@@ -127,6 +141,7 @@ export const settingsSchema = z.object({
   INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+  LOG_LEVEL: logLevel,
 });
 
 type Raw = z.output<typeof settingsSchema>;
@@ -153,6 +168,8 @@ export interface Settings {
     timeoutMs: number;
   };
   sentinel: SentinelSettings;
+  /** pino level (LOG_LEVEL); loggers are built before settings load, so they resolve it themselves. */
+  logLevel: LogLevel;
 }
 
 /** The Azure target, once it is known to be complete. */
@@ -190,6 +207,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
     },
+    logLevel: s.LOG_LEVEL,
   };
 }
 

@@ -22,3 +22,58 @@ export function isSyncError(e: unknown): e is SyncError {
 
 export const configError = (message: string) => new SyncError('CONFIG', message);
 export const inputError = (message: string) => new SyncError('INPUT', message);
+
+/** @azure/identity error names: no usable login, or the login was refused. */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+]);
+
+const LOGIN_HELP =
+  'sign in with `az login` (or pick a credential with AZURE_TOKEN_CREDENTIALS, e.g. dev, AzureCliCredential or ManagedIdentityCredential)';
+const ROLE_HELP = 'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
+
+/** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
+function safeLine(message: unknown): string {
+  return String(message ?? '')
+    .split('\n')[0]
+    .replace(/Bearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted]')
+    .slice(0, 300)
+    .trim();
+}
+
+/** A core-rest-pipeline RestError (same test as its isRestError, which this package does not depend on directly). */
+function restStatus(e: unknown): { statusCode: number; code?: string; message: string } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { name, message, statusCode, code } = e as { name?: unknown; message?: unknown; statusCode?: unknown; code?: unknown };
+  if (name !== 'RestError' || typeof message !== 'string' || typeof statusCode !== 'number') return undefined;
+  return { statusCode, code: typeof code === 'string' ? code : undefined, message };
+}
+
+/**
+ * Azure refusing who we are (no login, a failed token request, ARM 401) or what we may do (ARM 403)
+ * is a setup problem the user must fix, not a partial failure: returns a SyncError('CONFIG') that
+ * says how to fix it, or undefined for any other error. Never carries tokens or request headers,
+ * only the error's name, status, ARM error code and first message line.
+ */
+export function asAzureAccessError(e: unknown): SyncError | undefined {
+  if (isSyncError(e)) return undefined;
+  if (e instanceof Error && CREDENTIAL_ERRORS.has(e.name)) {
+    // A credential chain's own message says only that the chain failed; its members say why.
+    const inner = (e as Error & { errors?: unknown[] }).errors;
+    const reasons = Array.isArray(inner) && inner.length > 0 ? inner.map((x) => safeLine(x instanceof Error ? x.message : x)) : [safeLine(e.message)];
+    const detail = reasons.filter(Boolean).join('; ');
+    return new SyncError('CONFIG', `Azure login failed (${e.name}${detail ? `: ${detail}` : ''}): ${LOGIN_HELP}`);
+  }
+  const rest = restStatus(e);
+  if (rest && (rest.statusCode === 401 || rest.statusCode === 403)) {
+    const what = [`HTTP ${rest.statusCode}`, rest.code, safeLine(rest.message)].filter(Boolean).join(' ');
+    return rest.statusCode === 401
+      ? new SyncError('CONFIG', `Azure Resource Manager refused the token (${what}): ${LOGIN_HELP}, and check the identity belongs to the workspace's tenant`)
+      : new SyncError('CONFIG', `Azure Resource Manager denied access (${what}): ${ROLE_HELP}`);
+  }
+  return undefined;
+}

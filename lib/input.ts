@@ -15,7 +15,7 @@ export interface ParsedInput extends NormaliseResult {
  */
 export function parseInputDocument(text: string, defaults: Partial<Ioc> = {}): ParsedInput {
   const trimmed = text.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if (trimmed.startsWith('{')) {
     let doc: unknown;
     try {
       doc = JSON.parse(trimmed);
@@ -24,8 +24,21 @@ export function parseInputDocument(text: string, defaults: Partial<Ioc> = {}): P
     }
     return fromJson(doc);
   }
+  if (trimmed.startsWith('[')) {
+    // `[evil-c2[.]com]` is a defanged IOC, not a JSON array: only text that parses is JSON.
+    const doc = tryJson(trimmed);
+    if (doc !== undefined) return fromJson(doc);
+  }
   const result = parseIocText(text, defaults);
   return { ...result, read: result.iocs.length + result.rejected.length };
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function fromJson(doc: unknown): ParsedInput {

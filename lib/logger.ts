@@ -33,8 +33,25 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
+/** pino's levels; LOG_LEVEL takes one of these, in any case. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+/**
+ * The level to build a logger with. Never throws: an unknown level (`Information`) falls back to
+ * `info` so there is always a logger to report the bad setting with; loadSettings names it.
+ */
+export function resolveLogLevel(value: string | undefined): LogLevel {
+  const level = value?.trim().toLowerCase();
+  return level && isLogLevel(level) ? level : 'info';
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const level = resolveLogLevel(options.level ?? process.env.LOG_LEVEL);
   const redact = { paths: REDACT_PATHS, censor: '[redacted]' };
   if (options.pretty) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

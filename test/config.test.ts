@@ -18,6 +18,13 @@ describe('loadSettings', () => {
     expect(s.sentinel.apiVersion).toBe('2025-09-01');
     expect(s.sentinel.source).toBe('ThreatFox');
     expect(s.sentinel.ttlDays).toBe(30);
+    expect(s.logLevel).toBe('info');
+  });
+
+  it('reads LOG_LEVEL as a pino level in any case', () => {
+    expect(loadSettings({ LOG_LEVEL: ' DEBUG ' }).logLevel).toBe('debug');
+    expect(loadSettings({ LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
+    expect(loadSettings({ LOG_LEVEL: '' }).logLevel).toBe('info');
   });
 
   it('reads a comma list of families, lower-cased and deduplicated', () => {
@@ -34,6 +41,8 @@ describe('loadSettings', () => {
     ['AZURE_SUBSCRIPTION_ID', 'not-a-guid', /AZURE_SUBSCRIPTION_ID must be a subscription GUID/],
     ['SENTINEL_API_VERSION', 'latest', /SENTINEL_API_VERSION must look like 2025-09-01/],
     ['THREATFOX_AUTH_KEY', '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)', /unresolved Key Vault reference/],
+    ['LOG_LEVEL', 'Information', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "Information"\)/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL/],
   ])('names %s when it is bad (%s)', (name, value, pattern) => {
     expect(configMessage(() => loadSettings({ [name]: value }))).toMatch(pattern);
   });

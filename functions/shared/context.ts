@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import pino from 'pino';
-import { REDACT_PATHS, type Logger } from '../../lib/logger';
+import { REDACT_PATHS, resolveLogLevel, type Logger } from '../../lib/logger';
 import { createServices, type ServiceOverrides, type Services } from '../../lib/services';
 
 let services: Services | undefined;
@@ -31,7 +31,8 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
  * the invocation id and level in Application Insights; the JSON line carries the id too.
  */
 export function invocationLogger(context: InvocationContext): Logger {
-  const level = process.env.LOG_LEVEL ?? 'info';
+  // A bad LOG_LEVEL must not break the logger: getServices() reports it, through this logger.
+  const level = resolveLogLevel(process.env.LOG_LEVEL);
   return pino(
     {
       level,

@@ -1,8 +1,12 @@
 import type { Ioc } from './types';
 
-/** Identity of an IOC: the same address on two ports is two IOCs. */
-export function iocKey(ioc: Pick<Ioc, 'type' | 'value' | 'port'>): string {
-  return `${ioc.type}\u0000${ioc.value}\u0000${ioc.port ?? ''}`;
+/**
+ * Identity of an IOC: the same address on two ports is two IOCs, and so is the same address
+ * reported under two families (each family's hunting queries and run state need their own copy;
+ * the indicator mapper merges them back into one indicator labelled with both).
+ */
+export function iocKey(ioc: Pick<Ioc, 'type' | 'value' | 'port' | 'malware'>): string {
+  return `${ioc.type}\u0000${ioc.value}\u0000${ioc.port ?? ''}\u0000${ioc.malware ?? ''}`;
 }
 
 function time(iso: string): number {
@@ -56,9 +60,9 @@ export function stripUndefined<T extends object>(o: T): T {
 }
 
 /**
- * One IOC per type + value + port, in order of first appearance. Metadata is merged: earliest
- * firstSeen, latest lastSeen, highest confidence, union of tags; for every other field
- * (threatfoxId, reference, malware, ...) the first occurrence that has it wins.
+ * One IOC per type + value + port + malware family, in order of first appearance. Metadata is
+ * merged: earliest firstSeen, latest lastSeen, highest confidence, union of tags; for every other
+ * field (threatfoxId, reference, malwarePrintable, ...) the first occurrence that has it wins.
  * Inputs are not mutated.
  */
 export function dedupeIocs(iocs: Ioc[]): Ioc[] {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Settings } from '../config';
-import { isSyncError } from '../errors';
+import { asAzureAccessError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import { runSync, type SentinelStores, type SyncInput, type SyncResult } from '../pipeline';
-import { recordRun } from '../state/runHistory';
+import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
 /** Bodies above this are refused with 413 before they are parsed. */
@@ -88,7 +88,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
       },
       { dryRun: request.dryRun },
     );
-    if (!request.dryRun && deps.history) await recordHttpRun(await deps.history(), deps.runId ?? randomUUID(), result);
+    if (!request.dryRun && deps.history) await recordHistory(deps.history, deps, result);
     const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
     if (request.dryRun) {
       body.iocs = result.iocs;
@@ -99,19 +99,43 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
     }
     return { status: result.failures.length > 0 ? 502 : 200, body };
   } catch (e) {
-    if (isSyncError(e)) {
-      deps.logger.error({ code: e.code }, e.message);
-      const status = e.code === 'INPUT' ? 400 : e.code === 'CONFIG' ? 500 : 502;
-      return { status, body: { error: e.message, code: e.code } };
+    const known = isSyncError(e) ? e : asAzureAccessError(e);
+    if (!known) throw e;
+    deps.logger.error({ code: known.code }, known.message);
+    // The family came from the caller, so ThreatFox refusing it is the caller's to fix.
+    if (request.malware !== undefined && isAboutMalwareSetting(known)) {
+      return { status: 400, body: { error: 'invalid request', fields: { malware: [known.message.replace(MALWARE_SETTING_PREFIX, '')] } } };
     }
-    throw e;
+    // CONFIG (a bad app setting, or Azure refusing the app's identity) is the server's to fix.
+    const status = known.code === 'INPUT' ? 400 : known.code === 'CONFIG' ? 500 : 502;
+    return { status, body: { error: known.message, code: known.code } };
   }
 }
 
-function recordHttpRun(table: TableClient, runId: string, result: SyncResult): Promise<void> {
+/** Errors about THREATFOX_MALWARE start with its name (lib/threatfox/client.ts). */
+const MALWARE_SETTING_PREFIX = /^THREATFOX_MALWARE\b:?\s*/;
+
+function isAboutMalwareSetting(e: SyncError): boolean {
+  return e.code === 'CONFIG' && MALWARE_SETTING_PREFIX.test(e.message);
+}
+
+/** Run history is bookkeeping: the sync already happened, so failing to record it must not fail the answer. */
+async function recordHistory(history: () => Promise<TableClient>, deps: OnDemandDeps, result: SyncResult): Promise<void> {
+  const runId = deps.runId ?? randomUUID();
+  let table: TableClient;
+  try {
+    table = await history();
+  } catch (e) {
+    deps.logger.warn({ runId, err: e instanceof Error ? e.message : String(e) }, 'could not record run history');
+    return;
+  }
+  await recordRunSafely(table, deps.logger, httpRunRecord(runId, result));
+}
+
+function httpRunRecord(runId: string, result: SyncResult): RunRecord {
   const { summary: s } = result;
   const finishedAt = new Date();
-  return recordRun(table, {
+  return {
     runId,
     trigger: 'http',
     startedAt: new Date(finishedAt.getTime() - s.durationMs).toISOString(),
@@ -134,5 +158,5 @@ function recordHttpRun(table: TableClient, runId: string, result: SyncResult): P
       queriesFailed: s.huntingQueries.failed,
     },
     error: result.failures[0] ? `${result.failures.length} writes failed, first: ${result.failures[0].key}: ${result.failures[0].error}` : undefined,
-  });
+  };
 }

@@ -21,6 +21,8 @@ export interface UpsertDeps {
   now?: Date;
   /** How long to wait for another batch of the same family (default 5 minutes). */
   lockWaitMs?: number;
+  /** host.json `extensions.queues.messageEncoding`, so a parked message reads back like the host's own (default base64). */
+  messageEncoding?: 'base64' | 'none';
 }
 
 export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
@@ -39,7 +41,8 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     message = parseBatchMessage(raw);
   } catch (e) {
     if (!isSyncError(e)) throw e;
-    await storage.poisonQueue.sendMessage(Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw)).toString('base64'));
+    const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+    await storage.poisonQueue.sendMessage((deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
     logger.error({ runId: deps.runId, err: e.message, queue: IOC_POISON_QUEUE }, 'malformed batch message parked in the poison queue');
     return 'parked';
   }

@@ -25,6 +25,8 @@ export interface IndicatorStore {
 
 /** Page size asked of queryIndicators; the service caps it. */
 const PAGE_SIZE = 100;
+/** A million indicators at 100 a page: far beyond any one source of ours. */
+export const MAX_QUERY_PAGES = 10_000;
 
 function isIndicator(item: ThreatIntelligenceInformationUnion): item is ThreatIntelligenceIndicatorModel {
   return item.kind === 'indicator';
@@ -49,7 +51,11 @@ function skipTokenOf(nextLink: string): string | undefined {
  * The indicator store over `@azure/arm-securityinsight`
  * (`…/providers/Microsoft.SecurityInsights/threatIntelligence/main/…`).
  */
-export function armIndicatorStore(client: SecurityInsights, target: Pick<SentinelTarget, 'resourceGroup' | 'workspaceName'>): IndicatorStore {
+export function armIndicatorStore(
+  client: SecurityInsights,
+  target: Pick<SentinelTarget, 'resourceGroup' | 'workspaceName'>,
+  { maxPages = MAX_QUERY_PAGES }: { maxPages?: number } = {},
+): IndicatorStore {
   const ti = client.threatIntelligenceIndicator;
   const { resourceGroup, workspaceName } = target;
   return {
@@ -57,13 +63,18 @@ export function armIndicatorStore(client: SecurityInsights, target: Pick<Sentine
      * queryIndicators is a POST whose filter lives in the body. The SDK would follow `nextLink`
      * with a bare GET, which the REST spec does not define for that path and which drops the
      * filter; so each page is its own POST carrying the nextLink's skip token in the body
-     * (`ThreatIntelligenceFilteringCriteria.skipToken`). A page with nothing new ends the loop,
-     * because the service has been seen to hand out a nextLink after the last page.
+     * (`ThreatIntelligenceFilteringCriteria.skipToken`). Paging ends when there is no next token.
+     * A page may hold nothing new (empty, or names already seen) and still be followed by more,
+     * so that is no reason to stop; a token handed out twice is, because the service has been
+     * seen to hand out a nextLink after the last page. A page cap guards against a service that
+     * never stops: hitting it is an error, since a partial read would make the writer duplicate
+     * indicators it did not see.
      */
     async *listBySource(source: string): AsyncIterable<StoredIndicator> {
       const seen = new Set<string>();
+      const tokens = new Set<string>();
       let skipToken: string | undefined;
-      for (;;) {
+      for (let pageCount = 1; ; pageCount += 1) {
         const pages = ti
           .listQueryIndicators(resourceGroup, workspaceName, {
             sources: [source],
@@ -75,16 +86,18 @@ export function armIndicatorStore(client: SecurityInsights, target: Pick<Sentine
         // Only the first page of each call: stop the SDK before it GETs the nextLink.
         await pages.return?.(undefined);
         const page: ThreatIntelligenceInformationUnion[] = first.done ? [] : first.value;
-        let fresh = 0;
         for (const item of page) {
           if (!isIndicator(item) || !item.name || seen.has(item.name)) continue;
           seen.add(item.name);
-          fresh += 1;
           yield stored(item);
         }
         const nextLink = getContinuationToken(page);
         skipToken = nextLink ? skipTokenOf(nextLink) : undefined;
-        if (!skipToken || fresh === 0) return;
+        if (!skipToken || tokens.has(skipToken)) return;
+        tokens.add(skipToken);
+        if (pageCount >= maxPages) {
+          throw new Error(`queryIndicators for source ${JSON.stringify(source)} still had more after ${maxPages} pages; giving up rather than reading part of them`);
+        }
       }
     },
     async create(body) {

@@ -29,7 +29,9 @@ import { testCertificate } from './tls';
  *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
- * `AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential` gets the fake's token from loopback only.
+ * `AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential` gets the fake's token from loopback only
+ * (`msiToken` makes it hand out one ARM refuses). `queryPaging` adds the paging quirks a client of
+ * queryIndicators must survive: empty pages followed by more, and a nextLink after the last page.
  */
 
 /** Stable and preview versions the real Microsoft.SecurityInsights threat-intelligence API answers to. */
@@ -109,6 +111,15 @@ export interface ArmFakeOptions {
   msiHeader?: string;
   /** Delay before answering each request, so a client's concurrency shows in `maxInFlight`. */
   latencyMs?: number;
+  /** Token the MSI endpoint hands out (default `token`): set another to make ARM refuse it with 401. */
+  msiToken?: string;
+  /** queryIndicators paging quirks a client must survive. */
+  queryPaging?: {
+    /** These pages (0-based) first come back empty with a nextLink (a new token) to the same data. */
+    emptyPages?: number[];
+    /** The last page still has a nextLink, and every page after it too, always the same token. */
+    endlessNextLink?: boolean;
+  };
 }
 
 export interface IndicatorResource {
@@ -321,9 +332,17 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const encodeToken = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-function decodeToken(token: string): { offset: number; sources?: string[]; pageSize: number } | undefined {
+interface PageToken {
+  offset: number;
+  sources?: string[];
+  pageSize: number;
+  /** queryPaging.emptyPages: this page's empty answer was already given. */
+  emptied?: boolean;
+}
+
+function decodeToken(token: string): PageToken | undefined {
   try {
-    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset: number; sources?: string[]; pageSize: number };
+    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as PageToken;
     return Number.isInteger(o.offset) && o.offset >= 0 ? o : undefined;
   } catch {
     return undefined;
@@ -421,7 +440,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     if (opName === 'queryindicators' && (method === 'POST' || method === 'GET')) {
       const criteria = (method === 'POST' ? body ?? {} : {}) as { sources?: unknown; pageSize?: unknown; skipToken?: unknown };
       const tokenText = typeof criteria.skipToken === 'string' && criteria.skipToken ? criteria.skipToken : query.$skipToken;
-      let state: { offset: number; sources?: string[]; pageSize: number } | undefined;
+      let state: PageToken | undefined;
       if (tokenText) {
         state = decodeToken(tokenText);
         if (!state) throw httpError(400, 'BadRequest', 'Invalid skipToken.');
@@ -440,12 +459,18 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const matching = [...indicators.values()].filter(
         (i) => !sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase()),
       );
-      return [
-        200,
-        page(matching, state.offset, size, (offset) =>
-          `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, sources: state!.sources, pageSize: size })}`,
-        ),
-      ];
+      const link = (t: PageToken) => `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken(t)}`;
+      const quirks = options.queryPaging;
+      if (quirks?.emptyPages?.includes(Math.floor(state.offset / size)) && !state.emptied) {
+        return [200, { value: [], nextLink: link({ ...state, pageSize: size, emptied: true }) }];
+      }
+      const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, state.offset, size, (offset) =>
+        link({ offset, sources: state!.sources, pageSize: size }),
+      );
+      if (quirks?.endlessNextLink && !answer.nextLink) {
+        answer.nextLink = link({ offset: matching.length, sources: state.sources, pageSize: size });
+      }
+      return [200, answer];
     }
     throw httpError(404, 'NotFound', `No route for ${method} ${op}.`);
   }
@@ -632,7 +657,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       if (req.headers['x-identity-header'] !== secret) return reply(401, { error: 'invalid_identity_header' });
       if (query['api-version'] !== '2019-08-01' || !query.resource) return reply(400, { error: 'invalid_request' });
       return reply(200, {
-        access_token: token,
+        access_token: options.msiToken ?? token,
         expires_on: String(Math.floor(Date.now() / 1000) + 3600),
         resource: query.resource,
         token_type: 'Bearer',

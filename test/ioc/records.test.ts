@@ -1,4 +1,5 @@
 import { dedupeIocs, normaliseRecords, parseIocText } from '../../lib/ioc/normalise';
+import { planIndicators } from '../../lib/sentinel/indicator';
 import type { Ioc } from '../../lib/ioc/types';
 import { type ThreatFoxRecord, threatFoxRecordSchema } from '../../lib/threatfox/schema';
 
@@ -177,7 +178,7 @@ describe('parseIocText', () => {
 });
 
 describe('dedupeIocs', () => {
-  test('key is type + value + port; metadata merged; inputs untouched', () => {
+  test('key is type + value + port + family; metadata merged; inputs untouched', () => {
     const a: Ioc = { type: 'ipv4', value: '1.2.3.4', port: 80, threatfoxId: '1', confidence: 75, firstSeen: '2026-05-02T00:00:00Z', tags: ['a'] };
     const b: Ioc = { type: 'ipv4', value: '1.2.3.4', port: 443, threatfoxId: '2' };
     const c: Ioc = { type: 'ipv4', value: '1.2.3.4', port: 80, threatfoxId: '3', confidence: 100, firstSeen: '2026-05-01T00:00:00Z', lastSeen: '2026-05-09T00:00:00Z', tags: ['b', 'A'], reference: 'r3' };
@@ -194,5 +195,56 @@ describe('dedupeIocs', () => {
 
   test('an ip:port and the bare IP are different IOCs', () => {
     expect(dedupeIocs([{ type: 'ipv4', value: '1.2.3.4' }, { type: 'ipv4', value: '1.2.3.4', port: 80 }])).toHaveLength(2);
+  });
+
+  test('the same IOC under two families is kept once per family, the same family still merges', () => {
+    const out = dedupeIocs([
+      { type: 'domain', value: 'evil.example', malware: 'win.netsupportmanager_rat', threatfoxId: '1' },
+      { type: 'domain', value: 'evil.example', malware: 'js.clearfake', threatfoxId: '2' },
+      { type: 'domain', value: 'evil.example', malware: 'win.netsupportmanager_rat', threatfoxId: '3', confidence: 90 },
+    ]);
+    expect(out).toEqual([
+      { type: 'domain', value: 'evil.example', malware: 'win.netsupportmanager_rat', threatfoxId: '1', confidence: 90 },
+      { type: 'domain', value: 'evil.example', malware: 'js.clearfake', threatfoxId: '2' },
+    ]);
+  });
+});
+
+describe('one domain reported under two families', () => {
+  const records = [
+    record({ id: '21', ioc: 'sharedc2-panel.com', ioc_type: 'domain', threat_type: 'botnet_cc' }),
+    record({
+      id: '22',
+      ioc: 'sharedc2-panel.com',
+      ioc_type: 'domain',
+      threat_type: 'botnet_cc',
+      malware: 'js.clearfake',
+      malware_printable: 'ClearFake',
+      malware_alias: null,
+      malware_malpedia: 'https://malpedia.caad.fkie.fraunhofer.de/details/js.clearfake',
+    }),
+  ];
+
+  test('normalising keeps one IOC per family', () => {
+    const { iocs } = normaliseRecords(records);
+    expect(iocs.map((i) => [i.value, i.malware, i.threatfoxId])).toEqual([
+      ['sharedc2-panel.com', 'win.netsupportmanager_rat', '21'],
+      ['sharedc2-panel.com', 'js.clearfake', '22'],
+    ]);
+  });
+
+  test('they become one indicator labelled with both families', () => {
+    const plan = planIndicators(normaliseRecords(records).iocs, { source: 'ThreatFox', ttlDays: 30, now: new Date('2026-06-21T00:00:00Z') });
+    expect(plan).toHaveLength(1);
+    expect(plan[0].pattern).toBe("[domain-name:value = 'sharedc2-panel.com']");
+    expect(plan[0].labels).toEqual(
+      expect.arrayContaining([
+        'family:ClearFake',
+        'family:NetSupportManager RAT',
+        'malware:js.clearfake',
+        'malware:win.netsupportmanager_rat',
+      ]),
+    );
+    expect(plan[0].externalReferences?.map((r) => r.externalId).filter(Boolean)).toEqual(expect.arrayContaining(['21', '22']));
   });
 });

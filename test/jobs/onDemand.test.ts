@@ -1,0 +1,151 @@
+import { Writable } from 'node:stream';
+import type { TableClient } from '@azure/data-tables';
+import pino from 'pino';
+import { loadSettings, type Settings } from '../../lib/config';
+import { parseSyncRequest, runOnDemand, type OnDemandDeps, type SyncRequest } from '../../lib/jobs/onDemand';
+import { ThreatFoxClient } from '../../lib/threatfox/client';
+import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import { connect } from '../sentinel/harness';
+
+/** A pino logger whose lines the test can read. */
+function captureLogger() {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const logger = pino({ level: 'debug', base: null }, stream);
+  const lines = () =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; [k: string]: unknown });
+  return { logger, lines };
+}
+
+function request(body: object): SyncRequest {
+  const parsed = parseSyncRequest(JSON.stringify(body));
+  if (!parsed.ok) throw new Error(`test request invalid: ${JSON.stringify(parsed.answer)}`);
+  return parsed.request;
+}
+
+describe('runOnDemand', () => {
+  let threatfox: ThreatFoxFake;
+  let arm: ArmFake;
+  let settings: Settings;
+
+  beforeAll(async () => {
+    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
+    arm = await startArmFake();
+    settings = loadSettings({ THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY });
+  });
+  afterAll(async () => {
+    await Promise.all([threatfox?.close(), arm?.close()]);
+  });
+  beforeEach(() => {
+    arm.indicators.clear();
+    arm.savedSearches.clear();
+    arm.clearRequests();
+    threatfox.requests.length = 0;
+  });
+
+  function deps(over: Partial<OnDemandDeps> = {}): OnDemandDeps & { lines: ReturnType<typeof captureLogger>['lines'] } {
+    const { logger, lines } = captureLogger();
+    const stores = connect(arm);
+    return {
+      settings,
+      threatfox: () => new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: FAKE_AUTH_KEY, maxRetries: 0 }),
+      sentinel: () => ({ indicators: stores.indicators, savedSearches: stores.savedSearches }),
+      logger,
+      lines,
+      ...over,
+    };
+  }
+
+  it('answers a dry run over pasted IOCs with 200 and the plan, touching neither ThreatFox nor Azure', async () => {
+    const d = deps();
+    const answer = await runOnDemand(request({ dryRun: true, iocs: 'hxxp://evil-c2[.]com/gate.php\n91[.]92[.]34[.]228[:]443\n' }), d);
+    expect(answer.status).toBe(200);
+    const body = answer.body as { iocs: { value: string; malware?: string }[]; indicators: { pattern: string }[]; huntingQueries: unknown[]; summary: { dryRun: boolean } };
+    expect(body.summary.dryRun).toBe(true);
+    expect(body.iocs.map((i) => [i.value, i.malware])).toEqual([
+      ['http://evil-c2.com/gate.php', NETSUPPORT],
+      ['91.92.34.228', NETSUPPORT],
+    ]);
+    expect(body.indicators.map((i) => i.pattern).sort()).toEqual(["[ipv4-addr:value = '91.92.34.228']", "[url:value = 'http://evil-c2.com/gate.php']"]);
+    expect(body.huntingQueries.length).toBeGreaterThan(0);
+    expect(threatfox.requests).toEqual([]);
+    expect(arm.requests).toEqual([]);
+  });
+
+  it('answers 400 naming the field `malware` when ThreatFox does not know the family the caller asked for', async () => {
+    const d = deps();
+    const answer = await runOnDemand(request({ dryRun: true, malware: 'win.no_such_family' }), d);
+    expect(threatfox.requests.map((r) => (r.body as { malware?: string }).malware)).toEqual(['win.no_such_family']);
+    expect(answer.status).toBe(400);
+    const fields = (answer.body as { fields: Record<string, string[]> }).fields;
+    expect(Object.keys(fields)).toEqual(['malware']);
+    expect(fields.malware[0]).toMatch(/^ThreatFox does not know the malware "win\.no_such_family"/);
+    expect(fields.malware[0]).not.toMatch(/THREATFOX_MALWARE/);
+  });
+
+  it('still answers 500 naming THREATFOX_MALWARE when the unknown family came from the app settings', async () => {
+    const d = deps({ settings: loadSettings({ THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY, THREATFOX_MALWARE: 'win.no_such_family' }) });
+    const answer = await runOnDemand(request({ dryRun: true }), d);
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatchObject({ code: 'CONFIG', error: expect.stringMatching(/^THREATFOX_MALWARE: ThreatFox does not know/) });
+  });
+
+  it('writes to Sentinel and answers 200 even when recording the run in history fails, with a warning', async () => {
+    const d = deps({
+      history: async () =>
+        ({
+          createEntity: async () => {
+            throw new Error('table storage is down');
+          },
+          upsertEntity: async () => {
+            throw new Error('table storage is down');
+          },
+        }) as unknown as TableClient,
+      runId: 'run-http-1',
+    });
+    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), d);
+    expect(answer.status).toBe(200);
+    expect((answer.body as { summary: { indicators: { created: number } } }).summary.indicators.created).toBe(1);
+    expect([...arm.indicators.values()].map((i) => i.properties.pattern)).toEqual(["[domain-name:value = 'evil-c2.com']"]);
+    const warning = d.lines().find((l) => l.msg === 'could not record run history');
+    expect(warning).toMatchObject({ level: 40, runId: 'run-http-1', err: 'table storage is down' });
+  });
+
+  it('a history table that cannot even be opened is best-effort too', async () => {
+    const d = deps({
+      history: async () => {
+        throw new Error('no storage account');
+      },
+    });
+    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), d);
+    expect(answer.status).toBe(200);
+    expect(d.lines().some((l) => l.level === 40 && l.msg === 'could not record run history' && l.err === 'no storage account')).toBe(true);
+  });
+
+  it('answers 500 with how to fix it when Azure refuses the app identity, without the token', async () => {
+    const { logger, lines } = captureLogger();
+    const refused = connect(arm, {}, 'a-token-arm-does-not-accept');
+    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), {
+      settings,
+      threatfox: () => {
+        throw new Error('not used');
+      },
+      sentinel: () => ({ indicators: refused.indicators, savedSearches: refused.savedSearches }),
+      logger,
+    });
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatchObject({ code: 'CONFIG', error: expect.stringMatching(/refused the token \(HTTP 401 InvalidAuthenticationToken.*az login/) });
+    expect(arm.requests.map((r) => r.status)).toEqual([401]);
+    expect(JSON.stringify(answer.body) + JSON.stringify(lines())).not.toContain('a-token-arm-does-not-accept');
+  });
+});
