@@ -1,6 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
+import { enqueueIocs } from '../lib/jobs/handOff';
 import { getServices, invocationLogger } from './shared/context';
+import { QUEUE_HOST_SETTINGS } from './shared/host';
 
 const tooLarge: HttpResponseInit = {
   status: 413,
@@ -23,6 +25,7 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
     threatfox: () => services.threatfox(logger),
     sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
+    handOff: async (iocs, runId) => enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
     runId: context.invocationId,
     logger,
   });

@@ -2,10 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { runUpsert } from '../lib/jobs/upsert';
 import { IOC_QUEUE, STORAGE_CONNECTION } from '../lib/queue/constants';
 import { getServices, invocationLogger } from './shared/context';
-import hostJson from '../host.json';
-
-const MAX_DEQUEUE_COUNT: number = hostJson.extensions.queues.maxDequeueCount;
-const MESSAGE_ENCODING = hostJson.extensions.queues.messageEncoding as 'base64' | 'none';
+import { QUEUE_HOST_SETTINGS } from './shared/host';
 
 export async function upsertToSentinel(message: unknown, context: InvocationContext): Promise<void> {
   const services = getServices();
@@ -17,8 +14,8 @@ export async function upsertToSentinel(message: unknown, context: InvocationCont
     logger,
     runId: String(context.triggerMetadata?.id ?? context.invocationId),
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
-    maxDequeueCount: MAX_DEQUEUE_COUNT,
-    messageEncoding: MESSAGE_ENCODING,
+    maxDequeueCount: QUEUE_HOST_SETTINGS.maxDequeueCount,
+    messageEncoding: QUEUE_HOST_SETTINGS.messageEncoding,
   });
 }
 

@@ -41,9 +41,16 @@ export interface DocumentInput {
   family: string;
 }
 
-export type SyncInput = ThreatFoxPull | DocumentInput;
+/** IOCs an adapter already collected (the HTTP trigger looks at their number first). */
+export interface CollectedInput {
+  kind: 'collected';
+  collected: Collected;
+}
+
+export type SyncInput = ThreatFoxPull | DocumentInput | CollectedInput;
 
 export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
+  if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {
     const parsed = parseInputDocument(input.text, { malware: input.family });
     return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected };

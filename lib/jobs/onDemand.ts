@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Settings } from '../config';
 import { asAzureAccessError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
-import { runSync, type SentinelStores, type SyncInput, type SyncResult } from '../pipeline';
+import type { Ioc } from '../ioc/types';
+import { collect, runSync, type SentinelStores, type SyncInput, type SyncResult } from '../pipeline';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -61,8 +62,16 @@ export interface OnDemandDeps {
   logger: Logger;
   /** Where runs that wrote to Sentinel are recorded (run history). */
   history?: () => Promise<TableClient>;
+  /**
+   * Hands a large write to the upsert queue instead of writing inline (ARM's write throttle would
+   * outlast the HTTP request); returns the number of messages sent.
+   */
+  handOff?: (iocs: Ioc[], runId: string) => Promise<number>;
   runId?: string;
 }
+
+/** Above this many IOCs a write is queued (202): at ARM's 10 writes/s it would outlive the request. */
+export const INLINE_WRITE_LIMIT = 500;
 
 /**
  * The HTTP trigger's job: the same sync as the CLI. A pasted list (`iocs`) is refanged and used
@@ -78,11 +87,25 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
         : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
   try {
+    const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined);
+    if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT) {
+      const runId = deps.runId ?? randomUUID();
+      const messages = await deps.handOff(collected.iocs, runId);
+      deps.logger.info({ runId, iocs: collected.iocs.length, messages }, 'sync queued');
+      return {
+        status: 202,
+        body: {
+          runId,
+          queued: { iocs: collected.iocs.length, messages },
+          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length },
+          rejected: collected.rejected,
+        },
+      };
+    }
     const result = await runSync(
-      input,
+      { kind: 'collected', collected },
       {
         settings: deps.settings,
-        threatfox: input.kind === 'threatfox' ? deps.threatfox() : undefined,
         stores: request.dryRun ? undefined : deps.sentinel(),
         logger: deps.logger,
       },

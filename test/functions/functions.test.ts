@@ -4,6 +4,7 @@ import { TableClient } from '@azure/data-tables';
 import { pullThreatFox, iocQueueOutput } from '../../functions/pullThreatFox';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { sync } from '../../functions/sync';
+import { INLINE_WRITE_LIMIT } from '../../lib/jobs/onDemand';
 import { resetServices } from '../../functions/shared/context';
 import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
 import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/batches';
@@ -179,6 +180,20 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       expect(arm.writes()).toEqual([]);
       const httpRuns = (await listRuns(table, 50)).filter((r) => r.trigger === 'http');
       expect(httpRuns.map((r) => r.counts.indicatorsCreated)).toEqual([0, 1]); // newest first
+    });
+
+    it('queues a write too large to finish inside the request, and the queue function lands it', async () => {
+      const pasted = Array.from({ length: INLINE_WRITE_LIMIT + 1 }, (_, i) => `bulk-${i}[.]example[.]org`).join('\n');
+      const before = arm.indicators.size;
+      const res = await sync(post(JSON.stringify({ iocs: pasted })), context('sync'));
+      expect(res.status).toBe(202);
+      const body = res.jsonBody as any;
+      expect(body.queued).toEqual({ iocs: INLINE_WRITE_LIMIT + 1, messages: expect.any(Number) });
+      expect(arm.indicators.size).toBe(before); // nothing written inline
+      const deliveries = await drainQueue(queue, poison, upsertToSentinel);
+      expect(deliveries).toHaveLength(body.queued.messages);
+      expect(deliveries.every((d) => d.outcome === 'completed')).toBe(true);
+      expect(arm.indicators.size).toBe(before + INLINE_WRITE_LIMIT + 1);
     });
 
     it('answers 400 with field errors', async () => {

@@ -1,0 +1,7 @@
+import hostJson from '../../host.json';
+
+/** What the host does with queue messages (host.json), so our own sends and parking match it. */
+export const QUEUE_HOST_SETTINGS = {
+  maxDequeueCount: hostJson.extensions.queues.maxDequeueCount,
+  messageEncoding: hostJson.extensions.queues.messageEncoding as 'base64' | 'none',
+};
