@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { runCli } from '../support/cli';
+import { armEnv, runCli } from '../support/cli';
 
 const MSI_SECRET = 'msi-header-secret-for-error-tests';
 const REFUSED_TOKEN = 'msi-token-that-arm-refuses-0123456789';
@@ -36,19 +36,7 @@ describe('CLI setup errors', () => {
     beforeAll(async () => {
       // The managed-identity endpoint hands out a token ARM does not accept: ARM answers 401.
       arm = await startArmFake({ msiHeader: MSI_SECRET, token: ACCEPTED_TOKEN, msiToken: REFUSED_TOKEN });
-      const caFile = join(dir, 'arm-ca.pem');
-      await writeFile(caFile, arm.ca);
-      env = {
-        AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
-        SENTINEL_RESOURCE_GROUP: 'rg-soc',
-        SENTINEL_WORKSPACE_NAME: 'law-sentinel',
-        AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
-        AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
-        IDENTITY_ENDPOINT: arm.msiEndpoint!,
-        IDENTITY_HEADER: MSI_SECRET,
-        NODE_EXTRA_CA_CERTS: caFile,
-        ARM_MAX_RETRIES: '0',
-      };
+      env = { ...(await armEnv(arm, MSI_SECRET, dir)), ARM_MAX_RETRIES: '0' };
     });
     afterAll(() => arm?.close());
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_TOKEN, startArmFake, type ArmFake } from '../fakes/armServer';
 import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
-import { jsonSummary, runCli } from '../support/cli';
+import { armEnv, jsonSummary, runCli } from '../support/cli';
 
 const MSI_SECRET = 'msi-header-secret-for-tests';
 
@@ -19,21 +19,10 @@ describe('CLI sync to Sentinel', () => {
     threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
     arm = await startArmFake({ msiHeader: MSI_SECRET });
     dir = await mkdtemp(join(tmpdir(), 'tfss-sync-'));
-    const caFile = join(dir, 'arm-ca.pem');
-    await writeFile(caFile, arm.ca);
     env = {
+      ...(await armEnv(arm, MSI_SECRET, dir)),
       THREATFOX_API_URL: threatfox.url,
       THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
-      SENTINEL_RESOURCE_GROUP: 'rg-soc',
-      SENTINEL_WORKSPACE_NAME: 'law-sentinel',
-      AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
-      // Select the managed-identity credential explicitly, on the App Service protocol, at the fake:
-      // nothing probes IMDS or any other host.
-      AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
-      IDENTITY_ENDPOINT: arm.msiEndpoint!,
-      IDENTITY_HEADER: MSI_SECRET,
-      NODE_EXTRA_CA_CERTS: caFile,
       ARM_MAX_RETRIES: '20',
     };
   });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CLI = join(__dirname, '..', '..', 'dist', 'lib', 'cli.js');
@@ -35,4 +36,29 @@ export function runCli(args: string[], env: Record<string, string> = {}, stdin?:
 export function jsonSummary(run: CliRun): Record<string, any> {
   const lines = run.stdout.trimEnd().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/**
+ * Environment that points the CLI at a fake ARM (test/fakes/armServer.ts started with `msiHeader`):
+ * the managed-identity credential selected explicitly, on the App Service protocol, at the fake's
+ * token endpoint, so nothing probes IMDS or any other host; the fake's CA trusted via a file.
+ */
+export async function armEnv(
+  arm: { url: string; ca: string; msiEndpoint?: string },
+  msiHeader: string,
+  dir: string,
+): Promise<Record<string, string>> {
+  if (!arm.msiEndpoint) throw new Error('start the fake ARM with { msiHeader } for the CLI');
+  const caFile = join(dir, 'arm-ca.pem');
+  await writeFile(caFile, arm.ca);
+  return {
+    AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
+    SENTINEL_RESOURCE_GROUP: 'rg-soc',
+    SENTINEL_WORKSPACE_NAME: 'law-sentinel',
+    AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+    AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
+    IDENTITY_ENDPOINT: arm.msiEndpoint,
+    IDENTITY_HEADER: msiHeader,
+    NODE_EXTRA_CA_CERTS: caFile,
+  };
 }
