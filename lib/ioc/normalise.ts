@@ -178,7 +178,7 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Normal
 function metadataOf(r: ThreatFoxRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
   return stripUndefined({
     threatfoxId: r.id,
-    malware: r.malware,
+    malware: r.malware.trim().toLowerCase(),
     malwarePrintable: r.malware_printable,
     threatType: r.threat_type,
     threatTypeDesc: r.threat_type_desc,

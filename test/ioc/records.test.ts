@@ -50,6 +50,11 @@ describe('normaliseRecords', () => {
     expect(Object.values(iocs[0])).not.toContain(undefined);
   });
 
+  test('keys the family by its lower-case ThreatFox id, as settings and queue messages do', () => {
+    const { iocs } = normaliseRecords([record({ malware: ' Win.NetSupportManager_RAT ' })]);
+    expect(iocs[0].malware).toBe('win.netsupportmanager_rat');
+  });
+
   test('rejects what it cannot express, keeps the rest, and says why for each', () => {
     const { iocs, rejected } = normaliseRecords([
       record({ id: '1', ioc: 'evil.com', ioc_type: 'domain' }),
