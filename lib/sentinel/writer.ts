@@ -4,9 +4,11 @@ import pLimit from 'p-limit';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import {
+  factsFromIndicator,
   factsFromIocs,
   groupByObservable,
   indicatorToIocs,
+  mergeFacts,
   reconcileIndicator,
   renderIndicator,
   type IndicatorFacts,
@@ -144,43 +146,55 @@ export async function syncIndicators(
       continue;
     }
     const [keep, ...extra] = existing;
-    const body = reconcileIndicator(keep.properties, facts, options.source);
-    final.set(key, keep.properties);
-    if (body) {
-      tasks.push(async () => {
-        try {
-          await store.update(keep.name, body);
-          counts.updated += 1;
-          final.set(key, body);
-        } catch (e) {
-          fail(label, e);
-        }
-      });
-    } else {
-      counts.unchanged += 1;
-    }
-    for (const dup of extra) tasks.push(removeDuplicate(label, dup));
+    consolidate(key, label, keep, extra, facts);
   }
 
   // Duplicates of observables not in this batch go too: one indicator per observable, always.
   for (const [key, existing] of ours) {
     if (wanted.has(key)) continue;
     const [keep, ...extra] = existing.sort(keeperFirst);
-    final.set(key, keep.properties);
     const observable = parsePattern(keep.properties.pattern ?? '');
     const label = observable ? observableLabel(observable) : keep.name;
-    for (const dup of extra) tasks.push(removeDuplicate(label, dup));
+    consolidate(key, label, keep, extra, undefined);
   }
 
-  function removeDuplicate(label: string, dup: StoredIndicator) {
-    return async () => {
-      try {
-        await store.remove(dup.name);
-        counts.deleted += 1;
-      } catch (e) {
-        fail(`${label} (duplicate ${dup.name})`, e);
+  /**
+   * Brings one observable down to one indicator that says everything: what the batch adds and what
+   * the duplicates carry (another family's label, a port, a ThreatFox id) is merged into the keeper
+   * first, and the duplicates are deleted only once the keeper holds it all.
+   */
+  function consolidate(key: string, label: string, keep: StoredIndicator, extra: StoredIndicator[], incoming: IndicatorFacts | undefined) {
+    let facts = incoming;
+    for (const dup of extra) {
+      const f = factsFromIndicator(dup.properties);
+      if (f) facts = facts ? mergeFacts(f, facts) : f;
+    }
+    const body = facts ? reconcileIndicator(keep.properties, facts, options.source) : undefined;
+    final.set(key, keep.properties);
+    if (!body) {
+      if (incoming) counts.unchanged += 1;
+      if (extra.length === 0) return;
+    }
+    tasks.push(async () => {
+      if (body) {
+        try {
+          await store.update(keep.name, body);
+          final.set(key, body);
+          if (incoming) counts.updated += 1;
+        } catch (e) {
+          fail(label, e);
+          return; // keep the duplicates: they still hold what the keeper lacks
+        }
       }
-    };
+      for (const dup of extra) {
+        try {
+          await store.remove(dup.name);
+          counts.deleted += 1;
+        } catch (e) {
+          fail(`${label} (duplicate ${dup.name})`, e);
+        }
+      }
+    });
   }
 
   const total = tasks.length;

@@ -133,6 +133,22 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     expect(second.active.filter((i) => i.value === 'node66group.pro')).toHaveLength(1);
   });
 
+  it('folds what a duplicate carries (another family) into the one it keeps before deleting it', async () => {
+    const domain = 'shared-c2.example.net';
+    // Two families' batches created the same observable at once: one indicator each.
+    for (const malware of ['win.alpha_rat', 'win.bravo_rat']) {
+      fake.seedIndicator(toIndicator(ioc({ type: 'domain', value: domain, malware, malwarePrintable: malware, threatfoxId: malware.length.toString() }), OPTS));
+    }
+    const result = await syncIndicators(arm.indicators, [ioc({ type: 'domain', value: domain, malware: 'win.alpha_rat', malwarePrintable: 'win.alpha_rat' })], OPTS);
+    expect(result.counts).toMatchObject({ deleted: 1, failed: 0 });
+    const left = [...fake.indicators.values()].filter((i) => String(i.properties.pattern).includes(domain));
+    expect(left).toHaveLength(1);
+    expect(left[0].properties.labels).toEqual(expect.arrayContaining(['malware:win.alpha_rat', 'malware:win.bravo_rat']));
+    expect(result.active.filter((i) => i.value === domain).map((i) => i.malware).sort()).toEqual(['win.alpha_rat', 'win.bravo_rat']);
+    // The keeper was updated before the duplicate went.
+    expect(fake.writes().map((r) => r.method)).toEqual(['PUT', 'DELETE']);
+  });
+
   it('lands everything through a 429 storm, waiting for Retry-After', async () => {
     fake.failNext({ status: 429, times: 6, retryAfterSeconds: 1, match: (r) => r.operation === 'createIndicator' });
     const started = Date.now();
