@@ -147,6 +147,8 @@ export interface SyncDeps {
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
+  /** Serialises the write with other writers of the workspace (the Functions app's lock). */
+  writeLock?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The whole job, as the CLI and the HTTP trigger run it. Logs one summary line. */
@@ -162,14 +164,10 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   if (!options.dryRun) {
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
-    published = await publish(collected.iocs, deps.stores, {
-      source: s.source,
-      ttlDays: s.ttlDays,
-      concurrency: s.concurrency,
-      now,
-      logger,
-      onProgress: deps.onProgress,
-    });
+    const stores = deps.stores;
+    const write = () =>
+      publish(collected.iocs, stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now, logger, onProgress: deps.onProgress });
+    published = await (deps.writeLock ? deps.writeLock(write) : write());
     // The queries actually written cover every active IOC of the family, so report those.
     planned.huntingQueries = published.queries;
   }

@@ -5,7 +5,7 @@ import { publish, type SentinelStores } from '../pipeline';
 import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
 import { recordRunSafely, type RunCounts } from '../state/runHistory';
-import { withFamilyLock } from '../state/familyLock';
+import { SENTINEL_WRITE_LOCK, withLock } from '../state/lock';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
@@ -19,7 +19,7 @@ export interface UpsertDeps {
   dequeueCount?: number;
   maxDequeueCount?: number;
   now?: Date;
-  /** How long to wait for another batch of the same family (default 5 minutes). */
+  /** How long to wait for another writer (default: most of the function timeout). */
   lockWaitMs?: number;
   /** host.json `extensions.queues.messageEncoding`, so a parked message reads back like the host's own (default base64). */
   messageEncoding?: 'base64' | 'none';
@@ -59,10 +59,10 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   }
 
   const s = settings.sentinel;
-  // One batch of a family at a time: each rebuilds the family's hunting queries from what it sees.
-  const result = await withFamilyLock(
+  // One writer at a time: each rebuilds the family's hunting queries from what it sees.
+  const result = await withLock(
     storage.batchContainer,
-    message.family,
+    SENTINEL_WRITE_LOCK,
     () => publish(iocs, deps.stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now: deps.now, logger }),
     { logger, waitMs: deps.lockWaitMs },
   );
@@ -76,6 +76,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     queriesCreated: result.huntingQueries.created,
     queriesUpdated: result.huntingQueries.updated,
     queriesUnchanged: result.huntingQueries.unchanged,
+    queriesDeleted: result.huntingQueries.deleted,
     queriesFailed: result.huntingQueries.failed,
   };
   const failed = result.failures.length > 0;

@@ -6,7 +6,7 @@ import type { Ioc } from '../../lib/ioc/types';
 import { runUpsert } from '../../lib/jobs/upsert';
 import { silentLogger } from '../../lib/logger';
 import { planBatches } from '../../lib/queue/batches';
-import { withFamilyLock } from '../../lib/state/familyLock';
+import { withLock } from '../../lib/state/lock';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { connect } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
@@ -56,7 +56,7 @@ describe('runUpsert (queue job)', () => {
   });
 });
 
-describe('withFamilyLock', () => {
+describe('withLock', () => {
   const azurite = useAzurite();
   let container: ContainerClient;
   beforeAll(async () => {
@@ -64,10 +64,10 @@ describe('withFamilyLock', () => {
     await container.createIfNotExists();
   });
 
-  it('runs one holder at a time per family, and families do not block each other', async () => {
+  it('runs one holder at a time per name, and names do not block each other', async () => {
     const events: string[] = [];
     const hold = (name: string, family: string, ms: number) =>
-      withFamilyLock(container, family, async () => {
+      withLock(container, family, async () => {
         events.push(`${name}+`);
         await new Promise((r) => setTimeout(r, ms));
         events.push(`${name}-`);
@@ -80,14 +80,30 @@ describe('withFamilyLock', () => {
     expect(events.indexOf('c-')).toBeLessThan(events.indexOf('a-')); // f2 never waited for f1's long holder
   });
 
+  it('a holder that loses its lease mid-work fails instead of finishing alongside the next one', async () => {
+    const work = withLock(
+      container,
+      'stolen',
+      async () => {
+        // Someone breaks the lease (as Storage does for an expired one taken over).
+        await container.getBlockBlobClient('locks/stolen').getBlobLeaseClient().breakLease(0);
+        await new Promise((r) => setTimeout(r, 5_500)); // past the first renewal (leaseSeconds / 3)
+        return 'done';
+      },
+      { leaseSeconds: 15 },
+    );
+    await expect(work).rejects.toThrow(/lost lock stolen/);
+    await expect(withLock(container, 'stolen', async () => 'next', { waitMs: 1000 })).resolves.toBe('next');
+  }, 20_000);
+
   it('gives up with a retryable error when the family stays busy, and frees the lock after an error', async () => {
     let release!: () => void;
-    const holder = withFamilyLock(container, 'busy', () => new Promise<void>((r) => (release = r)));
+    const holder = withLock(container, 'busy', () => new Promise<void>((r) => (release = r)));
     await new Promise((r) => setTimeout(r, 100));
-    await expect(withFamilyLock(container, 'busy', async () => 1, { waitMs: 300 })).rejects.toThrow(/locked by another run/);
+    await expect(withLock(container, 'busy', async () => 1, { waitMs: 300 })).rejects.toThrow(/held by another run/);
     release();
     await holder;
-    await expect(withFamilyLock(container, 'busy', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    await expect(withFamilyLock(container, 'busy', async () => 'free', { waitMs: 300 })).resolves.toBe('free');
+    await expect(withLock(container, 'busy', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(withLock(container, 'busy', async () => 'free', { waitMs: 300 })).resolves.toBe('free');
   });
 });
