@@ -94,6 +94,16 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
       const runId = deps.runId ?? randomUUID();
       const messages = await deps.handOff(collected.iocs, runId);
       deps.logger.info({ runId, iocs: collected.iocs.length, messages }, 'sync queued');
+      await withHistory(deps, runId, (table) =>
+        recordRunSafely(table, deps.logger, {
+          runId,
+          trigger: 'http',
+          startedAt: new Date().toISOString(),
+          status: 'running', // the queue function writes; its run rows start with this runId
+          families: [...new Set(collected.iocs.map((i) => i.malware ?? 'unknown'))].sort(),
+          counts: { fetched: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length, enqueued: collected.iocs.length },
+        }),
+      );
       return {
         status: 202,
         body: {
@@ -114,7 +124,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
       },
       { dryRun: request.dryRun },
     );
-    if (!request.dryRun && deps.history) await recordHistory(deps.history, deps, result);
+    if (!request.dryRun) await recordHistory(deps, result);
     const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
     if (request.dryRun) {
       body.iocs = result.iocs;
@@ -146,16 +156,22 @@ function isAboutMalwareSetting(e: SyncError): boolean {
 }
 
 /** Run history is bookkeeping: the sync already happened, so failing to record it must not fail the answer. */
-async function recordHistory(history: () => Promise<TableClient>, deps: OnDemandDeps, result: SyncResult): Promise<void> {
+async function recordHistory(deps: OnDemandDeps, result: SyncResult): Promise<void> {
   const runId = deps.runId ?? randomUUID();
+  await withHistory(deps, runId, (table) => recordRunSafely(table, deps.logger, httpRunRecord(runId, result)));
+}
+
+/** Opens the run-history table, or logs why not: bookkeeping never fails the answer. */
+async function withHistory(deps: OnDemandDeps, runId: string, record: (table: TableClient) => Promise<void>): Promise<void> {
+  if (!deps.history) return;
   let table: TableClient;
   try {
-    table = await history();
+    table = await deps.history();
   } catch (e) {
     deps.logger.warn({ runId, err: e instanceof Error ? e.message : String(e) }, 'could not record run history');
     return;
   }
-  await recordRunSafely(table, deps.logger, httpRunRecord(runId, result));
+  await record(table);
 }
 
 function httpRunRecord(runId: string, result: SyncResult): RunRecord {

@@ -53,7 +53,9 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
   const windows = new Map<string, PullWindow>();
   for (const family of tf.malware) {
     const full = fullPullDue(await getWatermark(storage.stateTable, family, 'fullPull'), now);
-    windows.set(family, full ? { mode: 'full' } : pullWindow(await getWatermark(storage.stateTable, family), now));
+    const window = full ? { mode: 'full' as const } : pullWindow(await getWatermark(storage.stateTable, family), now);
+    // THREATFOX_DAYS is the least a recent pull looks back; missed runs widen it (up to 7 days).
+    windows.set(family, window.mode === 'recent' ? { mode: 'recent', days: Math.max(window.days, tf.days) } : window);
   }
 
   const messages: IocBatchMessage[] = [];
@@ -81,8 +83,17 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
       for (const family of group.families) families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
       continue;
     }
+    // malwareinfo also answers to an alias (`cobaltstrike`) with the canonical id (`win.cobalt_strike`):
+    // those IOCs would match no configured family, so say which id to configure instead.
+    const unmatched = [...byFamily.keys()].filter((m) => !group.families.includes(m));
     for (const family of group.families) {
       const iocs = byFamily.get(family) ?? [];
+      if (group.window.mode === 'full' && iocs.length === 0 && unmatched.length > 0) {
+        const error = `THREATFOX_MALWARE "${family}": ThreatFox answers with ${unmatched.map((m) => `"${m}"`).join(', ')}; configure that id`;
+        logger.error({ family, answeredWith: unmatched }, error);
+        families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
+        continue;
+      }
       try {
         const fresh = await filterNewOrChanged(storage.stateTable, family, iocs);
         const batch = await prepareBatches(storage.batchContainer, fresh, { runId, family });
@@ -119,7 +130,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
     error: errorText,
   });
   logger.info({ runId, status, messages: messages.length, ...counts, families }, 'pull finished');
-  if (status === 'failed') throw new Error(`ThreatFox pull failed for every family: ${errorText}`);
+  if (status === 'failed') throw new Error(`pull failed for every family: ${errorText}`);
   return { status, messages, families };
 }
 

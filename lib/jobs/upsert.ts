@@ -84,7 +84,8 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
     : undefined;
   await recordRunSafely(storage.stateTable, logger, {
-    runId: deps.runId,
+    // The run that queued the batch (timer or HTTP), then this delivery: both can be looked up.
+    runId: `${message.runId}:${deps.runId}`,
     trigger: 'queue',
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -87,6 +87,11 @@ function familySlug(familyId: string): string {
   return `threatfox-${slug || 'family'}-${hash}`;
 }
 
+/** True for an id `huntingQueryId` could have made for this family (any table, any part). */
+export function isHuntingQueryIdOf(familyId: string, id: string): boolean {
+  return id.toLowerCase().startsWith(`${familySlug(familyId)}-`);
+}
+
 export function huntingQueryId(familyId: string, table: string, partIndex = 1): string {
   const base = `${familySlug(familyId)}-${table.toLowerCase()}`;
   return partIndex > 1 ? `${base}-part${partIndex}` : base;

@@ -1,6 +1,6 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { GENERATOR } from '../kql/queries/common';
-import type { HuntingQuery } from '../kql/huntingQueries';
+import { isHuntingQueryIdOf, type HuntingQuery } from '../kql/huntingQueries';
 
 /** The saved-search category the Sentinel Hunting blade lists. */
 export const HUNTING_CATEGORY = 'Hunting Queries';
@@ -40,8 +40,12 @@ export function isGeneratedSavedSearch(search: Pick<SavedSearch, 'tags'>): boole
   return (search.tags ?? []).some((t) => t.name === GENERATOR_TAG.name && t.value === GENERATOR_TAG.value);
 }
 
-/** The generated searches of these families: what a sync of those families owns and may prune. */
-export function generatedForFamilies(families: ReadonlySet<string>): (search: { body: Pick<SavedSearch, 'tags'> }) => boolean {
-  return ({ body }) =>
-    isGeneratedSavedSearch(body) && (body.tags ?? []).some((t) => t.name === 'family' && families.has(t.value));
+/**
+ * The generated searches of these families: what a sync of those families owns and may prune.
+ * Tag and id must both say so, so a copy an analyst made of one of ours (tags and all) is left alone.
+ */
+export function generatedForFamilies(families: ReadonlySet<string>): (search: { id: string; body: Pick<SavedSearch, 'tags'> }) => boolean {
+  return ({ id, body }) =>
+    isGeneratedSavedSearch(body) &&
+    (body.tags ?? []).some((t) => t.name === 'family' && t.value !== undefined && families.has(t.value) && isHuntingQueryIdOf(t.value, id));
 }

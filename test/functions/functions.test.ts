@@ -194,6 +194,12 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       expect(deliveries).toHaveLength(body.queued.messages);
       expect(deliveries.every((d) => d.outcome === 'completed')).toBe(true);
       expect(arm.indicators.size).toBe(before + INLINE_WRITE_LIMIT + 1);
+      // The 202's runId leads to the hand-off and to every queue run that wrote its batches.
+      const runs = await listRuns(table, 100);
+      expect(runs.find((r) => r.runId === body.runId)).toMatchObject({ trigger: 'http', status: 'running', counts: { enqueued: INLINE_WRITE_LIMIT + 1 } });
+      const writes = runs.filter((r) => r.trigger === 'queue' && r.runId.startsWith(`${body.runId}:`));
+      expect(writes).toHaveLength(body.queued.messages);
+      expect(writes.reduce((n, r) => n + (r.counts.indicatorsCreated ?? 0), 0)).toBe(INLINE_WRITE_LIMIT + 1);
     });
 
     it('answers 400 with field errors', async () => {

@@ -32,9 +32,9 @@ describe('runPull (timer job) over Azurite', () => {
     fake.requests.length = 0;
   });
 
-  const run = (malware: string, now: Date) =>
+  const run = (malware: string, now: Date, days = '1') =>
     runPull({
-      settings: loadSettings({ THREATFOX_MALWARE: malware }),
+      settings: loadSettings({ THREATFOX_MALWARE: malware, THREATFOX_DAYS: days }),
       threatfox: new ThreatFoxClient({ apiUrl: fake.url, authKey: FAKE_AUTH_KEY, retryBaseDelayMs: 1 }),
       storage: { stateTable: table, batchContainer: container },
       logger: silentLogger,
@@ -53,8 +53,34 @@ describe('runPull (timer job) over Azurite', () => {
     expect(await getWatermark(table, 'win.no_such_family')).toBeUndefined();
   });
 
+  it('a family configured by an alias is an error naming the id ThreatFox answers with; its watermark stays', async () => {
+    // malwareinfo also answers to a family's other names, with the canonical id in every record.
+    const aliased = seedRecords()
+      .filter((r) => r.malware === COBALT_STRIKE)
+      .map((r) => ({ ...r, malware_printable: 'beacon' }));
+    const other = await startThreatFoxFake({ records: [...aliased, ...seedRecords().filter((r) => r.malware === NETSUPPORT)], now: SEED_NOW });
+    try {
+      const result = await runPull({
+        settings: loadSettings({ THREATFOX_MALWARE: `beacon,${NETSUPPORT}` }),
+        threatfox: new ThreatFoxClient({ apiUrl: other.url, authKey: FAKE_AUTH_KEY, retryBaseDelayMs: 1 }),
+        storage: { stateTable: table, batchContainer: container },
+        logger: silentLogger,
+        runId: 'alias',
+        now: SEED_NOW,
+      });
+      expect(result.status).toBe('partial');
+      expect(result.families.find((f) => f.family === 'beacon')?.error).toBe(
+        `THREATFOX_MALWARE "beacon": ThreatFox answers with "${COBALT_STRIKE}"; configure that id`,
+      );
+      expect(await getWatermark(table, 'beacon')).toBeUndefined();
+      expect(result.families.find((f) => f.family === NETSUPPORT)).toMatchObject({ iocs: 21 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('throws when every family fails, so the failure is visible', async () => {
-    await expect(run('win.no_such_family', SEED_NOW)).rejects.toThrow(/every family/);
+    await expect(run('win.no_such_family', SEED_NOW)).rejects.toThrow(/pull failed for every family/);
   });
 
   it('pulls in full daily and the recent window in between, one get_iocs for families that share a window', async () => {
@@ -74,6 +100,13 @@ describe('runPull (timer job) over Azurite', () => {
     fake.requests.length = 0;
     await run(families, new Date(SEED_NOW.getTime() + 25 * HOUR));
     expect(queries().map((q) => q.query)).toEqual(['malwareinfo', 'malwareinfo']);
+  });
+
+  it('THREATFOX_DAYS is the least the recent window looks back', async () => {
+    await run(NETSUPPORT, SEED_NOW, '3');
+    fake.requests.length = 0;
+    await run(NETSUPPORT, new Date(SEED_NOW.getTime() + HOUR), '3');
+    expect(queries()).toEqual([{ query: 'get_iocs', days: 3 }]);
   });
 
   it('enqueues only what has not landed, so a daily full pull re-sends a batch that was lost', async () => {

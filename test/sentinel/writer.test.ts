@@ -1,6 +1,7 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import type { Ioc } from '../../lib/ioc/types';
 import { toIndicator } from '../../lib/sentinel/indicator';
+import { huntingQueryId } from '../../lib/kql/huntingQueries';
 import { generatedForFamilies, GENERATOR_TAG } from '../../lib/sentinel/savedSearch';
 import { syncIndicators, syncSavedSearches } from '../../lib/sentinel/writer';
 import { startArmFake, type ArmFake, type RecordedArmRequest } from '../fakes/armServer';
@@ -244,21 +245,22 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
       s.body.tags = [...(s.body.tags ?? []), { ...GENERATOR_TAG }, { name: 'family', value: family }];
       return s;
     };
-    const stalePart = ours('threatfox-netsupport-dnsevents-part3', 'win.netsupportmanager_rat');
-    const otherFamily = ours('threatfox-remcos-dnsevents', 'win.remcos');
+    const stalePart = ours(huntingQueryId('win.netsupportmanager_rat', 'DnsEvents', 3), 'win.netsupportmanager_rat');
+    const otherFamily = ours(huntingQueryId('win.remcos', 'DnsEvents'), 'win.remcos');
     const analysts = search('my-own-hunt', 'DnsEvents | take 1');
-    await syncSavedSearches(arm.savedSearches, [stalePart, otherFamily, analysts], { concurrency: 2 });
+    const analystsCopy = ours('copy-of-netsupport-dns', 'win.netsupportmanager_rat'); // tags copied, id not ours
+    await syncSavedSearches(arm.savedSearches, [stalePart, otherFamily, analysts, analystsCopy], { concurrency: 2 });
     fake.clearRequests();
 
-    const wanted = [ours(SEARCHES[0].id, 'win.netsupportmanager_rat')];
+    const wanted = [ours(huntingQueryId('win.netsupportmanager_rat', 'DnsEvents'), 'win.netsupportmanager_rat')];
     const owns = generatedForFamilies(new Set(['win.netsupportmanager_rat']));
     const result = await syncSavedSearches(arm.savedSearches, wanted, { concurrency: 2, owns });
     expect(result.counts).toEqual({ created: 1, updated: 0, unchanged: 0, deleted: 1, failed: 0 });
     expect(fake.writes().map((w) => `${w.method} ${w.path.split('/').pop()}`).sort()).toEqual([
-      `PUT ${SEARCHES[0].id}`,
+      `PUT ${wanted[0].id}`,
       `DELETE ${stalePart.id}`,
     ].sort());
-    expect([...fake.savedSearches.keys()].sort()).toEqual([SEARCHES[0].id, otherFamily.id, analysts.id].sort());
+    expect([...fake.savedSearches.keys()].sort()).toEqual([wanted[0].id, otherFamily.id, analysts.id, analystsCopy.id].sort());
   });
 
   it('never has more writes in flight than the configured concurrency', async () => {
