@@ -30,12 +30,15 @@ export async function withLock<T>(container: ContainerClient, name: string, work
   // Default wait: most of the 30-minute function timeout, since a holder may be writing thousands.
   const { waitMs = 25 * 60_000, leaseSeconds = 30, logger = silentLogger } = options;
   const blob = container.getBlockBlobClient(`locks/${encodeURIComponent(name)}`);
-  try {
-    await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
-  } catch (e) {
-    // 409: it exists; 412: it exists and is leased right now. Either way there is a blob to lease.
-    if (statusOf(e) !== 409 && statusOf(e) !== 412) throw e;
-  }
+  const ensureBlob = async () => {
+    try {
+      await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
+    } catch (e) {
+      // 409: it exists; 412: it exists and is leased right now. Either way there is a blob to lease.
+      if (statusOf(e) !== 409 && statusOf(e) !== 412) throw e;
+    }
+  };
+  await ensureBlob();
   const lease = blob.getBlobLeaseClient();
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
@@ -43,6 +46,11 @@ export async function withLock<T>(container: ContainerClient, name: string, work
       await lease.acquireLease(leaseSeconds);
       break;
     } catch (e) {
+      // The lock blob can vanish between runs (the container's lifecycle rule sweeps idle blobs).
+      if (statusOf(e) === 404) {
+        await ensureBlob();
+        continue;
+      }
       if (statusOf(e) !== 409) throw e;
       if (Date.now() >= deadline) throw new SyncError('AZURE', `lock ${name} is held by another run for over ${waitMs} ms; will retry`);
       if (attempt === 1) logger.info({ lock: name }, 'waiting for another run to finish');

@@ -96,6 +96,12 @@ describe('withLock', () => {
     await expect(withLock(container, 'stolen', async () => 'next', { waitMs: 1000 })).resolves.toBe('next');
   }, 20_000);
 
+  it('recreates a lock blob swept away between runs', async () => {
+    await withLock(container, 'swept', async () => undefined);
+    await container.getBlockBlobClient('locks/swept').delete();
+    await expect(withLock(container, 'swept', async () => 'again')).resolves.toBe('again');
+  });
+
   it('gives up with a retryable error when the family stays busy, and frees the lock after an error', async () => {
     let release!: () => void;
     const holder = withLock(container, 'busy', () => new Promise<void>((r) => (release = r)));
