@@ -104,14 +104,14 @@ function printHuman(result: SyncResult, options: CliOptions, files: string[]): v
     `${s.dryRun ? 'Dry run' : 'Sync'}: ${s.iocs} IOCs (${types || 'none'}) from ${s.read} entries, ${s.rejected} rejected; families: ${s.families.join(', ') || 'none'}`,
     s.dryRun
       ? `Would write ${s.indicators.planned} indicators and ${s.huntingQueries.planned} hunting queries.`
-      : `Indicators: ${fmt(s.indicators)}. Hunting queries: ${fmt(s.huntingQueries)}.`,
+      : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${fmt(s.huntingQueries, 'stale')}.`,
   ];
   if (options.out) lines.push(`Wrote ${files.length} files to ${options.out}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-const fmt = (c: SyncResult['summary']['indicators']) =>
-  `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} duplicates removed, ${c.failed} failed`;
+const fmt = (c: SyncResult['summary']['indicators'], removed: 'duplicates' | 'stale') =>
+  `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} ${removed} removed, ${c.failed} failed`;
 
 export async function main(argv: string[], logger?: Logger): Promise<number> {
   const log = logger ?? createLogger({ pretty: process.stderr.isTTY });
