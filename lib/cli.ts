@@ -103,14 +103,14 @@ function printHuman(result: SyncResult, options: CliOptions, files: string[]): v
   const lines = [
     `${s.dryRun ? 'Dry run' : 'Sync'}: ${s.iocs} IOCs (${types || 'none'}) from ${s.read} entries, ${s.rejected} rejected; families: ${s.families.join(', ') || 'none'}`,
     s.dryRun
-      ? `Would write ${s.indicators.planned} indicators and ${s.huntingQueries.planned} hunting queries.`
+      ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''} and ${s.huntingQueries.planned} hunting queries.`
       : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${fmt(s.huntingQueries, 'stale')}.`,
   ];
   if (options.out) lines.push(`Wrote ${files.length} files to ${options.out}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-const fmt = (c: SyncResult['summary']['indicators'], removed: 'duplicates' | 'stale') =>
+const fmt = (c: SyncResult['summary']['huntingQueries'], removed: 'duplicates' | 'stale') =>
   `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} ${removed} removed, ${c.failed} failed`;
 
 export async function main(argv: string[], logger?: Logger): Promise<number> {

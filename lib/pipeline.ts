@@ -123,7 +123,8 @@ export interface RunSummary {
   iocs: number;
   rejected: number;
   byType: Record<string, number>;
-  indicators: WriteCounts & { planned: number };
+  /** `expired`: planned indicators whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
+  indicators: WriteCounts & { planned: number; expired: number };
   huntingQueries: WriteCounts & { planned: number };
   failures: number;
   durationMs: number;
@@ -179,11 +180,21 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     iocs: collected.iocs.length,
     rejected: collected.rejected.length,
     byType: countBy(collected.iocs, (i) => i.type),
-    indicators: { planned: planned.indicators.length, ...(published?.indicators ?? zeroCounts()) },
+    indicators: {
+      planned: planned.indicators.length,
+      expired: planned.indicators.filter((i) => i.validUntil !== undefined && new Date(i.validUntil).getTime() <= now.getTime()).length,
+      ...(published?.indicators ?? zeroCounts()),
+    },
     huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
   };
+  if (summary.indicators.expired > 0) {
+    logger.warn(
+      { expired: summary.indicators.expired, ttlDays: deps.settings.sentinel.ttlDays },
+      'some indicators are already past their validity (last or first seen + INDICATOR_TTL_DAYS): Sentinel keeps them as expired',
+    );
+  }
   logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };

@@ -28,6 +28,9 @@ describe('CLI dry run', () => {
     const summary = jsonSummary(run);
     expect(summary).toMatchObject({ dryRun: true, read: 21, iocs: 21, rejected: 0, byType: { domain: 9, url: 3, ipv4: 9 } });
     expect(summary.indicators.planned).toBe(21);
+    // The bundled feed is from May-June 2026 with no last seen: past the 30-day validity since July, and said so.
+    expect(summary.indicators.expired).toBe(21);
+    expect(run.stdout).toContain('Would write 21 indicators (21 already past their validity)');
     expect(summary.indicators.created).toBe(0);
 
     const iocs = JSON.parse(await readFile(join(out, 'iocs.json'), 'utf8'));
