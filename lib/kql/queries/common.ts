@@ -288,3 +288,40 @@ export function hashHits(iocs: readonly Ioc[], columnSets: readonly HashColumns[
     ].join('\n'),
   };
 }
+
+/** The `let`s and branches a network hunt adds for its domain and URL IOCs. */
+export interface WebBranches {
+  lets: string[];
+  branches: string[];
+  names: string[];
+}
+
+/**
+ * Domain and URL hits of a network table: one pre-filtered read (`webEvents`, materialised when both
+ * branches read it) that yields `hostColumn` and `UrlKey`, then a domain branch and a URL branch.
+ * `read` is the table, its time and `has_any (iocHosts)` filters and the extends; `urlGuard` keeps
+ * rows that can hold a URL.
+ */
+export function webBranches(domains: Ioc[], urls: Ioc[], options: { read: string; hostColumn: string; urlGuard: string }): WebBranches {
+  const out: WebBranches = { lets: [], branches: [], names: [] };
+  if (domains.length > 0) out.lets.push(listLet('iocDomains', domainValues(domains)));
+  if (urls.length > 0) out.lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
+  if (domains.length === 0 && urls.length === 0) return out;
+  out.lets.push(hostsLet(domains, urls));
+  const readers = (domains.length > 0 ? 1 : 0) + (urls.length > 0 ? 1 : 0);
+  out.branches.push(sharedLet('webEvents', options.read, readers));
+  if (domains.length > 0) {
+    out.names.push('domainHits');
+    out.branches.push(`let domainHits = webEvents
+${domainMatch(options.hostColumn, 'iocDomains', '    ')}
+    | extend IocType = "domain", PortMatchesIoc = bool(null);`);
+  }
+  if (urls.length > 0) {
+    out.names.push('urlHits');
+    out.branches.push(`let urlHits = webEvents
+    | where ${options.urlGuard}
+${urlMatch('UrlKey', 'iocUrls', '    ')}
+    | extend IocType = "url", PortMatchesIoc = bool(null);`);
+  }
+  return out;
+}

@@ -1,6 +1,5 @@
 import {
-  CONNECTORS, domainMatch, domainValues, header, hostPartExpr, hostsLet, ipPortsLet, listLet, lookbackLet, normalisedHost, ofType,
-  sharedLet, sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
+  CONNECTORS, header, hostPartExpr, ipPortsLet, lookbackLet, normalisedHost, ofType, urlKeyExpr, webBranches, type TableHunt,
 } from './common';
 
 /**
@@ -43,30 +42,18 @@ export const commonSecurityLogHunt: TableHunt = {
     | extend PortMatchesIoc = iff(array_length(IocPorts) == 0, bool(null), set_has_element(IocPorts, IocSidePort))
     | project-away IocIsDestination, IocSidePort, IocPorts;`);
     }
-    if (domains.length > 0) lets.push(listLet('iocDomains', domainValues(domains)));
-    if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
-    if (domains.length > 0 || urls.length > 0) {
-      lets.push(hostsLet(domains, urls));
-      const readers = (domains.length > 0 ? 1 : 0) + (urls.length > 0 ? 1 : 0);
-      branches.push(sharedLet('webEvents', `CommonSecurityLog
+    const web = webBranches(domains, urls, {
+      read: `CommonSecurityLog
     | where TimeGenerated > ago(lookback)
     | where DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)
     | extend UrlKey = ${urlKeyExpr('RequestURL')}
-    | extend RequestHost = ${normalisedHost(`coalesce(DestinationHostName, ${hostPartExpr('RequestURL')})`)}`, readers));
-    }
-    if (domains.length > 0) {
-      names.push('domainHits');
-      branches.push(`let domainHits = webEvents
-${domainMatch('RequestHost', 'iocDomains', '    ')}
-    | extend IocType = "domain", PortMatchesIoc = bool(null);`);
-    }
-    if (urls.length > 0) {
-      names.push('urlHits');
-      branches.push(`let urlHits = webEvents
-    | where isnotempty(UrlKey)
-${urlMatch('UrlKey', 'iocUrls', '    ')}
-    | extend IocType = "url", PortMatchesIoc = bool(null);`);
-    }
+    | extend RequestHost = ${normalisedHost(`coalesce(DestinationHostName, ${hostPartExpr('RequestURL')})`)}`,
+      hostColumn: 'RequestHost',
+      urlGuard: 'isnotempty(UrlKey)',
+    });
+    lets.push(...web.lets);
+    branches.push(...web.branches);
+    names.push(...web.names);
 
     const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
     return `${header(this, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, iocs, ctx)}

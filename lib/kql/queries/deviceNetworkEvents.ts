@@ -1,6 +1,5 @@
 import {
-  CONNECTORS, domainMatch, domainValues, familyTriage, header, hostExpr, hostsLet, ipForms, ipPortsLet, listLet, lookbackLet,
-  ofType, sharedLet, sortedUnique, urlKeyExpr, urlMatch, type TableHunt,
+  CONNECTORS, familyTriage, header, hostExpr, ipForms, ipPortsLet, listLet, lookbackLet, ofType, urlKeyExpr, webBranches, type TableHunt,
 } from './common';
 
 /**
@@ -41,29 +40,17 @@ export const deviceNetworkEventsHunt: TableHunt = {
     | extend PortMatchesIoc = iff(array_length(IocPorts) == 0, bool(null), set_has_element(IocPorts, RemotePort))
     | project-away IocPorts;`);
     }
-    if (domains.length > 0) lets.push(listLet('iocDomains', domainValues(domains)));
-    if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
-    if (domains.length > 0 || urls.length > 0) {
-      lets.push(hostsLet(domains, urls));
-      const readers = (domains.length > 0 ? 1 : 0) + (urls.length > 0 ? 1 : 0);
-      branches.push(sharedLet('webEvents', `DeviceNetworkEvents
+    const web = webBranches(domains, urls, {
+      read: `DeviceNetworkEvents
     | where TimeGenerated > ago(lookback)
     | where RemoteUrl has_any (iocHosts)
-    | extend RemoteHost = ${hostExpr('RemoteUrl')}, UrlKey = ${urlKeyExpr('RemoteUrl')}`, readers));
-    }
-    if (domains.length > 0) {
-      names.push('domainHits');
-      branches.push(`let domainHits = webEvents
-${domainMatch('RemoteHost', 'iocDomains', '    ')}
-    | extend IocType = "domain", PortMatchesIoc = bool(null);`);
-    }
-    if (urls.length > 0) {
-      names.push('urlHits');
-      branches.push(`let urlHits = webEvents
-    | where RemoteUrl contains "/"
-${urlMatch('UrlKey', 'iocUrls', '    ')}
-    | extend IocType = "url", PortMatchesIoc = bool(null);`);
-    }
+    | extend RemoteHost = ${hostExpr('RemoteUrl')}, UrlKey = ${urlKeyExpr('RemoteUrl')}`,
+      hostColumn: 'RemoteHost',
+      urlGuard: 'RemoteUrl contains "/"',
+    });
+    lets.push(...web.lets);
+    branches.push(...web.branches);
+    names.push(...web.names);
 
     const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
     return `${header(this, `Hunts ${this.dataDescription} for processes that contacted the family's infrastructure.`, iocs, ctx)}
