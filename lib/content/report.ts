@@ -1,3 +1,4 @@
+import { groupBy } from '../groupBy';
 import { defang } from '../ioc/defang';
 import type { Ioc } from '../ioc/types';
 import type { HuntingQuery } from '../kql/huntingQueries';
@@ -138,8 +139,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
 }
 
 export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { generatedAt?: Date } = {}): string {
-  const byFamily = new Map<string, Ioc[]>();
-  for (const ioc of iocs) byFamily.set(familyOf(ioc), [...(byFamily.get(familyOf(ioc)) ?? []), ioc]);
+  const byFamily = groupBy(iocs, familyOf);
   for (const q of queries) if (!byFamily.has(q.family)) byFamily.set(q.family, []);
   const families = [...byFamily.keys()].sort(byCodeUnit);
   const names = families.map((f) => familyNameFor(f, byFamily.get(f)!));

@@ -1,3 +1,4 @@
+import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
 import { prepareBatches, toQueueText } from '../queue/batches';
 import type { AppStorage } from '../state/storage';
@@ -12,15 +13,8 @@ export async function enqueueIocs(
   iocs: Ioc[],
   options: { runId: string; encoding?: 'base64' | 'none' },
 ): Promise<number> {
-  const byFamily = new Map<string, Ioc[]>();
-  for (const ioc of iocs) {
-    const family = ioc.malware ?? '';
-    const list = byFamily.get(family) ?? [];
-    list.push(ioc);
-    byFamily.set(family, list);
-  }
   let sent = 0;
-  for (const [family, list] of byFamily) {
+  for (const [family, list] of groupBy(iocs, (i) => i.malware ?? '')) {
     for (const message of await prepareBatches(storage.batchContainer, list, { runId: options.runId, family })) {
       await storage.iocQueue.sendMessage(toQueueText(message, options.encoding ?? 'base64'));
       sent += 1;

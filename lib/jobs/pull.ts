@@ -1,3 +1,4 @@
+import { groupBy } from '../groupBy';
 import type { Settings } from '../config';
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
@@ -144,17 +145,6 @@ function groupByWindow(windows: Map<string, PullWindow>): { window: PullWindow; 
     groups.set(key, group);
   }
   return [...groups.values()];
-}
-
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k) ?? [];
-    list.push(item);
-    out.set(k, list);
-  }
-  return out;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

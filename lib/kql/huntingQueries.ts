@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { falsePositivesFor } from '../content/falsePositives';
 import { familyNameFor, familyOf } from '../content/family';
+import { groupBy } from '../groupBy';
 import { attackMapping } from '../content/mitre';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
@@ -191,11 +192,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
   const max = validMaxChars(options.maxQueryChars ?? DEFAULT_MAX_QUERY_CHARS);
   const lookback = validLookback(options.lookback ?? DEFAULT_LOOKBACK);
 
-  const byFamily = new Map<string, Ioc[]>();
-  for (const ioc of iocs) {
-    const family = familyOf(ioc);
-    byFamily.set(family, [...(byFamily.get(family) ?? []), ioc]);
-  }
+  const byFamily = groupBy(iocs, familyOf);
 
   const queries: HuntingQuery[] = [];
   for (const family of [...byFamily.keys()].sort(byCodeUnit)) {

@@ -3,6 +3,7 @@ import type {
   ThreatIntelligenceIndicatorModel,
   ThreatIntelligenceKillChainPhase,
 } from '@azure/arm-securityinsight';
+import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
 
@@ -242,14 +243,7 @@ export function toIndicator(ioc: Ioc, options: IndicatorOptions): ThreatIntellig
 
 /** IOCs grouped by observable, in order of first appearance. */
 export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
-  const groups = new Map<string, Ioc[]>();
-  for (const ioc of iocs) {
-    const key = observableKey(ioc);
-    const group = groups.get(key);
-    if (group) group.push(ioc);
-    else groups.set(key, [ioc]);
-  }
-  return groups;
+  return groupBy(iocs, observableKey);
 }
 
 /** One indicator body per observable: what a dry run would write for these IOCs alone. */
