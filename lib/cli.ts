@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadSettings, requireAuthKey, requireSentinelTarget, type Settings } from './config';
+import { loadSettings, requireAuthKey, requireSentinelTarget } from './config';
 import { asAzureAccessError, inputError, isSyncError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { OUT_FILES, writeOutputs } from './output';
-import { runSync, type SyncInput, type SyncResult } from './pipeline';
+import { onDemandInput, runSync, type SyncResult } from './pipeline';
 import { terminalProgress } from './progress';
 import { connectSentinel } from './sentinel/connect';
 import { ThreatFoxClient } from './threatfox/client';
@@ -87,14 +87,6 @@ async function readInput(path: string): Promise<string> {
   }
 }
 
-function buildInput(options: CliOptions, settings: Settings, text?: string): SyncInput {
-  const tf = settings.threatfox;
-  if (text !== undefined) return { kind: 'document', text, family: tf.malware[0] };
-  return options.days !== undefined
-    ? { kind: 'threatfox', mode: 'recent', days: options.days, limit: tf.limit, malware: tf.malware }
-    : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware: tf.malware };
-}
-
 function printHuman(result: SyncResult, options: CliOptions, files: string[]): void {
   const s = result.summary;
   const types = Object.entries(s.byType)
@@ -126,7 +118,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
       ...(options.malware !== undefined ? { THREATFOX_MALWARE: options.malware } : {}),
     });
     const text = options.input !== undefined ? await readInput(options.input) : undefined;
-    const input = buildInput(options, settings, text);
+    const input = onDemandInput({ text, days: options.days }, settings.threatfox);
     const threatfox =
       input.kind === 'threatfox'
         ? new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: requireAuthKey(settings), timeoutMs: settings.threatfox.timeoutMs, logger: log })

@@ -49,6 +49,18 @@ export interface CollectedInput {
 
 export type SyncInput = ThreatFoxPull | DocumentInput | CollectedInput;
 
+/**
+ * What an on-demand run (CLI or HTTP) reads: a pasted or saved `text` if given, else ThreatFox,
+ * the last `days` (get_iocs) when asked, otherwise the newest IOCs of each family (malwareinfo).
+ */
+export function onDemandInput(request: { text?: string; days?: number; malware?: string[] }, tf: Settings['threatfox']): SyncInput {
+  const malware = request.malware ?? tf.malware;
+  if (request.text !== undefined) return { kind: 'document', text: request.text, family: malware[0] };
+  return request.days !== undefined
+    ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
+    : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
+}
+
 export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
   if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {

@@ -5,7 +5,7 @@ import type { Settings } from '../config';
 import { asAzureAccessError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import { collect, runSync, type SentinelStores, type SyncInput, type SyncResult } from '../pipeline';
+import { collect, onDemandInput, runSync, type SentinelStores, type SyncResult } from '../pipeline';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -81,13 +81,7 @@ export const INLINE_WRITE_LIMIT = 500;
  */
 export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Promise<HttpAnswer> {
   const tf = deps.settings.threatfox;
-  const malware = request.malware ? [request.malware] : tf.malware;
-  const input: SyncInput =
-    request.iocs !== undefined
-      ? { kind: 'document', text: request.iocs, family: malware[0] }
-      : request.days !== undefined
-        ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
-        : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
+  const input = onDemandInput({ text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined }, tf);
   try {
     const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined);
     if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT) {
