@@ -77,3 +77,6 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
   }
   return undefined;
 }
+
+/** The message of anything thrown, for a log field. */
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Settings } from '../config';
-import { asAzureAccessError, isSyncError, type SyncError } from '../errors';
+import { asAzureAccessError, errorMessage, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
 import { collect, onDemandInput, runSync, type SentinelStores, type SyncResult } from '../pipeline';
@@ -162,7 +162,7 @@ async function withHistory(deps: OnDemandDeps, runId: string, record: (table: Ta
   try {
     table = await deps.history();
   } catch (e) {
-    deps.logger.warn({ runId, err: e instanceof Error ? e.message : String(e) }, 'could not record run history');
+    deps.logger.warn({ runId, err: errorMessage(e) }, 'could not record run history');
     return;
   }
   await record(table);

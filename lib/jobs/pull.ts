@@ -1,5 +1,6 @@
-import { groupBy } from '../groupBy';
 import type { Settings } from '../config';
+import { errorMessage } from '../errors';
+import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
 import { collect, type ThreatFoxPull } from '../pipeline';
@@ -79,7 +80,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
       for (const r of collected.rejected) logger.warn({ rejected: r }, 'ThreatFox record rejected');
       byFamily = groupBy(collected.iocs, (i) => i.malware ?? '');
     } catch (e) {
-      const error = message(e);
+      const error = errorMessage(e);
       logger.error({ families: group.families, err: error }, 'ThreatFox pull failed');
       for (const family of group.families) families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
       continue;
@@ -103,7 +104,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
         if (group.window.mode === 'full') await setWatermark(storage.stateTable, family, startedAt, 'fullPull');
         families.push({ family, window: group.window, iocs: iocs.length, fresh: fresh.length, messages: batch.length });
       } catch (e) {
-        const error = message(e);
+        const error = errorMessage(e);
         logger.error({ family, err: error }, 'preparing batches failed');
         families.push({ family, window: group.window, iocs: iocs.length, fresh: 0, messages: 0, error });
       }
@@ -147,4 +148,3 @@ function groupByWindow(windows: Map<string, PullWindow>): { window: PullWindow; 
   return [...groups.values()];
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -1,5 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { SyncError } from '../errors';
+import { errorMessage, SyncError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 
 /**
@@ -65,7 +65,7 @@ export async function withLock<T>(container: ContainerClient, name: string, work
       (e) => {
         // 409/412: the lease was broken or is someone else's now. Otherwise it is lost once it has expired.
         if (statusOf(e) === 409 || statusOf(e) === 412 || Date.now() - lastRenewed >= leaseSeconds * 1000) lost = true;
-        logger.warn({ lock: name, err: (e as Error).message, lost }, 'lock renewal failed');
+        logger.warn({ lock: name, err: errorMessage(e), lost }, 'lock renewal failed');
       },
     );
   }, (leaseSeconds * 1000) / 3);
@@ -76,6 +76,6 @@ export async function withLock<T>(container: ContainerClient, name: string, work
     return result;
   } finally {
     clearInterval(renew);
-    if (!lost) await lease.releaseLease().catch((e) => logger.warn({ lock: name, err: (e as Error).message }, 'lock release failed; it expires on its own'));
+    if (!lost) await lease.releaseLease().catch((e) => logger.warn({ lock: name, err: errorMessage(e) }, 'lock release failed; it expires on its own'));
   }
 }
