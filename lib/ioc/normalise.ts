@@ -76,7 +76,10 @@ function normaliseIpPort(raw: string, portExpected: boolean): Check<NormalisedVa
 function withPort(ip: NormalisedValue, rawPort: string | undefined): Check<NormalisedValue> {
   if (rawPort === undefined) return ok(ip);
   const port = parsePort(rawPort);
-  return port.ok ? ok({ ...ip, port: port.value }) : port;
+  if (!port.ok) return port;
+  // Port 0 is "any port" to a socket API; no connection ever goes to it, so no log would match.
+  if (port.value === 0) return fail('port 0 is not a destination port (1-65535)');
+  return ok({ ...ip, port: port.value });
 }
 
 function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<NormalisedValue> {
@@ -177,7 +180,7 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Normal
 /** The ThreatFox context an Ioc keeps, without undefined keys (they would clutter iocs.json). */
 function metadataOf(r: ThreatFoxRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
   return stripUndefined({
-    threatfoxId: r.id,
+    threatfoxId: r.threatfoxId,
     malware: r.malware.trim().toLowerCase(),
     malwarePrintable: r.malware_printable,
     threatType: r.threat_type,

@@ -2,7 +2,7 @@ import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
 import { publish, type SentinelStores } from '../pipeline';
-import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
+import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
 import { recordRunSafely, type RunCounts } from '../state/runHistory';
 import { SENTINEL_WRITE_LOCK, withLock } from '../state/lock';
@@ -48,14 +48,20 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   }
 
   let iocs;
+  let rejected;
   try {
-    iocs = await resolveBatch(message, storage.batchContainer);
+    ({ iocs, rejected } = await resolveBatch(message, storage.batchContainer));
   } catch (e) {
     if (isClaimCheckGone(e)) {
       logger.warn({ runId: message.runId, blob: e.blobName }, 'batch already processed (claim-check blob gone); nothing to do');
       return 'already-done';
     }
     throw e;
+  }
+  // A bad item is parked alone, with its reason; the rest of the batch still lands.
+  for (const r of rejected) logger.error({ runId: message.runId, index: r.index, reason: r.reason, queue: IOC_POISON_QUEUE }, 'invalid IOC in batch parked');
+  for (const text of parkedItemMessages(message, rejected)) {
+    await storage.poisonQueue.sendMessage((deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
   }
 
   const s = settings.sentinel;
@@ -68,6 +74,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   );
   const counts: RunCounts = {
     iocs: iocs.length,
+    rejected: rejected.length,
     indicatorsCreated: result.indicators.created,
     indicatorsUpdated: result.indicators.updated,
     indicatorsUnchanged: result.indicators.unchanged,

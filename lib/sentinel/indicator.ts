@@ -6,6 +6,7 @@ import type {
 import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
+import { clip, wellFormed } from '../text/clip';
 
 /**
  * Ioc → Sentinel threat-intelligence indicator body, and back.
@@ -156,8 +157,9 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
   };
 }
 
+/** Shortened with `…`, never between the halves of a surrogate pair, and without lone surrogates. */
 function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(wellFormed(text), max);
 }
 
 function valueWithPorts(f: IndicatorFacts): string {
