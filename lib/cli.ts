@@ -131,7 +131,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
     const files = options.out ? await writeOutputs(options.out, result, now) : [];
     printHuman(result, options, files);
     if (options.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
-    return result.summary.failures > 0 ? 2 : 0;
+    return result.summary.failures > 0 || result.summary.alarm ? 2 : 0;
   } catch (e) {
     const known = isSyncError(e) ? e : asAzureAccessError(e);
     if (known) {

@@ -11,6 +11,7 @@ import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
 import { syncIndicators, syncSavedSearches, type ItemFailure, type SyncIndicatorsOptions, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
+import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
 /**
  * One flow for every adapter (CLI, timer, queue, HTTP):
@@ -22,6 +23,10 @@ export interface Collected {
   read: number;
   iocs: Ioc[];
   rejected: Rejected[];
+  /** Records kept whose metadata had to be clipped or dropped to fit an IOC (one line per change). */
+  clipped?: Rejected[];
+  /** Set when most of a ThreatFox pull was rejected (see rejectionAlarm): the run must not look healthy. */
+  alarm?: string;
   perFamily?: Record<string, number>;
 }
 
@@ -70,10 +75,14 @@ export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Pr
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
   const pulled = await pullFamilies(threatfox, input);
   const normalised = normaliseRecords(pulled.records);
+  const read = pulled.records.length + pulled.rejected.length;
+  const rejected = [...pulled.rejected, ...normalised.rejected];
   return {
-    read: pulled.records.length + pulled.rejected.length,
+    read,
     iocs: dedupeIocs(normalised.iocs),
-    rejected: [...pulled.rejected, ...normalised.rejected],
+    rejected,
+    clipped: clippedNotes(pulled.records),
+    alarm: rejectionAlarm(read, rejected),
     perFamily: pulled.perFamily,
   };
 }
@@ -134,6 +143,10 @@ export interface RunSummary {
   read: number;
   iocs: number;
   rejected: number;
+  /** Metadata fields clipped or dropped to fit (the IOCs were kept). */
+  clipped: number;
+  /** Most of a ThreatFox pull was rejected: the CLI exits 2 (see rejectionAlarm). */
+  alarm?: string;
   byType: Record<string, number>;
   /** `expired`: planned indicators whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
   indicators: WriteCounts & { planned: number; expired: number };
@@ -171,6 +184,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const now = deps.now ?? new Date();
   const collected = await collect(input, deps.threatfox);
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
+  for (const c of collected.clipped ?? []) logger.debug({ clipped: c }, 'metadata bounded');
+  if (collected.alarm) logger.warn({ read: collected.read, rejected: collected.rejected.length }, collected.alarm);
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
 
   let published: PublishResult | undefined;
@@ -191,6 +206,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     read: collected.read,
     iocs: collected.iocs.length,
     rejected: collected.rejected.length,
+    clipped: collected.clipped?.length ?? 0,
+    alarm: collected.alarm,
     byType: countBy(collected.iocs, (i) => i.type),
     indicators: {
       planned: planned.indicators.length,

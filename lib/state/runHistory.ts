@@ -22,6 +22,7 @@ export const RUN_COUNT_KEYS = [
   'fetched',
   'iocs',
   'rejected',
+  'clipped',
   'enqueued',
   'claimChecks',
   'indicatorsCreated',

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
-import { pullThreatFox, iocQueueOutput } from '../../functions/pullThreatFox';
+import { pullThreatFox } from '../../functions/pullThreatFox';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { sync } from '../../functions/sync';
 import { INLINE_WRITE_LIMIT } from '../../lib/jobs/onDemand';
@@ -68,17 +68,16 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     await Promise.all([threatfox?.close(), arm?.close()]);
   });
 
-  /** The host's half of the output binding: send what the timer set, base64 as host.json says. */
-  async function sendOutputs(ctx: InvocationContext): Promise<IocBatchMessage[]> {
-    const messages = (ctx.extraOutputs.get(iocQueueOutput) ?? []) as IocBatchMessage[];
-    for (const m of messages) await queue.sendMessage(toQueueText(m, 'base64'));
-    return messages;
+  /** What the timer put on the queue (peeked, so the queue function still gets it), decoded as host.json says. */
+  async function queued(): Promise<IocBatchMessage[]> {
+    const { peekedMessageItems } = await queue.peekMessages({ numberOfMessages: 32 });
+    return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as IocBatchMessage);
   }
 
   it('timer pulls, the queue hands over, the upsert writes indicators and hunting queries', async () => {
     const ctx = context('pullThreatFox');
     await pullThreatFox(timer, ctx);
-    const messages = await sendOutputs(ctx);
+    const messages = await queued();
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.every((m) => m.family === NETSUPPORT)).toBe(true);
     // First run has no watermark: a full pull by family.
@@ -109,7 +108,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     threatfox.requests.length = 0;
     const ctx = context('pullThreatFox');
     await pullThreatFox(timer, ctx);
-    const messages = await sendOutputs(ctx);
+    const messages = await queued();
     expect(messages).toEqual([]);
     // With a watermark, the timer asks for the recent window only.
     expect((threatfox.requests[0].body as { query: string }).query).toBe('get_iocs');
