@@ -28,6 +28,19 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine (the tests' fakes). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return !!v4 && Number(v4[1]) === 127 && v4.slice(2).every((o) => Number(o) <= 255);
+}
+
+/**
+ * An endpoint we send secrets to (the ThreatFox Auth-Key, ARM bearer tokens): https only. Plain
+ * http is allowed for loopback hosts alone, where the local fakes and emulators run.
+ */
 const url = (name: string, fallback: string) =>
   z
     .string()
@@ -35,14 +48,22 @@ const url = (name: string, fallback: string) =>
     .optional()
     .transform((v, ctx) => {
       const value = v ? v : fallback;
+      let parsed: URL;
       try {
-        const parsed = new URL(value);
-        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
-        return value;
+        parsed = new URL(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL (got "${value}")` });
+        ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (got "${value}")` });
         return z.NEVER;
       }
+      if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) return value;
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          parsed.protocol === 'http:'
+            ? `${name} must be an https URL: plain http would send credentials in clear (allowed only for localhost, 127.0.0.0/8 and ::1; got "${value}")`
+            : `${name} must be an https URL (got "${value}")`,
+      });
+      return z.NEVER;
     });
 
 /** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
