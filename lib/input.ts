@@ -1,11 +1,13 @@
 import { inputError } from './errors';
-import { parseRecords } from './threatfox/schema';
-import { normaliseRecords, parseIocText } from './ioc/normalise';
-import type { Ioc, NormaliseResult } from './ioc/types';
+import { readRecords, readRecordsText } from './threatfox/records';
+import { parseIocText } from './ioc/normalise';
+import type { Ioc, NormaliseResult, Rejected } from './ioc/types';
 
 export interface ParsedInput extends NormaliseResult {
   /** Entries read before normalisation (records or non-comment lines). */
   read: number;
+  /** ThreatFox records whose metadata was clipped or dropped to fit (the IOCs were kept). */
+  clipped?: Rejected[];
 }
 
 /**
@@ -15,6 +17,9 @@ export interface ParsedInput extends NormaliseResult {
  */
 export function parseInputDocument(text: string, defaults: Partial<Ioc> = {}): ParsedInput {
   const trimmed = text.trim();
+  // A ThreatFox answer or array of records, read a record at a time (big documents stay small in memory).
+  const streamed = trimmed.startsWith('{') || trimmed.startsWith('[') ? readRecordsText(trimmed) : undefined;
+  if (streamed) return streamed;
   if (trimmed.startsWith('{')) {
     let doc: unknown;
     try {
@@ -54,7 +59,7 @@ function fromJson(doc: unknown): ParsedInput {
     throw inputError('input JSON must be a ThreatFox answer {"query_status":"ok","data":[...]} or an array of ThreatFox records');
   }
   if (!Array.isArray(data)) throw inputError('input JSON: "data" must be an array of ThreatFox records');
-  const { records, rejected } = parseRecords(data);
-  const normalised = normaliseRecords(records);
-  return { iocs: normalised.iocs, rejected: [...rejected, ...normalised.rejected], read: data.length };
+  const read = data.length;
+  const { iocs, rejected, clipped } = readRecords(data);
+  return { iocs, rejected, clipped, read };
 }

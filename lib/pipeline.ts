@@ -5,7 +5,7 @@ import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
-import { planIndicators } from './sentinel/indicator';
+import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
@@ -70,7 +70,8 @@ export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Pr
   if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {
     const parsed = parseInputDocument(input.text, { malware: input.family });
-    return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected };
+    // parseInputDocument already deduplicated: a second pass would copy every IOC again.
+    return { read: parsed.read, iocs: parsed.iocs, rejected: parsed.rejected, clipped: parsed.clipped };
   }
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
   const pulled = await pullFamilies(threatfox, input);
@@ -87,15 +88,40 @@ export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Pr
   };
 }
 
+/**
+ * The indicator bodies a run would write, one per observable, rendered each time they are iterated:
+ * 100k bodies held at once take about 140 MB, and the CLI only streams them to indicators.json.
+ */
+export interface PlannedIndicators extends Iterable<ThreatIntelligenceIndicatorModel> {
+  readonly count: number;
+  /** Bodies whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
+  readonly expired: number;
+}
+
 export interface Plan {
-  indicators: ThreatIntelligenceIndicatorModel[];
+  indicators: PlannedIndicators;
   huntingQueries: HuntingQuery[];
+}
+
+function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: number; now: Date }): PlannedIndicators {
+  const groups = [...groupByObservable(iocs).values()];
+  let expired = 0;
+  for (const group of groups) {
+    if (new Date(factsFromIocs(group, options).validUntil).getTime() <= options.now.getTime()) expired += 1;
+  }
+  return {
+    count: groups.length,
+    expired,
+    *[Symbol.iterator]() {
+      for (const group of groups) yield renderIndicator(factsFromIocs(group, options), options.source);
+    },
+  };
 }
 
 /** What would be written for these IOCs alone: the dry run's answer. */
 export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
   return {
-    indicators: planIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
+    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
     huntingQueries: buildHuntingQueries(iocs),
   };
 }
@@ -210,8 +236,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     alarm: collected.alarm,
     byType: countBy(collected.iocs, (i) => i.type),
     indicators: {
-      planned: planned.indicators.length,
-      expired: planned.indicators.filter((i) => i.validUntil !== undefined && new Date(i.validUntil).getTime() <= now.getTime()).length,
+      planned: planned.indicators.count,
+      expired: planned.indicators.expired,
       ...(published?.indicators ?? zeroCounts()),
     },
     huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },

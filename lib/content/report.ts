@@ -87,7 +87,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
   const out: string[] = [];
   out.push(`## ${mdText(name)}`, '');
-  const context = FAMILY_CONTEXT[family];
+  const context = Object.hasOwn(FAMILY_CONTEXT, family) ? FAMILY_CONTEXT[family] : undefined; // a feed's family may be named `constructor`
   out.push(
     `${context ? `${context} ` : ''}This run holds ${iocs.length} ThreatFox IOC${iocs.length === 1 ? '' : 's'} for the family; the hunting queries below look for any contact with them in your Sentinel data. Unless this was a dry run, the same IOCs are also Sentinel threat-intelligence indicators, which the built-in TI map analytics rules match continuously; the hunting queries add the context those rules lack (process, port, user, first and last contact).`,
     '',
@@ -97,9 +97,9 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   out.push(`| IOCs | ${iocs.length}: ${mdText(describeIocMix(iocs))} |`);
   out.push(`| Threat types | ${threatTypes.join(', ') || 'not given'} |`);
   out.push(`| First seen | ${mdText(range(iocs.map((i) => day(i.firstSeen))))} |`);
-  out.push(
-    `| Confidence | ${confidences.length ? `${Math.min(...confidences)}% to ${Math.max(...confidences)}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`,
-  );
+  // No Math.min(...list): spreading 100k arguments overflows the stack.
+  const [low, high] = confidences.reduce(([lo, hi], c) => [Math.min(lo, c), Math.max(hi, c)], [Infinity, -Infinity]);
+  out.push(`| Confidence | ${confidences.length ? `${low}% to ${high}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`);
   out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
 
   // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
@@ -152,7 +152,8 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { ge
     '',
   );
   for (const family of families) {
-    out.push(...familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family)));
+    // A loop, not push(...lines): a family of 100k IOCs has more lines than a call may take arguments.
+    for (const line of familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family))) out.push(line);
   }
 
   const tables = new Map<string, { connectors: Set<string>; queries: number }>();

@@ -122,7 +122,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
     const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
     if (request.dryRun) {
       body.iocs = result.iocs;
-      body.indicators = result.plan.indicators;
+      body.indicators = [...result.plan.indicators];
       body.huntingQueries = result.plan.huntingQueries;
     } else {
       body.failures = result.failures;

@@ -94,6 +94,9 @@ const TYPE_TEXT: Record<IocType, string> = {
   sha256: 'SHA-256 file hash',
 };
 
+/** A lookup by a feed value: own keys only, so a threat type named `constructor` finds nothing. */
+const ownValue = (map: Readonly<Record<string, string>>, key: string): string | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
+
 const DISPLAY_NAME_MAX = 256;
 const DESCRIPTION_MAX = 4000;
 
@@ -177,7 +180,7 @@ function familyText(f: IndicatorFacts): string {
 
 /** `NetSupportManager RAT C2: 91.92.34.228:80`: family, threat type and value at a glance. */
 function displayName(f: IndicatorFacts): string {
-  const threat = f.threatTypes.map((t) => THREAT_TYPE_TEXT[t] ?? t.replace(/_/g, ' ')).join(' / ');
+  const threat = f.threatTypes.map((t) => ownValue(THREAT_TYPE_TEXT, t) ?? t.replace(/_/g, ' ')).join(' / ');
   const head = threat ? `${familyText(f)} ${threat}` : `${familyText(f)} ${TYPE_TEXT[f.type]}`;
   return truncate(`${head}: ${valueWithPorts(f)}`, DISPLAY_NAME_MAX);
 }
@@ -212,7 +215,7 @@ function externalReferences(f: IndicatorFacts): ThreatIntelligenceExternalRefere
 }
 
 function killChainPhases(f: IndicatorFacts): ThreatIntelligenceKillChainPhase[] {
-  return sortedUnique(f.threatTypes.map((t) => KILL_CHAIN_PHASE[t])).map((phaseName) => ({
+  return sortedUnique(f.threatTypes.map((t) => ownValue(KILL_CHAIN_PHASE, t))).map((phaseName) => ({
     killChainName: KILL_CHAIN_NAME,
     phaseName,
   }));
