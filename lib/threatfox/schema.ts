@@ -54,8 +54,8 @@ const recordId = z.union([
   z.string().trim().regex(/^\d+$/, 'expected a numeric id'),
   z
     .number()
-    .int()
     .nonnegative()
+    .refine(Number.isInteger, 'expected a whole number') // not .int(): zod's int() also refuses what is past 2^53
     .transform((n) => (Number.isSafeInteger(n) ? String(n) : BigInt(n).toString())),
 ]);
 

@@ -8,10 +8,14 @@
  * 2. Re-sync of the same N: writes (target 0) and read requests.
  * 3. Normalisation throughput: ThreatFox records validated and normalised per second.
  * 4. CLI start-up: wall time of the quickstart dry run as a child process (compiled JS, no tsc).
+ * 5. Memory: peak RSS of a CLI dry run with --out over a 100k-IOC ThreatFox answer, measured in the
+ *    child itself (process.resourceUsage().maxRSS, preloaded), so the bench's own heap does not count.
  *
- * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_CONCURRENCY (8).
+ * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_CONCURRENCY (8), BENCH_RSS_IOCS (100000).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Ioc } from '../../lib/ioc/types';
@@ -20,6 +24,7 @@ import { syncIndicators } from '../../lib/sentinel/writer';
 import { parseRecords } from '../../lib/threatfox/schema';
 import { startArmFake } from '../fakes/armServer';
 import { connect } from '../sentinel/harness';
+import { bigThreatFoxAnswer } from '../support/bigFeed';
 
 const N = Number(process.env.BENCH_IOCS ?? 5000);
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 40);
@@ -140,6 +145,25 @@ async function main(): Promise<void> {
     return performance.now() - t;
   }).sort((a, b) => a - b);
   console.log(`cli start-up: quickstart dry run in ${fmt(runs[2], 0)} ms (median of 5, node dist/lib/cli.js, no TypeScript compile)`);
+
+  const rssIocs = Number(process.env.BENCH_RSS_IOCS ?? 100_000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rss-'));
+  try {
+    writeFileSync(join(dir, 'feed.json'), bigThreatFoxAnswer(rssIocs));
+    const t = performance.now();
+    const result = spawnSync(
+      process.execPath,
+      ['--require', join(__dirname, 'peakRss.js'), join(root, 'dist', 'lib', 'cli.js'), '--dry-run', '--input', join(dir, 'feed.json'), '--out', join(dir, 'out')],
+      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 * 1024 * 1024 },
+    );
+    if (result.status !== 0) throw new Error(`100k dry run exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
+    const kb = Number(/peak-rss-kb=(\d+)/.exec(result.stderr.toString())?.[1]);
+    console.log(
+      `memory: ${rssIocs} IOCs, dry run with --out, peak RSS ${fmt(kb / 1024, 0)} MB (target < 300 MB) in ${fmt((performance.now() - t) / 1000, 1)} s`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (failed > 0) process.exitCode = 2;
 }
 

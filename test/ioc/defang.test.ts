@@ -38,7 +38,7 @@ describe('defang', () => {
 describe('round trip: normaliseValue(refang(defang(x))) is x', () => {
   const values: Value[] = [
     { type: 'ipv4', value: '1.2.3.4' },
-    { type: 'ipv4', value: '1.2.3.4', port: 0 },
+    { type: 'ipv4', value: '1.2.3.4', port: 1 },
     { type: 'ipv4', value: '255.255.255.254', port: 65535 },
     { type: 'ipv4', value: '45.9.74.13', port: 3389 },
     { type: 'ipv6', value: '2001:db8::1' },
