@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
 import { enqueueIocs } from '../lib/jobs/handOff';
-import { SENTINEL_WRITE_LOCK, withLock } from '../lib/state/lock';
 import { getServices, invocationLogger } from './shared/context';
 import { QUEUE_HOST_SETTINGS } from './shared/host';
 
@@ -26,7 +25,6 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
     threatfox: () => services.threatfox(logger),
     sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
-    writeLock: async (work) => withLock((await services.storage()).batchContainer, SENTINEL_WRITE_LOCK, work, { logger, waitMs: 60_000 }),
     handOff: async (iocs, runId) => enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
     runId: context.invocationId,
     logger,

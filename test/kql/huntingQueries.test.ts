@@ -172,7 +172,7 @@ describe('buildHuntingQueries', () => {
     expectOnce('UrlClickEvents', (q) => lists(q.query).iocUrls ?? [], values('url'));
     expectOnce('DeviceFileEvents', (q) => lists(q.query).iocSha256!, values('sha256'));
     expectOnce('CommonSecurityLog', (q) => Object.keys(ipPorts(q.query)), values('ipv4'));
-    const cslCount = qs.filter((q) => q.table === 'CommonSecurityLog').reduce((n, q) => n + q.iocCount, 0);
+    const cslCount = qs.filter((q) => q.table === 'CommonSecurityLog').reduce((n, q) => n + (q.iocCount ?? 0), 0);
     expect(cslCount).toBe(iocs.filter((i) => i.type !== 'sha256').length);
     // Parts are real queries too.
     const asimParts = qs.filter((q) => q.table === 'ASimDnsActivityLogs');
