@@ -57,7 +57,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
     `id: ${huntingQueryGuid(`${q.id}${q.form === 'inline' ? '' : `:${q.form}`}`)}`,
     `name: ${scalar(q.name)}`,
     block('description', q.description),
-    'requiredDataConnectors:',
+    q.requiredDataConnectors.length ? 'requiredDataConnectors:' : 'requiredDataConnectors: []',
     ...q.requiredDataConnectors.flatMap((c) => [
       `  - connectorId: ${scalar(c.connectorId)}`,
       '    dataTypes:',

@@ -5,6 +5,7 @@ import type {
 } from '@azure/arm-securityinsight';
 import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
+import { huntedUrlHost } from '../kql/urlHost';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
 
 /**
@@ -50,8 +51,8 @@ export interface IndicatorFacts {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Labels we write as `key:value` so they can be read back; a ThreatFox tag may not pose as one. */
-const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:' } as const;
-const RESERVED_LABEL = /^(family|malware|threat-type|port):/i;
+const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:', huntHost: 'hunt-host:' } as const;
+const RESERVED_LABEL = /^(family|malware|threat-type|port|hunt-host):/i;
 
 const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
 const THREATFOX = 'ThreatFox';
@@ -199,6 +200,8 @@ function labels(f: IndicatorFacts): string[] {
     ...f.threatTypes.map((v) => LABEL.threatType + v),
     ...f.tags,
     ...f.ports.map((p) => LABEL.port + p),
+    // A URL's host the saved searches hunt as a domain (or IP): derived from the value alone, never for well-known hosts.
+    ...(f.type === 'url' ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h) : []),
   ];
 }
 
