@@ -54,7 +54,8 @@ const FORM_NOTE: Record<HuntingQuery['form'], string> = {
 export function renderHuntingYaml(q: HuntingQuery): string {
   const out: string[] = [
     `# ${FORM_NOTE[q.form]}`,
-    `id: ${huntingQueryGuid(`${q.id}${q.form === 'inline' ? '' : `:${q.form}`}`)}`,
+    // The two forms of a table's query share a saved-search id; their YAML ids differ.
+    `id: ${huntingQueryGuid(q.form === 'threatIntel' ? `${q.id}:threatIntel` : q.id)}`,
     `name: ${scalar(q.name)}`,
     block('description', q.description),
     q.requiredDataConnectors.length ? 'requiredDataConnectors:' : 'requiredDataConnectors: []',
