@@ -364,38 +364,3 @@ export function reconcileIndicator(
   if (existing.threatIntelligenceTags?.length) desired.threatIntelligenceTags = [...existing.threatIntelligenceTags];
   return desired;
 }
-
-/**
- * An indicator of ours back as IOCs, one per port (and per family), so hunting queries can be
- * built over everything active in Sentinel rather than just this batch.
- */
-export function indicatorToIocs(model: ThreatIntelligenceIndicatorModel): Ioc[] {
-  const f = factsFromIndicator(model);
-  if (!f) return [];
-  const base: Ioc = { type: f.type, value: f.value };
-  if (f.threatfoxIds.length > 0) base.threatfoxId = f.threatfoxIds[f.threatfoxIds.length - 1];
-  if (f.threatTypes.length > 0) base.threatType = f.threatTypes[0];
-  if (f.confidence !== undefined) base.confidence = f.confidence;
-  if (f.validFrom && timeOf(f.validFrom) !== undefined) base.firstSeen = iso(timeOf(f.validFrom)!);
-  if (f.tags.length > 0) base.tags = [...f.tags];
-  // A family name can only be paired with its id when there is one of each.
-  const printable = f.malware.length === 1 && f.families.length === 1 ? f.families[0] : undefined;
-  const families: (string | undefined)[] = f.malware.length > 0 ? f.malware : [undefined];
-  const ports: (number | undefined)[] = f.ports.length > 0 ? f.ports : [undefined];
-  const out: Ioc[] = [];
-  for (const malware of families) {
-    for (const port of ports) {
-      const ioc: Ioc = { ...base };
-      if (malware) ioc.malware = malware;
-      if (printable) ioc.malwarePrintable = printable;
-      if (port !== undefined) ioc.port = port;
-      out.push(ioc);
-    }
-  }
-  return out;
-}
-
-/** The first IOC of {@link indicatorToIocs}, for callers that want one. */
-export function indicatorToIoc(model: ThreatIntelligenceIndicatorModel): Ioc | undefined {
-  return indicatorToIocs(model)[0];
-}

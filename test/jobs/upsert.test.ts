@@ -49,7 +49,7 @@ describe('runUpsert (queue job)', () => {
     expect(await Promise.all([runUpsert(a, deps('a')), runUpsert(b, deps('b'))])).toEqual(['landed', 'landed']);
 
     expect(arm.indicators.size).toBe(30);
-    const dns = [...arm.savedSearches.values()].find((s) => (s.properties.query as string).includes('\nDnsEvents'))!;
+    const dns = [...arm.savedSearches.values()].find((s) => (s.properties.query as string).includes(' = DnsEvents\n'))!;
     // The IOCs are not in the query: it joins the family's indicators, so neither batch can drop the other's.
     expect(dns.properties.query).toContain('ThreatIntelIndicators');
     expect(dns.properties.query).toContain('"malware:win.netsupportmanager_rat"');
