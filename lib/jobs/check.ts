@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
+import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { loadSettings, type SentinelTarget, type Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSyncError, restStatus, safeLine } from '../errors';
@@ -14,7 +15,16 @@ import { ThreatFoxClient, type ThreatFoxSource } from '../threatfox/client';
  * that only reads).
  */
 
-export type CheckId = 'settings' | 'threatfox' | 'families' | 'azure-login' | 'workspace' | 'indicators' | 'saved-searches' | 'ti-table';
+export type CheckId =
+  | 'settings'
+  | 'threatfox'
+  | 'families'
+  | 'azure-login'
+  | 'workspace'
+  | 'indicators'
+  | 'saved-searches'
+  | 'write-access'
+  | 'ti-table';
 
 export interface CheckLine {
   id: CheckId;
@@ -56,6 +66,7 @@ const TITLES: Record<CheckId, string> = {
   workspace: 'Sentinel workspace',
   indicators: 'Read threat-intelligence indicators',
   'saved-searches': 'Read saved searches (hunting queries)',
+  'write-access': 'Role allows the writes',
   'ti-table': `Table ${TI_TABLE}`,
 };
 
@@ -64,6 +75,18 @@ const LOGIN_FIX =
   'sign in with `az login` (or `azd auth login`), or pick a credential with AZURE_TOKEN_CREDENTIALS (dev, AzureCliCredential, ManagedIdentityCredential); in Azure the app uses its managed identity (AZURE_CLIENT_ID)';
 const ROLE_FIX = (who: string, t: SentinelTarget) =>
   `grant ${who} the Microsoft Sentinel Contributor role on workspace ${t.workspaceName} (resource group ${t.resourceGroup}); azd up does it unless ASSIGN_SENTINEL_ROLE=false (docs/deploy.md); a new role assignment takes up to 10 minutes to apply`;
+
+/**
+ * What a sync does to the workspace, as Azure RBAC names the operations: create, update and delete
+ * (duplicates) indicators; put and delete (stale) saved searches.
+ */
+export const WRITE_ACTIONS = [
+  'Microsoft.SecurityInsights/threatIntelligence/createIndicator/action',
+  'Microsoft.SecurityInsights/threatIntelligence/indicators/write',
+  'Microsoft.SecurityInsights/threatIntelligence/indicators/delete',
+  'Microsoft.OperationalInsights/workspaces/savedSearches/write',
+  'Microsoft.OperationalInsights/workspaces/savedSearches/delete',
+] as const;
 
 /** The body that asks the HTTP trigger for the check instead of a sync: exactly `{"check": true}`. */
 export const checkRequestSchema = z.object({ check: z.literal(true) }).strict();
@@ -154,7 +177,7 @@ async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, not
 
 async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReached: NotReached): Promise<void> {
   const s = settings.sentinel;
-  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'ti-table'];
+  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
   const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
 
   let credential: TokenCredential;
@@ -237,6 +260,16 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     add('saved-searches', false, f.detail, f.fix);
   }
 
+  // Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read.
+  try {
+    const missing = await missingWriteActions(clients, target, signal());
+    if (missing.length === 0) add('write-access', true, `role assignments allow creating, updating and deleting indicators and saved searches`);
+    else add('write-access', false, `the roles of ${identity} on the workspace do not allow ${missing.join(', ')}`, ROLE_FIX(identity, target));
+  } catch (e) {
+    const f = failure(e, notFoundFix(e));
+    add('write-access', false, `could not read the role's permissions: ${f.detail}`, f.fix);
+  }
+
   try {
     const table = await clients.operationalInsights.tables.get(target.resourceGroup, target.workspaceName, TI_TABLE, { abortSignal: signal() });
     const retention = table.totalRetentionInDays ?? table.retentionInDays;
@@ -248,6 +281,50 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     );
     add('ti-table', false, f.detail, f.fix);
   }
+}
+
+const PermissionsPage = z.object({
+  value: z.array(z.object({ actions: z.array(z.string()).default([]), notActions: z.array(z.string()).default([]) })),
+  nextLink: z.string().nullish(),
+});
+
+/** An RBAC action pattern (`*` is any run of characters, case ignored) as a test. */
+function actionMatcher(pattern: string): (action: string) => boolean {
+  const rx = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+  return (action) => rx.test(action);
+}
+
+/**
+ * The WRITE_ACTIONS the caller's role assignments on the workspace do not grant, from ARM's
+ * permissions list (`…/providers/Microsoft.Authorization/permissions`): an action is granted when
+ * one assignment's actions match it and that assignment's notActions do not. Deny assignments are
+ * not in that list; a write can still be refused by one.
+ */
+async function missingWriteActions(clients: ArmClients, t: SentinelTarget, abortSignal: AbortSignal): Promise<string[]> {
+  const scope = `/subscriptions/${encodeURIComponent(t.subscriptionId)}/resourceGroups/${encodeURIComponent(t.resourceGroup)}/providers/Microsoft.OperationalInsights/workspaces/${encodeURIComponent(t.workspaceName)}`;
+  const endpoint = t.armEndpoint.replace(/\/+$/, '');
+  let url: string | undefined = `${endpoint}${scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`;
+  const grants: Array<{ actions: string[]; notActions: string[] }> = [];
+  for (let page = 0; url && page < 20; page += 1) {
+    // The operational-insights client's pipeline: same credential, scope, retries and TLS as every other call.
+    const res = await clients.operationalInsights.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal }));
+    const text = res.bodyAsText ?? '';
+    if (res.status !== 200) {
+      let error: { code?: string; message?: string } = {};
+      try {
+        error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+      } catch {
+        // not JSON: the status says enough
+      }
+      throw new RestError(error.message ?? `HTTP ${res.status}`, { code: error.code, statusCode: res.status });
+    }
+    const parsed = PermissionsPage.parse(JSON.parse(text));
+    grants.push(...parsed.value);
+    // Only follow a nextLink back to the same ARM endpoint: the pipeline would send it the token.
+    url = parsed.nextLink && parsed.nextLink.startsWith(`${endpoint}/`) ? parsed.nextLink : undefined;
+  }
+  const allowed = grants.map((g) => ({ yes: g.actions.map(actionMatcher), no: g.notActions.map(actionMatcher) }));
+  return WRITE_ACTIONS.filter((action) => !allowed.some((g) => g.yes.some((m) => m(action)) && !g.no.some((m) => m(action))));
 }
 
 /** A 404 names the setting that is wrong: subscription, resource group or workspace. */

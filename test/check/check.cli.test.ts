@@ -50,7 +50,7 @@ describe('npm run check (the built CLI entry)', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines.filter((l) => l.startsWith('✓ ')).length).toBe(8);
+    expect(lines.filter((l) => l.startsWith('✓ ')).length).toBe(9);
     expect(lines.filter((l) => l.startsWith('✗ '))).toEqual([]);
     expect(run.stdout).toMatch(/^✓ Azure login +token for https:\/\/127\.0\.0\.1:\d+ obtained \(AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential\)$/m);
     expect(run.stdout).toMatch(/^✓ Table ThreatIntelIndicators +present/m);
@@ -84,7 +84,7 @@ describe('npm run check (the built CLI entry)', () => {
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as { ok: boolean; lines: { id: string; ok: boolean }[] };
     expect(report.ok).toBe(true);
-    expect(report.lines.map((l) => l.id)).toEqual(['settings', 'threatfox', 'families', 'azure-login', 'workspace', 'indicators', 'saved-searches', 'ti-table']);
+    expect(report.lines.map((l) => l.id)).toEqual(['settings', 'threatfox', 'families', 'azure-login', 'workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table']);
     const bad = await runCheckCli(['--fix'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Unknown option '--fix'[\s\S]*Usage: npm run check/);

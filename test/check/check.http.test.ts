@@ -63,7 +63,7 @@ describe('HTTP trigger: {"check": true}', () => {
     expect(res.status).toBe(200);
     const body = res.jsonBody as Answer;
     expect(body.ok).toBe(true);
-    expect(body.lines.map((l) => l.ok)).toEqual(new Array(8).fill(true));
+    expect(body.lines.map((l) => l.ok)).toEqual(new Array(9).fill(true));
     expect(body.text).toMatch(/^✓ Settings /);
     expect(arm.writes()).toEqual([]);
     expect(logs.some((l) => /preflight check passed/.test(l))).toBe(true);

@@ -32,7 +32,9 @@ import { testCertificate } from './tls';
  * (`…/workspaces/{ws}/tables/{table}`), both GET only. `workspaces` says which exist (default: any
  * workspace, holding DEFAULT_WORKSPACE_TABLES); a missing one answers ARM's 404s
  * (`ResourceGroupNotFound`, `ResourceNotFound`). A 403 is scripted with `failNext` on the
- * operation `workspace` (ARM's `AuthorizationFailed`).
+ * operation `workspace` (ARM's `AuthorizationFailed`). It also answers the caller's permissions on
+ * the workspace (`…/workspaces/{ws}/providers/Microsoft.Authorization/permissions`, GET), from
+ * `permissions` (default: Microsoft Sentinel Contributor's actions, as the built-in role defines them).
  *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
@@ -62,6 +64,40 @@ export const WORKSPACE_API_VERSIONS = ['2020-08-01', '2020-10-01', '2021-06-01',
 
 /** Tables a Sentinel workspace holds in the fake unless a test says otherwise. */
 export const DEFAULT_WORKSPACE_TABLES = ['ThreatIntelIndicators', 'ThreatIntelObjects', 'CommonSecurityLog', 'DnsEvents', 'DeviceNetworkEvents', 'UrlClickEvents', 'ASimDnsActivityLogs'];
+
+/** Microsoft Sentinel Contributor's permissions, as the built-in role definition lists them. */
+export const SENTINEL_CONTRIBUTOR_PERMISSIONS: FakePermission[] = [
+  {
+    actions: [
+      'Microsoft.SecurityInsights/*',
+      'Microsoft.OperationalInsights/workspaces/analytics/query/action',
+      'Microsoft.OperationalInsights/workspaces/*/read',
+      'Microsoft.OperationalInsights/workspaces/savedSearches/*',
+      'Microsoft.OperationsManagement/solutions/read',
+      'Microsoft.OperationalInsights/workspaces/query/read',
+      'Microsoft.OperationalInsights/workspaces/query/*/read',
+      'Microsoft.OperationalInsights/workspaces/dataSources/read',
+      'Microsoft.OperationalInsights/querypacks/*/read',
+      'Microsoft.Insights/workbooks/*',
+      'Microsoft.Insights/myworkbooks/read',
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Support/*',
+    ],
+    notActions: ['Microsoft.SecurityInsights/ConfidentialWatchlists/*', 'Microsoft.OperationalInsights/workspaces/query/ConfidentialWatchlist/*'],
+  },
+];
+
+/** One entry of ARM's permissions list: the actions one role assignment grants the caller. */
+export interface FakePermission {
+  actions: string[];
+  notActions?: string[];
+}
+
+/** Versions Microsoft.Authorization answers to for permissions. */
+export const PERMISSIONS_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
 
 /** A Log Analytics workspace the fake knows (workspace GET and tables GET). */
 export interface FakeWorkspace {
@@ -95,6 +131,7 @@ export type ArmOperation =
   | 'listSavedSearches'
   | 'workspace'
   | 'table'
+  | 'permissions'
   | 'unknown';
 
 export interface FaultRule {
@@ -145,6 +182,8 @@ export interface ArmFakeOptions {
   };
   /** Workspaces that exist (workspace and table GETs); default: any workspace, with DEFAULT_WORKSPACE_TABLES. */
   workspaces?: FakeWorkspace[];
+  /** The caller's permissions on any workspace (default SENTINEL_CONTRIBUTOR_PERMISSIONS). */
+  permissions?: FakePermission[];
 }
 
 export interface IndicatorResource {
@@ -212,6 +251,8 @@ const TI_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators)(?:\/([^/]+))?\/?$/i;
 const WORKSPACE_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)(?:\/tables\/([^/]+))?\/?$/i;
+const PERMISSIONS_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.authorization\/permissions\/?$/i;
 const SAVED_SEARCH_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/savedsearches(?:\/([^/]+))?\/?$/i;
 
@@ -597,7 +638,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     ];
   }
 
-  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'none'; m?: RegExpExecArray } {
+  function handlePermissions(method: string): [number, unknown] {
+    if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+    const list = options.permissions ?? SENTINEL_CONTRIBUTOR_PERMISSIONS;
+    return [200, { value: list.map((p) => ({ actions: p.actions, notActions: p.notActions ?? [], dataActions: [], notDataActions: [] })) }];
+  }
+
+  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'perm' | 'none'; m?: RegExpExecArray } {
     const ti = TI_PATH.exec(path);
     if (ti) {
       const op = ti[4].toLowerCase();
@@ -610,6 +657,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     if (ss) {
       return { operation: ss[4] ? 'savedSearch' : 'listSavedSearches', write: method !== 'GET', kind: 'ss', m: ss };
     }
+    const perm = PERMISSIONS_PATH.exec(path);
+    if (perm) return { operation: 'permissions', write: method !== 'GET', kind: 'perm', m: perm };
     const ws = WORKSPACE_PATH.exec(path);
     if (ws) return { operation: ws[4] ? 'table' : 'workspace', write: method !== 'GET', kind: 'ws', m: ws };
     return { operation: 'unknown', write: false, kind: 'none' };
@@ -655,7 +704,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       }
       if (kind === 'none') throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
       const apiVersion = query['api-version'];
-      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : ssVersions;
+      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : kind === 'perm' ? PERMISSIONS_API_VERSIONS : ssVersions;
       if (!apiVersion) {
         throw httpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       }
@@ -698,7 +747,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       if (faultError && !fault?.afterEffect) throw faultError;
 
       const [status, payload] =
-        kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : kind === 'ws' ? handleWorkspace(method, m!) : handleSavedSearch(method, m!, body);
+        kind === 'ti'
+          ? handleTi(method, m!, query, body, apiVersion)
+          : kind === 'ws'
+            ? handleWorkspace(method, m!)
+            : kind === 'perm'
+              ? handlePermissions(method)
+              : handleSavedSearch(method, m!, body);
       if (faultError) throw faultError;
       send(status, payload);
     } catch (e) {

@@ -62,6 +62,7 @@ describe('preflight check against the fakes', () => {
       ['workspace', true],
       ['indicators', true],
       ['saved-searches', true],
+      ['write-access', true],
       ['ti-table', true],
     ]);
     expect(report.ok).toBe(true);
@@ -74,6 +75,7 @@ describe('preflight check against the fakes', () => {
       ['GET', 'workspace'],
       ['POST', 'queryIndicators'],
       ['GET', 'listSavedSearches'],
+      ['GET', 'permissions'],
       ['GET', 'table'],
     ]);
     expect(arm.requests.find((r) => r.operation === 'table')!.path).toMatch(/\/workspaces\/law-sentinel\/tables\/ThreatIntelIndicators$/);
@@ -96,7 +98,7 @@ describe('preflight check against the fakes', () => {
     expect(text).not.toContain('not-the-right-key-0123');
     expect(text).not.toContain(arm.token);
     expect(formatCheck(report)).toMatch(/^✗ ThreatFox API and Auth-Key +ThreatFox refused the Auth-Key.*\n +fix: set THREATFOX_AUTH_KEY/m);
-    expect(formatCheck(report)).toMatch(/2 of 8 checks failed\.\n$/);
+    expect(formatCheck(report)).toMatch(/2 of 9 checks failed\.\n$/);
   });
 
   it('no Auth-Key at all says so without asking ThreatFox', async () => {
@@ -137,7 +139,7 @@ describe('preflight check against the fakes', () => {
     expect(login.ok).toBe(false);
     expect(login.detail).toMatch(/^Azure login failed \(CredentialUnavailableError: AzureCliCredential: Please run `az login`/);
     expect(login.fix).toMatch(/az login.*AZURE_TOKEN_CREDENTIALS/);
-    for (const id of ['workspace', 'indicators', 'saved-searches', 'ti-table'] as const) {
+    for (const id of ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'] as const) {
       expect(line(report, id)).toMatchObject({ ok: false, detail: 'not checked: no Azure token' });
     }
     expect(summary(report)).toMatchObject({ settings: true, threatfox: true, families: true });
@@ -175,7 +177,7 @@ describe('preflight check against the fakes', () => {
   it('a 403 on every Sentinel read fails each read with the role fix', async () => {
     arm.failAlways({ status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization to perform this action.' });
     const report = await runCheck(deps());
-    for (const id of ['workspace', 'indicators', 'saved-searches', 'ti-table'] as const) {
+    for (const id of ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'] as const) {
       expect([id, line(report, id).ok, line(report, id).fix]).toEqual([id, false, expect.stringMatching(/Microsoft Sentinel Contributor/)]);
     }
     expect(arm.writes()).toEqual([]);
@@ -203,6 +205,60 @@ describe('preflight check against the fakes', () => {
     expect(ws.detail).toMatch(/HTTP 401 InvalidAuthenticationToken/);
     expect(ws.fix).toMatch(/az login.*tenant/);
     expect(line(report, 'indicators').detail).toBe('not checked: the workspace could not be read');
+  });
+
+  describe('what the role allows (ARM permissions list, no write tried)', () => {
+    /** A Microsoft Sentinel Reader-like role: reads and queries, no writes. */
+    const READER = [
+      {
+        actions: [
+          'Microsoft.SecurityInsights/*/read',
+          'Microsoft.SecurityInsights/threatIntelligence/indicators/query/action',
+          'Microsoft.SecurityInsights/threatIntelligence/queryIndicators/action',
+          'Microsoft.OperationalInsights/workspaces/*/read',
+          'Microsoft.OperationalInsights/workspaces/savedSearches/read',
+          'Microsoft.Authorization/*/read',
+        ],
+      },
+    ];
+    const withPermissions = async (permissions: { actions: string[]; notActions?: string[] }[]) => {
+      const fake = await startArmFake({ permissions });
+      try {
+        const report = await runCheck(deps({}, fake));
+        expect(fake.writes()).toEqual([]);
+        return report;
+      } finally {
+        await fake.close();
+      }
+    };
+
+    it('a read-only role passes every read and fails the write line, naming what it lacks and the role', async () => {
+      const report = await withPermissions(READER);
+      expect(summary(report)).toMatchObject({ workspace: true, indicators: true, 'saved-searches': true, 'write-access': false, 'ti-table': true });
+      const write = line(report, 'write-access');
+      expect(write.detail).toBe(
+        "the roles of the identity the app runs as on the workspace do not allow Microsoft.SecurityInsights/threatIntelligence/createIndicator/action, Microsoft.SecurityInsights/threatIntelligence/indicators/write, Microsoft.SecurityInsights/threatIntelligence/indicators/delete, Microsoft.OperationalInsights/workspaces/savedSearches/write, Microsoft.OperationalInsights/workspaces/savedSearches/delete",
+      );
+      expect(write.fix).toMatch(/Microsoft Sentinel Contributor/);
+    });
+
+    it('honours notActions and case, and adds up several assignments', async () => {
+      const report = await withPermissions([
+        { actions: ['microsoft.securityinsights/*'], notActions: ['Microsoft.SecurityInsights/threatIntelligence/indicators/delete'] },
+        { actions: ['Microsoft.OperationalInsights/workspaces/savedSearches/*'] },
+      ]);
+      expect(line(report, 'write-access').detail).toMatch(/do not allow Microsoft\.SecurityInsights\/threatIntelligence\/indicators\/delete$/);
+      const full = await withPermissions([
+        { actions: ['Microsoft.SecurityInsights/threatIntelligence/*'] },
+        { actions: ['Microsoft.OperationalInsights/workspaces/savedSearches/write', 'Microsoft.OperationalInsights/workspaces/savedSearches/delete'] },
+      ]);
+      expect(line(full, 'write-access').ok).toBe(true);
+    });
+
+    it('a read wildcard grants no write', async () => {
+      const report = await withPermissions([{ actions: ['Microsoft.SecurityInsights/*/read', 'Microsoft.OperationalInsights/workspaces/savedSearches/*'] }]);
+      expect(line(report, 'write-access').detail).toMatch(/do not allow Microsoft\.SecurityInsights\/threatIntelligence\/createIndicator\/action, .*indicators\/delete$/);
+    });
   });
 
   describe('a workspace that is not where the settings say', () => {
