@@ -109,7 +109,7 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     settings = loadSettings(deps.env);
     add('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`);
   } catch (e) {
-    add('settings', false, errorMessage(e).replace(/^Invalid settings:\n/, '').replace(/\n- /g, '; ').replace(/^- /, ''), 'correct the settings named above (README: Settings)');
+    add('settings', false, errorMessage(e).replace(/^Invalid settings:\n/, '').replace(/\n- /g, '; ').replace(/^- /, ''), 'correct the settings named above (every setting: docs/settings.md)');
     notReached(['threatfox', 'families', 'azure-login', 'workspace', 'indicators', 'saved-searches', 'ti-table'], 'the settings are invalid');
     return { ok: false, lines };
   }
