@@ -147,8 +147,13 @@ describe('preflight check against the fakes', () => {
   });
 
   it('a bogus AZURE_TOKEN_CREDENTIALS is named, not a stack trace (DefaultAzureCredential refuses it before any probe)', async () => {
-    const saved = process.env.AZURE_TOKEN_CREDENTIALS;
+    const names = ['AZURE_TOKEN_CREDENTIALS', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER'] as const;
+    const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
     process.env.AZURE_TOKEN_CREDENTIALS = 'AzureCliCredentail';
+    // Belt and braces: were a future @azure/identity to fall back to its chain instead of refusing,
+    // managed identity would go to a closed loopback port, never to IMDS.
+    process.env.IDENTITY_ENDPOINT = 'http://127.0.0.1:9/msi/token';
+    process.env.IDENTITY_HEADER = 'unused';
     try {
       const report = await runCheck({ env: env(), tlsCa: arm.ca });
       const login = line(report, 'azure-login');
@@ -156,8 +161,10 @@ describe('preflight check against the fakes', () => {
       expect(login.detail).toMatch(/Invalid value for AZURE_TOKEN_CREDENTIALS = AzureCliCredentail/);
       expect(login.fix).toMatch(/^set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name/);
     } finally {
-      if (saved === undefined) delete process.env.AZURE_TOKEN_CREDENTIALS;
-      else process.env.AZURE_TOKEN_CREDENTIALS = saved;
+      for (const n of names) {
+        if (saved[n] === undefined) delete process.env[n];
+        else process.env[n] = saved[n];
+      }
     }
     expect(arm.requests).toEqual([]);
   });
