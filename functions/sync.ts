@@ -42,7 +42,7 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
 async function preflight(context: InvocationContext): Promise<HttpResponseInit> {
   const { credential, tlsCa, threatfox } = serviceOverrides();
   const answer = await checkAnswer({ env: process.env, credential, tlsCa, threatfox: threatfox && (() => threatfox) });
-  const failed = (answer.body.lines as { id: string; ok: boolean }[]).filter((l) => !l.ok).map((l) => l.id);
+  const failed = answer.body.lines.filter((l) => !l.ok).map((l) => l.id);
   invocationLogger(context)[failed.length ? 'warn' : 'info']({ failed }, failed.length ? 'preflight check failed' : 'preflight check passed');
   return { status: answer.status, jsonBody: answer.body };
 }

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { loadSettings, type SentinelTarget, type Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSyncError, restStatus, safeLine } from '../errors';
 import { createArmClients, type ArmClients } from '../sentinel/armClients';
 import { createCredential } from '../sentinel/credential';
+import { missingActions } from '../sentinel/permissions';
 import { ThreatFoxClient, type ThreatFoxSource } from '../threatfox/client';
 
 /**
@@ -262,7 +262,7 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
 
   // Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read.
   try {
-    const missing = await missingWriteActions(clients, target, signal());
+    const missing = await missingActions(clients.operationalInsights, target, WRITE_ACTIONS, signal());
     if (missing.length === 0) add('write-access', true, `role assignments allow creating, updating and deleting indicators and saved searches`);
     else add('write-access', false, `the roles of ${identity} on the workspace do not allow ${missing.join(', ')}`, ROLE_FIX(identity, target));
   } catch (e) {
@@ -281,50 +281,6 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     );
     add('ti-table', false, f.detail, f.fix);
   }
-}
-
-const PermissionsPage = z.object({
-  value: z.array(z.object({ actions: z.array(z.string()).default([]), notActions: z.array(z.string()).default([]) })),
-  nextLink: z.string().nullish(),
-});
-
-/** An RBAC action pattern (`*` is any run of characters, case ignored) as a test. */
-function actionMatcher(pattern: string): (action: string) => boolean {
-  const rx = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
-  return (action) => rx.test(action);
-}
-
-/**
- * The WRITE_ACTIONS the caller's role assignments on the workspace do not grant, from ARM's
- * permissions list (`…/providers/Microsoft.Authorization/permissions`): an action is granted when
- * one assignment's actions match it and that assignment's notActions do not. Deny assignments are
- * not in that list; a write can still be refused by one.
- */
-async function missingWriteActions(clients: ArmClients, t: SentinelTarget, abortSignal: AbortSignal): Promise<string[]> {
-  const scope = `/subscriptions/${encodeURIComponent(t.subscriptionId)}/resourceGroups/${encodeURIComponent(t.resourceGroup)}/providers/Microsoft.OperationalInsights/workspaces/${encodeURIComponent(t.workspaceName)}`;
-  const endpoint = t.armEndpoint.replace(/\/+$/, '');
-  let url: string | undefined = `${endpoint}${scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`;
-  const grants: Array<{ actions: string[]; notActions: string[] }> = [];
-  for (let page = 0; url && page < 20; page += 1) {
-    // The operational-insights client's pipeline: same credential, scope, retries and TLS as every other call.
-    const res = await clients.operationalInsights.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal }));
-    const text = res.bodyAsText ?? '';
-    if (res.status !== 200) {
-      let error: { code?: string; message?: string } = {};
-      try {
-        error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
-      } catch {
-        // not JSON: the status says enough
-      }
-      throw new RestError(error.message ?? `HTTP ${res.status}`, { code: error.code, statusCode: res.status });
-    }
-    const parsed = PermissionsPage.parse(JSON.parse(text));
-    grants.push(...parsed.value);
-    // Only follow a nextLink back to the same ARM endpoint: the pipeline would send it the token.
-    url = parsed.nextLink && parsed.nextLink.startsWith(`${endpoint}/`) ? parsed.nextLink : undefined;
-  }
-  const allowed = grants.map((g) => ({ yes: g.actions.map(actionMatcher), no: g.notActions.map(actionMatcher) }));
-  return WRITE_ACTIONS.filter((action) => !allowed.some((g) => g.yes.some((m) => m(action)) && !g.no.some((m) => m(action))));
 }
 
 /** A 404 names the setting that is wrong: subscription, resource group or workspace. */
@@ -403,7 +359,7 @@ export function formatCheck(report: CheckReport): string {
  * The HTTP trigger's answer to `{"check": true}`: 200 when every check passed, 503 (not ready)
  * when one failed; both carry the lines, and `text` is the report as `npm run check` prints it.
  */
-export async function checkAnswer(deps: CheckDeps): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function checkAnswer(deps: CheckDeps): Promise<{ status: 200 | 503; body: CheckReport & { text: string } }> {
   const report = await runCheck(deps);
   return { status: report.ok ? 200 : 503, body: { ok: report.ok, lines: report.lines, text: formatCheck(report) } };
 }

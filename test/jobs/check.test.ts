@@ -1,6 +1,7 @@
 import { CredentialUnavailableError } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import { formatCheck, isCheckRequest, principalOf, runCheck, type CheckDeps, type CheckId, type CheckReport } from '../../lib/jobs/check';
+import { actionMatcher } from '../../lib/sentinel/permissions';
 import { startArmFake, type ArmFake, type FakeWorkspace } from '../fakes/armServer';
 import { COBALT_STRIKE, FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
@@ -326,6 +327,16 @@ describe('check helpers', () => {
     expect(isCheckRequest('{"check": "yes"}')).toBe(false);
     expect(isCheckRequest('not json')).toBe(false);
     expect(isCheckRequest('')).toBe(false);
+  });
+
+  it('matches RBAC action patterns: * spans any run of characters, case is ignored, dots are literal', () => {
+    const m = actionMatcher('Microsoft.SecurityInsights/*');
+    expect(m('microsoft.securityinsights/threatIntelligence/createIndicator/action')).toBe(true);
+    expect(m('Microsoft.SecurityInsightsX')).toBe(false);
+    expect(actionMatcher('Microsoft.OperationalInsights/workspaces/*/read')('Microsoft.OperationalInsights/workspaces/tables/read')).toBe(true);
+    expect(actionMatcher('Microsoft.OperationalInsights/workspaces/*/read')('Microsoft.OperationalInsights/workspaces/savedSearches/write')).toBe(false);
+    expect(actionMatcher('a.b/c')('aXb/c')).toBe(false);
+    expect(actionMatcher('*')('anything/at/all')).toBe(true);
   });
 
   it('reads who a token is for only from well-formed claims', () => {
