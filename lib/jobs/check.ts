@@ -88,6 +88,9 @@ export const WRITE_ACTIONS = [
   'Microsoft.OperationalInsights/workspaces/savedSearches/delete',
 ] as const;
 
+/** Every check, in the order a report lists them. */
+export const CHECK_IDS = Object.keys(TITLES) as CheckId[];
+
 /** The body that asks the HTTP trigger for the check instead of a sync: exactly `{"check": true}`. */
 export const checkRequestSchema = z.object({ check: z.literal(true) }).strict();
 
@@ -110,7 +113,7 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     add('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`);
   } catch (e) {
     add('settings', false, errorMessage(e).replace(/^Invalid settings:\n/, '').replace(/\n- /g, '; ').replace(/^- /, ''), 'correct the settings named above (every setting: docs/settings.md)');
-    notReached(['threatfox', 'families', 'azure-login', 'workspace', 'indicators', 'saved-searches', 'ti-table'], 'the settings are invalid');
+    notReached(CHECK_IDS.slice(1), 'the settings are invalid');
     return { ok: false, lines };
   }
 

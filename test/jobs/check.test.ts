@@ -1,6 +1,6 @@
 import { CredentialUnavailableError } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
-import { formatCheck, isCheckRequest, principalOf, runCheck, type CheckDeps, type CheckId, type CheckReport } from '../../lib/jobs/check';
+import { CHECK_IDS, formatCheck, isCheckRequest, principalOf, runCheck, type CheckDeps, type CheckId, type CheckReport } from '../../lib/jobs/check';
 import { actionMatcher } from '../../lib/sentinel/permissions';
 import { startArmFake, type ArmFake, type FakeWorkspace } from '../fakes/armServer';
 import { COBALT_STRIKE, FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
@@ -15,7 +15,11 @@ const line = (report: CheckReport, id: CheckId) => {
   if (!found) throw new Error(`no line ${id}`);
   return found;
 };
-const summary = (report: CheckReport) => Object.fromEntries(report.lines.map((l) => [l.id, l.ok]));
+const summary = (report: CheckReport) => {
+  // Whatever failed, a report lists every check once, in order.
+  expect(report.lines.map((l) => l.id)).toEqual(CHECK_IDS);
+  return Object.fromEntries(report.lines.map((l) => [l.id, l.ok]));
+};
 
 describe('preflight check against the fakes', () => {
   let threatfox: ThreatFoxFake;
@@ -313,6 +317,7 @@ describe('preflight check against the fakes', () => {
     const settings = line(report, 'settings');
     expect(settings.ok).toBe(false);
     expect(settings.detail).toMatch(/THREATFOX_DAYS must be a whole number from 1 to 7 \(got "9"\); LOG_LEVEL must be one of/);
+    expect(report.lines.map((l) => l.id)).toEqual(CHECK_IDS);
     expect(report.lines.slice(1).every((l) => !l.ok && l.detail === 'not checked: the settings are invalid')).toBe(true);
     expect(threatfox.requests).toEqual([]);
     expect(arm.requests).toEqual([]);
