@@ -265,9 +265,9 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
 
   // Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read.
   try {
-    const missing = await missingActions(clients.operationalInsights, target, WRITE_ACTIONS, signal());
-    if (missing.length === 0) add('write-access', true, `role assignments allow creating, updating and deleting indicators and saved searches`);
-    else add('write-access', false, `the roles of ${identity} on the workspace do not allow ${missing.join(', ')}`, ROLE_FIX(identity, target));
+    const lacking = await missingActions(clients.operationalInsights, target, WRITE_ACTIONS, signal());
+    if (lacking.length === 0) add('write-access', true, 'role assignments allow creating, updating and deleting indicators and saved searches');
+    else add('write-access', false, `the roles of ${identity} on the workspace do not allow ${lacking.join(', ')}`, ROLE_FIX(identity, target));
   } catch (e) {
     const f = failure(e, notFoundFix(e));
     add('write-access', false, `could not read the role's permissions: ${f.detail}`, f.fix);
