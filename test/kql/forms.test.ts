@@ -1,4 +1,5 @@
 import type { Ioc } from '../../lib/ioc/types';
+import { loadSettings } from '../../lib/config';
 import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, TABLE_HUNTS, tableHunt, type HuntingQuery } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
@@ -239,4 +240,13 @@ test('the CLI warning: tables of a family whose inline export needs more than a 
   for (const h of heavy) expect(h.parts).toBeGreaterThan(3);
   expect(heavilySplit(buildHuntingQueries(SEED_000))).toEqual([]);
   expect(familiesOf(MIXED).map((f) => f.id).sort()).toEqual(['js.clearfake', NSM]);
+});
+
+test('HUNTING_LOOKBACK: 14d by default, validated as a plain timespan, and used by both forms', () => {
+  expect(loadSettings({}).sentinel.huntingLookback).toBe('14d');
+  expect(() => loadSettings({ HUNTING_LOOKBACK: '14d); DnsEvents | take 1 //' })).toThrow(/HUNTING_LOOKBACK must be a KQL timespan/);
+  const sentinel = loadSettings({ HUNTING_LOOKBACK: '30d' }).sentinel;
+  for (const q of [...savedSearchesFor(SEED_000, sentinel), ...buildHuntingQueries(SEED_000, { lookback: sentinel.huntingLookback })]) {
+    expect(q.query).toMatch(/^let lookback = 30d;$/m);
+  }
 });

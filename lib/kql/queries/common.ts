@@ -164,11 +164,11 @@ export function urlMatch(urlKeyColumn: string, listName: string, indent = ''): s
 }
 
 /** PortMatchesIoc: true/false when ThreatFox reported ports for the IP, null when it did not. */
-export function portMatch(portExpr: string, indent = ''): string {
+export function portMatch(portExpr: string, indent = '', dropAlso: readonly string[] = []): string {
   return [
     `| extend IocPorts = iocIpPorts[MatchedIoc]`,
     `| extend PortMatchesIoc = iff(array_length(IocPorts) > 0, set_has_element(IocPorts, ${portExpr}), bool(null))`,
-    `| project-away IocPorts`,
+    `| project-away ${['IocPorts', ...dropAlso].join(', ')}`,
   ]
     .map((l) => indent + l)
     .join('\n');

@@ -40,8 +40,7 @@ export const commonSecurityLogHunt: TableHunt = {
     | extend IocIsDestination = DestinationIP in~ (iocIpForms)
     | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(iff(IocIsDestination, DestinationIP, SourceIP))])
     | extend IocSidePort = iff(IocIsDestination, DestinationPort, SourcePort)
-${portMatch('IocSidePort', '    ')}
-    | project-away IocIsDestination, IocSidePort${keyed ? `\n    | extend MatchRank = ${MATCH_RANK.ip}` : ''};`,
+${portMatch('IocSidePort', '    ', ['IocIsDestination', 'IocSidePort'])}${keyed ? `\n    | extend MatchRank = ${MATCH_RANK.ip}` : ''};`,
       });
     }
     const web = webBranches(source, {
