@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SyncError } from '../lib/errors';
 import { parseInputDocument } from '../lib/input';
 
-const FAMILY = { malware: 'win.netsupportmanager_rat' };
+const FAMILY = { family: 'win.netsupportmanager_rat' };
 
 describe('parseInputDocument', () => {
   test('a pasted list whose first line starts with "[" is read as a list, not rejected as JSON', () => {

@@ -188,7 +188,8 @@ function displayName(f: IndicatorFacts): string {
 
 function description(f: IndicatorFacts): string {
   const families = f.families.length > 0 || f.malware.length > 0 ? familyText(f) : 'malware';
-  const ids = f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
+  // Without a printable name the family text already is the ids.
+  const ids = f.families.length > 0 && f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
   const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, ${provenance(f)}.`];
   if (f.threatTypeDescs.length > 0) parts.push(`${f.threatTypeDescs.join('; ')}.`);
   else if (f.threatTypes.length > 0) parts.push(`Threat type: ${f.threatTypes.join(', ')}.`);
