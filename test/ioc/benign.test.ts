@@ -132,3 +132,14 @@ describe('the vendored top-sites list', () => {
     expect(existsSync(join(__dirname, '..', '..', 'scripts', 'update-top-sites.js'))).toBe(true);
   });
 });
+
+describe('BENIGN_ALLOWLIST setting', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadSettings } = require('../../lib/config') as typeof import('../../lib/config');
+
+  test('is read into settings, and a bad entry is a settings error naming it', () => {
+    expect([...loadSettings({ BENIGN_ALLOWLIST: 'Contoso.com.' }).allowlist.domains]).toEqual(['contoso.com']);
+    expect(loadSettings({}).allowlist.domains.size).toBe(0);
+    expect(() => loadSettings({ BENIGN_ALLOWLIST: 'contoso.com, two words' })).toThrow(/BENIGN_ALLOWLIST must be .*\(bad: \["two words"\]\)/);
+  });
+});
