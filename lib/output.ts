@@ -29,7 +29,7 @@ export async function checkOutDir(dir: string): Promise<void> {
   let path = resolve(dir);
   for (;;) {
     const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined;
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined; // look at the parent
       throw bad(`cannot be checked (${e.code ?? e.message})`);
     });
     if (info) {

@@ -122,7 +122,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
 
   // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
   const lastSeen = iocs.some((i) => day(i.lastSeen));
-  const columns = ['Type', 'Value (defanged)', 'Threat type', 'First seen', ...(lastSeen ? ['Last seen'] : []), 'Confidence', 'Source'];
+  const columns = ['Type', 'Value (defanged)', 'Threat type', 'First seen', ...(lastSeen ? ['Last seen'] : []), 'Confidence', 'ThreatFox'];
   out.push(`### IOCs`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`);
   for (const ioc of [...iocs].sort(iocOrder)) {
     const cells = [
@@ -132,7 +132,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
       day(ioc.firstSeen),
       ...(lastSeen ? [day(ioc.lastSeen)] : []),
       typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : '',
-      ioc.origin === 'manual' ? 'submitted by hand' : threatFoxLink(ioc) || 'ThreatFox',
+      ioc.origin === 'manual' ? 'no (submitted by hand)' : threatFoxLink(ioc),
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
