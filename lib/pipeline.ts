@@ -254,7 +254,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
 }
 
-function benignCounts(rejected: Rejected[]): Record<BenignKind, number> {
+/** Refusals of well-formed but benign values, by kind (every kind present, zero or not). */
+export function benignCounts(rejected: Rejected[]): Record<BenignKind, number> {
   const counts = Object.fromEntries(BENIGN_KINDS.map((k) => [k, 0])) as Record<BenignKind, number>;
   for (const r of rejected) if (r.benign) counts[r.benign]++;
   return counts;

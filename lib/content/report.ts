@@ -177,7 +177,7 @@ function runSection(options: ReportOptions): string[] {
   const ind = options.indicators;
   if (ind && ind.expired > 0) {
     const all = ind.expired === ind.planned;
-    const ttl = options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS (${options.ttlDays} days)` : ' + INDICATOR_TTL_DAYS';
+    const ttl = options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
     out.push(
       `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
       '',

@@ -5,7 +5,7 @@ import type { Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import { collect, HTTP_FIELDS, onDemandInput, runSync, type SentinelStores, type SyncResult } from '../pipeline';
+import { benignCounts, collect, HTTP_FIELDS, onDemandInput, runSync, type SentinelStores, type SyncResult } from '../pipeline';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -109,7 +109,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         body: {
           runId,
           queued: { iocs: collected.iocs.length, messages },
-          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length },
+          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length, benign: benignCounts(collected.rejected) },
           rejected: collected.rejected,
         },
       };

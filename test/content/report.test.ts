@@ -82,7 +82,7 @@ describe('renderReport: provenance, dry run and expiry', () => {
   it('says whether the run was a dry run, and what already-expired indicators mean for the TI map rules and the lookback', () => {
     const dry = renderReport(SEED_000, buildHuntingQueries(SEED_000), { dryRun: true, indicators: { planned: 12, expired: 12 }, ttlDays: 30 });
     expect(dry).toContain('**Dry run:** nothing was written to Sentinel');
-    expect(dry).toMatch(/\*\*Expired indicators:\*\* all 12 indicators are already past their validity \(last or first seen \+ INDICATOR_TTL_DAYS \(30 days\)\)/);
+    expect(dry).toMatch(/\*\*Expired indicators:\*\* all 12 indicators are already past their validity \(last or first seen \+ INDICATOR_TTL_DAYS, 30 days\)/);
     expect(dry).toMatch(/TI map analytics rules match only active indicators/);
     expect(dry).toMatch(/search the last 14d of logs/);
     const written = renderReport(SEED_000, buildHuntingQueries(SEED_000), { dryRun: false, indicators: { planned: 12, expired: 0 } });

@@ -195,9 +195,9 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       expect(deliveries.every((d) => d.outcome === 'completed')).toBe(true);
       expect(arm.indicators.size).toBe(before + INLINE_WRITE_LIMIT + 1);
       // Through the queue too, a pasted IOC stays marked as submitted by hand.
-      const bulk = [...arm.indicators.values()].filter((i) => /bulk-\d+\.example\.org/.test(i.properties.pattern ?? ''));
+      const bulk = [...arm.indicators.values()].map((i) => i.properties as any).filter((p) => /bulk-\d+\.example\.org/.test(p.pattern));
       expect(bulk).toHaveLength(INLINE_WRITE_LIMIT + 1);
-      expect(bulk.every((i) => i.properties.labels?.includes('submitted-by-hand') && /submitted by hand/.test(i.properties.description ?? ''))).toBe(true);
+      expect(bulk.every((p) => p.labels.includes('submitted-by-hand') && /submitted by hand/.test(p.description))).toBe(true);
       // The 202's runId leads to the hand-off and to every queue run that wrote its batches.
       const runs = await listRuns(table, 100);
       expect(runs.find((r) => r.runId === body.runId)).toMatchObject({ trigger: 'http', status: 'running', counts: { enqueued: INLINE_WRITE_LIMIT + 1 } });
