@@ -193,6 +193,14 @@ describe('runOnDemand', () => {
     expect(body.summary.rejected).toBe(4);
     expect(body.summary.benign).toEqual({ 'popular-domain': 1, 'public-resolver': 1, 'special-purpose-address': 1, 'empty-file-hash': 1, 'allow-list': 0 });
   });
+
+  it('refuses the tenant\'s BENIGN_ALLOWLIST values like the built-in ones', async () => {
+    const own = loadSettings({ THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY, BENIGN_ALLOWLIST: 'contoso.com,203.0.114.0/24' });
+    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: 'vpn.contoso.com\n203.0.114.7:443\nevil-c2[.]com' }), deps({ settings: own }));
+    const body = answer.body as { iocs: { value: string }[]; summary: { benign: Record<string, number> } };
+    expect(body.iocs.map((i) => i.value)).toEqual(['evil-c2.com']);
+    expect(body.summary.benign['allow-list']).toBe(2);
+  });
 });
 
 describe('parseSyncRequest', () => {
