@@ -205,7 +205,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
     }
     log.debug({ err: e }, 'sync failed');
     printError(
-      `${writing ? 'sync failed while writing to Sentinel' : 'sync failed before any write'}: ${errorMessage(e).split('\n')[0]} (LOG_LEVEL=debug shows the stack trace)`,
+      `${writing ? 'sync failed while writing to Sentinel' : 'sync failed; nothing was written to Sentinel'}: ${errorMessage(e).split('\n')[0]} (LOG_LEVEL=debug shows the stack trace)`,
     );
     return writing ? EXIT.someWritesFailed : EXIT.nothingWritten;
   }
