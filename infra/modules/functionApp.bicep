@@ -57,6 +57,7 @@ type syncSettingsType = {
   HUNTING_LOOKBACK: string
   ARM_CONCURRENCY: string
   ARM_MAX_RETRIES: string
+  BENIGN_ALLOWLIST: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
 }
@@ -103,6 +104,7 @@ var appSettings = {
   HUNTING_LOOKBACK: syncSettings.HUNTING_LOOKBACK
   ARM_CONCURRENCY: syncSettings.ARM_CONCURRENCY
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
+  BENIGN_ALLOWLIST: syncSettings.BENIGN_ALLOWLIST
 
   // Runtime behaviour.
   SYNC_SCHEDULE: syncSettings.SYNC_SCHEDULE
