@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configError } from './errors';
+import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
 
 /**
@@ -67,7 +68,7 @@ const url = (name: string, fallback: string) =>
     });
 
 /** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
-const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
 
 const malwareList = z
   .string()
@@ -127,6 +128,22 @@ const logLevel = z
     return value;
   });
 
+/** The tenant's own benign values, refused like the built-in well-known ones (lib/ioc/benign.ts). */
+const allowlist = z
+  .string()
+  .optional()
+  .transform((v, ctx): Allowlist => {
+    const { allowlist: list, bad } = parseAllowlist(v);
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `BENIGN_ALLOWLIST must be a comma-separated list of domains, IP addresses, CIDR ranges or MD5/SHA-1/SHA-256 hashes (bad: ${JSON.stringify(bad)})`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 export const settingsSchema = z.object({
   THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
   THREATFOX_AUTH_KEY: z
@@ -160,8 +177,22 @@ export const settingsSchema = z.object({
     .optional()
     .transform((v) => (v ? v : 'ThreatFox')),
   INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
+  HUNTING_LOOKBACK: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v ? v : '14d';
+      // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
+      if (!/^[1-9]\d{0,3}[dhm]$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m (got "${v}")` });
+        return z.NEVER;
+      }
+      return value;
+    }),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+  BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
 });
 
@@ -175,6 +206,8 @@ export interface SentinelSettings {
   apiVersion: string;
   source: string;
   ttlDays: number;
+  /** How far back the hunting queries look (HUNTING_LOOKBACK, a KQL timespan). */
+  huntingLookback: string;
   concurrency: number;
   maxRetries: number;
 }
@@ -189,6 +222,8 @@ export interface Settings {
     timeoutMs: number;
   };
   sentinel: SentinelSettings;
+  /** Values the tenant declares benign (BENIGN_ALLOWLIST), on top of the built-in well-known ones. */
+  allowlist: Allowlist;
   /** pino level (LOG_LEVEL); loggers are built before settings load, so they resolve it themselves. */
   logLevel: LogLevel;
 }
@@ -225,9 +260,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       apiVersion: s.SENTINEL_API_VERSION,
       source: s.INDICATOR_SOURCE,
       ttlDays: s.INDICATOR_TTL_DAYS,
+      huntingLookback: s.HUNTING_LOOKBACK,
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
     },
+    allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,
   };
 }

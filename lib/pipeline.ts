@@ -1,9 +1,11 @@
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import type { Settings } from './config';
-import { parseInputDocument } from './input';
+import { inputError } from './errors';
+import { documentKind, parseInputDocument } from './input';
+import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
-import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
+import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
 import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
@@ -28,6 +30,8 @@ export interface Collected {
   /** Set when most of a ThreatFox pull was rejected (see rejectionAlarm): the run must not look healthy. */
   alarm?: string;
   perFamily?: Record<string, number>;
+  /** ThreatFox records of a saved document left out because their family was not asked for. */
+  skipped?: number;
 }
 
 export interface ThreatFoxPull {
@@ -42,8 +46,12 @@ export interface ThreatFoxPull {
 export interface DocumentInput {
   kind: 'document';
   text: string;
-  /** Family given to pasted IOCs, which carry none. */
-  family: string;
+  /** Family given to pasted IOCs, which carry none (required for a pasted list). */
+  family?: string;
+  /** Keep only these families of a saved ThreatFox document (all when absent). */
+  malware?: string[];
+  /** How the adapter names the family option in an error (`--malware`, `malware`). */
+  familyOption?: string;
 }
 
 /** IOCs an adapter already collected (the HTTP trigger looks at their number first). */
@@ -54,28 +62,56 @@ export interface CollectedInput {
 
 export type SyncInput = ThreatFoxPull | DocumentInput | CollectedInput;
 
+/** How an adapter names its options in errors: CLI flags or HTTP body fields. */
+export interface OptionNames {
+  text: string;
+  days: string;
+  malware: string;
+}
+
+export const CLI_OPTIONS: OptionNames = { text: '--input', days: '--days', malware: '--malware' };
+export const HTTP_FIELDS: OptionNames = { text: 'iocs', days: 'days', malware: 'malware' };
+
 /**
  * What an on-demand run (CLI or HTTP) reads: a pasted or saved `text` if given, else ThreatFox,
  * the last `days` (get_iocs) when asked, otherwise the newest IOCs of each family (malwareinfo).
+ * `malware` is the caller's own choice of families (undefined: THREATFOX_MALWARE). No option is
+ * ignored: one that cannot apply is an error naming it (a SyncError('INPUT') with `field`).
  */
-export function onDemandInput(request: { text?: string; days?: number; malware?: string[] }, tf: Settings['threatfox']): SyncInput {
+export function onDemandInput(
+  request: { text?: string; days?: number; malware?: string[] },
+  tf: Settings['threatfox'],
+  names: OptionNames = HTTP_FIELDS,
+): SyncInput {
+  if (request.malware !== undefined && request.malware.length === 0) {
+    throw inputError(`${names.malware} names no malware family: give a ThreatFox malware id such as win.netsupportmanager_rat`, names.malware);
+  }
+  if (request.text !== undefined) {
+    if (request.days !== undefined) {
+      throw inputError(`${names.days} cannot be used with ${names.text}: ${names.days} picks the ThreatFox time window, and ${names.text} replaces ThreatFox`, names.days);
+    }
+    if (documentKind(request.text) === 'pasted' && request.malware !== undefined && request.malware.length !== 1) {
+      throw inputError(`a pasted list of IOCs takes exactly one family, ${names.malware} names ${request.malware.length}: ${request.malware.join(', ')}`, names.malware);
+    }
+    return { kind: 'document', text: request.text, family: request.malware?.[0], malware: request.malware, familyOption: names.malware };
+  }
   const malware = request.malware ?? tf.malware;
-  if (request.text !== undefined) return { kind: 'document', text: request.text, family: malware[0] };
   return request.days !== undefined
     ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
     : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
 }
 
-export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
+/** `allow`: the tenant's benign values (settings.allowlist), refused with the built-in ones. */
+export async function collect(input: SyncInput, threatfox?: ThreatFoxSource, allow: Allowlist = EMPTY_ALLOWLIST): Promise<Collected> {
   if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {
-    const parsed = parseInputDocument(input.text, { malware: input.family });
+    const parsed = parseInputDocument(input.text, { family: input.family, malware: input.malware, familyOption: input.familyOption, allow });
     // parseInputDocument already deduplicated: a second pass would copy every IOC again.
-    return { read: parsed.read, iocs: parsed.iocs, rejected: parsed.rejected, clipped: parsed.clipped };
+    return { read: parsed.read, iocs: parsed.iocs, rejected: parsed.rejected, skipped: parsed.skipped, clipped: parsed.clipped };
   }
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
   const pulled = await pullFamilies(threatfox, input);
-  const normalised = normaliseRecords(pulled.records);
+  const normalised = normaliseRecords(pulled.records, allow);
   const read = pulled.records.length + pulled.rejected.length;
   const rejected = [...pulled.rejected, ...normalised.rejected];
   return {
@@ -100,7 +136,10 @@ export interface PlannedIndicators extends Iterable<ThreatIntelligenceIndicatorM
 
 export interface Plan {
   indicators: PlannedIndicators;
+  /** The inline (export) form: self-contained queries with the IOC lists, for --out, the report and a dry run. */
   huntingQueries: HuntingQuery[];
+  /** The saved searches a write puts in Sentinel: the ThreatIntelIndicators form, one per family and table, plus behaviour hunts. */
+  savedSearches: HuntingQuery[];
 }
 
 function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: number; now: Date }): PlannedIndicators {
@@ -122,8 +161,14 @@ function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: numb
 export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
   return {
     indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
-    huntingQueries: buildHuntingQueries(iocs),
+    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
+    savedSearches: savedSearchesFor(iocs, sentinel),
   };
+}
+
+/** The saved searches of the families these IOCs belong to: independent of which IOCs they are. */
+export function savedSearchesFor(iocs: readonly Ioc[], sentinel: Pick<Settings['sentinel'], 'source' | 'huntingLookback'>): HuntingQuery[] {
+  return buildThreatIntelQueries(familiesOf(iocs), { indicatorSource: sentinel.source, lookback: sentinel.huntingLookback });
 }
 
 export interface SentinelStores {
@@ -131,7 +176,7 @@ export interface SentinelStores {
   savedSearches: SavedSearchStore;
 }
 
-export type PublishOptions = SyncIndicatorsOptions;
+export type PublishOptions = SyncIndicatorsOptions & { huntingLookback: string };
 
 export interface PublishResult {
   indicators: WriteCounts;
@@ -141,15 +186,17 @@ export interface PublishResult {
 }
 
 /**
- * Upserts the indicators, then rewrites the hunting queries of the families touched, built over every
- * active indicator of that family in Sentinel (not just this batch) plus this batch.
+ * Upserts the indicators, then makes sure the families' saved searches are there. The searches read
+ * the indicators from ThreatIntelIndicators, so they depend on the family and the settings only: a
+ * batch that adds, extends or expires IOCs finds them unchanged and writes none. Nothing needs the
+ * other batches' IOCs, so batches need no lock against each other; stale searches of these families
+ * (parts of the old split layout, a table no longer hunted) are removed.
  */
 export async function publish(iocs: Ioc[], stores: SentinelStores, options: PublishOptions): Promise<PublishResult> {
   const logger = options.logger ?? silentLogger;
   const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
   const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
-  const activeOfFamilies = written.active.filter((i) => i.malware && families.has(i.malware));
-  const queries = buildHuntingQueries(dedupeIocs([...iocs, ...activeOfFamilies]));
+  const queries = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
   const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
     concurrency: options.concurrency,
     logger,
@@ -169,6 +216,10 @@ export interface RunSummary {
   read: number;
   iocs: number;
   rejected: number;
+  /** Of `rejected`: well-formed values refused as well-known benign infrastructure, by kind. */
+  benign: Record<BenignKind, number>;
+  /** ThreatFox records of a saved document left out because their family was not asked for (--malware). */
+  skipped: number;
   /** Metadata fields clipped or dropped to fit (the IOCs were kept). */
   clipped: number;
   /** Most of a ThreatFox pull was rejected: the CLI exits 2 (see rejectionAlarm). */
@@ -199,8 +250,6 @@ export interface SyncDeps {
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
-  /** Serialises the write with other writers of the workspace (the Functions app's lock). */
-  writeLock?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The whole job, as the CLI and the HTTP trigger run it. Logs one summary line. */
@@ -208,22 +257,32 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const started = Date.now();
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? new Date();
-  const collected = await collect(input, deps.threatfox);
+  const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   for (const c of collected.clipped ?? []) logger.debug({ clipped: c }, 'metadata bounded');
   if (collected.alarm) logger.warn({ read: collected.read, rejected: collected.rejected.length }, collected.alarm);
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
+  for (const heavy of heavilySplit(planned.huntingQueries)) {
+    logger.warn(
+      { family: heavy.family, table: heavy.table, parts: heavy.parts },
+      `the exported (inline) hunting query for this table needed ${heavy.parts} parts (over ${MANY_PARTS}): run every part, or use the saved search in Sentinel, which reads ThreatIntelIndicators and is never split`,
+    );
+  }
 
   let published: PublishResult | undefined;
   if (!options.dryRun) {
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
     const stores = deps.stores;
-    const write = () =>
-      publish(collected.iocs, stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now, logger, onProgress: deps.onProgress });
-    published = await (deps.writeLock ? deps.writeLock(write) : write());
-    // The queries actually written cover every active IOC of the family, so report those.
-    planned.huntingQueries = published.queries;
+    published = await publish(collected.iocs, stores, {
+      source: s.source,
+      ttlDays: s.ttlDays,
+      huntingLookback: s.huntingLookback,
+      concurrency: s.concurrency,
+      now,
+      logger,
+      onProgress: deps.onProgress,
+    });
   }
 
   const summary: RunSummary = {
@@ -232,6 +291,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     read: collected.read,
     iocs: collected.iocs.length,
     rejected: collected.rejected.length,
+    benign: benignCounts(collected.rejected),
+    skipped: collected.skipped ?? 0,
     clipped: collected.clipped?.length ?? 0,
     alarm: collected.alarm,
     byType: countBy(collected.iocs, (i) => i.type),
@@ -240,7 +301,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
       expired: planned.indicators.expired,
       ...(published?.indicators ?? zeroCounts()),
     },
-    huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
+    huntingQueries: { planned: planned.savedSearches.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
   };
@@ -253,6 +314,13 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
+}
+
+/** Refusals of well-formed but benign values, by kind (every kind present, zero or not). */
+export function benignCounts(rejected: Rejected[]): Record<BenignKind, number> {
+  const counts = Object.fromEntries(BENIGN_KINDS.map((k) => [k, 0])) as Record<BenignKind, number>;
+  for (const r of rejected) if (r.benign) counts[r.benign]++;
+  return counts;
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

@@ -34,11 +34,11 @@ param threatFoxSecretName string
 ])
 param instanceMemoryMB int = 2048
 
-// Sentinel's TI API and ARM throttle per caller: a few instances are plenty for hourly batches and
-// keep concurrent ARM writes bounded (ARM_CONCURRENCY per message x instances).
+// Set by main.bicep (default 40, the lowest cap every region accepts). ARM writes stay bounded by
+// ARM_CONCURRENCY whatever this is: writers take one blob lease (lib/state/lock.ts).
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int
 
 // Typed, so a setting main.bicep forgets to pass is a compile error, not a missing env var.
 type syncSettingsType = {
@@ -54,8 +54,10 @@ type syncSettingsType = {
   SENTINEL_API_VERSION: string
   INDICATOR_SOURCE: string
   INDICATOR_TTL_DAYS: string
+  HUNTING_LOOKBACK: string
   ARM_CONCURRENCY: string
   ARM_MAX_RETRIES: string
+  BENIGN_ALLOWLIST: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
 }
@@ -99,8 +101,10 @@ var appSettings = {
   SENTINEL_API_VERSION: syncSettings.SENTINEL_API_VERSION
   INDICATOR_SOURCE: syncSettings.INDICATOR_SOURCE
   INDICATOR_TTL_DAYS: syncSettings.INDICATOR_TTL_DAYS
+  HUNTING_LOOKBACK: syncSettings.HUNTING_LOOKBACK
   ARM_CONCURRENCY: syncSettings.ARM_CONCURRENCY
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
+  BENIGN_ALLOWLIST: syncSettings.BENIGN_ALLOWLIST
 
   // Runtime behaviour.
   SYNC_SCHEDULE: syncSettings.SYNC_SCHEDULE

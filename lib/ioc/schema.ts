@@ -42,6 +42,7 @@ export const iocSchema = z.object({
   reference: text(IOC_LIMITS.reference).optional(),
   tags: z.array(z.string().max(IOC_LIMITS.tag)).max(IOC_LIMITS.tags).optional(),
   reporter: text(IOC_LIMITS.reporter).optional(),
+  origin: z.literal('manual').optional(),
 });
 
 // Compile-time proof that the schema and the interface describe the same thing, both ways.

@@ -85,7 +85,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
     let byFamily: Map<string, Ioc[]>;
     let alarm: string | undefined;
     try {
-      const collected = await collect(pull, deps.threatfox);
+      const collected = await collect(pull, deps.threatfox, settings.allowlist);
       fetched += collected.read;
       rejected += collected.rejected.length;
       clipped += collected.clipped?.length ?? 0;

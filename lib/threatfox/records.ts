@@ -1,6 +1,14 @@
+import { type Allowlist, EMPTY_ALLOWLIST } from '../ioc/benign';
 import { dedupeIocs, normaliseRecords } from '../ioc/normalise';
 import type { Ioc, Rejected } from '../ioc/types';
 import { clippedNotes, parseRecords } from './schema';
+
+export interface ReadOptions {
+  /** Keep only records of these families; all when absent. */
+  malware?: readonly string[];
+  /** The tenant's benign values (BENIGN_ALLOWLIST). */
+  allow?: Allowlist;
+}
 
 /** Records validated and normalised together: enough to amortise the work, few enough to stay small. */
 const CHUNK = 1000;
@@ -10,30 +18,46 @@ export interface ReadRecords {
   rejected: Rejected[];
   /** Metadata clipped or dropped to fit an IOC (the IOCs were kept). */
   clipped: Rejected[];
+  /** Valid records left out because their family was not asked for. */
+  skipped: number;
 }
+
+/** Validates and normalises a chunk of raw records into the running totals. */
+function readChunk(raw: unknown[], options: ReadOptions, into: ReadRecords & { normalisedRejected: Rejected[]; iocs: Ioc[] }): void {
+  const parsed = parseRecords(raw);
+  into.rejected.push(...parsed.rejected);
+  const wanted = options.malware && new Set(options.malware.map((m) => m.toLowerCase()));
+  const kept = wanted ? parsed.records.filter((r) => wanted.has(r.malware.trim().toLowerCase())) : parsed.records;
+  into.skipped += parsed.records.length - kept.length;
+  into.clipped.push(...clippedNotes(kept));
+  const normalised = normaliseRecords(kept, options.allow ?? EMPTY_ALLOWLIST);
+  for (const ioc of normalised.iocs) into.iocs.push(ioc);
+  into.normalisedRejected.push(...normalised.rejected);
+}
+
+/** Schema rejections first, then normalisation ones, as parseRecords + normaliseRecords list them. */
+const finish = (acc: ReadRecords & { normalisedRejected: Rejected[] }): ReadRecords => ({
+  iocs: dedupeIocs(acc.iocs),
+  rejected: [...acc.rejected, ...acc.normalisedRejected],
+  clipped: acc.clipped,
+  skipped: acc.skipped,
+});
+
+const empty = () => ({ iocs: [] as Ioc[], rejected: [] as Rejected[], normalisedRejected: [] as Rejected[], clipped: [] as Rejected[], skipped: 0 });
 
 /**
  * Validates and normalises the records of a ThreatFox answer a chunk at a time and lets go of each
  * raw record once read (the array is emptied as it goes), so a 100k-record document is never held
  * three times over (raw, validated, normalised). Same result as parseRecords + normaliseRecords.
  */
-export function readRecords(data: unknown[]): ReadRecords {
-  const iocs: Ioc[] = [];
-  const rejected: Rejected[] = [];
-  const clipped: Rejected[] = [];
-  const normalisedRejected: Rejected[] = [];
+export function readRecords(data: unknown[], options: ReadOptions = {}): ReadRecords {
+  const acc = empty();
   for (let start = 0; start < data.length; start += CHUNK) {
     const chunk = data.slice(start, start + CHUNK);
     data.fill(undefined, start, start + CHUNK);
-    const parsed = parseRecords(chunk);
-    rejected.push(...parsed.rejected);
-    clipped.push(...clippedNotes(parsed.records));
-    const normalised = normaliseRecords(parsed.records);
-    for (const ioc of normalised.iocs) iocs.push(ioc);
-    normalisedRejected.push(...normalised.rejected);
+    readChunk(chunk, options, acc);
   }
-  // Schema rejections first, then normalisation ones, as parseRecords + normaliseRecords list them.
-  return { iocs: dedupeIocs(iocs), rejected: [...rejected, ...normalisedRejected], clipped };
+  return finish(acc);
 }
 
 /**
@@ -43,7 +67,7 @@ export function readRecords(data: unknown[]): ReadRecords {
  * once, then validated, peak at about 550 MB). Returns undefined for anything else (another status,
  * malformed JSON, ...): the caller then parses the document whole and reports what is wrong.
  */
-export function readRecordsText(text: string): (ReadRecords & { read: number }) | undefined {
+export function readRecordsText(text: string, options: ReadOptions = {}): (ReadRecords & { read: number }) | undefined {
   let elements: Array<[number, number]>;
   try {
     const start = skipSpace(text, 0);
@@ -65,10 +89,7 @@ export function readRecordsText(text: string): (ReadRecords & { read: number }) 
   } catch {
     return undefined;
   }
-  const iocs: Ioc[] = [];
-  const rejected: Rejected[] = [];
-  const normalisedRejected: Rejected[] = [];
-  const clipped: Rejected[] = [];
+  const acc = empty();
   for (let i = 0; i < elements.length; i += CHUNK) {
     let raw: unknown[];
     try {
@@ -76,14 +97,9 @@ export function readRecordsText(text: string): (ReadRecords & { read: number }) 
     } catch {
       return undefined;
     }
-    const parsed = parseRecords(raw);
-    rejected.push(...parsed.rejected);
-    clipped.push(...clippedNotes(parsed.records));
-    const normalised = normaliseRecords(parsed.records);
-    for (const ioc of normalised.iocs) iocs.push(ioc);
-    normalisedRejected.push(...normalised.rejected);
+    readChunk(raw, options, acc);
   }
-  return { iocs: dedupeIocs(iocs), rejected: [...rejected, ...normalisedRejected], clipped, read: elements.length };
+  return { ...finish(acc), read: elements.length };
 }
 
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;

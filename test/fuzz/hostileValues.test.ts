@@ -118,7 +118,7 @@ describe('fuzz: hostile values through every way in and every sink', () => {
     fc.assert(
       fc.property(fc.array(hostileValue, { minLength: PER_RUN, maxLength: PER_RUN }), (values) => {
         // One value a line; a value with a line break in it is several lines, as a paste would be.
-        const parsed = parseInputDocument(values.join('\n'), { malware: FAMILY });
+        const parsed = parseInputDocument(values.join('\n'), { family: FAMILY });
         for (const r of parsed.rejected) expect(r.reason.length).toBeGreaterThan(0);
         accepted += parsed.iocs.length;
         checkSinks(parsed.iocs);
