@@ -98,7 +98,7 @@ export function checkIocs(items: readonly unknown[]): { iocs: Ioc[]; rejected: R
   items.forEach((item, index) => {
     const parsed = iocSchema.safeParse(item);
     if (parsed.success) iocs.push(parsed.data);
-    else rejected.push({ index, item, reason: describeIssues(parsed.error) });
+    else rejected.push({ index, item, reason: parsed.error.issues.map((i) => `${fieldPath(['iocs', index, ...i.path])}: ${i.message}`).join('; ') });
   });
   return { iocs, rejected };
 }

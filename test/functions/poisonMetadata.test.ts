@@ -106,7 +106,7 @@ describe('poison metadata through pull → queue → upsert (Azurite, fake Threa
     const { receivedMessageItems: parked } = await poison.receiveMessages({ numberOfMessages: 5 });
     expect(parked).toHaveLength(1);
     const body = JSON.parse(Buffer.from(parked[0].messageText, 'base64').toString('utf8'));
-    expect(body).toMatchObject({ version: 1, runId: 'old-producer', family: NETSUPPORT, iocs: [bad], rejected: [{ index: 25, reason: expect.stringMatching(/^tags\[0\]: /) }] });
+    expect(body).toMatchObject({ version: 1, runId: 'old-producer', family: NETSUPPORT, iocs: [bad], rejected: [{ index: 25, reason: expect.stringMatching(/^iocs\[25\]\.tags\[0\]: /) }] });
     const queueRun = (await listRuns(table, 10)).find((r) => r.trigger === 'queue' && r.runId.startsWith('old-producer:'))!;
     expect(queueRun.counts).toMatchObject({ iocs: 50, rejected: 1 });
   });

@@ -104,8 +104,8 @@ describe('parseBatchMessage', () => {
     const parsed = parseBatchMessage({ ...good, iocs: [good.iocs[0], bad, { ...good.iocs[0], confidence: 101 }] });
     expect("iocs" in parsed && parsed.iocs).toEqual([good.iocs[0]]);
     expect(parsed.rejected).toEqual([
-      { index: 1, item: bad, reason: expect.stringMatching(/^type: /) },
-      { index: 2, item: expect.any(Object), reason: expect.stringMatching(/^confidence: /) },
+      { index: 1, item: bad, reason: expect.stringMatching(/^iocs\[1\]\.type: /) },
+      { index: 2, item: expect.any(Object), reason: expect.stringMatching(/^iocs\[2\]\.confidence: /) },
     ]);
     const parked = parkedItemMessages(parsed, parsed.rejected).map((t) => JSON.parse(t));
     expect(parked).toEqual([{ version: 1, runId: RUN, family: FAMILY, iocs: [bad, expect.any(Object)], rejected: [{ index: 1, reason: expect.any(String) }, { index: 2, reason: expect.any(String) }] }]);
