@@ -6,7 +6,7 @@ import { FORMAT_ALARM, parseRecords, rejectionAlarm } from '../../lib/threatfox/
 
 const RECORD = {
   id: '1650000',
-  ioc: 'bounds-test.example.com',
+  ioc: 'bounds-test-c2.com',
   threat_type: 'botnet_cc',
   ioc_type: 'domain',
   malware: 'win.netsupportmanager_rat',
@@ -54,7 +54,7 @@ describe('ThreatFox record metadata is bounded to what an IOC carries, never the
   it('a 40-digit id is dropped from the IOC (a cut id would be a wrong one), not the IOC', () => {
     const { record, ioc } = one({ id: '1'.repeat(40) });
     expect(ioc.threatfoxId).toBeUndefined();
-    expect(ioc.value).toBe('bounds-test.example.com');
+    expect(ioc.value).toBe('bounds-test-c2.com');
     expect(record.clipped![0]).toMatch(/^id: 40 digits/);
   });
 
