@@ -141,6 +141,8 @@ export const settingsSchema = z.object({
   INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+  ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
+  RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1500),
   LOG_LEVEL: logLevel,
 });
 
@@ -156,6 +158,13 @@ export interface SentinelSettings {
   ttlDays: number;
   concurrency: number;
   maxRetries: number;
+  /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
+  requestTimeoutMs: number;
+  /**
+   * A write run's deadline (RUN_DEADLINE_SECONDS), kept below host.json's functionTimeout: what has
+   * not finished by then is counted as failed.
+   */
+  runDeadlineSeconds: number;
 }
 
 export interface Settings {
@@ -206,6 +215,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ttlDays: s.INDICATOR_TTL_DAYS,
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
+      requestTimeoutMs: s.ARM_TIMEOUT_MS,
+      runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },
     logLevel: s.LOG_LEVEL,
   };

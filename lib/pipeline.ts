@@ -5,6 +5,7 @@ import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
+import { withRunDeadline } from './net/deadline';
 import { planIndicators } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
@@ -180,7 +181,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     const stores = deps.stores;
     const write = () =>
       publish(collected.iocs, stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now, logger, onProgress: deps.onProgress });
-    published = await (deps.writeLock ? deps.writeLock(write) : write());
+    // The run's deadline (counted from its start) ends every ARM request still going; what did not finish is counted as failed.
+    published = await withRunDeadline({ seconds: s.runDeadlineSeconds, startedAt: started }, () => (deps.writeLock ? deps.writeLock(write) : write()));
     // The queries actually written cover every active IOC of the family, so report those.
     planned.huntingQueries = published.queries;
   }

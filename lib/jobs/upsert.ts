@@ -1,6 +1,7 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
+import { withRunDeadline } from '../net/deadline';
 import { publish, type SentinelStores } from '../pipeline';
 import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
@@ -63,7 +64,11 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const result = await withLock(
     storage.batchContainer,
     SENTINEL_WRITE_LOCK,
-    () => publish(iocs, deps.stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now: deps.now, logger }),
+    // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
+    () =>
+      withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
+        publish(iocs, deps.stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now: deps.now, logger }),
+      ),
     { logger, waitMs: deps.lockWaitMs },
   );
   const counts: RunCounts = {

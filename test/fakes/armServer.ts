@@ -77,7 +77,8 @@ export type ArmOperation =
 export interface FaultRule {
   /** Which requests; default every request. */
   match?: (r: { method: string; path: string; operation: ArmOperation; body: unknown }) => boolean;
-  status: number;
+  /** Status of the fault's answer (default 503); ignored with `hang` or `reset`. */
+  status?: number;
   /** How many matching requests get the fault (default 1). */
   times?: number;
   /** `Retry-After` header, in seconds. */
@@ -86,6 +87,10 @@ export interface FaultRule {
   retryAfterMs?: number;
   /** Let the request take effect, then answer the fault: the client never learns it succeeded. */
   afterEffect?: boolean;
+  /** Never answer: the connection stays open, silent, until the client gives up. */
+  hang?: boolean;
+  /** Cut the connection instead of answering (the client sees ECONNRESET). */
+  reset?: boolean;
   code?: string;
   message?: string;
 }
@@ -119,6 +124,12 @@ export interface ArmFakeOptions {
     emptyPages?: number[];
     /** The last page still has a nextLink, and every page after it too, always the same token. */
     endlessNextLink?: boolean;
+    /**
+     * Faults a client must not take for the end of the list: asked for page `page` (0-based), the
+     * fake answers page `as` again, items and nextLink (`as` = page - 1 hands back the token just
+     * sent; an earlier page goes backwards). `dropNextLink` ends the listing at page `page` instead.
+     */
+    replay?: { page: number; as?: number; dropNextLink?: boolean; times?: number };
   };
 }
 
@@ -362,6 +373,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const indicators = new Map<string, IndicatorResource>();
   const savedSearches = new Map<string, SavedSearchResource>();
   let faults: (FaultRule & { left: number })[] = [];
+  let replayed = 0;
   let origin = '';
 
   const workspaceId = (sub: string, rg: string, ws: string) =>
@@ -463,6 +475,16 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const quirks = options.queryPaging;
       if (quirks?.emptyPages?.includes(Math.floor(state.offset / size)) && !state.emptied) {
         return [200, { value: [], nextLink: link({ ...state, pageSize: size, emptied: true }) }];
+      }
+      const replay = quirks?.replay;
+      if (replay && Math.floor(state.offset / size) === replay.page && replayed < (replay.times ?? 1)) {
+        replayed += 1;
+        const as = replay.as ?? replay.page;
+        const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, as * size, size, (offset) =>
+          link({ offset, sources: state!.sources, pageSize: size }),
+        );
+        if (replay.dropNextLink) delete answer.nextLink;
+        return [200, answer];
       }
       const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, state.offset, size, (offset) =>
         link({ offset, sources: state!.sources, pageSize: size }),
@@ -601,10 +623,17 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         fault.left -= 1;
         faults = faults.filter((f) => f.left > 0);
       }
-      const faultError = fault
+      const faultStatus = fault?.status ?? 503;
+      const silent = fault?.hang || fault?.reset;
+      // A hung request is left open (close() ends it); a reset cuts the connection.
+      const misbehave = () => {
+        if (fault?.reset) req.socket.destroy();
+      };
+      if (silent && !fault?.afterEffect) return misbehave();
+      const faultError = fault && !silent
         ? httpError(
-            fault.status,
-            fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
+            faultStatus,
+            fault.code ?? (faultStatus === 429 ? 'TooManyRequests' : faultStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
             fault.message ?? `Injected fault ${fault.status}.`,
             {
               ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
@@ -615,6 +644,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       if (faultError && !fault?.afterEffect) throw faultError;
 
       const [status, payload] = kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : handleSavedSearch(method, m!, body);
+      if (silent) return misbehave();
       if (faultError) throw faultError;
       send(status, payload);
     } catch (e) {
