@@ -1,4 +1,4 @@
-import { RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, RestError, type HttpClient, type PipelinePolicy } from '@azure/core-rest-pipeline';
 
 export const requestTimeoutPolicyName = 'requestTimeoutPolicy';
 
@@ -40,4 +40,13 @@ export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
       }
     },
   };
+}
+
+/**
+ * The same bound as an HttpClient, for SDK clients that take an `httpClient` but drop
+ * `additionalPolicies` (@azure/identity's managed-identity client replaces them with its own).
+ */
+export function timeoutHttpClient(timeoutMs: number, inner: HttpClient = createDefaultHttpClient()): HttpClient {
+  const policy = requestTimeoutPolicy(timeoutMs);
+  return { sendRequest: (request) => policy.sendRequest(request, (r) => inner.sendRequest(r)) };
 }

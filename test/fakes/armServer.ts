@@ -118,6 +118,8 @@ export interface ArmFakeOptions {
   latencyMs?: number;
   /** Token the MSI endpoint hands out (default `token`): set another to make ARM refuse it with 401. */
   msiToken?: string;
+  /** The MSI endpoint takes token requests and never answers them. */
+  msiHang?: boolean;
   /** queryIndicators paging quirks a client must survive. */
   queryPaging?: {
     /** These pages (0-based) first come back empty with a nextLink (a new token) to the same data. */
@@ -683,6 +685,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
+      if (options.msiHang) {
+        msiRequests.push({ path: url.pathname, query, status: 0 });
+        return; // left open until close()
+      }
       if (req.method !== 'GET' || url.pathname !== '/msi/token') return reply(404, { error: 'not_found' });
       if (req.headers['x-identity-header'] !== secret) return reply(401, { error: 'invalid_identity_header' });
       if (query['api-version'] !== '2019-08-01' || !query.resource) return reply(400, { error: 'invalid_request' });

@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import { DefaultAzureCredential } from '@azure/identity';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { toIndicator } from '../../lib/sentinel/indicator';
 import { connect } from './harness';
@@ -161,7 +161,7 @@ describe('managed identity through the fake (the CLI end-to-end path)', () => {
   beforeEach(() => KEYS.forEach((k) => ((saved[k] = process.env[k]), delete process.env[k])));
   afterEach(() => KEYS.forEach((k) => (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]))));
 
-  it('DefaultAzureCredential narrowed to ManagedIdentityCredential gets the fake token from the loopback App Service endpoint', async () => {
+  it('the credential narrowed to ManagedIdentityCredential gets the fake token from the loopback App Service endpoint', async () => {
     const fake = await startArmFake({ msiHeader: 'msi-secret' });
     try {
       process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';
@@ -169,7 +169,8 @@ describe('managed identity through the fake (the CLI end-to-end path)', () => {
       process.env.IDENTITY_HEADER = 'msi-secret';
       const { createCredential } = await import('../../lib/sentinel/credential');
       const credential = createCredential(process.env);
-      expect(credential).toBeInstanceOf(DefaultAzureCredential);
+      expect(credential).toBeInstanceOf(ManagedIdentityCredential);
+      expect(createCredential({})).toBeInstanceOf(DefaultAzureCredential);
       const token = await credential.getToken(`${fake.url}/.default`);
       expect(token?.token).toBe(fake.token);
       expect(fake.msiRequests).toEqual([
