@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { armContract, CONTRACT_DOCUMENTS } from './armContract';
 import { testCertificate } from './tls';
 
 /**
@@ -120,6 +121,12 @@ export interface ArmFakeOptions {
   msiToken?: string;
   /** The MSI endpoint takes token requests and never answers them. */
   msiHang?: boolean;
+  /**
+   * Check every request and answer against the vendored OpenAPI documents (./armContract) at the
+   * api-versions they describe (default true): a request the real service would reject gets its
+   * 400, and an answer of the fake's own that breaks the response schema becomes a 500.
+   */
+  contract?: boolean;
   /** queryIndicators paging quirks a client must survive. */
   queryPaging?: {
     /** These pages (0-based) first come back empty with a nextLink (a new token) to the same data. */
@@ -178,6 +185,8 @@ export interface ArmFake {
   seedIndicator(properties: object): string;
   /** Number of 429s the token bucket answered. */
   throttled(): number;
+  /** Requests and answers that broke the OpenAPI contract, one line each. */
+  contractViolations: string[];
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -371,6 +380,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const bucket = options.throttle ? new TokenBucket(options.throttle) : undefined;
 
   const requests: RecordedArmRequest[] = [];
+  const contractViolations: string[] = [];
+  const contract = options.contract === false ? undefined : armContract();
   const msiRequests: ArmFake['msiRequests'] = [];
   const indicators = new Map<string, IndicatorResource>();
   const savedSearches = new Map<string, SavedSearchResource>();
@@ -574,7 +585,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const record: RecordedArmRequest = { method, path: url.pathname, query, body, status: 0, operation, write };
     requests.push(record);
 
+    let specOperation: Parameters<NonNullable<typeof contract>['checkResponse']>[0] | undefined;
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      const broken = specOperation && contract ? contract.checkResponse(specOperation, status, payload) : [];
+      if (broken.length > 0) {
+        contractViolations.push(...broken.map((b) => `answer to ${method} ${url.pathname}: ${b}`));
+        specOperation = undefined;
+        status = 500;
+        payload = { error: { code: 'FakeContractViolation', message: broken.join('; ') } };
+      }
       record.status = status;
       const out = payload === undefined ? '' : JSON.stringify(payload);
       res.writeHead(status, {
@@ -608,6 +627,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         );
       }
       if (parseError) throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+      const documented = kind === 'ti' ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion : CONTRACT_DOCUMENTS.savedSearches.apiVersion;
+      if (contract && apiVersion === documented) {
+        const verdict = contract.checkRequest({ method, path: url.pathname, query, body, apiVersion });
+        if (verdict.errors.length > 0) {
+          contractViolations.push(...verdict.errors.map((e) => `${method} ${url.pathname}: ${e}`));
+          throw httpError(400, 'InvalidRequestContent', `The request does not match the ${apiVersion} API: ${verdict.errors.join('; ')}`);
+        }
+        specOperation = verdict.operation;
+      }
 
       if (write && bucket) {
         const waitMs = bucket.take();
@@ -729,6 +757,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return name;
     },
     throttled: () => bucket?.rejected ?? 0,
+    contractViolations,
     clearRequests() {
       requests.length = 0;
       msiRequests.length = 0;

@@ -38,10 +38,10 @@ describe('ARM faults', () => {
     it('times out per attempt, is retried, then counted as failed; the others land', async () => {
       fake = await startArmFake();
       fake.failAlways({ hang: true, match: isCreateOf('c2-3.example.net') });
-      const arm = connect(fake, { requestTimeoutMs: 200, maxRetries: 2 });
+      const arm = connect(fake, { requestTimeoutMs: 1000, maxRetries: 2 });
       const result = await syncIndicators(arm.indicators, FEED, OPTS);
       expect(result.counts).toEqual({ created: FEED.length - 1, updated: 0, unchanged: 0, deleted: 0, failed: 1 });
-      expect(result.failures).toEqual([{ kind: 'indicator', key: 'domain:c2-3.example.net', error: expect.stringContaining('timed out after 200 ms') }]);
+      expect(result.failures).toEqual([{ kind: 'indicator', key: 'domain:c2-3.example.net', error: expect.stringContaining('timed out after 1000 ms') }]);
       // First try and two retries, none answered.
       expect(fake.requests.filter(isCreateOf('c2-3.example.net')).map((r) => r.status)).toEqual([0, 0, 0]);
     });

@@ -66,7 +66,11 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     fake = await startArmFake();
     arm = connect(fake);
   });
-  afterEach(() => fake.close());
+  afterEach(async () => {
+    // Every request the writer made, and every answer, kept to the vendored OpenAPI documents.
+    expect(fake.contractViolations).toEqual([]);
+    await fake.close();
+  });
 
   it('first sync creates one indicator per pattern and the saved searches; the second writes nothing', async () => {
     const first = await syncIndicators(arm.indicators, FEED, OPTS);
