@@ -94,6 +94,16 @@ param armConcurrency int = 8
 @maxValue(30)
 param armMaxRetries int = 10
 
+@description('Per ARM request attempt, in milliseconds (ARM_TIMEOUT_MS).')
+@minValue(1000)
+@maxValue(300000)
+param armTimeoutMs int = 60000
+
+@description('A write run\'s deadline in seconds (RUN_DEADLINE_SECONDS); keep it well below host.json functionTimeout (30 min).')
+@minValue(60)
+@maxValue(1500)
+param runDeadlineSeconds int = 1200
+
 @allowed([
   'fatal'
   'error'
@@ -238,6 +248,8 @@ module functionApp 'modules/functionApp.bicep' = {
       INDICATOR_TTL_DAYS: string(indicatorTtlDays)
       ARM_CONCURRENCY: string(armConcurrency)
       ARM_MAX_RETRIES: string(armMaxRetries)
+      ARM_TIMEOUT_MS: string(armTimeoutMs)
+      RUN_DEADLINE_SECONDS: string(runDeadlineSeconds)
       SYNC_SCHEDULE: effectiveSchedule
       LOG_LEVEL: logLevel
     }

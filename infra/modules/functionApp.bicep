@@ -56,6 +56,8 @@ type syncSettingsType = {
   INDICATOR_TTL_DAYS: string
   ARM_CONCURRENCY: string
   ARM_MAX_RETRIES: string
+  ARM_TIMEOUT_MS: string
+  RUN_DEADLINE_SECONDS: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
 }
@@ -101,6 +103,8 @@ var appSettings = {
   INDICATOR_TTL_DAYS: syncSettings.INDICATOR_TTL_DAYS
   ARM_CONCURRENCY: syncSettings.ARM_CONCURRENCY
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
+  ARM_TIMEOUT_MS: syncSettings.ARM_TIMEOUT_MS
+  RUN_DEADLINE_SECONDS: syncSettings.RUN_DEADLINE_SECONDS
 
   // Runtime behaviour.
   SYNC_SCHEDULE: syncSettings.SYNC_SCHEDULE

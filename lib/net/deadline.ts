@@ -29,6 +29,8 @@ export function isRunDeadlineError(e: unknown): e is RunDeadlineError {
 interface Deadline {
   signal: AbortSignal;
   seconds: number;
+  /** Epoch ms: checked as well as the signal, whose timer may fire late on a busy worker. */
+  at: number;
 }
 
 const current = new AsyncLocalStorage<Deadline>();
@@ -38,12 +40,14 @@ const current = new AsyncLocalStorage<Deadline>();
  * spent before (a ThreatFox pull) is counted too.
  */
 export async function withRunDeadline<T>(deadline: { seconds: number; startedAt?: number }, work: () => Promise<T>): Promise<T> {
-  const left = deadline.seconds * 1000 - (deadline.startedAt === undefined ? 0 : Date.now() - deadline.startedAt);
+  const at = (deadline.startedAt ?? Date.now()) + deadline.seconds * 1000;
   const controller = new AbortController();
+  const left = at - Date.now();
+  if (left <= 0) controller.abort();
   const timer = setTimeout(() => controller.abort(), Math.max(0, left));
   timer.unref();
   try {
-    return await current.run({ signal: controller.signal, seconds: deadline.seconds }, work);
+    return await current.run({ signal: controller.signal, seconds: deadline.seconds, at }, work);
   } finally {
     clearTimeout(timer);
   }
@@ -63,7 +67,7 @@ export function runDeadlinePolicy(): PipelinePolicy {
     async sendRequest(request, next) {
       const deadline = current.getStore();
       if (!deadline) return next(request);
-      if (deadline.signal.aborted) throw new RunDeadlineError(deadline.seconds);
+      if (deadline.signal.aborted || Date.now() >= deadline.at) throw new RunDeadlineError(deadline.seconds);
       const outer = request.abortSignal;
       const controller = new AbortController();
       const abort = () => controller.abort();

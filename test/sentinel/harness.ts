@@ -29,7 +29,7 @@ export function targetFor(fake: ArmFake, overrides: Partial<SentinelTarget> = {}
     concurrency: 4,
     maxRetries: 6,
     requestTimeoutMs: 60_000,
-    runDeadlineSeconds: 1500,
+    runDeadlineSeconds: 1200,
     ...overrides,
   };
 }
