@@ -21,8 +21,8 @@ import { observableKey, parsePattern } from './stix';
  * Publishes to Sentinel, writing only what changed.
  *
  * Indicators are found again by source + observable (Sentinel names them on create), read once
- * per run; new ones are created, changed ones replaced, duplicates a retried create left are
- * removed. Saved searches have stable ids and are PUT only when a field we own differs.
+ * per run; new ones are created, changed ones replaced, duplicates removed; after creating, ours
+ * are read again so duplicates a retried create left are removed in the same run. Saved searches have stable ids and are PUT only when a field we own differs.
  * Retrying (429 Retry-After, 5xx/network backoff) happens inside the SDK pipeline; an item that
  * still fails is counted and reported here, and the others carry on.
  */

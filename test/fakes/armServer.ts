@@ -24,9 +24,13 @@ import { testCertificate } from './tls';
  * service does (`…T00:00:00.0000000Z`), so clients must compare instants, not strings.
  *
  * Faults: `failNext` (one-off 503s, 429 storms with Retry-After, a fault that happens after the
- * write took effect, i.e. a lost response), `failAlways` (a permanently failing item), and a
- * token bucket on writes (ARM's: a burst, then a steady rate) whose clock can run faster than
- * real time for a benchmark. Every request is recorded.
+ * write took effect, i.e. a lost response; `hang` never answers, `reset` cuts the connection),
+ * `failAlways` (a permanently failing item), `queryPaging.replay` (a page repeated, paging going
+ * backwards, a listing cut short), and a token bucket on writes (ARM's: a burst, then a steady
+ * rate) whose clock can run faster than real time for a benchmark. Every request is recorded.
+ *
+ * Contract: every request and answer at the documented api-versions is checked against the
+ * vendored Azure REST API OpenAPI documents (./armContract, test/fixtures/openapi).
  *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
