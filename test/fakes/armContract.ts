@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Ajv, { type ValidateFunction } from 'ajv-draft-04';
@@ -16,7 +16,10 @@ import addFormats from 'ajv-formats';
  * Swagger discriminator (`kind`) is followed to the model that `x-ms-discriminator-value` names.
  */
 
-const ROOT = join(__dirname, '..', 'fixtures', 'openapi', 'specification');
+/** The fixtures, from the TypeScript sources (jest) or from the compiled dist/test (bench, CLI tests). */
+const ROOT = [join(__dirname, '..', 'fixtures'), join(__dirname, '..', '..', '..', 'test', 'fixtures')]
+  .map((dir) => join(dir, 'openapi', 'specification'))
+  .find((dir) => existsSync(dir)) ?? join(__dirname, '..', 'fixtures', 'openapi', 'specification');
 
 /** The documents, by the api-version whose calls they describe. */
 export const CONTRACT_DOCUMENTS = {
