@@ -106,6 +106,9 @@ param armTimeoutMs int = 60000
 @maxValue(1500)
 param runDeadlineSeconds int = 1200
 
+@description('BENIGN_ALLOWLIST: the tenant\'s own benign domains, IPs, CIDR ranges or hashes, comma-separated, never sent to Sentinel.')
+param benignAllowlist string = ''
+
 @allowed([
   'fatal'
   'error'
@@ -267,6 +270,7 @@ module functionApp 'modules/functionApp.bicep' = {
       ARM_MAX_RETRIES: string(armMaxRetries)
       ARM_TIMEOUT_MS: string(armTimeoutMs)
       RUN_DEADLINE_SECONDS: string(runDeadlineSeconds)
+      BENIGN_ALLOWLIST: benignAllowlist
       SYNC_SCHEDULE: effectiveSchedule
       LOG_LEVEL: logLevel
     }

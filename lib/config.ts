@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configError } from './errors';
+import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
 
 /**
@@ -46,7 +47,7 @@ const url = (name: string, fallback: string) =>
     });
 
 /** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
-const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
 
 const malwareList = z
   .string()
@@ -106,6 +107,22 @@ const logLevel = z
     return value;
   });
 
+/** The tenant's own benign values, refused like the built-in well-known ones (lib/ioc/benign.ts). */
+const allowlist = z
+  .string()
+  .optional()
+  .transform((v, ctx): Allowlist => {
+    const { allowlist: list, bad } = parseAllowlist(v);
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `BENIGN_ALLOWLIST must be a comma-separated list of domains, IP addresses, CIDR ranges or MD5/SHA-1/SHA-256 hashes (bad: ${JSON.stringify(bad)})`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 export const settingsSchema = z.object({
   THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
   THREATFOX_AUTH_KEY: z
@@ -143,6 +160,7 @@ export const settingsSchema = z.object({
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
   ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
   RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
+  BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
 });
 
@@ -177,6 +195,8 @@ export interface Settings {
     timeoutMs: number;
   };
   sentinel: SentinelSettings;
+  /** Values the tenant declares benign (BENIGN_ALLOWLIST), on top of the built-in well-known ones. */
+  allowlist: Allowlist;
   /** pino level (LOG_LEVEL); loggers are built before settings load, so they resolve it themselves. */
   logLevel: LogLevel;
 }
@@ -218,6 +238,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       requestTimeoutMs: s.ARM_TIMEOUT_MS,
       runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },
+    allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -58,6 +58,7 @@ type syncSettingsType = {
   ARM_MAX_RETRIES: string
   ARM_TIMEOUT_MS: string
   RUN_DEADLINE_SECONDS: string
+  BENIGN_ALLOWLIST: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
 }
@@ -105,6 +106,7 @@ var appSettings = {
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
   ARM_TIMEOUT_MS: syncSettings.ARM_TIMEOUT_MS
   RUN_DEADLINE_SECONDS: syncSettings.RUN_DEADLINE_SECONDS
+  BENIGN_ALLOWLIST: syncSettings.BENIGN_ALLOWLIST
 
   // Runtime behaviour.
   SYNC_SCHEDULE: syncSettings.SYNC_SCHEDULE
