@@ -30,7 +30,7 @@ describe('CLI against a misbehaving ARM', () => {
     arm = await startArmFake({ msiHeader: MSI_SECRET });
     arm.failAlways({ hang: true, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('c2-3.example.net') });
     const env = { ...(await armEnv(arm, MSI_SECRET, dir)), RUN_DEADLINE_SECONDS: '2', ARM_TIMEOUT_MS: '300000', LOG_LEVEL: 'silent' };
-    const run = await runCli(['--input', input, '--json'], env);
+    const run = await runCli(['--input', input, '--malware', 'win.netsupportmanager_rat', '--json'], env);
     expect(run.code).toBe(2);
     const summary = jsonSummary(run);
     expect(summary.indicators).toMatchObject({ created: DOMAINS.length - 1, failed: 1 });
@@ -47,7 +47,7 @@ describe('CLI against a misbehaving ARM', () => {
       arm.seedIndicator(toIndicator({ type: 'domain', value, malware: 'win.netsupportmanager_rat' }, { source: 'ThreatFox', ttlDays: 30, now }));
     }
     const env = { ...(await armEnv(arm, MSI_SECRET, dir)), LOG_LEVEL: 'silent' };
-    const run = await runCli(['--input', input, '--json'], env);
+    const run = await runCli(['--input', input, '--malware', 'win.netsupportmanager_rat', '--json'], env);
     expect(run.code).toBe(2);
     expect(arm.writes()).toEqual([]);
     expect(arm.indicators.size).toBe(6);
