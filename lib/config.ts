@@ -192,6 +192,8 @@ export const settingsSchema = z.object({
     }),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+  ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
+  RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
   BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
 });
@@ -210,6 +212,13 @@ export interface SentinelSettings {
   huntingLookback: string;
   concurrency: number;
   maxRetries: number;
+  /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
+  requestTimeoutMs: number;
+  /**
+   * A write run's deadline (RUN_DEADLINE_SECONDS), kept below host.json's functionTimeout: what has
+   * not finished by then is counted as failed.
+   */
+  runDeadlineSeconds: number;
 }
 
 export interface Settings {
@@ -263,6 +272,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       huntingLookback: s.HUNTING_LOOKBACK,
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
+      requestTimeoutMs: s.ARM_TIMEOUT_MS,
+      runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },
     allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,

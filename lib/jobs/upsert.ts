@@ -1,6 +1,7 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
+import { withRunDeadline } from '../net/deadline';
 import { publish, type SentinelStores } from '../pipeline';
 import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
@@ -64,14 +65,17 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const s = settings.sentinel;
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
-  const result = await publish(iocs, deps.stores, {
-    source: s.source,
-    ttlDays: s.ttlDays,
-    huntingLookback: s.huntingLookback,
-    concurrency: s.concurrency,
-    now: deps.now,
-    logger,
-  });
+  // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
+  const result = await withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
+    publish(iocs, deps.stores, {
+      source: s.source,
+      ttlDays: s.ttlDays,
+      huntingLookback: s.huntingLookback,
+      concurrency: s.concurrency,
+      now: deps.now,
+      logger,
+    }),
+  );
   const counts: RunCounts = {
     iocs: iocs.length,
     rejected: rejected.length,
