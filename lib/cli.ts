@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadSettings, requireAuthKey, requireSentinelTarget } from './config';
+import { loadSettings, requireAuthKey, requireSentinelTargets } from './config';
 import { asAzureAccessError, inputError, isSyncError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { OUT_FILES, writeOutputs } from './output';
 import { onDemandInput, runSync, type SyncResult } from './pipeline';
+import type { WriteCounts } from './sentinel/writer';
 import { terminalProgress } from './progress';
-import { connectSentinel } from './sentinel/connect';
+import { connectWorkspaces } from './sentinel/workspaceSync';
 import { ThreatFoxClient } from './threatfox/client';
 
 const USAGE = `Usage: npm run sync -- [options]
@@ -98,11 +99,21 @@ function printHuman(result: SyncResult, options: CliOptions, files: string[]): v
       ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''} and ${s.huntingQueries.planned} hunting queries.`
       : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${fmt(s.huntingQueries, 'stale')}.`,
   ];
+  // Several workspaces: each one's own line, so a failed one is named.
+  if ((s.workspaces?.length ?? 0) > 1) {
+    for (const w of s.workspaces!) {
+      lines.push(
+        w.status === 'failed'
+          ? `  ${w.workspace}: FAILED: ${w.error}`
+          : `  ${w.workspace}: indicators ${fmt(w.indicators, 'duplicates')}; hunting queries ${fmt(w.huntingQueries, 'stale')}${w.status === 'partial' ? ' (partial)' : ''}`,
+      );
+    }
+  }
   if (options.out) lines.push(`Wrote ${files.length} files to ${options.out}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-const fmt = (c: SyncResult['summary']['huntingQueries'], removed: 'duplicates' | 'stale') =>
+const fmt = (c: WriteCounts, removed: 'duplicates' | 'stale') =>
   `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} ${removed} removed, ${c.failed} failed`;
 
 export async function main(argv: string[], logger?: Logger): Promise<number> {
@@ -123,7 +134,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
       input.kind === 'threatfox'
         ? new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: requireAuthKey(settings), timeoutMs: settings.threatfox.timeoutMs, logger: log })
         : undefined;
-    const stores = options.dryRun ? undefined : connectSentinel(requireSentinelTarget(settings));
+    const stores = options.dryRun ? undefined : connectWorkspaces(requireSentinelTargets(settings), { logger: log });
     const progress = terminalProgress('indicators');
     const now = new Date();
     const result = await runSync(input, { settings, threatfox, stores, logger: log, now, onProgress: progress }, { dryRun: options.dryRun });

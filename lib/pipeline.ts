@@ -9,6 +9,7 @@ import { planIndicators } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
+import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination, type WorkspaceOutcome } from './sentinel/workspaceSync';
 import { syncIndicators, syncSavedSearches, type ItemFailure, type SyncIndicatorsOptions, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 
@@ -140,6 +141,8 @@ export interface RunSummary {
   huntingQueries: WriteCounts & { planned: number };
   failures: number;
   durationMs: number;
+  /** Each workspace's own counts (a write to SENTINEL_WORKSPACES names every one). */
+  workspaces?: WorkspaceOutcome[];
 }
 
 const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
@@ -155,8 +158,8 @@ export interface SyncResult {
 export interface SyncDeps {
   settings: Settings;
   threatfox?: ThreatFoxSource;
-  /** Absent on a dry run. */
-  stores?: SentinelStores;
+  /** Absent on a dry run; one workspace's stores or every configured workspace's. */
+  stores?: SentinelDestination;
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
@@ -173,13 +176,18 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
 
-  let published: PublishResult | undefined;
+  let published: MultiPublishResult | undefined;
   if (!options.dryRun) {
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
     const stores = deps.stores;
     const write = () =>
-      publish(collected.iocs, stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now, logger, onProgress: deps.onProgress });
+      publishToWorkspaces(
+        stores,
+        (one, concurrency) =>
+          publish(collected.iocs, one, { source: s.source, ttlDays: s.ttlDays, concurrency: concurrency ?? s.concurrency, now, logger, onProgress: deps.onProgress }),
+        { perSubscription: s.workspacesPerSubscription, logger },
+      );
     published = await (deps.writeLock ? deps.writeLock(write) : write());
     // The queries actually written cover every active IOC of the family, so report those.
     planned.huntingQueries = published.queries;
@@ -200,6 +208,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
+    ...(published && Array.isArray(stores(deps)) ? { workspaces: published.workspaces } : {}),
   };
   if (summary.indicators.expired > 0) {
     logger.warn(
@@ -211,6 +220,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
 }
+
+const stores = (deps: SyncDeps) => deps.stores;
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
   const out: Record<string, number> = {};

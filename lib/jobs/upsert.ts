@@ -1,17 +1,20 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
-import { publish, type SentinelStores } from '../pipeline';
+import { publish } from '../pipeline';
+import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
+import { workspaceRunRecords } from '../state/workspaceRuns';
 import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
-import { recordRunSafely, type RunCounts } from '../state/runHistory';
+import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
 import { SENTINEL_WRITE_LOCK, withLock } from '../state/lock';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
 export interface UpsertDeps {
   settings: Settings;
-  stores: SentinelStores;
+  /** One workspace's stores or every configured workspace's. */
+  stores: SentinelDestination;
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
   logger: Logger;
   /** Identifies this delivery in run history (the queue message id). */
@@ -63,7 +66,12 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const result = await withLock(
     storage.batchContainer,
     SENTINEL_WRITE_LOCK,
-    () => publish(iocs, deps.stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now: deps.now, logger }),
+    () =>
+      publishToWorkspaces(
+        deps.stores,
+        (one, concurrency) => publish(iocs, one, { source: s.source, ttlDays: s.ttlDays, concurrency: concurrency ?? s.concurrency, now: deps.now, logger }),
+        { perSubscription: s.workspacesPerSubscription, logger },
+      ),
     { logger, waitMs: deps.lockWaitMs },
   );
   const counts: RunCounts = {
@@ -83,7 +91,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const summary = failed
     ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
     : undefined;
-  await recordRunSafely(storage.stateTable, logger, {
+  const run: RunRecord = {
     // The run that queued the batch (timer or HTTP), then this delivery: both can be looked up.
     runId: `${message.runId}:${deps.runId}`,
     trigger: 'queue',
@@ -93,7 +101,8 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     families: [message.family],
     counts,
     error: summary,
-  });
+  };
+  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)]) await recordRunSafely(storage.stateTable, logger, row);
   logger.info({ runId: deps.runId, batchRun: message.runId, family: message.family, ...counts }, 'batch upserted');
 
   if (failed) {
