@@ -69,8 +69,13 @@ const answerSchema = z
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Seconds to wait from a 429: the Retry-After header, else "Try again in N seconds" in the body. */
+/** Milliseconds to wait from a 429: retry-after-ms / x-ms-retry-after-ms, Retry-After, else "Try again in N seconds" in the body. */
 function retryAfterMs(headers: Record<string, unknown>, body: unknown): number | undefined {
+  // Azure's millisecond headers first (as the ARM SDKs do), then Retry-After, then the message.
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const ms = Number(headers[name]);
+    if (typeof headers[name] === 'string' && Number.isFinite(ms) && ms >= 0) return ms;
+  }
   const header = headers['retry-after'];
   if (typeof header === 'string' && header.trim()) {
     const seconds = Number(header);

@@ -27,6 +27,13 @@ import { testCertificate } from './tls';
  * token bucket on writes (ARM's: a burst, then a steady rate) whose clock can run faster than
  * real time for a benchmark. Every request is recorded.
  *
+ * Workspaces are kept apart: each workspace (any path is a workspace; it exists once addressed)
+ * has its own indicators and saved searches, and answers `GET …/workspaces/{ws}` (api-version
+ * 2022-10-01 and others) with a stable `properties.customerId`, the id the STIX objects upload API
+ * (test/fakes/tiUploadServer.ts) addresses it by; `ingestUploaded` lands uploaded objects in the
+ * same store, so queryIndicators reads them back. Indicators seeded without a workspace are seen
+ * by every workspace. The write throttle is per subscription, as ARM's is.
+ *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
  * `AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential` gets the fake's token from loopback only
@@ -47,6 +54,8 @@ export const TI_API_VERSIONS = [
 ];
 /** Versions Microsoft.OperationalInsights answers to for savedSearches. */
 export const SAVED_SEARCH_API_VERSIONS = ['2015-03-20', '2020-03-01-preview', '2020-08-01', '2025-02-01', '2025-07-01'];
+/** Versions Microsoft.OperationalInsights answers to for a workspace GET. */
+export const WORKSPACE_API_VERSIONS = ['2020-08-01', '2021-06-01', '2021-12-01-preview', '2022-10-01', '2023-09-01', '2025-02-01', '2025-07-01'];
 
 export const FAKE_ARM_TOKEN = 'fake-arm-access-token';
 
@@ -72,6 +81,7 @@ export type ArmOperation =
   | 'queryIndicators'
   | 'savedSearch'
   | 'listSavedSearches'
+  | 'workspace'
   | 'unknown';
 
 export interface FaultRule {
@@ -155,14 +165,22 @@ export interface ArmFake {
   maxInFlight(): number;
   /** Indicators by name, in creation order. */
   indicators: Map<string, IndicatorResource>;
-  /** Saved searches by lower-case id. */
+  /** Saved searches of every workspace; `get` and `keys` take and give bare lower-case ids. */
   savedSearches: Map<string, SavedSearchResource>;
+  /** One workspace's view, by `resourceGroup/name` (any subscription) or full resource id. */
+  workspace(ref: string): { customerId: string; indicators(): IndicatorResource[]; savedSearches(): SavedSearchResource[] };
+  /**
+   * Lands an object the upload API accepted in its workspace's store, updating the indicator with
+   * the same `externalId` (STIX id) when the object is newer; undefined when no workspace has that customerId.
+   */
+  knowsCustomerId(customerId: string): boolean;
+  ingestUploaded(customerId: string, properties: Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string }): IndicatorResource | 'stale' | undefined;
   failNext(rule: FaultRule): void;
   /** A fault for every matching request until cleared. */
   failAlways(rule: Omit<FaultRule, 'times'>): void;
   clearFaults(): void;
   /** Puts an indicator straight into the store (e.g. one left by someone else); returns its name. */
-  seedIndicator(properties: object): string;
+  seedIndicator(properties: object, workspaceResourceId?: string): string;
   /** Number of 429s the token bucket answered. */
   throttled(): number;
   clearRequests(): void;
@@ -185,6 +203,7 @@ const httpError = (status: number, code: string, message: string, headers?: Reco
 
 const TI_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators)(?:\/([^/]+))?\/?$/i;
+const WORKSPACE_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/?$/i;
 const SAVED_SEARCH_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/savedsearches(?:\/([^/]+))?\/?$/i;
 
@@ -296,7 +315,7 @@ function validateSavedSearch(body: unknown): HttpError | undefined {
 }
 
 /** ARM's write token bucket; rejected clients get successive slots so they do not stampede. */
-class TokenBucket {
+export class TokenBucket {
   private tokens: number;
   private last = performance.now();
   private nextSlot = 0;
@@ -349,25 +368,62 @@ function decodeToken(token: string): PageToken | undefined {
   }
 }
 
+/** Saved searches of every workspace, stored as `workspace|id`; `get(id)` and `keys()` speak bare ids. */
+class SavedSearchMap extends Map<string, SavedSearchResource> {
+  private static bare(key: string): string {
+    return key.slice(key.lastIndexOf('|') + 1);
+  }
+  get(key: string): SavedSearchResource | undefined {
+    if (key.includes('|')) return super.get(key);
+    const id = key.toLowerCase();
+    for (const [k, v] of super.entries()) if (SavedSearchMap.bare(k) === id) return v;
+    return undefined;
+  }
+  keys(): MapIterator<string> {
+    return [...super.keys()].map(SavedSearchMap.bare)[Symbol.iterator]() as MapIterator<string>;
+  }
+}
+
 export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
   const tls = await testCertificate();
   const token = options.token ?? FAKE_ARM_TOKEN;
   const tiVersions = options.tiApiVersions ?? TI_API_VERSIONS;
   const ssVersions = options.savedSearchApiVersions ?? SAVED_SEARCH_API_VERSIONS;
   const maxPage = options.maxPageSize ?? 100;
-  const bucket = options.throttle ? new TokenBucket(options.throttle) : undefined;
+  // ARM throttles writes per subscription.
+  const buckets = new Map<string, TokenBucket>();
+  const bucketFor = (sub: string) => {
+    if (!options.throttle) return undefined;
+    let b = buckets.get(sub.toLowerCase());
+    if (!b) buckets.set(sub.toLowerCase(), (b = new TokenBucket(options.throttle)));
+    return b;
+  };
 
   const requests: RecordedArmRequest[] = [];
   const msiRequests: ArmFake['msiRequests'] = [];
   const indicators = new Map<string, IndicatorResource>();
-  const savedSearches = new Map<string, SavedSearchResource>();
+  const savedSearches = new SavedSearchMap();
+  /** Which workspace (lower-case resource id) an indicator lives in; seeded ones without are everywhere. */
+  const scope = new WeakMap<IndicatorResource, string>();
+  const customerIds = new Map<string, { customerId: string; prefix: string }>();
+  const customerIdOf = (prefix: string) => {
+    const key = prefix.toLowerCase();
+    let entry = customerIds.get(key);
+    if (!entry) customerIds.set(key, (entry = { customerId: randomUUID(), prefix }));
+    return entry.customerId;
+  };
+  const visibleIn = (resource: IndicatorResource | undefined, prefix: string): resource is IndicatorResource => {
+    if (!resource) return false;
+    const home = scope.get(resource);
+    return home === undefined || home === prefix.toLowerCase();
+  };
   let faults: (FaultRule & { left: number })[] = [];
   let origin = '';
 
   const workspaceId = (sub: string, rg: string, ws: string) =>
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${ws}`;
 
-  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource): IndicatorResource {
+  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource, scoped = true): IndicatorResource {
     const now = serviceDate(new Date().toISOString()) as string;
     const resource: IndicatorResource = {
       id: `${prefix}/providers/Microsoft.SecurityInsights/ThreatIntelligence/${name}`,
@@ -381,10 +437,12 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         ...(properties.validUntil !== undefined ? { validUntil: serviceDate(properties.validUntil) } : {}),
         created: previous?.properties.created ?? now,
         lastUpdatedTimeUtc: now,
-        externalId: previous?.properties.externalId ?? `indicator--${randomUUID()}`,
+        externalId: previous?.properties.externalId ?? properties.externalId ?? `indicator--${randomUUID()}`,
         friendlyName: properties.displayName,
       },
     };
+    if (properties.lastUpdatedTimeUtc !== undefined) resource.properties.lastUpdatedTimeUtc = serviceDate(properties.lastUpdatedTimeUtc);
+    if (previous ? scope.has(previous) : scoped) scope.set(resource, previous ? scope.get(previous)! : prefix.toLowerCase());
     indicators.set(name, resource);
     return resource;
   }
@@ -398,6 +456,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handleTi(method: string, m: RegExpExecArray, query: Record<string, string>, body: unknown, apiVersion: string): [number, unknown] {
     const [, sub, rg, ws, op, name] = m;
     const prefix = workspaceId(sub, rg, ws);
+    customerIdOf(prefix); // the workspace exists once addressed
     const base = `${origin}${prefix}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
     const opName = op.toLowerCase();
     if (opName === 'createindicator' && !name) {
@@ -408,7 +467,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return [200, storeIndicator(prefix, randomUUID(), b.properties)];
     }
     if (opName === 'indicators' && name) {
-      const existing = indicators.get(name);
+      const found = indicators.get(name);
+      const existing = visibleIn(found, prefix) ? found : undefined;
       if (method === 'GET') {
         if (!existing) throw httpError(404, 'NotFound', `Threat intelligence indicator '${name}' was not found.`);
         return [200, existing];
@@ -432,7 +492,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       return [
         200,
-        page([...indicators.values()], state.offset, size, (offset) =>
+        page([...indicators.values()].filter((i) => visibleIn(i, prefix)), state.offset, size, (offset) =>
           `${base}/indicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, pageSize: size })}`,
         ),
       ];
@@ -457,7 +517,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       const sources = state.sources?.map((s) => s.toLowerCase());
       const matching = [...indicators.values()].filter(
-        (i) => !sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase()),
+        (i) => visibleIn(i, prefix) && (!sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase())),
       );
       const link = (t: PageToken) => `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken(t)}`;
       const quirks = options.queryPaging;
@@ -478,11 +538,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handleSavedSearch(method: string, m: RegExpExecArray, body: unknown): [number, unknown] {
     const [, sub, rg, ws, id] = m;
     const prefix = workspaceId(sub, rg, ws);
+    customerIdOf(prefix);
     if (!id) {
       if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
-      return [200, { value: [...savedSearches.values()] }];
+      const mine = `${prefix.toLowerCase()}|`;
+      return [200, { value: [...savedSearches.entries()].filter(([k]) => k.startsWith(mine)).map(([, v]) => v) }];
     }
-    const key = id.toLowerCase();
+    const key = `${prefix.toLowerCase()}|${id.toLowerCase()}`;
     const existing = savedSearches.get(key);
     if (method === 'GET') {
       if (!existing) throw httpError(404, 'NotFound', `Saved search '${id}' was not found.`);
@@ -516,7 +578,28 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
   }
 
-  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'none'; m?: RegExpExecArray } {
+  function handleWorkspace(method: string, m: RegExpExecArray): [number, unknown] {
+    const [, sub, rg, ws] = m;
+    if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+    const prefix = workspaceId(sub, rg, ws);
+    return [
+      200,
+      {
+        id: prefix,
+        name: ws,
+        type: 'Microsoft.OperationalInsights/workspaces',
+        location: 'westeurope',
+        properties: {
+          customerId: customerIdOf(prefix),
+          provisioningState: 'Succeeded',
+          sku: { name: 'PerGB2018' },
+          retentionInDays: 90,
+        },
+      },
+    ];
+  }
+
+  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'none'; m?: RegExpExecArray } {
     const ti = TI_PATH.exec(path);
     if (ti) {
       const op = ti[4].toLowerCase();
@@ -529,6 +612,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     if (ss) {
       return { operation: ss[4] ? 'savedSearch' : 'listSavedSearches', write: method !== 'GET', kind: 'ss', m: ss };
     }
+    const ws = WORKSPACE_PATH.exec(path);
+    if (ws) return { operation: 'workspace', write: method !== 'GET', kind: 'ws', m: ws };
     return { operation: 'unknown', write: false, kind: 'none' };
   }
 
@@ -572,7 +657,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       }
       if (kind === 'none') throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
       const apiVersion = query['api-version'];
-      const supported = kind === 'ti' ? tiVersions : ssVersions;
+      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : ssVersions;
       if (!apiVersion) {
         throw httpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       }
@@ -585,7 +670,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       }
       if (parseError) throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
 
-      if (write && bucket) {
+      const bucket = write ? bucketFor(m![1]) : undefined;
+      if (bucket) {
         const waitMs = bucket.take();
         if (waitMs !== undefined) {
           const scale = options.throttle?.timeScale ?? 1;
@@ -614,7 +700,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         : undefined;
       if (faultError && !fault?.afterEffect) throw faultError;
 
-      const [status, payload] = kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : handleSavedSearch(method, m!, body);
+      const [status, payload] =
+        kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : kind === 'ws' ? handleWorkspace(method, m!) : handleSavedSearch(method, m!, body);
       if (faultError) throw faultError;
       send(status, payload);
     } catch (e) {
@@ -687,12 +774,38 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     clearFaults() {
       faults = [];
     },
-    seedIndicator(properties) {
+    seedIndicator(properties, workspaceResourceId) {
       const name = randomUUID();
-      storeIndicator(workspaceId('seed', 'seed', 'seed'), name, { ...properties });
+      storeIndicator(workspaceResourceId ?? workspaceId('seed', 'seed', 'seed'), name, { ...properties }, undefined, workspaceResourceId !== undefined);
       return name;
     },
-    throttled: () => bucket?.rejected ?? 0,
+    workspace(ref) {
+      const wanted = ref.toLowerCase();
+      const prefix =
+        [...customerIds.values()].map((e) => e.prefix).find((p) => p.toLowerCase() === wanted || p.toLowerCase().endsWith(`/resourcegroups/${wanted.replace('/', '/providers/microsoft.operationalinsights/workspaces/')}`)) ??
+        (ref.startsWith('/subscriptions/') ? ref : undefined);
+      if (!prefix) throw new Error(`fake ARM: no workspace ${ref} was addressed`);
+      return {
+        customerId: customerIdOf(prefix),
+        indicators: () => [...indicators.values()].filter((i) => scope.get(i) === prefix.toLowerCase()),
+        savedSearches: () => [...savedSearches.entries()].filter(([k]) => k.startsWith(`${prefix.toLowerCase()}|`)).map(([, v]) => v),
+      };
+    },
+    knowsCustomerId: (customerId) => [...customerIds.values()].some((e) => e.customerId === customerId),
+    ingestUploaded(customerId, properties) {
+      const entry = [...customerIds.values()].find((e) => e.customerId === customerId);
+      if (!entry) return undefined;
+      const home = entry.prefix.toLowerCase();
+      const previous = [...indicators.values()].find((i) => visibleIn(i, entry.prefix) && i.properties.externalId === properties.externalId);
+      // STIX versioning: a version no newer than the one held changes nothing.
+      if (previous && Date.parse(String(previous.properties.lastUpdatedTimeUtc)) >= Date.parse(properties.lastUpdatedTimeUtc)) return 'stale';
+      const resource = storeIndicator(entry.prefix, previous?.name ?? randomUUID(), properties, previous);
+      if (previous) resource.properties.created = previous.properties.created;
+      else resource.properties.created = serviceDate(properties.created ?? properties.lastUpdatedTimeUtc);
+      if (!scope.has(resource)) scope.set(resource, home);
+      return resource;
+    },
+    throttled: () => [...buckets.values()].reduce((n, b) => n + b.rejected, 0),
     clearRequests() {
       requests.length = 0;
       msiRequests.length = 0;
