@@ -6,6 +6,10 @@
  *    time to keep the run short; the lower bound is the time the bucket itself needs,
  *    (N − burst) / rate, on that clock. Figure: elapsed / lower bound (target ≤ 1.15), failed writes.
  * 2. Re-sync of the same N: writes (target 0) and read requests.
+ * 2b. The same N through the upload write path (SENTINEL_WRITE_PATH=upload): the fake upload API
+ *    limits requests to 100 a minute with no burst credit (the steady state: 10,000 objects a
+ *    minute), on the same fast clock; its lower bound is (requests − 1) / rate. Figures: elapsed /
+ *    its own bound, upload time / ARM time, and the re-sync's writes (target 0).
  * 3. Normalisation throughput: ThreatFox records validated and normalised per second.
  * 4. CLI start-up: wall time of the quickstart dry run as a child process (compiled JS, no tsc).
  *
@@ -18,8 +22,12 @@ import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
 import { syncIndicators } from '../../lib/sentinel/writer';
 import { parseRecords } from '../../lib/threatfox/schema';
+import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
+import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
 import { startArmFake } from '../fakes/armServer';
-import { connect } from '../sentinel/harness';
+import { startTiUploadFake } from '../fakes/tiUploadServer';
+import { connect, targetFor } from '../sentinel/harness';
+import { scopedCredential } from '../sentinel/uploadHarness';
 
 const N = Number(process.env.BENCH_IOCS ?? 5000);
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 40);
@@ -27,6 +35,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const BURST = 200;
 const PER_SECOND = 10;
 const NORMALISE_RECORDS = 50_000;
+/** The upload API's documented limit: 100 requests a minute per user. */
+const UPLOADS_PER_MINUTE = 100;
 
 function benchIocs(n: number): Ioc[] {
   const out: Ioc[] = [];
@@ -91,6 +101,7 @@ async function main(): Promise<void> {
   const now = new Date('2026-06-21T00:00:00Z');
   const fake = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100 });
   let failed = 0;
+  let armSeconds = 0;
   try {
     // Retries are the SDK's; a throttled write waits exactly what x-ms-retry-after-ms says.
     const arm = connect(fake, { concurrency: CONCURRENCY, maxRetries: 30 });
@@ -99,6 +110,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const first = await syncIndicators(arm.indicators, iocs, options);
     const elapsed = (performance.now() - t0) / 1000;
+    armSeconds = elapsed;
     const lowerBound = Math.max(0, N - BURST) / PER_SECOND / TIME_SCALE;
     failed += first.counts.failed;
     console.log(
@@ -118,6 +130,36 @@ async function main(): Promise<void> {
     );
   } finally {
     await fake.close();
+  }
+
+  // The same IOCs through the upload API: reads (and hunting queries) stay on a throttled fake ARM.
+  const armForUpload = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100 });
+  const uploadFake = await startTiUploadFake(armForUpload, { perMinute: UPLOADS_PER_MINUTE, burst: 1, timeScale: TIME_SCALE });
+  try {
+    const target = targetFor(armForUpload, { concurrency: CONCURRENCY, maxRetries: 30, writePath: 'upload', uploadEndpoint: uploadFake.url });
+    const connectUpload = () =>
+      connectWorkspaces([target], { credential: scopedCredential(armForUpload), tlsCa: armForUpload.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, upload: { retryDelayMs: 5 } })[0];
+    const stores = connectUpload();
+    const options = { source: 'ThreatFox', ttlDays: 30, concurrency: stores.writeConcurrency ?? CONCURRENCY, now };
+    const t0 = performance.now();
+    const first = await syncIndicators(stores.indicators, iocs, options);
+    const elapsed = (performance.now() - t0) / 1000;
+    const requests = uploadFake.requests.filter((r) => r.status === 200).length;
+    const lowerBound = Math.max(0, Math.ceil(N / MAX_OBJECTS_PER_UPLOAD) - 1) / (UPLOADS_PER_MINUTE / 60) / TIME_SCALE;
+    failed += first.counts.failed;
+    console.log(
+      `upload path: ${first.counts.created} of ${N} indicators in ${fmt(elapsed)} s over ${requests} uploads of <= ${MAX_OBJECTS_PER_UPLOAD}; ` +
+        `rate lower bound ${fmt(lowerBound)} s (${UPLOADS_PER_MINUTE} requests/min, no burst, clock x${TIME_SCALE}); elapsed/lower bound ${fmt(elapsed / lowerBound, 3)}; ` +
+        `failed ${first.counts.failed}; 429s answered ${uploadFake.throttled()}; upload time / ARM time ${fmt(elapsed / armSeconds, 3)} ` +
+        `(${fmt((elapsed * TIME_SCALE) / 60, 1)} vs ${fmt((armSeconds * TIME_SCALE) / 60, 1)} minutes in real time)`,
+    );
+    uploadFake.requests.length = 0;
+    armForUpload.clearRequests();
+    const again = await syncIndicators(connectUpload().indicators, iocs, options);
+    failed += again.counts.failed;
+    console.log(`upload re-sync: ${uploadFake.requests.length + armForUpload.writes().length} writes (target 0), ${again.counts.unchanged} unchanged`);
+  } finally {
+    await Promise.all([uploadFake.close(), armForUpload.close()]);
   }
 
   const raw = wireRecords(NORMALISE_RECORDS);

@@ -405,6 +405,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const savedSearches = new SavedSearchMap();
   /** Which workspace (lower-case resource id) an indicator lives in; seeded ones without are everywhere. */
   const scope = new WeakMap<IndicatorResource, string>();
+  /** `workspace|externalId` → name, so an upload finds the indicator it replaces without a scan. */
+  const byExternalId = new Map<string, string>();
   const customerIds = new Map<string, { customerId: string; prefix: string }>();
   const customerIdOf = (prefix: string) => {
     const key = prefix.toLowerCase();
@@ -444,6 +446,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     if (properties.lastUpdatedTimeUtc !== undefined) resource.properties.lastUpdatedTimeUtc = serviceDate(properties.lastUpdatedTimeUtc);
     if (previous ? scope.has(previous) : scoped) scope.set(resource, previous ? scope.get(previous)! : prefix.toLowerCase());
     indicators.set(name, resource);
+    // Seeded indicators (no workspace) are seen by every workspace: indexed under `*`.
+    byExternalId.set(`${scope.get(resource) ?? '*'}|${String(resource.properties.externalId)}`, name);
     return resource;
   }
 
@@ -796,7 +800,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const entry = [...customerIds.values()].find((e) => e.customerId === customerId);
       if (!entry) return undefined;
       const home = entry.prefix.toLowerCase();
-      const previous = [...indicators.values()].find((i) => visibleIn(i, entry.prefix) && i.properties.externalId === properties.externalId);
+      const lookup = (key: string) => {
+        const found = indicators.get(byExternalId.get(`${key}|${properties.externalId}`) ?? '');
+        return found?.properties.externalId === properties.externalId && visibleIn(found, entry.prefix) ? found : undefined;
+      };
+      const previous = lookup(home) ?? lookup('*');
       // STIX versioning: a version no newer than the one held changes nothing.
       if (previous && Date.parse(String(previous.properties.lastUpdatedTimeUtc)) >= Date.parse(properties.lastUpdatedTimeUtc)) return 'stale';
       const resource = storeIndicator(entry.prefix, previous?.name ?? randomUUID(), properties, previous);
