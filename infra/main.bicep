@@ -4,7 +4,7 @@
 //   rg-<env>/  id-… (user-assigned identity)   st… (storage: host, package, queues, table, batches)
 //              kv-… (ThreatFox key)            log-…/appi-… (the app's own telemetry)
 //              plan-…/func-… (Flex Consumption, Node 22)
-//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity
+//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity, on every listed workspace
 
 targetScope = 'subscription'
 
@@ -40,14 +40,30 @@ param principalType string = ''
 @description('Subscription of the Microsoft Sentinel workspace; empty means this subscription.')
 param sentinelSubscriptionId string = ''
 
-@minLength(1)
-@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace.')
-param sentinelResourceGroup string
+@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace; empty when sentinelWorkspaces lists them.')
+param sentinelResourceGroup string = ''
 
-@minLength(4)
 @maxLength(63)
-@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on.')
-param sentinelWorkspaceName string
+@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on; empty when sentinelWorkspaces lists them.')
+param sentinelWorkspaceName string = ''
+
+@description('Several workspaces (SENTINEL_WORKSPACES): comma-separated workspace resource ids, in any subscription or, through Azure Lighthouse, tenant. Empty: the one workspace above.')
+param sentinelWorkspaces string = ''
+
+@allowed([
+  'arm'
+  'upload'
+])
+@description('How indicators are written: arm (one ARM call each) or upload (the STIX objects upload API, 100 a request; docs/deploy.md).')
+param sentinelWritePath string = 'arm'
+
+@description('The STIX objects upload API (sentinelWritePath upload).')
+param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
+
+@minValue(1)
+@maxValue(16)
+@description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
+param sentinelWorkspacesPerSubscription int = 1
 
 @description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator there; set false if an admin grants it (docs/deploy.md).')
 param assignSentinelRole bool = true
@@ -130,6 +146,14 @@ var effectivePrincipalType = empty(principalType) ? 'User' : principalType
 var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
 var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
 
+// Every workspace the app writes to, as resource ids: the list, or the single workspace as a list of one.
+var useWorkspaceList = !empty(trim(sentinelWorkspaces))
+var sentinelWorkspaceIds = useWorkspaceList
+  ? filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
+  : [
+      '/subscriptions/${effectiveSentinelSubscriptionId}/resourceGroups/${sentinelResourceGroup}/providers/Microsoft.OperationalInsights/workspaces/${sentinelWorkspaceName}'
+    ]
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
@@ -192,15 +216,20 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
-// The workspace can be in another resource group or subscription: the assignment is deployed there.
-module sentinelAccess 'modules/sentinelAccess.bicep' = if (assignSentinelRole) {
-  name: 'sentinelAccess-${resourceToken}'
-  scope: resourceGroup(effectiveSentinelSubscriptionId, sentinelResourceGroup)
-  params: {
-    workspaceName: sentinelWorkspaceName
-    identityPrincipalId: identity.outputs.principalId
+// One assignment per workspace, deployed into that workspace's resource group and subscription
+// (resource id segments: /subscriptions/{2}/resourceGroups/{4}/providers/…/workspaces/{8}).
+// Workspaces in another tenant (Azure Lighthouse) get the role through the Lighthouse offer instead:
+// set assignSentinelRole false for them (docs/deploy.md).
+module sentinelAccess 'modules/sentinelAccess.bicep' = [
+  for (workspaceId, i) in sentinelWorkspaceIds: if (assignSentinelRole) {
+    name: 'sentinelAccess-${i}-${resourceToken}'
+    scope: resourceGroup(split(workspaceId, '/')[2], split(workspaceId, '/')[4])
+    params: {
+      workspaceName: last(split(workspaceId, '/'))
+      identityPrincipalId: identity.outputs.principalId
+    }
   }
-}
+]
 
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
@@ -228,9 +257,14 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
-      AZURE_SUBSCRIPTION_ID: effectiveSentinelSubscriptionId
-      SENTINEL_RESOURCE_GROUP: sentinelResourceGroup
-      SENTINEL_WORKSPACE_NAME: sentinelWorkspaceName
+      // Either the list or the single workspace: the app refuses both at once.
+      SENTINEL_WORKSPACES: useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''
+      AZURE_SUBSCRIPTION_ID: useWorkspaceList ? '' : effectiveSentinelSubscriptionId
+      SENTINEL_RESOURCE_GROUP: useWorkspaceList ? '' : sentinelResourceGroup
+      SENTINEL_WORKSPACE_NAME: useWorkspaceList ? '' : sentinelWorkspaceName
+      SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string(sentinelWorkspacesPerSubscription)
+      SENTINEL_WRITE_PATH: sentinelWritePath
+      SENTINEL_TI_UPLOAD_ENDPOINT: sentinelTiUploadEndpoint
       // The cloud's ARM endpoint (https://management.azure.com/ in public Azure; sovereign clouds differ).
       AZURE_RESOURCE_MANAGER_ENDPOINT: environment().resourceManager
       SENTINEL_API_VERSION: sentinelApiVersion
