@@ -208,7 +208,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
-    ...(published && Array.isArray(stores(deps)) ? { workspaces: published.workspaces } : {}),
+    ...(published && Array.isArray(deps.stores) ? { workspaces: published.workspaces } : {}),
   };
   if (summary.indicators.expired > 0) {
     logger.warn(
@@ -220,8 +220,6 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
 }
-
-const stores = (deps: SyncDeps) => deps.stores;
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
   const out: Record<string, number> = {};

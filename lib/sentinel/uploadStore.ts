@@ -32,8 +32,6 @@ export interface UploadStoreOptions {
 export interface UploadIndicatorStore extends IndicatorStore {
   /** How many writer tasks keep every batch full. */
   readonly writeConcurrency: number;
-  /** Upload requests answered (for the bench and tests). */
-  readonly requests: () => number;
 }
 
 interface Pending {
@@ -53,7 +51,6 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
   let workspaceId: Promise<string> | undefined;
   let queue: Pending[] = [];
   let scheduled = false;
-  let requests = 0;
 
   const resolveWorkspace = () => {
     workspaceId ??= options.workspaceId().catch((e) => {
@@ -71,7 +68,6 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
           id,
           batch.map((p) => p.object),
         );
-        requests += 1;
         batch.forEach((p, i) => {
           const refused = answer.rejected.get(i);
           if (refused !== undefined) p.reject(new UploadError(`upload refused ${p.object.id}: ${refused}`, { code: 'ObjectRejected' }));
@@ -114,7 +110,6 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
 
   return {
     writeConcurrency: batchSize * inFlight,
-    requests: () => requests,
     async *listBySource(source) {
       for await (const item of options.arm.listBySource(source)) {
         const p = item.properties;
