@@ -34,6 +34,13 @@ export interface UploadIndicatorStore extends IndicatorStore {
   readonly writeConcurrency: number;
 }
 
+/** What the read saw of an indicator: its STIX id, when it was created and last changed. */
+interface Existing {
+  stixId?: string;
+  created?: string;
+  modified?: string;
+}
+
 interface Pending {
   object: StixIndicator;
   body: ThreatIntelligenceIndicatorModel;
@@ -47,7 +54,7 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
   const clock = options.clock ?? (() => new Date());
   const limit = pLimit(inFlight);
   /** What the read saw of each indicator: its STIX id and creation time, so a replacement is the same object. */
-  const known = new Map<string, { stixId?: string; created?: string }>();
+  const known = new Map<string, Existing>();
   let workspaceId: Promise<string> | undefined;
   let queue: Pending[] = [];
   let scheduled = false;
@@ -97,14 +104,19 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
     });
   }
 
-  function stixFor(body: ThreatIntelligenceIndicatorModel, existing?: { stixId?: string; created?: string }): StixIndicator {
+  function stixFor(body: ThreatIntelligenceIndicatorModel, existing?: Existing): StixIndicator {
     if (!body.pattern) throw new RangeError('an indicator needs a pattern');
-    const now = clock().toISOString();
+    const now = clock().getTime();
+    // The service keeps the version with the latest `modified`: ours must be later than the one it
+    // holds even if its clock runs ahead of ours, and never before `created`.
+    const after = (iso: string | undefined, by: number) => (iso && !Number.isNaN(Date.parse(iso)) ? Date.parse(iso) + by : Number.NEGATIVE_INFINITY);
+    const created = existing?.created && !Number.isNaN(Date.parse(existing.created)) ? existing.created : new Date(now).toISOString();
+    const modified = Math.max(now, after(existing?.modified, 1), after(created, 0));
     return toStixIndicator(body, {
       // An indicator created through ARM keeps its own STIX id, so replacing it never makes a second one.
       id: existing?.stixId ?? stixIndicatorId(options.source, body.pattern),
-      created: existing?.created ?? now,
-      modified: now,
+      created,
+      modified: new Date(modified).toISOString(),
     });
   }
 
@@ -113,7 +125,7 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
     async *listBySource(source) {
       for await (const item of options.arm.listBySource(source)) {
         const p = item.properties;
-        known.set(item.name, { stixId: isStixIndicatorId(p.externalId) ? p.externalId : undefined, created: p.created });
+        known.set(item.name, { stixId: isStixIndicatorId(p.externalId) ? p.externalId : undefined, created: p.created, modified: p.lastUpdatedTimeUtc });
         yield item;
       }
     },
@@ -121,7 +133,7 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
       return enqueue(stixFor(body), body);
     },
     async update(name, body) {
-      return enqueue(stixFor(body, known.get(name) ?? { stixId: undefined }), body);
+      return enqueue(stixFor(body, known.get(name)), body);
     },
     remove: (name) => options.arm.remove(name),
   };

@@ -1,6 +1,7 @@
 import { publish } from '../../lib/pipeline';
 import { stixIndicatorId, uuidV5 } from '../../lib/sentinel/stixObject';
 import { createUploadClient, MAX_OBJECTS_PER_UPLOAD, UPLOAD_TOKEN_SCOPE } from '../../lib/sentinel/uploadClient';
+import { uploadIndicatorStore } from '../../lib/sentinel/uploadStore';
 import type { WorkspaceStores } from '../../lib/sentinel/workspaceSync';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { fakeJwt, startTiUploadFake, type UploadFake } from '../fakes/tiUploadServer';
@@ -96,6 +97,31 @@ describe('upload write path against the fake ARM and upload API', () => {
     }
     const sent = upload.requests.flatMap((r) => r.objects);
     expect(sent.every((o) => Date.parse(o.modified as string) >= Date.parse(o.created as string))).toBe(true);
+  });
+
+  it("a replacement is newer than the service's version even when our clock is behind it", async () => {
+    const viaArm = connect(arm);
+    const client = createUploadClient({ endpoint: upload.url, credential: scopedCredential(arm), sourceSystem: 'ThreatFox', tlsCa: arm.ca, retryDelayMs: 5 });
+    await viaArm.clients.operationalInsights.workspaces.get('rg-soc', 'law-sentinel');
+    const storeAt = (clock: string) => ({
+      indicators: uploadIndicatorStore({
+        arm: viaArm.indicators,
+        client,
+        source: 'ThreatFox',
+        workspaceId: async () => arm.workspace('rg-soc/law-sentinel').customerId,
+        clock: () => new Date(clock),
+      }),
+      savedSearches: viaArm.savedSearches,
+    });
+    // Written by a clock two days ahead, then changed (seen again later) by ours.
+    await publish(ipIocs(1), storeAt('2026-06-23T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, concurrency: 100, now: NOW });
+    const later = await publish(ipIocs(1, '2026-06-22T12:00:00Z'), storeAt('2026-06-21T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, concurrency: 100, now: NOW });
+    expect(later.indicators).toMatchObject({ updated: 1, failed: 0 });
+    const [stored] = arm.workspace('rg-soc/law-sentinel').indicators();
+    expect(Date.parse(stored.properties.validUntil as string)).toBe(Date.parse('2026-07-22T12:00:00Z'));
+    const sent = upload.requests.flatMap((r) => r.objects);
+    expect(Date.parse(sent[1].modified as string)).toBeGreaterThan(Date.parse(sent[0].modified as string));
+    expect(sent[1].created).toBe(sent[0].created);
   });
 
   it('a refused object is a named failure; the rest of its batch lands', async () => {
