@@ -8,6 +8,8 @@
 
 targetScope = 'subscription'
 
+import { roleDefinitionIds } from 'modules/roles.bicep'
+
 @minLength(1)
 @maxLength(64)
 @description('azd environment name; seeds resource names and the azd-env-name tag.')
@@ -65,7 +67,7 @@ param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
 @description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
 param sentinelWorkspacesPerSubscription int = 1
 
-@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator there; set false if an admin grants it (docs/deploy.md).')
+@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
 param assignSentinelRole bool = true
 
 @secure()
@@ -127,9 +129,15 @@ param logLevel string = 'info'
 ])
 param instanceMemoryMB int = 2048
 
+// 40: the lowest cap every Flex Consumption region accepts. Microsoft's docs now give 1 as the
+// floor, but regions have rejected values under 40 (the older documented minimum), and a default
+// that fails in some regions is worse than a higher cap. Writes do not grow with it: they run under
+// one blob lease (lib/state/lock.ts), so ARM sees ARM_CONCURRENCY writes at a time whatever the
+// instance count. Lower it with `azd env set MAXIMUM_INSTANCE_COUNT <n>` where the region allows.
+@description('Flex Consumption scale-out cap (per function group). 40 is accepted in every region; lower it where the region allows (docs/deploy.md).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int = 40
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -146,13 +154,23 @@ var effectivePrincipalType = empty(principalType) ? 'User' : principalType
 var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
 var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
 
-// Every workspace the app writes to, as resource ids: the list, or the single workspace as a list of one.
-var useWorkspaceList = !empty(trim(sentinelWorkspaces))
-var sentinelWorkspaceIds = useWorkspaceList
-  ? filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
-  : [
-      '/subscriptions/${effectiveSentinelSubscriptionId}/resourceGroups/${sentinelResourceGroup}/providers/Microsoft.OperationalInsights/workspaces/${sentinelWorkspaceName}'
-    ]
+// Every workspace the app writes to, as resource ids: SENTINEL_WORKSPACES (sentinelWorkspaces),
+// or the single workspace as a list of one.
+var listedWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
+var useWorkspaceList = !empty(listedWorkspaceIds)
+
+// The Sentinel role assignment's name, computed once, here, from the workspace, the identity and
+// the role only: the same inputs give the same name on every provision, so a second provision PUTs
+// the same assignment (a no-op) instead of creating another, and an administrator who grants the
+// role by hand can use this very name (output below; docs/deploy.md), after which turning
+// assignSentinelRole back on cannot fail with RoleAssignmentExists. With a list, the outputs name
+// its first workspace, and one name per workspace is derived the same way.
+var sentinelWorkspaceId = useWorkspaceList
+  ? listedWorkspaceIds[0]
+  : resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
+var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor)
+var sentinelWorkspaceIds = useWorkspaceList ? listedWorkspaceIds : [sentinelWorkspaceId]
+var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -227,6 +245,7 @@ module sentinelAccess 'modules/sentinelAccess.bicep' = [
     params: {
       workspaceName: last(split(workspaceId, '/'))
       identityPrincipalId: identity.outputs.principalId
+      roleAssignmentName: sentinelRoleAssignmentNames[i]
     }
   }
 ]
@@ -293,4 +312,10 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md).
+output SENTINEL_WORKSPACE_ID string = sentinelWorkspaceId
+output SENTINEL_ROLE_ASSIGNMENT_NAME string = sentinelRoleAssignmentName
+// Every workspace and its assignment's name, comma-separated, in the same order (SENTINEL_WORKSPACES).
+output SENTINEL_WORKSPACE_IDS string = join(sentinelWorkspaceIds, ',')
+output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join(sentinelRoleAssignmentNames, ',')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -36,7 +36,7 @@ const LOGIN_HELP =
 const ROLE_HELP = 'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
 
 /** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
-function safeLine(message: unknown): string {
+export function safeLine(message: unknown): string {
   return String(message ?? '')
     .split('\n')[0]
     .replace(/Bearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
@@ -46,7 +46,7 @@ function safeLine(message: unknown): string {
 }
 
 /** A core-rest-pipeline RestError (same test as its isRestError, which this package does not depend on directly). */
-function restStatus(e: unknown): { statusCode: number; code?: string; message: string } | undefined {
+export function restStatus(e: unknown): { statusCode: number; code?: string; message: string } | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const { name, message, statusCode, code } = e as { name?: unknown; message?: unknown; statusCode?: unknown; code?: unknown };
   if (name !== 'RestError' || typeof message !== 'string' || typeof statusCode !== 'number') return undefined;

@@ -34,11 +34,11 @@ param threatFoxSecretName string
 ])
 param instanceMemoryMB int = 2048
 
-// Sentinel's TI API and ARM throttle per caller: a few instances are plenty for hourly batches and
-// keep concurrent ARM writes bounded (ARM_CONCURRENCY per message x instances).
+// Set by main.bicep (default 40, the lowest cap every region accepts). ARM writes stay bounded by
+// ARM_CONCURRENCY whatever this is: writers take one blob lease (lib/state/lock.ts).
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int
 
 // Typed, so a setting main.bicep forgets to pass is a compile error, not a missing env var.
 type syncSettingsType = {

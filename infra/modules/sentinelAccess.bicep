@@ -22,12 +22,15 @@ param workspaceName string
 @description('Principal (object) id of the app\'s user-assigned identity.')
 param identityPrincipalId string
 
+@description('Name (GUID) of the role assignment, from main.bicep: deterministic, so provisioning again is a no-op.')
+param roleAssignmentName string
+
 resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
   name: workspaceName
 }
 
 resource sentinelContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(workspace.id, identityPrincipalId, roleDefinitionIds.microsoftSentinelContributor)
+  name: roleAssignmentName
   scope: workspace
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds.microsoftSentinelContributor)

@@ -27,12 +27,19 @@ import { testCertificate } from './tls';
  * token bucket on writes (ARM's: a burst, then a steady rate) whose clock can run faster than
  * real time for a benchmark. Every request is recorded.
  *
- * Workspaces are kept apart: each workspace (any path is a workspace; it exists once addressed)
- * has its own indicators and saved searches, and answers `GET …/workspaces/{ws}` (api-version
- * 2022-10-01 and others) with a stable `properties.customerId`, the id the STIX objects upload API
- * (test/fakes/tiUploadServer.ts) addresses it by; `ingestUploaded` lands uploaded objects in the
- * same store, so queryIndicators reads them back. Indicators seeded without a workspace are seen
- * by every workspace. The write throttle is per subscription, as ARM's is.
+ * For the preflight check (lib/jobs/check.ts) it also answers two reads of
+ * Microsoft.OperationalInsights: the workspace (`…/workspaces/{ws}`) and one of its tables
+ * (`…/workspaces/{ws}/tables/{table}`), both GET only. `workspaces` says which exist (default: any
+ * workspace, holding DEFAULT_WORKSPACE_TABLES); a missing one answers ARM's 404s
+ * (`ResourceGroupNotFound`, `ResourceNotFound`). A 403 is scripted with `failNext` on the
+ * operation `workspace` (ARM's `AuthorizationFailed`). It also answers the caller's permissions on
+ * the workspace (`…/workspaces/{ws}/providers/Microsoft.Authorization/permissions`, GET), from
+ * `permissions` (default: Microsoft Sentinel Contributor's actions, as the built-in role defines them).
+ * Workspaces are kept apart: each workspace has its own indicators and saved searches, and its
+ * `properties.customerId` is the id the STIX objects upload API (test/fakes/tiUploadServer.ts)
+ * addresses it by; `ingestUploaded` lands uploaded objects in the same store, so queryIndicators
+ * reads them back. Indicators seeded without a workspace are seen by every workspace. The write
+ * throttle is per subscription, as ARM's is.
  *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
@@ -54,10 +61,56 @@ export const TI_API_VERSIONS = [
 ];
 /** Versions Microsoft.OperationalInsights answers to for savedSearches. */
 export const SAVED_SEARCH_API_VERSIONS = ['2015-03-20', '2020-03-01-preview', '2020-08-01', '2025-02-01', '2025-07-01'];
-/** Versions Microsoft.OperationalInsights answers to for a workspace GET. */
-export const WORKSPACE_API_VERSIONS = ['2020-08-01', '2021-06-01', '2021-12-01-preview', '2022-10-01', '2023-09-01', '2025-02-01', '2025-07-01'];
 
 export const FAKE_ARM_TOKEN = 'fake-arm-access-token';
+
+/** Versions Microsoft.OperationalInsights answers to for workspaces and tables (the SDK 9.x calls 2022-10-01). */
+export const WORKSPACE_API_VERSIONS = ['2020-08-01', '2020-10-01', '2021-06-01', '2021-12-01-preview', '2022-10-01', '2023-09-01', '2025-02-01'];
+
+/** Tables a Sentinel workspace holds in the fake unless a test says otherwise. */
+export const DEFAULT_WORKSPACE_TABLES = ['ThreatIntelIndicators', 'ThreatIntelObjects', 'CommonSecurityLog', 'DnsEvents', 'DeviceNetworkEvents', 'UrlClickEvents', 'ASimDnsActivityLogs'];
+
+/** Microsoft Sentinel Contributor's permissions, as the built-in role definition lists them. */
+export const SENTINEL_CONTRIBUTOR_PERMISSIONS: FakePermission[] = [
+  {
+    actions: [
+      'Microsoft.SecurityInsights/*',
+      'Microsoft.OperationalInsights/workspaces/analytics/query/action',
+      'Microsoft.OperationalInsights/workspaces/*/read',
+      'Microsoft.OperationalInsights/workspaces/savedSearches/*',
+      'Microsoft.OperationsManagement/solutions/read',
+      'Microsoft.OperationalInsights/workspaces/query/read',
+      'Microsoft.OperationalInsights/workspaces/query/*/read',
+      'Microsoft.OperationalInsights/workspaces/dataSources/read',
+      'Microsoft.OperationalInsights/querypacks/*/read',
+      'Microsoft.Insights/workbooks/*',
+      'Microsoft.Insights/myworkbooks/read',
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Support/*',
+    ],
+    notActions: ['Microsoft.SecurityInsights/ConfidentialWatchlists/*', 'Microsoft.OperationalInsights/workspaces/query/ConfidentialWatchlist/*'],
+  },
+];
+
+/** One entry of ARM's permissions list: the actions one role assignment grants the caller. */
+export interface FakePermission {
+  actions: string[];
+  notActions?: string[];
+}
+
+/** Versions Microsoft.Authorization answers to for permissions. */
+export const PERMISSIONS_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
+
+/** A Log Analytics workspace the fake knows (workspace GET and tables GET). */
+export interface FakeWorkspace {
+  resourceGroup: string;
+  name: string;
+  /** Table names (default DEFAULT_WORKSPACE_TABLES). */
+  tables?: string[];
+}
 
 export interface RecordedArmRequest {
   method: string;
@@ -82,6 +135,8 @@ export type ArmOperation =
   | 'savedSearch'
   | 'listSavedSearches'
   | 'workspace'
+  | 'table'
+  | 'permissions'
   | 'unknown';
 
 export interface FaultRule {
@@ -130,6 +185,10 @@ export interface ArmFakeOptions {
     /** The last page still has a nextLink, and every page after it too, always the same token. */
     endlessNextLink?: boolean;
   };
+  /** Workspaces that exist (workspace and table GETs); default: any workspace, with DEFAULT_WORKSPACE_TABLES. */
+  workspaces?: FakeWorkspace[];
+  /** The caller's permissions on any workspace (default SENTINEL_CONTRIBUTOR_PERMISSIONS). */
+  permissions?: FakePermission[];
 }
 
 export interface IndicatorResource {
@@ -203,7 +262,10 @@ const httpError = (status: number, code: string, message: string, headers?: Reco
 
 const TI_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators)(?:\/([^/]+))?\/?$/i;
-const WORKSPACE_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/?$/i;
+const WORKSPACE_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)(?:\/tables\/([^/]+))?\/?$/i;
+const PERMISSIONS_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.authorization\/permissions\/?$/i;
 const SAVED_SEARCH_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/savedsearches(?:\/([^/]+))?\/?$/i;
 
@@ -582,28 +644,67 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
   }
 
+  /** Workspace and table reads: what the preflight check asks before it trusts the workspace. */
   function handleWorkspace(method: string, m: RegExpExecArray): [number, unknown] {
-    const [, sub, rg, ws] = m;
+    const [, sub, rg, ws, table] = m;
     if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
-    const prefix = workspaceId(sub, rg, ws);
+    const known = options.workspaces;
+    const found = known ? known.find((w) => w.name.toLowerCase() === ws.toLowerCase() && w.resourceGroup.toLowerCase() === rg.toLowerCase()) : { resourceGroup: rg, name: ws };
+    if (!found) {
+      if (known && !known.some((w) => w.resourceGroup.toLowerCase() === rg.toLowerCase())) {
+        throw httpError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+      }
+      throw httpError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.OperationalInsights/workspaces/${ws}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
+    }
+    const id = workspaceId(sub, found.resourceGroup, found.name);
+    if (!table) {
+      return [
+        200,
+        {
+          id,
+          name: found.name,
+          type: 'Microsoft.OperationalInsights/workspaces',
+          location: 'westeurope',
+          properties: {
+            // A stable GUID per workspace, as the service's customerId is (the upload API's workspace id).
+            customerId: customerIdOf(id),
+            provisioningState: 'Succeeded',
+            sku: { name: 'PerGB2018' },
+            retentionInDays: 90,
+          },
+        },
+      ];
+    }
+    const tableName = (found.tables ?? DEFAULT_WORKSPACE_TABLES).find((t) => t.toLowerCase() === table.toLowerCase());
+    if (!tableName) throw httpError(404, 'ResourceNotFound', `The table '${table}' was not found in workspace '${found.name}'.`);
     return [
       200,
       {
-        id: prefix,
-        name: ws,
-        type: 'Microsoft.OperationalInsights/workspaces',
-        location: 'westeurope',
+        id: `${id}/tables/${tableName}`,
+        name: tableName,
+        type: 'Microsoft.OperationalInsights/workspaces/tables',
         properties: {
-          customerId: customerIdOf(prefix),
-          provisioningState: 'Succeeded',
-          sku: { name: 'PerGB2018' },
           retentionInDays: 90,
+          totalRetentionInDays: 90,
+          plan: 'Analytics',
+          provisioningState: 'Succeeded',
+          schema: { name: tableName, tableType: 'Microsoft', columns: [], standardColumns: [] },
         },
       },
     ];
   }
 
-  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'none'; m?: RegExpExecArray } {
+  function handlePermissions(method: string): [number, unknown] {
+    if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+    const list = options.permissions ?? SENTINEL_CONTRIBUTOR_PERMISSIONS;
+    return [200, { value: list.map((p) => ({ actions: p.actions, notActions: p.notActions ?? [], dataActions: [], notDataActions: [] })) }];
+  }
+
+  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'perm' | 'none'; m?: RegExpExecArray } {
     const ti = TI_PATH.exec(path);
     if (ti) {
       const op = ti[4].toLowerCase();
@@ -616,8 +717,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     if (ss) {
       return { operation: ss[4] ? 'savedSearch' : 'listSavedSearches', write: method !== 'GET', kind: 'ss', m: ss };
     }
+    const perm = PERMISSIONS_PATH.exec(path);
+    if (perm) return { operation: 'permissions', write: method !== 'GET', kind: 'perm', m: perm };
     const ws = WORKSPACE_PATH.exec(path);
-    if (ws) return { operation: 'workspace', write: method !== 'GET', kind: 'ws', m: ws };
+    if (ws) return { operation: ws[4] ? 'table' : 'workspace', write: method !== 'GET', kind: 'ws', m: ws };
     return { operation: 'unknown', write: false, kind: 'none' };
   }
 
@@ -661,7 +764,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       }
       if (kind === 'none') throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
       const apiVersion = query['api-version'];
-      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : ssVersions;
+      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : kind === 'perm' ? PERMISSIONS_API_VERSIONS : ssVersions;
       if (!apiVersion) {
         throw httpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       }
@@ -705,7 +808,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       if (faultError && !fault?.afterEffect) throw faultError;
 
       const [status, payload] =
-        kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : kind === 'ws' ? handleWorkspace(method, m!) : handleSavedSearch(method, m!, body);
+        kind === 'ti'
+          ? handleTi(method, m!, query, body, apiVersion)
+          : kind === 'ws'
+            ? handleWorkspace(method, m!)
+            : kind === 'perm'
+              ? handlePermissions(method)
+              : handleSavedSearch(method, m!, body);
       if (faultError) throw faultError;
       send(status, payload);
     } catch (e) {

@@ -314,7 +314,11 @@ describe('roles', () => {
     expect(main).toMatch(/^\s*scope: resourceGroup\(split\(workspaceId, '\/'\)\[2\], split\(workspaceId, '\/'\)\[4\]\)$/m);
     expect(main).toMatch(/^\s*workspaceName: last\(split\(workspaceId, '\/'\)\)$/m);
     // The list comes from the sentinelWorkspaces parameter (SENTINEL_WORKSPACES); without it, the single workspace is a list of one.
-    expect(main).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList\s*\? filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)\s*: \[\s*'\/subscriptions\/\$\{effectiveSentinelSubscriptionId\}\/resourceGroups\/\$\{sentinelResourceGroup\}\/providers\/Microsoft\.OperationalInsights\/workspaces\/\$\{sentinelWorkspaceName\}'\s*\]$/m);
+    expect(main).toMatch(/^var listedWorkspaceIds = filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)$/m);
+    expect(main).toMatch(/^var useWorkspaceList = !empty\(listedWorkspaceIds\)$/m);
+    expect(main).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList \? listedWorkspaceIds : \[sentinelWorkspaceId\]$/m);
+    expect(main).toMatch(/^output SENTINEL_WORKSPACE_IDS string = join\(sentinelWorkspaceIds, ','\)$/m);
+    expect(main).toMatch(/^output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join\(sentinelRoleAssignmentNames, ','\)$/m);
     expect(readJson('infra/main.parameters.json').parameters.sentinelWorkspaces.value).toBe('${SENTINEL_WORKSPACES}');
   });
 
