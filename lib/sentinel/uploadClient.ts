@@ -152,10 +152,10 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
             wait = Math.min(retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
           }
         } catch (e) {
-          if (e instanceof UploadError) throw e;
-          // Transport failures (timeout, reset) are retryable; axios errors carry the request (and token): keep only the code.
-          const code = axios.isAxiosError(e) ? (e.code ?? 'network error') : e instanceof Error ? e.message : String(e);
+          // Ours (a bad answer) and the credential's errors are final; transport failures (timeout, reset) are retried.
           if (!axios.isAxiosError(e)) throw e;
+          // axios errors carry the request, token included: keep only the code.
+          const code = e.code ?? 'network error';
           failure = new UploadError(`upload request failed: ${code}`, { code });
           wait = Math.min(retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
         }

@@ -167,6 +167,26 @@ describe('upload write path against the fake ARM and upload API', () => {
     expect(throttledAnswer).toBeDefined();
   });
 
+  it('gives up on a request that outlives its timeout, after its retries, saying so', async () => {
+    await upload.close();
+    upload = await startTiUploadFake(arm, { latencyMs: 300 });
+    const waits: number[] = [];
+    const client = createUploadClient({
+      endpoint: upload.url,
+      credential: scopedCredential(arm),
+      sourceSystem: 'ThreatFox',
+      tlsCa: arm.ca,
+      timeoutMs: 50,
+      maxRetries: 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({
+      name: 'UploadError',
+      message: expect.stringMatching(/upload request failed: ECONNABORTED/),
+    });
+    expect(waits).toHaveLength(1); // one retry, then the error
+  });
+
   it('refuses a token for another audience, more than 100 objects, and an unknown workspace', async () => {
     const wrongAudience = createUploadClient({
       endpoint: upload.url,
