@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import { publish } from '../../lib/pipeline';
 import { stixIndicatorId, uuidV5 } from '../../lib/sentinel/stixObject';
 import { createUploadClient, MAX_OBJECTS_PER_UPLOAD, UPLOAD_TOKEN_SCOPE } from '../../lib/sentinel/uploadClient';
@@ -185,6 +186,34 @@ describe('upload write path against the fake ARM and upload API', () => {
       message: expect.stringMatching(/upload request failed: ECONNABORTED/),
     });
     expect(waits).toHaveLength(1); // one retry, then the error
+  });
+
+  it('the fake refuses what the service refuses: over 100 objects, the reserved source name, another api-version', async () => {
+    await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next();
+    const customerId = arm.workspace('rg-soc/law-sentinel').customerId;
+    const post = (body: unknown, apiVersion = '2024-02-01-preview') =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          `${upload.url}/workspaces/${customerId}/threat-intelligence-stix-objects:upload?api-version=${apiVersion}`,
+          { method: 'POST', ca: arm.ca, headers: { authorization: `Bearer ${fakeJwt('https://management.azure.com/')}`, 'content-type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const object = (i: number) => ({ type: 'indicator', spec_version: '2.1', id: stixIndicatorId('T', String(i)), created: NOW.toISOString(), modified: NOW.toISOString(), pattern: `[ipv4-addr:value = '10.9.0.${i % 250}']`, pattern_type: 'stix', valid_from: NOW.toISOString() });
+    const tooMany = await post({ sourcesystem: 'ThreatFox', stixobjects: Array.from({ length: 101 }, (_, i) => object(i)) });
+    expect(tooMany).toMatchObject({ status: 400, text: expect.stringMatching(/At most 100 STIX objects/) });
+    expect(await post({ sourcesystem: 'Microsoft Sentinel', stixobjects: [object(1)] })).toMatchObject({ status: 400, text: expect.stringMatching(/restricted/) });
+    expect(await post({ sourcesystem: 'ThreatFox', stixobjects: [object(1)] }, '2023-01-01')).toMatchObject({ status: 400 });
+    const mixed = await post({ sourcesystem: 'ThreatFox', stixobjects: [object(1), { ...object(2), id: undefined }, { ...object(3), pattern: "[ipv4-addr:value = 'x" }] });
+    expect(mixed.status).toBe(200);
+    expect(JSON.parse(mixed.text).errors.map((e: { recordIndex: number }) => e.recordIndex)).toEqual([1, 2]);
+    expect(await post({ sourcesystem: 'ThreatFox', stixobjects: [object(4)] })).toEqual({ status: 200, text: '' });
   });
 
   it('refuses a token for another audience, more than 100 objects, and an unknown workspace', async () => {
