@@ -112,6 +112,9 @@ param armConcurrency int = 8
 @maxValue(30)
 param armMaxRetries int = 10
 
+@description('BENIGN_ALLOWLIST: the tenant\'s own benign domains, IPs, CIDR ranges or hashes, comma-separated, never sent to Sentinel.')
+param benignAllowlist string = ''
+
 @allowed([
   'fatal'
   'error'
@@ -291,6 +294,7 @@ module functionApp 'modules/functionApp.bicep' = {
       INDICATOR_TTL_DAYS: string(indicatorTtlDays)
       ARM_CONCURRENCY: string(armConcurrency)
       ARM_MAX_RETRIES: string(armMaxRetries)
+      BENIGN_ALLOWLIST: benignAllowlist
       SYNC_SCHEDULE: effectiveSchedule
       LOG_LEVEL: logLevel
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configError } from './errors';
+import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
 import { parseWorkspaceList, type WorkspaceRef } from './sentinel/workspaces';
 
@@ -47,7 +48,7 @@ const url = (name: string, fallback: string) =>
     });
 
 /** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
-const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
 
 const malwareList = z
   .string()
@@ -159,6 +160,22 @@ const secureUrl = (name: string, fallback: string) =>
       return value.replace(/\/+$/, '');
     });
 
+/** The tenant's own benign values, refused like the built-in well-known ones (lib/ioc/benign.ts). */
+const allowlist = z
+  .string()
+  .optional()
+  .transform((v, ctx): Allowlist => {
+    const { allowlist: list, bad } = parseAllowlist(v);
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `BENIGN_ALLOWLIST must be a comma-separated list of domains, IP addresses, CIDR ranges or MD5/SHA-1/SHA-256 hashes (bad: ${JSON.stringify(bad)})`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 export const settingsSchema = z.object({
   THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
   THREATFOX_AUTH_KEY: z
@@ -198,6 +215,7 @@ export const settingsSchema = z.object({
   SENTINEL_WORKSPACES_PER_SUBSCRIPTION: intIn('SENTINEL_WORKSPACES_PER_SUBSCRIPTION', 1, 16, 1),
   SENTINEL_WRITE_PATH: writePath,
   SENTINEL_TI_UPLOAD_ENDPOINT: secureUrl('SENTINEL_TI_UPLOAD_ENDPOINT', 'https://api.ti.sentinel.azure.com'),
+  BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
 });
 
@@ -233,6 +251,8 @@ export interface Settings {
     timeoutMs: number;
   };
   sentinel: SentinelSettings;
+  /** Values the tenant declares benign (BENIGN_ALLOWLIST), on top of the built-in well-known ones. */
+  allowlist: Allowlist;
   /** pino level (LOG_LEVEL); loggers are built before settings load, so they resolve it themselves. */
   logLevel: LogLevel;
 }
@@ -280,6 +300,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       writePath: s.SENTINEL_WRITE_PATH,
       uploadEndpoint: s.SENTINEL_TI_UPLOAD_ENDPOINT,
     },
+    allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,
   };
 }

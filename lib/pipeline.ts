@@ -1,6 +1,8 @@
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import type { Settings } from './config';
-import { parseInputDocument } from './input';
+import { inputError } from './errors';
+import { documentKind, parseInputDocument } from './input';
+import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
@@ -24,6 +26,8 @@ export interface Collected {
   iocs: Ioc[];
   rejected: Rejected[];
   perFamily?: Record<string, number>;
+  /** ThreatFox records of a saved document left out because their family was not asked for. */
+  skipped?: number;
 }
 
 export interface ThreatFoxPull {
@@ -38,8 +42,12 @@ export interface ThreatFoxPull {
 export interface DocumentInput {
   kind: 'document';
   text: string;
-  /** Family given to pasted IOCs, which carry none. */
-  family: string;
+  /** Family given to pasted IOCs, which carry none (required for a pasted list). */
+  family?: string;
+  /** Keep only these families of a saved ThreatFox document (all when absent). */
+  malware?: string[];
+  /** How the adapter names the family option in an error (`--malware`, `malware`). */
+  familyOption?: string;
 }
 
 /** IOCs an adapter already collected (the HTTP trigger looks at their number first). */
@@ -50,27 +58,55 @@ export interface CollectedInput {
 
 export type SyncInput = ThreatFoxPull | DocumentInput | CollectedInput;
 
+/** How an adapter names its options in errors: CLI flags or HTTP body fields. */
+export interface OptionNames {
+  text: string;
+  days: string;
+  malware: string;
+}
+
+export const CLI_OPTIONS: OptionNames = { text: '--input', days: '--days', malware: '--malware' };
+export const HTTP_FIELDS: OptionNames = { text: 'iocs', days: 'days', malware: 'malware' };
+
 /**
  * What an on-demand run (CLI or HTTP) reads: a pasted or saved `text` if given, else ThreatFox,
  * the last `days` (get_iocs) when asked, otherwise the newest IOCs of each family (malwareinfo).
+ * `malware` is the caller's own choice of families (undefined: THREATFOX_MALWARE). No option is
+ * ignored: one that cannot apply is an error naming it (a SyncError('INPUT') with `field`).
  */
-export function onDemandInput(request: { text?: string; days?: number; malware?: string[] }, tf: Settings['threatfox']): SyncInput {
+export function onDemandInput(
+  request: { text?: string; days?: number; malware?: string[] },
+  tf: Settings['threatfox'],
+  names: OptionNames = HTTP_FIELDS,
+): SyncInput {
+  if (request.malware !== undefined && request.malware.length === 0) {
+    throw inputError(`${names.malware} names no malware family: give a ThreatFox malware id such as win.netsupportmanager_rat`, names.malware);
+  }
+  if (request.text !== undefined) {
+    if (request.days !== undefined) {
+      throw inputError(`${names.days} cannot be used with ${names.text}: ${names.days} picks the ThreatFox time window, and ${names.text} replaces ThreatFox`, names.days);
+    }
+    if (documentKind(request.text) === 'pasted' && request.malware !== undefined && request.malware.length !== 1) {
+      throw inputError(`a pasted list of IOCs takes exactly one family, ${names.malware} names ${request.malware.length}: ${request.malware.join(', ')}`, names.malware);
+    }
+    return { kind: 'document', text: request.text, family: request.malware?.[0], malware: request.malware, familyOption: names.malware };
+  }
   const malware = request.malware ?? tf.malware;
-  if (request.text !== undefined) return { kind: 'document', text: request.text, family: malware[0] };
   return request.days !== undefined
     ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
     : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
 }
 
-export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
+/** `allow`: the tenant's benign values (settings.allowlist), refused with the built-in ones. */
+export async function collect(input: SyncInput, threatfox?: ThreatFoxSource, allow: Allowlist = EMPTY_ALLOWLIST): Promise<Collected> {
   if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {
-    const parsed = parseInputDocument(input.text, { malware: input.family });
-    return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected };
+    const parsed = parseInputDocument(input.text, { family: input.family, malware: input.malware, familyOption: input.familyOption, allow });
+    return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected, skipped: parsed.skipped };
   }
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
   const pulled = await pullFamilies(threatfox, input);
-  const normalised = normaliseRecords(pulled.records);
+  const normalised = normaliseRecords(pulled.records, allow);
   return {
     read: pulled.records.length + pulled.rejected.length,
     iocs: dedupeIocs(normalised.iocs),
@@ -135,6 +171,10 @@ export interface RunSummary {
   read: number;
   iocs: number;
   rejected: number;
+  /** Of `rejected`: well-formed values refused as well-known benign infrastructure, by kind. */
+  benign: Record<BenignKind, number>;
+  /** ThreatFox records of a saved document left out because their family was not asked for (--malware). */
+  skipped: number;
   byType: Record<string, number>;
   /** `expired`: planned indicators whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
   indicators: WriteCounts & { planned: number; expired: number };
@@ -172,7 +212,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const started = Date.now();
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? new Date();
-  const collected = await collect(input, deps.threatfox);
+  const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
 
@@ -199,6 +239,8 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     read: collected.read,
     iocs: collected.iocs.length,
     rejected: collected.rejected.length,
+    benign: benignCounts(collected.rejected),
+    skipped: collected.skipped ?? 0,
     byType: countBy(collected.iocs, (i) => i.type),
     indicators: {
       planned: planned.indicators.length,
@@ -219,6 +261,13 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
+}
+
+/** Refusals of well-formed but benign values, by kind (every kind present, zero or not). */
+export function benignCounts(rejected: Rejected[]): Record<BenignKind, number> {
+  const counts = Object.fromEntries(BENIGN_KINDS.map((k) => [k, 0])) as Record<BenignKind, number>;
+  for (const r of rejected) if (r.benign) counts[r.benign]++;
+  return counts;
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

@@ -60,6 +60,7 @@ type syncSettingsType = {
   INDICATOR_TTL_DAYS: string
   ARM_CONCURRENCY: string
   ARM_MAX_RETRIES: string
+  BENIGN_ALLOWLIST: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
 }
@@ -109,6 +110,7 @@ var appSettings = {
   INDICATOR_TTL_DAYS: syncSettings.INDICATOR_TTL_DAYS
   ARM_CONCURRENCY: syncSettings.ARM_CONCURRENCY
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
+  BENIGN_ALLOWLIST: syncSettings.BENIGN_ALLOWLIST
 
   // Runtime behaviour.
   SYNC_SCHEDULE: syncSettings.SYNC_SCHEDULE

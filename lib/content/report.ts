@@ -1,7 +1,7 @@
 import { groupBy } from '../groupBy';
 import { defang } from '../ioc/defang';
 import type { Ioc } from '../ioc/types';
-import type { HuntingQuery } from '../kql/huntingQueries';
+import { DEFAULT_LOOKBACK, type HuntingQuery } from '../kql/huntingQueries';
 import { byCodeUnit, describeIocMix, GENERATOR } from '../kql/queries/common';
 import { familyNameFor, familyOf } from './family';
 import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
@@ -79,6 +79,24 @@ function mergedAttack(queries: readonly HuntingQuery[]): AttackMapping {
   };
 }
 
+/** Where a set of IOCs came from: ThreatFox, a list submitted by hand, or both. */
+function provenance(iocs: readonly Ioc[]): 'threatfox' | 'manual' | 'both' {
+  const manual = iocs.filter((i) => i.origin === 'manual').length;
+  return manual === 0 ? 'threatfox' : manual === iocs.length ? 'manual' : 'both';
+}
+
+const SOURCE_TEXT = {
+  threatfox: 'abuse.ch ThreatFox',
+  manual: 'a list of IOCs submitted by hand (not published by ThreatFox)',
+  both: 'abuse.ch ThreatFox and a list of IOCs submitted by hand',
+} as const;
+
+function iocsText(n: number, source: ReturnType<typeof provenance>): string {
+  const s = n === 1 ? '' : 's';
+  if (source === 'threatfox') return `${n} ThreatFox IOC${s}`;
+  return source === 'manual' ? `${n} IOC${s} submitted by hand (not published by ThreatFox)` : `${n} IOC${s} from ThreatFox and submitted by hand`;
+}
+
 function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
   const name = familyNameFor(family, iocs);
   // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
@@ -89,7 +107,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   out.push(`## ${mdText(name)}`, '');
   const context = FAMILY_CONTEXT[family];
   out.push(
-    `${context ? `${context} ` : ''}This run holds ${iocs.length} ThreatFox IOC${iocs.length === 1 ? '' : 's'} for the family; the hunting queries below look for any contact with them in your Sentinel data. Unless this was a dry run, the same IOCs are also Sentinel threat-intelligence indicators, which the built-in TI map analytics rules match continuously; the hunting queries add the context those rules lack (process, port, user, first and last contact).`,
+    `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data. Unless this was a dry run, the same IOCs are also Sentinel threat-intelligence indicators, which the built-in TI map analytics rules match continuously; the hunting queries add the context those rules lack (process, port, user, first and last contact).`,
     '',
   );
   out.push('| | |', '|---|---|');
@@ -114,7 +132,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
       day(ioc.firstSeen),
       ...(lastSeen ? [day(ioc.lastSeen)] : []),
       typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : '',
-      threatFoxLink(ioc),
+      ioc.origin === 'manual' ? 'no (submitted by hand)' : threatFoxLink(ioc),
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
@@ -138,7 +156,37 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   return out;
 }
 
-export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { generatedAt?: Date } = {}): string {
+export interface ReportOptions {
+  generatedAt?: Date;
+  /** Whether Sentinel was written (undefined: not said, e.g. a report rendered on its own). */
+  dryRun?: boolean;
+  /** Indicators planned, and how many of them are already past their validity. */
+  indicators?: { planned: number; expired: number };
+  /** INDICATOR_TTL_DAYS, to explain why an indicator expired. */
+  ttlDays?: number;
+}
+
+/** What the run did and what expired indicators mean for detection: the first thing a reader needs. */
+function runSection(options: ReportOptions): string[] {
+  const out: string[] = [];
+  if (options.dryRun === true) {
+    out.push('**Dry run:** nothing was written to Sentinel. The indicators and hunting queries below are what a run without `--dry-run` would write.', '');
+  } else if (options.dryRun === false) {
+    out.push('**Written to Sentinel:** the indicators below are Sentinel threat-intelligence indicators and the hunting queries are saved searches in the workspace.', '');
+  }
+  const ind = options.indicators;
+  if (ind && ind.expired > 0) {
+    const all = ind.expired === ind.planned;
+    const ttl = options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
+    out.push(
+      `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
+      '',
+    );
+  }
+  return out;
+}
+
+export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: ReportOptions = {}): string {
   const byFamily = groupBy(iocs, familyOf);
   for (const q of queries) if (!byFamily.has(q.family)) byFamily.set(q.family, []);
   const families = [...byFamily.keys()].sort(byCodeUnit);
@@ -148,9 +196,10 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { ge
   out.push(`# ThreatFox IOCs and Sentinel hunting queries: ${mdText(names.join(', ') || 'no IOCs')}`, '');
   const when = options.generatedAt ? ` on ${options.generatedAt.toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
   out.push(
-    `Generated by ${GENERATOR}${when} from abuse.ch ThreatFox: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
+    `Generated by ${GENERATOR}${when} from ${SOURCE_TEXT[provenance(iocs)]}: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
     '',
   );
+  out.push(...runSection(options));
   for (const family of families) {
     out.push(...familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family)));
   }

@@ -24,6 +24,7 @@ export const iocSchema = z.object({
   reference: text(4096).optional(),
   tags: z.array(z.string().max(500)).max(200).optional(),
   reporter: text(500).optional(),
+  origin: z.literal('manual').optional(),
 });
 
 // Compile-time proof that the schema and the interface describe the same thing, both ways.

@@ -5,7 +5,7 @@ import type { Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import { collect, onDemandInput, runSync, type SyncResult } from '../pipeline';
+import { benignCounts, collect, HTTP_FIELDS, onDemandInput, runSync, type SyncResult } from '../pipeline';
 import type { SentinelDestination } from '../sentinel/workspaceSync';
 import { workspaceRunRecords } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
@@ -47,12 +47,17 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
   }
   const parsed = syncRequestSchema.safeParse(json);
   if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
+    // A Map, not an object literal: a body key may be named `constructor` or `__proto__`.
+    const fields = new Map<string, string[]>();
+    const add = (key: string, message: string) => fields.set(key, [...(fields.get(key) ?? []), message]);
     for (const issue of parsed.error.issues) {
-      const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)');
-      (fields[key] ??= []).push(issue.message);
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+        for (const key of issue.keys) add(key, `unknown field (expected ${Object.keys(syncRequestSchema.shape).join(', ')})`);
+      } else {
+        add(issue.path.map(String).join('.') || '(body)', issue.message);
+      }
     }
-    return { ok: false, answer: { status: 400, body: { error: 'invalid request', fields } } };
+    return { ok: false, answer: { status: 400, body: { error: 'invalid request', fields: Object.fromEntries(fields) } } };
   }
   return { ok: true, request: parsed.data };
 }
@@ -79,13 +84,14 @@ export const INLINE_WRITE_LIMIT = 500;
 
 /**
  * The HTTP trigger's job: the same sync as the CLI. A pasted list (`iocs`) is refanged and used
- * instead of the API; a dry run answers with the planned indicators and queries.
+ * instead of the API, and needs its family (`malware`); a saved ThreatFox answer in `iocs` is kept
+ * to `malware` when given. A dry run answers with the planned indicators and queries.
  */
 export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Promise<HttpAnswer> {
   const tf = deps.settings.threatfox;
-  const input = onDemandInput({ text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined }, tf);
   try {
-    const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined);
+    const input = onDemandInput({ text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined }, tf, HTTP_FIELDS);
+    const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined, deps.settings.allowlist);
     if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT) {
       const runId = deps.runId ?? randomUUID();
       const messages = await deps.handOff(collected.iocs, runId);
@@ -105,7 +111,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         body: {
           runId,
           queued: { iocs: collected.iocs.length, messages },
-          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length },
+          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length, benign: benignCounts(collected.rejected) },
           rejected: collected.rejected,
         },
       };
@@ -133,6 +139,10 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
   } catch (e) {
     const known = isSyncError(e) ? e : asAzureAccessError(e);
     if (!known) throw e;
+    if (known.code === 'INPUT' && known.field) {
+      deps.logger.warn({ code: known.code, field: known.field }, known.message);
+      return { status: 400, body: { error: 'invalid request', fields: { [known.field]: [known.message] } } };
+    }
     deps.logger.error({ code: known.code }, known.message);
     // The family came from the caller, so ThreatFox refusing it is the caller's to fix.
     if (request.malware !== undefined && isAboutMalwareSetting(known)) {

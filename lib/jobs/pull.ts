@@ -74,7 +74,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
     };
     let byFamily: Map<string, Ioc[]>;
     try {
-      const collected = await collect(pull, deps.threatfox);
+      const collected = await collect(pull, deps.threatfox, settings.allowlist);
       fetched += collected.read;
       rejected += collected.rejected.length;
       for (const r of collected.rejected) logger.warn({ rejected: r }, 'ThreatFox record rejected');

@@ -41,6 +41,8 @@ export interface IndicatorFacts {
   threatfoxIds: string[];
   reporters: string[];
   references: string[];
+  /** Some IOC of this observable was submitted by hand (a pasted list) rather than published by ThreatFox. */
+  submittedByHand: boolean;
   confidence?: number;
   /** ISO 8601. */
   validFrom: string;
@@ -52,6 +54,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Labels we write as `key:value` so they can be read back; a ThreatFox tag may not pose as one. */
 const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:' } as const;
 const RESERVED_LABEL = /^(family|malware|threat-type|port):/i;
+/** On indicators whose IOC was submitted by hand (not published by ThreatFox); a ThreatFox tag may not pose as it. */
+export const SUBMITTED_BY_HAND_LABEL = 'submitted-by-hand';
+const isReservedLabel = (label: string) => RESERVED_LABEL.test(label) || label.toLowerCase() === SUBMITTED_BY_HAND_LABEL;
 
 const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
 const THREATFOX = 'ThreatFox';
@@ -146,10 +151,11 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
     families: sortedUnique(iocs.map((i) => i.malwarePrintable)),
     threatTypes: sortedUnique(iocs.map((i) => i.threatType)),
     threatTypeDescs: sortedUnique(iocs.map((i) => i.threatTypeDesc)),
-    tags: caselessUnion(iocs.flatMap((i) => i.tags ?? []).filter((t) => !RESERVED_LABEL.test(t))),
+    tags: caselessUnion(iocs.flatMap((i) => i.tags ?? []).filter((t) => !isReservedLabel(t))),
     threatfoxIds: sortedUnique(iocs.map((i) => i.threatfoxId)).sort(byNumber),
     reporters: sortedUnique(iocs.map((i) => i.reporter)),
     references: sortedUnique(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
+    submittedByHand: iocs.some((i) => i.origin === 'manual'),
     confidence,
     validFrom: iso(from),
     validUntil: iso(until),
@@ -182,8 +188,9 @@ function displayName(f: IndicatorFacts): string {
 
 function description(f: IndicatorFacts): string {
   const families = f.families.length > 0 || f.malware.length > 0 ? familyText(f) : 'malware';
-  const ids = f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
-  const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, published by ThreatFox (abuse.ch).`];
+  // Without a printable name the family text already is the ids.
+  const ids = f.families.length > 0 && f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
+  const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, ${provenance(f)}.`];
   if (f.threatTypeDescs.length > 0) parts.push(`${f.threatTypeDescs.join('; ')}.`);
   else if (f.threatTypes.length > 0) parts.push(`Threat type: ${f.threatTypes.join(', ')}.`);
   if (f.ports.length > 0) parts.push(`Seen on port${f.ports.length > 1 ? 's' : ''} ${f.ports.join(', ')}.`);
@@ -192,8 +199,16 @@ function description(f: IndicatorFacts): string {
   return truncate(parts.join(' '), DESCRIPTION_MAX);
 }
 
+/** Who vouches for the observable: ThreatFox (it has ThreatFox ids), an operator who pasted it, or both. */
+function provenance(f: IndicatorFacts): string {
+  const byThreatFox = f.threatfoxIds.length > 0 || !f.submittedByHand;
+  if (f.submittedByHand && byThreatFox) return 'published by ThreatFox (abuse.ch) and submitted by hand';
+  return f.submittedByHand ? 'submitted by hand (a pasted IOC list, not published by ThreatFox)' : 'published by ThreatFox (abuse.ch)';
+}
+
 function labels(f: IndicatorFacts): string[] {
   return [
+    ...(f.submittedByHand ? [SUBMITTED_BY_HAND_LABEL] : []),
     ...f.families.map((v) => LABEL.family + v),
     ...f.malware.map((v) => LABEL.malware + v),
     ...f.threatTypes.map((v) => LABEL.threatType + v),
@@ -266,6 +281,7 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     threatfoxIds: [],
     reporters: [],
     references: [],
+    submittedByHand: false,
     confidence: model.confidence ?? undefined,
     validFrom: model.validFrom ?? '',
     validUntil: model.validUntil ?? '',
@@ -278,7 +294,8 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     } else if (label.startsWith(LABEL.malware)) facts.malware.push(label.slice(LABEL.malware.length));
     else if (label.startsWith(LABEL.family)) facts.families.push(label.slice(LABEL.family.length));
     else if (label.startsWith(LABEL.threatType)) facts.threatTypes.push(label.slice(LABEL.threatType.length));
-    else if (!RESERVED_LABEL.test(label)) facts.tags.push(label);
+    else if (label.toLowerCase() === SUBMITTED_BY_HAND_LABEL) facts.submittedByHand = true;
+    else if (!isReservedLabel(label)) facts.tags.push(label);
   }
   facts.ports = [...ports].sort((a, b) => a - b);
   facts.malware = sortedUnique(facts.malware);
@@ -311,6 +328,7 @@ export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): 
     tags: caselessUnion([...existing.tags, ...incoming.tags]),
     threatfoxIds: sortedUnique([...existing.threatfoxIds, ...incoming.threatfoxIds]).sort(byNumber),
     references: sortedUnique([...existing.references, ...incoming.references]),
+    submittedByHand: existing.submittedByHand || incoming.submittedByHand,
     confidence: incoming.confidence ?? existing.confidence,
     validFrom: Number.isFinite(from) ? iso(from) : incoming.validFrom,
     validUntil: Number.isFinite(until) ? iso(until) : incoming.validUntil,
@@ -375,6 +393,7 @@ export function indicatorToIocs(model: ThreatIntelligenceIndicatorModel): Ioc[] 
   if (f.confidence !== undefined) base.confidence = f.confidence;
   if (f.validFrom && timeOf(f.validFrom) !== undefined) base.firstSeen = iso(timeOf(f.validFrom)!);
   if (f.tags.length > 0) base.tags = [...f.tags];
+  if (f.submittedByHand && f.threatfoxIds.length === 0) base.origin = 'manual';
   // A family name can only be paired with its id when there is one of each.
   const printable = f.malware.length === 1 && f.families.length === 1 ? f.families[0] : undefined;
   const families: (string | undefined)[] = f.malware.length > 0 ? f.malware : [undefined];

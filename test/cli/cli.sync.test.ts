@@ -68,7 +68,7 @@ describe('CLI sync to Sentinel', () => {
     await writeFile(input, pasted);
     arm.failNext({ status: 429, times: 60, retryAfterMs: 20, retryAfterSeconds: 1, match: (r) => r.method !== 'GET' && r.operation !== 'queryIndicators' });
     const before = arm.indicators.size;
-    const run = await runCli(['--input', input, '--json'], env);
+    const run = await runCli(['--input', input, '--malware', NETSUPPORT, '--json'], env);
     expect(run.code).toBe(0);
     expect(jsonSummary(run).indicators).toMatchObject({ created: 40, failed: 0 });
     expect(arm.indicators.size).toBe(before + 40);
@@ -80,7 +80,7 @@ describe('CLI sync to Sentinel', () => {
     await writeFile(input, 'doomed[.]example[.]org\nfine[.]example[.]org\n');
     arm.failAlways({ status: 500, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('doomed') });
     try {
-      const run = await runCli(['--input', input, '--json'], { ...env, ARM_MAX_RETRIES: '1' });
+      const run = await runCli(['--input', input, '--malware', NETSUPPORT, '--json'], { ...env, ARM_MAX_RETRIES: '1' });
       expect(run.code).toBe(2);
       expect(jsonSummary(run).indicators).toMatchObject({ created: 1, failed: 1 });
       expect(run.stderr).toContain('doomed.example.org');
