@@ -50,6 +50,7 @@ describe('Functions app writing to several workspaces through the upload API', (
     table = TableClient.fromConnectionString(connectionString, STATE_TABLE, { allowInsecureConnection: true });
     queue = new QueueClient(connectionString, IOC_QUEUE);
     poison = new QueueClient(connectionString, IOC_POISON_QUEUE);
+    await Promise.all([queue.createIfNotExists(), poison.createIfNotExists(), table.createTable()]);
   });
   afterAll(async () => {
     process.env = savedEnv;
@@ -61,7 +62,7 @@ describe('Functions app writing to several workspaces through the upload API', (
     const request = new HttpRequest({
       method: 'POST',
       url: 'http://localhost/api/sync',
-      body: { string: JSON.stringify({ iocs: 'hxxp://google2oauth[.]com/google.txt\n91[.]92[.]34[.]228[:]80\nnode54group[.]com' }) },
+      body: { string: JSON.stringify({ malware: NETSUPPORT, iocs: 'hxxp://google2oauth[.]com/google.txt\n91[.]92[.]34[.]228[:]80\nnode54group[.]com' }) },
     });
     const ctx = context('sync');
     const answer = await sync(request, ctx);
