@@ -2,7 +2,6 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
 import { enqueueIocs } from '../lib/jobs/handOff';
 import { checkAnswer, isCheckRequest } from '../lib/jobs/check';
-import { SENTINEL_WRITE_LOCK, withLock } from '../lib/state/lock';
 import { getServices, invocationLogger, serviceOverrides } from './shared/context';
 import { QUEUE_HOST_SETTINGS } from './shared/host';
 
@@ -31,7 +30,6 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
     threatfox: () => services.threatfox(logger),
     sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
-    writeLock: async (work) => withLock((await services.storage()).batchContainer, SENTINEL_WRITE_LOCK, work, { logger, waitMs: 60_000 }),
     handOff: async (iocs, runId) => enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
     runId: context.invocationId,
     logger,

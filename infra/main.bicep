@@ -104,6 +104,9 @@ param indicatorSource string = 'ThreatFox'
 @maxValue(365)
 param indicatorTtlDays int = 30
 
+@description('How far back the hunting queries look: a KQL timespan such as 14d, 12h or 30m.')
+param huntingLookback string = '14d'
+
 @minValue(1)
 @maxValue(64)
 param armConcurrency int = 8
@@ -292,6 +295,7 @@ module functionApp 'modules/functionApp.bicep' = {
       SENTINEL_API_VERSION: sentinelApiVersion
       INDICATOR_SOURCE: indicatorSource
       INDICATOR_TTL_DAYS: string(indicatorTtlDays)
+      HUNTING_LOOKBACK: huntingLookback
       ARM_CONCURRENCY: string(armConcurrency)
       ARM_MAX_RETRIES: string(armMaxRetries)
       BENIGN_ALLOWLIST: benignAllowlist

@@ -209,6 +209,19 @@ export const settingsSchema = z.object({
     .optional()
     .transform((v) => (v ? v : 'ThreatFox')),
   INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
+  HUNTING_LOOKBACK: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v ? v : '14d';
+      // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
+      if (!/^[1-9]\d{0,3}[dhm]$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m (got "${v}")` });
+        return z.NEVER;
+      }
+      return value;
+    }),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
   SENTINEL_WORKSPACES: workspaceList,
@@ -229,6 +242,8 @@ export interface SentinelSettings {
   apiVersion: string;
   source: string;
   ttlDays: number;
+  /** How far back the hunting queries look (HUNTING_LOOKBACK, a KQL timespan). */
+  huntingLookback: string;
   concurrency: number;
   maxRetries: number;
   /** SENTINEL_WORKSPACES, when set (then the three single-workspace settings are not). */
@@ -293,6 +308,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       apiVersion: s.SENTINEL_API_VERSION,
       source: s.INDICATOR_SOURCE,
       ttlDays: s.INDICATOR_TTL_DAYS,
+      huntingLookback: s.HUNTING_LOOKBACK,
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
       workspaces: s.SENTINEL_WORKSPACES,

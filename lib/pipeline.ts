@@ -5,7 +5,7 @@ import { documentKind, parseInputDocument } from './input';
 import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
-import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
+import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
 import { planIndicators } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
@@ -117,15 +117,24 @@ export async function collect(input: SyncInput, threatfox?: ThreatFoxSource, all
 
 export interface Plan {
   indicators: ThreatIntelligenceIndicatorModel[];
+  /** The inline (export) form: self-contained queries with the IOC lists, for --out, the report and a dry run. */
   huntingQueries: HuntingQuery[];
+  /** The saved searches a write puts in Sentinel: the ThreatIntelIndicators form, one per family and table, plus behaviour hunts. */
+  savedSearches: HuntingQuery[];
 }
 
 /** What would be written for these IOCs alone: the dry run's answer. */
 export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
   return {
     indicators: planIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
-    huntingQueries: buildHuntingQueries(iocs),
+    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
+    savedSearches: savedSearchesFor(iocs, sentinel),
   };
+}
+
+/** The saved searches of the families these IOCs belong to: independent of which IOCs they are. */
+export function savedSearchesFor(iocs: readonly Ioc[], sentinel: Pick<Settings['sentinel'], 'source' | 'huntingLookback'>): HuntingQuery[] {
+  return buildThreatIntelQueries(familiesOf(iocs), { indicatorSource: sentinel.source, lookback: sentinel.huntingLookback });
 }
 
 export interface SentinelStores {
@@ -133,7 +142,7 @@ export interface SentinelStores {
   savedSearches: SavedSearchStore;
 }
 
-export type PublishOptions = SyncIndicatorsOptions;
+export type PublishOptions = SyncIndicatorsOptions & { huntingLookback: string };
 
 export interface PublishResult {
   indicators: WriteCounts;
@@ -143,15 +152,17 @@ export interface PublishResult {
 }
 
 /**
- * Upserts the indicators, then rewrites the hunting queries of the families touched, built over every
- * active indicator of that family in Sentinel (not just this batch) plus this batch.
+ * Upserts the indicators, then makes sure the families' saved searches are there. The searches read
+ * the indicators from ThreatIntelIndicators, so they depend on the family and the settings only: a
+ * batch that adds, extends or expires IOCs finds them unchanged and writes none. Nothing needs the
+ * other batches' IOCs, so batches need no lock against each other; stale searches of these families
+ * (parts of the old split layout, a table no longer hunted) are removed.
  */
 export async function publish(iocs: Ioc[], stores: SentinelStores, options: PublishOptions): Promise<PublishResult> {
   const logger = options.logger ?? silentLogger;
   const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
   const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
-  const activeOfFamilies = written.active.filter((i) => i.malware && families.has(i.malware));
-  const queries = buildHuntingQueries(dedupeIocs([...iocs, ...activeOfFamilies]));
+  const queries = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
   const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
     concurrency: options.concurrency,
     logger,
@@ -203,8 +214,6 @@ export interface SyncDeps {
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
-  /** Serialises the write with other writers of the workspace (the Functions app's lock). */
-  writeLock?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The whole job, as the CLI and the HTTP trigger run it. Logs one summary line. */
@@ -215,22 +224,32 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
+  for (const heavy of heavilySplit(planned.huntingQueries)) {
+    logger.warn(
+      { family: heavy.family, table: heavy.table, parts: heavy.parts },
+      `the exported (inline) hunting query for this table needed ${heavy.parts} parts (over ${MANY_PARTS}): run every part, or use the saved search in Sentinel, which reads ThreatIntelIndicators and is never split`,
+    );
+  }
 
   let published: MultiPublishResult | undefined;
   if (!options.dryRun) {
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
     const stores = deps.stores;
-    const write = () =>
-      publishToWorkspaces(
-        stores,
-        (one, concurrency) =>
-          publish(collected.iocs, one, { source: s.source, ttlDays: s.ttlDays, concurrency: concurrency ?? s.concurrency, now, logger, onProgress: deps.onProgress }),
-        { perSubscription: s.workspacesPerSubscription, logger },
-      );
-    published = await (deps.writeLock ? deps.writeLock(write) : write());
-    // The queries actually written cover every active IOC of the family, so report those.
-    planned.huntingQueries = published.queries;
+    published = await publishToWorkspaces(
+      stores,
+      (one, concurrency) =>
+        publish(collected.iocs, one, {
+          source: s.source,
+          ttlDays: s.ttlDays,
+          huntingLookback: s.huntingLookback,
+          concurrency: concurrency ?? s.concurrency,
+          now,
+          logger,
+          onProgress: deps.onProgress,
+        }),
+      { perSubscription: s.workspacesPerSubscription, logger },
+    );
   }
 
   const summary: RunSummary = {
@@ -247,7 +266,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
       expired: planned.indicators.filter((i) => i.validUntil !== undefined && new Date(i.validUntil).getTime() <= now.getTime()).length,
       ...(published?.indicators ?? zeroCounts()),
     },
-    huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
+    huntingQueries: { planned: planned.savedSearches.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
     ...(published && Array.isArray(deps.stores) ? { workspaces: published.workspaces } : {}),

@@ -107,7 +107,9 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   out.push(`## ${mdText(name)}`, '');
   const context = FAMILY_CONTEXT[family];
   out.push(
-    `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data. Unless this was a dry run, the same IOCs are also Sentinel threat-intelligence indicators, which the built-in TI map analytics rules match continuously; the hunting queries add the context those rules lack (process, port, user, first and last contact).`,
+    `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data, and add the context the built-in TI map analytics rules lack (process, port, user, first and last contact).`,
+    '',
+    'Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family\'s active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.',
     '',
   );
   out.push('| | |', '|---|---|');
@@ -143,9 +145,10 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   for (const q of queries) {
     out.push(`#### ${mdText(q.name)}`, '');
     out.push(mdText(q.description), '');
+    out.push(`- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`);
     out.push(`- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`);
-    out.push(`- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ')}`);
-    out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
+    out.push(`- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`);
+    if (q.iocCount !== undefined) out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
     out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
     if (q.falsePositives.length) {
       out.push('False positives and triage:', '');
@@ -217,7 +220,7 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: Repo
   out.push('A query over a table with no data returns nothing: that is absence of telemetry, not absence of compromise.', '');
   out.push('| Sentinel table | Data connector | Queries |', '|---|---|---|');
   for (const [table, entry] of [...tables.entries()].sort((a, b) => byCodeUnit(a[0], b[0]))) {
-    out.push(`| ${table} | ${[...entry.connectors].join(' or ')} | ${entry.queries} |`);
+    out.push(`| ${table} | ${[...entry.connectors].join(' or ') || 'ASIM parser (any normalised source)'} | ${entry.queries} |`);
   }
   out.push('', '## References', '', '- abuse.ch ThreatFox: https://threatfox.abuse.ch/');
   for (const family of families) {

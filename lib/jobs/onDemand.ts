@@ -74,8 +74,6 @@ export interface OnDemandDeps {
    * outlast the HTTP request); returns the number of messages sent.
    */
   handOff?: (iocs: Ioc[], runId: string) => Promise<number>;
-  /** The same lock the queue function writes under. */
-  writeLock?: <T>(work: () => Promise<T>) => Promise<T>;
   runId?: string;
 }
 
@@ -122,7 +120,6 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         settings: deps.settings,
         stores: request.dryRun ? undefined : deps.sentinel(),
         logger: deps.logger,
-        writeLock: deps.writeLock,
       },
       { dryRun: request.dryRun },
     );

@@ -7,7 +7,6 @@ import { workspaceRunRecords } from '../state/workspaceRuns';
 import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
 import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
-import { SENTINEL_WRITE_LOCK, withLock } from '../state/lock';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
@@ -22,8 +21,6 @@ export interface UpsertDeps {
   dequeueCount?: number;
   maxDequeueCount?: number;
   now?: Date;
-  /** How long to wait for another writer (default: most of the function timeout). */
-  lockWaitMs?: number;
   /** host.json `extensions.queues.messageEncoding`, so a parked message reads back like the host's own (default base64). */
   messageEncoding?: 'base64' | 'none';
 }
@@ -31,8 +28,8 @@ export interface UpsertDeps {
 export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
 
 /**
- * The queue function's job: upsert one batch, then refresh its family's hunting queries over every
- * active IOC. Transient failures throw, so the host retries the message (a retry writes only what
+ * The queue function's job: upsert one batch, then make sure its family's saved searches exist
+ * (they read the indicators from ThreatIntelIndicators, so a new batch rarely changes them). Transient failures throw, so the host retries the message (a retry writes only what
  * is still missing) and parks it in the poison queue after maxDequeueCount. A message that can never
  * succeed (malformed) is parked at once instead of being retried for nothing.
  */
@@ -62,17 +59,20 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   }
 
   const s = settings.sentinel;
-  // One writer at a time: each rebuilds the family's hunting queries from what it sees.
-  const result = await withLock(
-    storage.batchContainer,
-    SENTINEL_WRITE_LOCK,
-    () =>
-      publishToWorkspaces(
-        deps.stores,
-        (one, concurrency) => publish(iocs, one, { source: s.source, ttlDays: s.ttlDays, concurrency: concurrency ?? s.concurrency, now: deps.now, logger }),
-        { perSubscription: s.workspacesPerSubscription, logger },
-      ),
-    { logger, waitMs: deps.lockWaitMs },
+  // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
+  // batches creating the same observable at once is merged and deleted by the next run.
+  const result = await publishToWorkspaces(
+    deps.stores,
+    (one, concurrency) =>
+      publish(iocs, one, {
+        source: s.source,
+        ttlDays: s.ttlDays,
+        huntingLookback: s.huntingLookback,
+        concurrency: concurrency ?? s.concurrency,
+        now: deps.now,
+        logger,
+      }),
+    { perSubscription: s.workspacesPerSubscription, logger },
   );
   const counts: RunCounts = {
     iocs: iocs.length,

@@ -5,6 +5,7 @@ import type {
 } from '@azure/arm-securityinsight';
 import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
+import { huntedUrlHost } from '../kql/urlHost';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
 
 /**
@@ -52,8 +53,8 @@ export interface IndicatorFacts {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Labels we write as `key:value` so they can be read back; a ThreatFox tag may not pose as one. */
-const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:' } as const;
-const RESERVED_LABEL = /^(family|malware|threat-type|port):/i;
+const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:', huntHost: 'hunt-host:' } as const;
+const RESERVED_LABEL = /^(family|malware|threat-type|port|hunt-host):/i;
 /** On indicators whose IOC was submitted by hand (not published by ThreatFox); a ThreatFox tag may not pose as it. */
 export const SUBMITTED_BY_HAND_LABEL = 'submitted-by-hand';
 const isReservedLabel = (label: string) => RESERVED_LABEL.test(label) || label.toLowerCase() === SUBMITTED_BY_HAND_LABEL;
@@ -214,6 +215,8 @@ function labels(f: IndicatorFacts): string[] {
     ...f.threatTypes.map((v) => LABEL.threatType + v),
     ...f.tags,
     ...f.ports.map((p) => LABEL.port + p),
+    // A URL's host the saved searches hunt as a domain (or IP): derived from the value alone, never for well-known hosts.
+    ...(f.type === 'url' ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h) : []),
   ];
 }
 
@@ -378,40 +381,4 @@ export function reconcileIndicator(
   if (sameIndicator(existing, desired)) return undefined;
   if (existing.threatIntelligenceTags?.length) desired.threatIntelligenceTags = [...existing.threatIntelligenceTags];
   return desired;
-}
-
-/**
- * An indicator of ours back as IOCs, one per port (and per family), so hunting queries can be
- * built over everything active in Sentinel rather than just this batch.
- */
-export function indicatorToIocs(model: ThreatIntelligenceIndicatorModel): Ioc[] {
-  const f = factsFromIndicator(model);
-  if (!f) return [];
-  const base: Ioc = { type: f.type, value: f.value };
-  if (f.threatfoxIds.length > 0) base.threatfoxId = f.threatfoxIds[f.threatfoxIds.length - 1];
-  if (f.threatTypes.length > 0) base.threatType = f.threatTypes[0];
-  if (f.confidence !== undefined) base.confidence = f.confidence;
-  if (f.validFrom && timeOf(f.validFrom) !== undefined) base.firstSeen = iso(timeOf(f.validFrom)!);
-  if (f.tags.length > 0) base.tags = [...f.tags];
-  if (f.submittedByHand && f.threatfoxIds.length === 0) base.origin = 'manual';
-  // A family name can only be paired with its id when there is one of each.
-  const printable = f.malware.length === 1 && f.families.length === 1 ? f.families[0] : undefined;
-  const families: (string | undefined)[] = f.malware.length > 0 ? f.malware : [undefined];
-  const ports: (number | undefined)[] = f.ports.length > 0 ? f.ports : [undefined];
-  const out: Ioc[] = [];
-  for (const malware of families) {
-    for (const port of ports) {
-      const ioc: Ioc = { ...base };
-      if (malware) ioc.malware = malware;
-      if (printable) ioc.malwarePrintable = printable;
-      if (port !== undefined) ioc.port = port;
-      out.push(ioc);
-    }
-  }
-  return out;
-}
-
-/** The first IOC of {@link indicatorToIocs}, for callers that want one. */
-export function indicatorToIoc(model: ThreatIntelligenceIndicatorModel): Ioc | undefined {
-  return indicatorToIocs(model)[0];
 }

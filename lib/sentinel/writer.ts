@@ -1,5 +1,4 @@
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
-import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
@@ -7,7 +6,6 @@ import {
   factsFromIndicator,
   factsFromIocs,
   groupByObservable,
-  indicatorToIocs,
   mergeFacts,
   reconcileIndicator,
   renderIndicator,
@@ -56,8 +54,6 @@ export interface SyncIndicatorsOptions {
 export interface SyncIndicatorsResult {
   counts: WriteCounts;
   failures: ItemFailure[];
-  /** Every indicator of ours still valid (and not revoked) after the sync, as IOCs (not just this batch). */
-  active: Ioc[];
 }
 
 const zero = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
@@ -121,8 +117,6 @@ export async function syncIndicators(
   }
   logger.debug({ read, ours: ours.size, wanted: wanted.size }, 'indicators read');
 
-  /** What each observable's indicator says after the sync, for `active`. */
-  const final = new Map<string, ThreatIntelligenceIndicatorModel>();
   const tasks: (() => Promise<void>)[] = [];
 
   const fail = (key: string, e: unknown) => {
@@ -141,7 +135,6 @@ export async function syncIndicators(
         try {
           await store.create(body);
           counts.created += 1;
-          final.set(key, body);
         } catch (e) {
           fail(label, e);
         }
@@ -173,7 +166,6 @@ export async function syncIndicators(
       if (f) facts = facts ? mergeFacts(f, facts) : f;
     }
     const body = facts ? reconcileIndicator(keep.properties, facts, options.source) : undefined;
-    final.set(key, keep.properties);
     if (!body) {
       if (incoming) counts.unchanged += 1;
       if (extra.length === 0) return;
@@ -182,7 +174,6 @@ export async function syncIndicators(
       if (body) {
         try {
           await store.update(keep.name, body);
-          final.set(key, body);
           if (incoming) counts.updated += 1;
         } catch (e) {
           fail(label, e);
@@ -214,12 +205,8 @@ export async function syncIndicators(
     ),
   );
 
-  const active: Ioc[] = [];
-  for (const model of final.values()) {
-    if (model.revoked !== true && timeOf(model.validUntil) > now.getTime()) active.push(...indicatorToIocs(model));
-  }
   logger.debug({ counts }, 'indicators synced');
-  return { counts, failures, active };
+  return { counts, failures };
 }
 
 export interface SavedSearchSpec {
@@ -291,7 +278,20 @@ export async function syncSavedSearches(
           // Replacing needs the current etag (or the service refuses to overwrite); creating must not send one.
           const body: SavedSearch = current ? { ...s.body, etag: current.etag ?? '*' } : { ...s.body };
           if (!current) delete body.etag;
-          await store.put(s.id, body);
+          try {
+            await store.put(s.id, body);
+          } catch (e) {
+            // Another run (no lock: batches write side by side) created it since we listed: ours if it says the same, else replace it.
+            if (current || (e as { statusCode?: number }).statusCode !== 409) throw e;
+            const now = await store.get(s.id);
+            if (now && sameSavedSearch(now, s.body)) {
+              counts.unchanged += 1;
+              return;
+            }
+            await store.put(s.id, { ...s.body, etag: now?.etag ?? '*' });
+            counts.updated += 1;
+            return;
+          }
           if (current) counts.updated += 1;
           else counts.created += 1;
         } catch (e) {

@@ -6,7 +6,10 @@
  *    time to keep the run short; the lower bound is the time the bucket itself needs,
  *    (N − burst) / rate, on that clock. Figure: elapsed / lower bound (target ≤ 1.15), failed writes.
  * 2. Re-sync of the same N: writes (target 0) and read requests.
- * 2b. The same N through the upload write path (SENTINEL_WRITE_PATH=upload): the fake upload API
+ * 2b. Saved searches: how many an initial sync of N IOCs writes (one per family and table, plus
+ *    behaviour hunts; the inline export would need many parts), and how many a re-sync that adds
+ *    IOCs writes (target 0), against an unthrottled fake.
+ * 2c. The same N through the upload write path (SENTINEL_WRITE_PATH=upload): the fake upload API
  *    limits requests to 100 a minute with no burst credit (the steady state: 10,000 objects a
  *    minute), on a clock UPLOAD_TIME_SCALE times faster than real time (slower than ARM's, so the
  *    bound is not lost in CPU time); its lower bound is (requests − 1) / rate. Figures: elapsed /
@@ -22,6 +25,8 @@ import { performance } from 'node:perf_hooks';
 import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
 import { syncIndicators } from '../../lib/sentinel/writer';
+import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
+import { publish } from '../../lib/pipeline';
 import { parseRecords } from '../../lib/threatfox/schema';
 import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
 import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
@@ -164,6 +169,26 @@ async function main(): Promise<void> {
     console.log(`upload re-sync: ${uploadFake.requests.length + armForUpload.writes().length} writes (target 0), ${again.counts.unchanged} unchanged`);
   } finally {
     await Promise.all([uploadFake.close(), armForUpload.close()]);
+  }
+
+  const searchFake = await startArmFake({ maxPageSize: 100 });
+  try {
+    const arm = connect(searchFake, { concurrency: CONCURRENCY });
+    const options = { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: CONCURRENCY, now };
+    const savedSearchWrites = () => searchFake.writes().filter((r) => r.operation === 'savedSearch').length;
+    const first = await publish(iocs, arm, options);
+    const initialWrites = savedSearchWrites();
+    const inlineParts = buildHuntingQueries(iocs).filter((q) => q.form === 'inline').length;
+    searchFake.clearRequests();
+    const added = benchIocs(N + 100).slice(N);
+    const again = await publish([...iocs, ...added], arm, options);
+    failed += first.failures.length + again.failures.length;
+    console.log(
+      `saved searches: initial sync of ${N} IOCs wrote ${initialWrites} (one per table plus behaviour hunts; the inline export needs ${inlineParts} parts); ` +
+        `re-sync adding ${added.length} IOCs wrote ${savedSearchWrites()} saved searches (target 0) and ${again.indicators.created} indicators`,
+    );
+  } finally {
+    await searchFake.close();
   }
 
   const raw = wireRecords(NORMALISE_RECORDS);

@@ -46,10 +46,15 @@ describe('CLI dry run', () => {
     expect(indicators.map((i: any) => i.pattern)).toContain("[domain-name:value = 'feersona.net']");
 
     const files = await readdir(join(out, 'hunting-queries'));
-    const tables = ['asimdnsactivitylogs', 'commonsecuritylog', 'devicenetworkevents', 'dnsevents', 'urlclickevents'];
-    // One query per table, as KQL and as YAML, and nothing else.
-    expect(files.filter((f) => f.endsWith('.kql')).map((f) => /-([a-z]+)\.kql$/.exec(f)![1]).sort()).toEqual(tables);
-    expect(files.filter((f) => f.endsWith('.yaml')).map((f) => /-([a-z]+)\.yaml$/.exec(f)![1]).sort()).toEqual(tables);
+    const tables = [
+      'asimdnsactivitylogs', 'behaviour-client-outside-program-files', 'behaviour-client-persistence', 'behaviour-geolocation-lookup',
+      'behaviour-renamed-client', 'commonsecuritylog', 'devicefileevents', 'devicenetworkevents', 'dnsevents', 'emailurlinfo', 'im-dns',
+      'im-networksession', 'im-websession', 'urlclickevents',
+    ];
+    // One query per table (inline IOC lists: the export form) plus the NetSupport behaviour hunts, as KQL and as YAML, and nothing else.
+    const suffix = (ext: string) => (f: string) => new RegExp(`^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-(.+)\\.${ext}$`).exec(f)![1];
+    expect(files.filter((f) => f.endsWith('.kql')).map(suffix('kql')).sort()).toEqual(tables);
+    expect(files.filter((f) => f.endsWith('.yaml')).map(suffix('yaml')).sort()).toEqual(tables);
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain('91\\[.\\]202\\[.\\]233\\[.\\]25');
     expect(report).not.toContain('91.202.233.25');

@@ -96,7 +96,11 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     const searches = [...arm.savedSearches.values()];
     expect(searches.map((s) => s.properties.category)).toEqual(searches.map(() => 'Hunting Queries'));
     const tableOf = (s: (typeof searches)[number]) => (s.properties.tags as { name: string; value: string }[]).find((t) => t.name === 'table')?.value;
-    expect(searches.map(tableOf).sort()).toEqual(['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    // One saved search per table (reading ThreatIntelIndicators) and the four NetSupport behaviour hunts.
+    expect(searches).toHaveLength(15);
+    expect([...new Set(searches.map(tableOf))].sort()).toEqual(
+      ['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceFileEvents', 'DeviceNetworkEvents', 'DeviceProcessEvents', 'DeviceRegistryEvents', 'DnsEvents', 'EmailUrlInfo', 'UrlClickEvents', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession'].sort(),
+    );
     for (const s of searches) expect((s.properties.query as string).replace(/^\/\/.*$/gm, "")).toMatch(new RegExp(`\\b${tableOf(s)}\\b`));
     const runs = await listRuns(table, 10);
     expect(runs.map((r) => r.trigger)).toEqual(expect.arrayContaining(['timer', 'queue']));

@@ -26,6 +26,7 @@ export function targetFor(fake: ArmFake, overrides: Partial<SentinelTarget> = {}
     apiVersion: '2025-09-01',
     source: 'ThreatFox',
     ttlDays: 30,
+    huntingLookback: '14d',
     concurrency: 4,
     maxRetries: 6,
     ...overrides,

@@ -10,7 +10,7 @@ import { connect } from './harness';
 import { connectUpload, ipIocs, scopedCredential } from './uploadHarness';
 
 const NOW = new Date('2026-06-21T00:00:00Z');
-const options = (stores: WorkspaceStores) => ({ source: 'ThreatFox', ttlDays: 30, concurrency: stores.writeConcurrency ?? 4, now: NOW });
+const options = (stores: WorkspaceStores) => ({ source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: stores.writeConcurrency ?? 4, now: NOW });
 
 describe('STIX ids', () => {
   it('are RFC 4122 version 5 UUIDs, the same for the same source and pattern', () => {
@@ -80,7 +80,7 @@ describe('upload write path against the fake ARM and upload API', () => {
   it('an update re-sends the same STIX object with a newer modified; an ARM-made indicator keeps its own id', async () => {
     // Some indicators were first written through ARM (the default path).
     const viaArm = connect(arm);
-    await publish(ipIocs(3), { indicators: viaArm.indicators, savedSearches: viaArm.savedSearches }, { source: 'ThreatFox', ttlDays: 30, concurrency: 2, now: NOW });
+    await publish(ipIocs(3), { indicators: viaArm.indicators, savedSearches: viaArm.savedSearches }, { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 2, now: NOW });
     const before = new Map(arm.workspace('rg-soc/law-sentinel').indicators().map((i) => [i.properties.pattern as string, i]));
     expect(before.size).toBe(3);
 
@@ -115,8 +115,8 @@ describe('upload write path against the fake ARM and upload API', () => {
       savedSearches: viaArm.savedSearches,
     });
     // Written by a clock two days ahead, then changed (seen again later) by ours.
-    await publish(ipIocs(1), storeAt('2026-06-23T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, concurrency: 100, now: NOW });
-    const later = await publish(ipIocs(1, '2026-06-22T12:00:00Z'), storeAt('2026-06-21T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, concurrency: 100, now: NOW });
+    await publish(ipIocs(1), storeAt('2026-06-23T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 100, now: NOW });
+    const later = await publish(ipIocs(1, '2026-06-22T12:00:00Z'), storeAt('2026-06-21T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 100, now: NOW });
     expect(later.indicators).toMatchObject({ updated: 1, failed: 0 });
     const [stored] = arm.workspace('rg-soc/law-sentinel').indicators();
     expect(Date.parse(stored.properties.validUntil as string)).toBe(Date.parse('2026-07-22T12:00:00Z'));
