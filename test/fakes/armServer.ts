@@ -430,7 +430,7 @@ function decodeToken(token: string): PageToken | undefined {
   }
 }
 
-/** Saved searches of every workspace, stored as `workspace|id`; `get(id)` and `keys()` speak bare ids. */
+/** Saved searches of every workspace, stored as `workspace|id`; `get(id)`, `has(id)` and `keys()` speak bare ids. */
 class SavedSearchMap extends Map<string, SavedSearchResource> {
   private static bare(key: string): string {
     return key.slice(key.lastIndexOf('|') + 1);
@@ -440,6 +440,9 @@ class SavedSearchMap extends Map<string, SavedSearchResource> {
     const id = key.toLowerCase();
     for (const [k, v] of super.entries()) if (SavedSearchMap.bare(k) === id) return v;
     return undefined;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
   }
   keys(): MapIterator<string> {
     return [...super.keys()].map(SavedSearchMap.bare)[Symbol.iterator]() as MapIterator<string>;
