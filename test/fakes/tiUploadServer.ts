@@ -41,13 +41,16 @@ export function fakeJwt(audience: string, extra: Record<string, unknown> = {}): 
   return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ aud: audience, exp: Math.floor(Date.now() / 1000) + 3600, ...extra })}.`;
 }
 
-function audienceOf(authorization: string | undefined): string | undefined {
+/** The token's audience and caller (object id, else subject), or undefined for no usable token. */
+function claimsOf(authorization: string | undefined): { audience: string; caller: string } | undefined {
   const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]*)$/.exec(authorization ?? '');
   if (!m) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as { aud?: unknown; exp?: unknown };
+    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as { aud?: unknown; exp?: unknown; oid?: unknown; sub?: unknown };
     if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return undefined;
-    return typeof claims.aud === 'string' ? claims.aud : undefined;
+    if (typeof claims.aud !== 'string') return undefined;
+    const caller = typeof claims.oid === 'string' ? claims.oid : typeof claims.sub === 'string' ? claims.sub : 'unknown';
+    return { audience: claims.aud, caller };
   } catch {
     return undefined;
   }
@@ -181,7 +184,7 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
   const perMinute = options.perMinute ?? 100;
   const maxObjects = options.maxObjects ?? 100;
   const throttle = { burst: options.burst ?? perMinute, perSecond: perMinute / 60, timeScale: options.timeScale ?? 1 };
-  /** Limits apply per user: one bucket per token audience + subject (here, per token). */
+  /** Limits apply per user: one bucket per caller (the token's oid or sub), however many tokens it gets. */
   const buckets = new Map<string, TokenBucket>();
   const requests: UploadRequestRecord[] = [];
   let faults: (UploadFaultRule & { left: number })[] = [];
@@ -203,15 +206,14 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
     if (!m || req.method !== 'POST') return fail(404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
     record.workspaceId = m[1];
     requests.push(record);
-    const audience = audienceOf(req.headers.authorization);
-    if (!audience) return fail(401, 'Unauthorized', 'A valid bearer token is required.');
-    if (!ACCEPTED_AUDIENCES.includes(audience)) return fail(401, 'InvalidAudience', `The token audience '${audience}' is not accepted.`);
+    const claims = claimsOf(req.headers.authorization);
+    if (!claims) return fail(401, 'Unauthorized', 'A valid bearer token is required.');
+    if (!ACCEPTED_AUDIENCES.includes(claims.audience)) return fail(401, 'InvalidAudience', `The token audience '${claims.audience}' is not accepted.`);
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion || !UPLOAD_API_VERSIONS.includes(apiVersion)) return fail(400, 'InvalidApiVersion', `Unsupported api-version '${apiVersion ?? ''}'.`);
 
-    const token = req.headers.authorization!;
-    let bucket = buckets.get(token);
-    if (!bucket) buckets.set(token, (bucket = new TokenBucket(throttle)));
+    let bucket = buckets.get(claims.caller);
+    if (!bucket) buckets.set(claims.caller, (bucket = new TokenBucket(throttle)));
     const waitMs = bucket.take();
     if (waitMs !== undefined) {
       // Like the fake ARM: Retry-After in the service's (scaled) seconds, x-ms-retry-after-ms in real time.
