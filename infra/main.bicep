@@ -115,6 +115,16 @@ param armConcurrency int = 8
 @maxValue(30)
 param armMaxRetries int = 10
 
+@description('Per ARM request attempt, in milliseconds (ARM_TIMEOUT_MS).')
+@minValue(1000)
+@maxValue(300000)
+param armTimeoutMs int = 60000
+
+@description('A write run\'s deadline in seconds (RUN_DEADLINE_SECONDS); keep it well below host.json functionTimeout (30 min).')
+@minValue(60)
+@maxValue(1500)
+param runDeadlineSeconds int = 1200
+
 @description('BENIGN_ALLOWLIST: the tenant\'s own benign domains, IPs, CIDR ranges or hashes, comma-separated, never sent to Sentinel.')
 param benignAllowlist string = ''
 
@@ -298,6 +308,8 @@ module functionApp 'modules/functionApp.bicep' = {
       HUNTING_LOOKBACK: huntingLookback
       ARM_CONCURRENCY: string(armConcurrency)
       ARM_MAX_RETRIES: string(armMaxRetries)
+      ARM_TIMEOUT_MS: string(armTimeoutMs)
+      RUN_DEADLINE_SECONDS: string(runDeadlineSeconds)
       BENIGN_ALLOWLIST: benignAllowlist
       SYNC_SCHEDULE: effectiveSchedule
       LOG_LEVEL: logLevel

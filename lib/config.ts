@@ -228,6 +228,8 @@ export const settingsSchema = z.object({
   SENTINEL_WORKSPACES_PER_SUBSCRIPTION: intIn('SENTINEL_WORKSPACES_PER_SUBSCRIPTION', 1, 16, 1),
   SENTINEL_WRITE_PATH: writePath,
   SENTINEL_TI_UPLOAD_ENDPOINT: secureUrl('SENTINEL_TI_UPLOAD_ENDPOINT', 'https://api.ti.sentinel.azure.com'),
+  ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
+  RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
   BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
 });
@@ -254,6 +256,13 @@ export interface SentinelSettings {
   writePath?: WritePath;
   /** Default https://api.ti.sentinel.azure.com */
   uploadEndpoint?: string;
+  /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
+  requestTimeoutMs: number;
+  /**
+   * A write run's deadline (RUN_DEADLINE_SECONDS), kept below host.json's functionTimeout: what has
+   * not finished by then is counted as failed.
+   */
+  runDeadlineSeconds: number;
 }
 
 export interface Settings {
@@ -315,6 +324,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workspacesPerSubscription: s.SENTINEL_WORKSPACES_PER_SUBSCRIPTION,
       writePath: s.SENTINEL_WRITE_PATH,
       uploadEndpoint: s.SENTINEL_TI_UPLOAD_ENDPOINT,
+      requestTimeoutMs: s.ARM_TIMEOUT_MS,
+      runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },
     allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,

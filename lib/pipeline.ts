@@ -7,6 +7,7 @@ import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
+import { withRunDeadline } from './net/deadline';
 import { planIndicators } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
@@ -236,19 +237,22 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
     const stores = deps.stores;
-    published = await publishToWorkspaces(
-      stores,
-      (one, concurrency) =>
-        publish(collected.iocs, one, {
-          source: s.source,
-          ttlDays: s.ttlDays,
-          huntingLookback: s.huntingLookback,
-          concurrency: concurrency ?? s.concurrency,
-          now,
-          logger,
-          onProgress: deps.onProgress,
-        }),
-      { perSubscription: s.workspacesPerSubscription, logger },
+    // The run's deadline (counted from its start) ends every ARM request still going; what did not finish is counted as failed.
+    published = await withRunDeadline({ seconds: s.runDeadlineSeconds, startedAt: started }, () =>
+      publishToWorkspaces(
+        stores,
+        (one, concurrency) =>
+          publish(collected.iocs, one, {
+            source: s.source,
+            ttlDays: s.ttlDays,
+            huntingLookback: s.huntingLookback,
+            concurrency: concurrency ?? s.concurrency,
+            now,
+            logger,
+            onProgress: deps.onProgress,
+          }),
+        { perSubscription: s.workspacesPerSubscription, logger },
+      ),
     );
   }
 

@@ -61,6 +61,8 @@ type syncSettingsType = {
   HUNTING_LOOKBACK: string
   ARM_CONCURRENCY: string
   ARM_MAX_RETRIES: string
+  ARM_TIMEOUT_MS: string
+  RUN_DEADLINE_SECONDS: string
   BENIGN_ALLOWLIST: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
@@ -112,6 +114,8 @@ var appSettings = {
   HUNTING_LOOKBACK: syncSettings.HUNTING_LOOKBACK
   ARM_CONCURRENCY: syncSettings.ARM_CONCURRENCY
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
+  ARM_TIMEOUT_MS: syncSettings.ARM_TIMEOUT_MS
+  RUN_DEADLINE_SECONDS: syncSettings.RUN_DEADLINE_SECONDS
   BENIGN_ALLOWLIST: syncSettings.BENIGN_ALLOWLIST
 
   // Runtime behaviour.

@@ -1,6 +1,7 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
+import { withRunDeadline } from '../net/deadline';
 import { publish } from '../pipeline';
 import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
 import { workspaceRunRecords } from '../state/workspaceRuns';
@@ -61,18 +62,21 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const s = settings.sentinel;
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
-  const result = await publishToWorkspaces(
-    deps.stores,
-    (one, concurrency) =>
-      publish(iocs, one, {
-        source: s.source,
-        ttlDays: s.ttlDays,
-        huntingLookback: s.huntingLookback,
-        concurrency: concurrency ?? s.concurrency,
-        now: deps.now,
-        logger,
-      }),
-    { perSubscription: s.workspacesPerSubscription, logger },
+  // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
+  const result = await withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
+    publishToWorkspaces(
+      deps.stores,
+      (one, concurrency) =>
+        publish(iocs, one, {
+          source: s.source,
+          ttlDays: s.ttlDays,
+          huntingLookback: s.huntingLookback,
+          concurrency: concurrency ?? s.concurrency,
+          now: deps.now,
+          logger,
+        }),
+      { perSubscription: s.workspacesPerSubscription, logger },
+    ),
   );
   const counts: RunCounts = {
     iocs: iocs.length,

@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../logger';
+import { RUN_DEADLINE, runDeadlineSignal } from '../net/deadline';
 import type { StixIndicator } from './stixObject';
 
 /**
@@ -15,7 +16,8 @@ import type { StixIndicator } from './stixObject';
  * Retries: 429 waits for `Retry-After` (or the seconds the message names), capped; 5xx, timeouts and
  * network faults back off exponentially with jitter. Re-sending a batch is safe: object ids are
  * derived from source + pattern, so a batch that took effect before its answer was lost only
- * updates what it created.
+ * updates what it created. A run's deadline (lib/net/deadline) ends a request in flight or a wait,
+ * as it does for the ARM clients.
  */
 
 export const UPLOAD_API_VERSION = '2024-02-01-preview';
@@ -40,7 +42,7 @@ export interface UploadClientOptions {
   /** Extra CA to trust (a test fake's self-signed certificate). */
   tlsCa?: string | Buffer;
   logger?: Logger;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Per-object refusals by index in the batch sent. */
@@ -67,7 +69,19 @@ const answerSchema = z
   })
   .passthrough();
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` aborts (the caller then sees the deadline). */
+const sleepFor = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+
+const deadlineError = () => new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
 
 /** Milliseconds to wait from a 429: retry-after-ms / x-ms-retry-after-ms, Retry-After, else "Try again in N seconds" in the body. */
 function retryAfterMs(headers: Record<string, unknown>, body: unknown): number | undefined {
@@ -126,14 +140,16 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
       if (!/^[0-9a-f-]{36}$/i.test(workspaceId)) throw new UploadError(`not a Log Analytics workspace id: "${workspaceId}"`);
       const url = `${endpoint}/workspaces/${workspaceId}/threat-intelligence-stix-objects:upload?api-version=${UPLOAD_API_VERSION}`;
       const body = JSON.stringify({ sourcesystem: options.sourceSystem, stixobjects: objects });
+      const deadline = runDeadlineSignal();
       for (let attempt = 0; ; attempt += 1) {
+        if (deadline?.aborted) throw deadlineError();
         const retriesLeft = attempt < maxRetries;
         let wait: number | undefined;
         let failure: UploadError;
         try {
           const token = await options.credential.getToken(UPLOAD_TOKEN_SCOPE);
           if (!token) throw new UploadError(`no token for ${UPLOAD_TOKEN_SCOPE}`);
-          const res = await http.post(url, body, { headers: { Authorization: `Bearer ${token.token}` } });
+          const res = await http.post(url, body, { headers: { Authorization: `Bearer ${token.token}` }, ...(deadline ? { signal: deadline } : {}) });
           if (res.status >= 200 && res.status < 300) {
             const parsed = answerSchema.safeParse(res.data === '' || res.data === undefined ? {} : res.data);
             if (!parsed.success) throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, { statusCode: res.status });
@@ -153,6 +169,7 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
           }
         } catch (e) {
           // Ours (a bad answer) and the credential's errors are final; transport failures (timeout, reset) are retried.
+          if (deadline?.aborted) throw deadlineError();
           if (!axios.isAxiosError(e)) throw e;
           // axios errors carry the request, token included: keep only the code.
           const code = e.code ?? 'network error';
@@ -161,7 +178,7 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
         }
         if (wait === undefined || !retriesLeft) throw failure;
         logger.debug({ attempt: attempt + 1, waitMs: Math.round(wait), error: failure.message }, 'upload retry');
-        await sleep(wait);
+        await sleep(wait, deadline);
       }
     },
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { armContract, CONTRACT_DOCUMENTS } from './armContract';
 import { testCertificate } from './tls';
 
 /**
@@ -23,9 +24,13 @@ import { testCertificate } from './tls';
  * service does (`…T00:00:00.0000000Z`), so clients must compare instants, not strings.
  *
  * Faults: `failNext` (one-off 503s, 429 storms with Retry-After, a fault that happens after the
- * write took effect, i.e. a lost response), `failAlways` (a permanently failing item), and a
- * token bucket on writes (ARM's: a burst, then a steady rate) whose clock can run faster than
- * real time for a benchmark. Every request is recorded.
+ * write took effect, i.e. a lost response; `hang` never answers, `reset` cuts the connection),
+ * `failAlways` (a permanently failing item), `queryPaging.replay` (a page repeated, paging going
+ * backwards, a listing cut short), and a token bucket on writes (ARM's: a burst, then a steady
+ * rate) whose clock can run faster than real time for a benchmark. Every request is recorded.
+ *
+ * Contract: every request and answer at the documented api-versions is checked against the
+ * vendored Azure REST API OpenAPI documents (./armContract, test/fixtures/openapi).
  *
  * For the preflight check (lib/jobs/check.ts) it also answers two reads of
  * Microsoft.OperationalInsights: the workspace (`…/workspaces/{ws}`) and one of its tables
@@ -142,7 +147,8 @@ export type ArmOperation =
 export interface FaultRule {
   /** Which requests; default every request. */
   match?: (r: { method: string; path: string; operation: ArmOperation; body: unknown }) => boolean;
-  status: number;
+  /** Status of the fault's answer (default 503); ignored with `hang` or `reset`. */
+  status?: number;
   /** How many matching requests get the fault (default 1). */
   times?: number;
   /** `Retry-After` header, in seconds. */
@@ -151,6 +157,10 @@ export interface FaultRule {
   retryAfterMs?: number;
   /** Let the request take effect, then answer the fault: the client never learns it succeeded. */
   afterEffect?: boolean;
+  /** Never answer: the connection stays open, silent, until the client gives up. */
+  hang?: boolean;
+  /** Cut the connection instead of answering (the client sees ECONNRESET). */
+  reset?: boolean;
   code?: string;
   message?: string;
 }
@@ -178,12 +188,26 @@ export interface ArmFakeOptions {
   latencyMs?: number;
   /** Token the MSI endpoint hands out (default `token`): set another to make ARM refuse it with 401. */
   msiToken?: string;
+  /** The MSI endpoint takes token requests and never answers them. */
+  msiHang?: boolean;
+  /**
+   * Check every request and answer against the vendored OpenAPI documents (./armContract) at the
+   * api-versions they describe (default true): a request the real service would reject gets its
+   * 400, and an answer of the fake's own that breaks the response schema becomes a 500.
+   */
+  contract?: boolean;
   /** queryIndicators paging quirks a client must survive. */
   queryPaging?: {
     /** These pages (0-based) first come back empty with a nextLink (a new token) to the same data. */
     emptyPages?: number[];
     /** The last page still has a nextLink, and every page after it too, always the same token. */
     endlessNextLink?: boolean;
+    /**
+     * Faults a client must not take for the end of the list: asked for page `page` (0-based), the
+     * fake answers page `as` again, items and nextLink (`as` = page - 1 hands back the token just
+     * sent; an earlier page goes backwards). `dropNextLink` ends the listing at page `page` instead.
+     */
+    replay?: { page: number; as?: number; dropNextLink?: boolean; times?: number };
   };
   /** Workspaces that exist (workspace and table GETs); default: any workspace, with DEFAULT_WORKSPACE_TABLES. */
   workspaces?: FakeWorkspace[];
@@ -242,6 +266,8 @@ export interface ArmFake {
   seedIndicator(properties: object, workspaceResourceId?: string): string;
   /** Number of 429s the token bucket answered. */
   throttled(): number;
+  /** Requests and answers that broke the OpenAPI contract, one line each. */
+  contractViolations: string[];
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -465,6 +491,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   };
 
   const requests: RecordedArmRequest[] = [];
+  const contractViolations: string[] = [];
+  const contract = options.contract === false ? undefined : armContract();
   const msiRequests: ArmFake['msiRequests'] = [];
   const indicators = new Map<string, IndicatorResource>();
   const savedSearches = new SavedSearchMap();
@@ -485,6 +513,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     return home === undefined || home === prefix.toLowerCase();
   };
   let faults: (FaultRule & { left: number })[] = [];
+  let replayed = 0;
   let origin = '';
 
   const workspaceId = (sub: string, rg: string, ws: string) =>
@@ -592,6 +621,16 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const quirks = options.queryPaging;
       if (quirks?.emptyPages?.includes(Math.floor(state.offset / size)) && !state.emptied) {
         return [200, { value: [], nextLink: link({ ...state, pageSize: size, emptied: true }) }];
+      }
+      const replay = quirks?.replay;
+      if (replay && Math.floor(state.offset / size) === replay.page && replayed < (replay.times ?? 1)) {
+        replayed += 1;
+        const as = replay.as ?? replay.page;
+        const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, as * size, size, (offset) =>
+          link({ offset, sources: state!.sources, pageSize: size }),
+        );
+        if (replay.dropNextLink) delete answer.nextLink;
+        return [200, answer];
       }
       const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, state.offset, size, (offset) =>
         link({ offset, sources: state!.sources, pageSize: size }),
@@ -745,7 +784,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const record: RecordedArmRequest = { method, path: url.pathname, query, body, status: 0, operation, write };
     requests.push(record);
 
+    let specOperation: Parameters<NonNullable<typeof contract>['checkResponse']>[0] | undefined;
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      const broken = specOperation && contract ? contract.checkResponse(specOperation, status, payload) : [];
+      if (broken.length > 0) {
+        contractViolations.push(...broken.map((b) => `answer to ${method} ${url.pathname}: ${b}`));
+        specOperation = undefined;
+        status = 500;
+        payload = { error: { code: 'FakeContractViolation', message: broken.join('; ') } };
+      }
       record.status = status;
       const out = payload === undefined ? '' : JSON.stringify(payload);
       res.writeHead(status, {
@@ -779,6 +826,16 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         );
       }
       if (parseError) throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+      const documented =
+        kind === 'ti' ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion : kind === 'ss' ? CONTRACT_DOCUMENTS.savedSearches.apiVersion : undefined;
+      if (contract && apiVersion === documented) {
+        const verdict = contract.checkRequest({ method, path: url.pathname, query, body, apiVersion });
+        if (verdict.errors.length > 0) {
+          contractViolations.push(...verdict.errors.map((e) => `${method} ${url.pathname}: ${e}`));
+          throw httpError(400, 'InvalidRequestContent', `The request does not match the ${apiVersion} API: ${verdict.errors.join('; ')}`);
+        }
+        specOperation = verdict.operation;
+      }
 
       const bucket = write ? bucketFor(m![1]) : undefined;
       if (bucket) {
@@ -797,10 +854,17 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         fault.left -= 1;
         faults = faults.filter((f) => f.left > 0);
       }
-      const faultError = fault
+      const faultStatus = fault?.status ?? 503;
+      const silent = fault?.hang || fault?.reset;
+      // A hung request is left open (close() ends it); a reset cuts the connection.
+      const misbehave = () => {
+        if (fault?.reset) req.socket.destroy();
+      };
+      if (silent && !fault?.afterEffect) return misbehave();
+      const faultError = fault && !silent
         ? httpError(
-            fault.status,
-            fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
+            faultStatus,
+            fault.code ?? (faultStatus === 429 ? 'TooManyRequests' : faultStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
             fault.message ?? `Injected fault ${fault.status}.`,
             {
               ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
@@ -818,6 +882,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
             : kind === 'perm'
               ? handlePermissions(method)
               : handleSavedSearch(method, m!, body);
+      if (silent) return misbehave();
       if (faultError) throw faultError;
       send(status, payload);
     } catch (e) {
@@ -856,6 +921,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
+      if (options.msiHang) {
+        msiRequests.push({ path: url.pathname, query, status: 0 });
+        return; // left open until close()
+      }
       if (req.method !== 'GET' || url.pathname !== '/msi/token') return reply(404, { error: 'not_found' });
       if (req.headers['x-identity-header'] !== secret) return reply(401, { error: 'invalid_identity_header' });
       if (query['api-version'] !== '2019-08-01' || !query.resource) return reply(400, { error: 'invalid_request' });
@@ -926,6 +995,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return resource;
     },
     throttled: () => [...buckets.values()].reduce((n, b) => n + b.rejected, 0),
+    contractViolations,
     clearRequests() {
       requests.length = 0;
       msiRequests.length = 0;

@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { withRunDeadline } from '../../lib/net/deadline';
 import { publish } from '../../lib/pipeline';
 import { stixIndicatorId, uuidV5 } from '../../lib/sentinel/stixObject';
 import { createUploadClient, MAX_OBJECTS_PER_UPLOAD, UPLOAD_TOKEN_SCOPE } from '../../lib/sentinel/uploadClient';
@@ -186,6 +187,16 @@ describe('upload write path against the fake ARM and upload API', () => {
       message: expect.stringMatching(/upload request failed: ECONNABORTED/),
     });
     expect(waits).toHaveLength(1); // one retry, then the error
+  });
+
+  it("ends an upload in flight at the run's deadline, without retrying it", async () => {
+    await upload.close();
+    upload = await startTiUploadFake(arm, { latencyMs: 2000 });
+    const client = createUploadClient({ endpoint: upload.url, credential: scopedCredential(arm), sourceSystem: 'ThreatFox', tlsCa: arm.ca, retryDelayMs: 5 });
+    await expect(withRunDeadline({ seconds: 0.1 }, () => client.upload('00000000-0000-0000-0000-000000000000', [{} as never]))).rejects.toMatchObject({
+      code: 'RUN_DEADLINE',
+    });
+    expect(upload.requests.length).toBeLessThanOrEqual(1);
   });
 
   it('the fake refuses what the service refuses: over 100 objects, the reserved source name, another api-version', async () => {
