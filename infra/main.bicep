@@ -4,7 +4,7 @@
 //   rg-<env>/  id-… (user-assigned identity)   st… (storage: host, package, queues, table, batches)
 //              kv-… (ThreatFox key)            log-…/appi-… (the app's own telemetry)
 //              plan-…/func-… (Flex Consumption, Node 22)
-//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity
+//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity, on every listed workspace
 
 targetScope = 'subscription'
 
@@ -42,14 +42,30 @@ param principalType string = ''
 @description('Subscription of the Microsoft Sentinel workspace; empty means this subscription.')
 param sentinelSubscriptionId string = ''
 
-@minLength(1)
-@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace.')
-param sentinelResourceGroup string
+@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace; empty when sentinelWorkspaces lists them.')
+param sentinelResourceGroup string = ''
 
-@minLength(4)
 @maxLength(63)
-@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on.')
-param sentinelWorkspaceName string
+@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on; empty when sentinelWorkspaces lists them.')
+param sentinelWorkspaceName string = ''
+
+@description('Several workspaces (SENTINEL_WORKSPACES): comma-separated workspace resource ids, in any subscription or, through Azure Lighthouse, tenant. Empty: the one workspace above.')
+param sentinelWorkspaces string = ''
+
+@allowed([
+  'arm'
+  'upload'
+])
+@description('How indicators are written: arm (one ARM call each) or upload (the STIX objects upload API, 100 a request; docs/deploy.md).')
+param sentinelWritePath string = 'arm'
+
+@description('The STIX objects upload API (sentinelWritePath upload).')
+param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
+
+@minValue(1)
+@maxValue(16)
+@description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
+param sentinelWorkspacesPerSubscription int = 1
 
 @description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
 param assignSentinelRole bool = true
@@ -154,13 +170,23 @@ var effectivePrincipalType = empty(principalType) ? 'User' : principalType
 var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
 var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
 
+// Every workspace the app writes to, as resource ids: SENTINEL_WORKSPACES (sentinelWorkspaces),
+// or the single workspace as a list of one.
+var listedWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
+var useWorkspaceList = !empty(listedWorkspaceIds)
+
 // The Sentinel role assignment's name, computed once, here, from the workspace, the identity and
 // the role only: the same inputs give the same name on every provision, so a second provision PUTs
 // the same assignment (a no-op) instead of creating another, and an administrator who grants the
 // role by hand can use this very name (output below; docs/deploy.md), after which turning
-// assignSentinelRole back on cannot fail with RoleAssignmentExists.
-var sentinelWorkspaceId = resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
+// assignSentinelRole back on cannot fail with RoleAssignmentExists. With a list, the outputs name
+// its first workspace, and one name per workspace is derived the same way.
+var sentinelWorkspaceId = useWorkspaceList
+  ? listedWorkspaceIds[0]
+  : resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
 var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor)
+var sentinelWorkspaceIds = useWorkspaceList ? listedWorkspaceIds : [sentinelWorkspaceId]
+var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -224,16 +250,21 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
-// The workspace can be in another resource group or subscription: the assignment is deployed there.
-module sentinelAccess 'modules/sentinelAccess.bicep' = if (assignSentinelRole) {
-  name: 'sentinelAccess-${resourceToken}'
-  scope: resourceGroup(effectiveSentinelSubscriptionId, sentinelResourceGroup)
-  params: {
-    workspaceName: sentinelWorkspaceName
-    identityPrincipalId: identity.outputs.principalId
-    roleAssignmentName: sentinelRoleAssignmentName
+// One assignment per workspace, deployed into that workspace's resource group and subscription
+// (resource id segments: /subscriptions/{2}/resourceGroups/{4}/providers/…/workspaces/{8}).
+// Workspaces in another tenant (Azure Lighthouse) get the role through the Lighthouse offer instead:
+// set assignSentinelRole false for them (docs/deploy.md).
+module sentinelAccess 'modules/sentinelAccess.bicep' = [
+  for (workspaceId, i) in sentinelWorkspaceIds: if (assignSentinelRole) {
+    name: 'sentinelAccess-${i}-${resourceToken}'
+    scope: resourceGroup(split(workspaceId, '/')[2], split(workspaceId, '/')[4])
+    params: {
+      workspaceName: last(split(workspaceId, '/'))
+      identityPrincipalId: identity.outputs.principalId
+      roleAssignmentName: sentinelRoleAssignmentNames[i]
+    }
   }
-}
+]
 
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
@@ -261,9 +292,14 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
-      AZURE_SUBSCRIPTION_ID: effectiveSentinelSubscriptionId
-      SENTINEL_RESOURCE_GROUP: sentinelResourceGroup
-      SENTINEL_WORKSPACE_NAME: sentinelWorkspaceName
+      // Either the list or the single workspace: the app refuses both at once.
+      SENTINEL_WORKSPACES: useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''
+      AZURE_SUBSCRIPTION_ID: useWorkspaceList ? '' : effectiveSentinelSubscriptionId
+      SENTINEL_RESOURCE_GROUP: useWorkspaceList ? '' : sentinelResourceGroup
+      SENTINEL_WORKSPACE_NAME: useWorkspaceList ? '' : sentinelWorkspaceName
+      SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string(sentinelWorkspacesPerSubscription)
+      SENTINEL_WRITE_PATH: sentinelWritePath
+      SENTINEL_TI_UPLOAD_ENDPOINT: sentinelTiUploadEndpoint
       // The cloud's ARM endpoint (https://management.azure.com/ in public Azure; sovereign clouds differ).
       AZURE_RESOURCE_MANAGER_ENDPOINT: environment().resourceManager
       SENTINEL_API_VERSION: sentinelApiVersion
@@ -299,4 +335,7 @@ output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 // For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md).
 output SENTINEL_WORKSPACE_ID string = sentinelWorkspaceId
 output SENTINEL_ROLE_ASSIGNMENT_NAME string = sentinelRoleAssignmentName
+// Every workspace and its assignment's name, comma-separated, in the same order (SENTINEL_WORKSPACES).
+output SENTINEL_WORKSPACE_IDS string = join(sentinelWorkspaceIds, ',')
+output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join(sentinelRoleAssignmentNames, ',')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

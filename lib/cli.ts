@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadSettings, MALWARE_ID, requireAuthKey, requireSentinelTarget } from './config';
+import { loadSettings, MALWARE_ID, requireAuthKey, requireSentinelTargets } from './config';
 import { asAzureAccessError, errorMessage, EXIT, inputError, isSyncError } from './errors';
 import { decodeInput } from './input';
 import { BENIGN_KINDS } from './ioc/benign';
@@ -9,7 +9,8 @@ import { createLogger, type Logger } from './logger';
 import { checkOutDir, OUT_FILES, writeOutputs } from './output';
 import { CLI_OPTIONS, collect, onDemandInput, runSync, type SyncResult } from './pipeline';
 import { terminalProgress } from './progress';
-import { connectSentinel } from './sentinel/connect';
+import { connectWorkspaces } from './sentinel/workspaceSync';
+import type { WriteCounts } from './sentinel/writer';
 import { ThreatFoxClient } from './threatfox/client';
 
 export const USAGE = `Usage: npm run sync -- [options]
@@ -142,6 +143,16 @@ export function humanSummary(result: SyncResult, options: { out?: string; files?
       ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''} and ${s.huntingQueries.planned} hunting queries.`
       : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${fmt(s.huntingQueries, 'stale')}.`,
   );
+  // Several workspaces: each one's own line, so a failed one is named.
+  if ((s.workspaces?.length ?? 0) > 1) {
+    for (const w of s.workspaces!) {
+      lines.push(
+        w.status === 'failed'
+          ? `  ${w.workspace}: FAILED: ${oneLine(w.error ?? 'failed', 300)}`
+          : `  ${w.workspace}: indicators ${fmt(w.indicators, 'duplicates')}; hunting queries ${fmt(w.huntingQueries, 'stale')}${w.status === 'partial' ? ' (partial)' : ''}`,
+      );
+    }
+  }
   if (options.out) {
     lines.push(`Wrote ${options.files ?? 0} files to ${options.out}${options.removed ? `, removed ${options.removed} stale hunting-query files` : ''}.`);
   }
@@ -155,7 +166,7 @@ function oneLine(text: string, max: number): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
-const fmt = (c: SyncResult['summary']['huntingQueries'], removed: 'duplicates' | 'stale') =>
+const fmt = (c: WriteCounts, removed: 'duplicates' | 'stale') =>
   `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} ${removed} removed, ${c.failed} failed`;
 
 /** An error for a person: one line (or the usage text), never a stack trace. */
@@ -181,7 +192,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
       input.kind === 'threatfox'
         ? new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: requireAuthKey(settings), timeoutMs: settings.threatfox.timeoutMs, logger: log })
         : undefined;
-    const stores = options.dryRun ? undefined : connectSentinel(requireSentinelTarget(settings));
+    const stores = options.dryRun ? undefined : connectWorkspaces(requireSentinelTargets(settings), { logger: log });
     const collected = await collect(input, threatfox, settings.allowlist);
     const progress = terminalProgress('indicators');
     const now = new Date();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { configError } from './errors';
 import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
+import { parseWorkspaceList, type WorkspaceRef } from './sentinel/workspaces';
 
 /**
  * The one place that reads settings. Functions app settings arrive as environment variables;
@@ -128,6 +129,58 @@ const logLevel = z
     return value;
   });
 
+/** SENTINEL_WORKSPACES: workspace resource ids, comma-separated (lib/sentinel/workspaces.ts). */
+const workspaceList = z
+  .string()
+  .optional()
+  .transform((v, ctx): WorkspaceRef[] | undefined => {
+    if (!v || !v.trim()) return undefined;
+    const parsed = parseWorkspaceList(v);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: `SENTINEL_WORKSPACES must be a comma-separated list of workspace resource ids: ${parsed.problems.join('; ')}` });
+      return z.NEVER;
+    }
+    return parsed.workspaces;
+  });
+
+export const WRITE_PATHS = ['arm', 'upload'] as const;
+export type WritePath = (typeof WRITE_PATHS)[number];
+
+const writePath = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): WritePath => {
+    const value = v ? v.toLowerCase() : 'arm';
+    if (!(WRITE_PATHS as readonly string[]).includes(value)) {
+      ctx.addIssue({ code: 'custom', message: `SENTINEL_WRITE_PATH must be arm or upload (got "${v}")` });
+      return z.NEVER;
+    }
+    return value as WritePath;
+  });
+
+/** Tokens go to this endpoint: https only, plain http just on loopback (a local fake). */
+const secureUrl = (name: string, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v ? v : fallback;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(value);
+      } catch {
+        parsed = undefined;
+      }
+      const loopback = parsed && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+      if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (plain http only on loopback) (got "${value}")` });
+        return z.NEVER;
+      }
+      return value.replace(/\/+$/, '');
+    });
+
 /** The tenant's own benign values, refused like the built-in well-known ones (lib/ioc/benign.ts). */
 const allowlist = z
   .string()
@@ -192,6 +245,10 @@ export const settingsSchema = z.object({
     }),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+  SENTINEL_WORKSPACES: workspaceList,
+  SENTINEL_WORKSPACES_PER_SUBSCRIPTION: intIn('SENTINEL_WORKSPACES_PER_SUBSCRIPTION', 1, 16, 1),
+  SENTINEL_WRITE_PATH: writePath,
+  SENTINEL_TI_UPLOAD_ENDPOINT: secureUrl('SENTINEL_TI_UPLOAD_ENDPOINT', 'https://api.ti.sentinel.azure.com'),
   ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
   RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
   BENIGN_ALLOWLIST: allowlist,
@@ -212,6 +269,14 @@ export interface SentinelSettings {
   huntingLookback: string;
   concurrency: number;
   maxRetries: number;
+  /** SENTINEL_WORKSPACES, when set (then the three single-workspace settings are not). */
+  workspaces?: WorkspaceRef[];
+  /** Workspaces of one subscription written at once (ARM throttles per subscription); default 1. */
+  workspacesPerSubscription?: number;
+  /** How indicators are written: ARM one by one (default), or the STIX objects upload API 100 at a time. */
+  writePath?: WritePath;
+  /** Default https://api.ti.sentinel.azure.com */
+  uploadEndpoint?: string;
   /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
   requestTimeoutMs: number;
   /**
@@ -252,6 +317,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw configError(`Invalid settings:\n${lines.join('\n')}`);
   }
   const s: Raw = parsed.data;
+  const single = (['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME'] as const).filter((k) => s[k] !== undefined);
+  if (s.SENTINEL_WORKSPACES && single.length > 0) {
+    throw configError(`Invalid settings:\n- SENTINEL_WORKSPACES and ${single.join(', ')} are both set: use the list alone (a list of one for a single workspace)`);
+  }
   return {
     threatfox: {
       apiUrl: s.THREATFOX_API_URL,
@@ -272,6 +341,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       huntingLookback: s.HUNTING_LOOKBACK,
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
+      workspaces: s.SENTINEL_WORKSPACES,
+      workspacesPerSubscription: s.SENTINEL_WORKSPACES_PER_SUBSCRIPTION,
+      writePath: s.SENTINEL_WRITE_PATH,
+      uploadEndpoint: s.SENTINEL_TI_UPLOAD_ENDPOINT,
       requestTimeoutMs: s.ARM_TIMEOUT_MS,
       runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },
@@ -293,9 +366,16 @@ export function requireSentinelTarget(settings: Settings): SentinelTarget {
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    throw configError(`Writing to Sentinel needs ${missing.join(', ')} (or use --dry-run)`);
+    throw configError(`Writing to Sentinel needs ${missing.join(', ')} or SENTINEL_WORKSPACES (or use --dry-run)`);
   }
   return s as SentinelTarget;
+}
+
+/** Every workspace to write to: SENTINEL_WORKSPACES, or the single-workspace settings as a list of one. */
+export function requireSentinelTargets(settings: Settings): SentinelTarget[] {
+  const list = settings.sentinel.workspaces;
+  if (!list) return [requireSentinelTarget(settings)];
+  return list.map((w) => ({ ...settings.sentinel, ...w }));
 }
 
 /** Pulling from the API needs the key; reading a file does not. */

@@ -12,6 +12,7 @@ import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/in
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
+import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination, type WorkspaceOutcome } from './sentinel/workspaceSync';
 import { syncIndicators, syncSavedSearches, type ItemFailure, type SyncIndicatorsOptions, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
@@ -231,6 +232,8 @@ export interface RunSummary {
   huntingQueries: WriteCounts & { planned: number };
   failures: number;
   durationMs: number;
+  /** Each workspace's own counts (a write to SENTINEL_WORKSPACES names every one). */
+  workspaces?: WorkspaceOutcome[];
 }
 
 const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
@@ -246,8 +249,8 @@ export interface SyncResult {
 export interface SyncDeps {
   settings: Settings;
   threatfox?: ThreatFoxSource;
-  /** Absent on a dry run. */
-  stores?: SentinelStores;
+  /** Absent on a dry run; one workspace's stores or every configured workspace's. */
+  stores?: SentinelDestination;
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
@@ -270,22 +273,27 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     );
   }
 
-  let published: PublishResult | undefined;
+  let published: MultiPublishResult | undefined;
   if (!options.dryRun) {
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
     const stores = deps.stores;
     // The run's deadline (counted from its start) ends every ARM request still going; what did not finish is counted as failed.
     published = await withRunDeadline({ seconds: s.runDeadlineSeconds, startedAt: started }, () =>
-      publish(collected.iocs, stores, {
-        source: s.source,
-        ttlDays: s.ttlDays,
-        huntingLookback: s.huntingLookback,
-        concurrency: s.concurrency,
-        now,
-        logger,
-        onProgress: deps.onProgress,
-      }),
+      publishToWorkspaces(
+        stores,
+        (one, concurrency) =>
+          publish(collected.iocs, one, {
+            source: s.source,
+            ttlDays: s.ttlDays,
+            huntingLookback: s.huntingLookback,
+            concurrency: concurrency ?? s.concurrency,
+            now,
+            logger,
+            onProgress: deps.onProgress,
+          }),
+        { perSubscription: s.workspacesPerSubscription, logger },
+      ),
     );
   }
 
@@ -308,6 +316,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     huntingQueries: { planned: planned.savedSearches.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
+    ...(published && Array.isArray(deps.stores) ? { workspaces: published.workspaces } : {}),
   };
   if (summary.indicators.expired > 0) {
     logger.warn(

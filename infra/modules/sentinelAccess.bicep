@@ -7,7 +7,10 @@
 //     -> covered by Microsoft.SecurityInsights/* in Sentinel Contributor (Sentinel Responder and
 //        Reader cannot create indicators);
 //   - Microsoft.OperationalInsights/workspaces/savedSearches/{id} PUT/DELETE (hunting queries)
-//     -> covered by Microsoft.OperationalInsights/workspaces/savedSearches/* in the same role.
+//     -> covered by Microsoft.OperationalInsights/workspaces/savedSearches/* in the same role;
+//   - the STIX objects upload API (SENTINEL_WRITE_PATH=upload), which documents this very role
+//     on the workspace as its requirement.
+// main.bicep deploys this module once per workspace of SENTINEL_WORKSPACES.
 // Log Analytics Contributor would also allow savedSearches/write, but adds workspace write, shared
 // key listing and more; it is not needed and not granted.
 

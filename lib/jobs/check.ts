@@ -201,6 +201,16 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
   add('azure-login', true, `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${deps.env.AZURE_TOKEN_CREDENTIALS ? ` (AZURE_TOKEN_CREDENTIALS=${deps.env.AZURE_TOKEN_CREDENTIALS})` : ''}`);
   const identity = who ?? 'the identity the app runs as';
 
+  // SENTINEL_WORKSPACES: the same checks for every workspace, each line naming its workspace.
+  if (s.workspaces) {
+    for (const w of s.workspaces) {
+      const label = `${w.resourceGroup}/${w.workspaceName}`;
+      const named: Add = (id, ok, detail, fix) => add(id, ok, `${label}: ${detail}`, fix);
+      await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true }, named, (ids, because) => ids.forEach((id) => named(id, false, `not checked: ${because}`)));
+    }
+    return;
+  }
+
   const missing = (
     [
       ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
@@ -215,7 +225,20 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     notReached(later.slice(1), 'no workspace configured');
     return;
   }
-  const target = s as SentinelTarget;
+  await checkWorkspace(s as SentinelTarget, { deps, credential, identity, listed: false }, add, notReached);
+}
+
+/** The workspace lines for one workspace: found, indicators readable, saved searches, write access, TI table. */
+async function checkWorkspace(
+  target: SentinelTarget,
+  ctx: { deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
+  add: Add,
+  notReached: NotReached,
+): Promise<void> {
+  const { deps, credential, identity } = ctx;
+  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
+  const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+  const notFoundFix = (e: unknown) => (ctx.listed ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)' : settingNotFoundFix(e));
   // A check wants the first answer, not ten retries: at most two, and no long backoff.
   const clients: ArmClients = createArmClients(
     { ...target, maxRetries: Math.min(target.maxRetries, 2) },
@@ -259,7 +282,7 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     const hunting = all.filter((x) => x.category === 'Hunting Queries').length;
     add('saved-searches', true, `${all.length} saved searches, ${hunting} of them hunting queries`);
   } catch (e) {
-    const f = failure(e, workspaceFound ? 'check SENTINEL_WORKSPACE_NAME' : notFoundFix(e));
+    const f = failure(e, workspaceFound ? (ctx.listed ? 'check this entry of SENTINEL_WORKSPACES' : 'check SENTINEL_WORKSPACE_NAME') : notFoundFix(e));
     add('saved-searches', false, f.detail, f.fix);
   }
 
@@ -287,7 +310,7 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
 }
 
 /** A 404 names the setting that is wrong: subscription, resource group or workspace. */
-function notFoundFix(e: unknown): string {
+function settingNotFoundFix(e: unknown): string {
   const code = restStatus(e)?.code ?? '';
   if (/^(SubscriptionNotFound|InvalidSubscriptionId)$/i.test(code)) return 'check AZURE_SUBSCRIPTION_ID (the subscription of the Sentinel workspace)';
   if (/^ResourceGroupNotFound$/i.test(code)) return 'check SENTINEL_RESOURCE_GROUP (the resource group of the Sentinel workspace)';

@@ -5,7 +5,9 @@ import type { Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import { benignCounts, collect, HTTP_FIELDS, onDemandInput, runSync, type SentinelStores, type SyncResult } from '../pipeline';
+import { benignCounts, collect, HTTP_FIELDS, onDemandInput, runSync, type SyncResult } from '../pipeline';
+import type { SentinelDestination } from '../sentinel/workspaceSync';
+import { workspaceRunRecords } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -63,7 +65,7 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
 export interface OnDemandDeps {
   settings: Settings;
   threatfox: () => ThreatFoxSource;
-  sentinel: () => SentinelStores;
+  sentinel: () => SentinelDestination;
   logger: Logger;
   /** Where runs that wrote to Sentinel are recorded (run history). */
   history?: () => Promise<TableClient>;
@@ -159,7 +161,10 @@ function isAboutMalwareSetting(e: SyncError): boolean {
 /** Run history is bookkeeping: the sync already happened, so failing to record it must not fail the answer. */
 async function recordHistory(deps: OnDemandDeps, result: SyncResult): Promise<void> {
   const runId = deps.runId ?? randomUUID();
-  await withHistory(deps, runId, (table) => recordRunSafely(table, deps.logger, httpRunRecord(runId, result)));
+  const run = httpRunRecord(runId, result);
+  await withHistory(deps, runId, async (table) => {
+    for (const row of [run, ...workspaceRunRecords(run, result.summary.workspaces)]) await recordRunSafely(table, deps.logger, row);
+  });
 }
 
 /** Opens the run-history table, or logs why not: bookkeeping never fails the answer. */

@@ -2,16 +2,19 @@ import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
-import { publish, type SentinelStores } from '../pipeline';
+import { publish } from '../pipeline';
+import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
+import { workspaceRunRecords } from '../state/workspaceRuns';
 import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
-import { recordRunSafely, type RunCounts } from '../state/runHistory';
+import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
 export interface UpsertDeps {
   settings: Settings;
-  stores: SentinelStores;
+  /** One workspace's stores or every configured workspace's. */
+  stores: SentinelDestination;
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
   logger: Logger;
   /** Identifies this delivery in run history (the queue message id). */
@@ -67,14 +70,19 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   // batches creating the same observable at once is merged and deleted by the next run.
   // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
   const result = await withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
-    publish(iocs, deps.stores, {
-      source: s.source,
-      ttlDays: s.ttlDays,
-      huntingLookback: s.huntingLookback,
-      concurrency: s.concurrency,
-      now: deps.now,
-      logger,
-    }),
+    publishToWorkspaces(
+      deps.stores,
+      (one, concurrency) =>
+        publish(iocs, one, {
+          source: s.source,
+          ttlDays: s.ttlDays,
+          huntingLookback: s.huntingLookback,
+          concurrency: concurrency ?? s.concurrency,
+          now: deps.now,
+          logger,
+        }),
+      { perSubscription: s.workspacesPerSubscription, logger },
+    ),
   );
   const counts: RunCounts = {
     iocs: iocs.length,
@@ -94,7 +102,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const summary = failed
     ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
     : undefined;
-  await recordRunSafely(storage.stateTable, logger, {
+  const run: RunRecord = {
     // The run that queued the batch (timer or HTTP), then this delivery: both can be looked up.
     runId: `${message.runId}:${deps.runId}`,
     trigger: 'queue',
@@ -104,7 +112,8 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     families: [message.family],
     counts,
     error: summary,
-  });
+  };
+  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)]) await recordRunSafely(storage.stateTable, logger, row);
   logger.info({ runId: deps.runId, batchRun: message.runId, family: message.family, ...counts }, 'batch upserted');
 
   if (failed) {

@@ -34,9 +34,12 @@ export interface WriteCounts {
 }
 
 export interface ItemFailure {
-  kind: 'indicator' | 'huntingQuery';
+  /** `workspace`: the whole workspace failed (denied, not found, unreadable); its items were not tried. */
+  kind: 'indicator' | 'huntingQuery' | 'workspace';
   key: string;
   error: string;
+  /** Which workspace, when the run writes to several (lib/sentinel/workspaceSync.ts). */
+  workspace?: string;
 }
 
 export interface SyncIndicatorsOptions {

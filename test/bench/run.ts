@@ -9,12 +9,18 @@
  * 2b. Saved searches: how many an initial sync of N IOCs writes (one per family and table, plus
  *    behaviour hunts; the inline export would need many parts), and how many a re-sync that adds
  *    IOCs writes (target 0), against an unthrottled fake.
+ * 2c. The same N through the upload write path (SENTINEL_WRITE_PATH=upload): the fake upload API
+ *    limits requests to 100 a minute per identity as documented, as a token bucket of 10 (10,000
+ *    objects a minute), on a clock UPLOAD_TIME_SCALE times faster than real time (slower than
+ *    ARM's, so the bound is not lost in CPU time); its lower bound is (requests − 10) / rate. Figures: elapsed /
+ *    its own bound, upload time / ARM time (both in real-time terms), and the re-sync's writes (target 0).
  * 3. Normalisation throughput: ThreatFox records validated and normalised per second.
  * 4. CLI start-up: wall time of the quickstart dry run as a child process (compiled JS, no tsc).
  * 5. Memory: peak RSS of a CLI dry run with --out over a 100k-IOC ThreatFox answer, measured in the
  *    child itself (process.resourceUsage().maxRSS, preloaded), so the bench's own heap does not count.
  *
- * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_CONCURRENCY (8), BENCH_RSS_IOCS (100000).
+ * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_UPLOAD_TIME_SCALE (4), BENCH_CONCURRENCY (8),
+ * BENCH_RSS_IOCS (100000).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,16 +33,25 @@ import { syncIndicators } from '../../lib/sentinel/writer';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { publish } from '../../lib/pipeline';
 import { parseRecords } from '../../lib/threatfox/schema';
+import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
+import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
 import { startArmFake } from '../fakes/armServer';
-import { connect } from '../sentinel/harness';
+import { startTiUploadFake } from '../fakes/tiUploadServer';
+import { connect, targetFor } from '../sentinel/harness';
+import { scopedCredential } from '../sentinel/uploadHarness';
 import { bigThreatFoxAnswer } from '../support/bigFeed';
 
 const N = Number(process.env.BENCH_IOCS ?? 5000);
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const UPLOAD_TIME_SCALE = Number(process.env.BENCH_UPLOAD_TIME_SCALE ?? 4);
 const BURST = 200;
 const PER_SECOND = 10;
 const NORMALISE_RECORDS = 50_000;
+/** The upload API's documented limit: 100 requests a minute per user. */
+const UPLOADS_PER_MINUTE = 100;
+/** Requests the fake upload API lets through at once before its rate applies. */
+const UPLOAD_BURST = 10;
 
 function benchIocs(n: number): Ioc[] {
   const out: Ioc[] = [];
@@ -102,6 +117,7 @@ async function main(): Promise<void> {
   // The OpenAPI contract checks are the tests' job; here they would only add the fake's own CPU time.
   const fake = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100, contract: false });
   let failed = 0;
+  let armSeconds = 0;
   try {
     // Retries are the SDK's; a throttled write waits exactly what x-ms-retry-after-ms says.
     const arm = connect(fake, { concurrency: CONCURRENCY, maxRetries: 30 });
@@ -110,6 +126,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const first = await syncIndicators(arm.indicators, iocs, options);
     const elapsed = (performance.now() - t0) / 1000;
+    armSeconds = elapsed;
     const lowerBound = Math.max(0, N - BURST) / PER_SECOND / TIME_SCALE;
     failed += first.counts.failed;
     console.log(
@@ -129,6 +146,38 @@ async function main(): Promise<void> {
     );
   } finally {
     await fake.close();
+  }
+
+  // The same IOCs through the upload API: reads (and hunting queries) stay on a throttled fake ARM.
+  const armForUpload = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100 });
+  const uploadFake = await startTiUploadFake(armForUpload, { perMinute: UPLOADS_PER_MINUTE, burst: UPLOAD_BURST, timeScale: UPLOAD_TIME_SCALE });
+  try {
+    const target = targetFor(armForUpload, { concurrency: CONCURRENCY, maxRetries: 30, writePath: 'upload', uploadEndpoint: uploadFake.url });
+    const connectUpload = () =>
+      connectWorkspaces([target], { credential: scopedCredential(armForUpload), tlsCa: armForUpload.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, upload: { retryDelayMs: 5 } })[0];
+    const stores = connectUpload();
+    const options = { source: 'ThreatFox', ttlDays: 30, concurrency: stores.writeConcurrency ?? CONCURRENCY, now };
+    const t0 = performance.now();
+    const first = await syncIndicators(stores.indicators, iocs, options);
+    const elapsed = (performance.now() - t0) / 1000;
+    const requests = uploadFake.requests.filter((r) => r.status === 200).length;
+    const lowerBound = Math.max(0, Math.ceil(N / MAX_OBJECTS_PER_UPLOAD) - UPLOAD_BURST) / (UPLOADS_PER_MINUTE / 60) / UPLOAD_TIME_SCALE;
+    const uploadReal = elapsed * UPLOAD_TIME_SCALE;
+    const armReal = armSeconds * TIME_SCALE;
+    failed += first.counts.failed;
+    console.log(
+      `upload path: ${first.counts.created} of ${N} indicators in ${fmt(elapsed)} s over ${requests} uploads of <= ${MAX_OBJECTS_PER_UPLOAD}; ` +
+        `rate lower bound ${fmt(lowerBound)} s (${UPLOADS_PER_MINUTE} requests/min, ${UPLOAD_BURST} at once, clock x${UPLOAD_TIME_SCALE}); elapsed/lower bound ${fmt(elapsed / lowerBound, 3)}; ` +
+        `failed ${first.counts.failed}; 429s answered ${uploadFake.throttled()}; upload time / ARM time ${fmt(uploadReal / armReal, 3)} ` +
+        `(${fmt(uploadReal, 0)} s vs ${fmt(armReal, 0)} s in real-time terms)`,
+    );
+    uploadFake.requests.length = 0;
+    armForUpload.clearRequests();
+    const again = await syncIndicators(connectUpload().indicators, iocs, options);
+    failed += again.counts.failed;
+    console.log(`upload re-sync: ${uploadFake.requests.length + armForUpload.writes().length} writes (target 0), ${again.counts.unchanged} unchanged`);
+  } finally {
+    await Promise.all([uploadFake.close(), armForUpload.close()]);
   }
 
   const searchFake = await startArmFake({ maxPageSize: 100 });

@@ -40,6 +40,11 @@ import { testCertificate } from './tls';
  * operation `workspace` (ARM's `AuthorizationFailed`). It also answers the caller's permissions on
  * the workspace (`…/workspaces/{ws}/providers/Microsoft.Authorization/permissions`, GET), from
  * `permissions` (default: Microsoft Sentinel Contributor's actions, as the built-in role defines them).
+ * Workspaces are kept apart: each workspace has its own indicators and saved searches, and its
+ * `properties.customerId` is the id the STIX objects upload API (test/fakes/tiUploadServer.ts)
+ * addresses it by; `ingestUploaded` lands uploaded objects in the same store, so queryIndicators
+ * reads them back. Indicators seeded without a workspace are seen by every workspace. The write
+ * throttle is per subscription, as ARM's is.
  *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
@@ -243,14 +248,22 @@ export interface ArmFake {
   maxInFlight(): number;
   /** Indicators by name, in creation order. */
   indicators: Map<string, IndicatorResource>;
-  /** Saved searches by lower-case id. */
+  /** Saved searches of every workspace; `get` and `keys` take and give bare lower-case ids. */
   savedSearches: Map<string, SavedSearchResource>;
+  /** One workspace's view, by `resourceGroup/name` (any subscription) or full resource id. */
+  workspace(ref: string): { customerId: string; indicators(): IndicatorResource[]; savedSearches(): SavedSearchResource[] };
+  /**
+   * Lands an object the upload API accepted in its workspace's store, updating the indicator with
+   * the same `externalId` (STIX id) when the object is newer; undefined when no workspace has that customerId.
+   */
+  knowsCustomerId(customerId: string): boolean;
+  ingestUploaded(customerId: string, properties: Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string }): IndicatorResource | 'stale' | undefined;
   failNext(rule: FaultRule): void;
   /** A fault for every matching request until cleared. */
   failAlways(rule: Omit<FaultRule, 'times'>): void;
   clearFaults(): void;
   /** Puts an indicator straight into the store (e.g. one left by someone else); returns its name. */
-  seedIndicator(properties: object): string;
+  seedIndicator(properties: object, workspaceResourceId?: string): string;
   /** Number of 429s the token bucket answered. */
   throttled(): number;
   /** Requests and answers that broke the OpenAPI contract, one line each. */
@@ -390,7 +403,7 @@ function validateSavedSearch(body: unknown): HttpError | undefined {
 }
 
 /** ARM's write token bucket; rejected clients get successive slots so they do not stampede. */
-class TokenBucket {
+export class TokenBucket {
   private tokens: number;
   private last = performance.now();
   private nextSlot = 0;
@@ -443,20 +456,62 @@ function decodeToken(token: string): PageToken | undefined {
   }
 }
 
+/** Saved searches of every workspace, stored as `workspace|id`; `get(id)`, `has(id)` and `keys()` speak bare ids. */
+class SavedSearchMap extends Map<string, SavedSearchResource> {
+  private static bare(key: string): string {
+    return key.slice(key.lastIndexOf('|') + 1);
+  }
+  get(key: string): SavedSearchResource | undefined {
+    if (key.includes('|')) return super.get(key);
+    const id = key.toLowerCase();
+    for (const [k, v] of super.entries()) if (SavedSearchMap.bare(k) === id) return v;
+    return undefined;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+  keys(): MapIterator<string> {
+    return [...super.keys()].map(SavedSearchMap.bare)[Symbol.iterator]() as MapIterator<string>;
+  }
+}
+
 export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
   const tls = await testCertificate();
   const token = options.token ?? FAKE_ARM_TOKEN;
   const tiVersions = options.tiApiVersions ?? TI_API_VERSIONS;
   const ssVersions = options.savedSearchApiVersions ?? SAVED_SEARCH_API_VERSIONS;
   const maxPage = options.maxPageSize ?? 100;
-  const bucket = options.throttle ? new TokenBucket(options.throttle) : undefined;
+  // ARM throttles writes per subscription.
+  const buckets = new Map<string, TokenBucket>();
+  const bucketFor = (sub: string) => {
+    if (!options.throttle) return undefined;
+    let b = buckets.get(sub.toLowerCase());
+    if (!b) buckets.set(sub.toLowerCase(), (b = new TokenBucket(options.throttle)));
+    return b;
+  };
 
   const requests: RecordedArmRequest[] = [];
   const contractViolations: string[] = [];
   const contract = options.contract === false ? undefined : armContract();
   const msiRequests: ArmFake['msiRequests'] = [];
   const indicators = new Map<string, IndicatorResource>();
-  const savedSearches = new Map<string, SavedSearchResource>();
+  const savedSearches = new SavedSearchMap();
+  /** Which workspace (lower-case resource id) an indicator lives in; seeded ones without are everywhere. */
+  const scope = new WeakMap<IndicatorResource, string>();
+  /** `workspace|externalId` → name, so an upload finds the indicator it replaces without a scan. */
+  const byExternalId = new Map<string, string>();
+  const customerIds = new Map<string, { customerId: string; prefix: string }>();
+  const customerIdOf = (prefix: string) => {
+    const key = prefix.toLowerCase();
+    let entry = customerIds.get(key);
+    if (!entry) customerIds.set(key, (entry = { customerId: randomUUID(), prefix }));
+    return entry.customerId;
+  };
+  const visibleIn = (resource: IndicatorResource | undefined, prefix: string): resource is IndicatorResource => {
+    if (!resource) return false;
+    const home = scope.get(resource);
+    return home === undefined || home === prefix.toLowerCase();
+  };
   let faults: (FaultRule & { left: number })[] = [];
   let replayed = 0;
   let origin = '';
@@ -464,7 +519,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const workspaceId = (sub: string, rg: string, ws: string) =>
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${ws}`;
 
-  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource): IndicatorResource {
+  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource, scoped = true): IndicatorResource {
     const now = serviceDate(new Date().toISOString()) as string;
     const resource: IndicatorResource = {
       id: `${prefix}/providers/Microsoft.SecurityInsights/ThreatIntelligence/${name}`,
@@ -478,11 +533,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         ...(properties.validUntil !== undefined ? { validUntil: serviceDate(properties.validUntil) } : {}),
         created: previous?.properties.created ?? now,
         lastUpdatedTimeUtc: now,
-        externalId: previous?.properties.externalId ?? `indicator--${randomUUID()}`,
+        externalId: previous?.properties.externalId ?? properties.externalId ?? `indicator--${randomUUID()}`,
         friendlyName: properties.displayName,
       },
     };
+    if (properties.lastUpdatedTimeUtc !== undefined) resource.properties.lastUpdatedTimeUtc = serviceDate(properties.lastUpdatedTimeUtc);
+    if (previous ? scope.has(previous) : scoped) scope.set(resource, previous ? scope.get(previous)! : prefix.toLowerCase());
     indicators.set(name, resource);
+    // Seeded indicators (no workspace) are seen by every workspace: indexed under `*`.
+    byExternalId.set(`${scope.get(resource) ?? '*'}|${String(resource.properties.externalId)}`, name);
     return resource;
   }
 
@@ -495,6 +554,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handleTi(method: string, m: RegExpExecArray, query: Record<string, string>, body: unknown, apiVersion: string): [number, unknown] {
     const [, sub, rg, ws, op, name] = m;
     const prefix = workspaceId(sub, rg, ws);
+    customerIdOf(prefix); // the workspace exists once addressed
     const base = `${origin}${prefix}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
     const opName = op.toLowerCase();
     if (opName === 'createindicator' && !name) {
@@ -505,7 +565,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return [200, storeIndicator(prefix, randomUUID(), b.properties)];
     }
     if (opName === 'indicators' && name) {
-      const existing = indicators.get(name);
+      const found = indicators.get(name);
+      const existing = visibleIn(found, prefix) ? found : undefined;
       if (method === 'GET') {
         if (!existing) throw httpError(404, 'NotFound', `Threat intelligence indicator '${name}' was not found.`);
         return [200, existing];
@@ -529,7 +590,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       return [
         200,
-        page([...indicators.values()], state.offset, size, (offset) =>
+        page([...indicators.values()].filter((i) => visibleIn(i, prefix)), state.offset, size, (offset) =>
           `${base}/indicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, pageSize: size })}`,
         ),
       ];
@@ -554,7 +615,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       const sources = state.sources?.map((s) => s.toLowerCase());
       const matching = [...indicators.values()].filter(
-        (i) => !sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase()),
+        (i) => visibleIn(i, prefix) && (!sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase())),
       );
       const link = (t: PageToken) => `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken(t)}`;
       const quirks = options.queryPaging;
@@ -585,11 +646,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handleSavedSearch(method: string, m: RegExpExecArray, body: unknown): [number, unknown] {
     const [, sub, rg, ws, id] = m;
     const prefix = workspaceId(sub, rg, ws);
+    customerIdOf(prefix);
     if (!id) {
       if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
-      return [200, { value: [...savedSearches.values()] }];
+      const mine = `${prefix.toLowerCase()}|`;
+      return [200, { value: [...savedSearches.entries()].filter(([k]) => k.startsWith(mine)).map(([, v]) => v) }];
     }
-    const key = id.toLowerCase();
+    const key = `${prefix.toLowerCase()}|${id.toLowerCase()}`;
     const existing = savedSearches.get(key);
     if (method === 'GET') {
       if (!existing) throw httpError(404, 'NotFound', `Saved search '${id}' was not found.`);
@@ -649,8 +712,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           type: 'Microsoft.OperationalInsights/workspaces',
           location: 'westeurope',
           properties: {
-            // A stable GUID per workspace, as the service's customerId is.
-            customerId: `00000000-0000-4000-8000-${Buffer.from(found.name.toLowerCase()).toString('hex').padEnd(12, '0').slice(0, 12)}`,
+            // A stable GUID per workspace, as the service's customerId is (the upload API's workspace id).
+            customerId: customerIdOf(id),
             provisioningState: 'Succeeded',
             sku: { name: 'PerGB2018' },
             retentionInDays: 90,
@@ -774,7 +837,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         specOperation = verdict.operation;
       }
 
-      if (write && bucket) {
+      const bucket = write ? bucketFor(m![1]) : undefined;
+      if (bucket) {
         const waitMs = bucket.take();
         if (waitMs !== undefined) {
           const scale = options.throttle?.timeScale ?? 1;
@@ -895,12 +959,42 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     clearFaults() {
       faults = [];
     },
-    seedIndicator(properties) {
+    seedIndicator(properties, workspaceResourceId) {
       const name = randomUUID();
-      storeIndicator(workspaceId('seed', 'seed', 'seed'), name, { ...properties });
+      storeIndicator(workspaceResourceId ?? workspaceId('seed', 'seed', 'seed'), name, { ...properties }, undefined, workspaceResourceId !== undefined);
       return name;
     },
-    throttled: () => bucket?.rejected ?? 0,
+    workspace(ref) {
+      const wanted = ref.toLowerCase();
+      const prefix =
+        [...customerIds.values()].map((e) => e.prefix).find((p) => p.toLowerCase() === wanted || p.toLowerCase().endsWith(`/resourcegroups/${wanted.replace('/', '/providers/microsoft.operationalinsights/workspaces/')}`)) ??
+        (ref.startsWith('/subscriptions/') ? ref : undefined);
+      if (!prefix) throw new Error(`fake ARM: no workspace ${ref} was addressed`);
+      return {
+        customerId: customerIdOf(prefix),
+        indicators: () => [...indicators.values()].filter((i) => scope.get(i) === prefix.toLowerCase()),
+        savedSearches: () => [...savedSearches.entries()].filter(([k]) => k.startsWith(`${prefix.toLowerCase()}|`)).map(([, v]) => v),
+      };
+    },
+    knowsCustomerId: (customerId) => [...customerIds.values()].some((e) => e.customerId === customerId),
+    ingestUploaded(customerId, properties) {
+      const entry = [...customerIds.values()].find((e) => e.customerId === customerId);
+      if (!entry) return undefined;
+      const home = entry.prefix.toLowerCase();
+      const lookup = (key: string) => {
+        const found = indicators.get(byExternalId.get(`${key}|${properties.externalId}`) ?? '');
+        return found?.properties.externalId === properties.externalId && visibleIn(found, entry.prefix) ? found : undefined;
+      };
+      const previous = lookup(home) ?? lookup('*');
+      // STIX versioning: a version no newer than the one held changes nothing.
+      if (previous && Date.parse(String(previous.properties.lastUpdatedTimeUtc)) >= Date.parse(properties.lastUpdatedTimeUtc)) return 'stale';
+      const resource = storeIndicator(entry.prefix, previous?.name ?? randomUUID(), properties, previous);
+      if (previous) resource.properties.created = previous.properties.created;
+      else resource.properties.created = serviceDate(properties.created ?? properties.lastUpdatedTimeUtc);
+      if (!scope.has(resource)) scope.set(resource, home);
+      return resource;
+    },
+    throttled: () => [...buckets.values()].reduce((n, b) => n + b.rejected, 0),
     contractViolations,
     clearRequests() {
       requests.length = 0;

@@ -81,7 +81,8 @@ describe('main.parameters.json → main.bicep', () => {
 
   it('gives every required main.bicep parameter a value', () => {
     const required = [...mainParams.values()].filter((p) => p.defaultValue === undefined).map((p) => p.name);
-    expect(required.length).toBeGreaterThanOrEqual(3);
+    // environmentName and location; the workspace is either sentinelResourceGroup/sentinelWorkspaceName or sentinelWorkspaces.
+    expect(required.length).toBeGreaterThanOrEqual(2);
     expect(required.filter((n) => !(n in parameters))).toEqual([]);
   });
 
@@ -138,15 +139,20 @@ describe('the Sentinel role assignment is idempotent', () => {
     // Nothing that changes between provisions.
     expect(args).not.toMatch(/utcNow|newGuid|deployment\(\)|resourceToken/);
     expect(mainCode).toMatch(
-      /^var sentinelWorkspaceId = resourceId\(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft\.OperationalInsights\/workspaces', sentinelWorkspaceName\)$/m,
+      /^var sentinelWorkspaceId = useWorkspaceList\s*\? listedWorkspaceIds\[0\]\s*: resourceId\(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft\.OperationalInsights\/workspaces', sentinelWorkspaceName\)$/m,
+    );
+    // Each workspace of a list gets its name the same way; a list of one is exactly the name above.
+    expect(mainCode).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList \? listedWorkspaceIds : \[sentinelWorkspaceId\]$/m);
+    expect(mainCode).toMatch(
+      /^var sentinelRoleAssignmentNames = map\(sentinelWorkspaceIds, id => guid\(id, identity\.outputs\.principalId, roleDefinitionIds\.microsoftSentinelContributor\)\)$/m,
     );
   });
 
   it('the module uses that name, not a guid of its own', () => {
     expect(sentinelAccess).toMatch(/^\s*name: roleAssignmentName$/m);
     expect(sentinelAccess).not.toMatch(/name: guid\(/);
-    const sentinelModule = objectAfter(mainBicep, /module sentinelAccess 'modules\/sentinelAccess\.bicep' = if \(assignSentinelRole\) \{/);
-    expect(valueOf(objectAfter(sentinelModule, /params: \{/), 'roleAssignmentName')).toBe('sentinelRoleAssignmentName');
+    const sentinelModule = objectAfter(mainBicep, /for \(workspaceId, i\) in sentinelWorkspaceIds: if \(assignSentinelRole\) \{/);
+    expect(valueOf(objectAfter(sentinelModule, /params: \{/), 'roleAssignmentName')).toBe('sentinelRoleAssignmentNames[i]');
   });
 
   it('outputs the name and the scope, and deploy.md has the administrator grant with exactly them', () => {
