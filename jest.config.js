@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 60000,
+  // A passing run is quiet: the @azure/functions test-mode warnings are expected (see the file).
+  setupFiles: ['<rootDir>/test/support/quietConsole.ts'],
 };

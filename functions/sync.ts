@@ -1,8 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
 import { enqueueIocs } from '../lib/jobs/handOff';
-import { SENTINEL_WRITE_LOCK, withLock } from '../lib/state/lock';
-import { getServices, invocationLogger } from './shared/context';
+import { checkAnswer, isCheckRequest } from '../lib/jobs/check';
+import { getServices, invocationLogger, serviceOverrides } from './shared/context';
 import { QUEUE_HOST_SETTINGS } from './shared/host';
 
 const tooLarge: HttpResponseInit = {
@@ -16,6 +16,10 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
   const text = await request.text();
   if (Buffer.byteLength(text, 'utf8') > MAX_REQUEST_BYTES) return tooLarge;
 
+  // `{"check": true}`: the preflight check, read-only. Before getServices(), which a bad setting
+  // would stop: the check reports bad settings as one of its lines.
+  if (isCheckRequest(text)) return preflight(context);
+
   const parsed = parseSyncRequest(text);
   if (!parsed.ok) return { status: parsed.answer.status, jsonBody: parsed.answer.body };
 
@@ -26,11 +30,18 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
     threatfox: () => services.threatfox(logger),
     sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
-    writeLock: async (work) => withLock((await services.storage()).batchContainer, SENTINEL_WRITE_LOCK, work, { logger, waitMs: 60_000 }),
     handOff: async (iocs, runId) => enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
     runId: context.invocationId,
     logger,
   });
+  return { status: answer.status, jsonBody: answer.body };
+}
+
+async function preflight(context: InvocationContext): Promise<HttpResponseInit> {
+  const { credential, tlsCa, threatfox } = serviceOverrides();
+  const answer = await checkAnswer({ env: process.env, credential, tlsCa, threatfox: threatfox && (() => threatfox) });
+  const failed = answer.body.lines.filter((l) => !l.ok).map((l) => l.id);
+  invocationLogger(context)[failed.length ? 'warn' : 'info']({ failed }, failed.length ? 'preflight check failed' : 'preflight check passed');
   return { status: answer.status, jsonBody: answer.body };
 }
 

@@ -4,9 +4,11 @@
 //   rg-<env>/  id-… (user-assigned identity)   st… (storage: host, package, queues, table, batches)
 //              kv-… (ThreatFox key)            log-…/appi-… (the app's own telemetry)
 //              plan-…/func-… (Flex Consumption, Node 22)
-//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity
+//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity, on every listed workspace
 
 targetScope = 'subscription'
+
+import { roleDefinitionIds } from 'modules/roles.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -40,16 +42,32 @@ param principalType string = ''
 @description('Subscription of the Microsoft Sentinel workspace; empty means this subscription.')
 param sentinelSubscriptionId string = ''
 
-@minLength(1)
-@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace.')
-param sentinelResourceGroup string
+@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace; empty when sentinelWorkspaces lists them.')
+param sentinelResourceGroup string = ''
 
-@minLength(4)
 @maxLength(63)
-@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on.')
-param sentinelWorkspaceName string
+@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on; empty when sentinelWorkspaces lists them.')
+param sentinelWorkspaceName string = ''
 
-@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator there; set false if an admin grants it (docs/deploy.md).')
+@description('Several workspaces (SENTINEL_WORKSPACES): comma-separated workspace resource ids, in any subscription or, through Azure Lighthouse, tenant. Empty: the one workspace above.')
+param sentinelWorkspaces string = ''
+
+@allowed([
+  'arm'
+  'upload'
+])
+@description('How indicators are written: arm (one ARM call each) or upload (the STIX objects upload API, 100 a request; docs/deploy.md).')
+param sentinelWritePath string = 'arm'
+
+@description('The STIX objects upload API (sentinelWritePath upload).')
+param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
+
+@minValue(1)
+@maxValue(16)
+@description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
+param sentinelWorkspacesPerSubscription int = 1
+
+@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
 param assignSentinelRole bool = true
 
 @secure()
@@ -86,6 +104,9 @@ param indicatorSource string = 'ThreatFox'
 @maxValue(365)
 param indicatorTtlDays int = 30
 
+@description('How far back the hunting queries look: a KQL timespan such as 14d, 12h or 30m.')
+param huntingLookback string = '14d'
+
 @minValue(1)
 @maxValue(64)
 param armConcurrency int = 8
@@ -93,6 +114,19 @@ param armConcurrency int = 8
 @minValue(0)
 @maxValue(30)
 param armMaxRetries int = 10
+
+@description('Per ARM request attempt, in milliseconds (ARM_TIMEOUT_MS).')
+@minValue(1000)
+@maxValue(300000)
+param armTimeoutMs int = 60000
+
+@description('A write run\'s deadline in seconds (RUN_DEADLINE_SECONDS); keep it well below host.json functionTimeout (30 min).')
+@minValue(60)
+@maxValue(1500)
+param runDeadlineSeconds int = 1200
+
+@description('BENIGN_ALLOWLIST: the tenant\'s own benign domains, IPs, CIDR ranges or hashes, comma-separated, never sent to Sentinel.')
+param benignAllowlist string = ''
 
 @allowed([
   'fatal'
@@ -111,9 +145,15 @@ param logLevel string = 'info'
 ])
 param instanceMemoryMB int = 2048
 
+// 40: the lowest cap every Flex Consumption region accepts. Microsoft's docs now give 1 as the
+// floor, but regions have rejected values under 40 (the older documented minimum), and a default
+// that fails in some regions is worse than a higher cap. Writes do not grow with it: they run under
+// one blob lease (lib/state/lock.ts), so ARM sees ARM_CONCURRENCY writes at a time whatever the
+// instance count. Lower it with `azd env set MAXIMUM_INSTANCE_COUNT <n>` where the region allows.
+@description('Flex Consumption scale-out cap (per function group). 40 is accepted in every region; lower it where the region allows (docs/deploy.md).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int = 40
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -129,6 +169,24 @@ var effectiveSentinelSubscriptionId = empty(sentinelSubscriptionId) ? subscripti
 var effectivePrincipalType = empty(principalType) ? 'User' : principalType
 var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
 var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
+
+// Every workspace the app writes to, as resource ids: SENTINEL_WORKSPACES (sentinelWorkspaces),
+// or the single workspace as a list of one.
+var listedWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
+var useWorkspaceList = !empty(listedWorkspaceIds)
+
+// The Sentinel role assignment's name, computed once, here, from the workspace, the identity and
+// the role only: the same inputs give the same name on every provision, so a second provision PUTs
+// the same assignment (a no-op) instead of creating another, and an administrator who grants the
+// role by hand can use this very name (output below; docs/deploy.md), after which turning
+// assignSentinelRole back on cannot fail with RoleAssignmentExists. With a list, the outputs name
+// its first workspace, and one name per workspace is derived the same way.
+var sentinelWorkspaceId = useWorkspaceList
+  ? listedWorkspaceIds[0]
+  : resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
+var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor)
+var sentinelWorkspaceIds = useWorkspaceList ? listedWorkspaceIds : [sentinelWorkspaceId]
+var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -192,15 +250,21 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
-// The workspace can be in another resource group or subscription: the assignment is deployed there.
-module sentinelAccess 'modules/sentinelAccess.bicep' = if (assignSentinelRole) {
-  name: 'sentinelAccess-${resourceToken}'
-  scope: resourceGroup(effectiveSentinelSubscriptionId, sentinelResourceGroup)
-  params: {
-    workspaceName: sentinelWorkspaceName
-    identityPrincipalId: identity.outputs.principalId
+// One assignment per workspace, deployed into that workspace's resource group and subscription
+// (resource id segments: /subscriptions/{2}/resourceGroups/{4}/providers/…/workspaces/{8}).
+// Workspaces in another tenant (Azure Lighthouse) get the role through the Lighthouse offer instead:
+// set assignSentinelRole false for them (docs/deploy.md).
+module sentinelAccess 'modules/sentinelAccess.bicep' = [
+  for (workspaceId, i) in sentinelWorkspaceIds: if (assignSentinelRole) {
+    name: 'sentinelAccess-${i}-${resourceToken}'
+    scope: resourceGroup(split(workspaceId, '/')[2], split(workspaceId, '/')[4])
+    params: {
+      workspaceName: last(split(workspaceId, '/'))
+      identityPrincipalId: identity.outputs.principalId
+      roleAssignmentName: sentinelRoleAssignmentNames[i]
+    }
   }
-}
+]
 
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
@@ -228,16 +292,25 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
-      AZURE_SUBSCRIPTION_ID: effectiveSentinelSubscriptionId
-      SENTINEL_RESOURCE_GROUP: sentinelResourceGroup
-      SENTINEL_WORKSPACE_NAME: sentinelWorkspaceName
+      // Either the list or the single workspace: the app refuses both at once.
+      SENTINEL_WORKSPACES: useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''
+      AZURE_SUBSCRIPTION_ID: useWorkspaceList ? '' : effectiveSentinelSubscriptionId
+      SENTINEL_RESOURCE_GROUP: useWorkspaceList ? '' : sentinelResourceGroup
+      SENTINEL_WORKSPACE_NAME: useWorkspaceList ? '' : sentinelWorkspaceName
+      SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string(sentinelWorkspacesPerSubscription)
+      SENTINEL_WRITE_PATH: sentinelWritePath
+      SENTINEL_TI_UPLOAD_ENDPOINT: sentinelTiUploadEndpoint
       // The cloud's ARM endpoint (https://management.azure.com/ in public Azure; sovereign clouds differ).
       AZURE_RESOURCE_MANAGER_ENDPOINT: environment().resourceManager
       SENTINEL_API_VERSION: sentinelApiVersion
       INDICATOR_SOURCE: indicatorSource
       INDICATOR_TTL_DAYS: string(indicatorTtlDays)
+      HUNTING_LOOKBACK: huntingLookback
       ARM_CONCURRENCY: string(armConcurrency)
       ARM_MAX_RETRIES: string(armMaxRetries)
+      ARM_TIMEOUT_MS: string(armTimeoutMs)
+      RUN_DEADLINE_SECONDS: string(runDeadlineSeconds)
+      BENIGN_ALLOWLIST: benignAllowlist
       SYNC_SCHEDULE: effectiveSchedule
       LOG_LEVEL: logLevel
     }
@@ -259,4 +332,10 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md).
+output SENTINEL_WORKSPACE_ID string = sentinelWorkspaceId
+output SENTINEL_ROLE_ASSIGNMENT_NAME string = sentinelRoleAssignmentName
+// Every workspace and its assignment's name, comma-separated, in the same order (SENTINEL_WORKSPACES).
+output SENTINEL_WORKSPACE_IDS string = join(sentinelWorkspaceIds, ',')
+output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join(sentinelRoleAssignmentNames, ',')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -1,40 +1,56 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadSettings, requireAuthKey, requireSentinelTarget } from './config';
-import { asAzureAccessError, inputError, isSyncError } from './errors';
+import { loadSettings, MALWARE_ID, requireAuthKey, requireSentinelTargets } from './config';
+import { asAzureAccessError, errorMessage, EXIT, inputError, isSyncError } from './errors';
+import { decodeInput } from './input';
+import { BENIGN_KINDS } from './ioc/benign';
 import { createLogger, type Logger } from './logger';
-import { OUT_FILES, writeOutputs } from './output';
-import { onDemandInput, runSync, type SyncResult } from './pipeline';
+import { checkOutDir, OUT_FILES, writeOutputs } from './output';
+import { CLI_OPTIONS, collect, onDemandInput, runSync, type SyncResult } from './pipeline';
 import { terminalProgress } from './progress';
-import { connectSentinel } from './sentinel/connect';
+import { connectWorkspaces } from './sentinel/workspaceSync';
+import type { WriteCounts } from './sentinel/writer';
 import { ThreatFoxClient } from './threatfox/client';
 
-const USAGE = `Usage: npm run sync -- [options]
+export const USAGE = `Usage: npm run sync -- [options]
 
 Pulls ThreatFox IOCs for the configured families (or reads --input), refangs and
 normalises them, and upserts Sentinel threat-intelligence indicators and hunting queries.
 
 Options:
   --input FILE     a saved ThreatFox answer (JSON) or a list of IOCs, one a line
-                   (defanged is fine); "-" reads stdin. Without it: the ThreatFox API.
+                   (defanged is fine; UTF-8 or UTF-16); "-" reads stdin.
+                   Without it: the ThreatFox API.
+  --malware LIST   ThreatFox malware id(s), comma-separated (default: THREATFOX_MALWARE).
+                   A pasted list of IOCs needs exactly one: its family. A ThreatFox
+                   JSON --input is kept to these families.
   --dry-run        plan only: no Azure writes, no Azure settings needed
   --out DIR        write ${Object.values(OUT_FILES).join(', ')}
+                   (checked before anything runs; stale query files there are removed)
   --days N         pull the last N days (1-7, ThreatFox get_iocs) instead of
-                   the latest IOCs per family (malwareinfo)
-  --malware LIST   ThreatFox malware id(s), comma-separated (default: THREATFOX_MALWARE)
+                   the latest IOCs per family (malwareinfo); not with --input
   --json           print a one-line JSON summary as the last line of stdout
+                   (always, when stdout is not a terminal)
   -h, --help       this text
 
-Exit codes: 0 done, 1 bad settings or input, 2 partial failure (see the log).
+Exit codes:
+  0  done (rejected input lines are listed, not fatal)
+  1  nothing was written: the settings, the input, --out, the Azure login or
+     ThreatFox failed before any write (the message says what to fix)
+  2  some writes to Sentinel failed (listed; the next run retries them)
+
 Settings come from the environment; see the README.`;
+
+/** How many rejection reasons the terminal shows; the rest are in rejected.json. */
+const SHOWN_REJECTIONS = 5;
 
 interface CliOptions {
   input?: string;
   dryRun: boolean;
   out?: string;
   days?: number;
-  malware?: string;
+  malware?: string[];
   json: boolean;
 }
 
@@ -56,90 +72,154 @@ function parseCli(argv: string[]): CliOptions | 'help' {
       allowPositionals: false,
     }));
   } catch (e) {
-    throw inputError(`${(e as Error).message}\n\n${USAGE}`);
+    throw new UsageError((e as Error).message);
   }
   if (values.help) return 'help';
   let days: number | undefined;
   if (values.days !== undefined) {
     days = Number(values.days);
-    if (!Number.isInteger(days) || days < 1 || days > 7) throw inputError(`--days must be a whole number from 1 to 7 (got "${values.days}")`);
+    if (!Number.isInteger(days) || days < 1 || days > 7) throw inputError(`--days must be a whole number from 1 to 7 (got "${values.days}")`, '--days');
   }
+  if (values.out !== undefined && values.out.trim() === '') throw inputError('--out needs a directory', '--out');
   return {
     input: values.input,
     dryRun: values['dry-run'] ?? false,
     out: values.out,
     days,
-    malware: values.malware,
+    malware: values.malware === undefined ? undefined : parseMalwareFlag(values.malware),
     json: values.json ?? false,
   };
 }
 
+/** --malware is the user's own choice: an empty or bad value is an error naming the flag, never a fallback to THREATFOX_MALWARE. */
+function parseMalwareFlag(value: string): string[] {
+  const list = [...new Set(value.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean))];
+  if (list.length === 0) throw inputError('--malware names no malware family: give ThreatFox malware id(s) such as win.netsupportmanager_rat', '--malware');
+  const bad = list.filter((m) => !MALWARE_ID.test(m));
+  if (bad.length > 0) throw inputError(`--malware must be ThreatFox malware id(s) such as win.netsupportmanager_rat (bad: ${JSON.stringify(bad)})`, '--malware');
+  return list;
+}
+
+/** A flag parseArgs does not know: answered with the usage text. */
+class UsageError extends Error {}
+
 async function readInput(path: string): Promise<string> {
+  let bytes: Buffer;
   if (path === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    bytes = Buffer.concat(chunks);
+  } else {
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      throw inputError(`cannot read --input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, '--input');
+    }
   }
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw inputError(`cannot read --input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  return decodeInput(bytes, `--input ${path === '-' ? '(stdin)' : path}`);
 }
 
-function printHuman(result: SyncResult, options: CliOptions, files: string[]): void {
+/** The run's result as a person reads it: counts, the first rejection reasons, where the rest are. */
+export function humanSummary(result: SyncResult, options: { out?: string; files?: number; removed?: number }): string[] {
   const s = result.summary;
   const types = Object.entries(s.byType)
     .map(([t, n]) => `${n} ${t}`)
     .join(', ');
   const lines = [
     `${s.dryRun ? 'Dry run' : 'Sync'}: ${s.iocs} IOCs (${types || 'none'}) from ${s.read} entries, ${s.rejected} rejected; families: ${s.families.join(', ') || 'none'}`,
+  ];
+  if (s.skipped > 0) lines.push(`Skipped ${s.skipped} ThreatFox records of families not named by --malware.`);
+  const benign = BENIGN_KINDS.filter((k) => s.benign[k] > 0).map((k) => `${s.benign[k]} ${k}`);
+  if (benign.length > 0) lines.push(`Refused as well-known benign: ${benign.join(', ')} (see BENIGN_ALLOWLIST in the README to add your own).`);
+  if (result.rejected.length > 0) {
+    const shown = result.rejected.slice(0, SHOWN_REJECTIONS);
+    lines.push(`Rejected${result.rejected.length > shown.length ? ` (first ${shown.length} of ${result.rejected.length})` : ''}:`);
+    for (const r of shown) lines.push(`  ${oneLine(r.input, 80)}: ${oneLine(r.reason, 200)}`);
+    const where = options.out ? `${options.out}/${OUT_FILES.rejected}` : 'rerun with --out DIR for rejected.json';
+    if (result.rejected.length > shown.length) lines.push(`  … all ${result.rejected.length} with their reasons: ${where}`);
+  }
+  lines.push(
     s.dryRun
       ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''} and ${s.huntingQueries.planned} hunting queries.`
       : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${fmt(s.huntingQueries, 'stale')}.`,
-  ];
-  if (options.out) lines.push(`Wrote ${files.length} files to ${options.out}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  );
+  // Several workspaces: each one's own line, so a failed one is named.
+  if ((s.workspaces?.length ?? 0) > 1) {
+    for (const w of s.workspaces!) {
+      lines.push(
+        w.status === 'failed'
+          ? `  ${w.workspace}: FAILED: ${oneLine(w.error ?? 'failed', 300)}`
+          : `  ${w.workspace}: indicators ${fmt(w.indicators, 'duplicates')}; hunting queries ${fmt(w.huntingQueries, 'stale')}${w.status === 'partial' ? ' (partial)' : ''}`,
+      );
+    }
+  }
+  if (options.out) {
+    lines.push(`Wrote ${options.files ?? 0} files to ${options.out}${options.removed ? `, removed ${options.removed} stale hunting-query files` : ''}.`);
+  }
+  return lines;
 }
 
-const fmt = (c: SyncResult['summary']['huntingQueries'], removed: 'duplicates' | 'stale') =>
+/** Hostile input shown on a terminal: no control characters, bounded length. */
+function oneLine(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+const fmt = (c: WriteCounts, removed: 'duplicates' | 'stale') =>
   `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} ${removed} removed, ${c.failed} failed`;
+
+/** An error for a person: one line (or the usage text), never a stack trace. */
+function printError(message: string): void {
+  process.stderr.write(`error: ${message}\n`);
+}
 
 export async function main(argv: string[], logger?: Logger): Promise<number> {
   const log = logger ?? createLogger({ pretty: process.stderr.isTTY });
+  // Until Sentinel is written to, a failure leaves nothing behind: exit 1, not 2.
+  let writing = false;
   try {
     const options = parseCli(argv);
     if (options === 'help') {
       process.stdout.write(`${USAGE}\n`);
-      return 0;
+      return EXIT.done;
     }
-    const settings = loadSettings({
-      ...process.env,
-      ...(options.malware !== undefined ? { THREATFOX_MALWARE: options.malware } : {}),
-    });
+    if (options.out !== undefined) await checkOutDir(options.out);
+    const settings = loadSettings(process.env);
     const text = options.input !== undefined ? await readInput(options.input) : undefined;
-    const input = onDemandInput({ text, days: options.days }, settings.threatfox);
+    const input = onDemandInput({ text, days: options.days, malware: options.malware }, settings.threatfox, CLI_OPTIONS);
     const threatfox =
       input.kind === 'threatfox'
         ? new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: requireAuthKey(settings), timeoutMs: settings.threatfox.timeoutMs, logger: log })
         : undefined;
-    const stores = options.dryRun ? undefined : connectSentinel(requireSentinelTarget(settings));
+    const stores = options.dryRun ? undefined : connectWorkspaces(requireSentinelTargets(settings), { logger: log });
+    const collected = await collect(input, threatfox, settings.allowlist);
     const progress = terminalProgress('indicators');
     const now = new Date();
-    const result = await runSync(input, { settings, threatfox, stores, logger: log, now, onProgress: progress }, { dryRun: options.dryRun });
+    writing = !options.dryRun;
+    const result = await runSync({ kind: 'collected', collected }, { settings, stores, logger: log, now, onProgress: progress }, { dryRun: options.dryRun });
     progress.finish();
-    const files = options.out ? await writeOutputs(options.out, result, now) : [];
-    printHuman(result, options, files);
-    if (options.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
-    return result.summary.failures > 0 ? 2 : 0;
+    const files = options.out ? await writeOutputs(options.out, result, now, { ttlDays: settings.sentinel.ttlDays }) : undefined;
+    const lines = humanSummary(result, { out: options.out, files: files?.written.length, removed: files?.removed.length });
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (options.json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+    // A pull that rejected most records (ThreatFox changed its format?) must not look healthy.
+    return result.summary.failures > 0 || result.summary.alarm ? EXIT.someWritesFailed : EXIT.done;
   } catch (e) {
+    if (e instanceof UsageError) {
+      printError(`${e.message}\n\n${USAGE}`);
+      return EXIT.nothingWritten;
+    }
     const known = isSyncError(e) ? e : asAzureAccessError(e);
     if (known) {
-      log.error({ code: known.code }, known.message);
+      printError(known.message);
       return known.exitCode;
     }
-    log.error({ err: e }, 'sync failed');
-    return 2;
+    log.debug({ err: e }, 'sync failed');
+    printError(
+      `${writing ? 'sync failed while writing to Sentinel' : 'sync failed; nothing was written to Sentinel'}: ${errorMessage(e).split('\n')[0]} (LOG_LEVEL=debug shows the stack trace)`,
+    );
+    return writing ? EXIT.someWritesFailed : EXIT.nothingWritten;
   }
 }
 
@@ -149,7 +229,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     () => {
-      process.exitCode = 2;
+      process.exitCode = EXIT.someWritesFailed;
     },
   );
 }

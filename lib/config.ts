@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { configError } from './errors';
+import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
+import { parseWorkspaceList, type WorkspaceRef } from './sentinel/workspaces';
 
 /**
  * The one place that reads settings. Functions app settings arrive as environment variables;
@@ -28,6 +30,19 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine (the tests' fakes). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return !!v4 && Number(v4[1]) === 127 && v4.slice(2).every((o) => Number(o) <= 255);
+}
+
+/**
+ * An endpoint we send secrets to (the ThreatFox Auth-Key, ARM bearer tokens): https only. Plain
+ * http is allowed for loopback hosts alone, where the local fakes and emulators run.
+ */
 const url = (name: string, fallback: string) =>
   z
     .string()
@@ -35,18 +50,26 @@ const url = (name: string, fallback: string) =>
     .optional()
     .transform((v, ctx) => {
       const value = v ? v : fallback;
+      let parsed: URL;
       try {
-        const parsed = new URL(value);
-        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
-        return value;
+        parsed = new URL(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL (got "${value}")` });
+        ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (got "${value}")` });
         return z.NEVER;
       }
+      if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) return value;
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          parsed.protocol === 'http:'
+            ? `${name} must be an https URL: plain http would send credentials in clear (allowed only for localhost, 127.0.0.0/8 and ::1; got "${value}")`
+            : `${name} must be an https URL (got "${value}")`,
+      });
+      return z.NEVER;
     });
 
 /** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
-const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
 
 const malwareList = z
   .string()
@@ -106,6 +129,74 @@ const logLevel = z
     return value;
   });
 
+/** SENTINEL_WORKSPACES: workspace resource ids, comma-separated (lib/sentinel/workspaces.ts). */
+const workspaceList = z
+  .string()
+  .optional()
+  .transform((v, ctx): WorkspaceRef[] | undefined => {
+    if (!v || !v.trim()) return undefined;
+    const parsed = parseWorkspaceList(v);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: `SENTINEL_WORKSPACES must be a comma-separated list of workspace resource ids: ${parsed.problems.join('; ')}` });
+      return z.NEVER;
+    }
+    return parsed.workspaces;
+  });
+
+export const WRITE_PATHS = ['arm', 'upload'] as const;
+export type WritePath = (typeof WRITE_PATHS)[number];
+
+const writePath = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): WritePath => {
+    const value = v ? v.toLowerCase() : 'arm';
+    if (!(WRITE_PATHS as readonly string[]).includes(value)) {
+      ctx.addIssue({ code: 'custom', message: `SENTINEL_WRITE_PATH must be arm or upload (got "${v}")` });
+      return z.NEVER;
+    }
+    return value as WritePath;
+  });
+
+/** Tokens go to this endpoint: https only, plain http just on loopback (a local fake). */
+const secureUrl = (name: string, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v ? v : fallback;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(value);
+      } catch {
+        parsed = undefined;
+      }
+      const loopback = parsed && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+      if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (plain http only on loopback) (got "${value}")` });
+        return z.NEVER;
+      }
+      return value.replace(/\/+$/, '');
+    });
+
+/** The tenant's own benign values, refused like the built-in well-known ones (lib/ioc/benign.ts). */
+const allowlist = z
+  .string()
+  .optional()
+  .transform((v, ctx): Allowlist => {
+    const { allowlist: list, bad } = parseAllowlist(v);
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `BENIGN_ALLOWLIST must be a comma-separated list of domains, IP addresses, CIDR ranges or MD5/SHA-1/SHA-256 hashes (bad: ${JSON.stringify(bad)})`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 export const settingsSchema = z.object({
   THREATFOX_API_URL: url('THREATFOX_API_URL', 'https://threatfox-api.abuse.ch/api/v1/'),
   THREATFOX_AUTH_KEY: z
@@ -139,8 +230,28 @@ export const settingsSchema = z.object({
     .optional()
     .transform((v) => (v ? v : 'ThreatFox')),
   INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
+  HUNTING_LOOKBACK: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v ? v : '14d';
+      // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
+      if (!/^[1-9]\d{0,3}[dhm]$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m (got "${v}")` });
+        return z.NEVER;
+      }
+      return value;
+    }),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
+  SENTINEL_WORKSPACES: workspaceList,
+  SENTINEL_WORKSPACES_PER_SUBSCRIPTION: intIn('SENTINEL_WORKSPACES_PER_SUBSCRIPTION', 1, 16, 1),
+  SENTINEL_WRITE_PATH: writePath,
+  SENTINEL_TI_UPLOAD_ENDPOINT: secureUrl('SENTINEL_TI_UPLOAD_ENDPOINT', 'https://api.ti.sentinel.azure.com'),
+  ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
+  RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
+  BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
 });
 
@@ -154,8 +265,25 @@ export interface SentinelSettings {
   apiVersion: string;
   source: string;
   ttlDays: number;
+  /** How far back the hunting queries look (HUNTING_LOOKBACK, a KQL timespan). */
+  huntingLookback: string;
   concurrency: number;
   maxRetries: number;
+  /** SENTINEL_WORKSPACES, when set (then the three single-workspace settings are not). */
+  workspaces?: WorkspaceRef[];
+  /** Workspaces of one subscription written at once (ARM throttles per subscription); default 1. */
+  workspacesPerSubscription?: number;
+  /** How indicators are written: ARM one by one (default), or the STIX objects upload API 100 at a time. */
+  writePath?: WritePath;
+  /** Default https://api.ti.sentinel.azure.com */
+  uploadEndpoint?: string;
+  /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
+  requestTimeoutMs: number;
+  /**
+   * A write run's deadline (RUN_DEADLINE_SECONDS), kept below host.json's functionTimeout: what has
+   * not finished by then is counted as failed.
+   */
+  runDeadlineSeconds: number;
 }
 
 export interface Settings {
@@ -168,6 +296,8 @@ export interface Settings {
     timeoutMs: number;
   };
   sentinel: SentinelSettings;
+  /** Values the tenant declares benign (BENIGN_ALLOWLIST), on top of the built-in well-known ones. */
+  allowlist: Allowlist;
   /** pino level (LOG_LEVEL); loggers are built before settings load, so they resolve it themselves. */
   logLevel: LogLevel;
 }
@@ -187,6 +317,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw configError(`Invalid settings:\n${lines.join('\n')}`);
   }
   const s: Raw = parsed.data;
+  const single = (['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME'] as const).filter((k) => s[k] !== undefined);
+  if (s.SENTINEL_WORKSPACES && single.length > 0) {
+    throw configError(`Invalid settings:\n- SENTINEL_WORKSPACES and ${single.join(', ')} are both set: use the list alone (a list of one for a single workspace)`);
+  }
   return {
     threatfox: {
       apiUrl: s.THREATFOX_API_URL,
@@ -204,9 +338,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       apiVersion: s.SENTINEL_API_VERSION,
       source: s.INDICATOR_SOURCE,
       ttlDays: s.INDICATOR_TTL_DAYS,
+      huntingLookback: s.HUNTING_LOOKBACK,
       concurrency: s.ARM_CONCURRENCY,
       maxRetries: s.ARM_MAX_RETRIES,
+      workspaces: s.SENTINEL_WORKSPACES,
+      workspacesPerSubscription: s.SENTINEL_WORKSPACES_PER_SUBSCRIPTION,
+      writePath: s.SENTINEL_WRITE_PATH,
+      uploadEndpoint: s.SENTINEL_TI_UPLOAD_ENDPOINT,
+      requestTimeoutMs: s.ARM_TIMEOUT_MS,
+      runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },
+    allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,
   };
 }
@@ -224,9 +366,16 @@ export function requireSentinelTarget(settings: Settings): SentinelTarget {
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    throw configError(`Writing to Sentinel needs ${missing.join(', ')} (or use --dry-run)`);
+    throw configError(`Writing to Sentinel needs ${missing.join(', ')} or SENTINEL_WORKSPACES (or use --dry-run)`);
   }
   return s as SentinelTarget;
+}
+
+/** Every workspace to write to: SENTINEL_WORKSPACES, or the single-workspace settings as a list of one. */
+export function requireSentinelTargets(settings: Settings): SentinelTarget[] {
+  const list = settings.sentinel.workspaces;
+  if (!list) return [requireSentinelTarget(settings)];
+  return list.map((w) => ({ ...settings.sentinel, ...w }));
 }
 
 /** Pulling from the API needs the key; reading a file does not. */

@@ -1,18 +1,25 @@
 /**
- * Errors the pipeline raises on purpose. `exitCode` is what the CLI exits with:
- * 1 for bad settings or input (the user must fix something), 2 for a partial failure.
+ * Errors the pipeline raises on purpose. `exitCode` is what the CLI exits with (the contract in
+ * the README and `--help`): 0 done; 1 nothing was written because the settings, the input, `--out`,
+ * the Azure login or ThreatFox failed before any write (CONFIG, INPUT, THREATFOX: ThreatFox is
+ * always read before Sentinel is written); 2 some writes failed (AZURE: a write or the write lock).
  */
 export type SyncErrorCode = 'CONFIG' | 'INPUT' | 'THREATFOX' | 'AZURE';
 
+export const EXIT = { done: 0, nothingWritten: 1, someWritesFailed: 2 } as const;
+
 export class SyncError extends Error {
   readonly code: SyncErrorCode;
-  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown }) {
+  /** The request field or CLI flag the error is about (`malware`, `--out`), when there is one. */
+  readonly field?: string;
+  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
     super(message, options);
     this.name = 'SyncError';
     this.code = code;
+    this.field = options?.field;
   }
   get exitCode(): 1 | 2 {
-    return this.code === 'CONFIG' || this.code === 'INPUT' ? 1 : 2;
+    return this.code === 'AZURE' ? EXIT.someWritesFailed : EXIT.nothingWritten;
   }
 }
 
@@ -21,7 +28,7 @@ export function isSyncError(e: unknown): e is SyncError {
 }
 
 export const configError = (message: string) => new SyncError('CONFIG', message);
-export const inputError = (message: string) => new SyncError('INPUT', message);
+export const inputError = (message: string, field?: string) => new SyncError('INPUT', message, { field });
 
 /** @azure/identity error names: no usable login, or the login was refused. */
 const CREDENTIAL_ERRORS = new Set([
@@ -36,7 +43,7 @@ const LOGIN_HELP =
 const ROLE_HELP = 'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
 
 /** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
-function safeLine(message: unknown): string {
+export function safeLine(message: unknown): string {
   return String(message ?? '')
     .split('\n')[0]
     .replace(/Bearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
@@ -46,7 +53,7 @@ function safeLine(message: unknown): string {
 }
 
 /** A core-rest-pipeline RestError (same test as its isRestError, which this package does not depend on directly). */
-function restStatus(e: unknown): { statusCode: number; code?: string; message: string } | undefined {
+export function restStatus(e: unknown): { statusCode: number; code?: string; message: string } | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const { name, message, statusCode, code } = e as { name?: unknown; message?: unknown; statusCode?: unknown; code?: unknown };
   if (name !== 'RestError' || typeof message !== 'string' || typeof statusCode !== 'number') return undefined;
@@ -61,6 +68,10 @@ function restStatus(e: unknown): { statusCode: number; code?: string; message: s
  */
 export function asAzureAccessError(e: unknown): SyncError | undefined {
   if (isSyncError(e)) return undefined;
+  // @azure/identity throws a plain Error from the DefaultAzureCredential constructor for a bad value.
+  if (e instanceof Error && /AZURE_TOKEN_CREDENTIALS/.test(e.message) && !CREDENTIAL_ERRORS.has(e.name)) {
+    return new SyncError('CONFIG', `AZURE_TOKEN_CREDENTIALS is not valid (${safeLine(e.message)}): use dev, prod, or one credential name such as AzureCliCredential or ManagedIdentityCredential`);
+  }
   if (e instanceof Error && CREDENTIAL_ERRORS.has(e.name)) {
     // A credential chain's own message says only that the chain failed; its members say why.
     const inner = (e as Error & { errors?: unknown[] }).errors;

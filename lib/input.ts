@@ -1,36 +1,69 @@
 import { inputError } from './errors';
-import { parseRecords } from './threatfox/schema';
-import { normaliseRecords, parseIocText } from './ioc/normalise';
-import type { Ioc, NormaliseResult } from './ioc/types';
+import { type Allowlist, EMPTY_ALLOWLIST } from './ioc/benign';
+import { parseIocText } from './ioc/normalise';
+import type { NormaliseResult, Rejected } from './ioc/types';
+import { readRecords, readRecordsText } from './threatfox/records';
 
 export interface ParsedInput extends NormaliseResult {
   /** Entries read before normalisation (records or non-comment lines). */
   read: number;
+  /** ThreatFox records left out because their family is not among the families asked for. */
+  skipped: number;
+  /** ThreatFox records whose metadata was clipped or dropped to fit (the IOCs were kept). */
+  clipped?: Rejected[];
+}
+
+/** A saved ThreatFox answer or array of records (JSON), or a pasted list of IOCs, one a line. */
+export type DocumentKind = 'threatfox' | 'pasted';
+
+export interface DocumentOptions {
+  /** The family of a pasted list (pasted IOCs carry none); required for one. */
+  family?: string;
+  /** Keep only ThreatFox records of these families (a ThreatFox document); all when absent. */
+  malware?: readonly string[];
+  /** The tenant's benign values (BENIGN_ALLOWLIST). */
+  allow?: Allowlist;
+  /** How the caller names the family option in an error: `--malware` (CLI), `malware` (HTTP). */
+  familyOption?: string;
+}
+
+/**
+ * What kind of document this is. Only text that parses as JSON is JSON: `[evil-c2[.]com]` is a
+ * defanged IOC, not an array; text that starts with `{` is always meant as JSON.
+ */
+export function documentKind(text: string): DocumentKind {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) return 'threatfox';
+  return trimmed.startsWith('[') && tryJson(trimmed) !== undefined ? 'threatfox' : 'pasted';
 }
 
 /**
  * Reads what a user hands us: a saved ThreatFox answer (`{"query_status":"ok","data":[...]}`),
- * a bare array of ThreatFox records, or a pasted list of (defanged) IOCs, one a line.
- * `defaults` fills the family of pasted IOCs, which carry none.
+ * a bare array of ThreatFox records, or a pasted list of (defanged) IOCs, one a line. A pasted
+ * list is submitted by hand: its IOCs say so (`origin: 'manual'`) and take the family given.
  */
-export function parseInputDocument(text: string, defaults: Partial<Ioc> = {}): ParsedInput {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
+export function parseInputDocument(text: string, options: DocumentOptions = {}): ParsedInput {
+  const allow = options.allow ?? EMPTY_ALLOWLIST;
+  if (documentKind(text) === 'threatfox') {
+    // Read a record at a time when the document allows (a big one then stays small in memory).
+    const streamed = readRecordsText(text.trim(), { malware: options.malware, allow });
+    if (streamed) return streamed;
     let doc: unknown;
     try {
-      doc = JSON.parse(trimmed);
+      doc = JSON.parse(text.trim());
     } catch (e) {
       throw inputError(`input looks like JSON but does not parse: ${(e as Error).message}`);
     }
-    return fromJson(doc);
+    return fromJson(doc, options.malware, allow);
   }
-  if (trimmed.startsWith('[')) {
-    // `[evil-c2[.]com]` is a defanged IOC, not a JSON array: only text that parses is JSON.
-    const doc = tryJson(trimmed);
-    if (doc !== undefined) return fromJson(doc);
+  if (!options.family) {
+    throw inputError(
+      `a pasted list of IOCs needs its family: give ${options.familyOption ?? 'malware'} with exactly one ThreatFox malware id (e.g. win.netsupportmanager_rat)`,
+      options.familyOption ?? 'malware',
+    );
   }
-  const result = parseIocText(text, defaults);
-  return { ...result, read: result.iocs.length + result.rejected.length };
+  const result = parseIocText(text, { malware: options.family, origin: 'manual' }, allow);
+  return { ...result, read: result.iocs.length + result.rejected.length, skipped: 0 };
 }
 
 function tryJson(text: string): unknown {
@@ -41,20 +74,74 @@ function tryJson(text: string): unknown {
   }
 }
 
-function fromJson(doc: unknown): ParsedInput {
+function fromJson(doc: unknown, malware: readonly string[] | undefined, allow: Allowlist): ParsedInput {
   let data: unknown;
   if (Array.isArray(doc)) {
     data = doc;
   } else if (doc && typeof doc === 'object' && 'query_status' in doc) {
     const { query_status: status, data: d } = doc as { query_status: unknown; data?: unknown };
-    if (status === 'no_result') return { iocs: [], rejected: [], read: 0 };
+    if (status === 'no_result') return { iocs: [], rejected: [], read: 0, skipped: 0 };
     if (status !== 'ok') throw inputError(`input is a ThreatFox answer with query_status "${String(status)}", not "ok"`);
     data = d;
   } else {
     throw inputError('input JSON must be a ThreatFox answer {"query_status":"ok","data":[...]} or an array of ThreatFox records');
   }
   if (!Array.isArray(data)) throw inputError('input JSON: "data" must be an array of ThreatFox records');
-  const { records, rejected } = parseRecords(data);
-  const normalised = normaliseRecords(records);
-  return { iocs: normalised.iocs, rejected: [...rejected, ...normalised.rejected], read: data.length };
+  return { read: data.length, ...readRecords(data, { malware, allow }) };
+}
+
+/** How many leading bytes the encoding sniffing looks at. */
+const SNIFF_BYTES = 4096;
+
+/**
+ * Input bytes → text. UTF-8 (with or without a BOM) and UTF-16 LE/BE (with a BOM, as Windows
+ * PowerShell 5.1's `>` writes, or without one when the NUL pattern of ASCII text gives it away)
+ * are decoded; anything else (a binary file, another encoding) is refused as a whole, naming `what`.
+ */
+export function decodeInput(bytes: Uint8Array, what: string): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let text: string;
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) text = utf8(buf.subarray(3), what);
+  else if (buf[0] === 0xff && buf[1] === 0xfe) text = utf16(buf.subarray(2), 'le', what);
+  else if (buf[0] === 0xfe && buf[1] === 0xff) text = utf16(buf.subarray(2), 'be', what);
+  else {
+    const guess = sniffUtf16(buf);
+    text = guess ? utf16(buf, guess, what) : utf8(buf, what);
+  }
+  if (text.includes('\u0000')) throw inputError(`${what} is binary, not text (it holds NUL characters): give a text file of IOCs or a ThreatFox JSON answer`);
+  return text;
+}
+
+function utf8(buf: Buffer, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw inputError(`${what} is not UTF-8 or UTF-16 text (a binary file, or another encoding): save it as UTF-8`);
+  }
+}
+
+function utf16(buf: Buffer, order: 'le' | 'be', what: string): string {
+  if (buf.length % 2 !== 0) throw inputError(`${what} looks like UTF-16 but has an odd number of bytes: save it as UTF-8`);
+  const le = order === 'le' ? Buffer.from(buf) : Buffer.from(buf).swap16();
+  try {
+    return new TextDecoder('utf-16le', { fatal: true }).decode(le);
+  } catch {
+    throw inputError(`${what} is not valid UTF-16 text: save it as UTF-8`);
+  }
+}
+
+/** ASCII text in UTF-16 without a BOM: every other byte is NUL, the rest never are. */
+function sniffUtf16(buf: Buffer): 'le' | 'be' | undefined {
+  const n = Math.min(buf.length, SNIFF_BYTES) & ~1;
+  if (n < 4) return undefined;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (buf[i] === 0) evenZero++;
+    if (buf[i + 1] === 0) oddZero++;
+  }
+  const pairs = n / 2;
+  if (oddZero >= pairs * 0.9 && evenZero === 0) return 'le';
+  if (evenZero >= pairs * 0.9 && oddZero === 0) return 'be';
+  return undefined;
 }

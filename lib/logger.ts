@@ -56,7 +56,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.pretty) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (o: object) => NodeJS.WritableStream;
-    return pino({ level, redact, base: options.base ?? null }, pretty({ destination: 2, colorize: true, ignore: 'pid,hostname' }));
+    // On a terminal the run's summary is printed as human lines on stdout; its object would be 35 more lines here.
+    return pino({ level, redact, base: options.base ?? null }, pretty({ destination: 2, colorize: true, ignore: 'pid,hostname,summary' }));
   }
   return pino({ level, redact, base: options.base ?? null }, (options.destination ?? pino.destination(2)) as pino.DestinationStream);
 }

@@ -1,16 +1,21 @@
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import type { Settings } from './config';
-import { parseInputDocument } from './input';
+import { inputError } from './errors';
+import { documentKind, parseInputDocument } from './input';
+import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
-import { buildHuntingQueries, type HuntingQuery } from './kql/huntingQueries';
+import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
-import { planIndicators } from './sentinel/indicator';
+import { withRunDeadline } from './net/deadline';
+import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
+import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination, type WorkspaceOutcome } from './sentinel/workspaceSync';
 import { syncIndicators, syncSavedSearches, type ItemFailure, type SyncIndicatorsOptions, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
+import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
 /**
  * One flow for every adapter (CLI, timer, queue, HTTP):
@@ -22,7 +27,13 @@ export interface Collected {
   read: number;
   iocs: Ioc[];
   rejected: Rejected[];
+  /** Records kept whose metadata had to be clipped or dropped to fit an IOC (one line per change). */
+  clipped?: Rejected[];
+  /** Set when most of a ThreatFox pull was rejected (see rejectionAlarm): the run must not look healthy. */
+  alarm?: string;
   perFamily?: Record<string, number>;
+  /** ThreatFox records of a saved document left out because their family was not asked for. */
+  skipped?: number;
 }
 
 export interface ThreatFoxPull {
@@ -37,8 +48,12 @@ export interface ThreatFoxPull {
 export interface DocumentInput {
   kind: 'document';
   text: string;
-  /** Family given to pasted IOCs, which carry none. */
-  family: string;
+  /** Family given to pasted IOCs, which carry none (required for a pasted list). */
+  family?: string;
+  /** Keep only these families of a saved ThreatFox document (all when absent). */
+  malware?: string[];
+  /** How the adapter names the family option in an error (`--malware`, `malware`). */
+  familyOption?: string;
 }
 
 /** IOCs an adapter already collected (the HTTP trigger looks at their number first). */
@@ -49,46 +64,113 @@ export interface CollectedInput {
 
 export type SyncInput = ThreatFoxPull | DocumentInput | CollectedInput;
 
+/** How an adapter names its options in errors: CLI flags or HTTP body fields. */
+export interface OptionNames {
+  text: string;
+  days: string;
+  malware: string;
+}
+
+export const CLI_OPTIONS: OptionNames = { text: '--input', days: '--days', malware: '--malware' };
+export const HTTP_FIELDS: OptionNames = { text: 'iocs', days: 'days', malware: 'malware' };
+
 /**
  * What an on-demand run (CLI or HTTP) reads: a pasted or saved `text` if given, else ThreatFox,
  * the last `days` (get_iocs) when asked, otherwise the newest IOCs of each family (malwareinfo).
+ * `malware` is the caller's own choice of families (undefined: THREATFOX_MALWARE). No option is
+ * ignored: one that cannot apply is an error naming it (a SyncError('INPUT') with `field`).
  */
-export function onDemandInput(request: { text?: string; days?: number; malware?: string[] }, tf: Settings['threatfox']): SyncInput {
+export function onDemandInput(
+  request: { text?: string; days?: number; malware?: string[] },
+  tf: Settings['threatfox'],
+  names: OptionNames = HTTP_FIELDS,
+): SyncInput {
+  if (request.malware !== undefined && request.malware.length === 0) {
+    throw inputError(`${names.malware} names no malware family: give a ThreatFox malware id such as win.netsupportmanager_rat`, names.malware);
+  }
+  if (request.text !== undefined) {
+    if (request.days !== undefined) {
+      throw inputError(`${names.days} cannot be used with ${names.text}: ${names.days} picks the ThreatFox time window, and ${names.text} replaces ThreatFox`, names.days);
+    }
+    if (documentKind(request.text) === 'pasted' && request.malware !== undefined && request.malware.length !== 1) {
+      throw inputError(`a pasted list of IOCs takes exactly one family, ${names.malware} names ${request.malware.length}: ${request.malware.join(', ')}`, names.malware);
+    }
+    return { kind: 'document', text: request.text, family: request.malware?.[0], malware: request.malware, familyOption: names.malware };
+  }
   const malware = request.malware ?? tf.malware;
-  if (request.text !== undefined) return { kind: 'document', text: request.text, family: malware[0] };
   return request.days !== undefined
     ? { kind: 'threatfox', mode: 'recent', days: request.days, limit: tf.limit, malware }
     : { kind: 'threatfox', mode: 'full', days: tf.days, limit: tf.limit, malware };
 }
 
-export async function collect(input: SyncInput, threatfox?: ThreatFoxSource): Promise<Collected> {
+/** `allow`: the tenant's benign values (settings.allowlist), refused with the built-in ones. */
+export async function collect(input: SyncInput, threatfox?: ThreatFoxSource, allow: Allowlist = EMPTY_ALLOWLIST): Promise<Collected> {
   if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {
-    const parsed = parseInputDocument(input.text, { malware: input.family });
-    return { read: parsed.read, iocs: dedupeIocs(parsed.iocs), rejected: parsed.rejected };
+    const parsed = parseInputDocument(input.text, { family: input.family, malware: input.malware, familyOption: input.familyOption, allow });
+    // parseInputDocument already deduplicated: a second pass would copy every IOC again.
+    return { read: parsed.read, iocs: parsed.iocs, rejected: parsed.rejected, skipped: parsed.skipped, clipped: parsed.clipped };
   }
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
   const pulled = await pullFamilies(threatfox, input);
-  const normalised = normaliseRecords(pulled.records);
+  const normalised = normaliseRecords(pulled.records, allow);
+  const read = pulled.records.length + pulled.rejected.length;
+  const rejected = [...pulled.rejected, ...normalised.rejected];
   return {
-    read: pulled.records.length + pulled.rejected.length,
+    read,
     iocs: dedupeIocs(normalised.iocs),
-    rejected: [...pulled.rejected, ...normalised.rejected],
+    rejected,
+    clipped: clippedNotes(pulled.records),
+    alarm: rejectionAlarm(read, rejected),
     perFamily: pulled.perFamily,
   };
 }
 
+/**
+ * The indicator bodies a run would write, one per observable, rendered each time they are iterated:
+ * 100k bodies held at once take about 140 MB, and the CLI only streams them to indicators.json.
+ */
+export interface PlannedIndicators extends Iterable<ThreatIntelligenceIndicatorModel> {
+  readonly count: number;
+  /** Bodies whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
+  readonly expired: number;
+}
+
 export interface Plan {
-  indicators: ThreatIntelligenceIndicatorModel[];
+  indicators: PlannedIndicators;
+  /** The inline (export) form: self-contained queries with the IOC lists, for --out, the report and a dry run. */
   huntingQueries: HuntingQuery[];
+  /** The saved searches a write puts in Sentinel: the ThreatIntelIndicators form, one per family and table, plus behaviour hunts. */
+  savedSearches: HuntingQuery[];
+}
+
+function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: number; now: Date }): PlannedIndicators {
+  const groups = [...groupByObservable(iocs).values()];
+  let expired = 0;
+  for (const group of groups) {
+    if (new Date(factsFromIocs(group, options).validUntil).getTime() <= options.now.getTime()) expired += 1;
+  }
+  return {
+    count: groups.length,
+    expired,
+    *[Symbol.iterator]() {
+      for (const group of groups) yield renderIndicator(factsFromIocs(group, options), options.source);
+    },
+  };
 }
 
 /** What would be written for these IOCs alone: the dry run's answer. */
 export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
   return {
-    indicators: planIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
-    huntingQueries: buildHuntingQueries(iocs),
+    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
+    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
+    savedSearches: savedSearchesFor(iocs, sentinel),
   };
+}
+
+/** The saved searches of the families these IOCs belong to: independent of which IOCs they are. */
+export function savedSearchesFor(iocs: readonly Ioc[], sentinel: Pick<Settings['sentinel'], 'source' | 'huntingLookback'>): HuntingQuery[] {
+  return buildThreatIntelQueries(familiesOf(iocs), { indicatorSource: sentinel.source, lookback: sentinel.huntingLookback });
 }
 
 export interface SentinelStores {
@@ -96,7 +178,7 @@ export interface SentinelStores {
   savedSearches: SavedSearchStore;
 }
 
-export type PublishOptions = SyncIndicatorsOptions;
+export type PublishOptions = SyncIndicatorsOptions & { huntingLookback: string };
 
 export interface PublishResult {
   indicators: WriteCounts;
@@ -106,15 +188,17 @@ export interface PublishResult {
 }
 
 /**
- * Upserts the indicators, then rewrites the hunting queries of the families touched, built over every
- * active indicator of that family in Sentinel (not just this batch) plus this batch.
+ * Upserts the indicators, then makes sure the families' saved searches are there. The searches read
+ * the indicators from ThreatIntelIndicators, so they depend on the family and the settings only: a
+ * batch that adds, extends or expires IOCs finds them unchanged and writes none. Nothing needs the
+ * other batches' IOCs, so batches need no lock against each other; stale searches of these families
+ * (parts of the old split layout, a table no longer hunted) are removed.
  */
 export async function publish(iocs: Ioc[], stores: SentinelStores, options: PublishOptions): Promise<PublishResult> {
   const logger = options.logger ?? silentLogger;
   const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
   const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
-  const activeOfFamilies = written.active.filter((i) => i.malware && families.has(i.malware));
-  const queries = buildHuntingQueries(dedupeIocs([...iocs, ...activeOfFamilies]));
+  const queries = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
   const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
     concurrency: options.concurrency,
     logger,
@@ -134,12 +218,22 @@ export interface RunSummary {
   read: number;
   iocs: number;
   rejected: number;
+  /** Of `rejected`: well-formed values refused as well-known benign infrastructure, by kind. */
+  benign: Record<BenignKind, number>;
+  /** ThreatFox records of a saved document left out because their family was not asked for (--malware). */
+  skipped: number;
+  /** Metadata fields clipped or dropped to fit (the IOCs were kept). */
+  clipped: number;
+  /** Most of a ThreatFox pull was rejected: the CLI exits 2 (see rejectionAlarm). */
+  alarm?: string;
   byType: Record<string, number>;
   /** `expired`: planned indicators whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
   indicators: WriteCounts & { planned: number; expired: number };
   huntingQueries: WriteCounts & { planned: number };
   failures: number;
   durationMs: number;
+  /** Each workspace's own counts (a write to SENTINEL_WORKSPACES names every one). */
+  workspaces?: WorkspaceOutcome[];
 }
 
 const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
@@ -155,13 +249,11 @@ export interface SyncResult {
 export interface SyncDeps {
   settings: Settings;
   threatfox?: ThreatFoxSource;
-  /** Absent on a dry run. */
-  stores?: SentinelStores;
+  /** Absent on a dry run; one workspace's stores or every configured workspace's. */
+  stores?: SentinelDestination;
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
-  /** Serialises the write with other writers of the workspace (the Functions app's lock). */
-  writeLock?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The whole job, as the CLI and the HTTP trigger run it. Logs one summary line. */
@@ -169,20 +261,40 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const started = Date.now();
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? new Date();
-  const collected = await collect(input, deps.threatfox);
+  const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
+  for (const c of collected.clipped ?? []) logger.debug({ clipped: c }, 'metadata bounded');
+  if (collected.alarm) logger.warn({ read: collected.read, rejected: collected.rejected.length }, collected.alarm);
   const planned = plan(collected.iocs, deps.settings.sentinel, now);
+  for (const heavy of heavilySplit(planned.huntingQueries)) {
+    logger.warn(
+      { family: heavy.family, table: heavy.table, parts: heavy.parts },
+      `the exported (inline) hunting query for this table needed ${heavy.parts} parts (over ${MANY_PARTS}): run every part, or use the saved search in Sentinel, which reads ThreatIntelIndicators and is never split`,
+    );
+  }
 
-  let published: PublishResult | undefined;
+  let published: MultiPublishResult | undefined;
   if (!options.dryRun) {
     if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
     const s = deps.settings.sentinel;
     const stores = deps.stores;
-    const write = () =>
-      publish(collected.iocs, stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now, logger, onProgress: deps.onProgress });
-    published = await (deps.writeLock ? deps.writeLock(write) : write());
-    // The queries actually written cover every active IOC of the family, so report those.
-    planned.huntingQueries = published.queries;
+    // The run's deadline (counted from its start) ends every ARM request still going; what did not finish is counted as failed.
+    published = await withRunDeadline({ seconds: s.runDeadlineSeconds, startedAt: started }, () =>
+      publishToWorkspaces(
+        stores,
+        (one, concurrency) =>
+          publish(collected.iocs, one, {
+            source: s.source,
+            ttlDays: s.ttlDays,
+            huntingLookback: s.huntingLookback,
+            concurrency: concurrency ?? s.concurrency,
+            now,
+            logger,
+            onProgress: deps.onProgress,
+          }),
+        { perSubscription: s.workspacesPerSubscription, logger },
+      ),
+    );
   }
 
   const summary: RunSummary = {
@@ -191,15 +303,20 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     read: collected.read,
     iocs: collected.iocs.length,
     rejected: collected.rejected.length,
+    benign: benignCounts(collected.rejected),
+    skipped: collected.skipped ?? 0,
+    clipped: collected.clipped?.length ?? 0,
+    alarm: collected.alarm,
     byType: countBy(collected.iocs, (i) => i.type),
     indicators: {
-      planned: planned.indicators.length,
-      expired: planned.indicators.filter((i) => i.validUntil !== undefined && new Date(i.validUntil).getTime() <= now.getTime()).length,
+      planned: planned.indicators.count,
+      expired: planned.indicators.expired,
       ...(published?.indicators ?? zeroCounts()),
     },
-    huntingQueries: { planned: planned.huntingQueries.length, ...(published?.huntingQueries ?? zeroCounts()) },
+    huntingQueries: { planned: planned.savedSearches.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - started,
+    ...(published && Array.isArray(deps.stores) ? { workspaces: published.workspaces } : {}),
   };
   if (summary.indicators.expired > 0) {
     logger.warn(
@@ -210,6 +327,13 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
   return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
+}
+
+/** Refusals of well-formed but benign values, by kind (every kind present, zero or not). */
+export function benignCounts(rejected: Rejected[]): Record<BenignKind, number> {
+  const counts = Object.fromEntries(BENIGN_KINDS.map((k) => [k, 0])) as Record<BenignKind, number>;
+  for (const r of rejected) if (r.benign) counts[r.benign]++;
+  return counts;
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

@@ -1,8 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { loadSettings, requireAuthKey, requireSentinelTarget, type Settings } from './config';
+import { loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
 import { createLogger, type Logger } from './logger';
-import type { SentinelStores } from './pipeline';
-import { connectSentinel } from './sentinel/connect';
+import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
 import { ThreatFoxClient, type ThreatFoxSource } from './threatfox/client';
 
@@ -14,7 +13,8 @@ export interface Services {
   settings: Settings;
   logger: Logger;
   threatfox(logger?: Logger): ThreatFoxSource;
-  sentinel(): SentinelStores;
+  /** Every configured workspace's stores (SENTINEL_WORKSPACES, or the single workspace as a list of one). */
+  sentinel(): SentinelDestination;
   /** The table, queues and container, created if missing on first use. */
   storage(): Promise<AppStorage>;
 }
@@ -32,7 +32,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: 
   const settings = loadSettings(env);
   const logger = overrides.logger ?? createLogger({ destination: process.stdout });
   let storage: Promise<AppStorage> | undefined;
-  let stores: SentinelStores | undefined;
+  let stores: SentinelDestination | undefined;
   const openStorage = async () => {
     const clients = storageClients(env, overrides.credential);
     await ensureAppStorage(clients);
@@ -50,7 +50,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: 
         logger: log,
       }),
     // One credential and one set of ARM clients per worker: tokens and connections are reused.
-    sentinel: () => (stores ??= connectSentinel(requireSentinelTarget(settings), { credential: overrides.credential, tlsCa: overrides.tlsCa })),
+    sentinel: () => (stores ??= connectWorkspaces(requireSentinelTargets(settings), { credential: overrides.credential, tlsCa: overrides.tlsCa, logger })),
     storage: () => {
       storage ??= openStorage().catch((e) => {
         storage = undefined; // let the next invocation try again

@@ -37,7 +37,7 @@ describe('loadSettings', () => {
     ['THREATFOX_DAYS', 'abc', /THREATFOX_DAYS/],
     ['THREATFOX_LIMIT', '5000', /THREATFOX_LIMIT must be a whole number from 1 to 1000/],
     ['THREATFOX_MALWARE', 'evil"; drop', /THREATFOX_MALWARE must be a comma-separated list/],
-    ['THREATFOX_API_URL', 'ftp://x', /THREATFOX_API_URL must be an http\(s\) URL/],
+    ['THREATFOX_API_URL', 'ftp://x', /THREATFOX_API_URL must be an https URL/],
     ['AZURE_SUBSCRIPTION_ID', 'not-a-guid', /AZURE_SUBSCRIPTION_ID must be a subscription GUID/],
     ['SENTINEL_API_VERSION', 'latest', /SENTINEL_API_VERSION must look like 2025-09-01/],
     ['THREATFOX_AUTH_KEY', '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)', /unresolved Key Vault reference/],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SyncError } from '../lib/errors';
 import { parseInputDocument } from '../lib/input';
 
-const FAMILY = { malware: 'win.netsupportmanager_rat' };
+const FAMILY = { family: 'win.netsupportmanager_rat' };
 
 describe('parseInputDocument', () => {
   test('a pasted list whose first line starts with "[" is read as a list, not rejected as JSON', () => {
@@ -33,5 +33,31 @@ describe('parseInputDocument', () => {
   test('an object that is not JSON is still an input error naming JSON', () => {
     expect(() => parseInputDocument('{"query_status": "ok", "data": [')).toThrow(SyncError);
     expect(() => parseInputDocument('{"query_status": "ok", "data": [')).toThrow(/looks like JSON but does not parse/);
+  });
+});
+
+describe('decodeInput', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { decodeInput } = require('../lib/input') as typeof import('../lib/input');
+  const text = 'evil-c2[.]com\r\nhxxp://bücher[.]de/ä\r\n';
+
+  test.each([
+    ['UTF-8', Buffer.from(text, 'utf8')],
+    ['UTF-8 with a BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])],
+    ['UTF-16 LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+    ['UTF-16 BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])],
+    ['UTF-16 LE without a BOM', Buffer.from(text, 'utf16le')],
+    ['UTF-16 BE without a BOM', Buffer.from(text, 'utf16le').swap16()],
+  ])('%s is decoded to the same text', (_name, bytes) => {
+    expect(decodeInput(bytes, '--input x')).toBe(text);
+  });
+
+  test.each([
+    ['NUL bytes in UTF-8', Buffer.from('evil.com\u0000\u0001\u0002garbage', 'utf8'), /--input x is binary/],
+    ['invalid UTF-8', Buffer.from([0x65, 0x76, 0xc3, 0x28, 0xff]), /--input x is not UTF-8 or UTF-16 text/],
+    ['UTF-16 with an odd byte count', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('abc', 'utf16le'), Buffer.from([0x41])]), /odd number of bytes/],
+  ])('%s is refused as a whole, naming the input', (_name, bytes, reason) => {
+    expect(() => decodeInput(bytes, '--input x')).toThrow(SyncError);
+    expect(() => decodeInput(bytes, '--input x')).toThrow(reason);
   });
 });

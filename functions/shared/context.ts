@@ -11,6 +11,11 @@ export function getServices(): Services {
   return (services ??= createServices(process.env, overrides));
 }
 
+/** What tests swapped in (credential, CA, ThreatFox source): the preflight check builds its own clients with them. */
+export function serviceOverrides(): ServiceOverrides {
+  return overrides;
+}
+
 /** Tests swap in fakes (credential, CA, ThreatFox source) and force a rebuild from the current env. */
 export function resetServices(next: ServiceOverrides = {}): void {
   overrides = next;

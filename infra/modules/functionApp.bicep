@@ -34,11 +34,11 @@ param threatFoxSecretName string
 ])
 param instanceMemoryMB int = 2048
 
-// Sentinel's TI API and ARM throttle per caller: a few instances are plenty for hourly batches and
-// keep concurrent ARM writes bounded (ARM_CONCURRENCY per message x instances).
+// Set by main.bicep (default 40, the lowest cap every region accepts). ARM writes stay bounded by
+// ARM_CONCURRENCY whatever this is: writers take one blob lease (lib/state/lock.ts).
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int
 
 // Typed, so a setting main.bicep forgets to pass is a compile error, not a missing env var.
 type syncSettingsType = {
@@ -47,15 +47,23 @@ type syncSettingsType = {
   THREATFOX_DAYS: string
   THREATFOX_LIMIT: string
   THREATFOX_TIMEOUT_MS: string
+  SENTINEL_WORKSPACES: string
   AZURE_SUBSCRIPTION_ID: string
   SENTINEL_RESOURCE_GROUP: string
   SENTINEL_WORKSPACE_NAME: string
+  SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string
+  SENTINEL_WRITE_PATH: string
+  SENTINEL_TI_UPLOAD_ENDPOINT: string
   AZURE_RESOURCE_MANAGER_ENDPOINT: string
   SENTINEL_API_VERSION: string
   INDICATOR_SOURCE: string
   INDICATOR_TTL_DAYS: string
+  HUNTING_LOOKBACK: string
   ARM_CONCURRENCY: string
   ARM_MAX_RETRIES: string
+  ARM_TIMEOUT_MS: string
+  RUN_DEADLINE_SECONDS: string
+  BENIGN_ALLOWLIST: string
   SYNC_SCHEDULE: string
   LOG_LEVEL: string
 }
@@ -91,16 +99,24 @@ var appSettings = {
   THREATFOX_LIMIT: syncSettings.THREATFOX_LIMIT
   THREATFOX_TIMEOUT_MS: syncSettings.THREATFOX_TIMEOUT_MS
 
-  // Microsoft Sentinel target.
+  // Microsoft Sentinel target: a list of workspaces, or the single one.
+  SENTINEL_WORKSPACES: syncSettings.SENTINEL_WORKSPACES
   AZURE_SUBSCRIPTION_ID: syncSettings.AZURE_SUBSCRIPTION_ID
   SENTINEL_RESOURCE_GROUP: syncSettings.SENTINEL_RESOURCE_GROUP
   SENTINEL_WORKSPACE_NAME: syncSettings.SENTINEL_WORKSPACE_NAME
+  SENTINEL_WORKSPACES_PER_SUBSCRIPTION: syncSettings.SENTINEL_WORKSPACES_PER_SUBSCRIPTION
+  SENTINEL_WRITE_PATH: syncSettings.SENTINEL_WRITE_PATH
+  SENTINEL_TI_UPLOAD_ENDPOINT: syncSettings.SENTINEL_TI_UPLOAD_ENDPOINT
   AZURE_RESOURCE_MANAGER_ENDPOINT: syncSettings.AZURE_RESOURCE_MANAGER_ENDPOINT
   SENTINEL_API_VERSION: syncSettings.SENTINEL_API_VERSION
   INDICATOR_SOURCE: syncSettings.INDICATOR_SOURCE
   INDICATOR_TTL_DAYS: syncSettings.INDICATOR_TTL_DAYS
+  HUNTING_LOOKBACK: syncSettings.HUNTING_LOOKBACK
   ARM_CONCURRENCY: syncSettings.ARM_CONCURRENCY
   ARM_MAX_RETRIES: syncSettings.ARM_MAX_RETRIES
+  ARM_TIMEOUT_MS: syncSettings.ARM_TIMEOUT_MS
+  RUN_DEADLINE_SECONDS: syncSettings.RUN_DEADLINE_SECONDS
+  BENIGN_ALLOWLIST: syncSettings.BENIGN_ALLOWLIST
 
   // Runtime behaviour.
   SYNC_SCHEDULE: syncSettings.SYNC_SCHEDULE

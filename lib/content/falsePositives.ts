@@ -21,7 +21,11 @@ const CONTACTED_ADDRESS: Readonly<Record<HuntedTable, string>> = {
   DeviceNetworkEvents: 'RemoteIP',
   DnsEvents: 'ResolvedAddresses',
   ASimDnsActivityLogs: 'DnsResponses',
+  _Im_Dns: 'DnsResponses',
+  _Im_NetworkSession: 'DstIpAddr',
+  _Im_WebSession: 'DstIpAddr',
   UrlClickEvents: 'the resolved address',
+  EmailUrlInfo: 'the resolved address',
   DeviceFileEvents: 'OriginIPs',
   DeviceProcessEvents: 'the contacted address',
 };
@@ -30,15 +34,21 @@ const ASKING_SYSTEM: Readonly<Record<HuntedTable, string>> = {
   DeviceNetworkEvents: 'DeviceName',
   DnsEvents: 'ClientIP',
   ASimDnsActivityLogs: 'SrcIpAddr',
+  _Im_Dns: 'SrcIpAddr',
+  _Im_NetworkSession: 'SrcIpAddr',
+  _Im_WebSession: 'SrcIpAddr',
   UrlClickEvents: 'AccountUpn',
+  EmailUrlInfo: 'NetworkMessageIds',
   DeviceFileEvents: 'DeviceName',
   DeviceProcessEvents: 'DeviceName',
 };
 
 const has = (types: ReadonlySet<IocType>, ...wanted: IocType[]) => wanted.some((t) => types.has(t));
-const NETWORK_TABLES: readonly HuntedTable[] = ['CommonSecurityLog', 'DeviceNetworkEvents'];
-/** DNS server logs: the legacy MMA table and its ASIM successor from the AMA connector. */
-const DNS_TABLES: readonly HuntedTable[] = ['DnsEvents', 'ASimDnsActivityLogs'];
+const NETWORK_TABLES: readonly HuntedTable[] = ['CommonSecurityLog', 'DeviceNetworkEvents', '_Im_NetworkSession', '_Im_WebSession'];
+/** DNS logs: the legacy MMA table, its ASIM successor from the AMA connector, and the ASIM DNS parser. */
+const DNS_TABLES: readonly HuntedTable[] = ['DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns'];
+/** Mail tables: a hit is exposure or a click, not a connection from a host. */
+const MAIL_TABLES: readonly HuntedTable[] = ['UrlClickEvents', 'EmailUrlInfo'];
 const DEFENDER_ENDPOINT: readonly HuntedTable[] = ['DeviceNetworkEvents', 'DeviceFileEvents', 'DeviceProcessEvents'];
 
 /**
@@ -60,6 +70,24 @@ const RULES: readonly Rule[] = [
     applies: (table, types) => table === 'CommonSecurityLog' && has(types, 'ipv4', 'ipv6'),
   },
   {
+    scenario: 'Inbound sessions from an IOC address',
+    guidance:
+      'C2 and payload servers also scan the internet. Rows with IocIsDestination false and DvcActions showing only deny or drop are usually noise; prioritise allowed sessions to the IOC (IocIsDestination true) with SrcBytes or DstBytes beyond a handshake.',
+    applies: (table, types) => table === '_Im_NetworkSession' && has(types, 'ipv4', 'ipv6'),
+  },
+  {
+    scenario: 'DNS answer pointing at a shared address',
+    guidance:
+      'A row with IocType ip means a lookup was answered with an IOC address, whatever name was asked. Shared hosting and CDN addresses answer for many unrelated names: read QueryNames before escalating, and prefer rows where the name is unknown or newly registered.',
+    applies: (table, types) => table === 'DnsEvents' && has(types, 'ipv4', 'ipv6'),
+  },
+  {
+    scenario: 'URL seen in mail but never opened',
+    guidance:
+      'EmailUrlInfo lists every URL extracted from delivered or blocked mail: a hit proves exposure, not compromise. Purge the messages (NetworkMessageIds) and check UrlClickEvents for the same URLs; escalate only users who clicked through.',
+    applies: (table) => table === 'EmailUrlInfo',
+  },
+  {
     scenario: 'Sinkholed or parked domain',
     guidance: (table) =>
       `After a takedown, IOC domains often resolve to a sinkhole (Shadowserver, Microsoft DCU, registrar parking). A client that keeps asking for the name is still likely infected and beaconing, so investigate ${ASKING_SYSTEM[table]}; but traffic to the sinkhole address is not C2. Check ${CONTACTED_ADDRESS[table]} against known sinkhole ranges before escalating.`,
@@ -69,7 +97,7 @@ const RULES: readonly Rule[] = [
     scenario: 'Security tooling resolving or fetching IOCs',
     guidance: (table) =>
       `Threat-intelligence platforms, SOAR enrichment, mail gateways, proxies with URL detonation and malware sandboxes look up and download IOCs by design. Identify those systems by ${ASKING_SYSTEM[table]} and keep them in a watchlist you join against; exclude the system, never the IOC.`,
-    applies: (table, types) => table !== 'UrlClickEvents' && has(types, 'domain', 'url', 'ipv4', 'ipv6'),
+    applies: (table, types) => !MAIL_TABLES.includes(table) && has(types, 'domain', 'url', 'ipv4', 'ipv6'),
   },
   {
     scenario: 'Compromised legitimate website',
@@ -99,7 +127,7 @@ const RULES: readonly Rule[] = [
     scenario: 'Samples handled by security staff or tools',
     guidance:
       'Antivirus quarantine, EDR file collection, sandboxes and analysts\' malware-analysis machines create files with IOC hashes. Check FolderPath (quarantine and analysis folders) and DeviceName against your analysis hosts before treating a file event as an infection; a process start (DeviceProcessEvents) outside such hosts is not explained this way.',
-    applies: (table) => table === 'DeviceFileEvents' || table === 'DeviceProcessEvents',
+    applies: (table, types) => (table === 'DeviceFileEvents' || table === 'DeviceProcessEvents') && has(types, 'sha256', 'sha1', 'md5'),
   },
   {
     scenario: 'Legitimate NetSupport Manager or NetSupport School deployed by IT',

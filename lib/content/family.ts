@@ -20,7 +20,8 @@ export function familyOf(ioc: Pick<Ioc, 'malware'>): string {
  * readable (`win.cobalt_strike` → `Cobalt Strike`).
  */
 export function familyDisplayName(familyId: string, malwarePrintable?: string): string {
-  const known = KNOWN_FAMILIES[familyId.toLowerCase()];
+  // Own keys only: a feed's family id may be `constructor`.
+  const known = Object.hasOwn(KNOWN_FAMILIES, familyId.toLowerCase()) ? KNOWN_FAMILIES[familyId.toLowerCase()] : undefined;
   if (known) return known;
   const printable = malwarePrintable?.replace(/\s+/g, ' ').trim();
   if (printable) return printable;

@@ -89,12 +89,14 @@ export function attackMapping(
     m?.tactics.forEach((t) => tactics.add(t));
     m?.techniques.forEach((t) => techniques.add(t));
   };
-  const family = BY_FAMILY[familyId.toLowerCase()];
+  // Own keys only: a threat type or family from the feed named `constructor` must find nothing.
+  const own = <T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined => (map && Object.hasOwn(map, key) ? map[key] : undefined);
+  const family = own(BY_FAMILY, familyId.toLowerCase());
   for (const type of threatTypes) {
     const key = type?.toLowerCase();
     if (!key) continue;
-    add(BY_THREAT_TYPE[key]);
-    add(family?.byThreatType?.[key]);
+    add(own(BY_THREAT_TYPE, key));
+    add(own(family?.byThreatType, key));
   }
   if (tactics.size === 0) {
     const types = [...iocTypes];

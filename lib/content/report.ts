@@ -1,7 +1,7 @@
 import { groupBy } from '../groupBy';
 import { defang } from '../ioc/defang';
 import type { Ioc } from '../ioc/types';
-import type { HuntingQuery } from '../kql/huntingQueries';
+import { DEFAULT_LOOKBACK, type HuntingQuery } from '../kql/huntingQueries';
 import { byCodeUnit, describeIocMix, GENERATOR } from '../kql/queries/common';
 import { familyNameFor, familyOf } from './family';
 import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
@@ -79,6 +79,24 @@ function mergedAttack(queries: readonly HuntingQuery[]): AttackMapping {
   };
 }
 
+/** Where a set of IOCs came from: ThreatFox, a list submitted by hand, or both. */
+function provenance(iocs: readonly Ioc[]): 'threatfox' | 'manual' | 'both' {
+  const manual = iocs.filter((i) => i.origin === 'manual').length;
+  return manual === 0 ? 'threatfox' : manual === iocs.length ? 'manual' : 'both';
+}
+
+const SOURCE_TEXT = {
+  threatfox: 'abuse.ch ThreatFox',
+  manual: 'a list of IOCs submitted by hand (not published by ThreatFox)',
+  both: 'abuse.ch ThreatFox and a list of IOCs submitted by hand',
+} as const;
+
+function iocsText(n: number, source: ReturnType<typeof provenance>): string {
+  const s = n === 1 ? '' : 's';
+  if (source === 'threatfox') return `${n} ThreatFox IOC${s}`;
+  return source === 'manual' ? `${n} IOC${s} submitted by hand (not published by ThreatFox)` : `${n} IOC${s} from ThreatFox and submitted by hand`;
+}
+
 function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
   const name = familyNameFor(family, iocs);
   // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
@@ -87,9 +105,11 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
   const out: string[] = [];
   out.push(`## ${mdText(name)}`, '');
-  const context = FAMILY_CONTEXT[family];
+  const context = Object.hasOwn(FAMILY_CONTEXT, family) ? FAMILY_CONTEXT[family] : undefined; // a feed's family may be named `constructor`
   out.push(
-    `${context ? `${context} ` : ''}This run holds ${iocs.length} ThreatFox IOC${iocs.length === 1 ? '' : 's'} for the family; the hunting queries below look for any contact with them in your Sentinel data. Unless this was a dry run, the same IOCs are also Sentinel threat-intelligence indicators, which the built-in TI map analytics rules match continuously; the hunting queries add the context those rules lack (process, port, user, first and last contact).`,
+    `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data, and add the context the built-in TI map analytics rules lack (process, port, user, first and last contact).`,
+    '',
+    'Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family\'s active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.',
     '',
   );
   out.push('| | |', '|---|---|');
@@ -97,9 +117,9 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   out.push(`| IOCs | ${iocs.length}: ${mdText(describeIocMix(iocs))} |`);
   out.push(`| Threat types | ${threatTypes.join(', ') || 'not given'} |`);
   out.push(`| First seen | ${mdText(range(iocs.map((i) => day(i.firstSeen))))} |`);
-  out.push(
-    `| Confidence | ${confidences.length ? `${Math.min(...confidences)}% to ${Math.max(...confidences)}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`,
-  );
+  // No Math.min(...list): spreading 100k arguments overflows the stack.
+  const [low, high] = confidences.reduce(([lo, hi], c) => [Math.min(lo, c), Math.max(hi, c)], [Infinity, -Infinity]);
+  out.push(`| Confidence | ${confidences.length ? `${low}% to ${high}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`);
   out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
 
   // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
@@ -114,7 +134,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
       day(ioc.firstSeen),
       ...(lastSeen ? [day(ioc.lastSeen)] : []),
       typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : '',
-      threatFoxLink(ioc),
+      ioc.origin === 'manual' ? 'no (submitted by hand)' : threatFoxLink(ioc),
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
@@ -125,9 +145,10 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   for (const q of queries) {
     out.push(`#### ${mdText(q.name)}`, '');
     out.push(mdText(q.description), '');
+    out.push(`- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`);
     out.push(`- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`);
-    out.push(`- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ')}`);
-    out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
+    out.push(`- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`);
+    if (q.iocCount !== undefined) out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
     out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
     if (q.falsePositives.length) {
       out.push('False positives and triage:', '');
@@ -138,7 +159,37 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   return out;
 }
 
-export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { generatedAt?: Date } = {}): string {
+export interface ReportOptions {
+  generatedAt?: Date;
+  /** Whether Sentinel was written (undefined: not said, e.g. a report rendered on its own). */
+  dryRun?: boolean;
+  /** Indicators planned, and how many of them are already past their validity. */
+  indicators?: { planned: number; expired: number };
+  /** INDICATOR_TTL_DAYS, to explain why an indicator expired. */
+  ttlDays?: number;
+}
+
+/** What the run did and what expired indicators mean for detection: the first thing a reader needs. */
+function runSection(options: ReportOptions): string[] {
+  const out: string[] = [];
+  if (options.dryRun === true) {
+    out.push('**Dry run:** nothing was written to Sentinel. The indicators and hunting queries below are what a run without `--dry-run` would write.', '');
+  } else if (options.dryRun === false) {
+    out.push('**Written to Sentinel:** the indicators below are Sentinel threat-intelligence indicators and the hunting queries are saved searches in the workspace.', '');
+  }
+  const ind = options.indicators;
+  if (ind && ind.expired > 0) {
+    const all = ind.expired === ind.planned;
+    const ttl = options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
+    out.push(
+      `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
+      '',
+    );
+  }
+  return out;
+}
+
+export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: ReportOptions = {}): string {
   const byFamily = groupBy(iocs, familyOf);
   for (const q of queries) if (!byFamily.has(q.family)) byFamily.set(q.family, []);
   const families = [...byFamily.keys()].sort(byCodeUnit);
@@ -148,11 +199,13 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { ge
   out.push(`# ThreatFox IOCs and Sentinel hunting queries: ${mdText(names.join(', ') || 'no IOCs')}`, '');
   const when = options.generatedAt ? ` on ${options.generatedAt.toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
   out.push(
-    `Generated by ${GENERATOR}${when} from abuse.ch ThreatFox: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
+    `Generated by ${GENERATOR}${when} from ${SOURCE_TEXT[provenance(iocs)]}: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
     '',
   );
+  out.push(...runSection(options));
   for (const family of families) {
-    out.push(...familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family)));
+    // A loop, not push(...lines): a family of 100k IOCs has more lines than a call may take arguments.
+    for (const line of familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family))) out.push(line);
   }
 
   const tables = new Map<string, { connectors: Set<string>; queries: number }>();
@@ -168,7 +221,7 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: { ge
   out.push('A query over a table with no data returns nothing: that is absence of telemetry, not absence of compromise.', '');
   out.push('| Sentinel table | Data connector | Queries |', '|---|---|---|');
   for (const [table, entry] of [...tables.entries()].sort((a, b) => byCodeUnit(a[0], b[0]))) {
-    out.push(`| ${table} | ${[...entry.connectors].join(' or ')} | ${entry.queries} |`);
+    out.push(`| ${table} | ${[...entry.connectors].join(' or ') || 'ASIM parser (any normalised source)'} | ${entry.queries} |`);
   }
   out.push('', '## References', '', '- abuse.ch ThreatFox: https://threatfox.abuse.ch/');
   for (const family of families) {

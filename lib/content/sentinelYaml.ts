@@ -1,6 +1,5 @@
 import { createHash } from 'crypto';
 import type { HuntingQuery } from '../kql/huntingQueries';
-import { tableHunt } from '../kql/huntingQueries';
 
 /**
  * A hunting query in the Azure-Sentinel repository's "Hunting Queries" YAML format (id, name,
@@ -35,13 +34,31 @@ function block(key: string, text: string): string {
   return `${key}: |\n${lines.map((l) => (l ? `  ${l}` : '')).join('\n')}`;
 }
 
+/**
+ * `1.1.<n>`: the minor is the template revision, the patch a digest of the query text, so the
+ * version changes whenever the query does (and only then). Compare versions for equality: with no
+ * record of earlier runs, a later query cannot be promised a higher number.
+ */
+export const TEMPLATE_REVISION = 1;
+export function queryVersion(query: string): string {
+  const digest = parseInt(createHash('sha256').update(query).digest('hex').slice(0, 6), 16);
+  return `1.${TEMPLATE_REVISION}.${digest}`;
+}
+
+const FORM_NOTE: Record<HuntingQuery['form'], string> = {
+  threatIntel: 'ThreatIntelIndicators form: the saved search written to Sentinel; reads the IOCs when it runs.',
+  inline: 'Inline (export) form: the IOC list is in the query; a snapshot of this run, also runnable in Defender advanced hunting.',
+  behaviour: 'Behaviour hunt: needs no IOC; the same query is written to Sentinel.',
+};
+
 export function renderHuntingYaml(q: HuntingQuery): string {
-  const hunt = tableHunt(q.table);
   const out: string[] = [
-    `id: ${huntingQueryGuid(q.id)}`,
+    `# ${FORM_NOTE[q.form]}`,
+    // The two forms of a table's query share a saved-search id; their YAML ids differ.
+    `id: ${huntingQueryGuid(q.form === 'threatIntel' ? `${q.id}:threatIntel` : q.id)}`,
     `name: ${scalar(q.name)}`,
     block('description', q.description),
-    'requiredDataConnectors:',
+    q.requiredDataConnectors.length ? 'requiredDataConnectors:' : 'requiredDataConnectors: []',
     ...q.requiredDataConnectors.flatMap((c) => [
       `  - connectorId: ${scalar(c.connectorId)}`,
       '    dataTypes:',
@@ -53,7 +70,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
     ...q.techniques.map((t) => `  - ${scalar(t)}`),
     block('query', q.query),
   ];
-  const mappings = hunt?.entityMappings ?? [];
+  const mappings = q.entityMappings;
   if (mappings.length > 0) {
     out.push('entityMappings:');
     for (const m of mappings) {
@@ -63,7 +80,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
       }
     }
   }
-  out.push('version: 1.0.0', 'metadata:', '  source:', `    kind: ${scalar('Community')}`, '  author:', `    name: ${scalar('threatfox-sentinel-sync')}`, '  support:', `    tier: ${scalar('Community')}`);
+  out.push(`version: ${queryVersion(q.query)}`, 'metadata:', '  source:', `    kind: ${scalar('Community')}`, '  author:', `    name: ${scalar('threatfox-sentinel-sync')}`, '  support:', `    tier: ${scalar('Community')}`);
   out.push(`  categories:`, `    domains: [${scalar('Security - Threat Intelligence')}]`);
   return `${out.join('\n')}\n`;
 }

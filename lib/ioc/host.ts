@@ -35,14 +35,12 @@ export function checkVisible(value: string): Check<string> {
   return m ? fail(`contains whitespace or an invisible/control character (${describeChar(m[0])})`) : ok(value);
 }
 
-/**
- * Address ranges that can never be a remote C2 or download host: an indicator on them would
- * flag every machine (0.0.0.0, 127.0.0.1, 169.254.169.254 is the cloud metadata service, ...).
- * Private ranges (RFC 1918, fc00::/7, CGNAT 100.64/10) are refused too: in a public feed they are
- * reporting mistakes, and in every tenant they are the tenant's own hosts, so a hunt on them
- * drowns in internal traffic. Documentation ranges stay: they never occur in real traffic.
+/*
+ * Address ranges that can never be a remote C2 or download host (loopback, private, documentation,
+ * ...) are not refused here: the syntax check stays pure, and lib/ioc/benign.ts refuses them (with
+ * public resolvers, popular domains and empty-file hashes) after normalisation, so every refusal of
+ * a well-formed but benign value is counted by kind.
  */
-const NEVER_REMOTE = new Set(['unspecified', 'loopback', 'broadcast', 'multicast', 'linkLocal', 'private', 'uniqueLocal', 'carrierGradeNat']);
 
 /** Looks like an IPv4 address in some form (dotted, shorthand, hex, octal, integer). */
 const IPV4_LIKE = /^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){0,3}\.?$/i;
@@ -62,10 +60,7 @@ export function normaliseIpv4(raw: string): Check<IpValue> {
     }
     return fail(`"${raw}" is not a valid IPv4 address (four decimal parts 0-255)`);
   }
-  const addr = ipaddr.IPv4.parse(raw);
-  const range = addr.range();
-  if (NEVER_REMOTE.has(range)) return fail(`${raw} is a ${range} address, never a remote host`);
-  return ok({ type: 'ipv4', value: addr.toString() });
+  return ok({ type: 'ipv4', value: ipaddr.IPv4.parse(raw).toString() });
 }
 
 /**
@@ -77,8 +72,6 @@ export function normaliseIpv6(raw: string): Check<IpValue> {
   if (!ipaddr.IPv6.isValid(raw)) return fail(`"${raw}" is not a valid IPv6 address`);
   const addr = ipaddr.IPv6.parse(raw);
   if (addr.isIPv4MappedAddress()) return normaliseIpv4(addr.toIPv4Address().toString());
-  const range = addr.range();
-  if (NEVER_REMOTE.has(range)) return fail(`${raw} is a ${range} IPv6 address, never a remote host`);
   return ok({ type: 'ipv6', value: addr.toRFC5952String() });
 }
 

@@ -3,6 +3,7 @@
  * bad input and nothing is dropped silently: every input becomes an Ioc or a Rejected with a reason.
  */
 import type { ThreatFoxRecord } from '../threatfox/schema';
+import { type Allowlist, benignRefusal, type BenignKind, EMPTY_ALLOWLIST } from './benign';
 import { dedupeIocs, stripUndefined } from './dedupe';
 import { type Check, checkVisible, fail, looksLikeIpv4, normaliseDomain, normaliseIpv4, normaliseIpv6, ok, parsePort } from './host';
 import { refangValue } from './refang';
@@ -12,7 +13,11 @@ import { hasScheme, MAX_URL_LENGTH, normaliseUrl } from './url';
 export { dedupeIocs } from './dedupe';
 
 export type NormalisedValue = Pick<Ioc, 'type' | 'value' | 'port'>;
-export type NormaliseValueResult = { ok: true; ioc: NormalisedValue } | { ok: false; reason: string };
+/** `benign` says the value was well formed but refused as well-known benign infrastructure (lib/ioc/benign.ts). */
+export type NormaliseValueResult = { ok: true; ioc: NormalisedValue } | { ok: false; reason: string; benign?: BenignKind };
+
+/** A normalised value, with the host of a URL (for the benign check). */
+type Checked = NormalisedValue & { urlHost?: string };
 
 /** What a value is, before we know whether it is valid. */
 type Kind = 'ip' | 'domain' | 'url' | 'md5' | 'sha1' | 'sha256';
@@ -76,10 +81,13 @@ function normaliseIpPort(raw: string, portExpected: boolean): Check<NormalisedVa
 function withPort(ip: NormalisedValue, rawPort: string | undefined): Check<NormalisedValue> {
   if (rawPort === undefined) return ok(ip);
   const port = parsePort(rawPort);
-  return port.ok ? ok({ ...ip, port: port.value }) : port;
+  if (!port.ok) return port;
+  // Port 0 is "any port" to a socket API; no connection ever goes to it, so no log would match.
+  if (port.value === 0) return fail('port 0 is not a destination port (1-65535)');
+  return ok({ ...ip, port: port.value });
 }
 
-function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<NormalisedValue> {
+function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<Checked> {
   switch (kind) {
     case 'ip':
       return normaliseIpPort(raw, fromThreatFox);
@@ -89,7 +97,7 @@ function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<Nor
     }
     case 'url': {
       const u = normaliseUrl(raw);
-      return u.ok ? ok({ type: 'url', value: u.value.value }) : u;
+      return u.ok ? ok({ type: 'url', value: u.value.value, urlHost: u.value.host }) : u;
     }
     default:
       return normaliseHash(kind, raw);
@@ -104,6 +112,9 @@ function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<Nor
  */
 function detect(value: string): Check<{ kind: Kind; value: string }> {
   if (hasScheme(value)) return ok({ kind: 'url', value });
+  if (CIDR.test(value)) {
+    return fail(`"${value}" is a CIDR range; a range cannot be an indicator here: list the addresses one a line`);
+  }
   if (/^[^/]*@/.test(value)) {
     return fail(`looks like an email address; email senders cannot be expressed as a Sentinel indicator by this sync (we emit ${EXPRESSIBLE})`);
   }
@@ -128,6 +139,9 @@ function detect(value: string): Check<{ kind: Kind; value: string }> {
   return ok({ kind: 'domain', value });
 }
 
+/** `45.9.20.0/24`, `2001:db8::/32`: a network, not a host (without the check it reads as a URL path). */
+const CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)\/\d{1,3}$/i;
+
 function kindName(kind: Kind): string {
   return kind === 'ip' ? 'an IP address' : `a ${kind}`;
 }
@@ -138,13 +152,17 @@ function kindName(kind: Kind): string {
  * through `refang` first (parseIocText does it), so a URL path that contains `[.]` is left alone.
  * For a URL the port stays inside the value; `port` is only set for an IP.
  */
-export function normaliseValue(raw: string, hint?: string): NormaliseValueResult {
+export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EMPTY_ALLOWLIST): NormaliseValueResult {
   const value = raw.trim();
   const result = normaliseChecked(value, hint);
-  return result.ok ? { ok: true, ioc: stripUndefined(result.value) } : { ok: false, reason: result.reason };
+  if (!result.ok) return { ok: false, reason: result.reason };
+  const { urlHost, ...ioc } = result.value;
+  const refusal = benignRefusal({ ...ioc, host: urlHost }, allow);
+  if (refusal) return { ok: false, reason: refusal.reason, benign: refusal.kind };
+  return { ok: true, ioc: stripUndefined(ioc) };
 }
 
-function normaliseChecked(value: string, hint: string | undefined): Check<NormalisedValue> {
+function normaliseChecked(value: string, hint: string | undefined): Check<Checked> {
   if (value === '') return fail('empty value');
   if (value.length > MAX_URL_LENGTH) return fail(`value is ${value.length} characters long, the maximum is ${MAX_URL_LENGTH}`);
   const visible = checkVisible(value);
@@ -177,7 +195,7 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Normal
 /** The ThreatFox context an Ioc keeps, without undefined keys (they would clutter iocs.json). */
 function metadataOf(r: ThreatFoxRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
   return stripUndefined({
-    threatfoxId: r.id,
+    threatfoxId: r.threatfoxId,
     malware: r.malware.trim().toLowerCase(),
     malwarePrintable: r.malware_printable,
     threatType: r.threat_type,
@@ -192,13 +210,13 @@ function metadataOf(r: ThreatFoxRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
 }
 
 /** Normalises validated ThreatFox records; the IOCs come back deduplicated (see dedupeIocs). */
-export function normaliseRecords(records: ThreatFoxRecord[]): NormaliseResult {
+export function normaliseRecords(records: ThreatFoxRecord[], allow: Allowlist = EMPTY_ALLOWLIST): NormaliseResult {
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];
   for (const r of records) {
-    const res = normaliseValue(r.ioc, r.ioc_type);
+    const res = normaliseValue(r.ioc, r.ioc_type, allow);
     if (res.ok) iocs.push({ ...res.ioc, ...metadataOf(r) });
-    else rejected.push({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason });
+    else rejected.push(stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }));
   }
   return { iocs: dedupeIocs(iocs), rejected };
 }
@@ -208,13 +226,15 @@ const INLINE_COMMENT = /(?<!\s)\s+(?:#|\/\/).*$/; // (?<!\s): linear time on lon
 
 /**
  * Parses a pasted list, one (possibly defanged) IOC a line. Blank lines and lines starting with
- * `#` or `//` are skipped; a trailing ` # note` is a comment. CSV-ish lines are tolerated: when the
- * whole line is not an IOC but its first comma- or tab-separated field is (`evil[.]com,C2 panel`),
- * that field is taken. The whole line is tried first because a URL may contain commas.
+ * `#` or `//` are skipped; a trailing ` # note` is a comment. A value is taken whole or refused
+ * with a reason, never cut. CSV-ish lines are tolerated only where that cannot cut a value: when
+ * the whole line is not an IOC, its first comma- or tab-separated field is taken if it is a
+ * domain, IP or hash (none can hold a comma) and no other field is an IOC too (`evil[.]com,C2
+ * panel`). A URL may contain commas, so a line whose first field is a URL is judged whole.
  * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port are ignored.
  * The IOCs come back deduplicated; each rejected line is kept with its line number.
  */
-export function parseIocText(text: string, defaults: Partial<Ioc> = {}): NormaliseResult {
+export function parseIocText(text: string, defaults: Partial<Ioc> = {}, allow: Allowlist = EMPTY_ALLOWLIST): NormaliseResult {
   const { type: _t, value: _v, port: _p, ...context } = defaults;
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];
@@ -222,13 +242,27 @@ export function parseIocText(text: string, defaults: Partial<Ioc> = {}): Normali
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) return;
     const candidate = trimmed.replace(INLINE_COMMENT, '');
-    let res = normaliseValue(refangValue(candidate));
-    if (!res.ok && /[,\t]/.test(candidate)) {
-      const firstField = normaliseValue(refangValue(candidate.split(/[,\t]/)[0]));
-      if (firstField.ok) res = firstField;
-    }
+    let res = normaliseValue(refangValue(candidate), undefined, allow);
+    if (!res.ok && !res.benign && /[,\t]/.test(candidate)) res = firstCsvField(candidate, allow) ?? res;
     if (res.ok) iocs.push(stripUndefined({ ...context, tags: context.tags && [...context.tags], ...res.ioc }));
-    else rejected.push({ input: trimmed, reason: `line ${i + 1}: ${res.reason}` });
+    else rejected.push(stripUndefined({ input: trimmed, reason: `line ${i + 1}: ${res.reason}`, benign: res.benign }));
   });
   return { iocs: dedupeIocs(iocs), rejected };
+}
+
+/** The first field of a CSV-ish line when taking it cuts nothing (see parseIocText); undefined to judge the line whole. */
+function firstCsvField(line: string, allow: Allowlist): NormaliseValueResult | undefined {
+  const [first, ...rest] = line.split(/[,\t]/).map((f) => refangValue(f.trim()));
+  const res = normaliseValue(first, undefined, allow);
+  if (res.ok && res.ioc.type === 'url') return undefined;
+  if (!res.ok) return res.benign ? res : undefined;
+  const other = rest.find((f) => {
+    if (f === '') return false;
+    const r = normaliseValue(f);
+    return r.ok || r.benign !== undefined;
+  });
+  if (other !== undefined) {
+    return { ok: false, reason: `holds more than one value ("${first}", "${other}", ...): put one IOC a line` };
+  }
+  return res;
 }

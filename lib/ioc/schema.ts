@@ -9,21 +9,40 @@ import { IOC_TYPES, type Ioc } from './types';
 const text = (max: number) => z.string().min(1).max(max);
 const isoTime = z.iso.datetime({ offset: true });
 
+/**
+ * The bounds of the metadata an IOC carries across the queue. The ThreatFox record schema clips
+ * (or drops) metadata to these same numbers where records are parsed, so whatever the timer
+ * produces, the queue function accepts: one contract for both sides.
+ */
+export const IOC_LIMITS = {
+  value: 8192,
+  threatfoxId: 32,
+  malware: 200,
+  malwarePrintable: 500,
+  threatType: 200,
+  threatTypeDesc: 2000,
+  reference: 4096,
+  reporter: 500,
+  tag: 500,
+  tags: 200,
+} as const;
+
 export const iocSchema = z.object({
   type: z.enum(IOC_TYPES),
-  value: text(8192),
-  port: z.number().int().min(0).max(65535).optional(),
-  threatfoxId: text(32).optional(),
-  malware: text(200).optional(),
-  malwarePrintable: text(500).optional(),
-  threatType: text(200).optional(),
-  threatTypeDesc: text(2000).optional(),
+  value: text(IOC_LIMITS.value),
+  port: z.number().int().min(1).max(65535).optional(),
+  threatfoxId: text(IOC_LIMITS.threatfoxId).optional(),
+  malware: text(IOC_LIMITS.malware).optional(),
+  malwarePrintable: text(IOC_LIMITS.malwarePrintable).optional(),
+  threatType: text(IOC_LIMITS.threatType).optional(),
+  threatTypeDesc: text(IOC_LIMITS.threatTypeDesc).optional(),
   confidence: z.number().int().min(0).max(100).optional(),
   firstSeen: isoTime.optional(),
   lastSeen: isoTime.optional(),
-  reference: text(4096).optional(),
-  tags: z.array(z.string().max(500)).max(200).optional(),
-  reporter: text(500).optional(),
+  reference: text(IOC_LIMITS.reference).optional(),
+  tags: z.array(z.string().max(IOC_LIMITS.tag)).max(IOC_LIMITS.tags).optional(),
+  reporter: text(IOC_LIMITS.reporter).optional(),
+  origin: z.literal('manual').optional(),
 });
 
 // Compile-time proof that the schema and the interface describe the same thing, both ways.

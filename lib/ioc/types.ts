@@ -1,3 +1,5 @@
+import type { BenignKind } from './benign';
+
 /** The IOC kinds we can express as a Sentinel indicator and hunt for. */
 export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'md5', 'sha1', 'sha256'] as const;
 export type IocType = (typeof IOC_TYPES)[number];
@@ -26,12 +28,16 @@ export interface Ioc {
   reference?: string;
   tags?: string[];
   reporter?: string;
+  /** `manual`: submitted by hand (a pasted list), not published by ThreatFox; absent for ThreatFox IOCs. */
+  origin?: 'manual';
 }
 
 /** An input we could not turn into an IOC, kept with the reason so nothing is lost silently. */
 export interface Rejected {
   input: string;
   reason: string;
+  /** Set when the value was well formed but is well-known benign infrastructure (lib/ioc/benign.ts). */
+  benign?: BenignKind;
 }
 
 export interface NormaliseResult {

@@ -5,7 +5,9 @@ import type { Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import { collect, onDemandInput, runSync, type SentinelStores, type SyncResult } from '../pipeline';
+import { benignCounts, collect, HTTP_FIELDS, onDemandInput, runSync, type SyncResult } from '../pipeline';
+import type { SentinelDestination } from '../sentinel/workspaceSync';
+import { workspaceRunRecords } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -45,12 +47,17 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
   }
   const parsed = syncRequestSchema.safeParse(json);
   if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
+    // A Map, not an object literal: a body key may be named `constructor` or `__proto__`.
+    const fields = new Map<string, string[]>();
+    const add = (key: string, message: string) => fields.set(key, [...(fields.get(key) ?? []), message]);
     for (const issue of parsed.error.issues) {
-      const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)');
-      (fields[key] ??= []).push(issue.message);
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+        for (const key of issue.keys) add(key, `unknown field (expected ${Object.keys(syncRequestSchema.shape).join(', ')})`);
+      } else {
+        add(issue.path.map(String).join('.') || '(body)', issue.message);
+      }
     }
-    return { ok: false, answer: { status: 400, body: { error: 'invalid request', fields } } };
+    return { ok: false, answer: { status: 400, body: { error: 'invalid request', fields: Object.fromEntries(fields) } } };
   }
   return { ok: true, request: parsed.data };
 }
@@ -58,7 +65,7 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
 export interface OnDemandDeps {
   settings: Settings;
   threatfox: () => ThreatFoxSource;
-  sentinel: () => SentinelStores;
+  sentinel: () => SentinelDestination;
   logger: Logger;
   /** Where runs that wrote to Sentinel are recorded (run history). */
   history?: () => Promise<TableClient>;
@@ -67,8 +74,6 @@ export interface OnDemandDeps {
    * outlast the HTTP request); returns the number of messages sent.
    */
   handOff?: (iocs: Ioc[], runId: string) => Promise<number>;
-  /** The same lock the queue function writes under. */
-  writeLock?: <T>(work: () => Promise<T>) => Promise<T>;
   runId?: string;
 }
 
@@ -77,13 +82,14 @@ export const INLINE_WRITE_LIMIT = 500;
 
 /**
  * The HTTP trigger's job: the same sync as the CLI. A pasted list (`iocs`) is refanged and used
- * instead of the API; a dry run answers with the planned indicators and queries.
+ * instead of the API, and needs its family (`malware`); a saved ThreatFox answer in `iocs` is kept
+ * to `malware` when given. A dry run answers with the planned indicators and queries.
  */
 export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Promise<HttpAnswer> {
   const tf = deps.settings.threatfox;
-  const input = onDemandInput({ text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined }, tf);
   try {
-    const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined);
+    const input = onDemandInput({ text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined }, tf, HTTP_FIELDS);
+    const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined, deps.settings.allowlist);
     if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT) {
       const runId = deps.runId ?? randomUUID();
       const messages = await deps.handOff(collected.iocs, runId);
@@ -103,7 +109,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         body: {
           runId,
           queued: { iocs: collected.iocs.length, messages },
-          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length },
+          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length, benign: benignCounts(collected.rejected) },
           rejected: collected.rejected,
         },
       };
@@ -114,7 +120,6 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         settings: deps.settings,
         stores: request.dryRun ? undefined : deps.sentinel(),
         logger: deps.logger,
-        writeLock: deps.writeLock,
       },
       { dryRun: request.dryRun },
     );
@@ -122,7 +127,7 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
     const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
     if (request.dryRun) {
       body.iocs = result.iocs;
-      body.indicators = result.plan.indicators;
+      body.indicators = [...result.plan.indicators];
       body.huntingQueries = result.plan.huntingQueries;
     } else {
       body.failures = result.failures;
@@ -131,6 +136,10 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
   } catch (e) {
     const known = isSyncError(e) ? e : asAzureAccessError(e);
     if (!known) throw e;
+    if (known.code === 'INPUT' && known.field) {
+      deps.logger.warn({ code: known.code, field: known.field }, known.message);
+      return { status: 400, body: { error: 'invalid request', fields: { [known.field]: [known.message] } } };
+    }
     deps.logger.error({ code: known.code }, known.message);
     // The family came from the caller, so ThreatFox refusing it is the caller's to fix.
     if (request.malware !== undefined && isAboutMalwareSetting(known)) {
@@ -152,7 +161,10 @@ function isAboutMalwareSetting(e: SyncError): boolean {
 /** Run history is bookkeeping: the sync already happened, so failing to record it must not fail the answer. */
 async function recordHistory(deps: OnDemandDeps, result: SyncResult): Promise<void> {
   const runId = deps.runId ?? randomUUID();
-  await withHistory(deps, runId, (table) => recordRunSafely(table, deps.logger, httpRunRecord(runId, result)));
+  const run = httpRunRecord(runId, result);
+  await withHistory(deps, runId, async (table) => {
+    for (const row of [run, ...workspaceRunRecords(run, result.summary.workspaces)]) await recordRunSafely(table, deps.logger, row);
+  });
 }
 
 /** Opens the run-history table, or logs why not: bookkeeping never fails the answer. */

@@ -4,20 +4,23 @@ import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
 import { collect, type ThreatFoxPull } from '../pipeline';
-import { isClaimCheck, prepareBatches, type IocBatchMessage } from '../queue/batches';
+import { checkIocs, isClaimCheck, prepareBatches, type IocBatchMessage } from '../queue/batches';
 import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { filterNewOrChanged } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
 import type { ThreatFoxSource } from '../threatfox/client';
+import { sendBatches, type MessageEncoding } from './handOff';
 
 export interface PullDeps {
   settings: Settings;
   threatfox: ThreatFoxSource;
-  storage: Pick<AppStorage, 'stateTable' | 'batchContainer'>;
+  storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'iocQueue'>;
   logger: Logger;
   runId: string;
   now?: Date;
+  /** host.json `extensions.queues.messageEncoding` (default base64), so the queue trigger reads what we send. */
+  messageEncoding?: MessageEncoding;
 }
 
 export interface FamilyPull {
@@ -26,25 +29,31 @@ export interface FamilyPull {
   iocs: number;
   /** New or changed since they last landed in Sentinel. */
   fresh: number;
+  /** Messages sent to the queue (each accepted by Storage before the watermark moved). */
   messages: number;
   error?: string;
 }
 
 export interface PullResult {
   status: RunStatus;
+  /** What was sent to the upsert queue. */
   messages: IocBatchMessage[];
   families: FamilyPull[];
 }
 
 /**
  * The timer's job: per family, pull what its watermark asks for (the recent window, or the daily
- * full pull), keep what is new or changed since it last landed in Sentinel, and turn it into queue
- * messages. Families that share a recent window share one `get_iocs` download.
+ * full pull), keep what is new or changed since it last landed in Sentinel, send it to the upsert
+ * queue, and only then move the family's watermark. Families that share a recent window share one
+ * `get_iocs` download.
  *
- * Nothing is lost if a later step fails: an IOC counts as handled only once the queue function has
- * landed it, so the next full pull (at most a day later) sends again whatever did not land. A family
- * that fails does not stop the others; the run throws only if every family failed, because a failed
- * invocation writes no queue output at all.
+ * Nothing is lost if a step fails: the watermark moves only after Storage accepted every message
+ * of the family, so a run that dies before (or while) enqueueing pulls the same window again next
+ * tick; and an IOC counts as handled only once the queue function has landed it, so the next full
+ * pull (at most a day later) sends again whatever did not land. A family that fails does not stop
+ * the others; the run throws when every family failed, so the invocation shows as failed. A pull
+ * that rejects most of its records (ThreatFox changed its format?) is a failure of those families:
+ * the valid IOCs still go out, the watermark stays, and the warning names the count and reasons.
  */
 export async function runPull(deps: PullDeps): Promise<PullResult> {
   const { settings, storage, logger, runId } = deps;
@@ -64,6 +73,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
   const families: FamilyPull[] = [];
   let fetched = 0;
   let rejected = 0;
+  let clipped = 0;
   for (const group of groupByWindow(windows)) {
     const pull: ThreatFoxPull = {
       kind: 'threatfox',
@@ -73,11 +83,16 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
       limit: tf.limit,
     };
     let byFamily: Map<string, Ioc[]>;
+    let alarm: string | undefined;
     try {
-      const collected = await collect(pull, deps.threatfox);
+      const collected = await collect(pull, deps.threatfox, settings.allowlist);
       fetched += collected.read;
       rejected += collected.rejected.length;
+      clipped += collected.clipped?.length ?? 0;
       for (const r of collected.rejected) logger.warn({ rejected: r }, 'ThreatFox record rejected');
+      for (const c of collected.clipped ?? []) logger.warn({ clipped: c }, 'ThreatFox record metadata bounded (IOC kept)');
+      alarm = collected.alarm;
+      if (alarm) logger.error({ families: group.families, read: collected.read, rejected: collected.rejected.length }, alarm);
       byFamily = groupBy(collected.iocs, (i) => i.malware ?? '');
     } catch (e) {
       const error = errorMessage(e);
@@ -96,17 +111,31 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
         families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
         continue;
       }
+      let sent = 0;
+      let enqueued = 0;
       try {
         const fresh = await filterNewOrChanged(storage.stateTable, family, iocs);
-        const batch = await prepareBatches(storage.batchContainer, fresh, { runId, family });
+        // The producer's side of the queue contract: never send what the consumer would refuse.
+        const checked = checkIocs(fresh);
+        rejected += checked.rejected.length;
+        for (const r of checked.rejected) logger.warn({ family, reason: r.reason }, 'IOC refused before enqueueing');
+        const batch = await prepareBatches(storage.batchContainer, checked.iocs, { runId, family });
+        await sendBatches(storage.iocQueue, batch, deps.messageEncoding);
         messages.push(...batch);
+        sent = batch.length;
+        enqueued = checked.iocs.length;
+        if (alarm) {
+          families.push({ family, window: group.window, iocs: iocs.length, fresh: enqueued, messages: sent, error: alarm });
+          continue;
+        }
+        // Only now, with every message of the family accepted by the queue, may the watermark move.
         await setWatermark(storage.stateTable, family, startedAt);
         if (group.window.mode === 'full') await setWatermark(storage.stateTable, family, startedAt, 'fullPull');
-        families.push({ family, window: group.window, iocs: iocs.length, fresh: fresh.length, messages: batch.length });
+        families.push({ family, window: group.window, iocs: iocs.length, fresh: enqueued, messages: sent });
       } catch (e) {
         const error = errorMessage(e);
-        logger.error({ family, err: error }, 'preparing batches failed');
-        families.push({ family, window: group.window, iocs: iocs.length, fresh: 0, messages: 0, error });
+        logger.error({ family, err: error, messagesSent: sent }, 'enqueueing failed; the watermark stays, so the next run pulls this window again');
+        families.push({ family, window: group.window, iocs: iocs.length, fresh: enqueued, messages: sent, error });
       }
     }
   }
@@ -118,6 +147,7 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
     fetched,
     iocs: families.reduce((n, f) => n + f.iocs, 0),
     rejected,
+    clipped,
     enqueued: families.reduce((n, f) => n + f.fresh, 0),
     claimChecks: messages.filter(isClaimCheck).length,
   };

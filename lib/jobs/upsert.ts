@@ -1,17 +1,20 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
-import { publish, type SentinelStores } from '../pipeline';
-import { deleteClaimCheck, isClaimCheckGone, parseBatchMessage, resolveBatch } from '../queue/batches';
+import { withRunDeadline } from '../net/deadline';
+import { publish } from '../pipeline';
+import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
+import { workspaceRunRecords } from '../state/workspaceRuns';
+import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, parseBatchMessage, resolveBatch } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
-import { recordRunSafely, type RunCounts } from '../state/runHistory';
-import { SENTINEL_WRITE_LOCK, withLock } from '../state/lock';
+import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
 export interface UpsertDeps {
   settings: Settings;
-  stores: SentinelStores;
+  /** One workspace's stores or every configured workspace's. */
+  stores: SentinelDestination;
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
   logger: Logger;
   /** Identifies this delivery in run history (the queue message id). */
@@ -19,8 +22,6 @@ export interface UpsertDeps {
   dequeueCount?: number;
   maxDequeueCount?: number;
   now?: Date;
-  /** How long to wait for another writer (default: most of the function timeout). */
-  lockWaitMs?: number;
   /** host.json `extensions.queues.messageEncoding`, so a parked message reads back like the host's own (default base64). */
   messageEncoding?: 'base64' | 'none';
 }
@@ -28,8 +29,8 @@ export interface UpsertDeps {
 export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
 
 /**
- * The queue function's job: upsert one batch, then refresh its family's hunting queries over every
- * active IOC. Transient failures throw, so the host retries the message (a retry writes only what
+ * The queue function's job: upsert one batch, then make sure its family's saved searches exist
+ * (they read the indicators from ThreatIntelIndicators, so a new batch rarely changes them). Transient failures throw, so the host retries the message (a retry writes only what
  * is still missing) and parks it in the poison queue after maxDequeueCount. A message that can never
  * succeed (malformed) is parked at once instead of being retried for nothing.
  */
@@ -48,8 +49,9 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   }
 
   let iocs;
+  let rejected;
   try {
-    iocs = await resolveBatch(message, storage.batchContainer);
+    ({ iocs, rejected } = await resolveBatch(message, storage.batchContainer));
   } catch (e) {
     if (isClaimCheckGone(e)) {
       logger.warn({ runId: message.runId, blob: e.blobName }, 'batch already processed (claim-check blob gone); nothing to do');
@@ -57,17 +59,34 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     }
     throw e;
   }
+  // A bad item is parked alone, with its reason; the rest of the batch still lands.
+  for (const r of rejected) logger.error({ runId: message.runId, index: r.index, reason: r.reason, queue: IOC_POISON_QUEUE }, 'invalid IOC in batch parked');
+  for (const text of parkedItemMessages(message, rejected)) {
+    await storage.poisonQueue.sendMessage((deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
+  }
 
   const s = settings.sentinel;
-  // One writer at a time: each rebuilds the family's hunting queries from what it sees.
-  const result = await withLock(
-    storage.batchContainer,
-    SENTINEL_WRITE_LOCK,
-    () => publish(iocs, deps.stores, { source: s.source, ttlDays: s.ttlDays, concurrency: s.concurrency, now: deps.now, logger }),
-    { logger, waitMs: deps.lockWaitMs },
+  // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
+  // batches creating the same observable at once is merged and deleted by the next run.
+  // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
+  const result = await withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
+    publishToWorkspaces(
+      deps.stores,
+      (one, concurrency) =>
+        publish(iocs, one, {
+          source: s.source,
+          ttlDays: s.ttlDays,
+          huntingLookback: s.huntingLookback,
+          concurrency: concurrency ?? s.concurrency,
+          now: deps.now,
+          logger,
+        }),
+      { perSubscription: s.workspacesPerSubscription, logger },
+    ),
   );
   const counts: RunCounts = {
     iocs: iocs.length,
+    rejected: rejected.length,
     indicatorsCreated: result.indicators.created,
     indicatorsUpdated: result.indicators.updated,
     indicatorsUnchanged: result.indicators.unchanged,
@@ -83,7 +102,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   const summary = failed
     ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
     : undefined;
-  await recordRunSafely(storage.stateTable, logger, {
+  const run: RunRecord = {
     // The run that queued the batch (timer or HTTP), then this delivery: both can be looked up.
     runId: `${message.runId}:${deps.runId}`,
     trigger: 'queue',
@@ -93,7 +112,8 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     families: [message.family],
     counts,
     error: summary,
-  });
+  };
+  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)]) await recordRunSafely(storage.stateTable, logger, row);
   logger.info({ runId: deps.runId, batchRun: message.runId, family: message.family, ...counts }, 'batch upserted');
 
   if (failed) {

@@ -1,25 +1,35 @@
 import { createHash } from 'crypto';
+import { behaviourHuntsFor } from '../content/families';
 import { falsePositivesFor } from '../content/falsePositives';
 import { familyNameFor, familyOf } from '../content/family';
-import { groupBy } from '../groupBy';
 import { attackMapping } from '../content/mitre';
+import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
-import { byCodeUnit, describeIocMix, kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
+import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
+import { byCodeUnit, describeIocMix, kqlCommentText, type EntityMapping, type QueryContext, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
 import { deviceProcessEventsHunt } from './queries/deviceProcessEvents';
 import { dnsEventsHunt } from './queries/dnsEvents';
+import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
-import type { HuntedTable } from './tables';
+import { inlineSource, threatIntelSource, type HuntKind, type QueryForm } from './source';
+import { huntedUrlHost, isIpHost } from './urlHost';
 
 export interface HuntingQuery {
   /** Saved-search id: stable per family + table (+ part), lower-case letters, digits and hyphens. */
   id: string;
   family: string;
   familyName: string;
+  /** The table or ASIM parser the query reads (for a behaviour hunt, its main table). */
   table: string;
+  /**
+   * `threatIntel`: reads the IOCs from ThreatIntelIndicators (what is written to Sentinel);
+   * `inline`: carries them (export); `behaviour`: needs no IOC (the same text in both outputs).
+   */
+  form: QueryForm | 'behaviour';
   name: string;
   description: string;
   /** Sentinel tactic names (CommandAndControl, InitialAccess, ...). */
@@ -28,16 +38,18 @@ export interface HuntingQuery {
   techniques: string[];
   requiredTables: string[];
   requiredDataConnectors: { connectorId: string; dataTypes: string[] }[];
+  entityMappings: EntityMapping[];
   falsePositives: { scenario: string; guidance: string }[];
   query: string;
-  iocCount: number;
+  /** Inline form: how many IOCs the query holds. */
+  iocCount?: number;
   part?: { index: number; of: number };
 }
 
 export interface HuntingQueryOptions {
-  /** Upper bound on each query's length in characters; a family's IOCs are split over parts to stay under it. */
+  /** Upper bound on each inline query's length in characters; a family's IOCs are split over parts to stay under it. */
   maxQueryChars?: number;
-  /** KQL timespan the queries look back over, e.g. `14d`. */
+  /** KQL timespan the queries look back over, e.g. `14d` (HUNTING_LOOKBACK). */
   lookback?: string;
 }
 
@@ -45,11 +57,13 @@ export interface HuntingQueryOptions {
  * 10,000 characters per query. Log Analytics itself accepts far longer query text, but 10,000 is
  * the limit Microsoft Sentinel puts on a scheduled analytics rule's query, and the Azure-Sentinel
  * issue tracker has hunting queries with large inline lists that the portal would not save. At
- * this size a query can be saved from the portal, promoted to an analytics rule unchanged, and
- * still holds a few hundred IOCs; bigger families are split into parts rather than truncated.
+ * this size an inline query can be saved from the portal, promoted to an analytics rule unchanged,
+ * and still holds a few hundred IOCs; bigger families are split into parts rather than truncated.
  */
 export const DEFAULT_MAX_QUERY_CHARS = 10_000;
 export const DEFAULT_LOOKBACK = '14d';
+/** More parts than this for one table is more than an analyst will run by hand: the CLI says so. */
+export const MANY_PARTS = 3;
 
 /** The hunts, in the order queries are emitted for a family. */
 export const TABLE_HUNTS: readonly TableHunt[] = [
@@ -57,7 +71,11 @@ export const TABLE_HUNTS: readonly TableHunt[] = [
   deviceNetworkEventsHunt,
   dnsEventsHunt,
   asimDnsActivityLogsHunt,
+  imDnsHunt,
+  imNetworkSessionHunt,
+  imWebSessionHunt,
   urlClickEventsHunt,
+  emailUrlInfoHunt,
   deviceFileEventsHunt,
   deviceProcessEventsHunt,
 ];
@@ -93,12 +111,16 @@ export function isHuntingQueryIdOf(familyId: string, id: string): boolean {
   return id.toLowerCase().startsWith(`${familySlug(familyId)}-`);
 }
 
+/**
+ * `<family>-<table>` (part N of an inline query: `-partN`). The saved search of a table has the id
+ * its first inline part has, so moving from the old split layout to one search per table keeps it.
+ */
 export function huntingQueryId(familyId: string, table: string, partIndex = 1): string {
-  const base = `${familySlug(familyId)}-${table.toLowerCase()}`;
+  const base = `${familySlug(familyId)}-${table.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')}`;
   return partIndex > 1 ? `${base}-part${partIndex}` : base;
 }
 
-function validLookback(lookback: string): string {
+export function validLookback(lookback: string): string {
   if (!/^[1-9]\d{0,3}[dhm]$/.test(lookback)) {
     throw new RangeError(`lookback must be a KQL timespan such as 14d, 12h or 30m (got ${JSON.stringify(lookback)})`);
   }
@@ -135,11 +157,24 @@ function oneLine(text: string): string {
   return kqlCommentText(text).replace(/\s+/g, ' ');
 }
 
-function describe(hunt: TableHunt, familyName: string, iocs: readonly Ioc[], part?: { index: number; of: number }): string {
+const KIND_NOUNS: Record<HuntKind, string> = { ip: 'IPs', domain: 'domains', url: 'URLs', sha256: 'hashes', sha1: 'hashes', md5: 'hashes' };
+
+function kindPhrase(kinds: readonly HuntKind[]): string {
+  return englishList([...new Set(kinds.map((k) => KIND_NOUNS[k]))]);
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function describeInline(hunt: TableHunt, familyName: string, iocs: readonly Ioc[], part?: { index: number; of: number }): string {
   const count = iocs.length === 1 ? '1 abuse.ch ThreatFox IOC' : `${iocs.length} abuse.ch ThreatFox IOCs`;
   const partText = part ? ` Part ${part.index} of ${part.of}: run every part.` : '';
-  const triage = hunt.triage.charAt(0).toUpperCase() + hunt.triage.slice(1);
-  return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${triage}${partText}`;
+  return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)} Export form: the IOC list is inlined, so the query runs anywhere (also in Defender advanced hunting) but is a snapshot of this run.${partText}`;
+}
+
+function describeThreatIntel(hunt: TableHunt, familyName: string): string {
+  return `Finds ${familyName}'s active abuse.ch ThreatFox indicators (${kindPhrase(hunt.kinds)}), read from ThreatIntelIndicators when the query runs, in ${hunt.dataDescription}; a hit counts only from the time its indicator became valid. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)}`;
 }
 
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
@@ -149,16 +184,30 @@ function uniqueSorted(iocs: readonly Ioc[]): Ioc[] {
   return [...byKey.values()].sort(compareIocs);
 }
 
+const IOC_KIND: Partial<Record<IocType, HuntKind>> = { ipv4: 'ip', ipv6: 'ip', domain: 'domain', url: 'url', sha256: 'sha256', sha1: 'sha1', md5: 'md5' };
+
+/** Whether an IOC gives the hunt something to match: itself, or (a URL) its hunted host. */
+function contributes(ioc: Ioc, kinds: readonly HuntKind[]): boolean {
+  if (kinds.includes(IOC_KIND[ioc.type]!)) return true;
+  if (ioc.type !== 'url') return false;
+  const host = huntedUrlHost(ioc.value);
+  return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
+}
+
+function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext): string {
+  return hunt.build(inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs) }), ctx);
+}
+
 /**
  * Splits sorted IOCs into consecutive runs whose query fits `max`. Greedy from the front, so
  * growing a family rewrites only its last part. A single IOC that alone exceeds the limit still
  * gets a part of its own: dropping it silently would be worse than an oversize query.
  */
 function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Ioc[][] {
-  if (hunt.build(iocs, ctx).length <= max) return [iocs.slice()];
+  if (buildInline(hunt, iocs, ctx).length <= max) return [iocs.slice()];
   // Measure with the widest part label we could print, so renumbering cannot push a part over.
   const probe: QueryContext = { ...ctx, part: { index: 9999, of: 9999 } };
-  const fits = (from: number, count: number) => hunt.build(iocs.slice(from, from + count), probe).length <= max;
+  const fits = (from: number, count: number) => buildInline(hunt, iocs.slice(from, from + count), probe).length <= max;
   const parts: Ioc[][] = [];
   let start = 0;
   while (start < iocs.length) {
@@ -184,9 +233,20 @@ function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: nu
   return parts;
 }
 
+const FILE_KINDS: readonly HuntKind[] = ['sha256', 'sha1', 'md5'];
+
+/** The threat types a table's hits can stand for, so the ThreatIntel form's tags need no IOC. */
+function threatTypesOf(hunt: TableHunt): string[] {
+  const out: string[] = [];
+  if (hunt.kinds.some((k) => !FILE_KINDS.includes(k))) out.push('botnet_cc', 'payload_delivery');
+  if (hunt.kinds.some((k) => FILE_KINDS.includes(k))) out.push('payload');
+  return out;
+}
+
 /**
- * One hunting query per family and table that has IOCs for it (split into parts when needed).
- * Pure and deterministic: the same IOC set in any order gives byte-identical queries.
+ * The self-contained (inline) form: one query per family and table that has IOCs for it, split
+ * into parts when needed, plus the family's behaviour hunts. This is what `--out`, the report and a
+ * dry run show. Pure and deterministic: the same IOC set in any order gives byte-identical queries.
  */
 export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = {}): HuntingQuery[] {
   const max = validMaxChars(options.maxQueryChars ?? DEFAULT_MAX_QUERY_CHARS);
@@ -199,7 +259,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
     const familyIocs = uniqueSorted(byFamily.get(family)!);
     const familyName = oneLine(familyNameFor(family, familyIocs)) || family;
     for (const hunt of TABLE_HUNTS) {
-      const selected = familyIocs.filter((i) => hunt.iocTypes.includes(i.type));
+      const selected = familyIocs.filter((i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds));
       if (selected.length === 0) continue;
       const baseCtx: QueryContext = { familyId: family, familyName, lookback };
       const parts = split(hunt, selected, baseCtx, max);
@@ -212,19 +272,89 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           family,
           familyName,
           table: hunt.table,
+          form: 'inline',
           name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (ThreatFox)${partName}`,
-          description: describe(hunt, familyName, partIocs, part),
+          description: describeInline(hunt, familyName, partIocs, part),
           tactics: attack.tactics,
           techniques: attack.techniques,
           requiredTables: [hunt.table],
           requiredDataConnectors: hunt.requiredDataConnectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
-          falsePositives: falsePositivesFor(hunt.table as HuntedTable, partIocs.map((x) => x.type), family),
-          query: hunt.build(partIocs, { ...baseCtx, part }),
+          entityMappings: hunt.entityMappings,
+          falsePositives: falsePositivesFor(hunt.table, partIocs.map((x) => x.type), family),
+          query: buildInline(hunt, partIocs, { ...baseCtx, part }),
           iocCount: partIocs.length,
           ...(part ? { part } : {}),
         });
       });
     }
+    queries.push(...behaviourHuntsFor(family, { familyName, lookback }));
   }
   return queries;
+}
+
+export interface SavedSearchFamily {
+  /** ThreatFox malware id. */
+  id: string;
+  /** Display name (ThreatFox malware_printable or our own). */
+  name: string;
+}
+
+export interface ThreatIntelQueryOptions {
+  /** INDICATOR_SOURCE: the SourceSystem our indicators carry in ThreatIntelIndicators. */
+  indicatorSource: string;
+  lookback?: string;
+}
+
+/**
+ * The form written to Sentinel: per family, one query per table that reads the family's indicators
+ * from ThreatIntelIndicators, plus its behaviour hunts. Depends on the family and the settings only,
+ * never on the IOC set, so the number and text of saved searches do not move with the feed.
+ */
+export function buildThreatIntelQueries(families: readonly SavedSearchFamily[], options: ThreatIntelQueryOptions): HuntingQuery[] {
+  const lookback = validLookback(options.lookback ?? DEFAULT_LOOKBACK);
+  const queries: HuntingQuery[] = [];
+  for (const family of [...families].sort((a, b) => byCodeUnit(a.id, b.id))) {
+    const familyName = oneLine(family.name) || family.id;
+    const source = threatIntelSource({ familyId: family.id, indicatorSource: options.indicatorSource });
+    for (const hunt of TABLE_HUNTS) {
+      const attack = attackMapping(family.id, threatTypesOf(hunt), hunt.iocTypes);
+      queries.push({
+        id: huntingQueryId(family.id, hunt.table),
+        family: family.id,
+        familyName,
+        table: hunt.table,
+        form: 'threatIntel',
+        name: `${familyName} ThreatFox indicators in ${hunt.table}`,
+        description: describeThreatIntel(hunt, familyName),
+        tactics: attack.tactics,
+        techniques: attack.techniques,
+        requiredTables: [hunt.table, 'ThreatIntelIndicators'],
+        requiredDataConnectors: [
+          ...hunt.requiredDataConnectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
+          { connectorId: 'ThreatIntelligence', dataTypes: ['ThreatIntelIndicators'] },
+        ],
+        entityMappings: hunt.entityMappings,
+        falsePositives: falsePositivesFor(hunt.table, hunt.iocTypes, family.id),
+        query: hunt.build(source, { familyId: family.id, familyName, lookback }),
+      });
+    }
+    queries.push(...behaviourHuntsFor(family.id, { familyName, lookback }));
+  }
+  return queries;
+}
+
+/** The families of these IOCs with their display names: what a sync writes saved searches for. */
+export function familiesOf(iocs: readonly Ioc[]): SavedSearchFamily[] {
+  const byFamily = groupBy(
+    iocs.filter((i) => i.malware),
+    familyOf,
+  );
+  return [...byFamily.entries()].map(([id, group]) => ({ id, name: familyNameFor(id, group) }));
+}
+
+/** Tables of a family that needed more than MANY_PARTS inline parts: what the CLI warns about. */
+export function heavilySplit(queries: readonly HuntingQuery[]): { family: string; table: string; parts: number }[] {
+  const out: { family: string; table: string; parts: number }[] = [];
+  for (const q of queries) if (q.part && q.part.index === 1 && q.part.of > MANY_PARTS) out.push({ family: q.family, table: q.table, parts: q.part.of });
+  return out;
 }

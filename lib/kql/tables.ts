@@ -17,7 +17,11 @@ export const HUNTED_TABLES = [
   'DeviceNetworkEvents',
   'DnsEvents',
   'ASimDnsActivityLogs',
+  '_Im_Dns',
+  '_Im_NetworkSession',
+  '_Im_WebSession',
   'UrlClickEvents',
+  'EmailUrlInfo',
   'DeviceFileEvents',
   'DeviceProcessEvents',
 ] as const;
@@ -54,6 +58,117 @@ const INITIATING_PROCESS = `
 /** Columns of every Defender XDR device table streamed into Sentinel. */
 const DEVICE = `ActionType:string AdditionalFields:dynamic AppGuardContainerId:string DeviceId:string DeviceName:string
   MachineGroup:string ReportId:long TimeGenerated:datetime Timestamp:datetime`;
+
+/** ASIM DNS schema columns (ASimDnsActivityLogs, and what `_Im_Dns` returns). */
+const ASIM_DNS = `    AdditionalFields:dynamic DnsFlags:string DnsFlagsAuthenticated:bool DnsFlagsAuthoritative:bool
+    DnsFlagsCheckingDisabled:bool DnsFlagsRecursionAvailable:bool DnsFlagsRecursionDesired:bool DnsFlagsTruncated:bool
+    DnsFlagsZ:bool DnsNetworkDuration:int DnsQuery:string DnsQueryClass:int DnsQueryClassName:string DnsQueryType:int
+    DnsQueryTypeName:string DnsResponseCode:int DnsResponseIpCity:string DnsResponseIpCountry:string
+    DnsResponseIpLatitude:real DnsResponseIpLongitude:real DnsResponseIpRegion:string DnsResponseName:string
+    DnsSessionId:string Dst:string DstDescription:string DstDeviceType:string DstDomain:string DstDomainType:string
+    DstDvcId:string DstDvcIdType:string DstDvcScope:string DstDvcScopeId:string DstFQDN:string DstGeoCity:string
+    DstGeoCountry:string DstGeoLatitude:real DstGeoLongitude:real DstGeoRegion:string DstHostname:string
+    DstIpAddr:string DstOriginalRiskLevel:string DstPortNumber:int DstRiskLevel:int Dvc:string DvcAction:string
+    DvcDescription:string DvcDomain:string DvcDomainType:string DvcFQDN:string DvcHostname:string DvcId:string
+    DvcIdType:string DvcInterface:string DvcIpAddr:string DvcMacAddr:string DvcOriginalAction:string DvcOs:string
+    DvcOsVersion:string DvcScope:string DvcScopeId:string DvcZone:string EventCount:int EventEndTime:datetime
+    EventMessage:string EventOriginalSeverity:string EventOriginalType:string EventOriginalUid:string
+    EventOwner:string EventProduct:string EventProductVersion:string EventReportUrl:string EventResult:string
+    EventResultDetails:string EventSchemaVersion:string EventSeverity:string EventStartTime:datetime
+    EventSubType:string EventType:string EventVendor:string NetworkProtocol:string NetworkProtocolVersion:string
+    RuleName:string RuleNumber:int Src:string SrcDescription:string SrcDeviceType:string SrcDomain:string
+    SrcDomainType:string SrcDvcId:string SrcDvcIdType:string SrcDvcScope:string SrcDvcScopeId:string SrcFQDN:string
+    SrcGeoCity:string SrcGeoCountry:string SrcGeoLatitude:real SrcGeoLongitude:real SrcGeoRegion:string
+    SrcHostname:string SrcIpAddr:string SrcOriginalRiskLevel:string SrcOriginalUserType:string SrcPortNumber:int
+    SrcProcessGuid:string SrcProcessId:string SrcProcessName:string SrcRiskLevel:int SrcUserId:string
+    SrcUserIdType:string SrcUsername:string SrcUsernameType:string SrcUserScope:string SrcUserScopeId:string
+    SrcUserSessionId:string SrcUserType:string ThreatCategory:string ThreatConfidence:int ThreatField:string
+    ThreatFirstReportedTime:string ThreatFirstReportedTime_d:datetime ThreatId:string ThreatIpAddr:string
+    ThreatIsActive:bool ThreatLastReportedTime:string ThreatLastReportedTime_d:datetime ThreatName:string
+    ThreatOriginalConfidence:string ThreatOriginalRiskLevel:int ThreatOriginalRiskLevel_s:string ThreatRiskLevel:int
+    TimeGenerated:datetime TransactionIdHex:string UrlCategory:string`;
+
+/**
+ * What `_Im_NetworkSession` returns: the columns of Azure-Sentinel's
+ * .script/tests/KqlvalidationsTests/CustomTables/ASimNetworkSessionLogs.json (the ASIM network-session schema).
+ */
+const ASIM_NETWORK_SESSION = `TenantId:string TimeGenerated:datetime EventCount:int EventSchemaVersion:string DvcAction:string
+  EventMessage:string EventSeverity:string EventStartTime:datetime EventEndTime:datetime DvcMacAddr:string Dvc:string DvcZone:string
+  EventProductVersion:string DvcOriginalAction:string DvcInterface:string DvcSubscriptionId:string EventOriginalSeverity:string
+  EventOriginalSubType:string NetworkApplicationProtocol:string NetworkProtocolVersion:string NetworkDirection:string
+  NetworkIcmpCode:int NetworkIcmpType:string NetworkConnectionHistory:string DstBytes:long SrcBytes:long NetworkBytes:long
+  DstPackets:long SrcPackets:long NetworkPackets:long NetworkSessionId:string DstZone:string DstInterfaceName:string
+  DstInterfaceGuid:string DstMacAddr:string DstVlanId:string DstSubscriptionId:string DstGeoCountry:string DstGeoRegion:string
+  DstGeoCity:string DstGeoLatitude:real DstGeoLongitude:real DstUserId:string DstUserIdType:string DstUsername:string
+  DstUsernameType:string DstUserType:string DstOriginalUserType:string DstAppName:string DstAppId:string DstAppType:string
+  SrcZone:string SrcInterfaceName:string SrcInterfaceGuid:string SrcMacAddr:string SrcVlanId:string SrcSubscriptionId:string
+  SrcGeoCountry:string SrcGeoRegion:string SrcGeoCity:string SrcGeoLatitude:real SrcGeoLongitude:real SrcAppName:string
+  SrcAppId:string SrcAppType:string DstNatIpAddr:string DstNatPortNumber:int SrcNatIpAddr:string SrcNatPortNumber:int
+  DvcInboundInterface:string DvcOutboundInterface:string NetworkRuleName:string NetworkRuleNumber:int ThreatId:string
+  ThreatName:string ThreatCategory:string ThreatRiskLevel:int ThreatRiskLevelOriginal:string EventType:string EventSubType:string
+  EventResult:string EventResultDetails:string EventOriginalType:string EventProduct:string EventVendor:string DvcIpAddr:string
+  DvcHostname:string DvcDomain:string DvcDomaIntype:string DvcOs:string DvcOsVersion:string AdditionalFields:dynamic
+  SrcIpAddr:string SrcPortNumber:int DstIpAddr:string NetworkProtocol:string EventOriginalUid:string EventReportUrl:string
+  DvcFQDN:string DvcId:string DvcIdType:string SrcHostname:string SrcDomain:string SrcDomaIntype:string SrcFQDN:string
+  SrcDvcId:string SrcDvcIdType:string SrcDeviceType:string SrcUserId:string SrcUserIdType:string SrcUsername:string
+  SrcUsernameType:string SrcUserType:string SrcOriginalUserType:string DstPortNumber:int DstHostname:string DstDomain:string
+  DstDomaIntype:string DstFQDN:string DstDvcId:string DstDvcIdType:string DstDeviceType:string SourceSystem:string
+  ThreatOriginalRiskLevel:string ThreatIpAddr:string TcpFlagsAck:bool TcpFlagsFin:bool TcpFlagsPsh:bool TcpFlagsRst:bool
+  TcpFlagsUrg:bool TcpFlagsSyn:bool ThreatField:string ThreatIsActive:string ThreatConfidence:string Type:string _ResourceId:string`;
+
+/**
+ * What `_Im_WebSession` returns: the columns of Azure-Sentinel's
+ * .script/tests/KqlvalidationsTests/CustomTables/ASimWebSessionLogs.json (the ASIM web-session schema).
+ */
+const ASIM_WEB_SESSION = `TenantId:string TimeGenerated:datetime Dvc:string DvcIpAddr:string DvcHostname:string DvcDomain:string
+  DvcDomainType:string DvcFQDN:string DvcId:string DvcIdType:string DvcMacAddr:string DvcAction:string DvcOriginalAction:string
+  DvcInterface:string DvcSubscriptionId:string EventMessage:string EventCount:int EventStartTime:datetime EventEndTime:datetime
+  EventType:string EventSubType:string EventResult:string EventResultDetails:string EventOriginalUid:string EventOriginalType:string
+  EventOriginalSubType:string EventOriginalResultDetails:string EventSeverity:string EventOriginalSeverity:string EventProduct:string
+  EventProductVersion:string EventVendor:string EventSchema:string EventSchemaVersion:string EventReportUrl:string
+  AdditionalFields:dynamic DstAppName:string DstAppId:string DstAppType:string DstIpAddr:string DstPortNumber:int
+  DstHostname:string DstDomain:string DstDomainType:string DstFQDN:string DstDvcId:string DstDvcIdType:string
+  DstDeviceType:string DstInterfaceName:string DstInterfaceGuid:string DstMacAddr:string DstSubscriptionId:string
+  DstGeoCountry:string DstGeoRegion:string DstGeoCity:string DstGeoLatitude:real DstGeoLongitude:real DstUserId:string
+  DstUserIdType:string DstUsername:string DstUsernameType:string DstUserType:string DstOriginalUserType:string
+  NetworkApplicationProtocol:string NetworkProtocol:string NetworkProtocolVersion:string NetworkDirection:string
+  NetworkDuration:int NetworkIcmpType:string NetworkIcmpCode:int NetworkConnectionHistory:string DstBytes:real SrcBytes:real
+  NetworkBytes:real DstPackets:real SrcPackets:real NetworkPackets:real NetworkSessionId:string ThreatOriginalRiskLevel:string
+  ThreatIpAddr:string ThreatField:string ThreatConfidence:int ThreatOriginalConfidence:string ThreatIsActive:bool
+  ThreatFirstReportedTime:datetime ThreatLastReportedTime:datetime DstNatIpAddr:string DstNatPortNumber:int SrcNatIpAddr:string
+  SrcNatPortNumber:int DvcInboundInterface:string DvcOutboundInterface:string SrcAppName:string SrcAppId:string SrcAppType:string
+  SrcIpAddr:string SrcPortNumber:int SrcHostname:string SrcDomain:string SrcDomainType:string SrcFQDN:string SrcDvcId:string
+  SrcDvcIdType:string SrcDeviceType:string SrcInterfaceName:string SrcInterfaceGuid:string SrcMacAddr:string
+  SrcSubscriptionId:string SrcGeoCountry:string SrcGeoRegion:string SrcGeoCity:string SrcGeoLatitude:real SrcGeoLongitude:real
+  SrcUserId:string SrcUserIdType:string SrcUsername:string SrcUsernameType:string SrcUserType:string SrcOriginalUserType:string
+  Url:string UrlCategory:string UrlOriginal:string HttpVersion:string HttpRequestMethod:string HttpContentType:string
+  HttpContentFormat:string HttpReferrer:string HttpUserAgent:string HttpRequestXff:string HttpRequestTime:int
+  HttpResponseTime:int FileName:string FileMD5:string FileSHA1:string FileSHA256:string FileSHA512:string FileHashType:string
+  FileSize:int FileContentType:string RuleName:string RuleNumber:int Rule:string ThreatId:string ThreatName:string
+  ThreatCategory:string ThreatRiskLevel:int HttpHost:string SourceSystem:string Type:string _ResourceId:string
+  _SubscriptionId:string _ItemId:string`;
+
+/**
+ * The ASIM parser functions as the workspace declares them: each one's pre-filter parameters, from
+ * the unifying parser YAMLs in Azure-Sentinel (Parsers/ASimDns/Parsers/imDns.yaml,
+ * Parsers/ASimNetworkSession/Parsers/imNetworkSession.yaml, Parsers/ASimWebSession/Parsers/imWebSession.yaml),
+ * and the schema it returns (TABLE_SCHEMAS under the same name). Tests declare them to the Kusto
+ * language service, so a misspelt parameter fails the build.
+ */
+export const ASIM_PARSER_PARAMETERS: Readonly<Record<'_Im_Dns' | '_Im_NetworkSession' | '_Im_WebSession', string>> = Object.freeze({
+  _Im_Dns:
+    "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr:string='*', domain_has_any:dynamic=dynamic([]), responsecodename:string='*', response_has_ipv4:string='*', response_has_any_prefix:dynamic=dynamic([]), eventtype:string='lookup', pack:bool=false)",
+  _Im_NetworkSession:
+    "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr_has_any_prefix:dynamic=dynamic([]), dstipaddr_has_any_prefix:dynamic=dynamic([]), ipaddr_has_any_prefix:dynamic=dynamic([]), dstportnumber:int=int(null), hostname_has_any:dynamic=dynamic([]), dvcaction:dynamic=dynamic([]), eventresult:string='*')",
+  _Im_WebSession:
+    "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr_has_any_prefix:dynamic=dynamic([]), ipaddr_has_any_prefix:dynamic=dynamic([]), url_has_any:dynamic=dynamic([]), httpuseragent_has_any:dynamic=dynamic([]), eventresultdetails_in:dynamic=dynamic([]), eventresult:string='*', eventresultdetails_has_any:dynamic=dynamic([]), disabled:bool=false)",
+});
+
+export type AsimParser = keyof typeof ASIM_PARSER_PARAMETERS;
+
+export function isAsimParser(table: string): table is AsimParser {
+  return table in ASIM_PARSER_PARAMETERS;
+}
 
 export const TABLE_SCHEMAS: Readonly<Record<HuntedTable, TableSchema>> = Object.freeze({
   CommonSecurityLog: columns(`${STANDARD}
@@ -107,39 +222,20 @@ export const TABLE_SCHEMAS: Readonly<Record<HuntedTable, TableSchema>> = Object.
     RemoteIPLatitude:real RemoteIPLongitude:real Result:string ResultCode:int Severity:int SubType:string
     TaskCategory:string TimeGenerated:datetime`),
 
-  ASimDnsActivityLogs: columns(`${STANDARD}
-    AdditionalFields:dynamic DnsFlags:string DnsFlagsAuthenticated:bool DnsFlagsAuthoritative:bool
-    DnsFlagsCheckingDisabled:bool DnsFlagsRecursionAvailable:bool DnsFlagsRecursionDesired:bool DnsFlagsTruncated:bool
-    DnsFlagsZ:bool DnsNetworkDuration:int DnsQuery:string DnsQueryClass:int DnsQueryClassName:string DnsQueryType:int
-    DnsQueryTypeName:string DnsResponseCode:int DnsResponseIpCity:string DnsResponseIpCountry:string
-    DnsResponseIpLatitude:real DnsResponseIpLongitude:real DnsResponseIpRegion:string DnsResponseName:string
-    DnsSessionId:string Dst:string DstDescription:string DstDeviceType:string DstDomain:string DstDomainType:string
-    DstDvcId:string DstDvcIdType:string DstDvcScope:string DstDvcScopeId:string DstFQDN:string DstGeoCity:string
-    DstGeoCountry:string DstGeoLatitude:real DstGeoLongitude:real DstGeoRegion:string DstHostname:string
-    DstIpAddr:string DstOriginalRiskLevel:string DstPortNumber:int DstRiskLevel:int Dvc:string DvcAction:string
-    DvcDescription:string DvcDomain:string DvcDomainType:string DvcFQDN:string DvcHostname:string DvcId:string
-    DvcIdType:string DvcInterface:string DvcIpAddr:string DvcMacAddr:string DvcOriginalAction:string DvcOs:string
-    DvcOsVersion:string DvcScope:string DvcScopeId:string DvcZone:string EventCount:int EventEndTime:datetime
-    EventMessage:string EventOriginalSeverity:string EventOriginalType:string EventOriginalUid:string
-    EventOwner:string EventProduct:string EventProductVersion:string EventReportUrl:string EventResult:string
-    EventResultDetails:string EventSchemaVersion:string EventSeverity:string EventStartTime:datetime
-    EventSubType:string EventType:string EventVendor:string NetworkProtocol:string NetworkProtocolVersion:string
-    RuleName:string RuleNumber:int Src:string SrcDescription:string SrcDeviceType:string SrcDomain:string
-    SrcDomainType:string SrcDvcId:string SrcDvcIdType:string SrcDvcScope:string SrcDvcScopeId:string SrcFQDN:string
-    SrcGeoCity:string SrcGeoCountry:string SrcGeoLatitude:real SrcGeoLongitude:real SrcGeoRegion:string
-    SrcHostname:string SrcIpAddr:string SrcOriginalRiskLevel:string SrcOriginalUserType:string SrcPortNumber:int
-    SrcProcessGuid:string SrcProcessId:string SrcProcessName:string SrcRiskLevel:int SrcUserId:string
-    SrcUserIdType:string SrcUsername:string SrcUsernameType:string SrcUserScope:string SrcUserScopeId:string
-    SrcUserSessionId:string SrcUserType:string ThreatCategory:string ThreatConfidence:int ThreatField:string
-    ThreatFirstReportedTime:string ThreatFirstReportedTime_d:datetime ThreatId:string ThreatIpAddr:string
-    ThreatIsActive:bool ThreatLastReportedTime:string ThreatLastReportedTime_d:datetime ThreatName:string
-    ThreatOriginalConfidence:string ThreatOriginalRiskLevel:int ThreatOriginalRiskLevel_s:string ThreatRiskLevel:int
-    TimeGenerated:datetime TransactionIdHex:string UrlCategory:string`),
+  ASimDnsActivityLogs: columns(`${STANDARD} ${ASIM_DNS}`),
+  _Im_Dns: columns(ASIM_DNS),
+  _Im_NetworkSession: columns(ASIM_NETWORK_SESSION),
+  _Im_WebSession: columns(ASIM_WEB_SESSION),
 
   UrlClickEvents: columns(`${STANDARD}
     AccountUpn:string ActionType:string DetectionMethods:string IPAddress:string IsClickedThrough:bool
     NetworkMessageId:string ReportId:string ThreatTypes:string TimeGenerated:datetime Url:string UrlChain:string
     Workload:string`),
+
+  // Azure Monitor table reference (EmailUrlInfo): the Defender for Office 365 advanced-hunting table as streamed to Sentinel.
+  EmailUrlInfo: columns(`${STANDARD}
+    NetworkMessageId:string ReportId:string TimeGenerated:datetime Timestamp:datetime Url:string UrlDomain:string
+    UrlLocation:string`),
 
   DeviceFileEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
     FileName:string FileOriginIP:string FileOriginReferrerUrl:string FileOriginUrl:string FileSize:long
@@ -156,4 +252,21 @@ export const TABLE_SCHEMAS: Readonly<Record<HuntedTable, TableSchema>> = Object.
     ProcessTokenElevation:string ProcessVersionInfoCompanyName:string ProcessVersionInfoFileDescription:string
     ProcessVersionInfoInternalFileName:string ProcessVersionInfoOriginalFileName:string
     ProcessVersionInfoProductName:string ProcessVersionInfoProductVersion:string SHA1:string SHA256:string`),
+});
+
+/**
+ * Tables the queries read that are not hunted for IOCs: ThreatIntelIndicators (the indicators the
+ * saved searches join; columns of Azure-Sentinel's .script/tests/KqlvalidationsTests/CustomTables/
+ * ThreatIntelIndicators.json) and DeviceRegistryEvents (the NetSupport persistence hunt; Azure
+ * Monitor table reference).
+ */
+export const READ_TABLE_SCHEMAS: Readonly<Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents', TableSchema>> = Object.freeze({
+  ThreatIntelIndicators: columns(`TenantId:string TimeGenerated:datetime WorkspaceId:string AzureTenantId:string Id:string
+    SourceSystem:string LastUpdateMethod:string IsDeleted:bool AdditionalFields:dynamic Data:dynamic IsActive:bool Revoked:bool
+    ValidUntil:datetime ValidFrom:datetime Created:datetime Modified:datetime Tags:string Confidence:int Pattern:string
+    ObservableKey:string ObservableValue:string Type:string _ResourceId:string ExpirationDateTime:datetime NetworkIP:string
+    ThreatType:string`),
+  DeviceRegistryEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
+    PreviousRegistryKey:string PreviousRegistryValueData:string PreviousRegistryValueName:string RegistryKey:string
+    RegistryValueData:string RegistryValueName:string RegistryValueType:string`),
 });

@@ -57,7 +57,16 @@ const envelope = {
   family: familySchema,
 };
 
-export const inlineBatchSchema = z.object({ ...envelope, iocs: z.array(iocSchema).max(100_000) });
+export const MAX_IOCS_PER_MESSAGE = 100_000;
+
+/** The producer's contract: every IOC valid. */
+export const inlineBatchSchema = z.object({ ...envelope, iocs: z.array(iocSchema).max(MAX_IOCS_PER_MESSAGE) });
+
+/**
+ * What the consumer checks as a whole: the envelope. Each IOC is checked on its own (see
+ * `checkIocs`), so one bad item is parked with its reason and the rest of the batch still lands.
+ */
+const inlineEnvelopeSchema = z.object({ ...envelope, iocs: z.array(z.unknown()).max(MAX_IOCS_PER_MESSAGE) });
 export const claimCheckBatchSchema = z.object({
   ...envelope,
   blob: z.object({ container: containerNameSchema, name: blobNameSchema, count: z.number().int().min(0) }),
@@ -68,6 +77,31 @@ export type ClaimCheckBatchMessage = z.output<typeof claimCheckBatchSchema>;
 export type IocBatchMessage = InlineBatchMessage | ClaimCheckBatchMessage;
 
 export const isClaimCheck = (m: IocBatchMessage): m is ClaimCheckBatchMessage => 'blob' in m;
+
+/** An item of a batch that is not a valid IOC: where it was, what it was, and why it was refused. */
+export interface RejectedItem {
+  index: number;
+  item: unknown;
+  reason: string;
+}
+
+/** A message as the consumer received it: the valid IOCs, and the items it refused. */
+export type ParsedBatchMessage = IocBatchMessage & { rejected: RejectedItem[] };
+
+/**
+ * Splits items into valid IOCs and refused ones, each with the reason. The producer runs it before
+ * sending (so it never sends what the consumer would refuse) and the consumer after receiving.
+ */
+export function checkIocs(items: readonly unknown[]): { iocs: Ioc[]; rejected: RejectedItem[] } {
+  const iocs: Ioc[] = [];
+  const rejected: RejectedItem[] = [];
+  items.forEach((item, index) => {
+    const parsed = iocSchema.safeParse(item);
+    if (parsed.success) iocs.push(parsed.data);
+    else rejected.push({ index, item, reason: parsed.error.issues.map((i) => `${fieldPath(['iocs', index, ...i.path])}: ${i.message}`).join('; ') });
+  });
+  return { iocs, rejected };
+}
 
 export interface PlanBatchesOptions {
   runId: string;
@@ -181,10 +215,11 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * Validates what the queue trigger hands over (an object, or JSON text when the host did not parse
- * it). Throws SyncError('INPUT') naming every bad field: such a message will never succeed, so the
- * consumer should let it go to the poison queue with that line logged.
+ * it). A bad envelope throws SyncError('INPUT') naming every bad field: such a message will never
+ * succeed, so the consumer parks it. A bad IOC inside a good envelope does not: it comes back in
+ * `rejected` with its reason, and the others go on.
  */
-export function parseBatchMessage(input: unknown): IocBatchMessage {
+export function parseBatchMessage(input: unknown): ParsedBatchMessage {
   let value = input;
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
     try {
@@ -201,9 +236,15 @@ export function parseBatchMessage(input: unknown): IocBatchMessage {
   if (hasIocs === hasBlob) {
     throw inputError('Batch message must have exactly one of "iocs" (inline) or "blob" (claim-check)');
   }
-  const parsed = hasBlob ? claimCheckBatchSchema.safeParse(value) : inlineBatchSchema.safeParse(value);
+  if (hasBlob) {
+    const parsed = claimCheckBatchSchema.safeParse(value);
+    if (!parsed.success) throw inputError(`Batch message is invalid: ${describeIssues(parsed.error)}`);
+    return { ...parsed.data, rejected: [] };
+  }
+  const parsed = inlineEnvelopeSchema.safeParse(value);
   if (!parsed.success) throw inputError(`Batch message is invalid: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  const { iocs, rejected } = checkIocs(parsed.data.iocs);
+  return { ...parsed.data, iocs, rejected };
 }
 
 /** The claim-check blob of a message is gone: deleted after a successful run, or expired. */
@@ -219,11 +260,18 @@ export const isClaimCheckGone = (e: unknown): e is ClaimCheckGoneError => e inst
 const isNotFound = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode === 404;
 
 /**
- * The IOCs of a message, inline or from its blob. The blob must live in `container` (a message
- * does not get to choose where we read from) and must hold the same run, family and count.
+ * The IOCs of a message, inline or from its blob, and the items refused. The blob must live in
+ * `container` (a message does not get to choose where we read from) and must hold the same run,
+ * family and count.
  */
-export async function resolveBatch(message: IocBatchMessage, container: ContainerClient): Promise<Ioc[]> {
-  if (!isClaimCheck(message)) return message.iocs;
+export async function resolveBatch(
+  message: IocBatchMessage & { rejected?: RejectedItem[] },
+  container: ContainerClient,
+): Promise<{ iocs: Ioc[]; rejected: RejectedItem[] }> {
+  if (!isClaimCheck(message)) {
+    // A message that did not come through parseBatchMessage is checked here.
+    return message.rejected ? { iocs: message.iocs, rejected: message.rejected } : checkIocs(message.iocs);
+  }
   const { blob } = message;
   if (blob.container !== container.containerName) {
     throw inputError(`Claim-check blob is in container "${blob.container}", expected "${container.containerName}"`);
@@ -235,9 +283,9 @@ export async function resolveBatch(message: IocBatchMessage, container: Containe
     if (isNotFound(e)) throw new ClaimCheckGoneError(blob.name);
     throw e;
   }
-  let stored: InlineBatchMessage;
+  let stored: z.output<typeof inlineEnvelopeSchema>;
   try {
-    stored = inlineBatchSchema.parse(JSON.parse(text));
+    stored = inlineEnvelopeSchema.parse(JSON.parse(text));
   } catch (e) {
     const detail = e instanceof z.ZodError ? describeIssues(e) : 'not JSON';
     throw inputError(`Claim-check blob "${blob.name}" is invalid: ${detail}`);
@@ -247,7 +295,38 @@ export async function resolveBatch(message: IocBatchMessage, container: Containe
       `Claim-check blob "${blob.name}" does not match its message (run ${stored.runId}/${message.runId}, family ${stored.family}/${message.family}, count ${stored.iocs.length}/${blob.count})`,
     );
   }
-  return stored.iocs;
+  return checkIocs(stored.iocs);
+}
+
+/** Parked items are for a human to read (and replay once fixed); an item too big to park whole is shown in part. */
+const PARKED_ITEM_CHARS = 4000;
+
+/**
+ * The poison-queue messages that park a batch's refused items: `{version, runId, family, iocs,
+ * rejected: [{index, reason}]}`, in as many messages as the size budget needs. Same envelope as a
+ * batch, so a fixed message can be replayed onto the IOC queue.
+ */
+export function parkedItemMessages(message: Pick<IocBatchMessage, 'runId' | 'family'>, rejected: readonly RejectedItem[], maxBytes = DEFAULT_MAX_MESSAGE_BYTES): string[] {
+  const out: string[] = [];
+  let items: unknown[] = [];
+  let reasons: { index: number; reason: string }[] = [];
+  const text = () => JSON.stringify({ version: 1, runId: message.runId, family: message.family, iocs: items, rejected: reasons });
+  for (const r of rejected) {
+    const json = JSON.stringify(r.item) ?? 'undefined';
+    const item = json.length > PARKED_ITEM_CHARS ? { partialJson: json.slice(0, PARKED_ITEM_CHARS), totalChars: json.length } : r.item;
+    const reason = { index: r.index, reason: r.reason.slice(0, PARKED_ITEM_CHARS) };
+    items.push(item);
+    reasons.push(reason);
+    if (items.length > 1 && Buffer.byteLength(text(), 'utf8') > maxBytes) {
+      items.pop();
+      reasons.pop();
+      out.push(text());
+      items = [item];
+      reasons = [reason];
+    }
+  }
+  if (items.length > 0) out.push(text());
+  return out;
 }
 
 /** After a successful upsert: drop the blob (a no-op for inline messages or a blob already gone). */

@@ -2,6 +2,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
 import { SecurityInsights } from '@azure/arm-securityinsight';
 import type { SentinelTarget } from '../config';
+import { runDeadlinePolicy } from '../net/deadline';
+import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
+import { MAX_RETRY_AFTER_MS, retryAfterCapPolicy } from '../net/retryAfterCapPolicy';
 
 export interface ArmClients {
   securityInsights: SecurityInsights;
@@ -16,6 +19,8 @@ export interface ArmClientOptions {
   retryDelayInMs?: number;
   /** Cap of that backoff; the SDK default is 64 s. */
   maxRetryDelayInMs?: number;
+  /** Longest wait a 429/503 may ask for (default MAX_RETRY_AFTER_MS). */
+  maxRetryAfterMs?: number;
 }
 
 /**
@@ -24,6 +29,10 @@ export interface ArmClientOptions {
  * Retrying is left to the SDK pipeline's own retry policy, configured once here: on 429/503 it
  * waits for `Retry-After` / `x-ms-retry-after-ms`, on other 5xx and network faults it backs off
  * exponentially with jitter, up to `maxRetries`. Nothing above it retries again.
+ *
+ * Nothing waits for ever: each attempt has `requestTimeoutMs` (a timed-out attempt is retried like
+ * a network fault), a `Retry-After` longer than `maxRetryAfterMs` is cut to it, and a run's deadline
+ * (lib/net/deadline) ends whatever is still in flight or waiting.
  */
 export function createArmClients(target: SentinelTarget, options: ArmClientOptions): ArmClients {
   const endpoint = target.armEndpoint.replace(/\/+$/, '');
@@ -36,6 +45,11 @@ export function createArmClients(target: SentinelTarget, options: ArmClientOptio
       ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
       ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
     },
+    additionalPolicies: [
+      { policy: runDeadlinePolicy(), position: 'perCall' as const },
+      { policy: retryAfterCapPolicy(options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: 'perRetry' as const },
+      { policy: requestTimeoutPolicy(target.requestTimeoutMs), position: 'perRetry' as const },
+    ],
     ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
     userAgentOptions: { userAgentPrefix: 'threatfox-sentinel-sync' },
   };

@@ -5,7 +5,9 @@ import type {
 } from '@azure/arm-securityinsight';
 import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
+import { huntedUrlHost } from '../kql/urlHost';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
+import { clip, wellFormed } from '../text/clip';
 
 /**
  * Ioc → Sentinel threat-intelligence indicator body, and back.
@@ -41,6 +43,8 @@ export interface IndicatorFacts {
   threatfoxIds: string[];
   reporters: string[];
   references: string[];
+  /** Some IOC of this observable was submitted by hand (a pasted list) rather than published by ThreatFox. */
+  submittedByHand: boolean;
   confidence?: number;
   /** ISO 8601. */
   validFrom: string;
@@ -50,8 +54,11 @@ export interface IndicatorFacts {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Labels we write as `key:value` so they can be read back; a ThreatFox tag may not pose as one. */
-const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:' } as const;
-const RESERVED_LABEL = /^(family|malware|threat-type|port):/i;
+const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:', huntHost: 'hunt-host:' } as const;
+const RESERVED_LABEL = /^(family|malware|threat-type|port|hunt-host):/i;
+/** On indicators whose IOC was submitted by hand (not published by ThreatFox); a ThreatFox tag may not pose as it. */
+export const SUBMITTED_BY_HAND_LABEL = 'submitted-by-hand';
+const isReservedLabel = (label: string) => RESERVED_LABEL.test(label) || label.toLowerCase() === SUBMITTED_BY_HAND_LABEL;
 
 const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
 const THREATFOX = 'ThreatFox';
@@ -92,6 +99,9 @@ const TYPE_TEXT: Record<IocType, string> = {
   sha1: 'SHA-1 file hash',
   sha256: 'SHA-256 file hash',
 };
+
+/** A lookup by a feed value: own keys only, so a threat type named `constructor` finds nothing. */
+const ownValue = (map: Readonly<Record<string, string>>, key: string): string | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 
 const DISPLAY_NAME_MAX = 256;
 const DESCRIPTION_MAX = 4000;
@@ -146,18 +156,20 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
     families: sortedUnique(iocs.map((i) => i.malwarePrintable)),
     threatTypes: sortedUnique(iocs.map((i) => i.threatType)),
     threatTypeDescs: sortedUnique(iocs.map((i) => i.threatTypeDesc)),
-    tags: caselessUnion(iocs.flatMap((i) => i.tags ?? []).filter((t) => !RESERVED_LABEL.test(t))),
+    tags: caselessUnion(iocs.flatMap((i) => i.tags ?? []).filter((t) => !isReservedLabel(t))),
     threatfoxIds: sortedUnique(iocs.map((i) => i.threatfoxId)).sort(byNumber),
     reporters: sortedUnique(iocs.map((i) => i.reporter)),
     references: sortedUnique(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
+    submittedByHand: iocs.some((i) => i.origin === 'manual'),
     confidence,
     validFrom: iso(from),
     validUntil: iso(until),
   };
 }
 
+/** Shortened with `…`, never between the halves of a surrogate pair, and without lone surrogates. */
 function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(wellFormed(text), max);
 }
 
 function valueWithPorts(f: IndicatorFacts): string {
@@ -175,15 +187,16 @@ function familyText(f: IndicatorFacts): string {
 
 /** `NetSupportManager RAT C2: 91.92.34.228:80`: family, threat type and value at a glance. */
 function displayName(f: IndicatorFacts): string {
-  const threat = f.threatTypes.map((t) => THREAT_TYPE_TEXT[t] ?? t.replace(/_/g, ' ')).join(' / ');
+  const threat = f.threatTypes.map((t) => ownValue(THREAT_TYPE_TEXT, t) ?? t.replace(/_/g, ' ')).join(' / ');
   const head = threat ? `${familyText(f)} ${threat}` : `${familyText(f)} ${TYPE_TEXT[f.type]}`;
   return truncate(`${head}: ${valueWithPorts(f)}`, DISPLAY_NAME_MAX);
 }
 
 function description(f: IndicatorFacts): string {
   const families = f.families.length > 0 || f.malware.length > 0 ? familyText(f) : 'malware';
-  const ids = f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
-  const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, published by ThreatFox (abuse.ch).`];
+  // Without a printable name the family text already is the ids.
+  const ids = f.families.length > 0 && f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
+  const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, ${provenance(f)}.`];
   if (f.threatTypeDescs.length > 0) parts.push(`${f.threatTypeDescs.join('; ')}.`);
   else if (f.threatTypes.length > 0) parts.push(`Threat type: ${f.threatTypes.join(', ')}.`);
   if (f.ports.length > 0) parts.push(`Seen on port${f.ports.length > 1 ? 's' : ''} ${f.ports.join(', ')}.`);
@@ -192,13 +205,23 @@ function description(f: IndicatorFacts): string {
   return truncate(parts.join(' '), DESCRIPTION_MAX);
 }
 
+/** Who vouches for the observable: ThreatFox (it has ThreatFox ids), an operator who pasted it, or both. */
+function provenance(f: IndicatorFacts): string {
+  const byThreatFox = f.threatfoxIds.length > 0 || !f.submittedByHand;
+  if (f.submittedByHand && byThreatFox) return 'published by ThreatFox (abuse.ch) and submitted by hand';
+  return f.submittedByHand ? 'submitted by hand (a pasted IOC list, not published by ThreatFox)' : 'published by ThreatFox (abuse.ch)';
+}
+
 function labels(f: IndicatorFacts): string[] {
   return [
+    ...(f.submittedByHand ? [SUBMITTED_BY_HAND_LABEL] : []),
     ...f.families.map((v) => LABEL.family + v),
     ...f.malware.map((v) => LABEL.malware + v),
     ...f.threatTypes.map((v) => LABEL.threatType + v),
     ...f.tags,
     ...f.ports.map((p) => LABEL.port + p),
+    // A URL's host the saved searches hunt as a domain (or IP): derived from the value alone, never for well-known hosts.
+    ...(f.type === 'url' ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h) : []),
   ];
 }
 
@@ -210,7 +233,7 @@ function externalReferences(f: IndicatorFacts): ThreatIntelligenceExternalRefere
 }
 
 function killChainPhases(f: IndicatorFacts): ThreatIntelligenceKillChainPhase[] {
-  return sortedUnique(f.threatTypes.map((t) => KILL_CHAIN_PHASE[t])).map((phaseName) => ({
+  return sortedUnique(f.threatTypes.map((t) => ownValue(KILL_CHAIN_PHASE, t))).map((phaseName) => ({
     killChainName: KILL_CHAIN_NAME,
     phaseName,
   }));
@@ -266,6 +289,7 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     threatfoxIds: [],
     reporters: [],
     references: [],
+    submittedByHand: false,
     confidence: model.confidence ?? undefined,
     validFrom: model.validFrom ?? '',
     validUntil: model.validUntil ?? '',
@@ -278,7 +302,8 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     } else if (label.startsWith(LABEL.malware)) facts.malware.push(label.slice(LABEL.malware.length));
     else if (label.startsWith(LABEL.family)) facts.families.push(label.slice(LABEL.family.length));
     else if (label.startsWith(LABEL.threatType)) facts.threatTypes.push(label.slice(LABEL.threatType.length));
-    else if (!RESERVED_LABEL.test(label)) facts.tags.push(label);
+    else if (label.toLowerCase() === SUBMITTED_BY_HAND_LABEL) facts.submittedByHand = true;
+    else if (!isReservedLabel(label)) facts.tags.push(label);
   }
   facts.ports = [...ports].sort((a, b) => a - b);
   facts.malware = sortedUnique(facts.malware);
@@ -311,6 +336,7 @@ export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): 
     tags: caselessUnion([...existing.tags, ...incoming.tags]),
     threatfoxIds: sortedUnique([...existing.threatfoxIds, ...incoming.threatfoxIds]).sort(byNumber),
     references: sortedUnique([...existing.references, ...incoming.references]),
+    submittedByHand: existing.submittedByHand || incoming.submittedByHand,
     confidence: incoming.confidence ?? existing.confidence,
     validFrom: Number.isFinite(from) ? iso(from) : incoming.validFrom,
     validUntil: Number.isFinite(until) ? iso(until) : incoming.validUntil,
@@ -360,39 +386,4 @@ export function reconcileIndicator(
   if (sameIndicator(existing, desired)) return undefined;
   if (existing.threatIntelligenceTags?.length) desired.threatIntelligenceTags = [...existing.threatIntelligenceTags];
   return desired;
-}
-
-/**
- * An indicator of ours back as IOCs, one per port (and per family), so hunting queries can be
- * built over everything active in Sentinel rather than just this batch.
- */
-export function indicatorToIocs(model: ThreatIntelligenceIndicatorModel): Ioc[] {
-  const f = factsFromIndicator(model);
-  if (!f) return [];
-  const base: Ioc = { type: f.type, value: f.value };
-  if (f.threatfoxIds.length > 0) base.threatfoxId = f.threatfoxIds[f.threatfoxIds.length - 1];
-  if (f.threatTypes.length > 0) base.threatType = f.threatTypes[0];
-  if (f.confidence !== undefined) base.confidence = f.confidence;
-  if (f.validFrom && timeOf(f.validFrom) !== undefined) base.firstSeen = iso(timeOf(f.validFrom)!);
-  if (f.tags.length > 0) base.tags = [...f.tags];
-  // A family name can only be paired with its id when there is one of each.
-  const printable = f.malware.length === 1 && f.families.length === 1 ? f.families[0] : undefined;
-  const families: (string | undefined)[] = f.malware.length > 0 ? f.malware : [undefined];
-  const ports: (number | undefined)[] = f.ports.length > 0 ? f.ports : [undefined];
-  const out: Ioc[] = [];
-  for (const malware of families) {
-    for (const port of ports) {
-      const ioc: Ioc = { ...base };
-      if (malware) ioc.malware = malware;
-      if (printable) ioc.malwarePrintable = printable;
-      if (port !== undefined) ioc.port = port;
-      out.push(ioc);
-    }
-  }
-  return out;
-}
-
-/** The first IOC of {@link indicatorToIocs}, for callers that want one. */
-export function indicatorToIoc(model: ThreatIntelligenceIndicatorModel): Ioc | undefined {
-  return indicatorToIocs(model)[0];
 }

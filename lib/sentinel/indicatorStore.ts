@@ -5,6 +5,7 @@ import {
   type ThreatIntelligenceInformationUnion,
 } from '@azure/arm-securityinsight';
 import type { SentinelTarget } from '../config';
+import { SyncError } from '../errors';
 
 /** An indicator as Sentinel holds it: its service-assigned name and its (flattened) properties. */
 export interface StoredIndicator {
@@ -64,15 +65,20 @@ export function armIndicatorStore(
      * with a bare GET, which the REST spec does not define for that path and which drops the
      * filter; so each page is its own POST carrying the nextLink's skip token in the body
      * (`ThreatIntelligenceFilteringCriteria.skipToken`). Paging ends when there is no next token.
-     * A page may hold nothing new (empty, or names already seen) and still be followed by more,
-     * so that is no reason to stop; a token handed out twice is, because the service has been
-     * seen to hand out a nextLink after the last page. A page cap guards against a service that
-     * never stops: hitting it is an error, since a partial read would make the writer duplicate
-     * indicators it did not see.
+     *
+     * The writer creates whatever this does not yield, so a partial read would make duplicates:
+     * anything that is not a plain walk to the end is an error (SyncError 'AZURE', raised before
+     * the writer writes anything), never an early end. Tolerated, because the service does it:
+     * a page with nothing on it that still has a next token (read on), and, past the last page,
+     * an empty page whose next token is the one just sent (the end). Refused: a skip token handed
+     * out twice otherwise (a page repeated), a page of only items already read (paging went
+     * backwards), a nextLink without a skip token, and more than `maxPages` pages.
      */
     async *listBySource(source: string): AsyncIterable<StoredIndicator> {
       const seen = new Set<string>();
       const tokens = new Set<string>();
+      const broken = (pageCount: number, what: string) =>
+        new SyncError('AZURE', `queryIndicators for source ${JSON.stringify(source)}: ${what} at page ${pageCount}; nothing was written from this partial read`);
       let skipToken: string | undefined;
       for (let pageCount = 1; ; pageCount += 1) {
         const pages = ti
@@ -86,17 +92,24 @@ export function armIndicatorStore(
         // Only the first page of each call: stop the SDK before it GETs the nextLink.
         await pages.return?.(undefined);
         const page: ThreatIntelligenceInformationUnion[] = first.done ? [] : first.value;
+        let fresh = 0;
         for (const item of page) {
           if (!isIndicator(item) || !item.name || seen.has(item.name)) continue;
           seen.add(item.name);
+          fresh += 1;
           yield stored(item);
         }
         const nextLink = getContinuationToken(page);
-        skipToken = nextLink ? skipTokenOf(nextLink) : undefined;
-        if (!skipToken || tokens.has(skipToken)) return;
-        tokens.add(skipToken);
+        if (!nextLink) return;
+        const next = skipTokenOf(nextLink);
+        if (!next) throw broken(pageCount, 'a nextLink without a skip token');
+        if (next === skipToken && page.length === 0) return;
+        if (tokens.has(next)) throw broken(pageCount, 'a skip token handed out twice (a page repeated)');
+        if (page.length > 0 && fresh === 0) throw broken(pageCount, 'a page of only indicators already read (paging went backwards)');
+        tokens.add(next);
+        skipToken = next;
         if (pageCount >= maxPages) {
-          throw new Error(`queryIndicators for source ${JSON.stringify(source)} still had more after ${maxPages} pages; giving up rather than reading part of them`);
+          throw new SyncError('AZURE', `queryIndicators for source ${JSON.stringify(source)} still had more after ${maxPages} pages; giving up rather than reading part of them`);
         }
       }
     },

@@ -1,5 +1,4 @@
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
-import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
@@ -7,7 +6,6 @@ import {
   factsFromIndicator,
   factsFromIocs,
   groupByObservable,
-  indicatorToIocs,
   mergeFacts,
   reconcileIndicator,
   renderIndicator,
@@ -21,8 +19,8 @@ import { observableKey, parsePattern } from './stix';
  * Publishes to Sentinel, writing only what changed.
  *
  * Indicators are found again by source + observable (Sentinel names them on create), read once
- * per run; new ones are created, changed ones replaced, duplicates a retried create left are
- * removed. Saved searches have stable ids and are PUT only when a field we own differs.
+ * per run; new ones are created, changed ones replaced, duplicates removed; after creating, ours
+ * are read again so duplicates a retried create left are removed in the same run. Saved searches have stable ids and are PUT only when a field we own differs.
  * Retrying (429 Retry-After, 5xx/network backoff) happens inside the SDK pipeline; an item that
  * still fails is counted and reported here, and the others carry on.
  */
@@ -36,9 +34,12 @@ export interface WriteCounts {
 }
 
 export interface ItemFailure {
-  kind: 'indicator' | 'huntingQuery';
+  /** `workspace`: the whole workspace failed (denied, not found, unreadable); its items were not tried. */
+  kind: 'indicator' | 'huntingQuery' | 'workspace';
   key: string;
   error: string;
+  /** Which workspace, when the run writes to several (lib/sentinel/workspaceSync.ts). */
+  workspace?: string;
 }
 
 export interface SyncIndicatorsOptions {
@@ -53,8 +54,6 @@ export interface SyncIndicatorsOptions {
 export interface SyncIndicatorsResult {
   counts: WriteCounts;
   failures: ItemFailure[];
-  /** Every indicator of ours still valid (and not revoked) after the sync, as IOCs (not just this batch). */
-  active: Ioc[];
 }
 
 const zero = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
@@ -88,6 +87,21 @@ function observableLabel(f: Pick<IndicatorFacts, 'type' | 'value'>): string {
   return `${f.type}:${f.value}`;
 }
 
+/** Ours by observable: every indicator whose source is ours and whose pattern is a simple one we could have written. */
+async function readOurs(store: IndicatorStore, source: string): Promise<Map<string, StoredIndicator[]>> {
+  const ours = new Map<string, StoredIndicator[]>();
+  for await (const item of store.listBySource(source)) {
+    if (item.properties.source !== source) continue;
+    const observable = item.properties.pattern ? parsePattern(item.properties.pattern) : undefined;
+    if (!observable) continue;
+    const key = observableKey(observable);
+    const list = ours.get(key);
+    if (list) list.push(item);
+    else ours.set(key, [item]);
+  }
+  return ours;
+}
+
 export async function syncIndicators(
   store: IndicatorStore,
   iocs: Ioc[],
@@ -103,24 +117,12 @@ export async function syncIndicators(
     wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
   }
 
-  // Ours, once: anything whose source is ours and whose pattern is a simple one we could have written.
-  const ours = new Map<string, StoredIndicator[]>();
-  let read = 0;
-  for await (const item of store.listBySource(options.source)) {
-    read += 1;
-    if (item.properties.source !== options.source) continue;
-    const observable = item.properties.pattern ? parsePattern(item.properties.pattern) : undefined;
-    if (!observable) continue;
-    const key = observableKey(observable);
-    const list = ours.get(key);
-    if (list) list.push(item);
-    else ours.set(key, [item]);
-  }
-  logger.debug({ read, ours: ours.size, wanted: wanted.size }, 'indicators read');
+  const ours = await readOurs(store, options.source);
+  logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
 
-  /** What each observable's indicator says after the sync, for `active`. */
-  const final = new Map<string, ThreatIntelligenceIndicatorModel>();
   const tasks: (() => Promise<void>)[] = [];
+  /** Observables this run creates, and whether the service said yes: checked again after the writes. */
+  const creates = new Map<string, { label: string; answered: boolean }>();
 
   const fail = (key: string, e: unknown) => {
     counts.failed += 1;
@@ -134,11 +136,13 @@ export async function syncIndicators(
     const label = observableLabel(facts);
     if (existing.length === 0) {
       const body = renderIndicator(facts, options.source);
+      const created = { label, answered: false };
+      creates.set(key, created);
       tasks.push(async () => {
         try {
           await store.create(body);
+          created.answered = true;
           counts.created += 1;
-          final.set(key, body);
         } catch (e) {
           fail(label, e);
         }
@@ -170,7 +174,6 @@ export async function syncIndicators(
       if (f) facts = facts ? mergeFacts(f, facts) : f;
     }
     const body = facts ? reconcileIndicator(keep.properties, facts, options.source) : undefined;
-    final.set(key, keep.properties);
     if (!body) {
       if (incoming) counts.unchanged += 1;
       if (extra.length === 0) return;
@@ -179,7 +182,6 @@ export async function syncIndicators(
       if (body) {
         try {
           await store.update(keep.name, body);
-          final.set(key, body);
           if (incoming) counts.updated += 1;
         } catch (e) {
           fail(label, e);
@@ -210,13 +212,57 @@ export async function syncIndicators(
       }),
     ),
   );
+  if (creates.size > 0) await settleCreates();
 
-  const active: Ioc[] = [];
-  for (const model of final.values()) {
-    if (model.revoked !== true && timeOf(model.validUntil) > now.getTime()) active.push(...indicatorToIocs(model));
+  /**
+   * createIndicator is not idempotent, and the SDK retries it after a 5xx, a reset or a timeout:
+   * when the lost attempt had taken effect (a ghost write), the observable now has two or more
+   * indicators, and a create reported as failed may have landed. So after creating, ours are read
+   * again: for each observable created, the oldest indicator is kept and the others deleted (they
+   * carry the same body), and a "failed" create that is there is counted as created. The counts
+   * then say what exists. If the read fails, that is reported: the next run removes what is left.
+   */
+  async function settleCreates(): Promise<void> {
+    let readBack: Map<string, StoredIndicator[]>;
+    try {
+      readBack = await readOurs(store, options.source);
+    } catch (e) {
+      // Not an item of its own (counts.failed stays per observable), but a failure of the run.
+      const error = describeError(e);
+      failures.push({ kind: 'indicator', key: 'read-back after creates (duplicates of retried creates may remain until the next run)', error });
+      logger.warn({ error }, 'reading indicators back after creating failed');
+      return;
+    }
+    const removals: (() => Promise<void>)[] = [];
+    for (const [key, created] of creates) {
+      const found = (readBack.get(key) ?? []).sort(keeperFirst);
+      if (found.length === 0) continue;
+      const ghosts = found.slice(1);
+      if (!created.answered) {
+        // Its answer was an error, but the indicator is there.
+        const at = failures.findIndex((f) => f.kind === 'indicator' && f.key === created.label);
+        if (at >= 0) failures.splice(at, 1);
+        counts.failed -= 1;
+        counts.created += 1;
+        logger.info({ key: created.label }, 'a create reported as failed had landed; counted as created');
+      }
+      for (const ghost of ghosts) {
+        removals.push(async () => {
+          try {
+            await store.remove(ghost.name);
+            counts.deleted += 1;
+          } catch (e) {
+            fail(`${created.label} (duplicate ${ghost.name} of a retried create)`, e);
+          }
+        });
+      }
+    }
+    if (removals.length > 0) logger.info({ duplicates: removals.length }, 'removing duplicates left by retried creates');
+    await Promise.all(removals.map((removal) => limit(removal)));
   }
+
   logger.debug({ counts }, 'indicators synced');
-  return { counts, failures, active };
+  return { counts, failures };
 }
 
 export interface SavedSearchSpec {
@@ -288,7 +334,20 @@ export async function syncSavedSearches(
           // Replacing needs the current etag (or the service refuses to overwrite); creating must not send one.
           const body: SavedSearch = current ? { ...s.body, etag: current.etag ?? '*' } : { ...s.body };
           if (!current) delete body.etag;
-          await store.put(s.id, body);
+          try {
+            await store.put(s.id, body);
+          } catch (e) {
+            // Another run (no lock: batches write side by side) created it since we listed: ours if it says the same, else replace it.
+            if (current || (e as { statusCode?: number }).statusCode !== 409) throw e;
+            const now = await store.get(s.id);
+            if (now && sameSavedSearch(now, s.body)) {
+              counts.unchanged += 1;
+              return;
+            }
+            await store.put(s.id, { ...s.body, etag: now?.etag ?? '*' });
+            counts.updated += 1;
+            return;
+          }
           if (current) counts.updated += 1;
           else counts.created += 1;
         } catch (e) {

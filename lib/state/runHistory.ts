@@ -22,6 +22,7 @@ export const RUN_COUNT_KEYS = [
   'fetched',
   'iocs',
   'rejected',
+  'clipped',
   'enqueued',
   'claimChecks',
   'indicatorsCreated',
@@ -51,6 +52,8 @@ export interface RunRecord {
   counts: RunCounts;
   /** What failed, in one line; never a secret (callers pass messages, not request objects). */
   error?: string;
+  /** The workspace (`resourceGroup/name`) when the row is one workspace's share of a run over several. */
+  workspace?: string;
 }
 
 /** Table properties are limited to 64 KiB; an error message is for a human, who needs far less. */
@@ -82,6 +85,7 @@ const runRecordSchema = z.object({
     .optional(),
   counts: countColumns,
   error: z.string().optional(),
+  workspace: z.string().max(400).optional(),
 });
 
 interface RunEntity {
@@ -97,6 +101,7 @@ interface RunEntity {
   pullMode?: string;
   pullDays?: number;
   error?: string;
+  workspace?: string;
   [count: string]: unknown;
 }
 
@@ -117,6 +122,7 @@ export async function recordRun(table: TableClient, run: RunRecord): Promise<voi
     entity.pullMode = valid.pull.mode;
     if (valid.pull.mode === 'recent') entity.pullDays = valid.pull.days;
   }
+  if (valid.workspace) entity.workspace = valid.workspace;
   if (valid.error) entity.error = valid.error.length > MAX_ERROR_CHARS ? `${valid.error.slice(0, MAX_ERROR_CHARS)}…` : valid.error;
   for (const key of RUN_COUNT_KEYS) {
     const n = valid.counts[key];
@@ -146,6 +152,7 @@ function fromEntity(e: Record<string, unknown>): RunRecord | undefined {
     pull,
     counts,
     error: e.error ?? undefined,
+    workspace: e.workspace ?? undefined,
   });
   return parsed.success ? (parsed.data as RunRecord) : undefined;
 }

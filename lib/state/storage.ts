@@ -3,7 +3,10 @@ import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { ContainerClient } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
+import type { StorageRetryOptions } from '@azure/storage-queue';
+import type { Pipeline } from '@azure/core-rest-pipeline';
 import { configError } from '../errors';
+import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
 import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../queue/constants';
 
 /**
@@ -87,28 +90,63 @@ function usesHttp(connectionString: string): boolean {
   return parts.get('defaultendpointsprotocol')?.toLowerCase() === 'http' || /^http:\/\//i.test(parts.get('tableendpoint') ?? '');
 }
 
+/** Per attempt of a storage request; state and queue calls are small, so this is generous. */
+export const STORAGE_TIMEOUT_MS = 30_000;
+
+/** Few, short retries: with the timeout per attempt, a storage call ends within about two minutes. */
+const BLOB_QUEUE_RETRIES: StorageRetryOptions = { maxTries: 3, retryDelayInMs: 1_000, maxRetryDelayInMs: 8_000 };
+const TABLE_RETRIES = { maxRetries: 2, retryDelayInMs: 1_000, maxRetryDelayInMs: 8_000 };
+
+/**
+ * Bounds every request of a blob or queue client: each attempt gets `timeoutMs` from sending to
+ * the last byte, then the storage retry policy retries it (it treats ETIMEDOUT as a network fault).
+ * The SDKs' `tryTimeoutInMs` is only a hint to the server, and `additionalPolicies` in their options
+ * is added twice (by core-client and by the storage pipeline) and refused; so the policy goes into
+ * the client's own core-client pipeline, after its retry phase. Clients made from this one
+ * (getBlockBlobClient) share that pipeline. test/state/storageTimeouts.test.ts proves it works.
+ */
+function bounded<T extends QueueClient | ContainerClient>(client: T, timeoutMs: number): T {
+  const context = (client as unknown as { storageClientContext?: { pipeline?: Pipeline } }).storageClientContext;
+  if (!context?.pipeline) throw new Error('storage client without a core pipeline: cannot give its requests a timeout');
+  context.pipeline.addPolicy(requestTimeoutPolicy(timeoutMs), { afterPhase: 'Retry' });
+  return client;
+}
+
 function needCredential(credential: TokenCredential | undefined): TokenCredential {
   if (!credential) throw configError('An identity-based storage connection needs a TokenCredential (managed identity)');
   return credential;
 }
 
-export function createTableClient(settings: StorageSettings, tableName: string, credential?: TokenCredential): TableClient {
+export function createTableClient(settings: StorageSettings, tableName: string, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): TableClient {
+  const options = {
+    additionalPolicies: [{ policy: requestTimeoutPolicy(timeoutMs), position: 'perRetry' as const }],
+    retryOptions: TABLE_RETRIES,
+  };
   if (settings.kind === 'connectionString') {
     return TableClient.fromConnectionString(settings.connectionString, tableName, {
+      ...options,
       allowInsecureConnection: usesHttp(settings.connectionString),
     });
   }
-  return new TableClient(settings.tableServiceUri, tableName, needCredential(credential));
+  return new TableClient(settings.tableServiceUri, tableName, needCredential(credential), options);
 }
 
-export function createQueueClient(settings: StorageSettings, queueName: string, credential?: TokenCredential): QueueClient {
-  if (settings.kind === 'connectionString') return new QueueClient(settings.connectionString, queueName);
-  return new QueueClient(`${settings.queueServiceUri}/${encodeURIComponent(queueName)}`, needCredential(credential));
+export function createQueueClient(settings: StorageSettings, queueName: string, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): QueueClient {
+  const options = { retryOptions: BLOB_QUEUE_RETRIES };
+  const client =
+    settings.kind === 'connectionString'
+      ? new QueueClient(settings.connectionString, queueName, options)
+      : new QueueClient(`${settings.queueServiceUri}/${encodeURIComponent(queueName)}`, needCredential(credential), options);
+  return bounded(client, timeoutMs);
 }
 
-export function createContainerClient(settings: StorageSettings, containerName: string, credential?: TokenCredential): ContainerClient {
-  if (settings.kind === 'connectionString') return new ContainerClient(settings.connectionString, containerName);
-  return new ContainerClient(`${settings.blobServiceUri}/${encodeURIComponent(containerName)}`, needCredential(credential));
+export function createContainerClient(settings: StorageSettings, containerName: string, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): ContainerClient {
+  const options = { retryOptions: BLOB_QUEUE_RETRIES };
+  const client =
+    settings.kind === 'connectionString'
+      ? new ContainerClient(settings.connectionString, containerName, options)
+      : new ContainerClient(`${settings.blobServiceUri}/${encodeURIComponent(containerName)}`, needCredential(credential), options);
+  return bounded(client, timeoutMs);
 }
 
 /** Every storage client the app uses, on the names of lib/queue/constants. */
@@ -119,12 +157,12 @@ export interface AppStorage {
   batchContainer: ContainerClient;
 }
 
-export function createAppStorage(settings: StorageSettings, credential?: TokenCredential): AppStorage {
+export function createAppStorage(settings: StorageSettings, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): AppStorage {
   return {
-    stateTable: createTableClient(settings, STATE_TABLE, credential),
-    iocQueue: createQueueClient(settings, IOC_QUEUE, credential),
-    poisonQueue: createQueueClient(settings, IOC_POISON_QUEUE, credential),
-    batchContainer: createContainerClient(settings, BATCH_CONTAINER, credential),
+    stateTable: createTableClient(settings, STATE_TABLE, credential, timeoutMs),
+    iocQueue: createQueueClient(settings, IOC_QUEUE, credential, timeoutMs),
+    poisonQueue: createQueueClient(settings, IOC_POISON_QUEUE, credential, timeoutMs),
+    batchContainer: createContainerClient(settings, BATCH_CONTAINER, credential, timeoutMs),
   };
 }
 

@@ -354,7 +354,7 @@ export async function pullFamilies(source: ThreatFoxSource, options: PullOptions
     const got = await source.recent(options.days, families);
     for (const r of got.records) {
       const family = r.malware.toLowerCase();
-      if (family in perFamily) {
+      if (Object.hasOwn(perFamily, family)) { // not `in`: a record of family "constructor" is not one we asked for
         perFamily[family]++;
         records.push(r);
       }

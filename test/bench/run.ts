@@ -6,27 +6,52 @@
  *    time to keep the run short; the lower bound is the time the bucket itself needs,
  *    (N − burst) / rate, on that clock. Figure: elapsed / lower bound (target ≤ 1.15), failed writes.
  * 2. Re-sync of the same N: writes (target 0) and read requests.
+ * 2b. Saved searches: how many an initial sync of N IOCs writes (one per family and table, plus
+ *    behaviour hunts; the inline export would need many parts), and how many a re-sync that adds
+ *    IOCs writes (target 0), against an unthrottled fake.
+ * 2c. The same N through the upload write path (SENTINEL_WRITE_PATH=upload): the fake upload API
+ *    limits requests to 100 a minute per identity as documented, as a token bucket of 10 (10,000
+ *    objects a minute), on a clock UPLOAD_TIME_SCALE times faster than real time (slower than
+ *    ARM's, so the bound is not lost in CPU time); its lower bound is (requests − 10) / rate. Figures: elapsed /
+ *    its own bound, upload time / ARM time (both in real-time terms), and the re-sync's writes (target 0).
  * 3. Normalisation throughput: ThreatFox records validated and normalised per second.
  * 4. CLI start-up: wall time of the quickstart dry run as a child process (compiled JS, no tsc).
+ * 5. Memory: peak RSS of a CLI dry run with --out over a 100k-IOC ThreatFox answer, measured in the
+ *    child itself (process.resourceUsage().maxRSS, preloaded), so the bench's own heap does not count.
  *
- * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_CONCURRENCY (8).
+ * Environment: BENCH_IOCS (5000), BENCH_TIME_SCALE (40), BENCH_UPLOAD_TIME_SCALE (4), BENCH_CONCURRENCY (8),
+ * BENCH_RSS_IOCS (100000).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
 import { syncIndicators } from '../../lib/sentinel/writer';
+import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
+import { publish } from '../../lib/pipeline';
 import { parseRecords } from '../../lib/threatfox/schema';
+import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
+import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
 import { startArmFake } from '../fakes/armServer';
-import { connect } from '../sentinel/harness';
+import { startTiUploadFake } from '../fakes/tiUploadServer';
+import { connect, targetFor } from '../sentinel/harness';
+import { scopedCredential } from '../sentinel/uploadHarness';
+import { bigThreatFoxAnswer } from '../support/bigFeed';
 
 const N = Number(process.env.BENCH_IOCS ?? 5000);
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const UPLOAD_TIME_SCALE = Number(process.env.BENCH_UPLOAD_TIME_SCALE ?? 4);
 const BURST = 200;
 const PER_SECOND = 10;
 const NORMALISE_RECORDS = 50_000;
+/** The upload API's documented limit: 100 requests a minute per user. */
+const UPLOADS_PER_MINUTE = 100;
+/** Requests the fake upload API lets through at once before its rate applies. */
+const UPLOAD_BURST = 10;
 
 function benchIocs(n: number): Ioc[] {
   const out: Ioc[] = [];
@@ -89,8 +114,10 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits);
 async function main(): Promise<void> {
   const iocs = benchIocs(N);
   const now = new Date('2026-06-21T00:00:00Z');
-  const fake = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100 });
+  // The OpenAPI contract checks are the tests' job; here they would only add the fake's own CPU time.
+  const fake = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100, contract: false });
   let failed = 0;
+  let armSeconds = 0;
   try {
     // Retries are the SDK's; a throttled write waits exactly what x-ms-retry-after-ms says.
     const arm = connect(fake, { concurrency: CONCURRENCY, maxRetries: 30 });
@@ -99,6 +126,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const first = await syncIndicators(arm.indicators, iocs, options);
     const elapsed = (performance.now() - t0) / 1000;
+    armSeconds = elapsed;
     const lowerBound = Math.max(0, N - BURST) / PER_SECOND / TIME_SCALE;
     failed += first.counts.failed;
     console.log(
@@ -118,6 +146,58 @@ async function main(): Promise<void> {
     );
   } finally {
     await fake.close();
+  }
+
+  // The same IOCs through the upload API: reads (and hunting queries) stay on a throttled fake ARM.
+  const armForUpload = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100 });
+  const uploadFake = await startTiUploadFake(armForUpload, { perMinute: UPLOADS_PER_MINUTE, burst: UPLOAD_BURST, timeScale: UPLOAD_TIME_SCALE });
+  try {
+    const target = targetFor(armForUpload, { concurrency: CONCURRENCY, maxRetries: 30, writePath: 'upload', uploadEndpoint: uploadFake.url });
+    const connectUpload = () =>
+      connectWorkspaces([target], { credential: scopedCredential(armForUpload), tlsCa: armForUpload.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, upload: { retryDelayMs: 5 } })[0];
+    const stores = connectUpload();
+    const options = { source: 'ThreatFox', ttlDays: 30, concurrency: stores.writeConcurrency ?? CONCURRENCY, now };
+    const t0 = performance.now();
+    const first = await syncIndicators(stores.indicators, iocs, options);
+    const elapsed = (performance.now() - t0) / 1000;
+    const requests = uploadFake.requests.filter((r) => r.status === 200).length;
+    const lowerBound = Math.max(0, Math.ceil(N / MAX_OBJECTS_PER_UPLOAD) - UPLOAD_BURST) / (UPLOADS_PER_MINUTE / 60) / UPLOAD_TIME_SCALE;
+    const uploadReal = elapsed * UPLOAD_TIME_SCALE;
+    const armReal = armSeconds * TIME_SCALE;
+    failed += first.counts.failed;
+    console.log(
+      `upload path: ${first.counts.created} of ${N} indicators in ${fmt(elapsed)} s over ${requests} uploads of <= ${MAX_OBJECTS_PER_UPLOAD}; ` +
+        `rate lower bound ${fmt(lowerBound)} s (${UPLOADS_PER_MINUTE} requests/min, ${UPLOAD_BURST} at once, clock x${UPLOAD_TIME_SCALE}); elapsed/lower bound ${fmt(elapsed / lowerBound, 3)}; ` +
+        `failed ${first.counts.failed}; 429s answered ${uploadFake.throttled()}; upload time / ARM time ${fmt(uploadReal / armReal, 3)} ` +
+        `(${fmt(uploadReal, 0)} s vs ${fmt(armReal, 0)} s in real-time terms)`,
+    );
+    uploadFake.requests.length = 0;
+    armForUpload.clearRequests();
+    const again = await syncIndicators(connectUpload().indicators, iocs, options);
+    failed += again.counts.failed;
+    console.log(`upload re-sync: ${uploadFake.requests.length + armForUpload.writes().length} writes (target 0), ${again.counts.unchanged} unchanged`);
+  } finally {
+    await Promise.all([uploadFake.close(), armForUpload.close()]);
+  }
+
+  const searchFake = await startArmFake({ maxPageSize: 100 });
+  try {
+    const arm = connect(searchFake, { concurrency: CONCURRENCY });
+    const options = { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: CONCURRENCY, now };
+    const savedSearchWrites = () => searchFake.writes().filter((r) => r.operation === 'savedSearch').length;
+    const first = await publish(iocs, arm, options);
+    const initialWrites = savedSearchWrites();
+    const inlineParts = buildHuntingQueries(iocs).filter((q) => q.form === 'inline').length;
+    searchFake.clearRequests();
+    const added = benchIocs(N + 100).slice(N);
+    const again = await publish([...iocs, ...added], arm, options);
+    failed += first.failures.length + again.failures.length;
+    console.log(
+      `saved searches: initial sync of ${N} IOCs wrote ${initialWrites} (one per table plus behaviour hunts; the inline export needs ${inlineParts} parts); ` +
+        `re-sync adding ${added.length} IOCs wrote ${savedSearchWrites()} saved searches (target 0) and ${again.indicators.created} indicators`,
+    );
+  } finally {
+    await searchFake.close();
   }
 
   const raw = wireRecords(NORMALISE_RECORDS);
@@ -140,6 +220,25 @@ async function main(): Promise<void> {
     return performance.now() - t;
   }).sort((a, b) => a - b);
   console.log(`cli start-up: quickstart dry run in ${fmt(runs[2], 0)} ms (median of 5, node dist/lib/cli.js, no TypeScript compile)`);
+
+  const rssIocs = Number(process.env.BENCH_RSS_IOCS ?? 100_000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rss-'));
+  try {
+    writeFileSync(join(dir, 'feed.json'), bigThreatFoxAnswer(rssIocs));
+    const t = performance.now();
+    const result = spawnSync(
+      process.execPath,
+      ['--require', join(__dirname, 'peakRss.js'), join(root, 'dist', 'lib', 'cli.js'), '--dry-run', '--input', join(dir, 'feed.json'), '--out', join(dir, 'out')],
+      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 * 1024 * 1024 },
+    );
+    if (result.status !== 0) throw new Error(`100k dry run exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
+    const kb = Number(/peak-rss-kb=(\d+)/.exec(result.stderr.toString())?.[1]);
+    console.log(
+      `memory: ${rssIocs} IOCs, dry run with --out, peak RSS ${fmt(kb / 1024, 0)} MB (target < 300 MB) in ${fmt((performance.now() - t) / 1000, 1)} s`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (failed > 0) process.exitCode = 2;
 }
 

@@ -46,10 +46,15 @@ describe('CLI dry run', () => {
     expect(indicators.map((i: any) => i.pattern)).toContain("[domain-name:value = 'feersona.net']");
 
     const files = await readdir(join(out, 'hunting-queries'));
-    const tables = ['asimdnsactivitylogs', 'commonsecuritylog', 'devicenetworkevents', 'dnsevents', 'urlclickevents'];
-    // One query per table, as KQL and as YAML, and nothing else.
-    expect(files.filter((f) => f.endsWith('.kql')).map((f) => /-([a-z]+)\.kql$/.exec(f)![1]).sort()).toEqual(tables);
-    expect(files.filter((f) => f.endsWith('.yaml')).map((f) => /-([a-z]+)\.yaml$/.exec(f)![1]).sort()).toEqual(tables);
+    const tables = [
+      'asimdnsactivitylogs', 'behaviour-client-outside-program-files', 'behaviour-client-persistence', 'behaviour-geolocation-lookup',
+      'behaviour-renamed-client', 'commonsecuritylog', 'devicefileevents', 'devicenetworkevents', 'dnsevents', 'emailurlinfo', 'im-dns',
+      'im-networksession', 'im-websession', 'urlclickevents',
+    ];
+    // One query per table (inline IOC lists: the export form) plus the NetSupport behaviour hunts, as KQL and as YAML, and nothing else.
+    const suffix = (ext: string) => (f: string) => new RegExp(`^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-(.+)\\.${ext}$`).exec(f)![1];
+    expect(files.filter((f) => f.endsWith('.kql')).map(suffix('kql')).sort()).toEqual(tables);
+    expect(files.filter((f) => f.endsWith('.yaml')).map(suffix('yaml')).sort()).toEqual(tables);
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain('91\\[.\\]202\\[.\\]233\\[.\\]25');
     expect(report).not.toContain('91.202.233.25');
@@ -95,7 +100,10 @@ describe('CLI dry run', () => {
 
     const unknown = await runCli(['--dry-rn']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/Unknown option '--dry-rn'/);
+    expect(unknown.stderr).toMatch(/^error: Unknown option '--dry-rn'/);
+    // The usage as text, not inside a JSON log line.
+    expect(unknown.stderr).toContain('\nUsage: npm run sync -- [options]\n');
+    expect(unknown.stderr).not.toMatch(/"level"/);
 
     const write = await runCli(['--input', EXAMPLE]);
     expect(write.code).toBe(1);
@@ -108,7 +116,7 @@ describe('CLI dry run', () => {
 
   it('refangs a pasted list from stdin and keeps every rejected line with its reason', async () => {
     const pasted = ['hxxps://beroniw[.]com/hwkOP5', '91[.]92[.]34[.]228[:]80', 'evil"; | drop', 'node54group(.)com', '999.1.1.1'].join('\n');
-    const run = await runCli(['--dry-run', '--input', '-', '--out', out, '--json'], {}, pasted);
+    const run = await runCli(['--dry-run', '--input', '-', '--malware', NETSUPPORT, '--out', out, '--json'], {}, pasted);
     expect(run.code).toBe(0);
     const iocs = JSON.parse(await readFile(join(out, 'iocs.json'), 'utf8'));
     expect(iocs.map((i: any) => [i.type, i.value, i.port])).toEqual(
@@ -125,10 +133,11 @@ describe('CLI dry run', () => {
     expect(jsonSummary(run)).toMatchObject({ iocs: 3, rejected: 2 });
   });
 
-  it('exits 2 when ThreatFox keeps failing', async () => {
+  it('exits 1 (nothing written) when ThreatFox keeps failing, without a stack trace', async () => {
     fake.failNext(10, 503);
     const run = await runCli(['--dry-run'], { ...apiEnv(), THREATFOX_TIMEOUT_MS: '2000' });
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/503/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   }, 60_000);
 });

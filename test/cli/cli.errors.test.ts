@@ -25,7 +25,7 @@ describe('CLI setup errors', () => {
   });
 
   it('LOG_LEVEL is case-insensitive', async () => {
-    const run = await runCli(['--dry-run', '--input', join(dir, 'iocs.txt')], { LOG_LEVEL: 'WARN' });
+    const run = await runCli(['--dry-run', '--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'], { LOG_LEVEL: 'WARN' });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Dry run: 2 IOCs/);
   });
@@ -41,7 +41,7 @@ describe('CLI setup errors', () => {
     afterAll(() => arm?.close());
 
     it('an ARM 401 exits 1 with how to sign in, and no token or header in the output', async () => {
-      const run = await runCli(['--input', join(dir, 'iocs.txt')], env);
+      const run = await runCli(['--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'], env);
       expect(arm.msiRequests.map((r) => r.status)).toContain(200);
       expect(arm.requests.length).toBeGreaterThan(0);
       expect(arm.requests.every((r) => r.status === 401)).toBe(true);
@@ -59,7 +59,7 @@ describe('CLI setup errors', () => {
     });
 
     it('a managed-identity endpoint that refuses us exits 1 with how to sign in', async () => {
-      const run = await runCli(['--input', join(dir, 'iocs.txt')], { ...env, IDENTITY_HEADER: 'wrong-identity-header' });
+      const run = await runCli(['--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'], { ...env, IDENTITY_HEADER: 'wrong-identity-header' });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/Azure login failed \((CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError)/);
       expect(run.stderr).toMatch(/az login/);

@@ -37,9 +37,10 @@ describe('CLI sync to Sentinel', () => {
     expect(run.code).toBe(0);
     const summary = jsonSummary(run);
     expect(summary.indicators).toMatchObject({ created: netsupport.length, updated: 0, failed: 0 });
-    expect(summary.huntingQueries).toMatchObject({ created: 5, failed: 0 });
+    // One saved search per table (the ThreatIntelIndicators form) and the NetSupport behaviour hunts.
+    expect(summary.huntingQueries).toMatchObject({ created: 15, failed: 0 });
     expect(arm.indicators.size).toBe(netsupport.length);
-    expect(arm.savedSearches.size).toBe(5);
+    expect(arm.savedSearches.size).toBe(15);
     // The bearer token came from the managed-identity endpoint, for the ARM scope.
     expect(arm.msiRequests.length).toBeGreaterThan(0);
     expect(arm.requests.every((r) => r.status !== 401)).toBe(true); // the fake refuses any other bearer token
@@ -48,7 +49,9 @@ describe('CLI sync to Sentinel', () => {
     const written = JSON.parse(await readFile(join(out, 'indicators.json'), 'utf8'));
     expect(written).toHaveLength(netsupport.length);
     const kql = (await readdir(join(out, 'hunting-queries'))).filter((f) => f.endsWith('.kql'));
-    expect(kql.map((f) => f.replace('.kql', '')).sort()).toEqual([...arm.savedSearches.keys()].sort());
+    // The exported .kql files are the inline form of the same saved searches (same ids; no part needed for this feed).
+    expect([...arm.savedSearches.keys()]).toEqual(expect.arrayContaining(kql.map((f) => f.replace('.kql', ''))));
+    expect([...arm.savedSearches.values()].filter((s) => !String(s.properties.query).includes('behaviour hunt')).every((s) => String(s.properties.query).includes('ThreatIntelIndicators'))).toBe(true);
     expect(run.stdout + run.stderr).not.toContain(FAKE_AUTH_KEY);
     expect(run.stdout + run.stderr).not.toContain(FAKE_ARM_TOKEN);
   });
@@ -58,7 +61,7 @@ describe('CLI sync to Sentinel', () => {
     const run = await runCli(['--json'], env);
     expect(run.code).toBe(0);
     expect(jsonSummary(run).indicators).toMatchObject({ created: 0, updated: 0, unchanged: netsupport.length, failed: 0 });
-    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
+    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 15 });
     expect(arm.writes()).toEqual([]);
   });
 
@@ -68,7 +71,7 @@ describe('CLI sync to Sentinel', () => {
     await writeFile(input, pasted);
     arm.failNext({ status: 429, times: 60, retryAfterMs: 20, retryAfterSeconds: 1, match: (r) => r.method !== 'GET' && r.operation !== 'queryIndicators' });
     const before = arm.indicators.size;
-    const run = await runCli(['--input', input, '--json'], env);
+    const run = await runCli(['--input', input, '--malware', NETSUPPORT, '--json'], env);
     expect(run.code).toBe(0);
     expect(jsonSummary(run).indicators).toMatchObject({ created: 40, failed: 0 });
     expect(arm.indicators.size).toBe(before + 40);
@@ -80,7 +83,7 @@ describe('CLI sync to Sentinel', () => {
     await writeFile(input, 'doomed[.]example[.]org\nfine[.]example[.]org\n');
     arm.failAlways({ status: 500, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('doomed') });
     try {
-      const run = await runCli(['--input', input, '--json'], { ...env, ARM_MAX_RETRIES: '1' });
+      const run = await runCli(['--input', input, '--malware', NETSUPPORT, '--json'], { ...env, ARM_MAX_RETRIES: '1' });
       expect(run.code).toBe(2);
       expect(jsonSummary(run).indicators).toMatchObject({ created: 1, failed: 1 });
       expect(run.stderr).toContain('doomed.example.org');

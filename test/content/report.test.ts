@@ -1,6 +1,7 @@
 import { renderReport } from '../../lib/content/report';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
+import type { Ioc } from '../../lib/ioc/types';
 
 describe('renderReport', () => {
   test('seed 000: summary, defanged IOC table, queries and data sources', () => {
@@ -60,5 +61,32 @@ describe('renderReport', () => {
     const iocs = MIXED.filter((i) => i.type !== 'url').map(({ threatType: _t, ...i }) => ({ ...i, malware: 'win.remcos', malwarePrintable: 'Remcos' }));
     const report = renderReport(iocs, buildHuntingQueries(iocs));
     expect(report).toContain('| ATT&CK | Execution, CommandAndControl; T1071, T1204 |');
+  });
+});
+
+describe('renderReport: provenance, dry run and expiry', () => {
+  const pasted: Ioc[] = [
+    { type: 'domain', value: 'evil-c2.com', malware: 'win.netsupportmanager_rat', origin: 'manual' },
+    { type: 'ipv4', value: '91.92.34.228', port: 443, malware: 'win.netsupportmanager_rat', origin: 'manual' },
+  ];
+
+  it('says a pasted list was submitted by hand, not by ThreatFox', () => {
+    const report = renderReport(pasted, buildHuntingQueries(pasted));
+    expect(report).toContain('from a list of IOCs submitted by hand (not published by ThreatFox)');
+    expect(report).toContain('This run holds 2 IOCs submitted by hand (not published by ThreatFox)');
+    expect(report).not.toContain('from abuse.ch ThreatFox:');
+    expect(report).not.toMatch(/\d+ ThreatFox IOCs?/);
+    expect(report).toContain('| no (submitted by hand) |');
+  });
+
+  it('says whether the run was a dry run, and what already-expired indicators mean for the TI map rules and the lookback', () => {
+    const dry = renderReport(SEED_000, buildHuntingQueries(SEED_000), { dryRun: true, indicators: { planned: 12, expired: 12 }, ttlDays: 30 });
+    expect(dry).toContain('**Dry run:** nothing was written to Sentinel');
+    expect(dry).toMatch(/\*\*Expired indicators:\*\* all 12 indicators are already past their validity \(last or first seen \+ INDICATOR_TTL_DAYS, 30 days\)/);
+    expect(dry).toMatch(/TI map analytics rules match only active indicators/);
+    expect(dry).toMatch(/search the last 14d of logs/);
+    const written = renderReport(SEED_000, buildHuntingQueries(SEED_000), { dryRun: false, indicators: { planned: 12, expired: 0 } });
+    expect(written).toContain('**Written to Sentinel:**');
+    expect(written).not.toContain('Expired indicators');
   });
 });

@@ -17,7 +17,7 @@ describe('renderHuntingYaml', () => {
       expect(doc.relevantTechniques).toEqual(q.techniques);
       expect(doc.query.trimEnd()).toBe(q.query);
       expect(doc.entityMappings.length).toBeGreaterThan(0);
-      expect(doc.version).toBe('1.0.0');
+      expect(doc.version).toMatch(/^1\.1\.\d+$/);
       expect(doc.metadata).toEqual({
         source: { kind: 'Community' },
         author: { name: 'threatfox-sentinel-sync' },
@@ -43,6 +43,13 @@ describe('renderHuntingYaml', () => {
       expect(doc.name).toBe(q.name);
       expect(doc.query.trimEnd()).toBe(q.query);
     }
+  });
+
+  test('the version changes when the query does, and only then', () => {
+    const [q] = buildHuntingQueries(MIXED);
+    const version = (query: string) => parse(renderHuntingYaml({ ...q!, query })).version;
+    expect(version(q!.query)).toBe(version(q!.query));
+    expect(version(`${q!.query}\n| take 1`)).not.toBe(version(q!.query));
   });
 
   test('the GUID is stable per query id', () => {

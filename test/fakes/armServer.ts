@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { armContract, CONTRACT_DOCUMENTS } from './armContract';
 import { testCertificate } from './tls';
 
 /**
@@ -23,9 +24,27 @@ import { testCertificate } from './tls';
  * service does (`…T00:00:00.0000000Z`), so clients must compare instants, not strings.
  *
  * Faults: `failNext` (one-off 503s, 429 storms with Retry-After, a fault that happens after the
- * write took effect, i.e. a lost response), `failAlways` (a permanently failing item), and a
- * token bucket on writes (ARM's: a burst, then a steady rate) whose clock can run faster than
- * real time for a benchmark. Every request is recorded.
+ * write took effect, i.e. a lost response; `hang` never answers, `reset` cuts the connection),
+ * `failAlways` (a permanently failing item), `queryPaging.replay` (a page repeated, paging going
+ * backwards, a listing cut short), and a token bucket on writes (ARM's: a burst, then a steady
+ * rate) whose clock can run faster than real time for a benchmark. Every request is recorded.
+ *
+ * Contract: every request and answer at the documented api-versions is checked against the
+ * vendored Azure REST API OpenAPI documents (./armContract, test/fixtures/openapi).
+ *
+ * For the preflight check (lib/jobs/check.ts) it also answers two reads of
+ * Microsoft.OperationalInsights: the workspace (`…/workspaces/{ws}`) and one of its tables
+ * (`…/workspaces/{ws}/tables/{table}`), both GET only. `workspaces` says which exist (default: any
+ * workspace, holding DEFAULT_WORKSPACE_TABLES); a missing one answers ARM's 404s
+ * (`ResourceGroupNotFound`, `ResourceNotFound`). A 403 is scripted with `failNext` on the
+ * operation `workspace` (ARM's `AuthorizationFailed`). It also answers the caller's permissions on
+ * the workspace (`…/workspaces/{ws}/providers/Microsoft.Authorization/permissions`, GET), from
+ * `permissions` (default: Microsoft Sentinel Contributor's actions, as the built-in role defines them).
+ * Workspaces are kept apart: each workspace has its own indicators and saved searches, and its
+ * `properties.customerId` is the id the STIX objects upload API (test/fakes/tiUploadServer.ts)
+ * addresses it by; `ingestUploaded` lands uploaded objects in the same store, so queryIndicators
+ * reads them back. Indicators seeded without a workspace are seen by every workspace. The write
+ * throttle is per subscription, as ARM's is.
  *
  * With `msi`, it also serves an App Service managed-identity token endpoint on plain http
  * (`IDENTITY_ENDPOINT` / `IDENTITY_HEADER`), so a child process using DefaultAzureCredential with
@@ -50,6 +69,54 @@ export const SAVED_SEARCH_API_VERSIONS = ['2015-03-20', '2020-03-01-preview', '2
 
 export const FAKE_ARM_TOKEN = 'fake-arm-access-token';
 
+/** Versions Microsoft.OperationalInsights answers to for workspaces and tables (the SDK 9.x calls 2022-10-01). */
+export const WORKSPACE_API_VERSIONS = ['2020-08-01', '2020-10-01', '2021-06-01', '2021-12-01-preview', '2022-10-01', '2023-09-01', '2025-02-01'];
+
+/** Tables a Sentinel workspace holds in the fake unless a test says otherwise. */
+export const DEFAULT_WORKSPACE_TABLES = ['ThreatIntelIndicators', 'ThreatIntelObjects', 'CommonSecurityLog', 'DnsEvents', 'DeviceNetworkEvents', 'UrlClickEvents', 'ASimDnsActivityLogs'];
+
+/** Microsoft Sentinel Contributor's permissions, as the built-in role definition lists them. */
+export const SENTINEL_CONTRIBUTOR_PERMISSIONS: FakePermission[] = [
+  {
+    actions: [
+      'Microsoft.SecurityInsights/*',
+      'Microsoft.OperationalInsights/workspaces/analytics/query/action',
+      'Microsoft.OperationalInsights/workspaces/*/read',
+      'Microsoft.OperationalInsights/workspaces/savedSearches/*',
+      'Microsoft.OperationsManagement/solutions/read',
+      'Microsoft.OperationalInsights/workspaces/query/read',
+      'Microsoft.OperationalInsights/workspaces/query/*/read',
+      'Microsoft.OperationalInsights/workspaces/dataSources/read',
+      'Microsoft.OperationalInsights/querypacks/*/read',
+      'Microsoft.Insights/workbooks/*',
+      'Microsoft.Insights/myworkbooks/read',
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Support/*',
+    ],
+    notActions: ['Microsoft.SecurityInsights/ConfidentialWatchlists/*', 'Microsoft.OperationalInsights/workspaces/query/ConfidentialWatchlist/*'],
+  },
+];
+
+/** One entry of ARM's permissions list: the actions one role assignment grants the caller. */
+export interface FakePermission {
+  actions: string[];
+  notActions?: string[];
+}
+
+/** Versions Microsoft.Authorization answers to for permissions. */
+export const PERMISSIONS_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
+
+/** A Log Analytics workspace the fake knows (workspace GET and tables GET). */
+export interface FakeWorkspace {
+  resourceGroup: string;
+  name: string;
+  /** Table names (default DEFAULT_WORKSPACE_TABLES). */
+  tables?: string[];
+}
+
 export interface RecordedArmRequest {
   method: string;
   /** Path without the query string, as received. */
@@ -72,12 +139,16 @@ export type ArmOperation =
   | 'queryIndicators'
   | 'savedSearch'
   | 'listSavedSearches'
+  | 'workspace'
+  | 'table'
+  | 'permissions'
   | 'unknown';
 
 export interface FaultRule {
   /** Which requests; default every request. */
   match?: (r: { method: string; path: string; operation: ArmOperation; body: unknown }) => boolean;
-  status: number;
+  /** Status of the fault's answer (default 503); ignored with `hang` or `reset`. */
+  status?: number;
   /** How many matching requests get the fault (default 1). */
   times?: number;
   /** `Retry-After` header, in seconds. */
@@ -86,6 +157,10 @@ export interface FaultRule {
   retryAfterMs?: number;
   /** Let the request take effect, then answer the fault: the client never learns it succeeded. */
   afterEffect?: boolean;
+  /** Never answer: the connection stays open, silent, until the client gives up. */
+  hang?: boolean;
+  /** Cut the connection instead of answering (the client sees ECONNRESET). */
+  reset?: boolean;
   code?: string;
   message?: string;
 }
@@ -113,13 +188,31 @@ export interface ArmFakeOptions {
   latencyMs?: number;
   /** Token the MSI endpoint hands out (default `token`): set another to make ARM refuse it with 401. */
   msiToken?: string;
+  /** The MSI endpoint takes token requests and never answers them. */
+  msiHang?: boolean;
+  /**
+   * Check every request and answer against the vendored OpenAPI documents (./armContract) at the
+   * api-versions they describe (default true): a request the real service would reject gets its
+   * 400, and an answer of the fake's own that breaks the response schema becomes a 500.
+   */
+  contract?: boolean;
   /** queryIndicators paging quirks a client must survive. */
   queryPaging?: {
     /** These pages (0-based) first come back empty with a nextLink (a new token) to the same data. */
     emptyPages?: number[];
     /** The last page still has a nextLink, and every page after it too, always the same token. */
     endlessNextLink?: boolean;
+    /**
+     * Faults a client must not take for the end of the list: asked for page `page` (0-based), the
+     * fake answers page `as` again, items and nextLink (`as` = page - 1 hands back the token just
+     * sent; an earlier page goes backwards). `dropNextLink` ends the listing at page `page` instead.
+     */
+    replay?: { page: number; as?: number; dropNextLink?: boolean; times?: number };
   };
+  /** Workspaces that exist (workspace and table GETs); default: any workspace, with DEFAULT_WORKSPACE_TABLES. */
+  workspaces?: FakeWorkspace[];
+  /** The caller's permissions on any workspace (default SENTINEL_CONTRIBUTOR_PERMISSIONS). */
+  permissions?: FakePermission[];
 }
 
 export interface IndicatorResource {
@@ -155,16 +248,26 @@ export interface ArmFake {
   maxInFlight(): number;
   /** Indicators by name, in creation order. */
   indicators: Map<string, IndicatorResource>;
-  /** Saved searches by lower-case id. */
+  /** Saved searches of every workspace; `get` and `keys` take and give bare lower-case ids. */
   savedSearches: Map<string, SavedSearchResource>;
+  /** One workspace's view, by `resourceGroup/name` (any subscription) or full resource id. */
+  workspace(ref: string): { customerId: string; indicators(): IndicatorResource[]; savedSearches(): SavedSearchResource[] };
+  /**
+   * Lands an object the upload API accepted in its workspace's store, updating the indicator with
+   * the same `externalId` (STIX id) when the object is newer; undefined when no workspace has that customerId.
+   */
+  knowsCustomerId(customerId: string): boolean;
+  ingestUploaded(customerId: string, properties: Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string }): IndicatorResource | 'stale' | undefined;
   failNext(rule: FaultRule): void;
   /** A fault for every matching request until cleared. */
   failAlways(rule: Omit<FaultRule, 'times'>): void;
   clearFaults(): void;
   /** Puts an indicator straight into the store (e.g. one left by someone else); returns its name. */
-  seedIndicator(properties: object): string;
+  seedIndicator(properties: object, workspaceResourceId?: string): string;
   /** Number of 429s the token bucket answered. */
   throttled(): number;
+  /** Requests and answers that broke the OpenAPI contract, one line each. */
+  contractViolations: string[];
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -185,6 +288,10 @@ const httpError = (status: number, code: string, message: string, headers?: Reco
 
 const TI_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators)(?:\/([^/]+))?\/?$/i;
+const WORKSPACE_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)(?:\/tables\/([^/]+))?\/?$/i;
+const PERMISSIONS_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.authorization\/permissions\/?$/i;
 const SAVED_SEARCH_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/savedsearches(?:\/([^/]+))?\/?$/i;
 
@@ -296,7 +403,7 @@ function validateSavedSearch(body: unknown): HttpError | undefined {
 }
 
 /** ARM's write token bucket; rejected clients get successive slots so they do not stampede. */
-class TokenBucket {
+export class TokenBucket {
   private tokens: number;
   private last = performance.now();
   private nextSlot = 0;
@@ -349,25 +456,70 @@ function decodeToken(token: string): PageToken | undefined {
   }
 }
 
+/** Saved searches of every workspace, stored as `workspace|id`; `get(id)`, `has(id)` and `keys()` speak bare ids. */
+class SavedSearchMap extends Map<string, SavedSearchResource> {
+  private static bare(key: string): string {
+    return key.slice(key.lastIndexOf('|') + 1);
+  }
+  get(key: string): SavedSearchResource | undefined {
+    if (key.includes('|')) return super.get(key);
+    const id = key.toLowerCase();
+    for (const [k, v] of super.entries()) if (SavedSearchMap.bare(k) === id) return v;
+    return undefined;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+  keys(): MapIterator<string> {
+    return [...super.keys()].map(SavedSearchMap.bare)[Symbol.iterator]() as MapIterator<string>;
+  }
+}
+
 export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
   const tls = await testCertificate();
   const token = options.token ?? FAKE_ARM_TOKEN;
   const tiVersions = options.tiApiVersions ?? TI_API_VERSIONS;
   const ssVersions = options.savedSearchApiVersions ?? SAVED_SEARCH_API_VERSIONS;
   const maxPage = options.maxPageSize ?? 100;
-  const bucket = options.throttle ? new TokenBucket(options.throttle) : undefined;
+  // ARM throttles writes per subscription.
+  const buckets = new Map<string, TokenBucket>();
+  const bucketFor = (sub: string) => {
+    if (!options.throttle) return undefined;
+    let b = buckets.get(sub.toLowerCase());
+    if (!b) buckets.set(sub.toLowerCase(), (b = new TokenBucket(options.throttle)));
+    return b;
+  };
 
   const requests: RecordedArmRequest[] = [];
+  const contractViolations: string[] = [];
+  const contract = options.contract === false ? undefined : armContract();
   const msiRequests: ArmFake['msiRequests'] = [];
   const indicators = new Map<string, IndicatorResource>();
-  const savedSearches = new Map<string, SavedSearchResource>();
+  const savedSearches = new SavedSearchMap();
+  /** Which workspace (lower-case resource id) an indicator lives in; seeded ones without are everywhere. */
+  const scope = new WeakMap<IndicatorResource, string>();
+  /** `workspace|externalId` → name, so an upload finds the indicator it replaces without a scan. */
+  const byExternalId = new Map<string, string>();
+  const customerIds = new Map<string, { customerId: string; prefix: string }>();
+  const customerIdOf = (prefix: string) => {
+    const key = prefix.toLowerCase();
+    let entry = customerIds.get(key);
+    if (!entry) customerIds.set(key, (entry = { customerId: randomUUID(), prefix }));
+    return entry.customerId;
+  };
+  const visibleIn = (resource: IndicatorResource | undefined, prefix: string): resource is IndicatorResource => {
+    if (!resource) return false;
+    const home = scope.get(resource);
+    return home === undefined || home === prefix.toLowerCase();
+  };
   let faults: (FaultRule & { left: number })[] = [];
+  let replayed = 0;
   let origin = '';
 
   const workspaceId = (sub: string, rg: string, ws: string) =>
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${ws}`;
 
-  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource): IndicatorResource {
+  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource, scoped = true): IndicatorResource {
     const now = serviceDate(new Date().toISOString()) as string;
     const resource: IndicatorResource = {
       id: `${prefix}/providers/Microsoft.SecurityInsights/ThreatIntelligence/${name}`,
@@ -381,11 +533,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         ...(properties.validUntil !== undefined ? { validUntil: serviceDate(properties.validUntil) } : {}),
         created: previous?.properties.created ?? now,
         lastUpdatedTimeUtc: now,
-        externalId: previous?.properties.externalId ?? `indicator--${randomUUID()}`,
+        externalId: previous?.properties.externalId ?? properties.externalId ?? `indicator--${randomUUID()}`,
         friendlyName: properties.displayName,
       },
     };
+    if (properties.lastUpdatedTimeUtc !== undefined) resource.properties.lastUpdatedTimeUtc = serviceDate(properties.lastUpdatedTimeUtc);
+    if (previous ? scope.has(previous) : scoped) scope.set(resource, previous ? scope.get(previous)! : prefix.toLowerCase());
     indicators.set(name, resource);
+    // Seeded indicators (no workspace) are seen by every workspace: indexed under `*`.
+    byExternalId.set(`${scope.get(resource) ?? '*'}|${String(resource.properties.externalId)}`, name);
     return resource;
   }
 
@@ -398,6 +554,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handleTi(method: string, m: RegExpExecArray, query: Record<string, string>, body: unknown, apiVersion: string): [number, unknown] {
     const [, sub, rg, ws, op, name] = m;
     const prefix = workspaceId(sub, rg, ws);
+    customerIdOf(prefix); // the workspace exists once addressed
     const base = `${origin}${prefix}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
     const opName = op.toLowerCase();
     if (opName === 'createindicator' && !name) {
@@ -408,7 +565,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return [200, storeIndicator(prefix, randomUUID(), b.properties)];
     }
     if (opName === 'indicators' && name) {
-      const existing = indicators.get(name);
+      const found = indicators.get(name);
+      const existing = visibleIn(found, prefix) ? found : undefined;
       if (method === 'GET') {
         if (!existing) throw httpError(404, 'NotFound', `Threat intelligence indicator '${name}' was not found.`);
         return [200, existing];
@@ -432,7 +590,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       return [
         200,
-        page([...indicators.values()], state.offset, size, (offset) =>
+        page([...indicators.values()].filter((i) => visibleIn(i, prefix)), state.offset, size, (offset) =>
           `${base}/indicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, pageSize: size })}`,
         ),
       ];
@@ -457,12 +615,22 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       const sources = state.sources?.map((s) => s.toLowerCase());
       const matching = [...indicators.values()].filter(
-        (i) => !sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase()),
+        (i) => visibleIn(i, prefix) && (!sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase())),
       );
       const link = (t: PageToken) => `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken(t)}`;
       const quirks = options.queryPaging;
       if (quirks?.emptyPages?.includes(Math.floor(state.offset / size)) && !state.emptied) {
         return [200, { value: [], nextLink: link({ ...state, pageSize: size, emptied: true }) }];
+      }
+      const replay = quirks?.replay;
+      if (replay && Math.floor(state.offset / size) === replay.page && replayed < (replay.times ?? 1)) {
+        replayed += 1;
+        const as = replay.as ?? replay.page;
+        const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, as * size, size, (offset) =>
+          link({ offset, sources: state!.sources, pageSize: size }),
+        );
+        if (replay.dropNextLink) delete answer.nextLink;
+        return [200, answer];
       }
       const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, state.offset, size, (offset) =>
         link({ offset, sources: state!.sources, pageSize: size }),
@@ -478,11 +646,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handleSavedSearch(method: string, m: RegExpExecArray, body: unknown): [number, unknown] {
     const [, sub, rg, ws, id] = m;
     const prefix = workspaceId(sub, rg, ws);
+    customerIdOf(prefix);
     if (!id) {
       if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
-      return [200, { value: [...savedSearches.values()] }];
+      const mine = `${prefix.toLowerCase()}|`;
+      return [200, { value: [...savedSearches.entries()].filter(([k]) => k.startsWith(mine)).map(([, v]) => v) }];
     }
-    const key = id.toLowerCase();
+    const key = `${prefix.toLowerCase()}|${id.toLowerCase()}`;
     const existing = savedSearches.get(key);
     if (method === 'GET') {
       if (!existing) throw httpError(404, 'NotFound', `Saved search '${id}' was not found.`);
@@ -516,7 +686,67 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
   }
 
-  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'none'; m?: RegExpExecArray } {
+  /** Workspace and table reads: what the preflight check asks before it trusts the workspace. */
+  function handleWorkspace(method: string, m: RegExpExecArray): [number, unknown] {
+    const [, sub, rg, ws, table] = m;
+    if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+    const known = options.workspaces;
+    const found = known ? known.find((w) => w.name.toLowerCase() === ws.toLowerCase() && w.resourceGroup.toLowerCase() === rg.toLowerCase()) : { resourceGroup: rg, name: ws };
+    if (!found) {
+      if (known && !known.some((w) => w.resourceGroup.toLowerCase() === rg.toLowerCase())) {
+        throw httpError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+      }
+      throw httpError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.OperationalInsights/workspaces/${ws}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
+    }
+    const id = workspaceId(sub, found.resourceGroup, found.name);
+    if (!table) {
+      return [
+        200,
+        {
+          id,
+          name: found.name,
+          type: 'Microsoft.OperationalInsights/workspaces',
+          location: 'westeurope',
+          properties: {
+            // A stable GUID per workspace, as the service's customerId is (the upload API's workspace id).
+            customerId: customerIdOf(id),
+            provisioningState: 'Succeeded',
+            sku: { name: 'PerGB2018' },
+            retentionInDays: 90,
+          },
+        },
+      ];
+    }
+    const tableName = (found.tables ?? DEFAULT_WORKSPACE_TABLES).find((t) => t.toLowerCase() === table.toLowerCase());
+    if (!tableName) throw httpError(404, 'ResourceNotFound', `The table '${table}' was not found in workspace '${found.name}'.`);
+    return [
+      200,
+      {
+        id: `${id}/tables/${tableName}`,
+        name: tableName,
+        type: 'Microsoft.OperationalInsights/workspaces/tables',
+        properties: {
+          retentionInDays: 90,
+          totalRetentionInDays: 90,
+          plan: 'Analytics',
+          provisioningState: 'Succeeded',
+          schema: { name: tableName, tableType: 'Microsoft', columns: [], standardColumns: [] },
+        },
+      },
+    ];
+  }
+
+  function handlePermissions(method: string): [number, unknown] {
+    if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+    const list = options.permissions ?? SENTINEL_CONTRIBUTOR_PERMISSIONS;
+    return [200, { value: list.map((p) => ({ actions: p.actions, notActions: p.notActions ?? [], dataActions: [], notDataActions: [] })) }];
+  }
+
+  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'perm' | 'none'; m?: RegExpExecArray } {
     const ti = TI_PATH.exec(path);
     if (ti) {
       const op = ti[4].toLowerCase();
@@ -529,6 +759,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     if (ss) {
       return { operation: ss[4] ? 'savedSearch' : 'listSavedSearches', write: method !== 'GET', kind: 'ss', m: ss };
     }
+    const perm = PERMISSIONS_PATH.exec(path);
+    if (perm) return { operation: 'permissions', write: method !== 'GET', kind: 'perm', m: perm };
+    const ws = WORKSPACE_PATH.exec(path);
+    if (ws) return { operation: ws[4] ? 'table' : 'workspace', write: method !== 'GET', kind: 'ws', m: ws };
     return { operation: 'unknown', write: false, kind: 'none' };
   }
 
@@ -550,7 +784,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const record: RecordedArmRequest = { method, path: url.pathname, query, body, status: 0, operation, write };
     requests.push(record);
 
+    let specOperation: Parameters<NonNullable<typeof contract>['checkResponse']>[0] | undefined;
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      const broken = specOperation && contract ? contract.checkResponse(specOperation, status, payload) : [];
+      if (broken.length > 0) {
+        contractViolations.push(...broken.map((b) => `answer to ${method} ${url.pathname}: ${b}`));
+        specOperation = undefined;
+        status = 500;
+        payload = { error: { code: 'FakeContractViolation', message: broken.join('; ') } };
+      }
       record.status = status;
       const out = payload === undefined ? '' : JSON.stringify(payload);
       res.writeHead(status, {
@@ -572,7 +814,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       }
       if (kind === 'none') throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
       const apiVersion = query['api-version'];
-      const supported = kind === 'ti' ? tiVersions : ssVersions;
+      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : kind === 'perm' ? PERMISSIONS_API_VERSIONS : ssVersions;
       if (!apiVersion) {
         throw httpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       }
@@ -584,8 +826,19 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         );
       }
       if (parseError) throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+      const documented =
+        kind === 'ti' ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion : kind === 'ss' ? CONTRACT_DOCUMENTS.savedSearches.apiVersion : undefined;
+      if (contract && apiVersion === documented) {
+        const verdict = contract.checkRequest({ method, path: url.pathname, query, body, apiVersion });
+        if (verdict.errors.length > 0) {
+          contractViolations.push(...verdict.errors.map((e) => `${method} ${url.pathname}: ${e}`));
+          throw httpError(400, 'InvalidRequestContent', `The request does not match the ${apiVersion} API: ${verdict.errors.join('; ')}`);
+        }
+        specOperation = verdict.operation;
+      }
 
-      if (write && bucket) {
+      const bucket = write ? bucketFor(m![1]) : undefined;
+      if (bucket) {
         const waitMs = bucket.take();
         if (waitMs !== undefined) {
           const scale = options.throttle?.timeScale ?? 1;
@@ -601,10 +854,17 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         fault.left -= 1;
         faults = faults.filter((f) => f.left > 0);
       }
-      const faultError = fault
+      const faultStatus = fault?.status ?? 503;
+      const silent = fault?.hang || fault?.reset;
+      // A hung request is left open (close() ends it); a reset cuts the connection.
+      const misbehave = () => {
+        if (fault?.reset) req.socket.destroy();
+      };
+      if (silent && !fault?.afterEffect) return misbehave();
+      const faultError = fault && !silent
         ? httpError(
-            fault.status,
-            fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
+            faultStatus,
+            fault.code ?? (faultStatus === 429 ? 'TooManyRequests' : faultStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
             fault.message ?? `Injected fault ${fault.status}.`,
             {
               ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
@@ -614,7 +874,15 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         : undefined;
       if (faultError && !fault?.afterEffect) throw faultError;
 
-      const [status, payload] = kind === 'ti' ? handleTi(method, m!, query, body, apiVersion) : handleSavedSearch(method, m!, body);
+      const [status, payload] =
+        kind === 'ti'
+          ? handleTi(method, m!, query, body, apiVersion)
+          : kind === 'ws'
+            ? handleWorkspace(method, m!)
+            : kind === 'perm'
+              ? handlePermissions(method)
+              : handleSavedSearch(method, m!, body);
+      if (silent) return misbehave();
       if (faultError) throw faultError;
       send(status, payload);
     } catch (e) {
@@ -653,6 +921,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
+      if (options.msiHang) {
+        msiRequests.push({ path: url.pathname, query, status: 0 });
+        return; // left open until close()
+      }
       if (req.method !== 'GET' || url.pathname !== '/msi/token') return reply(404, { error: 'not_found' });
       if (req.headers['x-identity-header'] !== secret) return reply(401, { error: 'invalid_identity_header' });
       if (query['api-version'] !== '2019-08-01' || !query.resource) return reply(400, { error: 'invalid_request' });
@@ -687,12 +959,43 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     clearFaults() {
       faults = [];
     },
-    seedIndicator(properties) {
+    seedIndicator(properties, workspaceResourceId) {
       const name = randomUUID();
-      storeIndicator(workspaceId('seed', 'seed', 'seed'), name, { ...properties });
+      storeIndicator(workspaceResourceId ?? workspaceId('seed', 'seed', 'seed'), name, { ...properties }, undefined, workspaceResourceId !== undefined);
       return name;
     },
-    throttled: () => bucket?.rejected ?? 0,
+    workspace(ref) {
+      const wanted = ref.toLowerCase();
+      const prefix =
+        [...customerIds.values()].map((e) => e.prefix).find((p) => p.toLowerCase() === wanted || p.toLowerCase().endsWith(`/resourcegroups/${wanted.replace('/', '/providers/microsoft.operationalinsights/workspaces/')}`)) ??
+        (ref.startsWith('/subscriptions/') ? ref : undefined);
+      if (!prefix) throw new Error(`fake ARM: no workspace ${ref} was addressed`);
+      return {
+        customerId: customerIdOf(prefix),
+        indicators: () => [...indicators.values()].filter((i) => scope.get(i) === prefix.toLowerCase()),
+        savedSearches: () => [...savedSearches.entries()].filter(([k]) => k.startsWith(`${prefix.toLowerCase()}|`)).map(([, v]) => v),
+      };
+    },
+    knowsCustomerId: (customerId) => [...customerIds.values()].some((e) => e.customerId === customerId),
+    ingestUploaded(customerId, properties) {
+      const entry = [...customerIds.values()].find((e) => e.customerId === customerId);
+      if (!entry) return undefined;
+      const home = entry.prefix.toLowerCase();
+      const lookup = (key: string) => {
+        const found = indicators.get(byExternalId.get(`${key}|${properties.externalId}`) ?? '');
+        return found?.properties.externalId === properties.externalId && visibleIn(found, entry.prefix) ? found : undefined;
+      };
+      const previous = lookup(home) ?? lookup('*');
+      // STIX versioning: a version no newer than the one held changes nothing.
+      if (previous && Date.parse(String(previous.properties.lastUpdatedTimeUtc)) >= Date.parse(properties.lastUpdatedTimeUtc)) return 'stale';
+      const resource = storeIndicator(entry.prefix, previous?.name ?? randomUUID(), properties, previous);
+      if (previous) resource.properties.created = previous.properties.created;
+      else resource.properties.created = serviceDate(properties.created ?? properties.lastUpdatedTimeUtc);
+      if (!scope.has(resource)) scope.set(resource, home);
+      return resource;
+    },
+    throttled: () => [...buckets.values()].reduce((n, b) => n + b.rejected, 0),
+    contractViolations,
     clearRequests() {
       requests.length = 0;
       msiRequests.length = 0;

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
-import { pullThreatFox, iocQueueOutput } from '../../functions/pullThreatFox';
+import { pullThreatFox } from '../../functions/pullThreatFox';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { sync } from '../../functions/sync';
 import { INLINE_WRITE_LIMIT } from '../../lib/jobs/onDemand';
@@ -68,17 +68,16 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     await Promise.all([threatfox?.close(), arm?.close()]);
   });
 
-  /** The host's half of the output binding: send what the timer set, base64 as host.json says. */
-  async function sendOutputs(ctx: InvocationContext): Promise<IocBatchMessage[]> {
-    const messages = (ctx.extraOutputs.get(iocQueueOutput) ?? []) as IocBatchMessage[];
-    for (const m of messages) await queue.sendMessage(toQueueText(m, 'base64'));
-    return messages;
+  /** What the timer put on the queue (peeked, so the queue function still gets it), decoded as host.json says. */
+  async function queued(): Promise<IocBatchMessage[]> {
+    const { peekedMessageItems } = await queue.peekMessages({ numberOfMessages: 32 });
+    return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as IocBatchMessage);
   }
 
   it('timer pulls, the queue hands over, the upsert writes indicators and hunting queries', async () => {
     const ctx = context('pullThreatFox');
     await pullThreatFox(timer, ctx);
-    const messages = await sendOutputs(ctx);
+    const messages = await queued();
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.every((m) => m.family === NETSUPPORT)).toBe(true);
     // First run has no watermark: a full pull by family.
@@ -96,7 +95,11 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     const searches = [...arm.savedSearches.values()];
     expect(searches.map((s) => s.properties.category)).toEqual(searches.map(() => 'Hunting Queries'));
     const tableOf = (s: (typeof searches)[number]) => (s.properties.tags as { name: string; value: string }[]).find((t) => t.name === 'table')?.value;
-    expect(searches.map(tableOf).sort()).toEqual(['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    // One saved search per table (reading ThreatIntelIndicators) and the four NetSupport behaviour hunts.
+    expect(searches).toHaveLength(15);
+    expect([...new Set(searches.map(tableOf))].sort()).toEqual(
+      ['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceFileEvents', 'DeviceNetworkEvents', 'DeviceProcessEvents', 'DeviceRegistryEvents', 'DnsEvents', 'EmailUrlInfo', 'UrlClickEvents', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession'].sort(),
+    );
     for (const s of searches) expect((s.properties.query as string).replace(/^\/\/.*$/gm, "")).toMatch(new RegExp(`\\b${tableOf(s)}\\b`));
     const runs = await listRuns(table, 10);
     expect(runs.map((r) => r.trigger)).toEqual(expect.arrayContaining(['timer', 'queue']));
@@ -109,7 +112,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     threatfox.requests.length = 0;
     const ctx = context('pullThreatFox');
     await pullThreatFox(timer, ctx);
-    const messages = await sendOutputs(ctx);
+    const messages = await queued();
     expect(messages).toEqual([]);
     // With a watermark, the timer asks for the recent window only.
     expect((threatfox.requests[0].body as { query: string }).query).toBe('get_iocs');
@@ -159,7 +162,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     it('refangs a pasted list on a dry run and answers with the plan', async () => {
       arm.clearRequests();
       const iocs = 'hxxps://beroniw[.]com/hwkOP5\n91[.]92[.]34[.]228[:]80\nnot an ioc at all';
-      const res = await sync(post(JSON.stringify({ dryRun: true, iocs })), context('sync'));
+      const res = await sync(post(JSON.stringify({ dryRun: true, malware: NETSUPPORT, iocs })), context('sync'));
       expect(res.status).toBe(200);
       const body = res.jsonBody as any;
       expect(body.summary).toMatchObject({ dryRun: true, iocs: 2, rejected: 1 });
@@ -171,11 +174,11 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
 
     it('writes to Sentinel when not a dry run, and nothing the second time', async () => {
       const iocs = 'fresh-c2[.]example[.]net';
-      const first = await sync(post(JSON.stringify({ iocs })), context('sync'));
+      const first = await sync(post(JSON.stringify({ malware: NETSUPPORT, iocs })), context('sync'));
       expect(first.status).toBe(200);
       expect((first.jsonBody as any).summary.indicators).toMatchObject({ created: 1, failed: 0 });
       arm.clearRequests();
-      const again = await sync(post(JSON.stringify({ iocs })), context('sync'));
+      const again = await sync(post(JSON.stringify({ malware: NETSUPPORT, iocs })), context('sync'));
       expect((again.jsonBody as any).summary.indicators).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
       expect(arm.writes()).toEqual([]);
       const httpRuns = (await listRuns(table, 50)).filter((r) => r.trigger === 'http');
@@ -185,7 +188,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     it('queues a write too large to finish inside the request, and the queue function lands it', async () => {
       const pasted = Array.from({ length: INLINE_WRITE_LIMIT + 1 }, (_, i) => `bulk-${i}[.]example[.]org`).join('\n');
       const before = arm.indicators.size;
-      const res = await sync(post(JSON.stringify({ iocs: pasted })), context('sync'));
+      const res = await sync(post(JSON.stringify({ malware: NETSUPPORT, iocs: pasted })), context('sync'));
       expect(res.status).toBe(202);
       const body = res.jsonBody as any;
       expect(body.queued).toEqual({ iocs: INLINE_WRITE_LIMIT + 1, messages: expect.any(Number) });
@@ -194,6 +197,10 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       expect(deliveries).toHaveLength(body.queued.messages);
       expect(deliveries.every((d) => d.outcome === 'completed')).toBe(true);
       expect(arm.indicators.size).toBe(before + INLINE_WRITE_LIMIT + 1);
+      // Through the queue too, a pasted IOC stays marked as submitted by hand.
+      const bulk = [...arm.indicators.values()].map((i) => i.properties as any).filter((p) => /bulk-\d+\.example\.org/.test(p.pattern));
+      expect(bulk).toHaveLength(INLINE_WRITE_LIMIT + 1);
+      expect(bulk.every((p) => p.labels.includes('submitted-by-hand') && /submitted by hand/.test(p.description))).toBe(true);
       // The 202's runId leads to the hand-off and to every queue run that wrote its batches.
       const runs = await listRuns(table, 100);
       expect(runs.find((r) => r.runId === body.runId)).toMatchObject({ trigger: 'http', status: 'running', counts: { enqueued: INLINE_WRITE_LIMIT + 1 } });
@@ -208,6 +215,20 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       const fields = (res.jsonBody as any).fields;
       expect(Object.keys(fields)).toEqual(expect.arrayContaining(['dryRun', 'days']));
       expect((await sync(post('{not json'), context('sync'))).status).toBe(400);
+    });
+
+    it('answers 400, not a throw, for body keys named like Object.prototype members', async () => {
+      for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        const res = await sync(post(`{"dryRun": true, "${key}": "x"}`), context('sync'));
+        expect([key, res.status]).toEqual([key, 400]);
+        expect(Object.keys((res.jsonBody as any).fields)).toEqual([key]);
+      }
+    });
+
+    it('answers 400 naming malware for a pasted list without its family', async () => {
+      const res = await sync(post(JSON.stringify({ dryRun: true, iocs: 'evil-c2[.]com' })), context('sync'));
+      expect(res.status).toBe(400);
+      expect(Object.keys((res.jsonBody as any).fields)).toEqual(['malware']);
     });
 
     it('answers 413 over the size limit', async () => {

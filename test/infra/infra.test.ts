@@ -303,11 +303,34 @@ describe('roles', () => {
     }
   });
 
-  it('grants Microsoft Sentinel Contributor on the workspace, deployed into the Sentinel resource group', () => {
+  it('grants Microsoft Sentinel Contributor on every listed workspace, each deployed into its own resource group', () => {
     const sentinel = stripComments(read('infra/modules/sentinelAccess.bicep'));
     expect(sentinel).toContain('roleDefinitionIds.microsoftSentinelContributor');
     expect(sentinel).toMatch(/^\s*scope: workspace$/m);
-    expect(stripComments(mainBicep)).toMatch(/scope: resourceGroup\(effectiveSentinelSubscriptionId, sentinelResourceGroup\)/);
+    const main = stripComments(mainBicep);
+    // One module instance per workspace resource id, scoped to that id's subscription and resource group.
+    expect(main).toMatch(/module sentinelAccess 'modules\/sentinelAccess\.bicep' = \[\s*for \(workspaceId, i\) in sentinelWorkspaceIds: if \(assignSentinelRole\) \{/);
+    expect(main).toMatch(/^\s*name: 'sentinelAccess-\$\{i\}-\$\{resourceToken\}'$/m);
+    expect(main).toMatch(/^\s*scope: resourceGroup\(split\(workspaceId, '\/'\)\[2\], split\(workspaceId, '\/'\)\[4\]\)$/m);
+    expect(main).toMatch(/^\s*workspaceName: last\(split\(workspaceId, '\/'\)\)$/m);
+    // The list comes from the sentinelWorkspaces parameter (SENTINEL_WORKSPACES); without it, the single workspace is a list of one.
+    expect(main).toMatch(/^var listedWorkspaceIds = filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)$/m);
+    expect(main).toMatch(/^var useWorkspaceList = !empty\(listedWorkspaceIds\)$/m);
+    expect(main).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList \? listedWorkspaceIds : \[sentinelWorkspaceId\]$/m);
+    expect(main).toMatch(/^output SENTINEL_WORKSPACE_IDS string = join\(sentinelWorkspaceIds, ','\)$/m);
+    expect(main).toMatch(/^output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join\(sentinelRoleAssignmentNames, ','\)$/m);
+    expect(readJson('infra/main.parameters.json').parameters.sentinelWorkspaces.value).toBe('${SENTINEL_WORKSPACES}');
+  });
+
+  it('sets either SENTINEL_WORKSPACES or the single-workspace settings, never both', () => {
+    const sync = objectAfter(mainBicep, /syncSettings: \{/);
+    expect(valueOf(sync, 'SENTINEL_WORKSPACES')).toBe("useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''");
+    for (const single of ['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME']) {
+      expect(valueOf(sync, single)).toMatch(/^useWorkspaceList \? '' : \w+$/);
+    }
+    // The app reads '' as unset, so the list alone is not "both set".
+    const list = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law-a';
+    expect(loadSettings({ SENTINEL_WORKSPACES: list, AZURE_SUBSCRIPTION_ID: '', SENTINEL_RESOURCE_GROUP: '', SENTINEL_WORKSPACE_NAME: '' }).sentinel.workspaces).toHaveLength(1);
   });
 });
 

@@ -17,11 +17,10 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['1[.]2[.]3[.]4', { type: 'ipv4', value: '1.2.3.4' }],
     ['1.2.3[.]4[:]8080', { type: 'ipv4', value: '1.2.3.4', port: 8080 }],
     ['91[.]92[.]34[.]228:80', { type: 'ipv4', value: '91.92.34.228', port: 80 }],
-    ['1.2.3.4:0', { type: 'ipv4', value: '1.2.3.4', port: 0 }],
     ['1.2.3.4:65535', { type: 'ipv4', value: '1.2.3.4', port: 65535 }],
-    ['2001:DB8:0:0:0:0:0:1', { type: 'ipv6', value: '2001:db8::1' }],
-    ['[2001:db8::1]:443', { type: 'ipv6', value: '2001:db8::1', port: 443 }],
-    ['[2001:0DB8::0001]', { type: 'ipv6', value: '2001:db8::1' }],
+    ['2A01:4F8:C17:1:0:0:0:1', { type: 'ipv6', value: '2a01:4f8:c17:1::1' }],
+    ['[2a01:4f8:c17:1::1]:443', { type: 'ipv6', value: '2a01:4f8:c17:1::1', port: 443 }],
+    ['[2A01:04F8:C17:1::0001]', { type: 'ipv6', value: '2a01:4f8:c17:1::1' }],
     ['::ffff:5.252.177.201', { type: 'ipv4', value: '5.252.177.201' }],
     // domains
     ['evil.com', { type: 'domain', value: 'evil.com' }],
@@ -48,7 +47,7 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['http://evil.com', { type: 'url', value: 'http://evil.com' }],
     ['http://evil.com./x', { type: 'url', value: 'http://evil.com/x' }],
     ['http://bücher.de/ä', { type: 'url', value: 'http://xn--bcher-kva.de/ä' }],
-    ['http://[2001:DB8::1]:8443/x', { type: 'url', value: 'http://[2001:db8::1]:8443/x' }],
+    ['http://[2A01:4F8:C17:1::1]:8443/x', { type: 'url', value: 'http://[2a01:4f8:c17:1::1]:8443/x' }],
     ['http://user:pw@evil.com/x', { type: 'url', value: 'http://user:pw@evil.com/x' }],
     ['http://google.com@evil.com/x', { type: 'url', value: 'http://google.com@evil.com/x' }],
     ['https://evil.com/a;jsessionid=1?x=\'y\'', { type: 'url', value: "https://evil.com/a;jsessionid=1?x='y'" }],
@@ -56,8 +55,8 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['evil[.]com/gate.php?id=1', { type: 'url', value: 'http://evil.com/gate.php?id=1' }],
     ['1.2.3.4:8080/x', { type: 'url', value: 'http://1.2.3.4:8080/x' }],
     // hashes
-    ['D41D8CD98F00B204E9800998ECF8427E', { type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e' }],
-    ['DA39A3EE5E6B4B0D3255BFEF95601890AFD80709', { type: 'sha1', value: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' }],
+    ['D41D8CD98F00B204E9800998ECF8427F', { type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427f' }],
+    ['DA39A3EE5E6B4B0D3255BFEF95601890AFD80708', { type: 'sha1', value: 'da39a3ee5e6b4b0d3255bfef95601890afd80708' }],
     [H64, { type: 'sha256', value: H64.toLowerCase() }],
     ['12345678901234567890123456789012', { type: 'md5', value: '12345678901234567890123456789012' }],
   ])('%j', (input, expected) => {
@@ -79,7 +78,7 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['[2001:db8::1]:99999', /out of range/],
     ['127.0.0.1', /loopback/],
     ['0.0.0.0', /unspecified/],
-    ['169.254.169.254', /linkLocal/],
+    ['169.254.169.254', /link-local/],
     ['224.0.0.1', /multicast/],
     ['::1', /loopback/],
     ['fe80::1%eth0', /zone id/],
@@ -97,6 +96,8 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['co.uk', /public suffix itself/],
     ['duckdns.org', /every tenant/],
     ['evil.com:8080', /domain with a port/],
+    ['1.2.3.4:0', /port 0 is not a destination port/],
+    ['[2001:db8::1]:0', /port 0 is not a destination port/],
     ['evil.com"; drop', /whitespace/],
     ['evil.com";drop', /not allowed in a domain name: """/],
     ["evil.com' or 1=1", /whitespace|not allowed/],
@@ -126,11 +127,11 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['d41d8cd98f00b204e9800998ecf8427', /31 characters/],
     ['a'.repeat(96), /SHA3-384/],
     ['x'.repeat(5000), /maximum is 4096/],
-    ['10.1.2.3:4444', /private address, never a remote host/],
-    ['192.168.1.10', /private address/],
-    ['100.64.0.1', /carrierGradeNat address/],
-    ['[fd00::1]:443', /uniqueLocal IPv6 address/],
-    ['http://172.16.0.5/payload.exe', /private address/],
+    ['10.1.2.3:4444', /private \(RFC 1918\) address, never a remote host/],
+    ['192.168.1.10', /private \(RFC 1918\) address/],
+    ['100.64.0.1', /carrier-grade NAT/],
+    ['[fd00::1]:443', /unique-local/],
+    ['http://172.16.0.5/payload.exe', /URL host 172.16.0.5 is a private/],
   ])('rejects %j', (input, reason) => {
     const r = fromText(input);
     expect(r.ok).toBe(false);
@@ -149,11 +150,11 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
 describe('normaliseValue with a ThreatFox ioc_type', () => {
   test.each<[string, string, Expected]>([
     ['ip:port', '172.93.185.254:80', { type: 'ipv4', value: '172.93.185.254', port: 80 }],
-    ['ip:port', '[2001:db8::1]:443', { type: 'ipv6', value: '2001:db8::1', port: 443 }],
+    ['ip:port', '[2a01:4f8:c17:1::1]:443', { type: 'ipv6', value: '2a01:4f8:c17:1::1', port: 443 }],
     ['domain', 'Node54Group.com', { type: 'domain', value: 'node54group.com' }],
     ['url', 'http://google2oauth.com/google.txt', { type: 'url', value: 'http://google2oauth.com/google.txt' }],
-    ['md5_hash', 'D41D8CD98F00B204E9800998ECF8427E', { type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e' }],
-    ['sha1_hash', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', { type: 'sha1', value: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' }],
+    ['md5_hash', 'D41D8CD98F00B204E9800998ECF8427F', { type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427f' }],
+    ['sha1_hash', 'da39a3ee5e6b4b0d3255bfef95601890afd80708', { type: 'sha1', value: 'da39a3ee5e6b4b0d3255bfef95601890afd80708' }],
     ['sha256_hash', 'e'.repeat(64), { type: 'sha256', value: 'e'.repeat(64) }],
   ])('%s %j', (hint, input, expected) => {
     expect(normaliseValue(input, hint)).toEqual({ ok: true, ioc: expected });

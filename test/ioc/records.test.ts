@@ -120,7 +120,7 @@ describe('parseIocText', () => {
     'zbxcgtqt[.]com\tbotnet_cc',
     'http://evil[.]com/a?x=1,2',
     'http://evil[.]com/page#section',
-    'D41D8CD98F00B204E9800998ECF8427E',
+    'D41D8CD98F00B204E9800998ECF8427F',
     'NODE54GROUP[.]COM',
     '999.1.1.1',
     'evil.com"; drop',
@@ -144,7 +144,7 @@ describe('parseIocText', () => {
       ['domain', 'zbxcgtqt.com', undefined],
       ['url', 'http://evil.com/a?x=1,2', undefined],
       ['url', 'http://evil.com/page#section', undefined],
-      ['md5', 'd41d8cd98f00b204e9800998ecf8427e', undefined],
+      ['md5', 'd41d8cd98f00b204e9800998ecf8427f', undefined],
     ]);
     for (const i of iocs) expect(i).toMatchObject({ malware: 'win.netsupportmanager_rat', tags: ['pasted'] });
     expect(rejected.map((r) => r.input)).toEqual([
@@ -174,6 +174,28 @@ describe('parseIocText', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(iocs).toEqual([]);
     expect(rejected).toHaveLength(2);
+  });
+
+  test('a value is taken whole or refused with a reason, never cut at a comma or tab (issue 9 #6)', () => {
+    const text = [
+      'http://cdn.legit-vendor.com/download,evil"payload.exe',
+      'http://cdn.legit-vendor.com/a,b\tc',
+      'evil-c2[.]com,91.92.34.228',
+      'hxxp://evil[.]com/x,notes',
+      '45.9.20.0/24',
+      '2a01:4f8::/32',
+      'evil-c2[.]com,C2 panel',
+    ].join('\n');
+    const { iocs, rejected } = parseIocText(text);
+    // A URL may hold commas, so it is judged whole; a domain cannot, so its notes may follow it.
+    expect(iocs.map((i) => i.value)).toEqual(['http://evil.com/x,notes', 'evil-c2.com']);
+    expect(rejected.map((r) => [r.input, r.reason])).toEqual([
+      ['http://cdn.legit-vendor.com/download,evil"payload.exe', expect.stringMatching(/^line 1: contains a character not allowed in a URL: """/)],
+      ['http://cdn.legit-vendor.com/a,b\tc', expect.stringMatching(/^line 2: contains whitespace or an invisible/)],
+      ['evil-c2[.]com,91.92.34.228', expect.stringMatching(/^line 3: holds more than one value/)],
+      ['45.9.20.0/24', expect.stringMatching(/^line 5: "45.9.20.0\/24" is a CIDR range/)],
+      ['2a01:4f8::/32', expect.stringMatching(/^line 6: "2a01:4f8::\/32" is a CIDR range/)],
+    ]);
   });
 
   test('empty or comment-only text gives nothing', () => {

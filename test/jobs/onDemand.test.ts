@@ -68,7 +68,7 @@ describe('runOnDemand', () => {
 
   it('answers a dry run over pasted IOCs with 200 and the plan, touching neither ThreatFox nor Azure', async () => {
     const d = deps();
-    const answer = await runOnDemand(request({ dryRun: true, iocs: 'hxxp://evil-c2[.]com/gate.php\n91[.]92[.]34[.]228[:]443\n' }), d);
+    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: 'hxxp://evil-c2[.]com/gate.php\n91[.]92[.]34[.]228[:]443\n' }), d);
     expect(answer.status).toBe(200);
     const body = answer.body as { iocs: { value: string; malware?: string }[]; indicators: { pattern: string }[]; huntingQueries: unknown[]; summary: { dryRun: boolean } };
     expect(body.summary.dryRun).toBe(true);
@@ -113,7 +113,7 @@ describe('runOnDemand', () => {
         }) as unknown as TableClient,
       runId: 'run-http-1',
     });
-    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), d);
+    const answer = await runOnDemand(request({ malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), d);
     expect(answer.status).toBe(200);
     expect((answer.body as { summary: { indicators: { created: number } } }).summary.indicators.created).toBe(1);
     expect([...arm.indicators.values()].map((i) => i.properties.pattern)).toEqual(["[domain-name:value = 'evil-c2.com']"]);
@@ -127,7 +127,7 @@ describe('runOnDemand', () => {
         throw new Error('no storage account');
       },
     });
-    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), d);
+    const answer = await runOnDemand(request({ malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), d);
     expect(answer.status).toBe(200);
     expect(d.lines().some((l) => l.level === 40 && l.msg === 'could not record run history' && l.err === 'no storage account')).toBe(true);
   });
@@ -135,7 +135,7 @@ describe('runOnDemand', () => {
   it('answers 500 with how to fix it when Azure refuses the app identity, without the token', async () => {
     const { logger, lines } = captureLogger();
     const refused = connect(arm, {}, 'a-token-arm-does-not-accept');
-    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), {
+    const answer = await runOnDemand(request({ malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), {
       settings,
       threatfox: () => {
         throw new Error('not used');
@@ -147,5 +147,77 @@ describe('runOnDemand', () => {
     expect(answer.body).toMatchObject({ code: 'CONFIG', error: expect.stringMatching(/refused the token \(HTTP 401 InvalidAuthenticationToken.*az login/) });
     expect(arm.requests.map((r) => r.status)).toEqual([401]);
     expect(JSON.stringify(answer.body) + JSON.stringify(lines())).not.toContain('a-token-arm-does-not-accept');
+  });
+
+  it('a pasted list names its family: without `malware` it is a 400 naming the field, and nothing is read or written', async () => {
+    const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), deps());
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: 'invalid request', fields: { malware: [expect.stringMatching(/a pasted list of IOCs needs its family: give malware/)] } });
+    expect(threatfox.requests).toEqual([]);
+    expect(arm.requests).toEqual([]);
+  });
+
+  it('`days` with `iocs` is a 400 naming `days`, not silently ignored', async () => {
+    const answer = await runOnDemand(request({ dryRun: true, days: 2, malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), deps());
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: 'invalid request', fields: { days: [expect.stringMatching(/days cannot be used with iocs/)] } });
+  });
+
+  it('pasted IOCs are written as submitted by hand, still under our INDICATOR_SOURCE', async () => {
+    const answer = await runOnDemand(request({ malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), deps());
+    expect(answer.status).toBe(200);
+    const [indicator] = [...arm.indicators.values()].map((i) => i.properties);
+    expect(indicator.source).toBe(settings.sentinel.source);
+    expect(indicator.description).toMatch(/submitted by hand \(a pasted IOC list, not published by ThreatFox\)/);
+    expect(indicator.description).not.toMatch(/published by ThreatFox \(abuse\.ch\)/);
+    expect(indicator.labels).toEqual(expect.arrayContaining(['submitted-by-hand', `malware:${NETSUPPORT}`]));
+    expect(indicator.externalReferences ?? []).toEqual([]);
+  });
+
+  it('a saved ThreatFox answer in `iocs` is kept to `malware`, and the rest counted as skipped', async () => {
+    const other = { ...seedRecords()[0], id: '990001', ioc: 'other-family-c2.com', ioc_type: 'domain', malware: 'win.other_rat' };
+    const doc = JSON.stringify({ query_status: 'ok', data: [...seedRecords().slice(0, 3), other] });
+    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: doc }), deps());
+    expect(answer.status).toBe(200);
+    const body = answer.body as { iocs: { value: string; malware: string }[]; summary: { skipped: number; read: number } };
+    expect(body.iocs.every((i) => i.malware === NETSUPPORT)).toBe(true);
+    expect(body.iocs.map((i) => i.value)).not.toContain('other-family-c2.com');
+    expect(body.summary).toMatchObject({ read: 4, skipped: 1 });
+  });
+
+  it('refuses benign values in the HTTP path too, and counts them by reason', async () => {
+    const iocs = ['8.8.8.8', 'google.com', '192.0.2.1', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'evil-c2[.]com'].join('\n');
+    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs }), deps());
+    const body = answer.body as { iocs: { value: string }[]; rejected: { benign?: string }[]; summary: { benign: Record<string, number>; rejected: number } };
+    expect(body.iocs.map((i) => i.value)).toEqual(['evil-c2.com']);
+    expect(body.summary.rejected).toBe(4);
+    expect(body.summary.benign).toEqual({ 'popular-domain': 1, 'public-resolver': 1, 'special-purpose-address': 1, 'empty-file-hash': 1, 'allow-list': 0 });
+  });
+
+  it('refuses the tenant\'s BENIGN_ALLOWLIST values like the built-in ones', async () => {
+    const own = loadSettings({ THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY, BENIGN_ALLOWLIST: 'contoso.com,203.0.114.0/24' });
+    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: 'vpn.contoso.com\n203.0.114.7:443\nevil-c2[.]com' }), deps({ settings: own }));
+    const body = answer.body as { iocs: { value: string }[]; summary: { benign: Record<string, number> } };
+    expect(body.iocs.map((i) => i.value)).toEqual(['evil-c2.com']);
+    expect(body.summary.benign['allow-list']).toBe(2);
+  });
+});
+
+describe('parseSyncRequest', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('a body key named %s is a 400 naming it, not a throw (issue 9 #7)', (key) => {
+    const parsed = parseSyncRequest(`{"dryRun": true, "${key}": [1]}`);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.answer.status).toBe(400);
+    const fields = parsed.answer.body.fields as Record<string, string[]>;
+    expect(Object.keys(fields)).toEqual([key]);
+    expect(fields[key]).toEqual([expect.stringMatching(/^unknown field/)]);
+    expect(JSON.parse(JSON.stringify(parsed.answer.body))).toEqual(parsed.answer.body);
+  });
+
+  it('names every unknown key on its own', () => {
+    const parsed = parseSyncRequest('{"a": 1, "b": 2, "malware": ""}');
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(Object.keys(parsed.answer.body.fields as object).sort()).toEqual(['a', 'b', 'malware']);
   });
 });

@@ -24,7 +24,9 @@ function skeleton(query: string): string {
   return query.replace(/"(?:[^"\\\n]|\\.)*"/g, '""').replace(/^\/\/.*$/gm, '//');
 }
 
-const byTable = (qs: HuntingQuery[]) => Object.fromEntries(qs.map((q) => [q.table, q]));
+/** The IOC hunts by table (behaviour hunts, which need no IOC, left out). */
+const byTable = (qs: HuntingQuery[]) => Object.fromEntries(qs.filter((q) => q.form === 'inline').map((q) => [q.table, q]));
+const inlineOnly = (qs: HuntingQuery[]) => qs.filter((q) => q.form === 'inline');
 
 describe('buildHuntingQueries', () => {
   const cases: [string, Ioc[]][] = [
@@ -44,26 +46,30 @@ describe('buildHuntingQueries', () => {
 
   test('seed 000: one query per table that has IOCs, with the right lists', () => {
     const qs = byTable(buildHuntingQueries(SEED_000));
-    expect(Object.keys(qs).sort()).toEqual(['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'UrlClickEvents']);
+    expect(Object.keys(qs).sort()).toEqual(
+      ['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceFileEvents', 'DeviceNetworkEvents', 'DnsEvents', 'EmailUrlInfo', 'UrlClickEvents', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession'].sort(),
+    );
     const dns = lists(qs.DnsEvents!.query);
     expect(dns.iocDomains).toEqual(['beroniw.com', 'golviewcheckus.com', 'google2oauth.com', 'node54group.com', 'node66group.pro', 'tiqwtkmma.com', 'zbxcgtqt.com']);
-    expect(qs.DnsEvents!.iocCount).toBe(7);
+    // Every IOC reaches DnsEvents: domains and URL hosts as lookups, IPs (and the URL on a bare IP) as answers.
+    expect(qs.DnsEvents!.iocCount).toBe(12);
     // DNS matching is exact or on a label boundary, not a bare has_any.
     expect(qs.DnsEvents!.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
     expect(ipPorts(qs.CommonSecurityLog!.query)).toEqual({ '172.93.185.254': [80], '91.92.34.228': [80] });
-    expect(lists(qs.DeviceNetworkEvents!.query).iocIpForms).toContain('::ffff:91.92.34.228');
+    expect(qs.DeviceNetworkEvents!.query).toContain('"::ffff:91.92.34.228": "91.92.34.228"');
     expect(lists(qs.UrlClickEvents!.query).iocUrls).toEqual([
       'http://91.92.34.228/test22.txt',
       'http://google2oauth.com/google.txt',
       'https://beroniw.com/hwkOP5',
     ]);
     for (const q of Object.values(qs)) {
-      expect(q.query).toMatch(/\| where TimeGenerated > ago\(lookback\)/);
+      expect(q.query).toMatch(/\| where TimeGenerated > ago\(lookback\)|\(starttime = ago\(lookback\)/);
       expect(q.query).toMatch(/^let lookback = 14d;$/m);
       expect(q.familyName).toBe('NetSupportManager RAT');
       expect(q.techniques).toContain('T1219');
       expect(q.tactics).toContain('CommandAndControl');
       expect(q.requiredTables).toEqual([q.table]);
+      expect(q.form).toBe('inline');
       expect(q.part).toBeUndefined();
     }
     expect(qs.CommonSecurityLog!.name).toBe('NetSupportManager RAT C2 and payload IPs, domains and URLs in CommonSecurityLog (ThreatFox)');
@@ -73,21 +79,26 @@ describe('buildHuntingQueries', () => {
     const nsm = buildHuntingQueries(MIXED).filter((q) => q.family === 'win.netsupportmanager_rat');
     const csl = nsm.find((q) => q.table === 'CommonSecurityLog')!;
     expect(ipPorts(csl.query)).toEqual({ '2001:db8::5': [8080], '91.92.34.228': [443] });
-    expect(csl.query).toMatch(/PortMatchesIoc = iff\(array_length\(IocPorts\) == 0, bool\(null\), set_has_element\(IocPorts, IocSidePort\)\)/);
+    expect(csl.query).toContain('PortMatchesIoc = iff(array_length(IocPorts) > 0, set_has_element(IocPorts, IocSidePort), bool(null))');
   });
 
   test('groups by family; hash tables only when hash IOCs exist; unattributed IOCs are kept', () => {
     const qs = buildHuntingQueries(MIXED);
-    const tablesOf = (family: string) => qs.filter((q) => q.family === family).map((q) => q.table);
+    const tablesOf = (family: string) => inlineOnly(qs).filter((q) => q.family === family).map((q) => q.table);
     expect(tablesOf('win.netsupportmanager_rat')).toEqual([
-      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', 'UrlClickEvents', 'DeviceFileEvents', 'DeviceProcessEvents',
+      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession',
+      'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents', 'DeviceProcessEvents',
     ]);
-    expect(tablesOf('js.clearfake')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', 'UrlClickEvents']);
-    expect(tablesOf('unattributed')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents']);
-    expect(buildHuntingQueries(SEED_001).map((q) => q.table)).toEqual([
-      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', 'UrlClickEvents',
+    expect(tablesOf('js.clearfake')).toEqual([
+      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_WebSession', 'UrlClickEvents', 'EmailUrlInfo',
+      'DeviceFileEvents',
     ]);
-    const hashes = qs.find((q) => q.table === 'DeviceProcessEvents')!;
+    expect(tablesOf('unattributed')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', '_Im_NetworkSession', 'DeviceFileEvents']);
+    expect(inlineOnly(buildHuntingQueries(SEED_001)).map((q) => q.table)).toEqual([
+      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession',
+      'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents',
+    ]);
+    const hashes = inlineOnly(qs).find((q) => q.table === 'DeviceProcessEvents')!;
     expect(lists(hashes.query)).toEqual({
       iocSha256: ['a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef'],
       iocSha1: ['0123456789abcdef0123456789abcdef01234567'],
@@ -95,7 +106,7 @@ describe('buildHuntingQueries', () => {
     });
     expect(hashes.tactics).toEqual(['Execution', 'CommandAndControl']);
     expect(hashes.query).toMatch(/NetSupportClientOutsideProgramFiles/);
-    expect(qs.find((q) => q.family === 'js.clearfake')!.query).not.toMatch(/NetSupport/);
+    expect(qs.filter((q) => q.family === 'js.clearfake').some((q) => /NetSupport/.test(q.query))).toBe(false);
   });
 
   test('ids are stable, unique and safe as ARM resource names', () => {
@@ -166,13 +177,15 @@ describe('buildHuntingQueries', () => {
       expect([...seen].sort()).toEqual([...expected].sort());
     };
     const values = (type: Ioc['type']) => iocs.filter((i) => i.type === type).map((i) => i.value);
-    expectOnce('DnsEvents', (q) => lists(q.query).iocDomains!, values('domain'));
-    expectOnce('ASimDnsActivityLogs', (q) => lists(q.query).iocDomains!, values('domain'));
+    // URL hosts are hunted as domains too.
+    const hunted = [...values('domain'), ...values('url').map((u) => new URL(u).hostname)];
+    expectOnce('DnsEvents', (q) => lists(q.query).iocDomains ?? [], hunted);
+    expectOnce('ASimDnsActivityLogs', (q) => lists(q.query).iocDomains ?? [], hunted);
     expect(qs.filter((q) => q.table === 'ASimDnsActivityLogs').map((q) => q.id)[1]).toMatch(/-asimdnsactivitylogs-part2$/);
     expectOnce('UrlClickEvents', (q) => lists(q.query).iocUrls ?? [], values('url'));
-    expectOnce('DeviceFileEvents', (q) => lists(q.query).iocSha256!, values('sha256'));
+    expectOnce('DeviceFileEvents', (q) => lists(q.query).iocSha256 ?? [], values('sha256'));
     expectOnce('CommonSecurityLog', (q) => Object.keys(ipPorts(q.query)), values('ipv4'));
-    const cslCount = qs.filter((q) => q.table === 'CommonSecurityLog').reduce((n, q) => n + q.iocCount, 0);
+    const cslCount = qs.filter((q) => q.table === 'CommonSecurityLog').reduce((n, q) => n + (q.iocCount ?? 0), 0);
     expect(cslCount).toBe(iocs.filter((i) => i.type !== 'sha256').length);
     // Parts are real queries too.
     const asimParts = qs.filter((q) => q.table === 'ASimDnsActivityLogs');
@@ -206,8 +219,8 @@ describe('buildHuntingQueries', () => {
   });
 
   test('hash IOCs are matched exactly (lower-case lists, case-sensitive in), never with in~', () => {
-    for (const q of buildHuntingQueries(MIXED).filter((x) => x.table === 'DeviceFileEvents' || x.table === 'DeviceProcessEvents')) {
-      expect(q.query).not.toMatch(/in~/);
+    for (const q of inlineOnly(buildHuntingQueries(MIXED)).filter((x) => x.family === 'win.netsupportmanager_rat' && (x.table === 'DeviceFileEvents' || x.table === 'DeviceProcessEvents'))) {
+      expect(q.query.split('\n').filter((l) => /SHA256|SHA1|MD5/.test(l) && /\bin~/.test(l))).toEqual([]);
       expect(q.query).toMatch(/\| where SHA256 in \(iocSha256\) or SHA1 in \(iocSha1\) or MD5 in \(iocMd5\)/);
       for (const list of Object.values(lists(q.query))) for (const v of list) expect(v).toBe(v.toLowerCase());
     }
@@ -217,10 +230,10 @@ describe('buildHuntingQueries', () => {
     const qs = byTable(buildHuntingQueries(SEED_000));
     expect(qs.CommonSecurityLog!.query).toMatch(/^let webEvents = materialize\(CommonSecurityLog\n/m);
     expect(qs.DeviceNetworkEvents!.query).toMatch(/^let webEvents = materialize\(DeviceNetworkEvents\n/m);
-    expect(qs.UrlClickEvents!.query).toMatch(/^let clicks = materialize\(UrlClickEvents\n/m);
+    expect(qs.UrlClickEvents!.query).toMatch(/^let webEvents = materialize\(UrlClickEvents\n/m);
     const domainsOnly = byTable(buildHuntingQueries(SEED_001));
     expect(domainsOnly.CommonSecurityLog!.query).toMatch(/^let webEvents = CommonSecurityLog\n/m);
-    expect(domainsOnly.UrlClickEvents!.query).toMatch(/^let clicks = UrlClickEvents\n/m);
+    expect(domainsOnly.UrlClickEvents!.query).toMatch(/^let webEvents = UrlClickEvents\n/m);
     expect(domainsOnly.UrlClickEvents!.query).not.toMatch(/materialize/);
   });
 
@@ -252,16 +265,16 @@ describe('buildHuntingQueries', () => {
       const qs = byTable(buildHuntingQueries(SEED_000));
       const q = qs.ASimDnsActivityLogs!;
       expect(lists(q.query).iocDomains).toEqual(lists(qs.DnsEvents!.query).iocDomains);
-      expect(q.iocCount).toBe(7);
+      expect(q.iocCount).toBe(9);
       expect(q.query).toMatch(/^let iocHosts = iocDomains;$/m);
-      expect(q.query).toMatch(/^ASimDnsActivityLogs\n\| where TimeGenerated > ago\(lookback\)\n\| where DnsQuery has_any \(iocHosts\)\n/m);
+      expect(q.query).toMatch(/^let domainHits = ASimDnsActivityLogs\n    \| where TimeGenerated > ago\(lookback\)\n    \| where DnsQuery has_any \(iocHosts\)\n/m);
       // Windows DNS names may end in the root dot and differ in case: both are normalised before the exact match.
       expect(q.query).toContain('| extend QueryName = tolower(trim_end(@"\\.", DnsQuery))');
       expect(q.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
       expect(q.query).toMatch(/\n    by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer\n/);
       expect(q.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-asimdnsactivitylogs$/);
       expect(q.id).not.toBe(qs.DnsEvents!.id);
-      expect(q.name).toBe('NetSupportManager RAT C2 and payload domains in ASimDnsActivityLogs (ThreatFox)');
+      expect(q.name).toBe('NetSupportManager RAT C2 and payload domains and URLs in ASimDnsActivityLogs (ThreatFox)');
       expect(kqlDiagnostics(q.query)).toEqual([]);
     });
 
@@ -284,12 +297,12 @@ describe('buildHuntingQueries', () => {
         expect(q.query).toContain(col);
       }
       // The same query text over DnsEvents's columns would not bind: the checker really uses this table's schema.
-      expect(kqlDiagnostics(q.query.replace(/^ASimDnsActivityLogs$/m, 'DnsEvents')).length).toBeGreaterThan(0);
+      expect(kqlDiagnostics(q.query.replace(/= ASimDnsActivityLogs$/m, '= DnsEvents')).length).toBeGreaterThan(0);
       expect(q.query).not.toMatch(/\b(ClientIP|Computer|SubType|IPAddresses)\b/);
     });
 
     test('is byte-identical for the same IOC set in any order', () => {
-      const a = buildHuntingQueries(MIXED).filter((q) => q.table === 'ASimDnsActivityLogs');
+      const a = inlineOnly(buildHuntingQueries(MIXED)).filter((q) => q.table === 'ASimDnsActivityLogs');
       const b = buildHuntingQueries(shuffled([...MIXED, ...MIXED], 7)).filter((q) => q.table === 'ASimDnsActivityLogs');
       expect(a.map((q) => q.query)).toEqual(b.map((q) => q.query));
       expect(a.map((q) => q.family)).toEqual(['js.clearfake', 'win.netsupportmanager_rat']);
@@ -311,7 +324,7 @@ describe('buildHuntingQueries', () => {
       expect(text).toMatch(/ResultDetails NXDOMAIN/);
       expect(q.description).toMatch(/a lookup alone does not prove a connection\. Triage: The asking host is SrcIpAddr/);
       // The legacy DnsEvents guidance is unchanged by the new table's rules.
-      expect(byTable(buildHuntingQueries(SEED_000)).DnsEvents!.falsePositives.map((f) => f.scenario)).toEqual(scenarios.slice(0, 3));
+      expect(byTable(buildHuntingQueries(SEED_000)).DnsEvents!.falsePositives.map((f) => f.scenario).filter((s) => s !== 'DNS answer pointing at a shared address')).toEqual(scenarios.slice(0, 3));
     });
   });
 

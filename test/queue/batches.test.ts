@@ -9,6 +9,8 @@ import {
   isClaimCheckGone,
   messageBytes,
   parseBatchMessage,
+  parkedItemMessages,
+  checkIocs,
   planBatches,
   prepareBatches,
   QUEUE_MESSAGE_LIMIT_BYTES,
@@ -93,16 +95,36 @@ describe('parseBatchMessage', () => {
   const good = { version: 1, runId: RUN, family: FAMILY, iocs: makeIocs(2) };
 
   it('accepts an object or its JSON text', () => {
-    expect(parseBatchMessage(good)).toEqual(good);
-    expect(parseBatchMessage(JSON.stringify(good))).toEqual(good);
+    expect(parseBatchMessage(good)).toEqual({ ...good, rejected: [] });
+    expect(parseBatchMessage(JSON.stringify(good))).toEqual({ ...good, rejected: [] });
   });
 
-  it('names the bad field', () => {
-    const badType = { ...good, iocs: [good.iocs[0], { ...good.iocs[1], type: 'ftp' }] };
-    expect(inputErrorOf(() => parseBatchMessage(badType))).toMatch(/^Batch message is invalid: iocs\[1\]\.type: /);
+  it('refuses a bad item alone, with its reason: the rest of the batch goes on', () => {
+    const bad = { ...good.iocs[1], type: 'ftp' };
+    const parsed = parseBatchMessage({ ...good, iocs: [good.iocs[0], bad, { ...good.iocs[0], confidence: 101 }] });
+    expect("iocs" in parsed && parsed.iocs).toEqual([good.iocs[0]]);
+    expect(parsed.rejected).toEqual([
+      { index: 1, item: bad, reason: expect.stringMatching(/^iocs\[1\]\.type: /) },
+      { index: 2, item: expect.any(Object), reason: expect.stringMatching(/^iocs\[2\]\.confidence: /) },
+    ]);
+    const parked = parkedItemMessages(parsed, parsed.rejected).map((t) => JSON.parse(t));
+    expect(parked).toEqual([{ version: 1, runId: RUN, family: FAMILY, iocs: [bad, expect.any(Object)], rejected: [{ index: 1, reason: expect.any(String) }, { index: 2, reason: expect.any(String) }] }]);
+  });
+
+  it('parks a huge refused item in part, within the message budget', () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ type: 'domain', value: 'x'.repeat(20_000 + i) }));
+    const { rejected } = checkIocs(items);
+    expect(rejected).toHaveLength(40);
+    const parked = parkedItemMessages({ runId: RUN, family: FAMILY }, rejected);
+    expect(parked.length).toBeGreaterThan(1);
+    for (const t of parked) expect(Buffer.byteLength(t)).toBeLessThanOrEqual(44 * 1024);
+    expect(parked.flatMap((t) => JSON.parse(t).rejected.map((r: { index: number }) => r.index))).toEqual(items.map((_, i) => i));
+  });
+
+  it('names the bad envelope field', () => {
     expect(inputErrorOf(() => parseBatchMessage({ ...good, runId: 'a b' }))).toMatch(/runId: expected 1-128 letters/);
     expect(inputErrorOf(() => parseBatchMessage({ ...good, version: 2 }))).toMatch(/version: /);
-    expect(inputErrorOf(() => parseBatchMessage({ ...good, iocs: [{ ...good.iocs[0], confidence: 101 }] }))).toMatch(/iocs\[0\]\.confidence: /);
+    expect(inputErrorOf(() => parseBatchMessage({ ...good, iocs: 'nope' }))).toMatch(/iocs: /);
     const claim = { version: 1, runId: RUN, family: FAMILY, blob: { container: BATCH_CONTAINER, name: '../secret', count: 1 } };
     expect(inputErrorOf(() => parseBatchMessage(claim))).toMatch(/blob\.name: /);
   });
@@ -139,7 +161,7 @@ describe('through real Azurite blobs and queues', () => {
     expect(messageBytes(claim)).toBeLessThan(500);
     const props = await container.getBlockBlobClient(claim.blob.name).getProperties();
     expect(props.contentType).toBe('application/json; charset=utf-8');
-    expect(await resolveBatch(parseBatchMessage(JSON.parse(JSON.stringify(claim))), container)).toEqual(message.iocs);
+    expect(await resolveBatch(parseBatchMessage(JSON.parse(JSON.stringify(claim))), container)).toEqual({ iocs: message.iocs, rejected: [] });
 
     // Same run, same IOCs: the same blob, not a second copy.
     expect((await writeClaimCheck(container, message)).blob.name).toBe(claim.blob.name);
@@ -156,7 +178,7 @@ describe('through real Azurite blobs and queues', () => {
       const claim = await writeClaimCheck(container, message);
       expect(claim.blob.name).toMatch(/^run-2026-06-20T12_00_00Z\/[A-Za-z0-9_-][A-Za-z0-9._-]*\/[0-9a-f]{16}\.json$/);
       expect(claim.blob.name).not.toContain('..');
-      expect(await resolveBatch(parseBatchMessage(claim), container)).toEqual(message.iocs);
+      expect((await resolveBatch(parseBatchMessage(claim), container)).iocs).toEqual(message.iocs);
     }
   });
 
@@ -165,7 +187,7 @@ describe('through real Azurite blobs and queues', () => {
     const iocs = [...makeIocs(5), huge, ...makeIocs(5)];
     const messages = await prepareBatches(container, iocs, { runId: RUN, family: FAMILY });
     expect(messages.map((m) => (isClaimCheck(m) ? 'blob' : 'inline'))).toEqual(['inline', 'blob', 'inline']);
-    const resolved = (await Promise.all(messages.map((m) => resolveBatch(m, container)))).flat();
+    const resolved = (await Promise.all(messages.map((m) => resolveBatch(m, container)))).flatMap((r) => r.iocs);
     expect(resolved).toEqual(iocs);
   });
 
@@ -212,7 +234,7 @@ describe('through real Azurite blobs and queues', () => {
     for (const text of received) {
       // The queue trigger decodes base64 and hands over JSON; do the same.
       const message = parseBatchMessage(Buffer.from(text, 'base64').toString('utf8'));
-      delivered.push(...(await resolveBatch(message, container)));
+      delivered.push(...(await resolveBatch(message, container)).iocs);
     }
     const key = (i: Ioc) => i.threatfoxId!;
     expect(delivered.map(key).sort()).toEqual(iocs.map(key).sort());

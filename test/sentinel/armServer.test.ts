@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import { DefaultAzureCredential } from '@azure/identity';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { toIndicator } from '../../lib/sentinel/indicator';
 import { connect } from './harness';
@@ -155,13 +155,69 @@ describe('fake ARM', () => {
   });
 });
 
+describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', () => {
+  let fake: ArmFake;
+  beforeEach(async () => {
+    fake = await startArmFake();
+  });
+  afterEach(() => fake.close());
+
+  it.each([
+    ['confidence as text', { properties: { ...valid().properties, confidence: 'high' } }, /confidence must be integer/],
+    ['labels as a string', { properties: { ...valid().properties, labels: 'malware' } }, /labels must be array/],
+    ['an unknown kind', { kind: 'observable' }, /kind must be equal to one of the allowed values/],
+    ['no kind', { kind: undefined }, /must have required property 'kind'/],
+  ])('refuses, as the service would, a createIndicator body with %s', async (_what, change, message) => {
+    const res = await call(fake, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, { ...valid(), ...change });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({ code: 'InvalidRequestContent', message: expect.stringMatching(message) });
+    expect(fake.indicators.size).toBe(0);
+  });
+
+  it('refuses operations and parameters the API does not have', async () => {
+    expect((await call(fake, 'PATCH', `${TI}/indicators/x?api-version=2025-09-01`, valid())).json.error.message).toMatch(/PATCH is not an operation/);
+    // queryIndicators is a POST only: a client following its nextLink with a GET is refused.
+    expect((await call(fake, 'GET', `${TI}/queryIndicators?api-version=2025-09-01`)).status).toBe(400);
+    const badWorkspace = TI.replace('law-sentinel', 'law_sentinel');
+    expect((await call(fake, 'POST', `${badWorkspace}/queryIndicators?api-version=2025-09-01`, {})).json.error.message).toMatch(/workspaceName must match pattern/);
+    const tagWithoutValue = { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T', tags: [{ name: 'description' }] } };
+    expect((await call(fake, 'PUT', `${WS}/savedSearches/s1?api-version=2020-08-01`, tagWithoutValue)).json.error.message).toMatch(/must have required property 'value'/);
+    expect(fake.contractViolations).toHaveLength(4);
+  });
+
+  it('checks its own answers too: one that breaks the response schema becomes a 500 naming why', async () => {
+    const name = fake.seedIndicator({ ...valid().properties, confidence: 'very high' });
+    const res = await call(fake, 'GET', `${TI}/indicators/${name}?api-version=2025-09-01`);
+    expect(res.status).toBe(500);
+    expect(res.json.error).toEqual({ code: 'FakeContractViolation', message: expect.stringContaining('confidence must be integer') });
+  });
+
+  it('every call of a full sync through the real SDK clients keeps to the contract', async () => {
+    const arm = connect(fake);
+    const { syncIndicators, syncSavedSearches } = await import('../../lib/sentinel/writer');
+    const iocs = [
+      { type: 'domain' as const, value: 'a.example', malware: 'win.x', firstSeen: '2026-06-20T00:00:00Z' },
+      { type: 'ipv4' as const, value: '203.0.113.7', port: 443, malware: 'win.x', firstSeen: '2026-06-20T00:00:00Z' },
+    ];
+    const opts = { source: 'ThreatFox', ttlDays: 30, concurrency: 2, now: new Date('2026-06-21T00:00:00Z') };
+    await syncIndicators(arm.indicators, iocs, opts);
+    await syncIndicators(arm.indicators, iocs.map((i) => ({ ...i, lastSeen: '2026-06-25T00:00:00Z' })), opts);
+    const search = { id: 's1', body: { category: 'Hunting Queries', displayName: 'd', query: 'T', tags: [{ name: 'description', value: 'x' }] } };
+    await syncSavedSearches(arm.savedSearches, [search], { concurrency: 1 });
+    await syncSavedSearches(arm.savedSearches, [{ ...search, body: { ...search.body, query: 'T2' } }], { concurrency: 1 });
+    expect(fake.requests.map((r) => r.status).every((s) => s === 200)).toBe(true);
+    expect(new Set(fake.requests.map((r) => r.operation))).toEqual(new Set(['queryIndicators', 'createIndicator', 'indicator', 'listSavedSearches', 'savedSearch']));
+    expect(fake.contractViolations).toEqual([]);
+  });
+});
+
 describe('managed identity through the fake (the CLI end-to-end path)', () => {
   const KEYS = ['AZURE_TOKEN_CREDENTIALS', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_CLIENT_ID', 'MSI_ENDPOINT', 'MSI_SECRET', 'IMDS_ENDPOINT', 'IDENTITY_SERVER_THUMBPRINT', 'AZURE_FEDERATED_TOKEN_FILE'];
   const saved: Record<string, string | undefined> = {};
   beforeEach(() => KEYS.forEach((k) => ((saved[k] = process.env[k]), delete process.env[k])));
   afterEach(() => KEYS.forEach((k) => (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]))));
 
-  it('DefaultAzureCredential narrowed to ManagedIdentityCredential gets the fake token from the loopback App Service endpoint', async () => {
+  it('the credential narrowed to ManagedIdentityCredential gets the fake token from the loopback App Service endpoint', async () => {
     const fake = await startArmFake({ msiHeader: 'msi-secret' });
     try {
       process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';
@@ -169,7 +225,8 @@ describe('managed identity through the fake (the CLI end-to-end path)', () => {
       process.env.IDENTITY_HEADER = 'msi-secret';
       const { createCredential } = await import('../../lib/sentinel/credential');
       const credential = createCredential(process.env);
-      expect(credential).toBeInstanceOf(DefaultAzureCredential);
+      expect(credential).toBeInstanceOf(ManagedIdentityCredential);
+      expect(createCredential({})).toBeInstanceOf(DefaultAzureCredential);
       const token = await credential.getToken(`${fake.url}/.default`);
       expect(token?.token).toBe(fake.token);
       expect(fake.msiRequests).toEqual([

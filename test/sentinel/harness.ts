@@ -26,8 +26,11 @@ export function targetFor(fake: ArmFake, overrides: Partial<SentinelTarget> = {}
     apiVersion: '2025-09-01',
     source: 'ThreatFox',
     ttlDays: 30,
+    huntingLookback: '14d',
     concurrency: 4,
     maxRetries: 6,
+    requestTimeoutMs: 60_000,
+    runDeadlineSeconds: 1200,
     ...overrides,
   };
 }
@@ -40,10 +43,15 @@ export interface Connected {
 }
 
 /** The real SDK clients and stores, pointed at the fake, with short backoffs so retries stay quick. */
-export function connect(fake: ArmFake, overrides: Partial<SentinelTarget> = {}, token = fake.token): Connected {
+export function connect(
+  fake: ArmFake,
+  overrides: Partial<SentinelTarget> = {},
+  token = fake.token,
+  clientOptions: { maxRetryAfterMs?: number } = {},
+): Connected {
   const target = targetFor(fake, overrides);
   const credential = staticCredential(token);
-  const clients = createArmClients(target, { credential, tlsCa: fake.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50 });
+  const clients = createArmClients(target, { credential, tlsCa: fake.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, ...clientOptions });
   return {
     clients,
     indicators: armIndicatorStore(clients.securityInsights, target),

@@ -1,8 +1,7 @@
 import type { Ioc } from '../../lib/ioc/types';
 import {
+  factsFromIndicator,
   factsFromIocs,
-  indicatorToIoc,
-  indicatorToIocs,
   planIndicators,
   reconcileIndicator,
   toIndicator,
@@ -172,7 +171,7 @@ describe('reconcileIndicator', () => {
   });
 });
 
-describe('indicatorToIocs', () => {
+describe('factsFromIndicator', () => {
   it('reads back type, value, every port, family, threat type, id and confidence', () => {
     const [body] = planIndicators(
       [
@@ -181,36 +180,22 @@ describe('indicatorToIocs', () => {
       ],
       OPTIONS,
     );
-    const iocs = indicatorToIocs(body);
-    expect(iocs).toEqual([
-      expect.objectContaining({ type: 'ipv4', value: '91.92.34.228', port: 80, malware: 'win.netsupportmanager_rat', malwarePrintable: 'NetSupportManager RAT', threatType: 'botnet_cc', threatfoxId: '1520001', confidence: 100 }),
-      expect.objectContaining({ type: 'ipv4', value: '91.92.34.228', port: 443 }),
-    ]);
-    expect(indicatorToIoc(body)).toEqual(iocs[0]);
+    expect(factsFromIndicator(body!)).toEqual(
+      expect.objectContaining({ type: 'ipv4', value: '91.92.34.228', ports: [80, 443], malware: ['win.netsupportmanager_rat'], families: ['NetSupportManager RAT'], threatTypes: ['botnet_cc'], threatfoxIds: ['1520001'], confidence: 100 }),
+    );
   });
 
-  it('reads a hostile URL back exactly', () => {
+  it('reads a hostile URL back exactly, and its hunted host is a label, not a tag', () => {
     const value = "http://evil.example/a'b\\c";
-    expect(indicatorToIoc(toIndicator({ ...base, type: 'url', value }, OPTIONS))?.value).toBe(value);
+    const body = toIndicator({ ...base, type: 'url', value }, OPTIONS);
+    expect(body.labels).toContain('hunt-host:evil.example');
+    expect(factsFromIndicator(body)?.value).toBe(value);
+    expect(factsFromIndicator(body)?.tags).not.toContain('hunt-host:evil.example');
+    // A payload on well-known infrastructure gets no hunted host.
+    expect(toIndicator({ ...base, type: 'url', value: 'https://github.com/a/b/raw/x.zip' }, OPTIONS).labels?.some((l) => l.startsWith('hunt-host:'))).toBe(false);
   });
 
   it('gives nothing for a compound pattern it did not write', () => {
-    expect(indicatorToIocs({ kind: 'indicator', pattern: "[ipv4-addr:value = '1.2.3.4' AND network-traffic:dst_port = 80]" })).toEqual([]);
-  });
-});
-
-describe('undated IOCs (pasted lists)', () => {
-  const pasted: Ioc = { type: 'domain', value: 'pasted.example.com', malware: 'win.netsupportmanager_rat' };
-  const at = (iso: string) => toIndicator(pasted, { ...OPTIONS, now: new Date(iso) });
-
-  it('are valid from the start of the UTC day they are sent, so a resend that day is identical', () => {
-    const morning = at('2026-11-23T08:15:00Z');
-    expect(new Date(morning.validFrom!).toISOString()).toBe('2026-11-23T00:00:00.000Z');
-    expect(new Date(morning.validUntil!).toISOString()).toBe('2026-12-23T00:00:00.000Z');
-    expect(at('2026-11-23T23:59:59Z')).toEqual(morning);
-  });
-
-  it('are extended when sent again on a later day', () => {
-    expect(new Date(at('2026-11-24T00:00:01Z').validUntil!).toISOString()).toBe('2026-12-24T00:00:00.000Z');
+    expect(factsFromIndicator({ kind: 'indicator', pattern: "[ipv4-addr:value = '1.2.3.4' AND network-traffic:dst_port = 80]" })).toBeUndefined();
   });
 });

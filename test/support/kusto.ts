@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { createContext, runInContext, type Context } from 'vm';
-import { TABLE_SCHEMAS } from '../../lib/kql/tables';
+import { ASIM_PARSER_PARAMETERS, isAsimParser, READ_TABLE_SCHEMAS, TABLE_SCHEMAS } from '../../lib/kql/tables';
 
 /**
  * The Kusto language service (the parser and binder behind Azure Data Explorer and Log Analytics
@@ -34,7 +34,12 @@ const SETUP = `
     });
     return new __S.TableSymbol.$ctor4(table, cols);
   });
-  var __globals = Kusto.Language.GlobalState.Default.WithDatabase(new __S.DatabaseSymbol.$ctor2('workspace', null, __tables));
+  // ASIM parsers: functions with their real parameter lists, returning their schema (an empty datatable of it).
+  var __functions = Object.keys(__parsers).map(function (name) {
+    var cols = Object.keys(__parserSchemas[name]).map(function (c) { return c + ':' + __parserSchemas[name][c]; }).join(', ');
+    return new __S.FunctionSymbol.$ctor16(name, __parsers[name], '{ datatable(' + cols + ')[] }', null);
+  });
+  var __globals = Kusto.Language.GlobalState.Default.WithDatabase(new __S.DatabaseSymbol.$ctor2('workspace', null, __tables.concat(__functions)));
   function __analyze(query) {
     var code = Kusto.Language.KustoCode.ParseAndAnalyze(query, __globals);
     var diagnostics = code.GetDiagnostics();
@@ -53,7 +58,14 @@ const SETUP = `
 function load(): Context & KustoSandbox {
   if (sandbox) return sandbox;
   const dir = dirname(require.resolve('@kusto/language-service-next/package.json'));
-  const context = createContext({ console, __schemas: JSON.parse(JSON.stringify(TABLE_SCHEMAS)) });
+  const tables = Object.fromEntries([...Object.entries(TABLE_SCHEMAS).filter(([t]) => !isAsimParser(t)), ...Object.entries(READ_TABLE_SCHEMAS)]);
+  const parserSchemas = Object.fromEntries(Object.entries(TABLE_SCHEMAS).filter(([t]) => isAsimParser(t)));
+  const context = createContext({
+    console,
+    __schemas: JSON.parse(JSON.stringify(tables)),
+    __parsers: { ...ASIM_PARSER_PARAMETERS },
+    __parserSchemas: JSON.parse(JSON.stringify(parserSchemas)),
+  });
   runInContext(readFileSync(join(dir, 'bridge.min.js'), 'utf8'), context, { filename: 'bridge.min.js' });
   runInContext(readFileSync(join(dir, 'Kusto.Language.Bridge.min.js'), 'utf8'), context, {
     filename: 'Kusto.Language.Bridge.min.js',

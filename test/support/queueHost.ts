@@ -5,6 +5,8 @@ export interface Delivery {
   outcome: 'completed' | 'failed' | 'poisoned';
   dequeueCount: number;
   error?: string;
+  /** What the handler logged during this delivery (level, line), as the host would have received it. */
+  logs: Array<{ level: string; line: string }>;
 }
 
 /**
@@ -31,24 +33,27 @@ export async function drainQueue(
     } catch {
       // the host hands over a string when the body is not JSON
     }
+    const logs: Delivery['logs'] = [];
     const context = new InvocationContext({
       invocationId: `inv-${item.messageId}-${item.dequeueCount}`,
       functionName: 'upsertToSentinel',
       triggerMetadata: { id: item.messageId, dequeueCount: item.dequeueCount, popReceipt: item.popReceipt },
+      // The host would send these to Application Insights; kept here instead of the console.
+      logHandler: (level, ...args) => logs.push({ level, line: args.map(String).join(' ') }),
     });
     try {
       await handler(message, context);
       await queue.deleteMessage(item.messageId, item.popReceipt);
-      deliveries.push({ outcome: 'completed', dequeueCount: item.dequeueCount });
+      deliveries.push({ outcome: 'completed', dequeueCount: item.dequeueCount, logs });
     } catch (e) {
       const error = (e as Error).message;
       if (item.dequeueCount >= maxDequeueCount) {
         await poison.sendMessage(item.messageText);
         await queue.deleteMessage(item.messageId, item.popReceipt);
-        deliveries.push({ outcome: 'poisoned', dequeueCount: item.dequeueCount, error });
+        deliveries.push({ outcome: 'poisoned', dequeueCount: item.dequeueCount, error, logs });
       } else {
         await queue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
-        deliveries.push({ outcome: 'failed', dequeueCount: item.dequeueCount, error });
+        deliveries.push({ outcome: 'failed', dequeueCount: item.dequeueCount, error, logs });
       }
     }
   }

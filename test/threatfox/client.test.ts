@@ -190,7 +190,7 @@ describe('ThreatFoxClient against the fake ThreatFox API', () => {
     fake.enqueue({ status: 200, body: { query_status: 'quota_exceeded', data: 'come back tomorrow' } });
     const err = await failure(() => client().recent(1));
     expect(err.code).toBe('THREATFOX');
-    expect(err.exitCode).toBe(2);
+    expect(err.exitCode).toBe(1); // ThreatFox is read before any write: nothing was written
     expect(err.message).toContain('"quota_exceeded"');
     expect(err.message).toContain('come back tomorrow');
   });

@@ -50,6 +50,7 @@ describe('threatFoxRecordSchema / parseRecords', () => {
       reference: 'https://twitter.com/JAMESWT_MHT/status/1336229725082177536',
       reporter: 'abuse_ch',
       tags: ['exe', 'test'],
+      threatfoxId: '41',
     });
   });
 

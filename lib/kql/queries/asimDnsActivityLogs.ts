@@ -1,19 +1,20 @@
-import { CONNECTORS, domainMatch, domainValues, header, hostsLet, listLet, lookbackLet, ofType, type TableHunt } from './common';
+import { assemble, CONNECTORS, domainMatch, header, type TableHunt } from './common';
 
 /**
  * ASIM-normalised DNS activity (ASimDnsActivityLogs), the table the "Windows DNS Events via AMA"
  * connector writes in place of the MMA agent's DnsEvents; many workspaces have only this one.
- * Lookups of an IOC domain (or any subdomain) are matched exactly on label boundaries, as for
- * DnsEvents. Windows DNS logs one lookup several times (query received, response sent, and the
- * server's own recursion out and back), so the summary counts logged events, names the server by
- * whichever Dvc field the source fills, and flags rows where the "client" is the server itself
- * (127.0.0.1 or its own address), which are recursion rather than an infected machine.
+ * Lookups of an IOC domain (or any subdomain, or a URL IOC's host) are matched exactly on label
+ * boundaries, as for DnsEvents. Windows DNS logs one lookup several times (query received, response
+ * sent, and the server's own recursion out and back), so the summary counts logged events, names
+ * the server by whichever Dvc field the source fills, and flags rows where the "client" is the
+ * server itself (127.0.0.1 or its own address), which are recursion rather than an infected machine.
  * EventCount (int, null when the source does not aggregate) defaults to `int(1)`: coalesce wants
  * arguments of one type, and a bare `1` is a long.
  */
 export const asimDnsActivityLogsHunt: TableHunt = {
   table: 'ASimDnsActivityLogs',
-  iocTypes: ['domain'],
+  iocTypes: ['domain', 'url'],
+  kinds: ['domain'],
   dataDescription: 'ASIM DNS activity logs from Windows DNS servers via AMA (ASimDnsActivityLogs)',
   hitMeaning: 'A row is a client that asked a DNS server for one of these domains or a subdomain; a lookup alone does not prove a connection.',
   triage:
@@ -24,23 +25,29 @@ export const asimDnsActivityLogsHunt: TableHunt = {
     { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'MatchedIoc' }] },
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DnsServer' }] },
   ],
-  build(iocs, ctx) {
-    const domains = ofType(iocs, 'domain');
-    return `${header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, iocs, ctx)}
-${lookbackLet(ctx)}
-${listLet('iocDomains', domainValues(domains))}
-${hostsLet(domains, [])}
-ASimDnsActivityLogs
-| where TimeGenerated > ago(lookback)
-| where DnsQuery has_any (iocHosts)
-| extend QueryName = tolower(trim_end(@"\\.", DnsQuery))
-${domainMatch('QueryName', 'iocDomains')}
-| extend DnsServer = coalesce(DvcFQDN, DvcHostname, Dvc, DvcIpAddr),
+  build(source, ctx) {
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, source, ctx),
+      ctx,
+      source,
+      lists: ['iocDomains', 'iocHosts'],
+      branches: [
+        {
+          name: 'domainHits',
+          text: `let domainHits = ASimDnsActivityLogs
+    | where TimeGenerated > ago(lookback)
+    | where DnsQuery has_any (iocHosts)
+    | extend QueryName = tolower(trim_end(@"\\.", DnsQuery))
+${domainMatch('QueryName', 'iocDomains', '    ')};`,
+        },
+      ],
+      summary: `| extend DnsServer = coalesce(DvcFQDN, DvcHostname, Dvc, DvcIpAddr),
     AskedByDnsServer = SrcIpAddr in ("127.0.0.1", "::1") or (isnotempty(SrcIpAddr) and SrcIpAddr == DvcIpAddr)
 | summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), LoggedEvents = sum(coalesce(EventCount, int(1))),
     QueryNames = make_set(QueryName, 10), QueryTypes = make_set(DnsQueryTypeName, 10), DnsResponses = make_set(DnsResponseName, 10),
     ResultDetails = make_set(EventResultDetails, 10)
     by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer
-| order by AskedByDnsServer asc, LastSeen desc`;
+| order by AskedByDnsServer asc, LastSeen desc`,
+    });
   },
 };

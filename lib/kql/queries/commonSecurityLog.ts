@@ -1,16 +1,18 @@
-import {
-  CONNECTORS, header, hostPartExpr, ipPortsLet, lookbackLet, normalisedHost, ofType, urlKeyExpr, webBranches, type TableHunt,
-} from './common';
+import type { ListName } from '../source';
+import { assemble, CONNECTORS, EVENT_KEY, header, hostExpr, MATCH_RANK, portMatch, urlKeyExpr, webBranches, type Branch, type TableHunt } from './common';
 
 /**
  * Firewalls, proxies and other CEF sources. IPs are matched on either side of the connection (an
  * implant talks out; a scan or reverse connection may arrive in), and for `ip:port` IOCs the query
  * says whether the IOC side used the port ThreatFox reported. Web-filtering devices also log the
- * requested host and URL, so domains and URLs are hunted there too.
+ * requested host and URL: domains are matched on the host of DestinationHostName (which may carry
+ * `:port`) and of RequestURL (DestinationHostName may be empty or name the proxy or a CDN), and URLs
+ * on RequestURL, completed with the host when the device logs only the path.
  */
 export const commonSecurityLogHunt: TableHunt = {
   table: 'CommonSecurityLog',
   iocTypes: ['ipv4', 'ipv6', 'domain', 'url'],
+  kinds: ['ip', 'domain', 'url'],
   dataDescription: 'firewall, proxy and other CEF appliance logs (CommonSecurityLog)',
   hitMeaning:
     'A row is traffic between one of your addresses and this infrastructure as a firewall or proxy logged it, in either direction and whether or not the device allowed it.',
@@ -22,49 +24,51 @@ export const commonSecurityLogHunt: TableHunt = {
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'DestinationIP' }] },
     { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'DestinationHostName' }] },
   ],
-  build(iocs, ctx) {
-    const ips = ofType(iocs, 'ipv4', 'ipv6');
-    const domains = ofType(iocs, 'domain');
-    const urls = ofType(iocs, 'url');
-    const lets: string[] = [lookbackLet(ctx)];
-    const branches: string[] = [];
-    const names: string[] = [];
-
-    if (ips.length > 0) {
-      lets.push(ipPortsLet('iocIpPorts', ips), 'let iocIps = bag_keys(iocIpPorts);');
-      names.push('ipHits');
-      branches.push(`let ipHits = CommonSecurityLog
+  build(source, ctx) {
+    const ip = source.has('ip');
+    const webCount = (source.has('domain') ? 1 : 0) + (source.has('url') ? 1 : 0);
+    const keyed = (ip ? 1 : 0) + webCount > 1;
+    const lists: ListName[] = [];
+    const branches: Branch[] = [];
+    if (ip) {
+      lists.push('iocIpByForm', 'iocIpPorts');
+      branches.push({
+        name: 'ipHits',
+        text: `let ipHits = CommonSecurityLog
     | where TimeGenerated > ago(lookback)
-    | where DestinationIP in (iocIps) or SourceIP in (iocIps)
-    | extend IocIsDestination = DestinationIP in (iocIps)
-    | extend IocType = "ip", MatchedIoc = iff(IocIsDestination, DestinationIP, SourceIP)
-    | extend IocSidePort = iff(IocIsDestination, DestinationPort, SourcePort), IocPorts = iocIpPorts[MatchedIoc]
-    | extend PortMatchesIoc = iff(array_length(IocPorts) == 0, bool(null), set_has_element(IocPorts, IocSidePort))
-    | project-away IocIsDestination, IocSidePort, IocPorts;`);
+    | where DestinationIP in~ (iocIpForms) or SourceIP in~ (iocIpForms)${keyed ? `\n    ${EVENT_KEY}` : ''}
+    | extend IocIsDestination = DestinationIP in~ (iocIpForms)
+    | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(iff(IocIsDestination, DestinationIP, SourceIP))])
+    | extend IocSidePort = iff(IocIsDestination, DestinationPort, SourcePort)
+${portMatch('IocSidePort', '    ', ['IocIsDestination', 'IocSidePort'])}${keyed ? `\n    | extend MatchRank = ${MATCH_RANK.ip}` : ''};`,
+      });
     }
-    const web = webBranches(domains, urls, {
+    const web = webBranches(source, {
       read: `CommonSecurityLog
     | where TimeGenerated > ago(lookback)
-    | where DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)
-    | extend UrlKey = ${urlKeyExpr('RequestURL')}
-    | extend RequestHost = ${normalisedHost(`coalesce(DestinationHostName, ${hostPartExpr('RequestURL')})`)}`,
-      hostColumn: 'RequestHost',
+    | where DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)`,
+      extend: `| extend DestinationHost = ${hostExpr('DestinationHostName')}, UrlHost = ${hostExpr('RequestURL')}
+    | extend UrlKey = ${urlKeyExpr('iff(RequestURL startswith "/", strcat(DestinationHost, RequestURL), RequestURL)')}`,
+      hostColumns: ['DestinationHost', 'UrlHost'],
       urlGuard: 'isnotempty(UrlKey)',
+      otherBranches: ip ? 1 : 0,
+      portColumn: 'DestinationPort',
     });
-    lets.push(...web.lets);
+    lists.push(...web.lists);
     branches.push(...web.branches);
-    names.push(...web.names);
-
-    const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
-    return `${header(this, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, iocs, ctx)}
-${lets.join('\n')}
-${branches.join('\n')}
-${source}
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), EventCount = count(),
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, source, ctx),
+      ctx,
+      source,
+      lists,
+      shared: web.shared,
+      branches,
+      summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), EventCount = count(),
     DeviceActions = make_set(DeviceAction, 10), SampleRequestUrls = make_set(RequestURL, 10),
     SentBytes = sum(SentBytes), ReceivedBytes = sum(ReceivedBytes)
     by IocType, MatchedIoc, SourceIP, DestinationIP, DestinationPort, DestinationHostName, PortMatchesIoc,
     DeviceVendor, DeviceProduct
-| order by LastSeen desc`;
+| order by LastSeen desc`,
+    });
   },
 };

@@ -1,35 +1,80 @@
-import { CONNECTORS, familyTriage, hashHits, header, lookbackLet, type TableHunt } from './common';
+import type { ListName } from '../source';
+import {
+  assemble, CONNECTORS, EVENT_KEY, hashHits, header, MATCH_RANK, NETSUPPORT_FAMILY, netSupportOutsideProgramFiles, urlMatch, urlKeyExpr,
+  type Branch, type TableHunt,
+} from './common';
 
 /**
- * Defender for Endpoint file events: where a file with an IOC hash was created, modified or
- * renamed, and where it was downloaded from.
+ * Defender for Endpoint file events: a file with an IOC hash created, modified or renamed, or a file
+ * downloaded from an IOC URL (FileOriginUrl) or IP (FileOriginIP), whatever its hash. A download
+ * from the family's delivery URL is often the first sight of a new build whose hash is not known yet.
  */
 export const deviceFileEventsHunt: TableHunt = {
   table: 'DeviceFileEvents',
-  iocTypes: ['sha256', 'sha1', 'md5'],
+  iocTypes: ['sha256', 'sha1', 'md5', 'url', 'ipv4', 'ipv6'],
+  kinds: ['sha256', 'sha1', 'md5', 'url', 'ip'],
   dataDescription: 'Microsoft Defender for Endpoint file events (DeviceFileEvents)',
-  hitMeaning: 'A row is a file with one of these hashes created, modified or renamed on an onboarded device; it may not have run.',
+  hitMeaning:
+    'A row is a file with one of these hashes (IocType hash), or one downloaded from one of these URLs or IPs (url, ip), created, modified or renamed on an onboarded device; it may not have run.',
   triage:
     'OriginUrls, OriginIPs and InitiatingProcesses show how the file arrived; rule out quarantine and analysis folders (FolderPath), then check DeviceProcessEvents for whether it was started.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceFileEvents'),
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
-    { entityType: 'FileHash', fieldMappings: [{ identifier: 'Algorithm', columnName: 'HashAlgorithm' }, { identifier: 'Value', columnName: 'MatchedIoc' }] },
+    { entityType: 'FileHash', fieldMappings: [{ identifier: 'Algorithm', columnName: 'HashAlgorithm' }, { identifier: 'Value', columnName: 'FileHash' }] },
     { entityType: 'File', fieldMappings: [{ identifier: 'Name', columnName: 'FileName' }, { identifier: 'Directory', columnName: 'FolderPath' }] },
   ],
-  build(iocs, ctx) {
-    const hashes = hashHits(iocs, [{ sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'file' }]);
-    return `${header(this, `Hunts ${this.dataDescription} for files with the family's hashes.`, iocs, ctx)}
-${lookbackLet(ctx)}
-${hashes.lets}
-DeviceFileEvents
-| where TimeGenerated > ago(lookback)
-| where ${hashes.where}
-${hashes.extend}
+  build(source, ctx) {
+    const hashes = hashHits(source, [{ sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'file' }]);
+    const url = source.has('url');
+    const ip = source.has('ip');
+    const keyed = (hashes.where ? 1 : 0) + (url ? 1 : 0) + (ip ? 1 : 0) > 1;
+    const key = keyed ? `\n    ${EVENT_KEY}` : '';
+    const lists: ListName[] = [...hashes.lists];
+    const branches: Branch[] = [];
+    const read = (filter: string) => `DeviceFileEvents
+    | where TimeGenerated > ago(lookback)
+    | where ${filter}${key}`;
+    if (hashes.where) {
+      branches.push({
+        name: 'hashHits',
+        text: `let hashHits = ${read(hashes.where)}
+${hashes.extend.replace(/^/gm, '    ')}
+    | extend IocType = "hash"${keyed ? ', MatchRank = 0' : ''};`,
+      });
+    }
+    if (url) {
+      lists.push('iocUrls', 'iocHosts');
+      branches.push({
+        name: 'urlHits',
+        text: `let urlHits = ${read('FileOriginUrl has_any (iocHosts)')}
+    | extend UrlKey = ${urlKeyExpr('FileOriginUrl')}
+${urlMatch('UrlKey', 'iocUrls', '    ')}
+    | extend IocType = "url", HashAlgorithm = "SHA256"${keyed ? `, MatchRank = ${MATCH_RANK.url}` : ''};`,
+      });
+    }
+    if (ip) {
+      lists.push('iocIpByForm');
+      branches.push({
+        name: 'ipHits',
+        text: `let ipHits = ${read('FileOriginIP in~ (iocIpForms)')}
+    | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(FileOriginIP)]), HashAlgorithm = "SHA256"${keyed ? `, MatchRank = ${MATCH_RANK.ip}` : ''};`,
+      });
+    }
+    const flag =
+      ctx.familyId === NETSUPPORT_FAMILY ? `| extend NetSupportClientOutsideProgramFiles = ${netSupportOutsideProgramFiles('FileName', 'FolderPath')}\n` : '';
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for files with the family's hashes or downloaded from its infrastructure.`, source, ctx),
+      ctx,
+      source,
+      lists,
+      branches,
+      summary: `| extend FileHash = iff(IocType == "hash", MatchedIoc, SHA256)
 | summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), EventCount = count(),
     ActionTypes = make_set(ActionType, 10), OriginUrls = make_set(FileOriginUrl, 10), OriginIPs = make_set(FileOriginIP, 10),
     InitiatingProcesses = make_set(InitiatingProcessFileName, 10), Accounts = make_set(InitiatingProcessAccountName, 10)
-    by HashAlgorithm, MatchedIoc, DeviceName, DeviceId, FileName, FolderPath
-${familyTriage(ctx.familyId, 'FileName', 'FolderPath')}| order by LastSeen desc`;
+    by IocType, MatchedIoc, HashAlgorithm, FileHash, DeviceName, DeviceId, FileName, FolderPath
+${flag}| order by LastSeen desc`,
+    });
   },
 };

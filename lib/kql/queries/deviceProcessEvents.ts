@@ -1,4 +1,4 @@
-import { CONNECTORS, familyTriage, hashHits, header, lookbackLet, type TableHunt } from './common';
+import { assemble, CONNECTORS, hashHits, header, NETSUPPORT_FAMILY, netSupportOutsideProgramFiles, type TableHunt } from './common';
 
 /**
  * Defender for Endpoint process events: a process started from a file with an IOC hash, or started
@@ -7,6 +7,7 @@ import { CONNECTORS, familyTriage, hashHits, header, lookbackLet, type TableHunt
 export const deviceProcessEventsHunt: TableHunt = {
   table: 'DeviceProcessEvents',
   iocTypes: ['sha256', 'sha1', 'md5'],
+  kinds: ['sha256', 'sha1', 'md5'],
   dataDescription: 'Microsoft Defender for Endpoint process events (DeviceProcessEvents)',
   hitMeaning: 'A row is a process started from a file with one of these hashes (MatchedOn "process") or started by one (MatchedOn "parent process"): the file ran.',
   triage:
@@ -17,22 +18,37 @@ export const deviceProcessEventsHunt: TableHunt = {
     { entityType: 'Account', fieldMappings: [{ identifier: 'Name', columnName: 'AccountName' }, { identifier: 'NTDomain', columnName: 'AccountDomain' }] },
     { entityType: 'FileHash', fieldMappings: [{ identifier: 'Algorithm', columnName: 'HashAlgorithm' }, { identifier: 'Value', columnName: 'MatchedIoc' }] },
   ],
-  build(iocs, ctx) {
-    const hashes = hashHits(iocs, [
+  build(source, ctx) {
+    const hashes = hashHits(source, [
       { sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'process' },
       { sha256: 'InitiatingProcessSHA256', sha1: 'InitiatingProcessSHA1', md5: 'InitiatingProcessMD5', label: 'parent process' },
     ]);
-    return `${header(this, `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`, iocs, ctx)}
-${lookbackLet(ctx)}
-${hashes.lets}
-DeviceProcessEvents
-| where TimeGenerated > ago(lookback)
-| where ${hashes.where}
-${hashes.extend}
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ProcessCount = count(),
+    // The flag reads the path of the process that matched: the parent's when the hash was the parent's.
+    const flag =
+      ctx.familyId === NETSUPPORT_FAMILY
+        ? `\n    | extend NetSupportClientOutsideProgramFiles = iff(MatchedOn == "parent process",
+        ${netSupportOutsideProgramFiles('InitiatingProcessFileName', 'InitiatingProcessFolderPath')},
+        ${netSupportOutsideProgramFiles('FileName', 'FolderPath')})`
+        : '';
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`, source, ctx),
+      ctx,
+      source,
+      lists: hashes.lists,
+      branches: [
+        {
+          name: 'hashHits',
+          text: `let hashHits = DeviceProcessEvents
+    | where TimeGenerated > ago(lookback)
+    | where ${hashes.where}
+${hashes.extend.replace(/^/gm, '    ')}${flag};`,
+        },
+      ],
+      summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ProcessCount = count(),
     CommandLines = make_set(ProcessCommandLine, 5), ParentProcesses = make_set(InitiatingProcessFileName, 5),
     ParentCommandLines = make_set(InitiatingProcessCommandLine, 5)
-    by HashAlgorithm, MatchedIoc, MatchedOn, DeviceName, DeviceId, AccountDomain, AccountName, FileName, FolderPath
-${familyTriage(ctx.familyId, 'FileName', 'FolderPath')}| order by LastSeen desc`;
+    by HashAlgorithm, MatchedIoc, MatchedOn, DeviceName, DeviceId, AccountDomain, AccountName, FileName, FolderPath${ctx.familyId === NETSUPPORT_FAMILY ? ', NetSupportClientOutsideProgramFiles' : ''}
+| order by LastSeen desc`,
+    });
   },
 };

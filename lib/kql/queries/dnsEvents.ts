@@ -1,39 +1,72 @@
-import { CONNECTORS, domainMatch, domainValues, header, hostsLet, listLet, lookbackLet, ofType, type TableHunt } from './common';
+import type { ListName } from '../source';
+import { assemble, CONNECTORS, domainMatch, EVENT_KEY, header, MATCH_RANK, type Branch, type TableHunt } from './common';
 
 /**
- * Windows DNS server query logs. A lookup of an IOC domain (or any subdomain of it) is matched
- * exactly on label boundaries; ClientIP is the machine that asked, Computer the DNS server that
- * logged it. Resolved addresses are kept so sinkholed answers stand out.
+ * Windows DNS server query logs. A lookup of an IOC domain (or any subdomain of it, or the host of
+ * a URL IOC) is matched exactly on label boundaries; a lookup whose answer (IPAddresses) is an IOC
+ * IP is a hit too, whatever name was asked. ClientIP is the machine that asked, Computer the DNS
+ * server that logged it.
  */
 export const dnsEventsHunt: TableHunt = {
   table: 'DnsEvents',
-  iocTypes: ['domain'],
+  iocTypes: ['domain', 'url', 'ipv4', 'ipv6'],
+  kinds: ['domain', 'ip'],
   dataDescription: 'Windows DNS server query logs (DnsEvents)',
-  hitMeaning: 'A row is a client that asked a Windows DNS server for one of these domains or a subdomain; a lookup alone does not prove a connection.',
+  hitMeaning:
+    'A row is a client that asked a Windows DNS server for one of these domains or a subdomain, or got one of these IPs as the answer; a lookup alone does not prove a connection.',
   triage:
     'the asking host is ClientIP (Computer is the DNS server that logged it); compare ResolvedAddresses with sinkhole ranges, then look for that host\'s connections in DeviceNetworkEvents or firewall logs.',
   requiredDataConnectors: CONNECTORS.dns,
   entityMappings: [
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'ClientIP' }] },
-    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'MatchedIoc' }] },
+    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'QueryName' }] },
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'Computer' }] },
   ],
-  build(iocs, ctx) {
-    const domains = ofType(iocs, 'domain');
-    return `${header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, iocs, ctx)}
-${lookbackLet(ctx)}
-${listLet('iocDomains', domainValues(domains))}
-${hostsLet(domains, [])}
-DnsEvents
-| where TimeGenerated > ago(lookback)
-| where SubType == "LookupQuery"
-| where Name has_any (iocHosts)
-| extend QueryName = tolower(trim_end(@"\\.", Name))
-${domainMatch('QueryName', 'iocDomains')}
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), QueryCount = count(),
+  build(source, ctx) {
+    const domain = source.has('domain');
+    const ip = source.has('ip');
+    const keyed = domain && ip;
+    const lists: ListName[] = [];
+    const branches: Branch[] = [];
+    const read = (filter: string) => `DnsEvents
+    | where TimeGenerated > ago(lookback)
+    | where SubType == "LookupQuery"
+    | where ${filter}${keyed ? `\n    ${EVENT_KEY}` : ''}
+    | extend QueryName = tolower(trim_end(@"\\.", Name))`;
+    if (domain) {
+      lists.push('iocDomains', 'iocHosts');
+      branches.push({
+        name: 'domainHits',
+        text: `let domainHits = ${read('Name has_any (iocHosts)')}
+${domainMatch('QueryName', 'iocDomains', '    ')}
+    | extend IocType = "domain"${keyed ? `, MatchRank = ${MATCH_RANK.domain}` : ''};`,
+      });
+    }
+    if (ip) {
+      lists.push('iocIpByForm');
+      branches.push({
+        name: 'answerHits',
+        text: `let answerHits = ${read('IPAddresses has_any (iocIpForms)')}
+    | mv-apply Answer = split(IPAddresses, ",") to typeof(string) on (
+        where trim(" ", Answer) in~ (iocIpForms)
+        | take 1
+        | project MatchedIoc = tostring(iocIpByForm[tolower(trim(" ", Answer))])
+    )
+    | extend IocType = "ip"${keyed ? `, MatchRank = ${MATCH_RANK.ip}` : ''};`,
+      });
+    }
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and for answers holding its IPs.`, source, ctx),
+      ctx,
+      source,
+      lists,
+      branches,
+      summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), QueryCount = count(),
     QueryNames = make_set(QueryName, 10), QueryTypes = make_set(QueryType, 10), ResolvedAddresses = make_set(IPAddresses, 10),
     ResultCodes = make_set(ResultCode, 10)
-    by MatchedIoc, ClientIP, Computer
-| order by LastSeen desc`;
+    by IocType, MatchedIoc, ClientIP, Computer
+| extend QueryName = tostring(QueryNames[0])
+| order by LastSeen desc`,
+    });
   },
 };

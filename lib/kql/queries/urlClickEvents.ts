@@ -1,59 +1,51 @@
-import {
-  CONNECTORS, domainMatch, domainValues, header, hostExpr, hostsLet, listLet, lookbackLet, ofType, sharedLet, sortedUnique,
-  urlKeyExpr, urlMatch, type TableHunt,
-} from './common';
+import { assemble, CONNECTORS, EVENT_KEY, header, hostExpr, urlKeyExpr, webBranches, type TableHunt } from './common';
 
 /**
  * Defender for Office 365 Safe Links clicks (mail, Teams, Office apps): who clicked a link to an
- * IOC URL (exact, or the same URL with more path/query) or to any page on an IOC domain, and
- * whether Safe Links let them through.
+ * IOC URL (exact, or the same URL with more path/query) or to any page on an IOC domain (or a URL
+ * IOC's host), whether in the clicked URL or anywhere in its redirect chain (UrlChain), and whether
+ * Safe Links let them through.
  */
 export const urlClickEventsHunt: TableHunt = {
   table: 'UrlClickEvents',
   iocTypes: ['url', 'domain'],
+  kinds: ['url', 'domain'],
   dataDescription: 'Microsoft Defender for Office 365 Safe Links click events (UrlClickEvents)',
-  hitMeaning: 'A row is a user who clicked a link to this infrastructure in email, Teams or an Office app.',
+  hitMeaning: 'A row is a user who clicked a link to this infrastructure, or one that redirected to it, in email, Teams or an Office app.',
   triage:
-    'ClickedThrough true means Safe Links let the user through: check that user\'s devices for a download or new process; false means the click was blocked but the user was targeted (NetworkMessageIds).',
+    'ClickedThrough true means Safe Links let the user through: check that user\'s devices for a download or new process; false means the click was blocked but the user was targeted (NetworkMessageIds). MatchedInChain true means the IOC was a redirect target, not the link itself.',
   requiredDataConnectors: CONNECTORS.m365d('UrlClickEvents'),
   entityMappings: [
     { entityType: 'Account', fieldMappings: [{ identifier: 'FullName', columnName: 'AccountUpn' }] },
     { entityType: 'URL', fieldMappings: [{ identifier: 'Url', columnName: 'Url' }] },
   ],
-  build(iocs, ctx) {
-    const domains = ofType(iocs, 'domain');
-    const urls = ofType(iocs, 'url');
-    const lets = [lookbackLet(ctx)];
-    if (domains.length > 0) lets.push(listLet('iocDomains', domainValues(domains)));
-    if (urls.length > 0) lets.push(listLet('iocUrls', sortedUnique(urls.map((u) => u.value))));
-    lets.push(hostsLet(domains, urls));
-    const branches: string[] = [];
-    const names: string[] = [];
-    if (urls.length > 0) {
-      names.push('urlHits');
-      branches.push(`let urlHits = clicks
-${urlMatch('UrlKey', 'iocUrls', '    ')}
-    | extend IocType = "url";`);
-    }
-    if (domains.length > 0) {
-      names.push('domainHits');
-      branches.push(`let domainHits = clicks
-${domainMatch('UrlHost', 'iocDomains', '    ')}
-    | extend IocType = "domain";`);
-    }
-    const source = names.length === 1 ? names[0]! : `union ${names.join(', ')}`;
-    return `${header(this, `Hunts ${this.dataDescription} for clicks on the family's URLs and domains.`, iocs, ctx)}
-${lets.join('\n')}
-${sharedLet('clicks', `UrlClickEvents
+  build(source, ctx) {
+    // Every URL of the click (the link and its redirect chain) is one row to match; EventKey folds them back into one click.
+    const web = webBranches(source, {
+      read: `UrlClickEvents
     | where TimeGenerated > ago(lookback)
-    | where Url has_any (iocHosts)
-    | extend UrlHost = ${hostExpr('Url')}, UrlKey = ${urlKeyExpr('Url')}`, names.length)}
-${branches.join('\n')}
-${source}
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ClickCount = count(),
+    | where Url has_any (iocHosts) or UrlChain has_any (iocHosts)
+    ${EVENT_KEY}
+    | mv-expand ClickedUrl = array_concat(pack_array(Url), extract_all(@'([A-Za-z][A-Za-z0-9+.-]*://[^\\s"'',\\[\\]]+)', UrlChain)) to typeof(string)`,
+      extend: `| extend UrlHost = ${hostExpr('ClickedUrl')}, UrlKey = ${urlKeyExpr('ClickedUrl')}, MatchedInChain = ClickedUrl != Url`,
+      hostColumns: ['UrlHost'],
+      urlGuard: 'isnotempty(UrlKey)',
+      otherBranches: 0,
+      keyInRead: true,
+    });
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for clicks on the family's URLs and domains.`, source, ctx),
+      ctx,
+      source,
+      lists: web.lists,
+      shared: web.shared,
+      branches: web.branches,
+      dedupe: true,
+      summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ClickCount = count(),
     ClickedThrough = max(toint(IsClickedThrough)) == 1, ActionTypes = make_set(ActionType, 10),
     Workloads = make_set(Workload, 5), NetworkMessageIds = make_set(NetworkMessageId, 10), ClientIPs = make_set(IPAddress, 10)
-    by IocType, MatchedIoc, AccountUpn, Url
-| order by ClickedThrough desc, LastSeen desc`;
+    by IocType, MatchedIoc, MatchedInChain, AccountUpn, Url
+| order by ClickedThrough desc, LastSeen desc`,
+    });
   },
 };

@@ -1,0 +1,16 @@
+import { huntingQueryId, type HuntingQuery } from '../../kql/huntingQueries';
+import { NETSUPPORT_FAMILY_ID, netSupportBehaviourHunts } from './netsupport';
+import type { BehaviourContext, BehaviourHunt } from './types';
+
+/** Families with behaviour hunts of their own; every other family gets IOC hunts only. */
+const BEHAVIOUR_HUNTS: Readonly<Record<string, readonly BehaviourHunt[]>> = {
+  [NETSUPPORT_FAMILY_ID]: netSupportBehaviourHunts,
+};
+
+export function behaviourHuntsFor(familyId: string, ctx: BehaviourContext): HuntingQuery[] {
+  return (Object.hasOwn(BEHAVIOUR_HUNTS, familyId) ? BEHAVIOUR_HUNTS[familyId]! : []).map((hunt) => ({
+    id: huntingQueryId(familyId, `behaviour-${hunt.slug}`),
+    family: familyId,
+    ...hunt.build(ctx),
+  }));
+}

@@ -1,0 +1,391 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { z } from 'zod';
+import { loadSettings, type SentinelTarget, type Settings } from '../config';
+import { asAzureAccessError, errorMessage, isSyncError, restStatus, safeLine } from '../errors';
+import { createArmClients, type ArmClients } from '../sentinel/armClients';
+import { createCredential } from '../sentinel/credential';
+import { missingActions } from '../sentinel/permissions';
+import { ThreatFoxClient, type ThreatFoxSource } from '../threatfox/client';
+
+/**
+ * The preflight check (`npm run check`, or `{"check": true}` to the HTTP trigger): every outside
+ * thing a sync needs, tried once, read-only. Each line says what was tried, what was found and,
+ * when it failed, what to change (which setting, which role). Nothing here writes: ThreatFox gets
+ * one `malwareinfo` with limit 1 per family, ARM gets GETs and one queryIndicators page (a POST
+ * that only reads).
+ */
+
+export type CheckId =
+  | 'settings'
+  | 'threatfox'
+  | 'families'
+  | 'azure-login'
+  | 'workspace'
+  | 'indicators'
+  | 'saved-searches'
+  | 'write-access'
+  | 'ti-table';
+
+export interface CheckLine {
+  id: CheckId;
+  /** What was checked, e.g. "Azure login". */
+  title: string;
+  ok: boolean;
+  /** What was found. Never a secret: no key, no token. */
+  detail: string;
+  /** What to change, when not ok (absent when the line was not reached because an earlier one failed). */
+  fix?: string;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  lines: CheckLine[];
+}
+
+export interface CheckDeps {
+  /** Settings as the app or CLI sees them (process.env). */
+  env: NodeJS.ProcessEnv;
+  /** Replaces DefaultAzureCredential (tests, or a caller that already holds one). */
+  credential?: TokenCredential;
+  /** Extra CA to trust for ARM (a test's self-signed fake). */
+  tlsCa?: string;
+  /** Replaces the ThreatFox client built from the settings. */
+  threatfox?: (settings: Settings) => ThreatFoxSource;
+  /** Per Azure call (default 30 s): a check must end by itself. */
+  timeoutMs?: number;
+}
+
+/** The table the hunting queries and the TI-map rules read indicators from. */
+export const TI_TABLE = 'ThreatIntelIndicators';
+
+const TITLES: Record<CheckId, string> = {
+  settings: 'Settings',
+  threatfox: 'ThreatFox API and Auth-Key',
+  families: 'ThreatFox malware families',
+  'azure-login': 'Azure login',
+  workspace: 'Sentinel workspace',
+  indicators: 'Read threat-intelligence indicators',
+  'saved-searches': 'Read saved searches (hunting queries)',
+  'write-access': 'Role allows the writes',
+  'ti-table': `Table ${TI_TABLE}`,
+};
+
+const KEY_FIX = 'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure it is the Key Vault secret threatfox-auth-key (docs/deploy.md), then restart the app';
+const LOGIN_FIX =
+  'sign in with `az login` (or `azd auth login`), or pick a credential with AZURE_TOKEN_CREDENTIALS (dev, AzureCliCredential, ManagedIdentityCredential); in Azure the app uses its managed identity (AZURE_CLIENT_ID)';
+const ROLE_FIX = (who: string, t: SentinelTarget) =>
+  `grant ${who} the Microsoft Sentinel Contributor role on workspace ${t.workspaceName} (resource group ${t.resourceGroup}); azd up does it unless ASSIGN_SENTINEL_ROLE=false (docs/deploy.md); a new role assignment takes up to 10 minutes to apply`;
+
+/**
+ * What a sync does to the workspace, as Azure RBAC names the operations: create, update and delete
+ * (duplicates) indicators; put and delete (stale) saved searches.
+ */
+export const WRITE_ACTIONS = [
+  'Microsoft.SecurityInsights/threatIntelligence/createIndicator/action',
+  'Microsoft.SecurityInsights/threatIntelligence/indicators/write',
+  'Microsoft.SecurityInsights/threatIntelligence/indicators/delete',
+  'Microsoft.OperationalInsights/workspaces/savedSearches/write',
+  'Microsoft.OperationalInsights/workspaces/savedSearches/delete',
+] as const;
+
+/** Every check, in the order a report lists them. */
+export const CHECK_IDS = Object.keys(TITLES) as CheckId[];
+
+/** The body that asks the HTTP trigger for the check instead of a sync: exactly `{"check": true}`. */
+export const checkRequestSchema = z.object({ check: z.literal(true) }).strict();
+
+export function isCheckRequest(text: string): boolean {
+  try {
+    return checkRequestSchema.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
+}
+
+export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
+  const lines: CheckLine[] = [];
+  const add = (id: CheckId, ok: boolean, detail: string, fix?: string) => lines.push({ id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) });
+  const notReached = (ids: CheckId[], because: string) => ids.forEach((id) => add(id, false, `not checked: ${because}`));
+
+  let settings: Settings;
+  try {
+    settings = loadSettings(deps.env);
+    add('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`);
+  } catch (e) {
+    add('settings', false, errorMessage(e).replace(/^Invalid settings:\n/, '').replace(/\n- /g, '; ').replace(/^- /, ''), 'correct the settings named above (every setting: docs/settings.md)');
+    notReached(CHECK_IDS.slice(1), 'the settings are invalid');
+    return { ok: false, lines };
+  }
+
+  await checkThreatFox(settings, deps, add, notReached);
+  await checkAzure(settings, deps, add, notReached);
+  return { ok: lines.every((l) => l.ok), lines };
+}
+
+type Add = (id: CheckId, ok: boolean, detail: string, fix?: string) => void;
+type NotReached = (ids: CheckId[], because: string) => void;
+
+/** One malwareinfo (limit 1) per configured family: the first also proves the API is reachable and the key accepted. */
+async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, notReached: NotReached): Promise<void> {
+  const tf = settings.threatfox;
+  if (!tf.authKey) {
+    add('threatfox', false, 'THREATFOX_AUTH_KEY is not set', KEY_FIX);
+    notReached(['families'], 'no Auth-Key');
+    return;
+  }
+  let source: ThreatFoxSource;
+  try {
+    // One retry only: a check answers quickly, and says so when ThreatFox is slow.
+    source = deps.threatfox?.(settings) ?? new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
+  } catch (e) {
+    add('threatfox', false, errorMessage(e), KEY_FIX);
+    notReached(['families'], 'no usable Auth-Key');
+    return;
+  }
+  const host = hostOf(tf.apiUrl);
+  const known: string[] = [];
+  const empty: string[] = [];
+  const unknown: string[] = [];
+  const failed: string[] = [];
+  for (const [i, family] of tf.malware.entries()) {
+    try {
+      const got = await source.byMalware(family, 1);
+      (got.records.length > 0 || got.rejected.length > 0 ? known : empty).push(family);
+    } catch (e) {
+      const message = errorMessage(e);
+      if (isSyncError(e) && e.code === 'CONFIG' && message.startsWith('THREATFOX_MALWARE')) {
+        unknown.push(family); // ThreatFox answered the query: the key was accepted
+      } else if (i === 0) {
+        const auth = isSyncError(e) && e.code === 'CONFIG';
+        add('threatfox', false, message, auth ? KEY_FIX : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`);
+        notReached(['families'], 'ThreatFox did not answer');
+        return;
+      } else {
+        failed.push(`${family} (${message})`);
+      }
+    }
+    if (i === 0) add('threatfox', true, `${host} answered; Auth-Key accepted`);
+  }
+  const knownText = [...known, ...empty.map((f) => `${f} (no IOCs at the moment)`)].join(', ');
+  if (unknown.length === 0 && failed.length === 0) add('families', true, `known to ThreatFox: ${knownText}`);
+  else if (unknown.length > 0)
+    add(
+      'families',
+      false,
+      `not known to ThreatFox: ${unknown.join(', ')}${knownText ? `; known: ${knownText}` : ''}`,
+      'THREATFOX_MALWARE takes ThreatFox malware ids such as win.netsupportmanager_rat (list: https://threatfox.abuse.ch/browse/); ThreatFox names the id it knows an alias by',
+    );
+  else add('families', false, `not confirmed: ${failed.join('; ')}`, 'ThreatFox stopped answering part-way: try again later');
+}
+
+async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReached: NotReached): Promise<void> {
+  const s = settings.sentinel;
+  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
+  const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+
+  let credential: TokenCredential;
+  let token: string;
+  try {
+    credential = deps.credential ?? createCredential(deps.env);
+    token = (await credential.getToken(`${s.armEndpoint}/.default`, { abortSignal: signal() }))?.token ?? '';
+    if (!token) throw new Error('the credential returned no token');
+  } catch (e) {
+    const message = errorMessage(e);
+    // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
+    if (/AZURE_TOKEN_CREDENTIALS/.test(message)) add('azure-login', false, safeLine(message), 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it');
+    else add('azure-login', false, (asAzureAccessError(e)?.message ?? safeLine(message)).replace(/: sign in with .*$/, ''), LOGIN_FIX);
+    notReached(later, 'no Azure token');
+    return;
+  }
+  const who = principalOf(token);
+  add('azure-login', true, `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${deps.env.AZURE_TOKEN_CREDENTIALS ? ` (AZURE_TOKEN_CREDENTIALS=${deps.env.AZURE_TOKEN_CREDENTIALS})` : ''}`);
+  const identity = who ?? 'the identity the app runs as';
+
+  // SENTINEL_WORKSPACES: the same checks for every workspace, each line naming its workspace.
+  if (s.workspaces) {
+    for (const w of s.workspaces) {
+      const label = `${w.resourceGroup}/${w.workspaceName}`;
+      const named: Add = (id, ok, detail, fix) => add(id, ok, `${label}: ${detail}`, fix);
+      await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true }, named, (ids, because) => ids.forEach((id) => named(id, false, `not checked: ${because}`)));
+    }
+    return;
+  }
+
+  const missing = (
+    [
+      ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
+      ['SENTINEL_RESOURCE_GROUP', s.resourceGroup],
+      ['SENTINEL_WORKSPACE_NAME', s.workspaceName],
+    ] as const
+  )
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length > 0) {
+    add('workspace', false, `${missing.join(', ')} not set`, `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`);
+    notReached(later.slice(1), 'no workspace configured');
+    return;
+  }
+  await checkWorkspace(s as SentinelTarget, { deps, credential, identity, listed: false }, add, notReached);
+}
+
+/** The workspace lines for one workspace: found, indicators readable, saved searches, write access, TI table. */
+async function checkWorkspace(
+  target: SentinelTarget,
+  ctx: { deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
+  add: Add,
+  notReached: NotReached,
+): Promise<void> {
+  const { deps, credential, identity } = ctx;
+  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
+  const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+  const notFoundFix = (e: unknown) => (ctx.listed ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)' : settingNotFoundFix(e));
+  // A check wants the first answer, not ten retries: at most two, and no long backoff.
+  const clients: ArmClients = createArmClients(
+    { ...target, maxRetries: Math.min(target.maxRetries, 2) },
+    { credential, tlsCa: deps.tlsCa, maxRetryDelayInMs: 5_000 },
+  );
+  const where = `${target.workspaceName} in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`;
+  const failure = (e: unknown, notFound: string) => azureFailure(e, { notFound, roleFix: ROLE_FIX(identity, target) });
+
+  let workspaceFound = false;
+  try {
+    const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName, { abortSignal: signal() });
+    workspaceFound = true;
+    add('workspace', true, `${where} found${ws.customerId ? ` (workspace id ${ws.customerId})` : ''}`);
+  } catch (e) {
+    const f = failure(e, notFoundFix(e));
+    add('workspace', false, `${where}: ${f.detail}`, f.fix);
+    // Not there (or not ours to see at all): the reads below would only repeat it. A 403 is
+    // different: a custom role may allow the Sentinel reads without the workspace read, so go on.
+    if (restStatus(e)?.statusCode !== 403) {
+      notReached(later.slice(1), restStatus(e)?.statusCode === 404 ? 'the workspace was not found' : 'the workspace could not be read');
+      return;
+    }
+  }
+
+  try {
+    const pages = clients.securityInsights.threatIntelligenceIndicator
+      .listQueryIndicators(target.resourceGroup, target.workspaceName, { sources: [target.source], pageSize: 1 }, { abortSignal: signal() })
+      .byPage();
+    const first = await pages.next();
+    await pages.return?.(undefined); // one page is the check: never follow the nextLink
+    const any = !first.done && first.value.length > 0;
+    add('indicators', true, `queryIndicators answered; indicators with source ${target.source}: ${any ? 'present' : 'none yet'}`);
+  } catch (e) {
+    const f = failure(e, 'enable Microsoft Sentinel on this workspace (the threat-intelligence API exists only there)');
+    add('indicators', false, f.detail, f.fix);
+  }
+
+  try {
+    const list = await clients.operationalInsights.savedSearches.listByWorkspace(target.resourceGroup, target.workspaceName, { abortSignal: signal() });
+    const all = list.value ?? [];
+    const hunting = all.filter((x) => x.category === 'Hunting Queries').length;
+    add('saved-searches', true, `${all.length} saved searches, ${hunting} of them hunting queries`);
+  } catch (e) {
+    const f = failure(e, workspaceFound ? (ctx.listed ? 'check this entry of SENTINEL_WORKSPACES' : 'check SENTINEL_WORKSPACE_NAME') : notFoundFix(e));
+    add('saved-searches', false, f.detail, f.fix);
+  }
+
+  // Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read.
+  try {
+    const lacking = await missingActions(clients.operationalInsights, target, WRITE_ACTIONS, signal());
+    if (lacking.length === 0) add('write-access', true, 'role assignments allow creating, updating and deleting indicators and saved searches');
+    else add('write-access', false, `the roles of ${identity} on the workspace do not allow ${lacking.join(', ')}`, ROLE_FIX(identity, target));
+  } catch (e) {
+    const f = failure(e, notFoundFix(e));
+    add('write-access', false, `could not read the role's permissions: ${f.detail}`, f.fix);
+  }
+
+  try {
+    const table = await clients.operationalInsights.tables.get(target.resourceGroup, target.workspaceName, TI_TABLE, { abortSignal: signal() });
+    const retention = table.totalRetentionInDays ?? table.retentionInDays;
+    add('ti-table', true, `present${retention ? ` (retention ${retention} days)` : ''}; indicators written through the API reach it after an ingestion delay of minutes`);
+  } catch (e) {
+    const f = failure(
+      e,
+      `enable Microsoft Sentinel on this workspace: ${TI_TABLE} (the STIX-based table the hunting queries and TI-map rules read) comes with it, and fills with indicators minutes after they are written`,
+    );
+    add('ti-table', false, f.detail, f.fix);
+  }
+}
+
+/** A 404 names the setting that is wrong: subscription, resource group or workspace. */
+function settingNotFoundFix(e: unknown): string {
+  const code = restStatus(e)?.code ?? '';
+  if (/^(SubscriptionNotFound|InvalidSubscriptionId)$/i.test(code)) return 'check AZURE_SUBSCRIPTION_ID (the subscription of the Sentinel workspace)';
+  if (/^ResourceGroupNotFound$/i.test(code)) return 'check SENTINEL_RESOURCE_GROUP (the resource group of the Sentinel workspace)';
+  return 'check SENTINEL_WORKSPACE_NAME and SENTINEL_RESOURCE_GROUP (the Log Analytics workspace Microsoft Sentinel runs on)';
+}
+
+/** What an ARM failure means for the person fixing it. Status, ARM error code and one message line; never headers. */
+function azureFailure(e: unknown, fixes: { notFound: string; roleFix: string }): { detail: string; fix: string } {
+  const rest = restStatus(e);
+  if (!rest) {
+    const access = asAzureAccessError(e);
+    if (access) return { detail: access.message.replace(/: sign in with .*$/, ''), fix: LOGIN_FIX };
+    const timedOut = e instanceof Error && e.name === 'AbortError';
+    return {
+      detail: timedOut ? 'no answer in time' : safeLine(errorMessage(e)),
+      fix: 'allow outbound HTTPS to the Azure Resource Manager endpoint (AZURE_RESOURCE_MANAGER_ENDPOINT; README: Outbound hosts)',
+    };
+  }
+  const detail = [`HTTP ${rest.statusCode}`, rest.code, safeLine(rest.message)].filter(Boolean).join(' ');
+  switch (rest.statusCode) {
+    case 401:
+      return { detail, fix: `${LOGIN_FIX}; check the identity belongs to the workspace's tenant` };
+    case 403:
+      return { detail, fix: fixes.roleFix };
+    case 404:
+      return { detail, fix: fixes.notFound };
+    case 429:
+      return { detail, fix: 'Azure Resource Manager is throttling this subscription: try again in a few minutes' };
+    default:
+      return { detail, fix: rest.statusCode >= 500 ? 'Azure answered with a server error: try again later' : 'see the message; check SENTINEL_API_VERSION if it names the api-version' };
+  }
+}
+
+/** Who the token was issued to, from its (unverified) claims, for the role fix; never the token itself. */
+export function principalOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const text = (k: string) => (typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k] as string) ? (claims[k] as string) : undefined);
+    const name = text('upn') ?? text('unique_name');
+    const oid = text('oid');
+    if (!name && !oid) return undefined;
+    return [name, oid ? `object id ${oid}` : undefined].filter(Boolean).join(', ');
+  } catch {
+    return undefined;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** The report as a person reads it: one line per check, ✓ or ✗, the fix under a failure. */
+export function formatCheck(report: CheckReport): string {
+  const width = Math.max(...report.lines.map((l) => l.title.length));
+  const out: string[] = [];
+  for (const l of report.lines) {
+    out.push(`${l.ok ? '✓' : '✗'} ${l.title.padEnd(width)}  ${l.detail}`);
+    if (l.fix) out.push(`  ${' '.repeat(width)}  fix: ${l.fix}`);
+  }
+  const failed = report.lines.filter((l) => !l.ok).length;
+  out.push(report.ok ? 'All checks passed.' : `${failed} of ${report.lines.length} checks failed.`);
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * The HTTP trigger's answer to `{"check": true}`: 200 when every check passed, 503 (not ready)
+ * when one failed; both carry the lines, and `text` is the report as `npm run check` prints it.
+ */
+export async function checkAnswer(deps: CheckDeps): Promise<{ status: 200 | 503; body: CheckReport & { text: string } }> {
+  const report = await runCheck(deps);
+  return { status: report.ok ? 200 : 503, body: { ok: report.ok, lines: report.lines, text: formatCheck(report) } };
+}

@@ -1,0 +1,41 @@
+import { assemble, CONNECTORS, hostExpr, normalisedHost, urlKeyExpr, webBranches, header, type TableHunt } from './common';
+
+/**
+ * Defender for Office 365 URL extraction (EmailUrlInfo): every URL found in a message's body,
+ * subject or attachments, whether or not anyone clicked it. IOC URLs are matched as in the click
+ * hunt; IOC domains (and URL IOCs' hosts) on UrlDomain or the URL's own host.
+ */
+export const emailUrlInfoHunt: TableHunt = {
+  table: 'EmailUrlInfo',
+  iocTypes: ['url', 'domain'],
+  kinds: ['url', 'domain'],
+  dataDescription: 'Microsoft Defender for Office 365 URLs found in email (EmailUrlInfo)',
+  hitMeaning: 'A row is a URL to this infrastructure delivered in mail to your users; it shows exposure, not a click.',
+  triage:
+    'NetworkMessageIds name the messages: find their recipients and delivery action, purge what was delivered, and check UrlClickEvents for the same URLs to see who clicked.',
+  requiredDataConnectors: CONNECTORS.m365d('EmailUrlInfo'),
+  entityMappings: [{ entityType: 'URL', fieldMappings: [{ identifier: 'Url', columnName: 'Url' }] }],
+  build(source, ctx) {
+    const web = webBranches(source, {
+      read: `EmailUrlInfo
+    | where TimeGenerated > ago(lookback)
+    | where Url has_any (iocHosts) or UrlDomain has_any (iocHosts)`,
+      extend: `| extend UrlHost = ${hostExpr('Url')}, DomainHost = ${normalisedHost('UrlDomain')}, UrlKey = ${urlKeyExpr('Url')}`,
+      hostColumns: ['UrlHost', 'DomainHost'],
+      urlGuard: 'isnotempty(UrlKey)',
+      otherBranches: 0,
+    });
+    return assemble({
+      header: header(this, `Hunts ${this.dataDescription} for messages carrying the family's URLs and domains.`, source, ctx),
+      ctx,
+      source,
+      lists: web.lists,
+      shared: web.shared,
+      branches: web.branches,
+      summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), MessageCount = dcount(NetworkMessageId),
+    NetworkMessageIds = make_set(NetworkMessageId, 10), UrlLocations = make_set(UrlLocation, 5)
+    by IocType, MatchedIoc, Url
+| order by LastSeen desc`,
+    });
+  },
+};

@@ -1,0 +1,185 @@
+import { Agent } from 'node:https';
+import type { TokenCredential } from '@azure/core-auth';
+import axios, { type AxiosInstance } from 'axios';
+import { z } from 'zod';
+import { silentLogger, type Logger } from '../logger';
+import { RUN_DEADLINE, runDeadlineSignal } from '../net/deadline';
+import type { StixIndicator } from './stixObject';
+
+/**
+ * Client of Microsoft Sentinel's STIX objects upload API:
+ * `POST {endpoint}/workspaces/{workspaceId}/threat-intelligence-stix-objects:upload?api-version=2024-02-01-preview`
+ * with `{"sourcesystem", "stixobjects": [≤ 100]}` and a token for ARM's audience. The service
+ * answers 200 with an empty body, or with `{"errors": [{recordIndex, errorMessages}]}` naming the
+ * objects it refused (the others were taken); 429 when over 100 requests a minute.
+ *
+ * Retries: 429 waits for `Retry-After` (or the seconds the message names), capped; 5xx, timeouts and
+ * network faults back off exponentially with jitter. Re-sending a batch is safe: object ids are
+ * derived from source + pattern, so a batch that took effect before its answer was lost only
+ * updates what it created. A run's deadline (lib/net/deadline) ends a request in flight or a wait,
+ * as it does for the ARM clients.
+ */
+
+export const UPLOAD_API_VERSION = '2024-02-01-preview';
+/** The API takes ARM's audience (https://management.azure.com and its management.core.windows.net alias). */
+export const UPLOAD_TOKEN_SCOPE = 'https://management.azure.com/.default';
+export const MAX_OBJECTS_PER_UPLOAD = 100;
+export const DEFAULT_UPLOAD_ENDPOINT = 'https://api.ti.sentinel.azure.com';
+
+export interface UploadClientOptions {
+  /** SENTINEL_TI_UPLOAD_ENDPOINT, e.g. https://api.ti.sentinel.azure.com */
+  endpoint: string;
+  credential: TokenCredential;
+  /** `sourcesystem`: our INDICATOR_SOURCE; it becomes the indicators' `source`. */
+  sourceSystem: string;
+  timeoutMs?: number;
+  /** Retries after the first attempt (429, 5xx, network). */
+  maxRetries?: number;
+  /** Longest wait for one Retry-After; a longer one is cut to this (and retried), never waited out. */
+  maxRetryAfterMs?: number;
+  /** First backoff for 5xx/network faults. */
+  retryDelayMs?: number;
+  /** Extra CA to trust (a test fake's self-signed certificate). */
+  tlsCa?: string | Buffer;
+  logger?: Logger;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Per-object refusals by index in the batch sent. */
+export interface UploadAnswer {
+  rejected: Map<number, string>;
+}
+
+export class UploadError extends Error {
+  readonly statusCode?: number;
+  readonly code?: string;
+  constructor(message: string, options: { statusCode?: number; code?: string } = {}) {
+    super(message);
+    this.name = 'UploadError';
+    this.statusCode = options.statusCode;
+    this.code = options.code;
+  }
+}
+
+const answerSchema = z
+  .object({
+    errors: z
+      .array(z.object({ recordIndex: z.number().int().min(0), errorMessages: z.array(z.string()).default([]) }).passthrough())
+      .default([]),
+  })
+  .passthrough();
+
+/** Waits `ms`, or less when `signal` aborts (the caller then sees the deadline). */
+const sleepFor = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+
+const deadlineError = () => new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
+
+/** Milliseconds to wait from a 429: retry-after-ms / x-ms-retry-after-ms, Retry-After, else "Try again in N seconds" in the body. */
+function retryAfterMs(headers: Record<string, unknown>, body: unknown): number | undefined {
+  // Azure's millisecond headers first (as the ARM SDKs do), then Retry-After, then the message.
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const ms = Number(headers[name]);
+    if (typeof headers[name] === 'string' && Number.isFinite(ms) && ms >= 0) return ms;
+  }
+  const header = headers['retry-after'];
+  if (typeof header === 'string' && header.trim()) {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const at = Date.parse(header);
+    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
+  }
+  const message = body && typeof body === 'object' ? (body as { message?: unknown }).message : undefined;
+  const m = typeof message === 'string' ? /try again in (\d+(?:\.\d+)?) seconds?/i.exec(message) : null;
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+/** One line from an error answer; never the request (it carries the token). */
+function answerText(status: number, body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as { error?: { code?: unknown; message?: unknown }; message?: unknown };
+    const text = b.error?.message ?? b.message;
+    if (typeof text === 'string') return `HTTP ${status} ${typeof b.error?.code === 'string' ? `${b.error.code} ` : ''}${text.split('\n')[0].slice(0, 300)}`;
+  }
+  return `HTTP ${status}`;
+}
+
+export interface UploadClient {
+  /** Uploads one batch (≤ 100) to the workspace with this customer id (the Log Analytics workspace id). */
+  upload(workspaceId: string, objects: StixIndicator[]): Promise<UploadAnswer>;
+}
+
+export function createUploadClient(options: UploadClientOptions): UploadClient {
+  const logger = options.logger ?? silentLogger;
+  const sleep = options.sleep ?? sleepFor;
+  const maxRetries = options.maxRetries ?? 10;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const http: AxiosInstance = axios.create({
+    timeout: options.timeoutMs ?? 60_000,
+    maxRedirects: 0,
+    validateStatus: () => true,
+    maxContentLength: 10 * 1024 * 1024,
+    httpsAgent: new Agent({ keepAlive: true, ...(options.tlsCa ? { ca: options.tlsCa } : {}) }),
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'threatfox-sentinel-sync' },
+  });
+
+  return {
+    async upload(workspaceId, objects) {
+      if (objects.length === 0) return { rejected: new Map() };
+      if (objects.length > MAX_OBJECTS_PER_UPLOAD) throw new RangeError(`at most ${MAX_OBJECTS_PER_UPLOAD} objects per upload (got ${objects.length})`);
+      if (!/^[0-9a-f-]{36}$/i.test(workspaceId)) throw new UploadError(`not a Log Analytics workspace id: "${workspaceId}"`);
+      const url = `${endpoint}/workspaces/${workspaceId}/threat-intelligence-stix-objects:upload?api-version=${UPLOAD_API_VERSION}`;
+      const body = JSON.stringify({ sourcesystem: options.sourceSystem, stixobjects: objects });
+      const deadline = runDeadlineSignal();
+      for (let attempt = 0; ; attempt += 1) {
+        if (deadline?.aborted) throw deadlineError();
+        const retriesLeft = attempt < maxRetries;
+        let wait: number | undefined;
+        let failure: UploadError;
+        try {
+          const token = await options.credential.getToken(UPLOAD_TOKEN_SCOPE);
+          if (!token) throw new UploadError(`no token for ${UPLOAD_TOKEN_SCOPE}`);
+          const res = await http.post(url, body, { headers: { Authorization: `Bearer ${token.token}` }, ...(deadline ? { signal: deadline } : {}) });
+          if (res.status >= 200 && res.status < 300) {
+            const parsed = answerSchema.safeParse(res.data === '' || res.data === undefined ? {} : res.data);
+            if (!parsed.success) throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, { statusCode: res.status });
+            const rejected = new Map<number, string>();
+            for (const e of parsed.data.errors) {
+              if (e.recordIndex >= objects.length) continue;
+              rejected.set(e.recordIndex, e.errorMessages.join('; ').slice(0, 500) || 'refused by the service');
+            }
+            return { rejected };
+          }
+          failure = new UploadError(answerText(res.status, res.data), { statusCode: res.status });
+          if (res.status === 429) {
+            const asked = retryAfterMs(res.headers as Record<string, unknown>, res.data) ?? retryDelayMs;
+            wait = Math.min(asked, maxRetryAfterMs);
+          } else if (res.status >= 500 || res.status === 408) {
+            wait = Math.min(retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
+          }
+        } catch (e) {
+          // Ours (a bad answer) and the credential's errors are final; transport failures (timeout, reset) are retried.
+          if (deadline?.aborted) throw deadlineError();
+          if (!axios.isAxiosError(e)) throw e;
+          // axios errors carry the request, token included: keep only the code.
+          const code = e.code ?? 'network error';
+          failure = new UploadError(`upload request failed: ${code}`, { code });
+          wait = Math.min(retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
+        }
+        if (wait === undefined || !retriesLeft) throw failure;
+        logger.debug({ attempt: attempt + 1, waitMs: Math.round(wait), error: failure.message }, 'upload retry');
+        await sleep(wait, deadline);
+      }
+    },
+  };
+}

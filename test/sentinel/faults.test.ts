@@ -1,0 +1,157 @@
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import type { Ioc } from '../../lib/ioc/types';
+import { RUN_DEADLINE, withRunDeadline } from '../../lib/net/deadline';
+import { retryAfterCapPolicy } from '../../lib/net/retryAfterCapPolicy';
+import { toIndicator } from '../../lib/sentinel/indicator';
+import { syncIndicators } from '../../lib/sentinel/writer';
+import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { connect } from './harness';
+
+/** The ARM-side faults of issue 9, each against the fake ARM through the real SDK clients. */
+
+const NOW = new Date('2026-06-21T00:00:00Z');
+const OPTS = { source: 'ThreatFox', ttlDays: 30, concurrency: 4, now: NOW };
+const ioc = (value: string, threatfoxId: string): Ioc => ({
+  type: 'domain',
+  value,
+  threatfoxId,
+  malware: 'win.netsupportmanager_rat',
+  malwarePrintable: 'NetSupportManager RAT',
+  threatType: 'botnet_cc',
+  confidence: 100,
+  firstSeen: '2026-06-20T10:00:00Z',
+  lastSeen: '2026-06-20T12:00:00Z',
+});
+const FEED = Array.from({ length: 7 }, (_, i) => ioc(`c2-${i}.example.net`, String(i + 1)));
+const isCreateOf = (value: string) => (r: { operation: string; body: unknown }) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes(value);
+const copiesByPattern = (fake: ArmFake) => {
+  const out = new Map<string, number>();
+  for (const i of fake.indicators.values()) out.set(String(i.properties.pattern), (out.get(String(i.properties.pattern)) ?? 0) + 1);
+  return out;
+};
+
+describe('ARM faults', () => {
+  let fake: ArmFake;
+  afterEach(() => fake?.close());
+
+  describe('a request that never answers (item 2)', () => {
+    it('times out per attempt, is retried, then counted as failed; the others land', async () => {
+      fake = await startArmFake();
+      fake.failAlways({ hang: true, match: isCreateOf('c2-3.example.net') });
+      const arm = connect(fake, { requestTimeoutMs: 1000, maxRetries: 2 });
+      const result = await syncIndicators(arm.indicators, FEED, OPTS);
+      expect(result.counts).toEqual({ created: FEED.length - 1, updated: 0, unchanged: 0, deleted: 0, failed: 1 });
+      expect(result.failures).toEqual([{ kind: 'indicator', key: 'domain:c2-3.example.net', error: expect.stringContaining('timed out after 1000 ms') }]);
+      // First try and two retries, none answered.
+      expect(fake.requests.filter(isCreateOf('c2-3.example.net')).map((r) => r.status)).toEqual([0, 0, 0]);
+    });
+
+    it('the run deadline ends requests in flight and fails the rest, each counted', async () => {
+      fake = await startArmFake();
+      fake.failAlways({ hang: true, match: (r) => r.operation === 'createIndicator' });
+      // The per-request timeout is far longer than the deadline: only the deadline can end this.
+      const arm = connect(fake, { requestTimeoutMs: 600_000 });
+      const result = await withRunDeadline({ seconds: 1 }, () => syncIndicators(arm.indicators, FEED, { ...OPTS, concurrency: 2 }));
+      expect(result.counts).toEqual({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: FEED.length });
+      const perItem = result.failures.filter((f) => f.key.startsWith('domain:'));
+      expect(perItem).toHaveLength(FEED.length);
+      expect(perItem.every((f) => f.error.includes(RUN_DEADLINE))).toBe(true);
+      // Two were in flight when the deadline came; the others never went out.
+      expect(fake.requests.filter((r) => r.operation === 'createIndicator')).toHaveLength(2);
+      // The read-back after creating could not run either, and says so.
+      expect(result.failures.filter((f) => f.key.startsWith('read-back'))).toHaveLength(1);
+    });
+  });
+
+  describe('Retry-After is capped (item 2)', () => {
+    it('lowers a long Retry-After (seconds, milliseconds or a date) to the cap, leaves a short one', async () => {
+      const policy = retryAfterCapPolicy(5_000);
+      const answer = (status: number, headers: Record<string, string>) =>
+        policy.sendRequest(createPipelineRequest({ url: 'https://127.0.0.1/x' }), async (request): Promise<PipelineResponse> => ({
+          request,
+          status,
+          headers: createHttpHeaders(headers),
+        }));
+      const long = await answer(429, { 'retry-after': '90', 'x-ms-retry-after-ms': '90000' });
+      expect(long.headers.get('retry-after')).toBe('5');
+      expect(long.headers.get('x-ms-retry-after-ms')).toBe('5000');
+      const date = await answer(503, { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() });
+      expect(date.headers.get('retry-after')).toBe('5');
+      const short = await answer(429, { 'retry-after': '2' });
+      expect(short.headers.get('retry-after')).toBe('2');
+      const notThrottled = await answer(200, { 'retry-after': '90' });
+      expect(notThrottled.headers.get('retry-after')).toBe('90');
+    });
+
+    it('a 429 asking for 90 s does not hold the run for 90 s', async () => {
+      fake = await startArmFake();
+      fake.failNext({ status: 429, retryAfterSeconds: 90, match: (r) => r.operation === 'createIndicator' });
+      const arm = connect(fake, {}, fake.token, { maxRetryAfterMs: 100 });
+      const result = await syncIndicators(arm.indicators, FEED, OPTS);
+      expect(result.failures).toEqual([]);
+      expect(result.counts.created).toBe(FEED.length);
+      expect(fake.requests.filter((r) => r.status === 429)).toHaveLength(1);
+    }, 20_000);
+  });
+
+  describe('paging glitches (item 3)', () => {
+    const seeded = async (replay: NonNullable<NonNullable<Parameters<typeof startArmFake>[0]>['queryPaging']>['replay']) => {
+      fake = await startArmFake({ maxPageSize: 2, queryPaging: { replay } });
+      for (const i of FEED) fake.seedIndicator(toIndicator(i, OPTS));
+      fake.clearRequests();
+      return connect(fake);
+    };
+
+    it.each([
+      ['the same skip token comes back (a page repeated)', { page: 2, as: 1 }, /skip token handed out twice/],
+      ['an earlier page comes back (paging went backwards)', { page: 2, as: 0 }, /handed out twice|went backwards/],
+    ])('%s: an error, and nothing is created or deleted', async (_what, replay, message) => {
+      const arm = await seeded(replay);
+      await expect(syncIndicators(arm.indicators, [...FEED, ioc('new.example.net', '99')], OPTS)).rejects.toMatchObject({
+        code: 'AZURE',
+        message: expect.stringMatching(message),
+      });
+      expect(fake.writes()).toEqual([]);
+      expect(fake.indicators.size).toBe(FEED.length);
+    });
+
+    it('a listing that ends early leaves no duplicate: the read-back after creating removes them', async () => {
+      const arm = await seeded({ page: 1, as: 1, dropNextLink: true });
+      const result = await syncIndicators(arm.indicators, FEED, OPTS);
+      expect(result.failures).toEqual([]);
+      expect([...copiesByPattern(fake).values()].every((n) => n === 1)).toBe(true);
+      expect(fake.indicators.size).toBe(FEED.length);
+    });
+  });
+
+  describe('ghost writes (item 4)', () => {
+    it.each([
+      ['answered 503', { status: 503 }],
+      ['cut off (connection reset)', { reset: true }],
+    ])('creates applied but %s leave no duplicate after the run, and the counts say what exists', async (_what, fault) => {
+      fake = await startArmFake();
+      for (const value of ['c2-1.example.net', 'c2-4.example.net', 'c2-6.example.net']) {
+        fake.failNext({ ...fault, afterEffect: true, match: isCreateOf(value) });
+      }
+      const result = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+      expect([...copiesByPattern(fake).values()]).toEqual(FEED.map(() => 1));
+      expect(result.counts).toEqual({ created: FEED.length, updated: 0, unchanged: 0, deleted: 3, failed: 0 });
+      expect(result.failures).toEqual([]);
+
+      fake.clearRequests();
+      const again = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+      expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: FEED.length, deleted: 0, failed: 0 });
+      expect(fake.writes()).toEqual([]);
+    });
+
+    it('a create that failed every time but had landed is counted as created, once', async () => {
+      fake = await startArmFake();
+      fake.failAlways({ status: 503, afterEffect: true, match: isCreateOf('c2-2.example.net') });
+      const result = await syncIndicators(connect(fake, { maxRetries: 2 }).indicators, FEED, OPTS);
+      // Three attempts, three indicators made; two removed, the oldest kept.
+      expect(copiesByPattern(fake).get("[domain-name:value = 'c2-2.example.net']")).toBe(1);
+      expect(result.counts).toEqual({ created: FEED.length, updated: 0, unchanged: 0, deleted: 2, failed: 0 });
+      expect(result.failures).toEqual([]);
+    });
+  });
+});
