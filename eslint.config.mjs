@@ -14,7 +14,12 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       eqeqeq: ['error', 'always'],
-      'no-restricted-imports': ['error', { paths: [{ name: '@azure/functions', message: 'Only functions/ (and tests) may use the Functions runtime.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@azure/functions', message: 'Only functions/ (and tests) may use the Functions runtime.' }],
+        },
+      ],
     },
   },
   {

@@ -30,7 +30,8 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
     threatfox: () => services.threatfox(logger),
     sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
-    handOff: async (iocs, runId) => enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
+    handOff: async (iocs, runId) =>
+      enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
     runId: context.invocationId,
     logger,
   });
@@ -41,7 +42,10 @@ async function preflight(context: InvocationContext): Promise<HttpResponseInit> 
   const { credential, tlsCa, threatfox } = serviceOverrides();
   const answer = await checkAnswer({ env: process.env, credential, tlsCa, threatfox: threatfox && (() => threatfox) });
   const failed = answer.body.lines.filter((l) => !l.ok).map((l) => l.id);
-  invocationLogger(context)[failed.length ? 'warn' : 'info']({ failed }, failed.length ? 'preflight check failed' : 'preflight check passed');
+  invocationLogger(context)[failed.length ? 'warn' : 'info'](
+    { failed },
+    failed.length ? 'preflight check failed' : 'preflight check passed',
+  );
   return { status: answer.status, jsonBody: answer.body };
 }
 

@@ -16,7 +16,11 @@ Options:
 Exit codes: 0 every check passed, 1 a check failed (or a bad option).`;
 
 /** `npm run check`: the preflight check on the environment's settings; exit 0 when all pass, 1 otherwise. */
-export async function main(argv: string[], deps: Partial<CheckDeps> = {}, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function main(
+  argv: string[],
+  deps: Partial<CheckDeps> = {},
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   let json = false;
   try {
     const { values } = parseArgs({

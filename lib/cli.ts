@@ -78,7 +78,8 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   let days: number | undefined;
   if (values.days !== undefined) {
     days = Number(values.days);
-    if (!Number.isInteger(days) || days < 1 || days > 7) throw inputError(`--days must be a whole number from 1 to 7 (got "${values.days}")`, '--days');
+    if (!Number.isInteger(days) || days < 1 || days > 7)
+      throw inputError(`--days must be a whole number from 1 to 7 (got "${values.days}")`, '--days');
   }
   if (values.out !== undefined && values.out.trim() === '') throw inputError('--out needs a directory', '--out');
   return {
@@ -93,10 +94,25 @@ function parseCli(argv: string[]): CliOptions | 'help' {
 
 /** --malware is the user's own choice: an empty or bad value is an error naming the flag, never a fallback to THREATFOX_MALWARE. */
 function parseMalwareFlag(value: string): string[] {
-  const list = [...new Set(value.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean))];
-  if (list.length === 0) throw inputError('--malware names no malware family: give ThreatFox malware id(s) such as win.netsupportmanager_rat', '--malware');
+  const list = [
+    ...new Set(
+      value
+        .split(',')
+        .map((m) => m.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+  if (list.length === 0)
+    throw inputError(
+      '--malware names no malware family: give ThreatFox malware id(s) such as win.netsupportmanager_rat',
+      '--malware',
+    );
   const bad = list.filter((m) => !MALWARE_ID.test(m));
-  if (bad.length > 0) throw inputError(`--malware must be ThreatFox malware id(s) such as win.netsupportmanager_rat (bad: ${JSON.stringify(bad)})`, '--malware');
+  if (bad.length > 0)
+    throw inputError(
+      `--malware must be ThreatFox malware id(s) such as win.netsupportmanager_rat (bad: ${JSON.stringify(bad)})`,
+      '--malware',
+    );
   return list;
 }
 
@@ -113,14 +129,20 @@ async function readInput(path: string): Promise<string> {
     try {
       bytes = await readFile(path);
     } catch (e) {
-      throw inputError(`cannot read --input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, '--input');
+      throw inputError(
+        `cannot read --input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        '--input',
+      );
     }
   }
   return decodeInput(bytes, `--input ${path === '-' ? '(stdin)' : path}`);
 }
 
 /** The run's result as a person reads it: counts, the first rejection reasons, where the rest are. */
-export function humanSummary(result: SyncResult, options: { out?: string; files?: number; removed?: number }): string[] {
+export function humanSummary(
+  result: SyncResult,
+  options: { out?: string; files?: number; removed?: number },
+): string[] {
   const s = result.summary;
   const types = Object.entries(s.byType)
     .map(([t, n]) => `${n} ${t}`)
@@ -130,13 +152,19 @@ export function humanSummary(result: SyncResult, options: { out?: string; files?
   ];
   if (s.skipped > 0) lines.push(`Skipped ${s.skipped} ThreatFox records of families not named by --malware.`);
   const benign = BENIGN_KINDS.filter((k) => s.benign[k] > 0).map((k) => `${s.benign[k]} ${k}`);
-  if (benign.length > 0) lines.push(`Refused as well-known benign: ${benign.join(', ')} (see BENIGN_ALLOWLIST in the README to add your own).`);
+  if (benign.length > 0)
+    lines.push(
+      `Refused as well-known benign: ${benign.join(', ')} (see BENIGN_ALLOWLIST in the README to add your own).`,
+    );
   if (result.rejected.length > 0) {
     const shown = result.rejected.slice(0, SHOWN_REJECTIONS);
-    lines.push(`Rejected${result.rejected.length > shown.length ? ` (first ${shown.length} of ${result.rejected.length})` : ''}:`);
+    lines.push(
+      `Rejected${result.rejected.length > shown.length ? ` (first ${shown.length} of ${result.rejected.length})` : ''}:`,
+    );
     for (const r of shown) lines.push(`  ${oneLine(r.input, 80)}: ${oneLine(r.reason, 200)}`);
     const where = options.out ? `${options.out}/${OUT_FILES.rejected}` : 'rerun with --out DIR for rejected.json';
-    if (result.rejected.length > shown.length) lines.push(`  … all ${result.rejected.length} with their reasons: ${where}`);
+    if (result.rejected.length > shown.length)
+      lines.push(`  … all ${result.rejected.length} with their reasons: ${where}`);
   }
   lines.push(
     s.dryRun
@@ -154,7 +182,9 @@ export function humanSummary(result: SyncResult, options: { out?: string; files?
     }
   }
   if (options.out) {
-    lines.push(`Wrote ${options.files ?? 0} files to ${options.out}${options.removed ? `, removed ${options.removed} stale hunting-query files` : ''}.`);
+    lines.push(
+      `Wrote ${options.files ?? 0} files to ${options.out}${options.removed ? `, removed ${options.removed} stale hunting-query files` : ''}.`,
+    );
   }
   return lines;
 }
@@ -187,20 +217,39 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
     if (options.out !== undefined) await checkOutDir(options.out);
     const settings = loadSettings(process.env);
     const text = options.input !== undefined ? await readInput(options.input) : undefined;
-    const input = onDemandInput({ text, days: options.days, malware: options.malware }, settings.threatfox, CLI_OPTIONS);
+    const input = onDemandInput(
+      { text, days: options.days, malware: options.malware },
+      settings.threatfox,
+      CLI_OPTIONS,
+    );
     const threatfox =
       input.kind === 'threatfox'
-        ? new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: requireAuthKey(settings), timeoutMs: settings.threatfox.timeoutMs, logger: log })
+        ? new ThreatFoxClient({
+            apiUrl: settings.threatfox.apiUrl,
+            authKey: requireAuthKey(settings),
+            timeoutMs: settings.threatfox.timeoutMs,
+            logger: log,
+          })
         : undefined;
     const stores = options.dryRun ? undefined : connectWorkspaces(requireSentinelTargets(settings), { logger: log });
     const collected = await collect(input, threatfox, settings.allowlist);
     const progress = terminalProgress('indicators');
     const now = new Date();
     writing = !options.dryRun;
-    const result = await runSync({ kind: 'collected', collected }, { settings, stores, logger: log, now, onProgress: progress }, { dryRun: options.dryRun });
+    const result = await runSync(
+      { kind: 'collected', collected },
+      { settings, stores, logger: log, now, onProgress: progress },
+      { dryRun: options.dryRun },
+    );
     progress.finish();
-    const files = options.out ? await writeOutputs(options.out, result, now, { ttlDays: settings.sentinel.ttlDays }) : undefined;
-    const lines = humanSummary(result, { out: options.out, files: files?.written.length, removed: files?.removed.length });
+    const files = options.out
+      ? await writeOutputs(options.out, result, now, { ttlDays: settings.sentinel.ttlDays })
+      : undefined;
+    const lines = humanSummary(result, {
+      out: options.out,
+      files: files?.written.length,
+      removed: files?.removed.length,
+    });
     process.stdout.write(`${lines.join('\n')}\n`);
     if (options.json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
     // A pull that rejected most records (ThreatFox changed its format?) must not look healthy.

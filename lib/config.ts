@@ -57,7 +57,8 @@ const url = (name: string, fallback: string) =>
         ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (got "${value}")` });
         return z.NEVER;
       }
-      if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) return value;
+      if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)))
+        return value;
       ctx.addIssue({
         code: 'custom',
         message:
@@ -137,7 +138,10 @@ const workspaceList = z
     if (!v || !v.trim()) return undefined;
     const parsed = parseWorkspaceList(v);
     if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: `SENTINEL_WORKSPACES must be a comma-separated list of workspace resource ids: ${parsed.problems.join('; ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `SENTINEL_WORKSPACES must be a comma-separated list of workspace resource ids: ${parsed.problems.join('; ')}`,
+      });
       return z.NEVER;
     }
     return parsed.workspaces;
@@ -175,7 +179,10 @@ const secureUrl = (name: string, fallback: string) =>
       }
       const loopback = parsed && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
       if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (plain http only on loopback) (got "${value}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an https URL (plain http only on loopback) (got "${value}")`,
+        });
         return z.NEVER;
       }
       return value.replace(/\/+$/, '');
@@ -238,7 +245,10 @@ export const settingsSchema = z.object({
       const value = v ? v : '14d';
       // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
       if (!/^[1-9]\d{0,3}[dhm]$/.test(value)) {
-        ctx.addIssue({ code: 'custom', message: `HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m (got "${v}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m (got "${v}")`,
+        });
         return z.NEVER;
       }
       return value;
@@ -317,9 +327,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw configError(`Invalid settings:\n${lines.join('\n')}`);
   }
   const s: Raw = parsed.data;
-  const single = (['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME'] as const).filter((k) => s[k] !== undefined);
+  const single = (['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME'] as const).filter(
+    (k) => s[k] !== undefined,
+  );
   if (s.SENTINEL_WORKSPACES && single.length > 0) {
-    throw configError(`Invalid settings:\n- SENTINEL_WORKSPACES and ${single.join(', ')} are both set: use the list alone (a list of one for a single workspace)`);
+    throw configError(
+      `Invalid settings:\n- SENTINEL_WORKSPACES and ${single.join(', ')} are both set: use the list alone (a list of one for a single workspace)`,
+    );
   }
   return {
     threatfox: {
@@ -381,7 +395,9 @@ export function requireSentinelTargets(settings: Settings): SentinelTarget[] {
 /** Pulling from the API needs the key; reading a file does not. */
 export function requireAuthKey(settings: Settings): string {
   if (!settings.threatfox.authKey) {
-    throw configError('THREATFOX_AUTH_KEY is not set: get a free Auth-Key at https://auth.abuse.ch/ (or pass --input FILE)');
+    throw configError(
+      'THREATFOX_AUTH_KEY is not set: get a free Auth-Key at https://auth.abuse.ch/ (or pass --input FILE)',
+    );
   }
   return settings.threatfox.authKey;
 }

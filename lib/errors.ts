@@ -40,7 +40,8 @@ const CREDENTIAL_ERRORS = new Set([
 
 const LOGIN_HELP =
   'sign in with `az login` (or pick a credential with AZURE_TOKEN_CREDENTIALS, e.g. dev, AzureCliCredential or ManagedIdentityCredential)';
-const ROLE_HELP = 'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
+const ROLE_HELP =
+  'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
 
 /** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
 export function safeLine(message: unknown): string {
@@ -55,7 +56,12 @@ export function safeLine(message: unknown): string {
 /** A core-rest-pipeline RestError (same test as its isRestError, which this package does not depend on directly). */
 export function restStatus(e: unknown): { statusCode: number; code?: string; message: string } | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
-  const { name, message, statusCode, code } = e as { name?: unknown; message?: unknown; statusCode?: unknown; code?: unknown };
+  const { name, message, statusCode, code } = e as {
+    name?: unknown;
+    message?: unknown;
+    statusCode?: unknown;
+    code?: unknown;
+  };
   if (name !== 'RestError' || typeof message !== 'string' || typeof statusCode !== 'number') return undefined;
   return { statusCode, code: typeof code === 'string' ? code : undefined, message };
 }
@@ -70,12 +76,18 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
   if (isSyncError(e)) return undefined;
   // @azure/identity throws a plain Error from the DefaultAzureCredential constructor for a bad value.
   if (e instanceof Error && /AZURE_TOKEN_CREDENTIALS/.test(e.message) && !CREDENTIAL_ERRORS.has(e.name)) {
-    return new SyncError('CONFIG', `AZURE_TOKEN_CREDENTIALS is not valid (${safeLine(e.message)}): use dev, prod, or one credential name such as AzureCliCredential or ManagedIdentityCredential`);
+    return new SyncError(
+      'CONFIG',
+      `AZURE_TOKEN_CREDENTIALS is not valid (${safeLine(e.message)}): use dev, prod, or one credential name such as AzureCliCredential or ManagedIdentityCredential`,
+    );
   }
   if (e instanceof Error && CREDENTIAL_ERRORS.has(e.name)) {
     // A credential chain's own message says only that the chain failed; its members say why.
     const inner = (e as Error & { errors?: unknown[] }).errors;
-    const reasons = Array.isArray(inner) && inner.length > 0 ? inner.map((x) => safeLine(x instanceof Error ? x.message : x)) : [safeLine(e.message)];
+    const reasons =
+      Array.isArray(inner) && inner.length > 0
+        ? inner.map((x) => safeLine(x instanceof Error ? x.message : x))
+        : [safeLine(e.message)];
     const detail = reasons.filter(Boolean).join('; ');
     return new SyncError('CONFIG', `Azure login failed (${e.name}${detail ? `: ${detail}` : ''}): ${LOGIN_HELP}`);
   }
@@ -83,7 +95,10 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
   if (rest && (rest.statusCode === 401 || rest.statusCode === 403)) {
     const what = [`HTTP ${rest.statusCode}`, rest.code, safeLine(rest.message)].filter(Boolean).join(' ');
     return rest.statusCode === 401
-      ? new SyncError('CONFIG', `Azure Resource Manager refused the token (${what}): ${LOGIN_HELP}, and check the identity belongs to the workspace's tenant`)
+      ? new SyncError(
+          'CONFIG',
+          `Azure Resource Manager refused the token (${what}): ${LOGIN_HELP}, and check the identity belongs to the workspace's tenant`,
+        )
       : new SyncError('CONFIG', `Azure Resource Manager denied access (${what}): ${ROLE_HELP}`);
   }
   return undefined;

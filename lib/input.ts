@@ -81,10 +81,13 @@ function fromJson(doc: unknown, malware: readonly string[] | undefined, allow: A
   } else if (doc && typeof doc === 'object' && 'query_status' in doc) {
     const { query_status: status, data: d } = doc as { query_status: unknown; data?: unknown };
     if (status === 'no_result') return { iocs: [], rejected: [], read: 0, skipped: 0 };
-    if (status !== 'ok') throw inputError(`input is a ThreatFox answer with query_status "${String(status)}", not "ok"`);
+    if (status !== 'ok')
+      throw inputError(`input is a ThreatFox answer with query_status "${String(status)}", not "ok"`);
     data = d;
   } else {
-    throw inputError('input JSON must be a ThreatFox answer {"query_status":"ok","data":[...]} or an array of ThreatFox records');
+    throw inputError(
+      'input JSON must be a ThreatFox answer {"query_status":"ok","data":[...]} or an array of ThreatFox records',
+    );
   }
   if (!Array.isArray(data)) throw inputError('input JSON: "data" must be an array of ThreatFox records');
   return { read: data.length, ...readRecords(data, { malware, allow }) };
@@ -108,7 +111,10 @@ export function decodeInput(bytes: Uint8Array, what: string): string {
     const guess = sniffUtf16(buf);
     text = guess ? utf16(buf, guess, what) : utf8(buf, what);
   }
-  if (text.includes('\u0000')) throw inputError(`${what} is binary, not text (it holds NUL characters): give a text file of IOCs or a ThreatFox JSON answer`);
+  if (text.includes('\u0000'))
+    throw inputError(
+      `${what} is binary, not text (it holds NUL characters): give a text file of IOCs or a ThreatFox JSON answer`,
+    );
   return text;
 }
 
@@ -121,7 +127,8 @@ function utf8(buf: Buffer, what: string): string {
 }
 
 function utf16(buf: Buffer, order: 'le' | 'be', what: string): string {
-  if (buf.length % 2 !== 0) throw inputError(`${what} looks like UTF-16 but has an odd number of bytes: save it as UTF-8`);
+  if (buf.length % 2 !== 0)
+    throw inputError(`${what} looks like UTF-16 but has an odd number of bytes: save it as UTF-8`);
   const le = order === 'le' ? Buffer.from(buf) : Buffer.from(buf).swap16();
   try {
     return new TextDecoder('utf-16le', { fatal: true }).decode(le);

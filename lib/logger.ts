@@ -57,9 +57,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (o: object) => NodeJS.WritableStream;
     // On a terminal the run's summary is printed as human lines on stdout; its object would be 35 more lines here.
-    return pino({ level, redact, base: options.base ?? null }, pretty({ destination: 2, colorize: true, ignore: 'pid,hostname,summary' }));
+    return pino(
+      { level, redact, base: options.base ?? null },
+      pretty({ destination: 2, colorize: true, ignore: 'pid,hostname,summary' }),
+    );
   }
-  return pino({ level, redact, base: options.base ?? null }, (options.destination ?? pino.destination(2)) as pino.DestinationStream);
+  return pino(
+    { level, redact, base: options.base ?? null },
+    (options.destination ?? pino.destination(2)) as pino.DestinationStream,
+  );
 }
 
 /** A logger that drops everything: the default for library code called without one. */

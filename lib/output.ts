@@ -34,7 +34,8 @@ export async function checkOutDir(dir: string): Promise<void> {
       throw bad(`cannot be checked (${e.code ?? e.message})`);
     });
     if (info) {
-      if (!info.isDirectory()) throw bad(path === resolve(dir) ? 'is a file, not a directory' : `${path} is a file, not a directory`);
+      if (!info.isDirectory())
+        throw bad(path === resolve(dir) ? 'is a file, not a directory' : `${path} is a file, not a directory`);
       await access(path, constants.W_OK | constants.X_OK).catch(() => {
         throw bad(path === resolve(dir) ? 'is not writable' : `cannot be created: ${path} is not writable`);
       });
@@ -58,7 +59,12 @@ export async function checkOutDir(dir: string): Promise<void> {
  * anything else a user put there. The big files are written one item at a time, one file after
  * the other: 100k indicators as one JSON string would hold a second copy of them (about 120 MB).
  */
-export async function writeOutputs(dir: string, result: SyncResult, generatedAt: Date, options: { ttlDays?: number } = {}): Promise<{ written: string[]; removed: string[] }> {
+export async function writeOutputs(
+  dir: string,
+  result: SyncResult,
+  generatedAt: Date,
+  options: { ttlDays?: number } = {},
+): Promise<{ written: string[]; removed: string[] }> {
   const queriesDir = join(dir, OUT_FILES.huntingQueries);
   await mkdir(queriesDir, { recursive: true });
   const s = result.summary;
@@ -68,7 +74,15 @@ export async function writeOutputs(dir: string, result: SyncResult, generatedAt:
   const streamed = [OUT_FILES.iocs, OUT_FILES.rejected, OUT_FILES.indicators];
   const files: Array<[string, string]> = [
     [OUT_FILES.summary, `${JSON.stringify(s, null, 2)}\n`],
-    [OUT_FILES.report, renderReport(result.iocs, result.plan.huntingQueries, { generatedAt, dryRun: s.dryRun, indicators: s.indicators, ttlDays: options.ttlDays })],
+    [
+      OUT_FILES.report,
+      renderReport(result.iocs, result.plan.huntingQueries, {
+        generatedAt,
+        dryRun: s.dryRun,
+        indicators: s.indicators,
+        ttlDays: options.ttlDays,
+      }),
+    ],
   ];
   const queryFiles = new Set<string>();
   for (const q of result.plan.huntingQueries) {
@@ -77,9 +91,14 @@ export async function writeOutputs(dir: string, result: SyncResult, generatedAt:
     queryFiles.add(`${q.id}.kql`).add(`${q.id}.yaml`);
   }
   for (const [name, text] of files) await writeFile(join(dir, name), text, 'utf8');
-  const stale = (await readdir(queriesDir, { withFileTypes: true })).filter((e) => e.isFile() && OUR_QUERY_FILE.test(e.name) && !queryFiles.has(e.name));
+  const stale = (await readdir(queriesDir, { withFileTypes: true })).filter(
+    (e) => e.isFile() && OUR_QUERY_FILE.test(e.name) && !queryFiles.has(e.name),
+  );
   await Promise.all(stale.map((e) => unlink(join(queriesDir, e.name))));
-  return { written: [...streamed, ...files.map(([name]) => name)].map((name) => join(dir, name)), removed: stale.map((e) => join(queriesDir, e.name)) };
+  return {
+    written: [...streamed, ...files.map(([name]) => name)].map((name) => join(dir, name)),
+    removed: stale.map((e) => join(queriesDir, e.name)),
+  };
 }
 
 /** Bytes gathered before each write: few syscalls, little memory. */

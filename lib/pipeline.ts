@@ -5,15 +5,33 @@ import { documentKind, parseInputDocument } from './input';
 import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
-import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
+import {
+  buildHuntingQueries,
+  buildThreatIntelQueries,
+  familiesOf,
+  heavilySplit,
+  MANY_PARTS,
+  type HuntingQuery,
+} from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
 import { withRunDeadline } from './net/deadline';
 import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
 import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { SavedSearchStore } from './sentinel/savedSearchStore';
-import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination, type WorkspaceOutcome } from './sentinel/workspaceSync';
-import { syncIndicators, syncSavedSearches, type ItemFailure, type SyncIndicatorsOptions, type WriteCounts } from './sentinel/writer';
+import {
+  publishToWorkspaces,
+  type MultiPublishResult,
+  type SentinelDestination,
+  type WorkspaceOutcome,
+} from './sentinel/workspaceSync';
+import {
+  syncIndicators,
+  syncSavedSearches,
+  type ItemFailure,
+  type SyncIndicatorsOptions,
+  type WriteCounts,
+} from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
@@ -86,16 +104,31 @@ export function onDemandInput(
   names: OptionNames = HTTP_FIELDS,
 ): SyncInput {
   if (request.malware !== undefined && request.malware.length === 0) {
-    throw inputError(`${names.malware} names no malware family: give a ThreatFox malware id such as win.netsupportmanager_rat`, names.malware);
+    throw inputError(
+      `${names.malware} names no malware family: give a ThreatFox malware id such as win.netsupportmanager_rat`,
+      names.malware,
+    );
   }
   if (request.text !== undefined) {
     if (request.days !== undefined) {
-      throw inputError(`${names.days} cannot be used with ${names.text}: ${names.days} picks the ThreatFox time window, and ${names.text} replaces ThreatFox`, names.days);
+      throw inputError(
+        `${names.days} cannot be used with ${names.text}: ${names.days} picks the ThreatFox time window, and ${names.text} replaces ThreatFox`,
+        names.days,
+      );
     }
     if (documentKind(request.text) === 'pasted' && request.malware !== undefined && request.malware.length !== 1) {
-      throw inputError(`a pasted list of IOCs takes exactly one family, ${names.malware} names ${request.malware.length}: ${request.malware.join(', ')}`, names.malware);
+      throw inputError(
+        `a pasted list of IOCs takes exactly one family, ${names.malware} names ${request.malware.length}: ${request.malware.join(', ')}`,
+        names.malware,
+      );
     }
-    return { kind: 'document', text: request.text, family: request.malware?.[0], malware: request.malware, familyOption: names.malware };
+    return {
+      kind: 'document',
+      text: request.text,
+      family: request.malware?.[0],
+      malware: request.malware,
+      familyOption: names.malware,
+    };
   }
   const malware = request.malware ?? tf.malware;
   return request.days !== undefined
@@ -104,12 +137,27 @@ export function onDemandInput(
 }
 
 /** `allow`: the tenant's benign values (settings.allowlist), refused with the built-in ones. */
-export async function collect(input: SyncInput, threatfox?: ThreatFoxSource, allow: Allowlist = EMPTY_ALLOWLIST): Promise<Collected> {
+export async function collect(
+  input: SyncInput,
+  threatfox?: ThreatFoxSource,
+  allow: Allowlist = EMPTY_ALLOWLIST,
+): Promise<Collected> {
   if (input.kind === 'collected') return input.collected;
   if (input.kind === 'document') {
-    const parsed = parseInputDocument(input.text, { family: input.family, malware: input.malware, familyOption: input.familyOption, allow });
+    const parsed = parseInputDocument(input.text, {
+      family: input.family,
+      malware: input.malware,
+      familyOption: input.familyOption,
+      allow,
+    });
     // parseInputDocument already deduplicated: a second pass would copy every IOC again.
-    return { read: parsed.read, iocs: parsed.iocs, rejected: parsed.rejected, skipped: parsed.skipped, clipped: parsed.clipped };
+    return {
+      read: parsed.read,
+      iocs: parsed.iocs,
+      rejected: parsed.rejected,
+      skipped: parsed.skipped,
+      clipped: parsed.clipped,
+    };
   }
   if (!threatfox) throw new Error('collect: a ThreatFox source is needed to pull from the API');
   const pulled = await pullFamilies(threatfox, input);
@@ -169,8 +217,14 @@ export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Pl
 }
 
 /** The saved searches of the families these IOCs belong to: independent of which IOCs they are. */
-export function savedSearchesFor(iocs: readonly Ioc[], sentinel: Pick<Settings['sentinel'], 'source' | 'huntingLookback'>): HuntingQuery[] {
-  return buildThreatIntelQueries(familiesOf(iocs), { indicatorSource: sentinel.source, lookback: sentinel.huntingLookback });
+export function savedSearchesFor(
+  iocs: readonly Ioc[],
+  sentinel: Pick<Settings['sentinel'], 'source' | 'huntingLookback'>,
+): HuntingQuery[] {
+  return buildThreatIntelQueries(familiesOf(iocs), {
+    indicatorSource: sentinel.source,
+    lookback: sentinel.huntingLookback,
+  });
 }
 
 export interface SentinelStores {
@@ -326,7 +380,13 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   }
   logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
   for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
-  return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures: published?.failures ?? [] };
+  return {
+    summary,
+    iocs: collected.iocs,
+    rejected: collected.rejected,
+    plan: planned,
+    failures: published?.failures ?? [],
+  };
 }
 
 /** Refusals of well-formed but benign values, by kind (every kind present, zero or not). */

@@ -16,7 +16,8 @@ export function terminalProgress(
     const left = rate > 0 ? Math.ceil((total - done) / rate) : undefined;
     const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
     stream.write(
-      `\r${label} ${done}/${total} (${pct}%) ${rate.toFixed(1)}/s` + (left !== undefined ? ` ~${formatSeconds(left)} left ` : ' '),
+      `\r${label} ${done}/${total} (${pct}%) ${rate.toFixed(1)}/s` +
+        (left !== undefined ? ` ~${formatSeconds(left)} left ` : ' '),
     );
     drawn = true;
   };
@@ -37,5 +38,7 @@ export function terminalProgress(
 export function formatSeconds(s: number): string {
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -50,7 +50,12 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: 
         logger: log,
       }),
     // One credential and one set of ARM clients per worker: tokens and connections are reused.
-    sentinel: () => (stores ??= connectWorkspaces(requireSentinelTargets(settings), { credential: overrides.credential, tlsCa: overrides.tlsCa, logger })),
+    sentinel: () =>
+      (stores ??= connectWorkspaces(requireSentinelTargets(settings), {
+        credential: overrides.credential,
+        tlsCa: overrides.tlsCa,
+        logger,
+      })),
     storage: () => {
       storage ??= openStorage().catch((e) => {
         storage = undefined; // let the next invocation try again

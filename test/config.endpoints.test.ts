@@ -9,20 +9,41 @@ const ENDPOINTS = ['THREATFOX_API_URL', 'AZURE_RESOURCE_MANAGER_ENDPOINT'] as co
 
 describe('endpoint settings: https, or http to loopback only', () => {
   it.each(ENDPOINTS)('%s refuses plain http to a remote host, naming the setting', (name) => {
-    for (const value of ['http://threatfox-api.abuse.ch/api/v1/', 'http://management.azure.com', 'http://10.0.0.5:8080', 'http://[2001:db8::1]/', 'http://127.evil.com/', 'http://localhost.evil.com/']) {
-      expect(syncErrorMessage('CONFIG', () => loadSettings({ [name]: value }))).toMatch(new RegExp(`${name} must be an https URL: plain http would send credentials in clear`));
+    for (const value of [
+      'http://threatfox-api.abuse.ch/api/v1/',
+      'http://management.azure.com',
+      'http://10.0.0.5:8080',
+      'http://[2001:db8::1]/',
+      'http://127.evil.com/',
+      'http://localhost.evil.com/',
+    ]) {
+      expect(syncErrorMessage('CONFIG', () => loadSettings({ [name]: value }))).toMatch(
+        new RegExp(`${name} must be an https URL: plain http would send credentials in clear`),
+      );
     }
   });
 
   it.each(ENDPOINTS)('%s accepts https anywhere and http on loopback (what the tests use)', (name) => {
-    for (const value of ['https://threatfox-api.abuse.ch/api/v1/', 'http://127.0.0.1:7071/api', 'http://127.8.9.10/', 'http://localhost:1234', 'http://[::1]:8443/']) {
+    for (const value of [
+      'https://threatfox-api.abuse.ch/api/v1/',
+      'http://127.0.0.1:7071/api',
+      'http://127.8.9.10/',
+      'http://localhost:1234',
+      'http://[::1]:8443/',
+    ]) {
       expect(() => loadSettings({ [name]: value })).not.toThrow();
     }
   });
 
   it('knows loopback when it sees it', () => {
-    expect(['127.0.0.1', '127.255.255.254', 'localhost', 'LOCALHOST', '[::1]', '::1', 'api.localhost'].every(isLoopbackHost)).toBe(true);
-    expect(['128.0.0.1', '127.0.0.1.nip.io', '1.2.3.4', 'localhost.evil.com', '[::2]', '127.0.0.256', '0.0.0.0'].some(isLoopbackHost)).toBe(false);
+    expect(
+      ['127.0.0.1', '127.255.255.254', 'localhost', 'LOCALHOST', '[::1]', '::1', 'api.localhost'].every(isLoopbackHost),
+    ).toBe(true);
+    expect(
+      ['128.0.0.1', '127.0.0.1.nip.io', '1.2.3.4', 'localhost.evil.com', '[::2]', '127.0.0.256', '0.0.0.0'].some(
+        isLoopbackHost,
+      ),
+    ).toBe(false);
   });
 
   it('the CLI exits 1 and names the setting, before any request', async () => {

@@ -28,7 +28,9 @@ describe('loadSettings', () => {
   });
 
   it('reads a comma list of families, lower-cased and deduplicated', () => {
-    const s = loadSettings({ THREATFOX_MALWARE: ' win.netsupportmanager_rat, Win.Cobalt_Strike ,win.netsupportmanager_rat' });
+    const s = loadSettings({
+      THREATFOX_MALWARE: ' win.netsupportmanager_rat, Win.Cobalt_Strike ,win.netsupportmanager_rat',
+    });
     expect(s.threatfox.malware).toEqual(['win.netsupportmanager_rat', 'win.cobalt_strike']);
   });
 
@@ -40,8 +42,16 @@ describe('loadSettings', () => {
     ['THREATFOX_API_URL', 'ftp://x', /THREATFOX_API_URL must be an https URL/],
     ['AZURE_SUBSCRIPTION_ID', 'not-a-guid', /AZURE_SUBSCRIPTION_ID must be a subscription GUID/],
     ['SENTINEL_API_VERSION', 'latest', /SENTINEL_API_VERSION must look like 2025-09-01/],
-    ['THREATFOX_AUTH_KEY', '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)', /unresolved Key Vault reference/],
-    ['LOG_LEVEL', 'Information', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "Information"\)/],
+    [
+      'THREATFOX_AUTH_KEY',
+      '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)',
+      /unresolved Key Vault reference/,
+    ],
+    [
+      'LOG_LEVEL',
+      'Information',
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "Information"\)/,
+    ],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL/],
   ])('names %s when it is bad (%s)', (name, value, pattern) => {
     expect(configMessage(() => loadSettings({ [name]: value }))).toMatch(pattern);

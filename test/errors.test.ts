@@ -2,23 +2,38 @@ import { SyncError, asAzureAccessError, configError } from '../lib/errors';
 
 /** Shaped like core-rest-pipeline's RestError (its isRestError tests the name). */
 function restError(statusCode: number, code: string, message: string): Error {
-  return Object.assign(new Error(message), { name: 'RestError', statusCode, code, request: { headers: { authorization: 'Bearer eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl' } } });
+  return Object.assign(new Error(message), {
+    name: 'RestError',
+    statusCode,
+    code,
+    request: { headers: { authorization: 'Bearer eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl' } },
+  });
 }
 
 describe('asAzureAccessError', () => {
   it('turns ARM 403 into a CONFIG error naming the role to grant', () => {
     const e = asAzureAccessError(
-      restError(403, 'AuthorizationFailed', "The client 'abc' with object id 'abc' does not have authorization to perform action 'Microsoft.SecurityInsights/threatIntelligence/write'"),
+      restError(
+        403,
+        'AuthorizationFailed',
+        "The client 'abc' with object id 'abc' does not have authorization to perform action 'Microsoft.SecurityInsights/threatIntelligence/write'",
+      ),
     );
     expect(e).toBeInstanceOf(SyncError);
     expect(e?.exitCode).toBe(1);
-    expect(e?.message).toMatch(/^Azure Resource Manager denied access \(HTTP 403 AuthorizationFailed The client 'abc'.*Microsoft Sentinel Contributor/);
+    expect(e?.message).toMatch(
+      /^Azure Resource Manager denied access \(HTTP 403 AuthorizationFailed The client 'abc'.*Microsoft Sentinel Contributor/,
+    );
   });
 
   it('turns a credential failure into a CONFIG error saying how to sign in, with each reason of a chain', () => {
     const chain = Object.assign(new Error('ChainedTokenCredential authentication failed.'), {
       name: 'AggregateAuthenticationError',
-      errors: [Object.assign(new Error('AzureCliCredential: Please run az login.\nmore'), { name: 'CredentialUnavailableError' })],
+      errors: [
+        Object.assign(new Error('AzureCliCredential: Please run az login.\nmore'), {
+          name: 'CredentialUnavailableError',
+        }),
+      ],
     });
     const e = asAzureAccessError(chain);
     expect(e?.code).toBe('CONFIG');
@@ -28,7 +43,13 @@ describe('asAzureAccessError', () => {
   });
 
   it('never repeats a token that a message carries', () => {
-    const e = asAzureAccessError(restError(401, 'InvalidAuthenticationToken', 'Token Bearer abc.def.ghi rejected; jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl'));
+    const e = asAzureAccessError(
+      restError(
+        401,
+        'InvalidAuthenticationToken',
+        'Token Bearer abc.def.ghi rejected; jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl',
+      ),
+    );
     expect(e?.message).toMatch(/Bearer \[redacted\]/);
     expect(e?.message).not.toMatch(/abc\.def\.ghi|eyJ/);
   });

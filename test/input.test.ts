@@ -7,7 +7,10 @@ const FAMILY = { family: 'win.netsupportmanager_rat' };
 
 describe('parseInputDocument', () => {
   test('a pasted list whose first line starts with "[" is read as a list, not rejected as JSON', () => {
-    const parsed = parseInputDocument('[evil-c2[.]com]\nhxxp://node54group[.]com/gate.php\n91[.]92[.]34[.]228[:]80\n', FAMILY);
+    const parsed = parseInputDocument(
+      '[evil-c2[.]com]\nhxxp://node54group[.]com/gate.php\n91[.]92[.]34[.]228[:]80\n',
+      FAMILY,
+    );
     expect(parsed.rejected).toEqual([]);
     expect(parsed.read).toBe(3);
     expect(parsed.iocs.map((i) => [i.type, i.value, i.port, i.malware])).toEqual([
@@ -23,7 +26,9 @@ describe('parseInputDocument', () => {
   });
 
   test('a JSON array of ThreatFox records is still read as records', () => {
-    const answer = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'threatfox-netsupport.json'), 'utf8')) as { data: unknown[] };
+    const answer = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'threatfox-netsupport.json'), 'utf8')) as {
+      data: unknown[];
+    };
     const parsed = parseInputDocument(JSON.stringify(answer.data));
     expect(parsed.read).toBe(answer.data.length);
     expect(parsed.iocs.length).toBeGreaterThan(0);
@@ -55,7 +60,11 @@ describe('decodeInput', () => {
   test.each([
     ['NUL bytes in UTF-8', Buffer.from('evil.com\u0000\u0001\u0002garbage', 'utf8'), /--input x is binary/],
     ['invalid UTF-8', Buffer.from([0x65, 0x76, 0xc3, 0x28, 0xff]), /--input x is not UTF-8 or UTF-16 text/],
-    ['UTF-16 with an odd byte count', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('abc', 'utf16le'), Buffer.from([0x41])]), /odd number of bytes/],
+    [
+      'UTF-16 with an odd byte count',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('abc', 'utf16le'), Buffer.from([0x41])]),
+      /odd number of bytes/,
+    ],
   ])('%s is refused as a whole, naming the input', (_name, bytes, reason) => {
     expect(() => decodeInput(bytes, '--input x')).toThrow(SyncError);
     expect(() => decodeInput(bytes, '--input x')).toThrow(reason);

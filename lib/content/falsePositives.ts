@@ -44,7 +44,12 @@ const ASKING_SYSTEM: Readonly<Record<HuntedTable, string>> = {
 };
 
 const has = (types: ReadonlySet<IocType>, ...wanted: IocType[]) => wanted.some((t) => types.has(t));
-const NETWORK_TABLES: readonly HuntedTable[] = ['CommonSecurityLog', 'DeviceNetworkEvents', '_Im_NetworkSession', '_Im_WebSession'];
+const NETWORK_TABLES: readonly HuntedTable[] = [
+  'CommonSecurityLog',
+  'DeviceNetworkEvents',
+  '_Im_NetworkSession',
+  '_Im_WebSession',
+];
 /** DNS logs: the legacy MMA table, its ASIM successor from the AMA connector, and the ASIM DNS parser. */
 const DNS_TABLES: readonly HuntedTable[] = ['DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns'];
 /** Mail tables: a hit is exposure or a click, not a connection from a host. */
@@ -108,26 +113,27 @@ const RULES: readonly Rule[] = [
   {
     scenario: 'Recursive lookups by the DNS server itself',
     guidance:
-      'Windows DNS logs the lookups it makes on a client\'s behalf (recursion to forwarders or root servers) with the server as the source. Rows with AskedByDnsServer true (SrcIpAddr 127.0.0.1 or the server\'s own address) are that recursion, not an infected DNS server: the client is in the rows with AskedByDnsServer false for the same MatchedIoc and DnsServer. If only recursion rows exist, the connector\'s data collection filters may drop the query-received events (EventOriginalType 256); the client is then found in the server\'s other logs or in DeviceNetworkEvents.',
+      "Windows DNS logs the lookups it makes on a client's behalf (recursion to forwarders or root servers) with the server as the source. Rows with AskedByDnsServer true (SrcIpAddr 127.0.0.1 or the server's own address) are that recursion, not an infected DNS server: the client is in the rows with AskedByDnsServer false for the same MatchedIoc and DnsServer. If only recursion rows exist, the connector's data collection filters may drop the query-received events (EventOriginalType 256); the client is then found in the server's other logs or in DeviceNetworkEvents.",
     applies: (table, types) => table === 'ASimDnsActivityLogs' && has(types, 'domain'),
   },
   {
     scenario: 'Lookup that failed or was refused',
     guidance:
-      'ResultDetails NXDOMAIN, SERVFAIL or REFUSED means the name did not resolve (often after a takedown, or a DNS policy or protective-DNS block): no connection followed that lookup. The asking SrcIpAddr still tried to reach the family\'s infrastructure, so triage it as for a resolved lookup; do not close the hit because the answer was empty.',
+      "ResultDetails NXDOMAIN, SERVFAIL or REFUSED means the name did not resolve (often after a takedown, or a DNS policy or protective-DNS block): no connection followed that lookup. The asking SrcIpAddr still tried to reach the family's infrastructure, so triage it as for a resolved lookup; do not close the hit because the answer was empty.",
     applies: (table, types) => table === 'ASimDnsActivityLogs' && has(types, 'domain'),
   },
   {
     scenario: 'Click blocked by Safe Links',
     guidance:
-      'A row with ClickedThrough false means Safe Links blocked the user: no compromise from that click, but the user and the message (NetworkMessageIds) were targeted, so purge the message and look for the same sender elsewhere. Rows with ClickedThrough true need endpoint follow-up on the user\'s devices.',
+      "A row with ClickedThrough false means Safe Links blocked the user: no compromise from that click, but the user and the message (NetworkMessageIds) were targeted, so purge the message and look for the same sender elsewhere. Rows with ClickedThrough true need endpoint follow-up on the user's devices.",
     applies: (table) => table === 'UrlClickEvents',
   },
   {
     scenario: 'Samples handled by security staff or tools',
     guidance:
-      'Antivirus quarantine, EDR file collection, sandboxes and analysts\' malware-analysis machines create files with IOC hashes. Check FolderPath (quarantine and analysis folders) and DeviceName against your analysis hosts before treating a file event as an infection; a process start (DeviceProcessEvents) outside such hosts is not explained this way.',
-    applies: (table, types) => (table === 'DeviceFileEvents' || table === 'DeviceProcessEvents') && has(types, 'sha256', 'sha1', 'md5'),
+      "Antivirus quarantine, EDR file collection, sandboxes and analysts' malware-analysis machines create files with IOC hashes. Check FolderPath (quarantine and analysis folders) and DeviceName against your analysis hosts before treating a file event as an infection; a process start (DeviceProcessEvents) outside such hosts is not explained this way.",
+    applies: (table, types) =>
+      (table === 'DeviceFileEvents' || table === 'DeviceProcessEvents') && has(types, 'sha256', 'sha1', 'md5'),
   },
   {
     scenario: 'Legitimate NetSupport Manager or NetSupport School deployed by IT',
@@ -138,8 +144,9 @@ const RULES: readonly Rule[] = [
   {
     scenario: 'Legitimate NetSupport gateway traffic',
     guidance:
-      'Organisations that use NetSupport Manager over the internet talk to NetSupport\'s own or their hosted connectivity servers; those are not in ThreatFox. A hit on an IOC address is not explained by NetSupport being licensed in your estate: compare the destination with the gateway configured in your deployment\'s client32.ini.',
-    applies: (table, types, familyId) => familyId === NETSUPPORT && NETWORK_TABLES.includes(table) && has(types, 'ipv4', 'ipv6', 'domain'),
+      "Organisations that use NetSupport Manager over the internet talk to NetSupport's own or their hosted connectivity servers; those are not in ThreatFox. A hit on an IOC address is not explained by NetSupport being licensed in your estate: compare the destination with the gateway configured in your deployment's client32.ini.",
+    applies: (table, types, familyId) =>
+      familyId === NETSUPPORT && NETWORK_TABLES.includes(table) && has(types, 'ipv4', 'ipv6', 'domain'),
   },
 ];
 

@@ -21,11 +21,16 @@ export function familyOf(ioc: Pick<Ioc, 'malware'>): string {
  */
 export function familyDisplayName(familyId: string, malwarePrintable?: string): string {
   // Own keys only: a feed's family id may be `constructor`.
-  const known = Object.hasOwn(KNOWN_FAMILIES, familyId.toLowerCase()) ? KNOWN_FAMILIES[familyId.toLowerCase()] : undefined;
+  const known = Object.hasOwn(KNOWN_FAMILIES, familyId.toLowerCase())
+    ? KNOWN_FAMILIES[familyId.toLowerCase()]
+    : undefined;
   if (known) return known;
   const printable = malwarePrintable?.replace(/\s+/g, ' ').trim();
   if (printable) return printable;
-  const bare = familyId.replace(/^[a-z0-9]+\./i, '').replace(/[._-]+/g, ' ').trim();
+  const bare = familyId
+    .replace(/^[a-z0-9]+\./i, '')
+    .replace(/[._-]+/g, ' ')
+    .trim();
   if (!bare) return familyId;
   return bare.replace(/\b([a-z])/g, (c) => c.toUpperCase());
 }

@@ -90,7 +90,8 @@ export function attackMapping(
     m?.techniques.forEach((t) => techniques.add(t));
   };
   // Own keys only: a threat type or family from the feed named `constructor` must find nothing.
-  const own = <T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined => (map && Object.hasOwn(map, key) ? map[key] : undefined);
+  const own = <T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+    map && Object.hasOwn(map, key) ? map[key] : undefined;
   const family = own(BY_FAMILY, familyId.toLowerCase());
   for (const type of threatTypes) {
     const key = type?.toLowerCase();

@@ -41,7 +41,13 @@ const day = (iso?: string) => (iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice
 /** `ip:port` as ThreatFox and the seed reports call it; otherwise our type name. */
 function typeLabel(ioc: Ioc): string {
   if ((ioc.type === 'ipv4' || ioc.type === 'ipv6') && ioc.port !== undefined) return 'ip:port';
-  return ioc.type === 'sha256' ? 'sha256_hash' : ioc.type === 'sha1' ? 'sha1_hash' : ioc.type === 'md5' ? 'md5_hash' : ioc.type;
+  return ioc.type === 'sha256'
+    ? 'sha256_hash'
+    : ioc.type === 'sha1'
+      ? 'sha1_hash'
+      : ioc.type === 'md5'
+        ? 'md5_hash'
+        : ioc.type;
 }
 
 function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): [string, number][] {
@@ -63,11 +69,18 @@ function range(values: string[]): string {
 
 function iocOrder(a: Ioc, b: Ioc): number {
   // Newest first, as an analyst reads a feed; then by type and value for a stable order.
-  return byCodeUnit(b.firstSeen ?? '', a.firstSeen ?? '') || byCodeUnit(a.type, b.type) || byCodeUnit(a.value, b.value) || (a.port ?? 0) - (b.port ?? 0);
+  return (
+    byCodeUnit(b.firstSeen ?? '', a.firstSeen ?? '') ||
+    byCodeUnit(a.type, b.type) ||
+    byCodeUnit(a.value, b.value) ||
+    (a.port ?? 0) - (b.port ?? 0)
+  );
 }
 
 function threatFoxLink(ioc: Ioc): string {
-  return ioc.threatfoxId && /^\d+$/.test(ioc.threatfoxId) ? `[${ioc.threatfoxId}](https://threatfox.abuse.ch/ioc/${ioc.threatfoxId}/)` : '';
+  return ioc.threatfoxId && /^\d+$/.test(ioc.threatfoxId)
+    ? `[${ioc.threatfoxId}](https://threatfox.abuse.ch/ioc/${ioc.threatfoxId}/)`
+    : '';
 }
 
 function mergedAttack(queries: readonly HuntingQuery[]): AttackMapping {
@@ -94,13 +107,21 @@ const SOURCE_TEXT = {
 function iocsText(n: number, source: ReturnType<typeof provenance>): string {
   const s = n === 1 ? '' : 's';
   if (source === 'threatfox') return `${n} ThreatFox IOC${s}`;
-  return source === 'manual' ? `${n} IOC${s} submitted by hand (not published by ThreatFox)` : `${n} IOC${s} from ThreatFox and submitted by hand`;
+  return source === 'manual'
+    ? `${n} IOC${s} submitted by hand (not published by ThreatFox)`
+    : `${n} IOC${s} from ThreatFox and submitted by hand`;
 }
 
 function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
   const name = familyNameFor(family, iocs);
   // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
-  const attack = queries.length ? mergedAttack(queries) : attackMapping(family, iocs.map((i) => i.threatType), iocs.map((i) => i.type));
+  const attack = queries.length
+    ? mergedAttack(queries)
+    : attackMapping(
+        family,
+        iocs.map((i) => i.threatType),
+        iocs.map((i) => i.type),
+      );
   const confidences = iocs.map((i) => i.confidence).filter((c): c is number => typeof c === 'number');
   const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
   const out: string[] = [];
@@ -109,7 +130,7 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   out.push(
     `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data, and add the context the built-in TI map analytics rules lack (process, port, user, first and last contact).`,
     '',
-    'Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family\'s active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.',
+    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
     '',
   );
   out.push('| | |', '|---|---|');
@@ -119,12 +140,22 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   out.push(`| First seen | ${mdText(range(iocs.map((i) => day(i.firstSeen))))} |`);
   // No Math.min(...list): spreading 100k arguments overflows the stack.
   const [low, high] = confidences.reduce(([lo, hi], c) => [Math.min(lo, c), Math.max(hi, c)], [Infinity, -Infinity]);
-  out.push(`| Confidence | ${confidences.length ? `${low}% to ${high}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`);
+  out.push(
+    `| Confidence | ${confidences.length ? `${low}% to ${high}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`,
+  );
   out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
 
   // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
   const lastSeen = iocs.some((i) => day(i.lastSeen));
-  const columns = ['Type', 'Value (defanged)', 'Threat type', 'First seen', ...(lastSeen ? ['Last seen'] : []), 'Confidence', 'ThreatFox'];
+  const columns = [
+    'Type',
+    'Value (defanged)',
+    'Threat type',
+    'First seen',
+    ...(lastSeen ? ['Last seen'] : []),
+    'Confidence',
+    'ThreatFox',
+  ];
   out.push(`### IOCs`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`);
   for (const ioc of [...iocs].sort(iocOrder)) {
     const cells = [
@@ -145,10 +176,17 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
   for (const q of queries) {
     out.push(`#### ${mdText(q.name)}`, '');
     out.push(mdText(q.description), '');
-    out.push(`- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`);
-    out.push(`- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`);
-    out.push(`- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`);
-    if (q.iocCount !== undefined) out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
+    out.push(
+      `- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`,
+    );
+    out.push(
+      `- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`,
+    );
+    out.push(
+      `- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`,
+    );
+    if (q.iocCount !== undefined)
+      out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
     out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
     if (q.falsePositives.length) {
       out.push('False positives and triage:', '');
@@ -173,14 +211,21 @@ export interface ReportOptions {
 function runSection(options: ReportOptions): string[] {
   const out: string[] = [];
   if (options.dryRun === true) {
-    out.push('**Dry run:** nothing was written to Sentinel. The indicators and hunting queries below are what a run without `--dry-run` would write.', '');
+    out.push(
+      '**Dry run:** nothing was written to Sentinel. The indicators and hunting queries below are what a run without `--dry-run` would write.',
+      '',
+    );
   } else if (options.dryRun === false) {
-    out.push('**Written to Sentinel:** the indicators below are Sentinel threat-intelligence indicators and the hunting queries are saved searches in the workspace.', '');
+    out.push(
+      '**Written to Sentinel:** the indicators below are Sentinel threat-intelligence indicators and the hunting queries are saved searches in the workspace.',
+      '',
+    );
   }
   const ind = options.indicators;
   if (ind && ind.expired > 0) {
     const all = ind.expired === ind.planned;
-    const ttl = options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
+    const ttl =
+      options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
     out.push(
       `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
       '',
@@ -205,7 +250,12 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: Repo
   out.push(...runSection(options));
   for (const family of families) {
     // A loop, not push(...lines): a family of 100k IOCs has more lines than a call may take arguments.
-    for (const line of familySection(family, byFamily.get(family)!, queries.filter((q) => q.family === family))) out.push(line);
+    for (const line of familySection(
+      family,
+      byFamily.get(family)!,
+      queries.filter((q) => q.family === family),
+    ))
+      out.push(line);
   }
 
   const tables = new Map<string, { connectors: Set<string>; queries: number }>();
@@ -218,15 +268,22 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: Repo
     }
   }
   out.push('## Data the queries need', '');
-  out.push('A query over a table with no data returns nothing: that is absence of telemetry, not absence of compromise.', '');
+  out.push(
+    'A query over a table with no data returns nothing: that is absence of telemetry, not absence of compromise.',
+    '',
+  );
   out.push('| Sentinel table | Data connector | Queries |', '|---|---|---|');
   for (const [table, entry] of [...tables.entries()].sort((a, b) => byCodeUnit(a[0], b[0]))) {
-    out.push(`| ${table} | ${[...entry.connectors].join(' or ') || 'ASIM parser (any normalised source)'} | ${entry.queries} |`);
+    out.push(
+      `| ${table} | ${[...entry.connectors].join(' or ') || 'ASIM parser (any normalised source)'} | ${entry.queries} |`,
+    );
   }
   out.push('', '## References', '', '- abuse.ch ThreatFox: https://threatfox.abuse.ch/');
   for (const family of families) {
     if (/^[a-z0-9][a-z0-9._-]*$/.test(family) && family.includes('.')) {
-      out.push(`- Malpedia, ${mdText(familyNameFor(family, byFamily.get(family)!))}: https://malpedia.caad.fkie.fraunhofer.de/details/${family}`);
+      out.push(
+        `- Malpedia, ${mdText(familyNameFor(family, byFamily.get(family)!))}: https://malpedia.caad.fkie.fraunhofer.de/details/${family}`,
+      );
     }
   }
   return `${out.join('\n')}\n`;

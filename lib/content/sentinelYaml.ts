@@ -19,7 +19,10 @@ export function huntingQueryGuid(id: string): string {
 
 /** JSON string escapes are YAML double-quoted escapes; YAML also wants non-printables escaped. */
 const scalar = (value: string) =>
-  JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 
 /**
  * A literal block (`|`), or a quoted scalar when the text cannot be one: YAML literal blocks hold
@@ -47,7 +50,8 @@ export function queryVersion(query: string): string {
 
 const FORM_NOTE: Record<HuntingQuery['form'], string> = {
   threatIntel: 'ThreatIntelIndicators form: the saved search written to Sentinel; reads the IOCs when it runs.',
-  inline: 'Inline (export) form: the IOC list is in the query; a snapshot of this run, also runnable in Defender advanced hunting.',
+  inline:
+    'Inline (export) form: the IOC list is in the query; a snapshot of this run, also runnable in Defender advanced hunting.',
   behaviour: 'Behaviour hunt: needs no IOC; the same query is written to Sentinel.',
 };
 
@@ -80,7 +84,16 @@ export function renderHuntingYaml(q: HuntingQuery): string {
       }
     }
   }
-  out.push(`version: ${queryVersion(q.query)}`, 'metadata:', '  source:', `    kind: ${scalar('Community')}`, '  author:', `    name: ${scalar('threatfox-sentinel-sync')}`, '  support:', `    tier: ${scalar('Community')}`);
+  out.push(
+    `version: ${queryVersion(q.query)}`,
+    'metadata:',
+    '  source:',
+    `    kind: ${scalar('Community')}`,
+    '  author:',
+    `    name: ${scalar('threatfox-sentinel-sync')}`,
+    '  support:',
+    `    tier: ${scalar('Community')}`,
+  );
   out.push(`  categories:`, `    domains: [${scalar('Security - Threat Intelligence')}]`);
   return `${out.join('\n')}\n`;
 }

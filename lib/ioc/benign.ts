@@ -17,7 +17,13 @@ import { getDomain } from 'tldts';
 import topSites from './data/top-sites.json';
 
 /** Why a value was refused as benign: the summary counts refusals by these. */
-export const BENIGN_KINDS = ['popular-domain', 'public-resolver', 'special-purpose-address', 'empty-file-hash', 'allow-list'] as const;
+export const BENIGN_KINDS = [
+  'popular-domain',
+  'public-resolver',
+  'special-purpose-address',
+  'empty-file-hash',
+  'allow-list',
+] as const;
 export type BenignKind = (typeof BENIGN_KINDS)[number];
 
 export interface BenignRefusal {
@@ -28,23 +34,68 @@ export interface BenignRefusal {
 const www = (host: string) => host.replace(/^www\./, '');
 
 /** Popular domains, `www.` dropped (the list has `www.google.com` next to `docs.google.com`). */
-const POPULAR = new Set<string>((topSites as Array<{ rootDomain: string }>).map((s) => www(s.rootDomain.trim().toLowerCase())));
+const POPULAR = new Set<string>(
+  (topSites as Array<{ rootDomain: string }>).map((s) => www(s.rootDomain.trim().toLowerCase())),
+);
 
 /**
  * Shared file-sharing and code-hosting services that ThreatFox URLs often point into but that rank
  * below the top 500: every name under them belongs to the service, so none is hunted as a domain.
  */
-const SHARED_HOSTING = ['githubusercontent.com', 'discordapp.com', 'discordapp.net', 'sharepoint.com', 'onedrive.live.com', 'bitbucket.org', 'gitlab.com', 'pastebin.com', 'mediafire.com', 'mega.nz'];
+const SHARED_HOSTING = [
+  'githubusercontent.com',
+  'discordapp.com',
+  'discordapp.net',
+  'sharepoint.com',
+  'onedrive.live.com',
+  'bitbucket.org',
+  'gitlab.com',
+  'pastebin.com',
+  'mediafire.com',
+  'mega.nz',
+];
 
 /** Public DNS resolvers (Google, Cloudflare, Quad9, OpenDNS, AdGuard, CleanBrowsing, Level3, Yandex), IPv4 and IPv6. */
 const PUBLIC_RESOLVERS = new Set(
   [
-    '8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844',
-    '1.1.1.1', '1.0.0.1', '1.1.1.2', '1.0.0.2', '1.1.1.3', '1.0.0.3', '2606:4700:4700::1111', '2606:4700:4700::1001',
-    '9.9.9.9', '149.112.112.112', '9.9.9.10', '149.112.112.10', '9.9.9.11', '149.112.112.11', '2620:fe::fe', '2620:fe::9', '2620:fe::10', '2620:fe::11',
-    '208.67.222.222', '208.67.220.220', '208.67.222.123', '208.67.220.123', '2620:119:35::35', '2620:119:53::53',
-    '94.140.14.14', '94.140.15.15', '2a10:50c0::ad1:ff', '2a10:50c0::ad2:ff',
-    '185.228.168.9', '185.228.169.9', '4.2.2.1', '4.2.2.2', '77.88.8.8', '77.88.8.1',
+    '8.8.8.8',
+    '8.8.4.4',
+    '2001:4860:4860::8888',
+    '2001:4860:4860::8844',
+    '1.1.1.1',
+    '1.0.0.1',
+    '1.1.1.2',
+    '1.0.0.2',
+    '1.1.1.3',
+    '1.0.0.3',
+    '2606:4700:4700::1111',
+    '2606:4700:4700::1001',
+    '9.9.9.9',
+    '149.112.112.112',
+    '9.9.9.10',
+    '149.112.112.10',
+    '9.9.9.11',
+    '149.112.112.11',
+    '2620:fe::fe',
+    '2620:fe::9',
+    '2620:fe::10',
+    '2620:fe::11',
+    '208.67.222.222',
+    '208.67.220.220',
+    '208.67.222.123',
+    '208.67.220.123',
+    '2620:119:35::35',
+    '2620:119:53::53',
+    '94.140.14.14',
+    '94.140.15.15',
+    '2a10:50c0::ad1:ff',
+    '2a10:50c0::ad2:ff',
+    '185.228.168.9',
+    '185.228.169.9',
+    '4.2.2.1',
+    '4.2.2.2',
+    '77.88.8.8',
+    '77.88.8.1',
   ].map((ip) => ipaddr.parse(ip).toNormalizedString()),
 );
 
@@ -118,7 +169,9 @@ export function parseAllowlist(text: string | undefined): { allowlist: Allowlist
 function parseIp(value: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   if (!ipaddr.isValid(value)) return undefined;
   const addr = ipaddr.parse(value);
-  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
+  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (addr as ipaddr.IPv6).toIPv4Address()
+    : addr;
 }
 
 function inRanges(addr: ipaddr.IPv4 | ipaddr.IPv6, allow: Allowlist): boolean {
@@ -151,7 +204,10 @@ function isPopular(host: string): boolean {
 
 /** See the CONTRACT above. `host` is a lower-case domain or an IP address (IPv6 without brackets). */
 export function isWellKnownHost(host: string, allow: Allowlist = EMPTY_ALLOWLIST): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
   const ip = parseIp(h);
   if (ip) return PUBLIC_RESOLVERS.has(ip.toNormalizedString()) || inRanges(ip, allow);
   return isPopular(h) || underAny(h, SHARED) || underAny(h, allow.domains);
@@ -170,21 +226,29 @@ export function specialPurposeRange(value: string): string | undefined {
  * its host only when that host is a special-purpose address: a URL on a popular host is a real
  * IOC (a payload on a file-sharing site), and isWellKnownHost keeps its host out of the hunts.
  */
-export function benignRefusal(ioc: { type: string; value: string; host?: string }, allow: Allowlist = EMPTY_ALLOWLIST): BenignRefusal | undefined {
+export function benignRefusal(
+  ioc: { type: string; value: string; host?: string },
+  allow: Allowlist = EMPTY_ALLOWLIST,
+): BenignRefusal | undefined {
   switch (ioc.type) {
     case 'ipv4':
     case 'ipv6': {
       const special = specialPurposeRange(ioc.value);
-      if (special) return { kind: 'special-purpose-address', reason: `${ioc.value} is ${special}, never a remote host` };
+      if (special)
+        return { kind: 'special-purpose-address', reason: `${ioc.value} is ${special}, never a remote host` };
       const ip = parseIp(ioc.value)!;
       if (PUBLIC_RESOLVERS.has(ip.toNormalizedString())) {
-        return { kind: 'public-resolver', reason: `${ioc.value} is a public DNS resolver: an indicator on it would match every tenant's DNS traffic` };
+        return {
+          kind: 'public-resolver',
+          reason: `${ioc.value} is a public DNS resolver: an indicator on it would match every tenant's DNS traffic`,
+        };
       }
       if (inRanges(ip, allow)) return { kind: 'allow-list', reason: `${ioc.value} is on the BENIGN_ALLOWLIST setting` };
       return undefined;
     }
     case 'domain': {
-      if (underAny(ioc.value, allow.domains)) return { kind: 'allow-list', reason: `${ioc.value} is on the BENIGN_ALLOWLIST setting` };
+      if (underAny(ioc.value, allow.domains))
+        return { kind: 'allow-list', reason: `${ioc.value} is on the BENIGN_ALLOWLIST setting` };
       // A name under a popular or shared service (docs.google.com, raw.githubusercontent.com) is the
       // service's: as a domain indicator it matches everyone; the payload's URL is the IOC to send.
       if (isPopular(ioc.value) || underAny(ioc.value, SHARED)) {
@@ -197,16 +261,22 @@ export function benignRefusal(ioc: { type: string; value: string; host?: string 
     }
     case 'url': {
       const special = ioc.host ? specialPurposeRange(ioc.host) : undefined;
-      return special ? { kind: 'special-purpose-address', reason: `URL host ${ioc.host} is ${special}, never a remote host` } : undefined;
+      return special
+        ? { kind: 'special-purpose-address', reason: `URL host ${ioc.host} is ${special}, never a remote host` }
+        : undefined;
     }
     case 'md5':
     case 'sha1':
     case 'sha256': {
       const empty = EMPTY_FILE_HASHES[ioc.value];
       if (Object.hasOwn(EMPTY_FILE_HASHES, ioc.value)) {
-        return { kind: 'empty-file-hash', reason: `${ioc.value} is the ${empty} of an empty file: an indicator on it would match every zero-byte file` };
+        return {
+          kind: 'empty-file-hash',
+          reason: `${ioc.value} is the ${empty} of an empty file: an indicator on it would match every zero-byte file`,
+        };
       }
-      if (allow.hashes.has(ioc.value)) return { kind: 'allow-list', reason: `${ioc.value} is on the BENIGN_ALLOWLIST setting` };
+      if (allow.hashes.has(ioc.value))
+        return { kind: 'allow-list', reason: `${ioc.value} is on the BENIGN_ALLOWLIST setting` };
       return undefined;
     }
     default:

@@ -110,7 +110,8 @@ export function normaliseDomain(raw: string): Check<string> {
   }
   let host = raw.endsWith('.') ? raw.slice(0, -1) : raw;
   // WHATWG URL parsers read a host whose last label is a number as IPv4 (1.2.3, 0x7f.1, 1.2.3.4.5).
-  if (NUMERIC_LABEL.test(host.slice(host.lastIndexOf('.') + 1))) return fail(`"${raw}" is an IP address form, not a domain`);
+  if (NUMERIC_LABEL.test(host.slice(host.lastIndexOf('.') + 1)))
+    return fail(`"${raw}" is an IP address form, not a domain`);
   // domainToASCII lower-cases, maps IDN to punycode (UTS #46) and returns '' when that fails.
   const ascii = domainToASCII(host);
   if (!ascii) return fail(`"${raw}" is not a valid domain name (IDNA conversion failed)`);

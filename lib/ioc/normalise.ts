@@ -5,7 +5,17 @@
 import type { ThreatFoxRecord } from '../threatfox/schema';
 import { type Allowlist, benignRefusal, type BenignKind, EMPTY_ALLOWLIST } from './benign';
 import { dedupeIocs, stripUndefined } from './dedupe';
-import { type Check, checkVisible, fail, looksLikeIpv4, normaliseDomain, normaliseIpv4, normaliseIpv6, ok, parsePort } from './host';
+import {
+  type Check,
+  checkVisible,
+  fail,
+  looksLikeIpv4,
+  normaliseDomain,
+  normaliseIpv4,
+  normaliseIpv6,
+  ok,
+  parsePort,
+} from './host';
 import { refangValue } from './refang';
 import type { Ioc, NormaliseResult, Rejected } from './types';
 import { hasScheme, MAX_URL_LENGTH, normaliseUrl } from './url';
@@ -14,7 +24,8 @@ export { dedupeIocs } from './dedupe';
 
 export type NormalisedValue = Pick<Ioc, 'type' | 'value' | 'port'>;
 /** `benign` says the value was well formed but refused as well-known benign infrastructure (lib/ioc/benign.ts). */
-export type NormaliseValueResult = { ok: true; ioc: NormalisedValue } | { ok: false; reason: string; benign?: BenignKind };
+export type NormaliseValueResult =
+  { ok: true; ioc: NormalisedValue } | { ok: false; reason: string; benign?: BenignKind };
 
 /** A normalised value, with the host of a URL (for the benign check). */
 type Checked = NormalisedValue & { urlHost?: string };
@@ -116,14 +127,22 @@ function detect(value: string): Check<{ kind: Kind; value: string }> {
     return fail(`"${value}" is a CIDR range; a range cannot be an indicator here: list the addresses one a line`);
   }
   if (/^[^/]*@/.test(value)) {
-    return fail(`looks like an email address; email senders cannot be expressed as a Sentinel indicator by this sync (we emit ${EXPRESSIBLE})`);
+    return fail(
+      `looks like an email address; email senders cannot be expressed as a Sentinel indicator by this sync (we emit ${EXPRESSIBLE})`,
+    );
   }
   if (HEX.test(value)) {
     // A bare hex string has no dot or colon, so it can never be an IP or a domain.
-    const kind = (Object.keys(HASH_LENGTH) as Array<keyof typeof HASH_LENGTH>).find((k) => HASH_LENGTH[k] === value.length);
+    const kind = (Object.keys(HASH_LENGTH) as Array<keyof typeof HASH_LENGTH>).find(
+      (k) => HASH_LENGTH[k] === value.length,
+    );
     if (kind) return ok({ kind, value });
-    if (/^\d+$/.test(value)) return fail(`"${value}" is a bare number: neither a dotted-decimal IPv4 address nor a hash`);
-    if (value.length === 96) return fail(`a 96-hex-character (SHA3-384) hash cannot be expressed as a Sentinel indicator (we emit ${EXPRESSIBLE})`);
+    if (/^\d+$/.test(value))
+      return fail(`"${value}" is a bare number: neither a dotted-decimal IPv4 address nor a hash`);
+    if (value.length === 96)
+      return fail(
+        `a 96-hex-character (SHA3-384) hash cannot be expressed as a Sentinel indicator (we emit ${EXPRESSIBLE})`,
+      );
     return fail(`a hex string of ${value.length} characters is not an MD5 (32), SHA-1 (40) or SHA-256 (64) hash`);
   }
   if (value.includes('/')) return ok({ kind: 'url', value: `http://${value}` });
@@ -164,7 +183,8 @@ export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EM
 
 function normaliseChecked(value: string, hint: string | undefined): Check<Checked> {
   if (value === '') return fail('empty value');
-  if (value.length > MAX_URL_LENGTH) return fail(`value is ${value.length} characters long, the maximum is ${MAX_URL_LENGTH}`);
+  if (value.length > MAX_URL_LENGTH)
+    return fail(`value is ${value.length} characters long, the maximum is ${MAX_URL_LENGTH}`);
   const visible = checkVisible(value);
   if (!visible.ok) return visible;
 
@@ -179,7 +199,10 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Checke
   // Own keys only: a hostile ioc_type such as "constructor" must not reach Object.prototype.
   if (Object.hasOwn(INEXPRESSIBLE, hint)) return fail(INEXPRESSIBLE[hint]);
   const kind = Object.hasOwn(KIND_OF_HINT, hint) ? KIND_OF_HINT[hint] : undefined;
-  if (kind === undefined) return fail(`unknown ThreatFox ioc_type "${hint}" (known: ${[...Object.keys(KIND_OF_HINT), ...Object.keys(INEXPRESSIBLE)].join(', ')})`);
+  if (kind === undefined)
+    return fail(
+      `unknown ThreatFox ioc_type "${hint}" (known: ${[...Object.keys(KIND_OF_HINT), ...Object.keys(INEXPRESSIBLE)].join(', ')})`,
+    );
 
   const r = normaliseAs(kind, value, true);
   if (r.ok) return r;
@@ -216,7 +239,8 @@ export function normaliseRecords(records: ThreatFoxRecord[], allow: Allowlist = 
   for (const r of records) {
     const res = normaliseValue(r.ioc, r.ioc_type, allow);
     if (res.ok) iocs.push({ ...res.ioc, ...metadataOf(r) });
-    else rejected.push(stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }));
+    else
+      rejected.push(stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }));
   }
   return { iocs: dedupeIocs(iocs), rejected };
 }
@@ -234,7 +258,11 @@ const INLINE_COMMENT = /(?<!\s)\s+(?:#|\/\/).*$/; // (?<!\s): linear time on lon
  * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port are ignored.
  * The IOCs come back deduplicated; each rejected line is kept with its line number.
  */
-export function parseIocText(text: string, defaults: Partial<Ioc> = {}, allow: Allowlist = EMPTY_ALLOWLIST): NormaliseResult {
+export function parseIocText(
+  text: string,
+  defaults: Partial<Ioc> = {},
+  allow: Allowlist = EMPTY_ALLOWLIST,
+): NormaliseResult {
   const { type: _t, value: _v, port: _p, ...context } = defaults;
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];

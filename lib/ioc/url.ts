@@ -4,7 +4,18 @@
  * served. Here only the scheme and host are canonicalised; everything after the host is kept
  * byte for byte, once it has been checked to contain nothing a URI may not contain.
  */
-import { type Check, checkVisible, describeChar, fail, looksLikeIpv4, normaliseDomain, normaliseIpv4, normaliseIpv6, ok, parsePort } from './host';
+import {
+  type Check,
+  checkVisible,
+  describeChar,
+  fail,
+  looksLikeIpv4,
+  normaliseDomain,
+  normaliseIpv4,
+  normaliseIpv6,
+  ok,
+  parsePort,
+} from './host';
 
 /** Schemes a ThreatFox URL or a pasted one may carry; anything else is rejected by name. */
 export const URL_SCHEMES = ['http', 'https', 'ftp', 'ftps', 'ws', 'wss'] as const;
@@ -38,7 +49,8 @@ export function hasScheme(value: string): boolean {
 }
 
 export function normaliseUrl(raw: string): Check<NormalisedUrl> {
-  if (raw.length > MAX_URL_LENGTH) return fail(`URL is ${raw.length} characters long, the maximum is ${MAX_URL_LENGTH}`);
+  if (raw.length > MAX_URL_LENGTH)
+    return fail(`URL is ${raw.length} characters long, the maximum is ${MAX_URL_LENGTH}`);
   const visible = checkVisible(raw);
   if (!visible.ok) return visible;
   const badChar = NOT_IN_URI.exec(raw);
@@ -56,7 +68,8 @@ export function normaliseUrl(raw: string): Check<NormalisedUrl> {
   const at = authority.lastIndexOf('@');
   const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
   const hostPort = authority.slice(at + 1);
-  if (userinfo !== undefined && !USERINFO.test(userinfo)) return fail('URL user information contains characters a URL may not carry');
+  if (userinfo !== undefined && !USERINFO.test(userinfo))
+    return fail('URL user information contains characters a URL may not carry');
 
   const hp = /^(\[[^\]]*\]|[^:[\]]*)(?::([^:]*))?$/.exec(hostPort);
   if (!hp) return fail(`URL authority "${hostPort}" is not host[:port]`);

@@ -70,7 +70,8 @@ const TITLES: Record<CheckId, string> = {
   'ti-table': `Table ${TI_TABLE}`,
 };
 
-const KEY_FIX = 'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure it is the Key Vault secret threatfox-auth-key (docs/deploy.md), then restart the app';
+const KEY_FIX =
+  'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure it is the Key Vault secret threatfox-auth-key (docs/deploy.md), then restart the app';
 const LOGIN_FIX =
   'sign in with `az login` (or `azd auth login`), or pick a credential with AZURE_TOKEN_CREDENTIALS (dev, AzureCliCredential, ManagedIdentityCredential); in Azure the app uses its managed identity (AZURE_CLIENT_ID)';
 const ROLE_FIX = (who: string, t: SentinelTarget) =>
@@ -104,15 +105,25 @@ export function isCheckRequest(text: string): boolean {
 
 export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
   const lines: CheckLine[] = [];
-  const add = (id: CheckId, ok: boolean, detail: string, fix?: string) => lines.push({ id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) });
-  const notReached = (ids: CheckId[], because: string) => ids.forEach((id) => add(id, false, `not checked: ${because}`));
+  const add = (id: CheckId, ok: boolean, detail: string, fix?: string) =>
+    lines.push({ id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) });
+  const notReached = (ids: CheckId[], because: string) =>
+    ids.forEach((id) => add(id, false, `not checked: ${because}`));
 
   let settings: Settings;
   try {
     settings = loadSettings(deps.env);
     add('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`);
   } catch (e) {
-    add('settings', false, errorMessage(e).replace(/^Invalid settings:\n/, '').replace(/\n- /g, '; ').replace(/^- /, ''), 'correct the settings named above (every setting: docs/settings.md)');
+    add(
+      'settings',
+      false,
+      errorMessage(e)
+        .replace(/^Invalid settings:\n/, '')
+        .replace(/\n- /g, '; ')
+        .replace(/^- /, ''),
+      'correct the settings named above (every setting: docs/settings.md)',
+    );
     notReached(CHECK_IDS.slice(1), 'the settings are invalid');
     return { ok: false, lines };
   }
@@ -136,7 +147,9 @@ async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, not
   let source: ThreatFoxSource;
   try {
     // One retry only: a check answers quickly, and says so when ThreatFox is slow.
-    source = deps.threatfox?.(settings) ?? new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
+    source =
+      deps.threatfox?.(settings) ??
+      new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
   } catch (e) {
     add('threatfox', false, errorMessage(e), KEY_FIX);
     notReached(['families'], 'no usable Auth-Key');
@@ -157,7 +170,14 @@ async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, not
         unknown.push(family); // ThreatFox answered the query: the key was accepted
       } else if (i === 0) {
         const auth = isSyncError(e) && e.code === 'CONFIG';
-        add('threatfox', false, message, auth ? KEY_FIX : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`);
+        add(
+          'threatfox',
+          false,
+          message,
+          auth
+            ? KEY_FIX
+            : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`,
+        );
         notReached(['families'], 'ThreatFox did not answer');
         return;
       } else {
@@ -175,7 +195,13 @@ async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, not
       `not known to ThreatFox: ${unknown.join(', ')}${knownText ? `; known: ${knownText}` : ''}`,
       'THREATFOX_MALWARE takes ThreatFox malware ids such as win.netsupportmanager_rat (list: https://threatfox.abuse.ch/browse/); ThreatFox names the id it knows an alias by',
     );
-  else add('families', false, `not confirmed: ${failed.join('; ')}`, 'ThreatFox stopped answering part-way: try again later');
+  else
+    add(
+      'families',
+      false,
+      `not confirmed: ${failed.join('; ')}`,
+      'ThreatFox stopped answering part-way: try again later',
+    );
 }
 
 async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReached: NotReached): Promise<void> {
@@ -192,13 +218,29 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
   } catch (e) {
     const message = errorMessage(e);
     // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
-    if (/AZURE_TOKEN_CREDENTIALS/.test(message)) add('azure-login', false, safeLine(message), 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it');
-    else add('azure-login', false, (asAzureAccessError(e)?.message ?? safeLine(message)).replace(/: sign in with .*$/, ''), LOGIN_FIX);
+    if (/AZURE_TOKEN_CREDENTIALS/.test(message))
+      add(
+        'azure-login',
+        false,
+        safeLine(message),
+        'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it',
+      );
+    else
+      add(
+        'azure-login',
+        false,
+        (asAzureAccessError(e)?.message ?? safeLine(message)).replace(/: sign in with .*$/, ''),
+        LOGIN_FIX,
+      );
     notReached(later, 'no Azure token');
     return;
   }
   const who = principalOf(token);
-  add('azure-login', true, `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${deps.env.AZURE_TOKEN_CREDENTIALS ? ` (AZURE_TOKEN_CREDENTIALS=${deps.env.AZURE_TOKEN_CREDENTIALS})` : ''}`);
+  add(
+    'azure-login',
+    true,
+    `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${deps.env.AZURE_TOKEN_CREDENTIALS ? ` (AZURE_TOKEN_CREDENTIALS=${deps.env.AZURE_TOKEN_CREDENTIALS})` : ''}`,
+  );
   const identity = who ?? 'the identity the app runs as';
 
   // SENTINEL_WORKSPACES: the same checks for every workspace, each line naming its workspace.
@@ -206,7 +248,9 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     for (const w of s.workspaces) {
       const label = `${w.resourceGroup}/${w.workspaceName}`;
       const named: Add = (id, ok, detail, fix) => add(id, ok, `${label}: ${detail}`, fix);
-      await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true }, named, (ids, because) => ids.forEach((id) => named(id, false, `not checked: ${because}`)));
+      await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true }, named, (ids, because) =>
+        ids.forEach((id) => named(id, false, `not checked: ${because}`)),
+      );
     }
     return;
   }
@@ -221,7 +265,12 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    add('workspace', false, `${missing.join(', ')} not set`, `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`);
+    add(
+      'workspace',
+      false,
+      `${missing.join(', ')} not set`,
+      `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`,
+    );
     notReached(later.slice(1), 'no workspace configured');
     return;
   }
@@ -238,7 +287,10 @@ async function checkWorkspace(
   const { deps, credential, identity } = ctx;
   const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
   const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
-  const notFoundFix = (e: unknown) => (ctx.listed ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)' : settingNotFoundFix(e));
+  const notFoundFix = (e: unknown) =>
+    ctx.listed
+      ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)'
+      : settingNotFoundFix(e);
   // A check wants the first answer, not ten retries: at most two, and no long backoff.
   const clients: ArmClients = createArmClients(
     { ...target, maxRetries: Math.min(target.maxRetries, 2) },
@@ -249,7 +301,9 @@ async function checkWorkspace(
 
   let workspaceFound = false;
   try {
-    const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName, { abortSignal: signal() });
+    const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName, {
+      abortSignal: signal(),
+    });
     workspaceFound = true;
     add('workspace', true, `${where} found${ws.customerId ? ` (workspace id ${ws.customerId})` : ''}`);
   } catch (e) {
@@ -258,48 +312,84 @@ async function checkWorkspace(
     // Not there (or not ours to see at all): the reads below would only repeat it. A 403 is
     // different: a custom role may allow the Sentinel reads without the workspace read, so go on.
     if (restStatus(e)?.statusCode !== 403) {
-      notReached(later.slice(1), restStatus(e)?.statusCode === 404 ? 'the workspace was not found' : 'the workspace could not be read');
+      notReached(
+        later.slice(1),
+        restStatus(e)?.statusCode === 404 ? 'the workspace was not found' : 'the workspace could not be read',
+      );
       return;
     }
   }
 
   try {
     const pages = clients.securityInsights.threatIntelligenceIndicator
-      .listQueryIndicators(target.resourceGroup, target.workspaceName, { sources: [target.source], pageSize: 1 }, { abortSignal: signal() })
+      .listQueryIndicators(
+        target.resourceGroup,
+        target.workspaceName,
+        { sources: [target.source], pageSize: 1 },
+        { abortSignal: signal() },
+      )
       .byPage();
     const first = await pages.next();
     await pages.return?.(undefined); // one page is the check: never follow the nextLink
     const any = !first.done && first.value.length > 0;
-    add('indicators', true, `queryIndicators answered; indicators with source ${target.source}: ${any ? 'present' : 'none yet'}`);
+    add(
+      'indicators',
+      true,
+      `queryIndicators answered; indicators with source ${target.source}: ${any ? 'present' : 'none yet'}`,
+    );
   } catch (e) {
     const f = failure(e, 'enable Microsoft Sentinel on this workspace (the threat-intelligence API exists only there)');
     add('indicators', false, f.detail, f.fix);
   }
 
   try {
-    const list = await clients.operationalInsights.savedSearches.listByWorkspace(target.resourceGroup, target.workspaceName, { abortSignal: signal() });
+    const list = await clients.operationalInsights.savedSearches.listByWorkspace(
+      target.resourceGroup,
+      target.workspaceName,
+      { abortSignal: signal() },
+    );
     const all = list.value ?? [];
     const hunting = all.filter((x) => x.category === 'Hunting Queries').length;
     add('saved-searches', true, `${all.length} saved searches, ${hunting} of them hunting queries`);
   } catch (e) {
-    const f = failure(e, workspaceFound ? (ctx.listed ? 'check this entry of SENTINEL_WORKSPACES' : 'check SENTINEL_WORKSPACE_NAME') : notFoundFix(e));
+    const f = failure(
+      e,
+      workspaceFound
+        ? ctx.listed
+          ? 'check this entry of SENTINEL_WORKSPACES'
+          : 'check SENTINEL_WORKSPACE_NAME'
+        : notFoundFix(e),
+    );
     add('saved-searches', false, f.detail, f.fix);
   }
 
   // Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read.
   try {
     const lacking = await missingActions(clients.operationalInsights, target, WRITE_ACTIONS, signal());
-    if (lacking.length === 0) add('write-access', true, 'role assignments allow creating, updating and deleting indicators and saved searches');
-    else add('write-access', false, `the roles of ${identity} on the workspace do not allow ${lacking.join(', ')}`, ROLE_FIX(identity, target));
+    if (lacking.length === 0)
+      add('write-access', true, 'role assignments allow creating, updating and deleting indicators and saved searches');
+    else
+      add(
+        'write-access',
+        false,
+        `the roles of ${identity} on the workspace do not allow ${lacking.join(', ')}`,
+        ROLE_FIX(identity, target),
+      );
   } catch (e) {
     const f = failure(e, notFoundFix(e));
     add('write-access', false, `could not read the role's permissions: ${f.detail}`, f.fix);
   }
 
   try {
-    const table = await clients.operationalInsights.tables.get(target.resourceGroup, target.workspaceName, TI_TABLE, { abortSignal: signal() });
+    const table = await clients.operationalInsights.tables.get(target.resourceGroup, target.workspaceName, TI_TABLE, {
+      abortSignal: signal(),
+    });
     const retention = table.totalRetentionInDays ?? table.retentionInDays;
-    add('ti-table', true, `present${retention ? ` (retention ${retention} days)` : ''}; indicators written through the API reach it after an ingestion delay of minutes`);
+    add(
+      'ti-table',
+      true,
+      `present${retention ? ` (retention ${retention} days)` : ''}; indicators written through the API reach it after an ingestion delay of minutes`,
+    );
   } catch (e) {
     const f = failure(
       e,
@@ -312,8 +402,10 @@ async function checkWorkspace(
 /** A 404 names the setting that is wrong: subscription, resource group or workspace. */
 function settingNotFoundFix(e: unknown): string {
   const code = restStatus(e)?.code ?? '';
-  if (/^(SubscriptionNotFound|InvalidSubscriptionId)$/i.test(code)) return 'check AZURE_SUBSCRIPTION_ID (the subscription of the Sentinel workspace)';
-  if (/^ResourceGroupNotFound$/i.test(code)) return 'check SENTINEL_RESOURCE_GROUP (the resource group of the Sentinel workspace)';
+  if (/^(SubscriptionNotFound|InvalidSubscriptionId)$/i.test(code))
+    return 'check AZURE_SUBSCRIPTION_ID (the subscription of the Sentinel workspace)';
+  if (/^ResourceGroupNotFound$/i.test(code))
+    return 'check SENTINEL_RESOURCE_GROUP (the resource group of the Sentinel workspace)';
   return 'check SENTINEL_WORKSPACE_NAME and SENTINEL_RESOURCE_GROUP (the Log Analytics workspace Microsoft Sentinel runs on)';
 }
 
@@ -340,7 +432,13 @@ function azureFailure(e: unknown, fixes: { notFound: string; roleFix: string }):
     case 429:
       return { detail, fix: 'Azure Resource Manager is throttling this subscription: try again in a few minutes' };
     default:
-      return { detail, fix: rest.statusCode >= 500 ? 'Azure answered with a server error: try again later' : 'see the message; check SENTINEL_API_VERSION if it names the api-version' };
+      return {
+        detail,
+        fix:
+          rest.statusCode >= 500
+            ? 'Azure answered with a server error: try again later'
+            : 'see the message; check SENTINEL_API_VERSION if it names the api-version',
+      };
   }
 }
 
@@ -350,7 +448,8 @@ export function principalOf(token: string): string | undefined {
   if (!payload) return undefined;
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const text = (k: string) => (typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k] as string) ? (claims[k] as string) : undefined);
+    const text = (k: string) =>
+      typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k] as string) ? (claims[k] as string) : undefined;
     const name = text('upn') ?? text('unique_name');
     const oid = text('oid');
     if (!name && !oid) return undefined;
@@ -385,7 +484,9 @@ export function formatCheck(report: CheckReport): string {
  * The HTTP trigger's answer to `{"check": true}`: 200 when every check passed, 503 (not ready)
  * when one failed; both carry the lines, and `text` is the report as `npm run check` prints it.
  */
-export async function checkAnswer(deps: CheckDeps): Promise<{ status: 200 | 503; body: CheckReport & { text: string } }> {
+export async function checkAnswer(
+  deps: CheckDeps,
+): Promise<{ status: 200 | 503; body: CheckReport & { text: string } }> {
   const report = await runCheck(deps);
   return { status: report.ok ? 200 : 503, body: { ok: report.ok, lines: report.lines, text: formatCheck(report) } };
 }

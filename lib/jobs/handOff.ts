@@ -12,7 +12,11 @@ export type MessageEncoding = 'base64' | 'none';
  * one (each `sendMessage` resolves only after Storage stored it). A failure throws at the message
  * that failed: callers move their watermark only after this returns.
  */
-export async function sendBatches(queue: QueueClient, messages: readonly IocBatchMessage[], encoding: MessageEncoding = 'base64'): Promise<void> {
+export async function sendBatches(
+  queue: QueueClient,
+  messages: readonly IocBatchMessage[],
+  encoding: MessageEncoding = 'base64',
+): Promise<void> {
   for (const message of messages) await queue.sendMessage(toQueueText(message, encoding));
 }
 

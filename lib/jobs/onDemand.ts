@@ -52,12 +52,16 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
     const add = (key: string, message: string) => fields.set(key, [...(fields.get(key) ?? []), message]);
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
-        for (const key of issue.keys) add(key, `unknown field (expected ${Object.keys(syncRequestSchema.shape).join(', ')})`);
+        for (const key of issue.keys)
+          add(key, `unknown field (expected ${Object.keys(syncRequestSchema.shape).join(', ')})`);
       } else {
         add(issue.path.map(String).join('.') || '(body)', issue.message);
       }
     }
-    return { ok: false, answer: { status: 400, body: { error: 'invalid request', fields: Object.fromEntries(fields) } } };
+    return {
+      ok: false,
+      answer: { status: 400, body: { error: 'invalid request', fields: Object.fromEntries(fields) } },
+    };
   }
   return { ok: true, request: parsed.data };
 }
@@ -88,8 +92,16 @@ export const INLINE_WRITE_LIMIT = 500;
 export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Promise<HttpAnswer> {
   const tf = deps.settings.threatfox;
   try {
-    const input = onDemandInput({ text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined }, tf, HTTP_FIELDS);
-    const collected = await collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined, deps.settings.allowlist);
+    const input = onDemandInput(
+      { text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined },
+      tf,
+      HTTP_FIELDS,
+    );
+    const collected = await collect(
+      input,
+      input.kind === 'threatfox' ? deps.threatfox() : undefined,
+      deps.settings.allowlist,
+    );
     if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT) {
       const runId = deps.runId ?? randomUUID();
       const messages = await deps.handOff(collected.iocs, runId);
@@ -101,7 +113,12 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
           startedAt: new Date().toISOString(),
           status: 'running', // the queue function writes; its run rows start with this runId
           families: [...new Set(collected.iocs.map((i) => i.malware ?? 'unknown'))].sort(),
-          counts: { fetched: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length, enqueued: collected.iocs.length },
+          counts: {
+            fetched: collected.read,
+            iocs: collected.iocs.length,
+            rejected: collected.rejected.length,
+            enqueued: collected.iocs.length,
+          },
         }),
       );
       return {
@@ -109,7 +126,12 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
         body: {
           runId,
           queued: { iocs: collected.iocs.length, messages },
-          summary: { read: collected.read, iocs: collected.iocs.length, rejected: collected.rejected.length, benign: benignCounts(collected.rejected) },
+          summary: {
+            read: collected.read,
+            iocs: collected.iocs.length,
+            rejected: collected.rejected.length,
+            benign: benignCounts(collected.rejected),
+          },
           rejected: collected.rejected,
         },
       };
@@ -143,7 +165,10 @@ export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Pro
     deps.logger.error({ code: known.code }, known.message);
     // The family came from the caller, so ThreatFox refusing it is the caller's to fix.
     if (request.malware !== undefined && isAboutMalwareSetting(known)) {
-      return { status: 400, body: { error: 'invalid request', fields: { malware: [known.message.replace(MALWARE_SETTING_PREFIX, '')] } } };
+      return {
+        status: 400,
+        body: { error: 'invalid request', fields: { malware: [known.message.replace(MALWARE_SETTING_PREFIX, '')] } },
+      };
     }
     // CONFIG (a bad app setting, or Azure refusing the app's identity) is the server's to fix.
     const status = known.code === 'INPUT' ? 400 : known.code === 'CONFIG' ? 500 : 502;
@@ -163,12 +188,17 @@ async function recordHistory(deps: OnDemandDeps, result: SyncResult): Promise<vo
   const runId = deps.runId ?? randomUUID();
   const run = httpRunRecord(runId, result);
   await withHistory(deps, runId, async (table) => {
-    for (const row of [run, ...workspaceRunRecords(run, result.summary.workspaces)]) await recordRunSafely(table, deps.logger, row);
+    for (const row of [run, ...workspaceRunRecords(run, result.summary.workspaces)])
+      await recordRunSafely(table, deps.logger, row);
   });
 }
 
 /** Opens the run-history table, or logs why not: bookkeeping never fails the answer. */
-async function withHistory(deps: OnDemandDeps, runId: string, record: (table: TableClient) => Promise<void>): Promise<void> {
+async function withHistory(
+  deps: OnDemandDeps,
+  runId: string,
+  record: (table: TableClient) => Promise<void>,
+): Promise<void> {
   if (!deps.history) return;
   let table: TableClient;
   try {
@@ -205,6 +235,8 @@ function httpRunRecord(runId: string, result: SyncResult): RunRecord {
       queriesDeleted: s.huntingQueries.deleted,
       queriesFailed: s.huntingQueries.failed,
     },
-    error: result.failures[0] ? `${result.failures.length} writes failed, first: ${result.failures[0].key}: ${result.failures[0].error}` : undefined,
+    error: result.failures[0]
+      ? `${result.failures.length} writes failed, first: ${result.failures[0].key}: ${result.failures[0].error}`
+      : undefined,
   };
 }

@@ -90,14 +90,17 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
       rejected += collected.rejected.length;
       clipped += collected.clipped?.length ?? 0;
       for (const r of collected.rejected) logger.warn({ rejected: r }, 'ThreatFox record rejected');
-      for (const c of collected.clipped ?? []) logger.warn({ clipped: c }, 'ThreatFox record metadata bounded (IOC kept)');
+      for (const c of collected.clipped ?? [])
+        logger.warn({ clipped: c }, 'ThreatFox record metadata bounded (IOC kept)');
       alarm = collected.alarm;
-      if (alarm) logger.error({ families: group.families, read: collected.read, rejected: collected.rejected.length }, alarm);
+      if (alarm)
+        logger.error({ families: group.families, read: collected.read, rejected: collected.rejected.length }, alarm);
       byFamily = groupBy(collected.iocs, (i) => i.malware ?? '');
     } catch (e) {
       const error = errorMessage(e);
       logger.error({ families: group.families, err: error }, 'ThreatFox pull failed');
-      for (const family of group.families) families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
+      for (const family of group.families)
+        families.push({ family, window: group.window, iocs: 0, fresh: 0, messages: 0, error });
       continue;
     }
     // malwareinfo also answers to an alias (`cobaltstrike`) with the canonical id (`win.cobalt_strike`):
@@ -125,7 +128,14 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
         sent = batch.length;
         enqueued = checked.iocs.length;
         if (alarm) {
-          families.push({ family, window: group.window, iocs: iocs.length, fresh: enqueued, messages: sent, error: alarm });
+          families.push({
+            family,
+            window: group.window,
+            iocs: iocs.length,
+            fresh: enqueued,
+            messages: sent,
+            error: alarm,
+          });
           continue;
         }
         // Only now, with every message of the family accepted by the queue, may the watermark move.
@@ -134,7 +144,10 @@ export async function runPull(deps: PullDeps): Promise<PullResult> {
         families.push({ family, window: group.window, iocs: iocs.length, fresh: enqueued, messages: sent });
       } catch (e) {
         const error = errorMessage(e);
-        logger.error({ family, err: error, messagesSent: sent }, 'enqueueing failed; the watermark stays, so the next run pulls this window again');
+        logger.error(
+          { family, err: error, messagesSent: sent },
+          'enqueueing failed; the watermark stays, so the next run pulls this window again',
+        );
         families.push({ family, window: group.window, iocs: iocs.length, fresh: enqueued, messages: sent, error });
       }
     }
@@ -177,4 +190,3 @@ function groupByWindow(windows: Map<string, PullWindow>): { window: PullWindow; 
   }
   return [...groups.values()];
 }
-

@@ -5,7 +5,13 @@ import { withRunDeadline } from '../net/deadline';
 import { publish } from '../pipeline';
 import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
 import { workspaceRunRecords } from '../state/workspaceRuns';
-import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, parseBatchMessage, resolveBatch } from '../queue/batches';
+import {
+  deleteClaimCheck,
+  isClaimCheckGone,
+  parkedItemMessages,
+  parseBatchMessage,
+  resolveBatch,
+} from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
 import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
@@ -43,8 +49,13 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   } catch (e) {
     if (!isSyncError(e)) throw e;
     const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-    await storage.poisonQueue.sendMessage((deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
-    logger.error({ runId: deps.runId, err: e.message, queue: IOC_POISON_QUEUE }, 'malformed batch message parked in the poison queue');
+    await storage.poisonQueue.sendMessage(
+      (deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text,
+    );
+    logger.error(
+      { runId: deps.runId, err: e.message, queue: IOC_POISON_QUEUE },
+      'malformed batch message parked in the poison queue',
+    );
     return 'parked';
   }
 
@@ -54,15 +65,24 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     ({ iocs, rejected } = await resolveBatch(message, storage.batchContainer));
   } catch (e) {
     if (isClaimCheckGone(e)) {
-      logger.warn({ runId: message.runId, blob: e.blobName }, 'batch already processed (claim-check blob gone); nothing to do');
+      logger.warn(
+        { runId: message.runId, blob: e.blobName },
+        'batch already processed (claim-check blob gone); nothing to do',
+      );
       return 'already-done';
     }
     throw e;
   }
   // A bad item is parked alone, with its reason; the rest of the batch still lands.
-  for (const r of rejected) logger.error({ runId: message.runId, index: r.index, reason: r.reason, queue: IOC_POISON_QUEUE }, 'invalid IOC in batch parked');
+  for (const r of rejected)
+    logger.error(
+      { runId: message.runId, index: r.index, reason: r.reason, queue: IOC_POISON_QUEUE },
+      'invalid IOC in batch parked',
+    );
   for (const text of parkedItemMessages(message, rejected)) {
-    await storage.poisonQueue.sendMessage((deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
+    await storage.poisonQueue.sendMessage(
+      (deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text,
+    );
   }
 
   const s = settings.sentinel;
@@ -113,7 +133,8 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     counts,
     error: summary,
   };
-  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)]) await recordRunSafely(storage.stateTable, logger, row);
+  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)])
+    await recordRunSafely(storage.stateTable, logger, row);
   logger.info({ runId: deps.runId, batchRun: message.runId, family: message.family, ...counts }, 'batch upserted');
 
   if (failed) {
@@ -121,7 +142,9 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     for (const f of result.failures) logger.error({ failure: f }, 'write failed');
     logger.error(
       { runId: deps.runId, dequeueCount: deps.dequeueCount, queue: last ? IOC_POISON_QUEUE : undefined },
-      last ? 'batch failed for the last time; the host parks it in the poison queue' : 'batch failed; the host will retry it',
+      last
+        ? 'batch failed for the last time; the host parks it in the poison queue'
+        : 'batch failed; the host will retry it',
     );
     throw new SyncError('AZURE', summary!);
   }
@@ -130,4 +153,3 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   await deleteClaimCheck(message, storage.batchContainer);
   return 'landed';
 }
-

@@ -7,7 +7,14 @@ import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
-import { byCodeUnit, describeIocMix, kqlCommentText, type EntityMapping, type QueryContext, type TableHunt } from './queries/common';
+import {
+  byCodeUnit,
+  describeIocMix,
+  kqlCommentText,
+  type EntityMapping,
+  type QueryContext,
+  type TableHunt,
+} from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -116,7 +123,10 @@ export function isHuntingQueryIdOf(familyId: string, id: string): boolean {
  * its first inline part has, so moving from the old split layout to one search per table keeps it.
  */
 export function huntingQueryId(familyId: string, table: string, partIndex = 1): string {
-  const base = `${familySlug(familyId)}-${table.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')}`;
+  const base = `${familySlug(familyId)}-${table
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')}`;
   return partIndex > 1 ? `${base}-part${partIndex}` : base;
 }
 
@@ -128,11 +138,17 @@ export function validLookback(lookback: string): string {
 }
 
 function validMaxChars(max: number): number {
-  if (!Number.isInteger(max) || max < 2000) throw new RangeError(`maxQueryChars must be a whole number of at least 2000 (got ${max})`);
+  if (!Number.isInteger(max) || max < 2000)
+    throw new RangeError(`maxQueryChars must be a whole number of at least 2000 (got ${max})`);
   return max;
 }
 
-const ROLE_BY_THREAT: Record<string, string> = { botnet_cc: 'C2', payload_delivery: 'payload', payload: 'payload', cc_skimming: 'skimmer' };
+const ROLE_BY_THREAT: Record<string, string> = {
+  botnet_cc: 'C2',
+  payload_delivery: 'payload',
+  payload: 'payload',
+  cc_skimming: 'skimmer',
+};
 const ROLE_ORDER = ['C2', 'payload', 'skimmer'];
 const NOUN_ORDER: [IocType[], string][] = [
   [['ipv4', 'ipv6'], 'IPs'],
@@ -149,7 +165,9 @@ function englishList(items: string[]): string {
 function iocPhrase(iocs: readonly Ioc[]): string {
   const roles = new Set(iocs.map((i) => (i.threatType ? ROLE_BY_THREAT[i.threatType] : undefined)).filter(Boolean));
   const roleText = englishList(ROLE_ORDER.filter((r) => roles.has(r)));
-  const nouns = englishList(NOUN_ORDER.filter(([types]) => iocs.some((i) => types.includes(i.type))).map(([, noun]) => noun));
+  const nouns = englishList(
+    NOUN_ORDER.filter(([types]) => iocs.some((i) => types.includes(i.type))).map(([, noun]) => noun),
+  );
   return roleText ? `${roleText} ${nouns}` : `known-bad ${nouns}`;
 }
 
@@ -157,7 +175,14 @@ function oneLine(text: string): string {
   return kqlCommentText(text).replace(/\s+/g, ' ');
 }
 
-const KIND_NOUNS: Record<HuntKind, string> = { ip: 'IPs', domain: 'domains', url: 'URLs', sha256: 'hashes', sha1: 'hashes', md5: 'hashes' };
+const KIND_NOUNS: Record<HuntKind, string> = {
+  ip: 'IPs',
+  domain: 'domains',
+  url: 'URLs',
+  sha256: 'hashes',
+  sha1: 'hashes',
+  md5: 'hashes',
+};
 
 function kindPhrase(kinds: readonly HuntKind[]): string {
   return englishList([...new Set(kinds.map((k) => KIND_NOUNS[k]))]);
@@ -167,7 +192,12 @@ function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function describeInline(hunt: TableHunt, familyName: string, iocs: readonly Ioc[], part?: { index: number; of: number }): string {
+function describeInline(
+  hunt: TableHunt,
+  familyName: string,
+  iocs: readonly Ioc[],
+  part?: { index: number; of: number },
+): string {
   const count = iocs.length === 1 ? '1 abuse.ch ThreatFox IOC' : `${iocs.length} abuse.ch ThreatFox IOCs`;
   const partText = part ? ` Part ${part.index} of ${part.of}: run every part.` : '';
   return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)} Export form: the IOC list is inlined, so the query runs anywhere (also in Defender advanced hunting) but is a snapshot of this run.${partText}`;
@@ -184,7 +214,15 @@ function uniqueSorted(iocs: readonly Ioc[]): Ioc[] {
   return [...byKey.values()].sort(compareIocs);
 }
 
-const IOC_KIND: Partial<Record<IocType, HuntKind>> = { ipv4: 'ip', ipv6: 'ip', domain: 'domain', url: 'url', sha256: 'sha256', sha1: 'sha1', md5: 'md5' };
+const IOC_KIND: Partial<Record<IocType, HuntKind>> = {
+  ipv4: 'ip',
+  ipv6: 'ip',
+  domain: 'domain',
+  url: 'url',
+  sha256: 'sha256',
+  sha1: 'sha1',
+  md5: 'md5',
+};
 
 /** Whether an IOC gives the hunt something to match: itself, or (a URL) its hunted host. */
 function contributes(ioc: Ioc, kinds: readonly HuntKind[]): boolean {
@@ -265,7 +303,11 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
       const parts = split(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;
-        const attack = attackMapping(family, partIocs.map((x) => x.threatType), partIocs.map((x) => x.type));
+        const attack = attackMapping(
+          family,
+          partIocs.map((x) => x.threatType),
+          partIocs.map((x) => x.type),
+        );
         const partName = part ? ` (part ${part.index} of ${part.of})` : '';
         queries.push({
           id: huntingQueryId(family, hunt.table, part?.index),
@@ -278,9 +320,16 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           tactics: attack.tactics,
           techniques: attack.techniques,
           requiredTables: [hunt.table],
-          requiredDataConnectors: hunt.requiredDataConnectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
+          requiredDataConnectors: hunt.requiredDataConnectors.map((c) => ({
+            connectorId: c.connectorId,
+            dataTypes: [...c.dataTypes],
+          })),
           entityMappings: hunt.entityMappings,
-          falsePositives: falsePositivesFor(hunt.table, partIocs.map((x) => x.type), family),
+          falsePositives: falsePositivesFor(
+            hunt.table,
+            partIocs.map((x) => x.type),
+            family,
+          ),
           query: buildInline(hunt, partIocs, { ...baseCtx, part }),
           iocCount: partIocs.length,
           ...(part ? { part } : {}),
@@ -310,7 +359,10 @@ export interface ThreatIntelQueryOptions {
  * from ThreatIntelIndicators, plus its behaviour hunts. Depends on the family and the settings only,
  * never on the IOC set, so the number and text of saved searches do not move with the feed.
  */
-export function buildThreatIntelQueries(families: readonly SavedSearchFamily[], options: ThreatIntelQueryOptions): HuntingQuery[] {
+export function buildThreatIntelQueries(
+  families: readonly SavedSearchFamily[],
+  options: ThreatIntelQueryOptions,
+): HuntingQuery[] {
   const lookback = validLookback(options.lookback ?? DEFAULT_LOOKBACK);
   const queries: HuntingQuery[] = [];
   for (const family of [...families].sort((a, b) => byCodeUnit(a.id, b.id))) {
@@ -355,6 +407,8 @@ export function familiesOf(iocs: readonly Ioc[]): SavedSearchFamily[] {
 /** Tables of a family that needed more than MANY_PARTS inline parts: what the CLI warns about. */
 export function heavilySplit(queries: readonly HuntingQuery[]): { family: string; table: string; parts: number }[] {
   const out: { family: string; table: string; parts: number }[] = [];
-  for (const q of queries) if (q.part && q.part.index === 1 && q.part.of > MANY_PARTS) out.push({ family: q.family, table: q.table, parts: q.part.of });
+  for (const q of queries)
+    if (q.part && q.part.index === 1 && q.part.of > MANY_PARTS)
+      out.push({ family: q.family, table: q.table, parts: q.part.of });
   return out;
 }

@@ -28,9 +28,19 @@ export type HuntKind = 'ip' | 'domain' | 'url' | 'sha256' | 'sha1' | 'md5';
  * reported per IP; `iocDomains` the domains hunted (domain IOCs and URL hosts that are not well-known
  * infrastructure); `iocHosts` the `has_any` pre-filter terms (domains and every URL host).
  */
-export type ListName = 'iocIpByForm' | 'iocIpPorts' | 'iocDomains' | 'iocHosts' | 'iocUrls' | 'iocSha256' | 'iocSha1' | 'iocMd5';
+export type ListName =
+  'iocIpByForm' | 'iocIpPorts' | 'iocDomains' | 'iocHosts' | 'iocUrls' | 'iocSha256' | 'iocSha1' | 'iocMd5';
 
-const LIST_ORDER: readonly ListName[] = ['iocIpByForm', 'iocIpPorts', 'iocDomains', 'iocUrls', 'iocHosts', 'iocSha256', 'iocSha1', 'iocMd5'];
+const LIST_ORDER: readonly ListName[] = [
+  'iocIpByForm',
+  'iocIpPorts',
+  'iocDomains',
+  'iocUrls',
+  'iocHosts',
+  'iocSha256',
+  'iocSha1',
+  'iocMd5',
+];
 
 export interface IocSource {
   form: QueryForm;
@@ -125,7 +135,15 @@ export function ipForms(ip: string): string[] {
   try {
     const parsed = ipaddr.parse(ip);
     if (parsed.kind() === 'ipv4') forms.push(`::ffff:${ip}`);
-    else forms.push((parsed as ipaddr.IPv6).toNormalizedString().split(':').map((g) => g.padStart(4, '0')).join(':').toLowerCase());
+    else
+      forms.push(
+        (parsed as ipaddr.IPv6)
+          .toNormalizedString()
+          .split(':')
+          .map((g) => g.padStart(4, '0'))
+          .join(':')
+          .toLowerCase(),
+      );
   } catch {
     // Not an address (hostile input in tests): matched only as written.
   }
@@ -172,7 +190,9 @@ export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly Hu
             break;
           }
           case 'iocIpPorts':
-            out.push(`let iocIpPorts = ${bagLiteral([...v.ips.entries()].map(([ip, ports]) => [ip, `[${ports.join(', ')}]`]))};`);
+            out.push(
+              `let iocIpPorts = ${bagLiteral([...v.ips.entries()].map(([ip, ports]) => [ip, `[${ports.join(', ')}]`]))};`,
+            );
             break;
           case 'iocDomains':
             out.push(list('iocDomains', v.domains));
@@ -183,7 +203,9 @@ export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly Hu
           case 'iocHosts':
             // With no URL hosts to add, reuse the domain list rather than printing it twice.
             out.push(
-              names.includes('iocDomains') && v.hosts.length === v.domains.length && v.hosts.every((h, i) => h === v.domains[i])
+              names.includes('iocDomains') &&
+                v.hosts.length === v.domains.length &&
+                v.hosts.every((h, i) => h === v.domains[i])
                 ? 'let iocHosts = iocDomains;'
                 : list('iocHosts', v.hosts),
             );
@@ -276,10 +298,14 @@ export function threatIntelSource(options: { familyId: string; indicatorSource: 
             out.push(scalarList('iocHosts', '"domain", "urlhost"'));
             break;
           default:
-            out.push(scalarList(name, kqlString(name === 'iocSha256' ? 'sha256' : name === 'iocSha1' ? 'sha1' : 'md5')));
+            out.push(
+              scalarList(name, kqlString(name === 'iocSha256' ? 'sha256' : name === 'iocSha1' ? 'sha1' : 'md5')),
+            );
         }
       }
-      out.push('let iocValidity = huntValues | where HuntKind != "urlhost" | summarize IocValidFrom = min(ValidFrom) by MatchedIoc = HuntValue;');
+      out.push(
+        'let iocValidity = huntValues | where HuntKind != "urlhost" | summarize IocValidFrom = min(ValidFrom) by MatchedIoc = HuntValue;',
+      );
       return out.join('\n');
     },
     validity: () => '| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom\n',

@@ -40,7 +40,8 @@ function columns(spec: string): TableSchema {
 }
 
 /** Columns every Log Analytics table carries. */
-const STANDARD = '_BilledSize:real _IsBillable:string _ResourceId:string _SubscriptionId:string Type:string TenantId:string SourceSystem:string';
+const STANDARD =
+  '_BilledSize:real _IsBillable:string _ResourceId:string _SubscriptionId:string Type:string TenantId:string SourceSystem:string';
 
 /** Columns the Defender XDR tables share for the process that caused the event. */
 const INITIATING_PROCESS = `
@@ -155,14 +156,15 @@ const ASIM_WEB_SESSION = `TenantId:string TimeGenerated:datetime Dvc:string DvcI
  * and the schema it returns (TABLE_SCHEMAS under the same name). Tests declare them to the Kusto
  * language service, so a misspelt parameter fails the build.
  */
-export const ASIM_PARSER_PARAMETERS: Readonly<Record<'_Im_Dns' | '_Im_NetworkSession' | '_Im_WebSession', string>> = Object.freeze({
-  _Im_Dns:
-    "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr:string='*', domain_has_any:dynamic=dynamic([]), responsecodename:string='*', response_has_ipv4:string='*', response_has_any_prefix:dynamic=dynamic([]), eventtype:string='lookup', pack:bool=false)",
-  _Im_NetworkSession:
-    "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr_has_any_prefix:dynamic=dynamic([]), dstipaddr_has_any_prefix:dynamic=dynamic([]), ipaddr_has_any_prefix:dynamic=dynamic([]), dstportnumber:int=int(null), hostname_has_any:dynamic=dynamic([]), dvcaction:dynamic=dynamic([]), eventresult:string='*')",
-  _Im_WebSession:
-    "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr_has_any_prefix:dynamic=dynamic([]), ipaddr_has_any_prefix:dynamic=dynamic([]), url_has_any:dynamic=dynamic([]), httpuseragent_has_any:dynamic=dynamic([]), eventresultdetails_in:dynamic=dynamic([]), eventresult:string='*', eventresultdetails_has_any:dynamic=dynamic([]), disabled:bool=false)",
-});
+export const ASIM_PARSER_PARAMETERS: Readonly<Record<'_Im_Dns' | '_Im_NetworkSession' | '_Im_WebSession', string>> =
+  Object.freeze({
+    _Im_Dns:
+      "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr:string='*', domain_has_any:dynamic=dynamic([]), responsecodename:string='*', response_has_ipv4:string='*', response_has_any_prefix:dynamic=dynamic([]), eventtype:string='lookup', pack:bool=false)",
+    _Im_NetworkSession:
+      "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr_has_any_prefix:dynamic=dynamic([]), dstipaddr_has_any_prefix:dynamic=dynamic([]), ipaddr_has_any_prefix:dynamic=dynamic([]), dstportnumber:int=int(null), hostname_has_any:dynamic=dynamic([]), dvcaction:dynamic=dynamic([]), eventresult:string='*')",
+    _Im_WebSession:
+      "(starttime:datetime=datetime(null), endtime:datetime=datetime(null), srcipaddr_has_any_prefix:dynamic=dynamic([]), ipaddr_has_any_prefix:dynamic=dynamic([]), url_has_any:dynamic=dynamic([]), httpuseragent_has_any:dynamic=dynamic([]), eventresultdetails_in:dynamic=dynamic([]), eventresult:string='*', eventresultdetails_has_any:dynamic=dynamic([]), disabled:bool=false)",
+  });
 
 export type AsimParser = keyof typeof ASIM_PARSER_PARAMETERS;
 
@@ -260,13 +262,15 @@ export const TABLE_SCHEMAS: Readonly<Record<HuntedTable, TableSchema>> = Object.
  * ThreatIntelIndicators.json) and DeviceRegistryEvents (the NetSupport persistence hunt; Azure
  * Monitor table reference).
  */
-export const READ_TABLE_SCHEMAS: Readonly<Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents', TableSchema>> = Object.freeze({
-  ThreatIntelIndicators: columns(`TenantId:string TimeGenerated:datetime WorkspaceId:string AzureTenantId:string Id:string
+export const READ_TABLE_SCHEMAS: Readonly<Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents', TableSchema>> =
+  Object.freeze({
+    ThreatIntelIndicators:
+      columns(`TenantId:string TimeGenerated:datetime WorkspaceId:string AzureTenantId:string Id:string
     SourceSystem:string LastUpdateMethod:string IsDeleted:bool AdditionalFields:dynamic Data:dynamic IsActive:bool Revoked:bool
     ValidUntil:datetime ValidFrom:datetime Created:datetime Modified:datetime Tags:string Confidence:int Pattern:string
     ObservableKey:string ObservableValue:string Type:string _ResourceId:string ExpirationDateTime:datetime NetworkIP:string
     ThreatType:string`),
-  DeviceRegistryEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
+    DeviceRegistryEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
     PreviousRegistryKey:string PreviousRegistryValueData:string PreviousRegistryValueName:string RegistryKey:string
     RegistryValueData:string RegistryValueName:string RegistryValueType:string`),
-});
+  });

@@ -3,7 +3,10 @@ import { isWellKnownHost } from '../ioc/benign';
 /** Host of a URL, lower-case, without brackets, port or trailing root dot; undefined if it has none. */
 export function urlHost(url: string): string | undefined {
   try {
-    const host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    const host = new URL(url).hostname
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
     return host || undefined;
   } catch {
     const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^/:?#]+)/i.exec(url);

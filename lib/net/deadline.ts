@@ -39,7 +39,10 @@ const current = new AsyncLocalStorage<Deadline>();
  * Runs `work` under a deadline of `seconds` counted from `startedAt` (default now), so time the run
  * spent before (a ThreatFox pull) is counted too.
  */
-export async function withRunDeadline<T>(deadline: { seconds: number; startedAt?: number }, work: () => Promise<T>): Promise<T> {
+export async function withRunDeadline<T>(
+  deadline: { seconds: number; startedAt?: number },
+  work: () => Promise<T>,
+): Promise<T> {
   const at = (deadline.startedAt ?? Date.now()) + deadline.seconds * 1000;
   const controller = new AbortController();
   const left = at - Date.now();

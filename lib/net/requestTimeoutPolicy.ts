@@ -30,7 +30,10 @@ export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
       } catch (e) {
         if (timedOut && !outer?.aborted) {
           const where = new URL(request.url);
-          throw new RestError(`${request.method} ${where.host}${where.pathname} timed out after ${timeoutMs} ms`, { code: 'ETIMEDOUT', request });
+          throw new RestError(`${request.method} ${where.host}${where.pathname} timed out after ${timeoutMs} ms`, {
+            code: 'ETIMEDOUT',
+            request,
+          });
         }
         throw e;
       } finally {

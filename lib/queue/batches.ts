@@ -98,7 +98,12 @@ export function checkIocs(items: readonly unknown[]): { iocs: Ioc[]; rejected: R
   items.forEach((item, index) => {
     const parsed = iocSchema.safeParse(item);
     if (parsed.success) iocs.push(parsed.data);
-    else rejected.push({ index, item, reason: parsed.error.issues.map((i) => `${fieldPath(['iocs', index, ...i.path])}: ${i.message}`).join('; ') });
+    else
+      rejected.push({
+        index,
+        item,
+        reason: parsed.error.issues.map((i) => `${fieldPath(['iocs', index, ...i.path])}: ${i.message}`).join('; '),
+      });
   });
   return { iocs, rejected };
 }
@@ -168,13 +173,20 @@ export function planBatches(iocs: Ioc[], options: PlanBatchesOptions): InlineBat
 }
 
 /** Blob names stay readable and safe whatever the family id holds. */
-const blobSafe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.{2,}/g, '_').replace(/^\./, '_');
+const blobSafe = (s: string) =>
+  s
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/\.{2,}/g, '_')
+    .replace(/^\./, '_');
 
 /**
  * Writes the message's IOCs to a blob and returns the message that points at it. The name is
  * derived from run, family and the IOCs, so a retried timer run overwrites rather than piles up.
  */
-export async function writeClaimCheck(container: ContainerClient, message: InlineBatchMessage): Promise<ClaimCheckBatchMessage> {
+export async function writeClaimCheck(
+  container: ContainerClient,
+  message: InlineBatchMessage,
+): Promise<ClaimCheckBatchMessage> {
   const body = JSON.stringify(inlineBatchSchema.parse(message));
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
   const name = `${blobSafe(message.runId)}/${blobSafe(message.family)}/${digest}.json`;
@@ -194,7 +206,11 @@ export async function writeClaimCheck(container: ContainerClient, message: Inlin
  * The timer's one call: plans the family's IOCs and writes the claim-check blobs the plan needs.
  * Every message returned serialises to at most `maxMessageBytes` of JSON.
  */
-export async function prepareBatches(container: ContainerClient, iocs: Ioc[], options: PlanBatchesOptions): Promise<IocBatchMessage[]> {
+export async function prepareBatches(
+  container: ContainerClient,
+  iocs: Ioc[],
+  options: PlanBatchesOptions,
+): Promise<IocBatchMessage[]> {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const out: IocBatchMessage[] = [];
   for (const message of planBatches(iocs, options)) {
@@ -206,7 +222,10 @@ export async function prepareBatches(container: ContainerClient, iocs: Ioc[], op
 /** `iocs[3].type`, `blob.name`, `(message)`. */
 function fieldPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(message)';
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -306,14 +325,22 @@ const PARKED_ITEM_CHARS = 4000;
  * rejected: [{index, reason}]}`, in as many messages as the size budget needs. Same envelope as a
  * batch, so a fixed message can be replayed onto the IOC queue.
  */
-export function parkedItemMessages(message: Pick<IocBatchMessage, 'runId' | 'family'>, rejected: readonly RejectedItem[], maxBytes = DEFAULT_MAX_MESSAGE_BYTES): string[] {
+export function parkedItemMessages(
+  message: Pick<IocBatchMessage, 'runId' | 'family'>,
+  rejected: readonly RejectedItem[],
+  maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
+): string[] {
   const out: string[] = [];
   let items: unknown[] = [];
   let reasons: { index: number; reason: string }[] = [];
-  const text = () => JSON.stringify({ version: 1, runId: message.runId, family: message.family, iocs: items, rejected: reasons });
+  const text = () =>
+    JSON.stringify({ version: 1, runId: message.runId, family: message.family, iocs: items, rejected: reasons });
   for (const r of rejected) {
     const json = JSON.stringify(r.item) ?? 'undefined';
-    const item = json.length > PARKED_ITEM_CHARS ? { partialJson: json.slice(0, PARKED_ITEM_CHARS), totalChars: json.length } : r.item;
+    const item =
+      json.length > PARKED_ITEM_CHARS
+        ? { partialJson: json.slice(0, PARKED_ITEM_CHARS), totalChars: json.length }
+        : r.item;
     const reason = { index: r.index, reason: r.reason.slice(0, PARKED_ITEM_CHARS) };
     items.push(item);
     reasons.push(reason);

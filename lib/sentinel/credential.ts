@@ -20,7 +20,10 @@ export const TOKEN_TIMEOUT_MS = 20_000;
  * the chain holds only ManagedIdentityCredential, which does not probe IMDS in that mode, and MSAL
  * GETs that endpoint with `X-IDENTITY-HEADER` and nothing else: no instance discovery, no other host.
  */
-export function createCredential(env: NodeJS.ProcessEnv = process.env, timeoutMs: number = TOKEN_TIMEOUT_MS): TokenCredential {
+export function createCredential(
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs: number = TOKEN_TIMEOUT_MS,
+): TokenCredential {
   // DefaultAzureCredential reads process.env itself; pass the ids we can so an injected env is honoured too.
   const managedIdentityClientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   // Bound each token request as ARM's are; through the HTTP client, as the managed-identity
@@ -29,7 +32,10 @@ export function createCredential(env: NodeJS.ProcessEnv = process.env, timeoutMs
   // Narrowed to managed identity, DefaultAzureCredential builds that credential without our options
   // (@azure/identity 4.13), so build the same credential here with them.
   if (env.AZURE_TOKEN_CREDENTIALS?.trim().toLowerCase() === 'managedidentitycredential') {
-    return new ManagedIdentityCredential({ httpClient, ...(managedIdentityClientId ? { clientId: managedIdentityClientId } : {}) });
+    return new ManagedIdentityCredential({
+      httpClient,
+      ...(managedIdentityClientId ? { clientId: managedIdentityClientId } : {}),
+    });
   }
   return new DefaultAzureCredential({ httpClient, ...(managedIdentityClientId ? { managedIdentityClientId } : {}) });
 }

@@ -54,11 +54,18 @@ export interface IndicatorFacts {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Labels we write as `key:value` so they can be read back; a ThreatFox tag may not pose as one. */
-const LABEL = { family: 'family:', malware: 'malware:', threatType: 'threat-type:', port: 'port:', huntHost: 'hunt-host:' } as const;
+const LABEL = {
+  family: 'family:',
+  malware: 'malware:',
+  threatType: 'threat-type:',
+  port: 'port:',
+  huntHost: 'hunt-host:',
+} as const;
 const RESERVED_LABEL = /^(family|malware|threat-type|port|hunt-host):/i;
 /** On indicators whose IOC was submitted by hand (not published by ThreatFox); a ThreatFox tag may not pose as it. */
 export const SUBMITTED_BY_HAND_LABEL = 'submitted-by-hand';
-const isReservedLabel = (label: string) => RESERVED_LABEL.test(label) || label.toLowerCase() === SUBMITTED_BY_HAND_LABEL;
+const isReservedLabel = (label: string) =>
+  RESERVED_LABEL.test(label) || label.toLowerCase() === SUBMITTED_BY_HAND_LABEL;
 
 const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
 const THREATFOX = 'ThreatFox';
@@ -101,7 +108,8 @@ const TYPE_TEXT: Record<IocType, string> = {
 };
 
 /** A lookup by a feed value: own keys only, so a threat type named `constructor` finds nothing. */
-const ownValue = (map: Readonly<Record<string, string>>, key: string): string | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
+const ownValue = (map: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(map, key) ? map[key] : undefined;
 
 const DISPLAY_NAME_MAX = 256;
 const DESCRIPTION_MAX = 4000;
@@ -209,7 +217,9 @@ function description(f: IndicatorFacts): string {
 function provenance(f: IndicatorFacts): string {
   const byThreatFox = f.threatfoxIds.length > 0 || !f.submittedByHand;
   if (f.submittedByHand && byThreatFox) return 'published by ThreatFox (abuse.ch) and submitted by hand';
-  return f.submittedByHand ? 'submitted by hand (a pasted IOC list, not published by ThreatFox)' : 'published by ThreatFox (abuse.ch)';
+  return f.submittedByHand
+    ? 'submitted by hand (a pasted IOC list, not published by ThreatFox)'
+    : 'published by ThreatFox (abuse.ch)';
 }
 
 function labels(f: IndicatorFacts): string[] {
@@ -221,7 +231,9 @@ function labels(f: IndicatorFacts): string[] {
     ...f.tags,
     ...f.ports.map((p) => LABEL.port + p),
     // A URL's host the saved searches hunt as a domain (or IP): derived from the value alone, never for well-known hosts.
-    ...(f.type === 'url' ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h) : []),
+    ...(f.type === 'url'
+      ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h)
+      : []),
   ];
 }
 
@@ -271,7 +283,9 @@ export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
 
 /** One indicator body per observable: what a dry run would write for these IOCs alone. */
 export function planIndicators(iocs: Ioc[], options: IndicatorOptions): ThreatIntelligenceIndicatorModel[] {
-  return [...groupByObservable(iocs).values()].map((group) => renderIndicator(factsFromIocs(group, options), options.source));
+  return [...groupByObservable(iocs).values()].map((group) =>
+    renderIndicator(factsFromIocs(group, options), options.source),
+  );
 }
 
 /** Facts read back from an indicator we wrote; undefined if its pattern is not a simple one. */

@@ -34,7 +34,8 @@ function isIndicator(item: ThreatIntelligenceInformationUnion): item is ThreatIn
 }
 
 function stored(item: ThreatIntelligenceInformationUnion): StoredIndicator {
-  if (!item.name || !isIndicator(item)) throw new Error(`unexpected threat-intelligence object ${JSON.stringify(item.id ?? item.name)}`);
+  if (!item.name || !isIndicator(item))
+    throw new Error(`unexpected threat-intelligence object ${JSON.stringify(item.id ?? item.name)}`);
   return { name: item.name, properties: item };
 }
 
@@ -78,7 +79,10 @@ export function armIndicatorStore(
       const seen = new Set<string>();
       const tokens = new Set<string>();
       const broken = (pageCount: number, what: string) =>
-        new SyncError('AZURE', `queryIndicators for source ${JSON.stringify(source)}: ${what} at page ${pageCount}; nothing was written from this partial read`);
+        new SyncError(
+          'AZURE',
+          `queryIndicators for source ${JSON.stringify(source)}: ${what} at page ${pageCount}; nothing was written from this partial read`,
+        );
       let skipToken: string | undefined;
       for (let pageCount = 1; ; pageCount += 1) {
         const pages = ti
@@ -105,11 +109,15 @@ export function armIndicatorStore(
         if (!next) throw broken(pageCount, 'a nextLink without a skip token');
         if (next === skipToken && page.length === 0) return;
         if (tokens.has(next)) throw broken(pageCount, 'a skip token handed out twice (a page repeated)');
-        if (page.length > 0 && fresh === 0) throw broken(pageCount, 'a page of only indicators already read (paging went backwards)');
+        if (page.length > 0 && fresh === 0)
+          throw broken(pageCount, 'a page of only indicators already read (paging went backwards)');
         tokens.add(next);
         skipToken = next;
         if (pageCount >= maxPages) {
-          throw new SyncError('AZURE', `queryIndicators for source ${JSON.stringify(source)} still had more after ${maxPages} pages; giving up rather than reading part of them`);
+          throw new SyncError(
+            'AZURE',
+            `queryIndicators for source ${JSON.stringify(source)} still had more after ${maxPages} pages; giving up rather than reading part of them`,
+          );
         }
       }
     },

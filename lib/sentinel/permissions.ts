@@ -1,4 +1,9 @@
-import { createPipelineRequest, RestError, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import {
+  createPipelineRequest,
+  RestError,
+  type PipelineRequest,
+  type PipelineResponse,
+} from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { SentinelTarget } from '../config';
 
@@ -20,7 +25,13 @@ const MAX_PAGES = 20;
 
 /** An RBAC action pattern (`*` is any run of characters, case ignored) as a test. */
 export function actionMatcher(pattern: string): (action: string) => boolean {
-  const rx = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+  const rx = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return (action) => rx.test(action);
 }
 
@@ -38,7 +49,8 @@ export async function missingActions(
 ): Promise<string[]> {
   const endpoint = target.armEndpoint.replace(/\/+$/, '');
   const scope = `/subscriptions/${encodeURIComponent(target.subscriptionId)}/resourceGroups/${encodeURIComponent(target.resourceGroup)}/providers/Microsoft.OperationalInsights/workspaces/${encodeURIComponent(target.workspaceName)}`;
-  let url: string | undefined = `${endpoint}${scope}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API_VERSION}`;
+  let url: string | undefined =
+    `${endpoint}${scope}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API_VERSION}`;
   const grants: Array<{ actions: string[]; notActions: string[] }> = [];
   for (let page = 0; url; page += 1) {
     if (page >= MAX_PAGES) throw new Error(`the permissions list still had more after ${MAX_PAGES} pages`);

@@ -44,8 +44,12 @@ export function isGeneratedSavedSearch(search: Pick<SavedSearch, 'tags'>): boole
  * The generated searches of these families: what a sync of those families owns and may prune.
  * Tag and id must both say so, so a copy an analyst made of one of ours (tags and all) is left alone.
  */
-export function generatedForFamilies(families: ReadonlySet<string>): (search: { id: string; body: Pick<SavedSearch, 'tags'> }) => boolean {
+export function generatedForFamilies(
+  families: ReadonlySet<string>,
+): (search: { id: string; body: Pick<SavedSearch, 'tags'> }) => boolean {
   return ({ id, body }) =>
     isGeneratedSavedSearch(body) &&
-    (body.tags ?? []).some((t) => t.name === 'family' && t.value !== undefined && families.has(t.value) && isHuntingQueryIdOf(t.value, id));
+    (body.tags ?? []).some(
+      (t) => t.name === 'family' && t.value !== undefined && families.has(t.value) && isHuntingQueryIdOf(t.value, id),
+    );
 }

@@ -18,7 +18,9 @@ export interface SavedSearchStore {
 }
 
 function statusOf(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && 'statusCode' in e ? (e as { statusCode?: number }).statusCode : undefined;
+  return typeof e === 'object' && e !== null && 'statusCode' in e
+    ? (e as { statusCode?: number }).statusCode
+    : undefined;
 }
 
 /** The saved-search store over `@azure/arm-operationalinsights` 9.x (api-version 2020-08-01). */

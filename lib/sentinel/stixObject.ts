@@ -85,7 +85,10 @@ export function toStixIndicator(
   if (body.labels?.length) o.labels = [...body.labels];
   if (body.revoked !== undefined) o.revoked = body.revoked;
   if (body.killChainPhases?.length) {
-    o.kill_chain_phases = body.killChainPhases.map((k) => ({ kill_chain_name: k.killChainName ?? '', phase_name: k.phaseName ?? '' }));
+    o.kill_chain_phases = body.killChainPhases.map((k) => ({
+      kill_chain_name: k.killChainName ?? '',
+      phase_name: k.phaseName ?? '',
+    }));
   }
   if (body.externalReferences?.length) {
     o.external_references = body.externalReferences.map((r) => ({

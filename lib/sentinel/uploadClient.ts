@@ -64,7 +64,11 @@ export class UploadError extends Error {
 const answerSchema = z
   .object({
     errors: z
-      .array(z.object({ recordIndex: z.number().int().min(0), errorMessages: z.array(z.string()).default([]) }).passthrough())
+      .array(
+        z
+          .object({ recordIndex: z.number().int().min(0), errorMessages: z.array(z.string()).default([]) })
+          .passthrough(),
+      )
       .default([]),
   })
   .passthrough();
@@ -81,7 +85,8 @@ const sleepFor = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done);
   });
 
-const deadlineError = () => new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
+const deadlineError = () =>
+  new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
 
 /** Milliseconds to wait from a 429: retry-after-ms / x-ms-retry-after-ms, Retry-After, else "Try again in N seconds" in the body. */
 function retryAfterMs(headers: Record<string, unknown>, body: unknown): number | undefined {
@@ -107,7 +112,8 @@ function answerText(status: number, body: unknown): string {
   if (body && typeof body === 'object') {
     const b = body as { error?: { code?: unknown; message?: unknown }; message?: unknown };
     const text = b.error?.message ?? b.message;
-    if (typeof text === 'string') return `HTTP ${status} ${typeof b.error?.code === 'string' ? `${b.error.code} ` : ''}${text.split('\n')[0].slice(0, 300)}`;
+    if (typeof text === 'string')
+      return `HTTP ${status} ${typeof b.error?.code === 'string' ? `${b.error.code} ` : ''}${text.split('\n')[0].slice(0, 300)}`;
   }
   return `HTTP ${status}`;
 }
@@ -130,14 +136,20 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
     validateStatus: () => true,
     maxContentLength: 10 * 1024 * 1024,
     httpsAgent: new Agent({ keepAlive: true, ...(options.tlsCa ? { ca: options.tlsCa } : {}) }),
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'threatfox-sentinel-sync' },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'User-Agent': 'threatfox-sentinel-sync',
+    },
   });
 
   return {
     async upload(workspaceId, objects) {
       if (objects.length === 0) return { rejected: new Map() };
-      if (objects.length > MAX_OBJECTS_PER_UPLOAD) throw new RangeError(`at most ${MAX_OBJECTS_PER_UPLOAD} objects per upload (got ${objects.length})`);
-      if (!/^[0-9a-f-]{36}$/i.test(workspaceId)) throw new UploadError(`not a Log Analytics workspace id: "${workspaceId}"`);
+      if (objects.length > MAX_OBJECTS_PER_UPLOAD)
+        throw new RangeError(`at most ${MAX_OBJECTS_PER_UPLOAD} objects per upload (got ${objects.length})`);
+      if (!/^[0-9a-f-]{36}$/i.test(workspaceId))
+        throw new UploadError(`not a Log Analytics workspace id: "${workspaceId}"`);
       const url = `${endpoint}/workspaces/${workspaceId}/threat-intelligence-stix-objects:upload?api-version=${UPLOAD_API_VERSION}`;
       const body = JSON.stringify({ sourcesystem: options.sourceSystem, stixobjects: objects });
       const deadline = runDeadlineSignal();
@@ -149,10 +161,16 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
         try {
           const token = await options.credential.getToken(UPLOAD_TOKEN_SCOPE);
           if (!token) throw new UploadError(`no token for ${UPLOAD_TOKEN_SCOPE}`);
-          const res = await http.post(url, body, { headers: { Authorization: `Bearer ${token.token}` }, ...(deadline ? { signal: deadline } : {}) });
+          const res = await http.post(url, body, {
+            headers: { Authorization: `Bearer ${token.token}` },
+            ...(deadline ? { signal: deadline } : {}),
+          });
           if (res.status >= 200 && res.status < 300) {
             const parsed = answerSchema.safeParse(res.data === '' || res.data === undefined ? {} : res.data);
-            if (!parsed.success) throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, { statusCode: res.status });
+            if (!parsed.success)
+              throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, {
+                statusCode: res.status,
+              });
             const rejected = new Map<number, string>();
             for (const e of parsed.data.errors) {
               if (e.recordIndex >= objects.length) continue;

@@ -77,7 +77,8 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
         );
         batch.forEach((p, i) => {
           const refused = answer.rejected.get(i);
-          if (refused !== undefined) p.reject(new UploadError(`upload refused ${p.object.id}: ${refused}`, { code: 'ObjectRejected' }));
+          if (refused !== undefined)
+            p.reject(new UploadError(`upload refused ${p.object.id}: ${refused}`, { code: 'ObjectRejected' }));
           else p.resolve({ name: p.object.id, properties: { ...p.body, externalId: p.object.id } });
         });
       } catch (e) {
@@ -109,8 +110,10 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
     const now = clock().getTime();
     // The service keeps the version with the latest `modified`: ours must be later than the one it
     // holds even if its clock runs ahead of ours, and never before `created`.
-    const after = (iso: string | undefined, by: number) => (iso && !Number.isNaN(Date.parse(iso)) ? Date.parse(iso) + by : Number.NEGATIVE_INFINITY);
-    const created = existing?.created && !Number.isNaN(Date.parse(existing.created)) ? existing.created : new Date(now).toISOString();
+    const after = (iso: string | undefined, by: number) =>
+      iso && !Number.isNaN(Date.parse(iso)) ? Date.parse(iso) + by : Number.NEGATIVE_INFINITY;
+    const created =
+      existing?.created && !Number.isNaN(Date.parse(existing.created)) ? existing.created : new Date(now).toISOString();
     const modified = Math.max(now, after(existing?.modified, 1), after(created, 0));
     return toStixIndicator(body, {
       // An indicator created through ARM keeps its own STIX id, so replacing it never makes a second one.
@@ -125,7 +128,11 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
     async *listBySource(source) {
       for await (const item of options.arm.listBySource(source)) {
         const p = item.properties;
-        known.set(item.name, { stixId: isStixIndicatorId(p.externalId) ? p.externalId : undefined, created: p.created, modified: p.lastUpdatedTimeUtc });
+        known.set(item.name, {
+          stixId: isStixIndicatorId(p.externalId) ? p.externalId : undefined,
+          created: p.created,
+          modified: p.lastUpdatedTimeUtc,
+        });
         yield item;
       }
     },

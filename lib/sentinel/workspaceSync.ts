@@ -93,7 +93,13 @@ export async function publishToWorkspaces(
       const started = Date.now();
       const result = await publishOne(stores, stores.writeConcurrency);
       logger.info(
-        { workspace: label, indicators: result.indicators, huntingQueries: result.huntingQueries, failures: result.failures.length, durationMs: Date.now() - started },
+        {
+          workspace: label,
+          indicators: result.indicators,
+          huntingQueries: result.huntingQueries,
+          failures: result.failures.length,
+          durationMs: Date.now() - started,
+        },
         'workspace synced',
       );
       return result;
@@ -106,7 +112,13 @@ export async function publishToWorkspaces(
     throw first.error;
   }
 
-  const out: MultiPublishResult = { indicators: zero(), huntingQueries: zero(), failures: [], queries: [], workspaces: [] };
+  const out: MultiPublishResult = {
+    indicators: zero(),
+    huntingQueries: zero(),
+    failures: [],
+    queries: [],
+    workspaces: [],
+  };
   const queryIds = new Set<string>();
   for (const s of settled) {
     const label = workspaceLabel(s.workspace.workspace);
@@ -116,7 +128,15 @@ export async function publishToWorkspaces(
       logger.error({ workspace: label, error }, 'workspace failed; the others carry on');
       const failure: ItemFailure = { kind: 'workspace', key: resourceId, error, workspace: label };
       out.failures.push(failure);
-      out.workspaces.push({ workspace: label, resourceId, status: 'failed', indicators: zero(), huntingQueries: zero(), failures: 1, error });
+      out.workspaces.push({
+        workspace: label,
+        resourceId,
+        status: 'failed',
+        indicators: zero(),
+        huntingQueries: zero(),
+        failures: 1,
+        error,
+      });
       continue;
     }
     const r = s.value;
@@ -182,7 +202,11 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
       maxRetryDelayInMs: options.maxRetryDelayInMs,
     });
     const arm = armIndicatorStore(clients.securityInsights, target);
-    const workspace: WorkspaceRef = { subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, workspaceName: target.workspaceName };
+    const workspace: WorkspaceRef = {
+      subscriptionId: target.subscriptionId,
+      resourceGroup: target.resourceGroup,
+      workspaceName: target.workspaceName,
+    };
     const savedSearches = armSavedSearchStore(clients.operationalInsights, target);
     if (!upload) return { workspace, indicators: arm, savedSearches };
     const indicators = uploadIndicatorStore({
@@ -192,7 +216,8 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
       batchesInFlight: options.upload?.batchesInFlight,
       workspaceId: async () => {
         const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName);
-        if (!ws.customerId) throw new Error(`workspace ${workspaceLabel(workspace)} has no customerId (Log Analytics workspace id)`);
+        if (!ws.customerId)
+          throw new Error(`workspace ${workspaceLabel(workspace)} has no customerId (Log Analytics workspace id)`);
         return ws.customerId;
       },
     });

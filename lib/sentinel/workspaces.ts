@@ -18,7 +18,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Azure's own rules: resource group 1-90 of letters, digits, `._-()` not ending in `.`; workspace 4-63 of letters, digits, `-`. */
 const RESOURCE_GROUP = /^[\w.()-]{0,89}[\w()-]$/;
 const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/;
-const RESOURCE_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)\/?$/i;
+const RESOURCE_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)\/?$/i;
 
 export const workspaceIdSchema = z
   .string()
@@ -42,7 +43,9 @@ export const workspaceIdSchema = z
   });
 
 /** Parses `SENTINEL_WORKSPACES`; returns the list, or the problems (each naming the bad entry). */
-export function parseWorkspaceList(text: string): { ok: true; workspaces: WorkspaceRef[] } | { ok: false; problems: string[] } {
+export function parseWorkspaceList(
+  text: string,
+): { ok: true; workspaces: WorkspaceRef[] } | { ok: false; problems: string[] } {
   const entries = text
     .split(',')
     .map((s) => s.trim())

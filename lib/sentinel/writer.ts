@@ -167,7 +167,13 @@ export async function syncIndicators(
    * the duplicates carry (another family's label, a port, a ThreatFox id) is merged into the keeper
    * first, and the duplicates are deleted only once the keeper holds it all.
    */
-  function consolidate(key: string, label: string, keep: StoredIndicator, extra: StoredIndicator[], incoming: IndicatorFacts | undefined) {
+  function consolidate(
+    key: string,
+    label: string,
+    keep: StoredIndicator,
+    extra: StoredIndicator[],
+    incoming: IndicatorFacts | undefined,
+  ) {
     let facts = incoming;
     for (const dup of extra) {
       const f = factsFromIndicator(dup.properties);
@@ -229,7 +235,11 @@ export async function syncIndicators(
     } catch (e) {
       // Not an item of its own (counts.failed stays per observable), but a failure of the run.
       const error = describeError(e);
-      failures.push({ kind: 'indicator', key: 'read-back after creates (duplicates of retried creates may remain until the next run)', error });
+      failures.push({
+        kind: 'indicator',
+        key: 'read-back after creates (duplicates of retried creates may remain until the next run)',
+        error,
+      });
       logger.warn({ error }, 'reading indicators back after creating failed');
       return;
     }
@@ -257,7 +267,8 @@ export async function syncIndicators(
         });
       }
     }
-    if (removals.length > 0) logger.info({ duplicates: removals.length }, 'removing duplicates left by retried creates');
+    if (removals.length > 0)
+      logger.info({ duplicates: removals.length }, 'removing duplicates left by retried creates');
     await Promise.all(removals.map((removal) => limit(removal)));
   }
 

@@ -68,7 +68,12 @@ export function runRowKey(startedAt: string, runId: string): string {
   return `${String(MAX_DATE_MS - ms).padStart(16, '0')}_${safeRowKey(runId)}`;
 }
 
-const countColumns = z.object(Object.fromEntries(RUN_COUNT_KEYS.map((k) => [k, z.number().int().min(0).optional()])) as Record<RunCountKey, z.ZodOptional<z.ZodNumber>>);
+const countColumns = z.object(
+  Object.fromEntries(RUN_COUNT_KEYS.map((k) => [k, z.number().int().min(0).optional()])) as Record<
+    RunCountKey,
+    z.ZodOptional<z.ZodNumber>
+  >,
+);
 
 const runRecordSchema = z.object({
   runId: z.string().min(1).max(200),
@@ -123,7 +128,8 @@ export async function recordRun(table: TableClient, run: RunRecord): Promise<voi
     if (valid.pull.mode === 'recent') entity.pullDays = valid.pull.days;
   }
   if (valid.workspace) entity.workspace = valid.workspace;
-  if (valid.error) entity.error = valid.error.length > MAX_ERROR_CHARS ? `${valid.error.slice(0, MAX_ERROR_CHARS)}…` : valid.error;
+  if (valid.error)
+    entity.error = valid.error.length > MAX_ERROR_CHARS ? `${valid.error.slice(0, MAX_ERROR_CHARS)}…` : valid.error;
   for (const key of RUN_COUNT_KEYS) {
     const n = valid.counts[key];
     if (n !== undefined) entity[key] = n;
@@ -141,7 +147,12 @@ function fromEntity(e: Record<string, unknown>): RunRecord | undefined {
   }
   const counts: Record<string, unknown> = {};
   for (const key of RUN_COUNT_KEYS) if (e[key] !== undefined) counts[key] = e[key];
-  const pull = e.pullMode === 'full' ? { mode: 'full' } : e.pullMode === 'recent' ? { mode: 'recent', days: e.pullDays } : undefined;
+  const pull =
+    e.pullMode === 'full'
+      ? { mode: 'full' }
+      : e.pullMode === 'recent'
+        ? { mode: 'recent', days: e.pullDays }
+        : undefined;
   const parsed = runRecordSchema.safeParse({
     runId: e.runId,
     trigger: e.trigger,

@@ -11,7 +11,9 @@ import type { Ioc } from '../ioc/types';
 const partitionOf = (family: string) => `seen-${family.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 
 export const iocKey = (ioc: Pick<Ioc, 'type' | 'value' | 'port'>) =>
-  createHash('sha256').update(`${ioc.type}|${ioc.value}|${ioc.port ?? ''}`).digest('hex');
+  createHash('sha256')
+    .update(`${ioc.type}|${ioc.value}|${ioc.port ?? ''}`)
+    .digest('hex');
 
 /** Changes to any of these change the indicator we would write. */
 export function iocFingerprint(ioc: Ioc): string {

@@ -45,19 +45,25 @@ function serviceUri(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /** Reads the connection setting `connection` (default `AzureWebJobsStorage`); throws SyncError('CONFIG') when absent or malformed. */
-export function readStorageSettings(env: NodeJS.ProcessEnv = process.env, connection: string = STORAGE_CONNECTION): StorageSettings {
+export function readStorageSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  connection: string = STORAGE_CONNECTION,
+): StorageSettings {
   const connectionString = env[connection]?.trim();
   if (connectionString) return { kind: 'connectionString', connectionString };
 
   const setting = (suffix: string) => `${connection}__${suffix}`;
   const accountName = env[setting('accountName')]?.trim();
   if (accountName && !ACCOUNT_NAME.test(accountName)) {
-    throw configError(`${setting('accountName')} must be a storage account name (3-24 lower-case letters and digits, got "${accountName}")`);
+    throw configError(
+      `${setting('accountName')} must be a storage account name (3-24 lower-case letters and digits, got "${accountName}")`,
+    );
   }
   const fromAccount = (service: 'blob' | 'queue' | 'table') =>
     accountName ? `https://${accountName}.${service}.core.windows.net` : undefined;
 
-  const blob = serviceUri(env, setting('blobServiceUri')) ?? serviceUri(env, setting('serviceUri')) ?? fromAccount('blob');
+  const blob =
+    serviceUri(env, setting('blobServiceUri')) ?? serviceUri(env, setting('serviceUri')) ?? fromAccount('blob');
   const queue = serviceUri(env, setting('queueServiceUri')) ?? fromAccount('queue');
   const table = serviceUri(env, setting('tableServiceUri')) ?? fromAccount('table');
   if (!blob && !queue && !table) {
@@ -73,7 +79,9 @@ export function readStorageSettings(env: NodeJS.ProcessEnv = process.env, connec
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    throw configError(`Identity-based ${connection} needs ${setting('accountName')} or all of the service URIs (missing ${missing.join(', ')})`);
+    throw configError(
+      `Identity-based ${connection} needs ${setting('accountName')} or all of the service URIs (missing ${missing.join(', ')})`,
+    );
   }
   const clientId = env[setting('clientId')]?.trim() || undefined;
   return { kind: 'identity', blobServiceUri: blob!, queueServiceUri: queue!, tableServiceUri: table!, clientId };
@@ -87,7 +95,10 @@ function usesHttp(connectionString: string): boolean {
       .map((p) => p.split('='))
       .map(([k, ...v]) => [k.trim().toLowerCase(), v.join('=').trim()] as const),
   );
-  return parts.get('defaultendpointsprotocol')?.toLowerCase() === 'http' || /^http:\/\//i.test(parts.get('tableendpoint') ?? '');
+  return (
+    parts.get('defaultendpointsprotocol')?.toLowerCase() === 'http' ||
+    /^http:\/\//i.test(parts.get('tableendpoint') ?? '')
+  );
 }
 
 /** Per attempt of a storage request; state and queue calls are small, so this is generous. */
@@ -117,7 +128,12 @@ function needCredential(credential: TokenCredential | undefined): TokenCredentia
   return credential;
 }
 
-export function createTableClient(settings: StorageSettings, tableName: string, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): TableClient {
+export function createTableClient(
+  settings: StorageSettings,
+  tableName: string,
+  credential?: TokenCredential,
+  timeoutMs: number = STORAGE_TIMEOUT_MS,
+): TableClient {
   const options = {
     additionalPolicies: [{ policy: requestTimeoutPolicy(timeoutMs), position: 'perRetry' as const }],
     retryOptions: TABLE_RETRIES,
@@ -131,21 +147,39 @@ export function createTableClient(settings: StorageSettings, tableName: string, 
   return new TableClient(settings.tableServiceUri, tableName, needCredential(credential), options);
 }
 
-export function createQueueClient(settings: StorageSettings, queueName: string, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): QueueClient {
+export function createQueueClient(
+  settings: StorageSettings,
+  queueName: string,
+  credential?: TokenCredential,
+  timeoutMs: number = STORAGE_TIMEOUT_MS,
+): QueueClient {
   const options = { retryOptions: BLOB_QUEUE_RETRIES };
   const client =
     settings.kind === 'connectionString'
       ? new QueueClient(settings.connectionString, queueName, options)
-      : new QueueClient(`${settings.queueServiceUri}/${encodeURIComponent(queueName)}`, needCredential(credential), options);
+      : new QueueClient(
+          `${settings.queueServiceUri}/${encodeURIComponent(queueName)}`,
+          needCredential(credential),
+          options,
+        );
   return bounded(client, timeoutMs);
 }
 
-export function createContainerClient(settings: StorageSettings, containerName: string, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): ContainerClient {
+export function createContainerClient(
+  settings: StorageSettings,
+  containerName: string,
+  credential?: TokenCredential,
+  timeoutMs: number = STORAGE_TIMEOUT_MS,
+): ContainerClient {
   const options = { retryOptions: BLOB_QUEUE_RETRIES };
   const client =
     settings.kind === 'connectionString'
       ? new ContainerClient(settings.connectionString, containerName, options)
-      : new ContainerClient(`${settings.blobServiceUri}/${encodeURIComponent(containerName)}`, needCredential(credential), options);
+      : new ContainerClient(
+          `${settings.blobServiceUri}/${encodeURIComponent(containerName)}`,
+          needCredential(credential),
+          options,
+        );
   return bounded(client, timeoutMs);
 }
 
@@ -157,7 +191,11 @@ export interface AppStorage {
   batchContainer: ContainerClient;
 }
 
-export function createAppStorage(settings: StorageSettings, credential?: TokenCredential, timeoutMs: number = STORAGE_TIMEOUT_MS): AppStorage {
+export function createAppStorage(
+  settings: StorageSettings,
+  credential?: TokenCredential,
+  timeoutMs: number = STORAGE_TIMEOUT_MS,
+): AppStorage {
   return {
     stateTable: createTableClient(settings, STATE_TABLE, credential, timeoutMs),
     iocQueue: createQueueClient(settings, IOC_QUEUE, credential, timeoutMs),

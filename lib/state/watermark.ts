@@ -31,7 +31,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function safeRowKey(id: string): string {
   // eslint-disable-next-line no-control-regex
-  return id.replace(/[%/\\#?\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return id.replace(
+    /[%/\\#?\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }
 
 interface WatermarkEntity {
@@ -52,10 +55,16 @@ function toIso(isoTime: string): string {
 const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
 
 /** The last successful pull of `family` (ISO, UTC), or undefined when it never ran. */
-export async function getWatermark(table: TableClient, family: string, kind: WatermarkKind = 'pull'): Promise<string | undefined> {
+export async function getWatermark(
+  table: TableClient,
+  family: string,
+  kind: WatermarkKind = 'pull',
+): Promise<string | undefined> {
   try {
     const entity = await table.getEntity<WatermarkEntity>(partitionOf(kind), safeRowKey(family));
-    return typeof entity.lastSuccess === 'string' && isoInstant.safeParse(entity.lastSuccess).success ? entity.lastSuccess : undefined;
+    return typeof entity.lastSuccess === 'string' && isoInstant.safeParse(entity.lastSuccess).success
+      ? entity.lastSuccess
+      : undefined;
   } catch (e) {
     if (statusOf(e) === 404) return undefined;
     throw e;
@@ -66,7 +75,12 @@ export async function getWatermark(table: TableClient, family: string, kind: Wat
  * Moves the watermark forward to `isoTime`; an older time is ignored (a slow run finishing after a
  * newer one must not rewind it). Concurrent writers are serialised with ETags. Returns the value stored.
  */
-export async function setWatermark(table: TableClient, family: string, isoTime: string, kind: WatermarkKind = 'pull'): Promise<string> {
+export async function setWatermark(
+  table: TableClient,
+  family: string,
+  isoTime: string,
+  kind: WatermarkKind = 'pull',
+): Promise<string> {
   const next = toIso(isoTime);
   const rowKey = safeRowKey(family);
   const partitionKey = partitionOf(kind);

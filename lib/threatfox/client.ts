@@ -92,7 +92,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Server text goes into messages: one line, printable, short. */
 function snippet(value: unknown, max = 200): string {
-  const text = (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const text = (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)))
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
@@ -141,14 +143,20 @@ export class ThreatFoxClient implements ThreatFoxSource {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       maxContentLength: MAX_RESPONSE_BYTES,
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'threatfox-sentinel-sync' },
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'User-Agent': 'threatfox-sentinel-sync',
+      },
     });
   }
 
   async byMalware(malware: string, limit: number): Promise<FetchResult> {
     const family = malware.trim();
     if (!family || family.length > 100) {
-      throw configError(`THREATFOX_MALWARE must name a ThreatFox malware family such as win.netsupportmanager_rat (got ${JSON.stringify(malware)})`);
+      throw configError(
+        `THREATFOX_MALWARE must name a ThreatFox malware family such as win.netsupportmanager_rat (got ${JSON.stringify(malware)})`,
+      );
     }
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw configError(`THREATFOX_LIMIT must be a whole number from 1 to ${MAX_LIMIT} (got ${limit})`);
@@ -184,15 +192,21 @@ export class ThreatFoxClient implements ThreatFoxSource {
         const tries = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
         const why = failure.retryable ? `gave up after ${tries}` : `not retried (${tries})`;
         const detail = failure.detail ? ` (${failure.detail})` : '';
-        throw new SyncError('THREATFOX', this.scrub(`ThreatFox ${body.query} failed: ${failure.what}${detail}; ${why}`), {
-          cause: failure.cause,
-        });
+        throw new SyncError(
+          'THREATFOX',
+          this.scrub(`ThreatFox ${body.query} failed: ${failure.what}${detail}; ${why}`),
+          {
+            cause: failure.cause,
+          },
+        );
       }
       const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, this.retryBaseDelayMs, this.maxRetryDelayMs);
       if (delayMs > this.maxRetryDelayMs) {
         throw new SyncError(
           'THREATFOX',
-          this.scrub(`ThreatFox ${body.query} failed: ${failure.what} and asked us to retry after ${Math.ceil(delayMs / 1000)} s, longer than the ${Math.ceil(this.maxRetryDelayMs / 1000)} s we wait; try again later`),
+          this.scrub(
+            `ThreatFox ${body.query} failed: ${failure.what} and asked us to retry after ${Math.ceil(delayMs / 1000)} s, longer than the ${Math.ceil(this.maxRetryDelayMs / 1000)} s we wait; try again later`,
+          ),
         );
       }
       this.log.warn(
@@ -266,10 +280,18 @@ export class ThreatFoxClient implements ThreatFoxSource {
     if (status < 200 || status >= 300) {
       // A 4xx will not change on a retry. Let a known query_status speak if the body has one.
       if (queryStatus && queryStatus !== 'ok') this.failOnStatus(queryStatus, detail, body);
-      throw new SyncError('THREATFOX', this.scrub(`ThreatFox ${body.query} failed: HTTP ${status}${detail || ` ${snippet(res.data)}`}; not retried`));
+      throw new SyncError(
+        'THREATFOX',
+        this.scrub(`ThreatFox ${body.query} failed: HTTP ${status}${detail || ` ${snippet(res.data)}`}; not retried`),
+      );
     }
     if (!envelope) {
-      throw new SyncError('THREATFOX', this.scrub(`ThreatFox ${body.query} answered HTTP ${status} with a body that is not a ThreatFox answer: ${snippet(res.data)}`));
+      throw new SyncError(
+        'THREATFOX',
+        this.scrub(
+          `ThreatFox ${body.query} answered HTTP ${status} with a body that is not a ThreatFox answer: ${snippet(res.data)}`,
+        ),
+      );
     }
     if (queryStatus === 'ok') {
       if (!Array.isArray(envelope.data)) {
@@ -295,10 +317,17 @@ export class ThreatFoxClient implements ThreatFoxSource {
       }
       case 'illegal_days': {
         const days = body.query === 'get_iocs' ? body.days : '?';
-        throw configError(`THREATFOX_DAYS: ThreatFox refused days=${days} (query_status illegal_days${detail}); use a whole number from 1 to 7`);
+        throw configError(
+          `THREATFOX_DAYS: ThreatFox refused days=${days} (query_status illegal_days${detail}); use a whole number from 1 to 7`,
+        );
       }
       default:
-        throw new SyncError('THREATFOX', this.scrub(`ThreatFox ${body.query} answered an unexpected query_status ${JSON.stringify(snippet(queryStatus, 80))}${detail}`));
+        throw new SyncError(
+          'THREATFOX',
+          this.scrub(
+            `ThreatFox ${body.query} answered an unexpected query_status ${JSON.stringify(snippet(queryStatus, 80))}${detail}`,
+          ),
+        );
     }
   }
 
@@ -343,9 +372,13 @@ export interface PullOptions {
  * Pulls the configured families: mode 'recent' = one get_iocs call filtered to the families;
  * 'full' = malwareinfo per family. perFamily counts records kept per family.
  */
-export async function pullFamilies(source: ThreatFoxSource, options: PullOptions): Promise<FetchResult & { perFamily: Record<string, number> }> {
+export async function pullFamilies(
+  source: ThreatFoxSource,
+  options: PullOptions,
+): Promise<FetchResult & { perFamily: Record<string, number> }> {
   const families = [...new Set(options.malware.map((m) => m.trim().toLowerCase()).filter(Boolean))];
-  if (families.length === 0) throw configError('THREATFOX_MALWARE names no malware family: set it to ids such as win.netsupportmanager_rat');
+  if (families.length === 0)
+    throw configError('THREATFOX_MALWARE names no malware family: set it to ids such as win.netsupportmanager_rat');
   const perFamily: Record<string, number> = Object.fromEntries(families.map((f) => [f, 0]));
   const records: ThreatFoxRecord[] = [];
   const rejected: Rejected[] = [];
@@ -354,7 +387,8 @@ export async function pullFamilies(source: ThreatFoxSource, options: PullOptions
     const got = await source.recent(options.days, families);
     for (const r of got.records) {
       const family = r.malware.toLowerCase();
-      if (Object.hasOwn(perFamily, family)) { // not `in`: a record of family "constructor" is not one we asked for
+      if (Object.hasOwn(perFamily, family)) {
+        // not `in`: a record of family "constructor" is not one we asked for
         perFamily[family]++;
         records.push(r);
       }

@@ -23,7 +23,11 @@ export interface ReadRecords {
 }
 
 /** Validates and normalises a chunk of raw records into the running totals. */
-function readChunk(raw: unknown[], options: ReadOptions, into: ReadRecords & { normalisedRejected: Rejected[]; iocs: Ioc[] }): void {
+function readChunk(
+  raw: unknown[],
+  options: ReadOptions,
+  into: ReadRecords & { normalisedRejected: Rejected[]; iocs: Ioc[] },
+): void {
   const parsed = parseRecords(raw);
   into.rejected.push(...parsed.rejected);
   const wanted = options.malware && new Set(options.malware.map((m) => m.toLowerCase()));
@@ -43,7 +47,13 @@ const finish = (acc: ReadRecords & { normalisedRejected: Rejected[] }): ReadReco
   skipped: acc.skipped,
 });
 
-const empty = () => ({ iocs: [] as Ioc[], rejected: [] as Rejected[], normalisedRejected: [] as Rejected[], clipped: [] as Rejected[], skipped: 0 });
+const empty = () => ({
+  iocs: [] as Ioc[],
+  rejected: [] as Rejected[],
+  normalisedRejected: [] as Rejected[],
+  clipped: [] as Rejected[],
+  skipped: 0,
+});
 
 /**
  * Validates and normalises the records of a ThreatFox answer a chunk at a time and lets go of each
@@ -79,9 +89,13 @@ export function readRecordsText(text: string, options: ReadOptions = {}): (ReadR
       const data = findDataArray(text, start);
       if (!data) return undefined;
       // The envelope without its records: small, and parsed whole to read query_status.
-      const envelope = JSON.parse(`${text.slice(start, data.start)}[]${text.slice(data.end + 1)}`) as { query_status?: unknown; data?: unknown };
+      const envelope = JSON.parse(`${text.slice(start, data.start)}[]${text.slice(data.end + 1)}`) as {
+        query_status?: unknown;
+        data?: unknown;
+      };
       // Another status, or a second "data" key (JSON.parse would take the last): the whole-document path decides.
-      if (envelope.query_status !== 'ok' || !Array.isArray(envelope.data) || envelope.data.length !== 0) return undefined;
+      if (envelope.query_status !== 'ok' || !Array.isArray(envelope.data) || envelope.data.length !== 0)
+        return undefined;
       elements = data.elements;
     } else {
       return undefined;
@@ -158,7 +172,10 @@ function splitArray(text: string, open: number): { elements: Array<[number, numb
 }
 
 /** The top-level `"data": [...]` of the object that opens at `open`, if there is one. */
-function findDataArray(text: string, open: number): { start: number; end: number; elements: Array<[number, number]> } | undefined {
+function findDataArray(
+  text: string,
+  open: number,
+): { start: number; end: number; elements: Array<[number, number]> } | undefined {
   let i = skipSpace(text, open + 1);
   while (text[i] !== '}') {
     if (text[i] !== '"') throw new SyntaxError('expected a key');

@@ -73,7 +73,14 @@ const wireRecordSchema = z.object({
   malware_malpedia: nullableText,
   // A number, or its decimal string; z.coerce would turn null and "" into 0 and invent a confidence.
   confidence_level: z
-    .union([z.number(), z.string().trim().regex(/^\d{1,3}$/, 'expected a whole number').transform(Number)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^\d{1,3}$/, 'expected a whole number')
+        .transform(Number),
+    ])
     .pipe(z.number().int().min(0).max(100)),
   first_seen: threatFoxTime,
   last_seen: threatFoxTime.nullish().transform((v) => v ?? undefined),
@@ -82,9 +89,7 @@ const wireRecordSchema = z.object({
   tags: z
     .union([z.array(z.string()), z.string()])
     .nullish()
-    .transform((v) =>
-      (Array.isArray(v) ? v : v ? v.split(',') : []).map((t) => t.trim()).filter(Boolean),
-    ),
+    .transform((v) => (Array.isArray(v) ? v : v ? v.split(',') : []).map((t) => t.trim()).filter(Boolean)),
 });
 
 type WireRecord = z.output<typeof wireRecordSchema>;
@@ -114,12 +119,16 @@ function boundRecord(r: WireRecord) {
 
   let threatfoxId: string | undefined = r.id;
   if (r.id.length > IOC_LIMITS.threatfoxId) {
-    clipped.push(`id: ${r.id.length} digits, over the ${IOC_LIMITS.threatfoxId} an IOC keeps; the IOC is kept without its ThreatFox id`);
+    clipped.push(
+      `id: ${r.id.length} digits, over the ${IOC_LIMITS.threatfoxId} an IOC keeps; the IOC is kept without its ThreatFox id`,
+    );
     threatfoxId = undefined;
   }
   let reference = r.reference;
   if (reference !== undefined && (reference.length > IOC_LIMITS.reference || hasLoneSurrogate(reference))) {
-    clipped.push(`reference: ${reference.length} characters${hasLoneSurrogate(reference) ? ' with a lone surrogate' : ''}, over the ${IOC_LIMITS.reference} an IOC keeps; dropped (a cut URL would be a wrong one)`);
+    clipped.push(
+      `reference: ${reference.length} characters${hasLoneSurrogate(reference) ? ' with a lone surrogate' : ''}, over the ${IOC_LIMITS.reference} an IOC keeps; dropped (a cut URL would be a wrong one)`,
+    );
     reference = undefined;
   }
   let tags = r.tags;
@@ -182,9 +191,7 @@ export function parseRecords(data: readonly unknown[]): { records: ThreatFoxReco
     if (parsed.success) {
       records.push(parsed.data);
     } else {
-      const reason = parsed.error.issues
-        .map((i) => `${i.path.join('.') || 'record'}: ${i.message}`)
-        .join('; ');
+      const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
       rejected.push({ input: describe(raw), reason: `invalid ThreatFox record (${reason})` });
     }
   }

@@ -68,7 +68,8 @@ function benchIocs(n: number): Ioc[] {
       tags: ['NetSupport'],
     };
     if (kind === 0) out.push({ ...common, type: 'domain', value: `c2-${i}.bench.example` });
-    else if (kind === 1) out.push({ ...common, type: 'ipv4', value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 443 });
+    else if (kind === 1)
+      out.push({ ...common, type: 'ipv4', value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 443 });
     else if (kind === 2) out.push({ ...common, type: 'url', value: `http://dl-${i}.bench.example/payload.txt` });
     else out.push({ ...common, type: 'sha256', value: i.toString(16).padStart(64, '0') });
   }
@@ -115,7 +116,11 @@ async function main(): Promise<void> {
   const iocs = benchIocs(N);
   const now = new Date('2026-06-21T00:00:00Z');
   // The OpenAPI contract checks are the tests' job; here they would only add the fake's own CPU time.
-  const fake = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100, contract: false });
+  const fake = await startArmFake({
+    throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE },
+    maxPageSize: 100,
+    contract: false,
+  });
   let failed = 0;
   let armSeconds = 0;
   try {
@@ -149,19 +154,38 @@ async function main(): Promise<void> {
   }
 
   // The same IOCs through the upload API: reads (and hunting queries) stay on a throttled fake ARM.
-  const armForUpload = await startArmFake({ throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE }, maxPageSize: 100 });
-  const uploadFake = await startTiUploadFake(armForUpload, { perMinute: UPLOADS_PER_MINUTE, burst: UPLOAD_BURST, timeScale: UPLOAD_TIME_SCALE });
+  const armForUpload = await startArmFake({
+    throttle: { burst: BURST, perSecond: PER_SECOND, timeScale: TIME_SCALE },
+    maxPageSize: 100,
+  });
+  const uploadFake = await startTiUploadFake(armForUpload, {
+    perMinute: UPLOADS_PER_MINUTE,
+    burst: UPLOAD_BURST,
+    timeScale: UPLOAD_TIME_SCALE,
+  });
   try {
-    const target = targetFor(armForUpload, { concurrency: CONCURRENCY, maxRetries: 30, writePath: 'upload', uploadEndpoint: uploadFake.url });
+    const target = targetFor(armForUpload, {
+      concurrency: CONCURRENCY,
+      maxRetries: 30,
+      writePath: 'upload',
+      uploadEndpoint: uploadFake.url,
+    });
     const connectUpload = () =>
-      connectWorkspaces([target], { credential: scopedCredential(armForUpload), tlsCa: armForUpload.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, upload: { retryDelayMs: 5 } })[0];
+      connectWorkspaces([target], {
+        credential: scopedCredential(armForUpload),
+        tlsCa: armForUpload.ca,
+        retryDelayInMs: 5,
+        maxRetryDelayInMs: 50,
+        upload: { retryDelayMs: 5 },
+      })[0];
     const stores = connectUpload();
     const options = { source: 'ThreatFox', ttlDays: 30, concurrency: stores.writeConcurrency ?? CONCURRENCY, now };
     const t0 = performance.now();
     const first = await syncIndicators(stores.indicators, iocs, options);
     const elapsed = (performance.now() - t0) / 1000;
     const requests = uploadFake.requests.filter((r) => r.status === 200).length;
-    const lowerBound = Math.max(0, Math.ceil(N / MAX_OBJECTS_PER_UPLOAD) - UPLOAD_BURST) / (UPLOADS_PER_MINUTE / 60) / UPLOAD_TIME_SCALE;
+    const lowerBound =
+      Math.max(0, Math.ceil(N / MAX_OBJECTS_PER_UPLOAD) - UPLOAD_BURST) / (UPLOADS_PER_MINUTE / 60) / UPLOAD_TIME_SCALE;
     const uploadReal = elapsed * UPLOAD_TIME_SCALE;
     const armReal = armSeconds * TIME_SCALE;
     failed += first.counts.failed;
@@ -175,7 +199,9 @@ async function main(): Promise<void> {
     armForUpload.clearRequests();
     const again = await syncIndicators(connectUpload().indicators, iocs, options);
     failed += again.counts.failed;
-    console.log(`upload re-sync: ${uploadFake.requests.length + armForUpload.writes().length} writes (target 0), ${again.counts.unchanged} unchanged`);
+    console.log(
+      `upload re-sync: ${uploadFake.requests.length + armForUpload.writes().length} writes (target 0), ${again.counts.unchanged} unchanged`,
+    );
   } finally {
     await Promise.all([uploadFake.close(), armForUpload.close()]);
   }
@@ -213,13 +239,24 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', '..', '..');
   const runs = Array.from({ length: 5 }, () => {
     const t = performance.now();
-    execFileSync(process.execPath, [join(root, 'dist', 'lib', 'cli.js'), '--dry-run', '--input', join(root, 'examples', 'threatfox-netsupport.json')], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: 'ignore',
-    });
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'dist', 'lib', 'cli.js'),
+        '--dry-run',
+        '--input',
+        join(root, 'examples', 'threatfox-netsupport.json'),
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: 'ignore',
+      },
+    );
     return performance.now() - t;
   }).sort((a, b) => a - b);
-  console.log(`cli start-up: quickstart dry run in ${fmt(runs[2], 0)} ms (median of 5, node dist/lib/cli.js, no TypeScript compile)`);
+  console.log(
+    `cli start-up: quickstart dry run in ${fmt(runs[2], 0)} ms (median of 5, node dist/lib/cli.js, no TypeScript compile)`,
+  );
 
   const rssIocs = Number(process.env.BENCH_RSS_IOCS ?? 100_000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-rss-'));
@@ -228,10 +265,24 @@ async function main(): Promise<void> {
     const t = performance.now();
     const result = spawnSync(
       process.execPath,
-      ['--require', join(__dirname, 'peakRss.js'), join(root, 'dist', 'lib', 'cli.js'), '--dry-run', '--input', join(dir, 'feed.json'), '--out', join(dir, 'out')],
-      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 * 1024 * 1024 },
+      [
+        '--require',
+        join(__dirname, 'peakRss.js'),
+        join(root, 'dist', 'lib', 'cli.js'),
+        '--dry-run',
+        '--input',
+        join(dir, 'feed.json'),
+        '--out',
+        join(dir, 'out'),
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        maxBuffer: 16 * 1024 * 1024,
+      },
     );
-    if (result.status !== 0) throw new Error(`100k dry run exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
+    if (result.status !== 0)
+      throw new Error(`100k dry run exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
     const kb = Number(/peak-rss-kb=(\d+)/.exec(result.stderr.toString())?.[1]);
     console.log(
       `memory: ${rssIocs} IOCs, dry run with --out, peak RSS ${fmt(kb / 1024, 0)} MB (target < 300 MB) in ${fmt((performance.now() - t) / 1000, 1)} s`,

@@ -4,7 +4,14 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { armEnv, type CliRun } from '../support/cli';
 
 const CHECK = join(__dirname, '..', '..', 'dist', 'lib', 'check.js');
@@ -14,9 +21,14 @@ const MSI_SECRET = 'msi-header-secret-for-check-tests';
 function runCheckCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   if (!existsSync(CHECK)) throw new Error(`${CHECK} is missing: run "npm run build" (npm test does it first)`);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CHECK, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CHECK, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -52,7 +64,9 @@ describe('npm run check (the built CLI entry)', () => {
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines.filter((l) => l.startsWith('✓ ')).length).toBe(9);
     expect(lines.filter((l) => l.startsWith('✗ '))).toEqual([]);
-    expect(run.stdout).toMatch(/^✓ Azure login +token for https:\/\/127\.0\.0\.1:\d+ obtained \(AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential\)$/m);
+    expect(run.stdout).toMatch(
+      /^✓ Azure login +token for https:\/\/127\.0\.0\.1:\d+ obtained \(AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential\)$/m,
+    );
     expect(run.stdout).toMatch(/^✓ Table ThreatIntelIndicators +present/m);
     expect(lines[lines.length - 1]).toBe('All checks passed.');
     expect(arm.writes()).toEqual([]);
@@ -74,7 +88,9 @@ describe('npm run check (the built CLI entry)', () => {
     void IDENTITY_HEADER;
     const run = await runCheckCli([], { ...rest, AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', PATH: emptyBin });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^✗ Azure login +Azure login failed \((CredentialUnavailableError|AggregateAuthenticationError): Azure CLI could not be found/m);
+    expect(run.stdout).toMatch(
+      /^✗ Azure login +Azure login failed \((CredentialUnavailableError|AggregateAuthenticationError): Azure CLI could not be found/m,
+    );
     expect(run.stdout).toMatch(/fix: sign in with `az login`/);
     expect(run.stdout).toMatch(/^✗ Sentinel workspace +not checked: no Azure token$/m);
   });
@@ -84,7 +100,17 @@ describe('npm run check (the built CLI entry)', () => {
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as { ok: boolean; lines: { id: string; ok: boolean }[] };
     expect(report.ok).toBe(true);
-    expect(report.lines.map((l) => l.id)).toEqual(['settings', 'threatfox', 'families', 'azure-login', 'workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table']);
+    expect(report.lines.map((l) => l.id)).toEqual([
+      'settings',
+      'threatfox',
+      'families',
+      'azure-login',
+      'workspace',
+      'indicators',
+      'saved-searches',
+      'write-access',
+      'ti-table',
+    ]);
     const bad = await runCheckCli(['--fix'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Unknown option '--fix'[\s\S]*Usage: npm run check/);

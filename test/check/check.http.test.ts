@@ -1,7 +1,14 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { resetServices } from '../../functions/shared/context';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 
 interface Answer {
@@ -18,9 +25,18 @@ describe('HTTP trigger: {"check": true}', () => {
   const logs: string[] = [];
 
   const post = (body: string) =>
-    new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/sync', body: { string: body }, headers: { 'content-type': 'application/json' } });
+    new HttpRequest({
+      method: 'POST',
+      url: 'http://127.0.0.1/api/sync',
+      body: { string: body },
+      headers: { 'content-type': 'application/json' },
+    });
   const context = () =>
-    new InvocationContext({ invocationId: `check-${Math.random().toString(16).slice(2)}`, functionName: 'sync', logHandler: (_level, ...args) => logs.push(args.map(String).join(' ')) });
+    new InvocationContext({
+      invocationId: `check-${Math.random().toString(16).slice(2)}`,
+      functionName: 'sync',
+      logHandler: (_level, ...args) => logs.push(args.map(String).join(' ')),
+    });
 
   let sync: typeof import('../../functions/sync').sync;
 
@@ -70,12 +86,20 @@ describe('HTTP trigger: {"check": true}', () => {
   });
 
   it('answers 503 with the failing line and its fix when ARM denies the workspace', async () => {
-    arm.failNext({ match: (r) => r.operation === 'workspace', status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization.' });
+    arm.failNext({
+      match: (r) => r.operation === 'workspace',
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: 'The client does not have authorization.',
+    });
     const res = await sync(post('{"check": true}'), context());
     expect(res.status).toBe(503);
     const body = res.jsonBody as Answer;
     expect(body.ok).toBe(false);
-    expect(body.lines.find((l) => l.id === 'workspace')).toMatchObject({ ok: false, fix: expect.stringMatching(/Microsoft Sentinel Contributor/) });
+    expect(body.lines.find((l) => l.id === 'workspace')).toMatchObject({
+      ok: false,
+      fix: expect.stringMatching(/Microsoft Sentinel Contributor/),
+    });
     expect(logs.some((l) => /preflight check failed/.test(l) && /workspace/.test(l))).toBe(true);
   });
 
@@ -84,14 +108,21 @@ describe('HTTP trigger: {"check": true}', () => {
     resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
     const bad = await sync(post('{"check": true}'), context());
     expect(bad.status).toBe(503);
-    expect((bad.jsonBody as Answer).lines[0]).toMatchObject({ id: 'settings', ok: false, detail: expect.stringContaining('THREATFOX_DAYS') });
+    expect((bad.jsonBody as Answer).lines[0]).toMatchObject({
+      id: 'settings',
+      ok: false,
+      detail: expect.stringContaining('THREATFOX_DAYS'),
+    });
 
     process.env.THREATFOX_DAYS = '1';
     process.env.THREATFOX_AUTH_KEY = 'wrong-http-check-key-42';
     const wrong = await sync(post('{"check": true}'), context());
     expect(wrong.status).toBe(503);
     const body = wrong.jsonBody as Answer;
-    expect(body.lines.find((l) => l.id === 'threatfox')).toMatchObject({ ok: false, fix: expect.stringMatching(/THREATFOX_AUTH_KEY/) });
+    expect(body.lines.find((l) => l.id === 'threatfox')).toMatchObject({
+      ok: false,
+      fix: expect.stringMatching(/THREATFOX_AUTH_KEY/),
+    });
     expect(JSON.stringify(body) + logs.join('\n')).not.toContain('wrong-http-check-key-42');
   });
 

@@ -1,7 +1,14 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { jsonSummary, runCli } from '../support/cli';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'threatfox-netsupport.json');
@@ -26,7 +33,13 @@ describe('CLI dry run', () => {
     expect(run.stderr).not.toMatch(/"level":50/);
     expect(run.code).toBe(0);
     const summary = jsonSummary(run);
-    expect(summary).toMatchObject({ dryRun: true, read: 21, iocs: 21, rejected: 0, byType: { domain: 9, url: 3, ipv4: 9 } });
+    expect(summary).toMatchObject({
+      dryRun: true,
+      read: 21,
+      iocs: 21,
+      rejected: 0,
+      byType: { domain: 9, url: 3, ipv4: 9 },
+    });
     expect(summary.indicators.planned).toBe(21);
     // The bundled feed is from May-June 2026 with no last seen: past the 30-day validity since July, and said so.
     expect(summary.indicators.expired).toBe(21);
@@ -36,7 +49,14 @@ describe('CLI dry run', () => {
     const iocs = JSON.parse(await readFile(join(out, 'iocs.json'), 'utf8'));
     expect(iocs).toHaveLength(21);
     expect(iocs).toContainEqual(
-      expect.objectContaining({ type: 'ipv4', value: '91.202.233.25', port: 4888, malware: NETSUPPORT, threatType: 'botnet_cc', confidence: 99 }),
+      expect.objectContaining({
+        type: 'ipv4',
+        value: '91.202.233.25',
+        port: 4888,
+        malware: NETSUPPORT,
+        threatType: 'botnet_cc',
+        confidence: 99,
+      }),
     );
     expect(iocs).toContainEqual(expect.objectContaining({ type: 'url', value: 'https://beroniw.com/hwkOP5' }));
     expect(JSON.parse(await readFile(join(out, 'rejected.json'), 'utf8'))).toEqual([]);
@@ -47,14 +67,36 @@ describe('CLI dry run', () => {
 
     const files = await readdir(join(out, 'hunting-queries'));
     const tables = [
-      'asimdnsactivitylogs', 'behaviour-client-outside-program-files', 'behaviour-client-persistence', 'behaviour-geolocation-lookup',
-      'behaviour-renamed-client', 'commonsecuritylog', 'devicefileevents', 'devicenetworkevents', 'dnsevents', 'emailurlinfo', 'im-dns',
-      'im-networksession', 'im-websession', 'urlclickevents',
+      'asimdnsactivitylogs',
+      'behaviour-client-outside-program-files',
+      'behaviour-client-persistence',
+      'behaviour-geolocation-lookup',
+      'behaviour-renamed-client',
+      'commonsecuritylog',
+      'devicefileevents',
+      'devicenetworkevents',
+      'dnsevents',
+      'emailurlinfo',
+      'im-dns',
+      'im-networksession',
+      'im-websession',
+      'urlclickevents',
     ];
     // One query per table (inline IOC lists: the export form) plus the NetSupport behaviour hunts, as KQL and as YAML, and nothing else.
-    const suffix = (ext: string) => (f: string) => new RegExp(`^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-(.+)\\.${ext}$`).exec(f)![1];
-    expect(files.filter((f) => f.endsWith('.kql')).map(suffix('kql')).sort()).toEqual(tables);
-    expect(files.filter((f) => f.endsWith('.yaml')).map(suffix('yaml')).sort()).toEqual(tables);
+    const suffix = (ext: string) => (f: string) =>
+      new RegExp(`^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-(.+)\\.${ext}$`).exec(f)![1];
+    expect(
+      files
+        .filter((f) => f.endsWith('.kql'))
+        .map(suffix('kql'))
+        .sort(),
+    ).toEqual(tables);
+    expect(
+      files
+        .filter((f) => f.endsWith('.yaml'))
+        .map(suffix('yaml'))
+        .sort(),
+    ).toEqual(tables);
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain('91\\[.\\]202\\[.\\]233\\[.\\]25');
     expect(report).not.toContain('91.202.233.25');
@@ -115,8 +157,18 @@ describe('CLI dry run', () => {
   });
 
   it('refangs a pasted list from stdin and keeps every rejected line with its reason', async () => {
-    const pasted = ['hxxps://beroniw[.]com/hwkOP5', '91[.]92[.]34[.]228[:]80', 'evil"; | drop', 'node54group(.)com', '999.1.1.1'].join('\n');
-    const run = await runCli(['--dry-run', '--input', '-', '--malware', NETSUPPORT, '--out', out, '--json'], {}, pasted);
+    const pasted = [
+      'hxxps://beroniw[.]com/hwkOP5',
+      '91[.]92[.]34[.]228[:]80',
+      'evil"; | drop',
+      'node54group(.)com',
+      '999.1.1.1',
+    ].join('\n');
+    const run = await runCli(
+      ['--dry-run', '--input', '-', '--malware', NETSUPPORT, '--out', out, '--json'],
+      {},
+      pasted,
+    );
     expect(run.code).toBe(0);
     const iocs = JSON.parse(await readFile(join(out, 'iocs.json'), 'utf8'));
     expect(iocs.map((i: any) => [i.type, i.value, i.port])).toEqual(

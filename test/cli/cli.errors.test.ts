@@ -20,12 +20,17 @@ describe('CLI setup errors', () => {
   it('a LOG_LEVEL pino does not know is a settings error naming LOG_LEVEL (exit 1), not a silent crash', async () => {
     const run = await runCli(['--dry-run', '--input', join(dir, 'iocs.txt')], { LOG_LEVEL: 'Information' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got \\?"Information\\?"\)/);
+    expect(run.stderr).toMatch(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got \\?"Information\\?"\)/,
+    );
     expect(run.stdout).toBe('');
   });
 
   it('LOG_LEVEL is case-insensitive', async () => {
-    const run = await runCli(['--dry-run', '--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'], { LOG_LEVEL: 'WARN' });
+    const run = await runCli(
+      ['--dry-run', '--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'],
+      { LOG_LEVEL: 'WARN' },
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Dry run: 2 IOCs/);
   });
@@ -59,9 +64,14 @@ describe('CLI setup errors', () => {
     });
 
     it('a managed-identity endpoint that refuses us exits 1 with how to sign in', async () => {
-      const run = await runCli(['--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'], { ...env, IDENTITY_HEADER: 'wrong-identity-header' });
+      const run = await runCli(['--input', join(dir, 'iocs.txt'), '--malware', 'win.netsupportmanager_rat'], {
+        ...env,
+        IDENTITY_HEADER: 'wrong-identity-header',
+      });
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/Azure login failed \((CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError)/);
+      expect(run.stderr).toMatch(
+        /Azure login failed \((CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError)/,
+      );
       expect(run.stderr).toMatch(/az login/);
       expect(run.stdout + run.stderr).not.toContain('wrong-identity-header');
     });

@@ -3,7 +3,14 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { armEnv, jsonSummary, runCli, type CliRun } from '../support/cli';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'threatfox-netsupport.json');
@@ -23,7 +30,11 @@ describe('CLI input handling and exit codes', () => {
     dir = await mkdtemp(join(tmpdir(), 'tfss-input-'));
     threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
     arm = await startArmFake({ msiHeader: MSI_SECRET });
-    env = { ...(await armEnv(arm, MSI_SECRET, dir)), THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY };
+    env = {
+      ...(await armEnv(arm, MSI_SECRET, dir)),
+      THREATFOX_API_URL: threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+    };
   });
   afterAll(async () => {
     await Promise.all([threatfox?.close(), arm?.close()]);
@@ -46,7 +57,9 @@ describe('CLI input handling and exit codes', () => {
       const input = await file('pasted.txt', PASTED);
       const none = await runCli(['--dry-run', '--input', input], env);
       expect(none.code).toBe(1);
-      expect(none.stderr).toMatch(/^error: a pasted list of IOCs needs its family: give --malware with exactly one ThreatFox malware id/);
+      expect(none.stderr).toMatch(
+        /^error: a pasted list of IOCs needs its family: give --malware with exactly one ThreatFox malware id/,
+      );
       const two = await runCli(['--dry-run', '--input', input, '--malware', `${NETSUPPORT},win.cobalt_strike`], env);
       expect(two.code).toBe(1);
       expect(two.stderr).toMatch(/a pasted list of IOCs takes exactly one family, --malware names 2/);
@@ -87,25 +100,42 @@ describe('CLI input handling and exit codes', () => {
     const utf16be = (s: string) => Buffer.from(s, 'utf16le').swap16();
 
     it.each([
-      ['UTF-16 LE with a BOM (Windows PowerShell 5.1 ">")', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+      [
+        'UTF-16 LE with a BOM (Windows PowerShell 5.1 ">")',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      ],
       ['UTF-16 BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(text)])],
       ['UTF-16 LE without a BOM', Buffer.from(text, 'utf16le')],
       ['UTF-8 with a BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])],
     ])('%s is decoded', async (_name, bytes) => {
-      const run = await runCli(['--dry-run', '--input', await file('encoded.txt', bytes), '--malware', NETSUPPORT, '--json'], env);
+      const run = await runCli(
+        ['--dry-run', '--input', await file('encoded.txt', bytes), '--malware', NETSUPPORT, '--json'],
+        env,
+      );
       expect(run.code).toBe(0);
       expect(jsonSummary(run)).toMatchObject({ read: 3, iocs: 3, rejected: 0 });
     });
 
     it('a ThreatFox JSON answer saved as UTF-16 is read too', async () => {
       const json = await readFile(EXAMPLE, 'utf8');
-      const run = await runCli(['--dry-run', '--input', await file('answer.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')])), '--json'], env);
+      const run = await runCli(
+        [
+          '--dry-run',
+          '--input',
+          await file('answer.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')])),
+          '--json',
+        ],
+        env,
+      );
       expect(run.code).toBe(0);
       expect(jsonSummary(run)).toMatchObject({ iocs: 21 });
     });
 
     it.each([
-      ['a binary file', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x3e, 0x00, 0xff, 0xd8, 0x00, 0x10])],
+      [
+        'a binary file',
+        Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x3e, 0x00, 0xff, 0xd8, 0x00, 0x10]),
+      ],
       ['Latin-1 text', Buffer.from('évil.com\n', 'latin1')],
     ])('%s is refused as a whole (exit 1), nothing read or written', async (_name, bytes) => {
       const run = await runCli(['--input', await file('binary.bin', bytes), '--malware', NETSUPPORT], env);
@@ -119,7 +149,10 @@ describe('CLI input handling and exit codes', () => {
   describe('--out', () => {
     it('is checked before any network call: exit 1 naming --out, no ThreatFox or Azure request', async () => {
       const notADir = await file('not-a-dir', 'x');
-      for (const args of [['--out', notADir], ['--out', join(notADir, 'sub')]]) {
+      for (const args of [
+        ['--out', notADir],
+        ['--out', join(notADir, 'sub')],
+      ]) {
         // A full write run: ThreatFox pull, then Sentinel; neither may happen.
         const run = await runCli(args, env);
         expect(run.code).toBe(1);
@@ -152,15 +185,33 @@ describe('CLI input handling and exit codes', () => {
 
   describe('output a person reads', () => {
     it('prints the first rejection reasons and where the rest are; JSON summary when stdout is not a terminal', async () => {
-      const lines = ['8.8.8.8', 'google.com', '192.0.2.1', 'd41d8cd98f00b204e9800998ecf8427e', '999.1.1.1', 'evil"; drop', '45.9.20.0/24', 'evil-c2[.]com'];
+      const lines = [
+        '8.8.8.8',
+        'google.com',
+        '192.0.2.1',
+        'd41d8cd98f00b204e9800998ecf8427e',
+        '999.1.1.1',
+        'evil"; drop',
+        '45.9.20.0/24',
+        'evil-c2[.]com',
+      ];
       const out = join(dir, 'out-rejected');
-      const run = await runCli(['--dry-run', '--input', await file('mixed.txt', lines.join('\n')), '--malware', NETSUPPORT, '--out', out], env);
+      const run = await runCli(
+        ['--dry-run', '--input', await file('mixed.txt', lines.join('\n')), '--malware', NETSUPPORT, '--out', out],
+        env,
+      );
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Rejected (first 5 of 7):\n  8.8.8.8: line 1: 8.8.8.8 is a public DNS resolver');
       expect(run.stdout).toContain(`… all 7 with their reasons: ${out}/rejected.json`);
-      expect(run.stdout).toMatch(/Refused as well-known benign: 1 popular-domain, 1 public-resolver, 1 special-purpose-address, 1 empty-file-hash/);
+      expect(run.stdout).toMatch(
+        /Refused as well-known benign: 1 popular-domain, 1 public-resolver, 1 special-purpose-address, 1 empty-file-hash/,
+      );
       // stdout is a pipe here: the last line is the JSON summary even without --json.
-      expect(jsonSummary(run)).toMatchObject({ iocs: 1, rejected: 7, benign: { 'public-resolver': 1, 'popular-domain': 1, 'special-purpose-address': 1, 'empty-file-hash': 1 } });
+      expect(jsonSummary(run)).toMatchObject({
+        iocs: 1,
+        rejected: 7,
+        benign: { 'public-resolver': 1, 'popular-domain': 1, 'special-purpose-address': 1, 'empty-file-hash': 1 },
+      });
       const report = await readFile(join(out, 'report.md'), 'utf8');
       expect(report).toContain('submitted by hand (not published by ThreatFox)');
       expect(report).toContain('**Dry run:**');
@@ -169,7 +220,9 @@ describe('CLI input handling and exit codes', () => {
     it('--help states the exit-code contract', async () => {
       const run = await runCli(['--help']);
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/Exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}nothing was written: the settings, the input, --out, the Azure login or\n {5}ThreatFox failed before any write[^\n]*\n {2}2 {2}some writes to Sentinel failed/);
+      expect(run.stdout).toMatch(
+        /Exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}nothing was written: the settings, the input, --out, the Azure login or\n {5}ThreatFox failed before any write[^\n]*\n {2}2 {2}some writes to Sentinel failed/,
+      );
     });
   });
 
@@ -184,7 +237,11 @@ describe('CLI input handling and exit codes', () => {
 
     it('an unreachable ThreatFox', async () => {
       const port = await closedPort();
-      const run = await runCli([], { ...env, THREATFOX_API_URL: `http://127.0.0.1:${port}/api/v1/`, THREATFOX_TIMEOUT_MS: '1000' });
+      const run = await runCli([], {
+        ...env,
+        THREATFOX_API_URL: `http://127.0.0.1:${port}/api/v1/`,
+        THREATFOX_TIMEOUT_MS: '1000',
+      });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^error: ThreatFox/m);
       noStackTrace(run);

@@ -14,7 +14,8 @@ function runBigCli(args: string[]): Promise<CliRun> {
       process.execPath,
       [CLI, ...args],
       { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' }, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -2,7 +2,14 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_TOKEN, startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { armEnv, jsonSummary, runCli } from '../support/cli';
 
 const MSI_SECRET = 'msi-header-secret-for-tests';
@@ -44,14 +51,22 @@ describe('CLI sync to Sentinel', () => {
     // The bearer token came from the managed-identity endpoint, for the ARM scope.
     expect(arm.msiRequests.length).toBeGreaterThan(0);
     expect(arm.requests.every((r) => r.status !== 401)).toBe(true); // the fake refuses any other bearer token
-    expect(arm.requests.filter((r) => r.path.includes('threatIntelligence')).every((r) => r.query['api-version'] === '2025-09-01')).toBe(true);
+    expect(
+      arm.requests
+        .filter((r) => r.path.includes('threatIntelligence'))
+        .every((r) => r.query['api-version'] === '2025-09-01'),
+    ).toBe(true);
 
     const written = JSON.parse(await readFile(join(out, 'indicators.json'), 'utf8'));
     expect(written).toHaveLength(netsupport.length);
     const kql = (await readdir(join(out, 'hunting-queries'))).filter((f) => f.endsWith('.kql'));
     // The exported .kql files are the inline form of the same saved searches (same ids; no part needed for this feed).
     expect([...arm.savedSearches.keys()]).toEqual(expect.arrayContaining(kql.map((f) => f.replace('.kql', ''))));
-    expect([...arm.savedSearches.values()].filter((s) => !String(s.properties.query).includes('behaviour hunt')).every((s) => String(s.properties.query).includes('ThreatIntelIndicators'))).toBe(true);
+    expect(
+      [...arm.savedSearches.values()]
+        .filter((s) => !String(s.properties.query).includes('behaviour hunt'))
+        .every((s) => String(s.properties.query).includes('ThreatIntelIndicators')),
+    ).toBe(true);
     expect(run.stdout + run.stderr).not.toContain(FAKE_AUTH_KEY);
     expect(run.stdout + run.stderr).not.toContain(FAKE_ARM_TOKEN);
   });
@@ -60,7 +75,12 @@ describe('CLI sync to Sentinel', () => {
     arm.clearRequests();
     const run = await runCli(['--json'], env);
     expect(run.code).toBe(0);
-    expect(jsonSummary(run).indicators).toMatchObject({ created: 0, updated: 0, unchanged: netsupport.length, failed: 0 });
+    expect(jsonSummary(run).indicators).toMatchObject({
+      created: 0,
+      updated: 0,
+      unchanged: netsupport.length,
+      failed: 0,
+    });
     expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 15 });
     expect(arm.writes()).toEqual([]);
   });
@@ -69,7 +89,13 @@ describe('CLI sync to Sentinel', () => {
     const pasted = Array.from({ length: 40 }, (_, i) => `storm-${i}[.]example[.]org`).join('\n');
     const input = join(dir, 'storm.txt');
     await writeFile(input, pasted);
-    arm.failNext({ status: 429, times: 60, retryAfterMs: 20, retryAfterSeconds: 1, match: (r) => r.method !== 'GET' && r.operation !== 'queryIndicators' });
+    arm.failNext({
+      status: 429,
+      times: 60,
+      retryAfterMs: 20,
+      retryAfterSeconds: 1,
+      match: (r) => r.method !== 'GET' && r.operation !== 'queryIndicators',
+    });
     const before = arm.indicators.size;
     const run = await runCli(['--input', input, '--malware', NETSUPPORT, '--json'], env);
     expect(run.code).toBe(0);
@@ -81,7 +107,10 @@ describe('CLI sync to Sentinel', () => {
   it('exits 2 and names the item when a write keeps failing', async () => {
     const input = join(dir, 'doomed.txt');
     await writeFile(input, 'doomed[.]example[.]org\nfine[.]example[.]org\n');
-    arm.failAlways({ status: 500, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('doomed') });
+    arm.failAlways({
+      status: 500,
+      match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('doomed'),
+    });
     try {
       const run = await runCli(['--input', input, '--malware', NETSUPPORT, '--json'], { ...env, ARM_MAX_RETRIES: '1' });
       expect(run.code).toBe(2);

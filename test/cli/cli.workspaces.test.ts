@@ -2,7 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { armEnv, jsonSummary, runCli } from '../support/cli';
 
 const MSI_SECRET = 'msi-header-secret-for-workspaces';
@@ -56,7 +63,12 @@ describe('CLI sync to several workspaces', () => {
     const [a, b] = summary.workspaces;
     const searches = arm.workspace('rg-soc/law-eu').savedSearches().length;
     expect(searches).toBeGreaterThan(0);
-    expect(a).toMatchObject({ workspace: 'rg-soc/law-eu', status: 'succeeded', indicators: { created: netsupport.length, failed: 0 }, huntingQueries: { created: searches, failed: 0 } });
+    expect(a).toMatchObject({
+      workspace: 'rg-soc/law-eu',
+      status: 'succeeded',
+      indicators: { created: netsupport.length, failed: 0 },
+      huntingQueries: { created: searches, failed: 0 },
+    });
     expect(b).toMatchObject({ workspace: 'rg-tenant-b/law-tenant-b', status: 'failed', resourceId: WS_B });
     expect(b.error).toMatch(/HTTP 403 AuthorizationFailed/);
     expect(summary.failures).toBe(1);
@@ -83,12 +95,20 @@ describe('CLI sync to several workspaces', () => {
     const third = await runCli(['--json'], env);
     expect(third.code).toBe(0);
     for (const w of jsonSummary(third).workspaces) {
-      expect(w.indicators).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: netsupport.length, failed: 0 });
+      expect(w.indicators).toMatchObject({
+        created: 0,
+        updated: 0,
+        deleted: 0,
+        unchanged: netsupport.length,
+        failed: 0,
+      });
       expect(w.huntingQueries).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: searches, failed: 0 });
     }
     expect(arm.writes()).toHaveLength(0);
     // Each workspace read its own indicators: one queryIndicators read per workspace at least.
-    const reads = arm.requests.filter((r) => r.operation === 'queryIndicators').map((r) => r.path.split('/workspaces/')[1].split('/')[0]);
+    const reads = arm.requests
+      .filter((r) => r.operation === 'queryIndicators')
+      .map((r) => r.path.split('/workspaces/')[1].split('/')[0]);
     expect(new Set(reads)).toEqual(new Set(['law-eu', 'law-tenant-b']));
   });
 
@@ -96,8 +116,17 @@ describe('CLI sync to several workspaces', () => {
     const both = await runCli(['--input', '-'], { ...env, SENTINEL_WORKSPACE_NAME: 'law-sentinel' }, 'evil.example\n');
     expect(both.code).toBe(1);
     expect(both.stderr).toMatch(/SENTINEL_WORKSPACES and SENTINEL_WORKSPACE_NAME are both set/);
-    const bad = await runCli(['--input', '-'], { ...env, SENTINEL_WORKSPACES: `${WS_A},/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w1x` }, 'evil.example\n');
+    const bad = await runCli(
+      ['--input', '-'],
+      {
+        ...env,
+        SENTINEL_WORKSPACES: `${WS_A},/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w1x`,
+      },
+      'evil.example\n',
+    );
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/SENTINEL_WORKSPACES must be a comma-separated list of workspace resource ids: .*w1x.* has a subscription that is not a GUID/);
+    expect(bad.stderr).toMatch(
+      /SENTINEL_WORKSPACES must be a comma-separated list of workspace resource ids: .*w1x.* has a subscription that is not a GUID/,
+    );
   });
 });

@@ -10,16 +10,34 @@ describe('attackMapping', () => {
   });
   test('payload hashes are Execution; unknown threat types fall back to command and control', () => {
     expect(attackMapping('win.other', ['payload'])).toEqual({ tactics: ['Execution'], techniques: ['T1204'] });
-    expect(attackMapping('win.other', [undefined, 'something_new'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1071'] });
+    expect(attackMapping('win.other', [undefined, 'something_new'])).toEqual({
+      tactics: ['CommandAndControl'],
+      techniques: ['T1071'],
+    });
   });
   test('Initial Access (drive-by) is claimed only for a family known to be delivered that way', () => {
-    expect(attackMapping('win.remcos', ['payload_delivery'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1105'] });
-    expect(attackMapping('win.netsupportmanager_rat', ['payload_delivery']).tactics).toEqual(['InitialAccess', 'CommandAndControl']);
-    expect(attackMapping('win.netsupportmanager_rat', ['botnet_cc'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1071', 'T1219'] });
+    expect(attackMapping('win.remcos', ['payload_delivery'])).toEqual({
+      tactics: ['CommandAndControl'],
+      techniques: ['T1105'],
+    });
+    expect(attackMapping('win.netsupportmanager_rat', ['payload_delivery']).tactics).toEqual([
+      'InitialAccess',
+      'CommandAndControl',
+    ]);
+    expect(attackMapping('win.netsupportmanager_rat', ['botnet_cc'])).toEqual({
+      tactics: ['CommandAndControl'],
+      techniques: ['T1071', 'T1219'],
+    });
   });
   test('without a threat type, hashes fall back to Execution and network IOCs to command and control', () => {
-    expect(attackMapping('win.remcos', [undefined], ['sha256', 'md5'])).toEqual({ tactics: ['Execution'], techniques: ['T1204'] });
-    expect(attackMapping('win.remcos', [undefined], ['sha256', 'domain'])).toEqual({ tactics: ['CommandAndControl'], techniques: ['T1071'] });
+    expect(attackMapping('win.remcos', [undefined], ['sha256', 'md5'])).toEqual({
+      tactics: ['Execution'],
+      techniques: ['T1204'],
+    });
+    expect(attackMapping('win.remcos', [undefined], ['sha256', 'domain'])).toEqual({
+      tactics: ['CommandAndControl'],
+      techniques: ['T1071'],
+    });
     expect(attackMapping('win.netsupportmanager_rat', [undefined], ['md5'])).toEqual({
       tactics: ['Execution', 'CommandAndControl'],
       techniques: ['T1204', 'T1219'],
@@ -37,6 +55,8 @@ describe('family names', () => {
     expect(familyDisplayName('win.cobalt_strike')).toBe('Cobalt Strike');
     expect(familyOf({})).toBe('unattributed');
     expect(familyOf({ malware: ' Win.X ' })).toBe('win.x');
-    expect(familyNameFor('win.x', [{ malwarePrintable: 'B' }, { malwarePrintable: 'A' }, { malwarePrintable: 'B' }])).toBe('B');
+    expect(
+      familyNameFor('win.x', [{ malwarePrintable: 'B' }, { malwarePrintable: 'A' }, { malwarePrintable: 'B' }]),
+    ).toBe('B');
   });
 });

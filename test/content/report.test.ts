@@ -5,7 +5,9 @@ import type { Ioc } from '../../lib/ioc/types';
 
 describe('renderReport', () => {
   test('seed 000: summary, defanged IOC table, queries and data sources', () => {
-    const report = renderReport(SEED_000, buildHuntingQueries(SEED_000), { generatedAt: new Date('2026-06-20T12:00:00Z') });
+    const report = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
+      generatedAt: new Date('2026-06-20T12:00:00Z'),
+    });
     expect(report).toMatch(/^# ThreatFox IOCs and Sentinel hunting queries: NetSupportManager RAT\n/);
     expect(report).toContain('2026-06-20T12:00:00Z');
     expect(report).toContain('| IOCs | 12: 2 IPs, 7 domains, 3 URLs |');
@@ -53,12 +55,18 @@ describe('renderReport', () => {
     expect(without).toContain('T1219 Remote Access Tools');
     const withLast = SEED_000.map((i, n) => (n === 0 ? { ...i, lastSeen: '2026-06-21T10:00:00Z' } : i));
     const report = renderReport(withLast, buildHuntingQueries(withLast));
-    expect(report).toContain('| Type | Value (defanged) | Threat type | First seen | Last seen | Confidence | ThreatFox |');
+    expect(report).toContain(
+      '| Type | Value (defanged) | Threat type | First seen | Last seen | Confidence | ThreatFox |',
+    );
     expect(report).toContain('| domain | node54group\\[.\\]com | botnet\\_cc | 2026-06-20 | 2026-06-21 | 100% |');
   });
 
-  test('the family ATT&CK row is the union of its queries\' tags (hash and network IOCs without threat types)', () => {
-    const iocs = MIXED.filter((i) => i.type !== 'url').map(({ threatType: _t, ...i }) => ({ ...i, malware: 'win.remcos', malwarePrintable: 'Remcos' }));
+  test("the family ATT&CK row is the union of its queries' tags (hash and network IOCs without threat types)", () => {
+    const iocs = MIXED.filter((i) => i.type !== 'url').map(({ threatType: _t, ...i }) => ({
+      ...i,
+      malware: 'win.remcos',
+      malwarePrintable: 'Remcos',
+    }));
     const report = renderReport(iocs, buildHuntingQueries(iocs));
     expect(report).toContain('| ATT&CK | Execution, CommandAndControl; T1071, T1204 |');
   });
@@ -80,12 +88,21 @@ describe('renderReport: provenance, dry run and expiry', () => {
   });
 
   it('says whether the run was a dry run, and what already-expired indicators mean for the TI map rules and the lookback', () => {
-    const dry = renderReport(SEED_000, buildHuntingQueries(SEED_000), { dryRun: true, indicators: { planned: 12, expired: 12 }, ttlDays: 30 });
+    const dry = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
+      dryRun: true,
+      indicators: { planned: 12, expired: 12 },
+      ttlDays: 30,
+    });
     expect(dry).toContain('**Dry run:** nothing was written to Sentinel');
-    expect(dry).toMatch(/\*\*Expired indicators:\*\* all 12 indicators are already past their validity \(last or first seen \+ INDICATOR_TTL_DAYS, 30 days\)/);
+    expect(dry).toMatch(
+      /\*\*Expired indicators:\*\* all 12 indicators are already past their validity \(last or first seen \+ INDICATOR_TTL_DAYS, 30 days\)/,
+    );
     expect(dry).toMatch(/TI map analytics rules match only active indicators/);
     expect(dry).toMatch(/search the last 14d of logs/);
-    const written = renderReport(SEED_000, buildHuntingQueries(SEED_000), { dryRun: false, indicators: { planned: 12, expired: 0 } });
+    const written = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
+      dryRun: false,
+      indicators: { planned: 12, expired: 0 },
+    });
     expect(written).toContain('**Written to Sentinel:**');
     expect(written).not.toContain('Expired indicators');
   });

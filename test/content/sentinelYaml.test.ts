@@ -25,8 +25,14 @@ describe('renderHuntingYaml', () => {
         categories: { domains: ['Security - Threat Intelligence'] },
       });
       const identifiers: Record<string, string[]> = {
-        IP: ['Address'], Host: ['FullName'], Account: ['FullName', 'Name', 'NTDomain'], URL: ['Url'], DNS: ['DomainName'],
-        FileHash: ['Algorithm', 'Value'], File: ['Name', 'Directory'], Process: ['ProcessId', 'CommandLine'],
+        IP: ['Address'],
+        Host: ['FullName'],
+        Account: ['FullName', 'Name', 'NTDomain'],
+        URL: ['Url'],
+        DNS: ['DomainName'],
+        FileHash: ['Algorithm', 'Value'],
+        File: ['Name', 'Directory'],
+        Process: ['ProcessId', 'CommandLine'],
       };
       for (const m of doc.entityMappings) {
         for (const f of m.fieldMappings) expect(identifiers[m.entityType]).toContain(f.identifier);

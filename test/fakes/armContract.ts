@@ -17,19 +17,26 @@ import addFormats from 'ajv-formats';
  */
 
 /** The fixtures, from the TypeScript sources (jest) or from the compiled dist/test (bench, CLI tests). */
-const ROOT = [join(__dirname, '..', 'fixtures'), join(__dirname, '..', '..', '..', 'test', 'fixtures')]
-  .map((dir) => join(dir, 'openapi', 'specification'))
-  .find((dir) => existsSync(dir)) ?? join(__dirname, '..', 'fixtures', 'openapi', 'specification');
+const ROOT =
+  [join(__dirname, '..', 'fixtures'), join(__dirname, '..', '..', '..', 'test', 'fixtures')]
+    .map((dir) => join(dir, 'openapi', 'specification'))
+    .find((dir) => existsSync(dir)) ?? join(__dirname, '..', 'fixtures', 'openapi', 'specification');
 
 /** The documents, by the api-version whose calls they describe. */
 export const CONTRACT_DOCUMENTS = {
   threatIntelligence: {
     apiVersion: '2025-09-01',
-    file: join(ROOT, 'securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2025-09-01/ThreatIntelligence.json'),
+    file: join(
+      ROOT,
+      'securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2025-09-01/ThreatIntelligence.json',
+    ),
   },
   savedSearches: {
     apiVersion: '2020-08-01',
-    file: join(ROOT, 'operationalinsights/resource-manager/Microsoft.OperationalInsights/stable/2020-08-01/SavedSearches.json'),
+    file: join(
+      ROOT,
+      'operationalinsights/resource-manager/Microsoft.OperationalInsights/stable/2020-08-01/SavedSearches.json',
+    ),
   },
 };
 
@@ -75,7 +82,13 @@ export interface ContractVerdict {
 
 export interface ArmContract {
   /** Checks a request against the operation its method and path name, or says there is none. */
-  checkRequest(r: { method: string; path: string; query: Record<string, string>; body: unknown; apiVersion: string }): ContractVerdict & { operation?: Operation };
+  checkRequest(r: {
+    method: string;
+    path: string;
+    query: Record<string, string>;
+    body: unknown;
+    apiVersion: string;
+  }): ContractVerdict & { operation?: Operation };
   /** Checks an answer against the operation's response schema for its status (or `default`). */
   checkResponse(operation: Operation, status: number, body: unknown): string[];
 }
@@ -96,21 +109,26 @@ function buildContract(): ArmContract {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
   // Swagger's numeric formats and ARM's own.
-  const int = (bits: 32 | 64) => ({ type: 'number' as const, validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= (bits === 32 ? 2 ** 31 : Number.MAX_SAFE_INTEGER) });
+  const int = (bits: 32 | 64) => ({
+    type: 'number' as const,
+    validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= (bits === 32 ? 2 ** 31 : Number.MAX_SAFE_INTEGER),
+  });
   ajv.addFormat('int32', int(32));
   ajv.addFormat('int64', int(64));
   ajv.addFormat('double', { type: 'number', validate: (n: number) => Number.isFinite(n) });
   ajv.addFormat('float', { type: 'number', validate: (n: number) => Number.isFinite(n) });
   ajv.addFormat('arm-id', /^\//);
   const urlOf = (file: string) => pathToFileURL(file).href;
-  for (const file of [...Object.values(CONTRACT_DOCUMENTS).map((d) => d.file), ...REFERENCED]) ajv.addSchema(load(file), urlOf(file));
+  for (const file of [...Object.values(CONTRACT_DOCUMENTS).map((d) => d.file), ...REFERENCED])
+    ajv.addSchema(load(file), urlOf(file));
 
   /** Follows a `$ref` (`other.json#/a/b` or `#/a/b`) from `file` to its node and the file it is in. */
   const resolve = (file: string, ref: string): { file: string; node: Json; pointer: string } => {
     const [target, pointer = ''] = ref.split('#');
     const at = target ? join(file, '..', target) : file;
     let node: Json = load(at);
-    for (const part of pointer.split('/').filter(Boolean)) node = node[decodeURIComponent(part.replace(/~1/g, '/').replace(/~0/g, '~'))];
+    for (const part of pointer.split('/').filter(Boolean))
+      node = node[decodeURIComponent(part.replace(/~1/g, '/').replace(/~0/g, '~'))];
     if (node === undefined) throw new Error(`unresolved $ref ${ref} from ${file}`);
     return { file: at, node, pointer };
   };
@@ -127,7 +145,10 @@ function buildContract(): ArmContract {
     return v;
   };
   const describe = (v: ValidateFunction, where: string) =>
-    (v.errors ?? []).map((e) => `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`);
+    (v.errors ?? []).map(
+      (e) =>
+        `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`,
+    );
 
   /**
    * Validates `value` against the schema `ref` points at; a Swagger discriminator is followed to the
@@ -143,13 +164,17 @@ function buildContract(): ArmContract {
     if (node.discriminator && value && typeof value === 'object') {
       const kind = (value as Json)[node.discriminator];
       const derived = Object.entries(doc.definitions ?? {}).find(
-        ([, d]) => (d as Json)['x-ms-discriminator-value'] === kind && ((d as Json).allOf ?? []).some((a: Json) => a.$ref === `#/definitions/${name}`),
+        ([, d]) =>
+          (d as Json)['x-ms-discriminator-value'] === kind &&
+          ((d as Json).allOf ?? []).some((a: Json) => a.$ref === `#/definitions/${name}`),
       );
       if (derived && derived[0] !== name) return validateSchema(at, `#/definitions/${derived[0]}`, value, where);
     }
     const items = node.properties?.value?.items?.$ref as string | undefined;
     if (items && Array.isArray((value as Json)?.value)) {
-      return ((value as Json).value as unknown[]).flatMap((item, i) => validateSchema(at, items, item, `${where}/value/${i}`));
+      return ((value as Json).value as unknown[]).flatMap((item, i) =>
+        validateSchema(at, items, item, `${where}/value/${i}`),
+      );
     }
     return [];
   };
@@ -165,8 +190,15 @@ function buildContract(): ArmContract {
       });
       const operations: Record<string, Operation> = {};
       for (const [method, op] of Object.entries(item)) {
-        const parameters = ((op as Json).parameters as Json[]).map((p) => (p.$ref ? resolve(file, p.$ref) : { file, node: p })).map((r) => ({ parameter: r.node as Parameter, file: r.file }));
-        operations[method.toUpperCase()] = { operationId: (op as Json).operationId, parameters, responses: (op as Json).responses, file };
+        const parameters = ((op as Json).parameters as Json[])
+          .map((p) => (p.$ref ? resolve(file, p.$ref) : { file, node: p }))
+          .map((r) => ({ parameter: r.node as Parameter, file: r.file }));
+        operations[method.toUpperCase()] = {
+          operationId: (op as Json).operationId,
+          parameters,
+          responses: (op as Json).responses,
+          file,
+        };
       }
       // ARM paths are case-insensitive; a trailing slash is tolerated.
       templates.push({ apiVersion, template: { pattern: new RegExp(`^${source}/?$`, 'i'), names, operations } });
@@ -181,7 +213,8 @@ function buildContract(): ArmContract {
       v = ajv.compile(Object.fromEntries(PARAMETER_KEYWORDS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]])));
       parameterValidators.set(p, v);
     }
-    const value = p.type === 'integer' || p.type === 'number' ? Number(raw) : p.type === 'boolean' ? raw === 'true' : raw;
+    const value =
+      p.type === 'integer' || p.type === 'number' ? Number(raw) : p.type === 'boolean' ? raw === 'true' : raw;
     return v(value) ? [] : describe(v, `${p.in} parameter ${p.name}`);
   };
 
@@ -191,7 +224,12 @@ function buildContract(): ArmContract {
       if (matches.length === 0) return { errors: [`no operation at ${path} in the ${apiVersion} spec`] };
       const template = matches[0].template;
       const operation = template.operations[method];
-      if (!operation) return { errors: [`${method} is not an operation of ${path} (the spec has ${Object.keys(template.operations).join(', ')})`] };
+      if (!operation)
+        return {
+          errors: [
+            `${method} is not an operation of ${path} (the spec has ${Object.keys(template.operations).join(', ')})`,
+          ],
+        };
       const values = template.pattern.exec(path)!.slice(1).map(decodeURIComponent);
       const errors: string[] = [];
       for (const { parameter: p, file } of operation.parameters) {
@@ -211,7 +249,8 @@ function buildContract(): ArmContract {
     checkResponse(operation, status, body) {
       const response = operation.responses[String(status)] ?? operation.responses.default;
       if (!response) return [`${operation.operationId} has no ${status} response`];
-      if (!response.schema) return body === undefined ? [] : [`${operation.operationId} ${status} has no body in the spec`];
+      if (!response.schema)
+        return body === undefined ? [] : [`${operation.operationId} ${status} has no body in the spec`];
       if (body === undefined) return [`${operation.operationId} ${status} must have a body`];
       return validateSchema(operation.file, response.schema.$ref, body, `${operation.operationId} ${status} response`);
     },

@@ -70,10 +70,26 @@ export const SAVED_SEARCH_API_VERSIONS = ['2015-03-20', '2020-03-01-preview', '2
 export const FAKE_ARM_TOKEN = 'fake-arm-access-token';
 
 /** Versions Microsoft.OperationalInsights answers to for workspaces and tables (the SDK 9.x calls 2022-10-01). */
-export const WORKSPACE_API_VERSIONS = ['2020-08-01', '2020-10-01', '2021-06-01', '2021-12-01-preview', '2022-10-01', '2023-09-01', '2025-02-01'];
+export const WORKSPACE_API_VERSIONS = [
+  '2020-08-01',
+  '2020-10-01',
+  '2021-06-01',
+  '2021-12-01-preview',
+  '2022-10-01',
+  '2023-09-01',
+  '2025-02-01',
+];
 
 /** Tables a Sentinel workspace holds in the fake unless a test says otherwise. */
-export const DEFAULT_WORKSPACE_TABLES = ['ThreatIntelIndicators', 'ThreatIntelObjects', 'CommonSecurityLog', 'DnsEvents', 'DeviceNetworkEvents', 'UrlClickEvents', 'ASimDnsActivityLogs'];
+export const DEFAULT_WORKSPACE_TABLES = [
+  'ThreatIntelIndicators',
+  'ThreatIntelObjects',
+  'CommonSecurityLog',
+  'DnsEvents',
+  'DeviceNetworkEvents',
+  'UrlClickEvents',
+  'ASimDnsActivityLogs',
+];
 
 /** Microsoft Sentinel Contributor's permissions, as the built-in role definition lists them. */
 export const SENTINEL_CONTRIBUTOR_PERMISSIONS: FakePermission[] = [
@@ -96,7 +112,10 @@ export const SENTINEL_CONTRIBUTOR_PERMISSIONS: FakePermission[] = [
       'Microsoft.Resources/subscriptions/resourceGroups/read',
       'Microsoft.Support/*',
     ],
-    notActions: ['Microsoft.SecurityInsights/ConfidentialWatchlists/*', 'Microsoft.OperationalInsights/workspaces/query/ConfidentialWatchlist/*'],
+    notActions: [
+      'Microsoft.SecurityInsights/ConfidentialWatchlists/*',
+      'Microsoft.OperationalInsights/workspaces/query/ConfidentialWatchlist/*',
+    ],
   },
 ];
 
@@ -251,13 +270,20 @@ export interface ArmFake {
   /** Saved searches of every workspace; `get` and `keys` take and give bare lower-case ids. */
   savedSearches: Map<string, SavedSearchResource>;
   /** One workspace's view, by `resourceGroup/name` (any subscription) or full resource id. */
-  workspace(ref: string): { customerId: string; indicators(): IndicatorResource[]; savedSearches(): SavedSearchResource[] };
+  workspace(ref: string): {
+    customerId: string;
+    indicators(): IndicatorResource[];
+    savedSearches(): SavedSearchResource[];
+  };
   /**
    * Lands an object the upload API accepted in its workspace's store, updating the indicator with
    * the same `externalId` (STIX id) when the object is newer; undefined when no workspace has that customerId.
    */
   knowsCustomerId(customerId: string): boolean;
-  ingestUploaded(customerId: string, properties: Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string }): IndicatorResource | 'stale' | undefined;
+  ingestUploaded(
+    customerId: string,
+    properties: Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string },
+  ): IndicatorResource | 'stale' | undefined;
   failNext(rule: FaultRule): void;
   /** A fault for every matching request until cleared. */
   failAlways(rule: Omit<FaultRule, 'times'>): void;
@@ -320,7 +346,10 @@ export function isValidStixPattern(pattern: string): boolean {
     const m = token.exec(pattern);
     if (!m) return false;
     const kind = m.slice(1).findIndex((g) => g !== undefined);
-    tokens.push(['[', ']', '(', ')', 'str', 'path', 'kw', 'op', 'num', 'bool', 'bin'][kind] + (kind === 6 ? `:${m[7].toUpperCase()}` : ''));
+    tokens.push(
+      ['[', ']', '(', ')', 'str', 'path', 'kw', 'op', 'num', 'bool', 'bin'][kind] +
+        (kind === 6 ? `:${m[7].toUpperCase()}` : ''),
+    );
     pos = token.lastIndex;
   }
   // Grammar: obs (join obs)*; obs = '[' cmp (AND|OR cmp)* ']'; cmp = path [NOT] op value.
@@ -377,10 +406,15 @@ function validateIndicator(body: unknown): HttpError | undefined {
   if (!isValidStixPattern(p.pattern as string)) return bad(`Invalid STIX pattern: ${String(p.pattern)}`);
   if (Number.isNaN(Date.parse(p.validFrom as string))) return bad('validFrom is not a valid date.');
   if (p.validUntil !== undefined) {
-    if (typeof p.validUntil !== 'string' || Number.isNaN(Date.parse(p.validUntil))) return bad('validUntil is not a valid date.');
-    if (Date.parse(p.validUntil) < Date.parse(p.validFrom as string)) return bad('validUntil must not be earlier than validFrom.');
+    if (typeof p.validUntil !== 'string' || Number.isNaN(Date.parse(p.validUntil)))
+      return bad('validUntil is not a valid date.');
+    if (Date.parse(p.validUntil) < Date.parse(p.validFrom as string))
+      return bad('validUntil must not be earlier than validFrom.');
   }
-  if (p.confidence !== undefined && (!Number.isInteger(p.confidence) || (p.confidence as number) < 0 || (p.confidence as number) > 100)) {
+  if (
+    p.confidence !== undefined &&
+    (!Number.isInteger(p.confidence) || (p.confidence as number) < 0 || (p.confidence as number) > 100)
+  ) {
     return bad('confidence must be an integer from 0 to 100.');
   }
   return undefined;
@@ -395,7 +429,10 @@ function validateSavedSearch(body: unknown): HttpError | undefined {
     if (typeof p[field] !== 'string' || !(p[field] as string).trim()) return bad(`The ${field} field is required.`);
   }
   if (p.tags !== undefined) {
-    if (!Array.isArray(p.tags) || p.tags.some((t) => !t || typeof t !== 'object' || typeof t.name !== 'string' || typeof t.value !== 'string')) {
+    if (
+      !Array.isArray(p.tags) ||
+      p.tags.some((t) => !t || typeof t !== 'object' || typeof t.name !== 'string' || typeof t.value !== 'string')
+    ) {
       return bad('tags must be a list of {name, value}.');
     }
   }
@@ -519,7 +556,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const workspaceId = (sub: string, rg: string, ws: string) =>
     `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${ws}`;
 
-  function storeIndicator(prefix: string, name: string, properties: Record<string, unknown>, previous?: IndicatorResource, scoped = true): IndicatorResource {
+  function storeIndicator(
+    prefix: string,
+    name: string,
+    properties: Record<string, unknown>,
+    previous?: IndicatorResource,
+    scoped = true,
+  ): IndicatorResource {
     const now = serviceDate(new Date().toISOString()) as string;
     const resource: IndicatorResource = {
       id: `${prefix}/providers/Microsoft.SecurityInsights/ThreatIntelligence/${name}`,
@@ -537,8 +580,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         friendlyName: properties.displayName,
       },
     };
-    if (properties.lastUpdatedTimeUtc !== undefined) resource.properties.lastUpdatedTimeUtc = serviceDate(properties.lastUpdatedTimeUtc);
-    if (previous ? scope.has(previous) : scoped) scope.set(resource, previous ? scope.get(previous)! : prefix.toLowerCase());
+    if (properties.lastUpdatedTimeUtc !== undefined)
+      resource.properties.lastUpdatedTimeUtc = serviceDate(properties.lastUpdatedTimeUtc);
+    if (previous ? scope.has(previous) : scoped)
+      scope.set(resource, previous ? scope.get(previous)! : prefix.toLowerCase());
     indicators.set(name, resource);
     // Seeded indicators (no workspace) are seen by every workspace: indexed under `*`.
     byExternalId.set(`${scope.get(resource) ?? '*'}|${String(resource.properties.externalId)}`, name);
@@ -551,7 +596,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     return { value: slice, ...(more ? { nextLink: next(offset + size) } : {}) };
   }
 
-  function handleTi(method: string, m: RegExpExecArray, query: Record<string, string>, body: unknown, apiVersion: string): [number, unknown] {
+  function handleTi(
+    method: string,
+    m: RegExpExecArray,
+    query: Record<string, string>,
+    body: unknown,
+    apiVersion: string,
+  ): [number, unknown] {
     const [, sub, rg, ws, op, name] = m;
     const prefix = workspaceId(sub, rg, ws);
     customerIdOf(prefix); // the workspace exists once addressed
@@ -575,7 +626,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         if (!existing) throw httpError(404, 'NotFound', `Threat intelligence indicator '${name}' was not found.`);
         const invalid = validateIndicator(body);
         if (invalid) throw invalid;
-        return [200, storeIndicator(prefix, name, (body as { properties: Record<string, unknown> }).properties, existing)];
+        return [
+          200,
+          storeIndicator(prefix, name, (body as { properties: Record<string, unknown> }).properties, existing),
+        ];
       }
       if (method === 'DELETE') {
         if (!existing) return [204, undefined];
@@ -585,25 +639,39 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
     }
     if (opName === 'indicators' && method === 'GET') {
-      const state = query.$skipToken ? decodeToken(query.$skipToken) : { offset: 0, pageSize: Number(query.$top) || maxPage };
+      const state = query.$skipToken
+        ? decodeToken(query.$skipToken)
+        : { offset: 0, pageSize: Number(query.$top) || maxPage };
       if (!state) throw httpError(400, 'BadRequest', 'Invalid $skipToken.');
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       return [
         200,
-        page([...indicators.values()].filter((i) => visibleIn(i, prefix)), state.offset, size, (offset) =>
-          `${base}/indicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, pageSize: size })}`,
+        page(
+          [...indicators.values()].filter((i) => visibleIn(i, prefix)),
+          state.offset,
+          size,
+          (offset) =>
+            `${base}/indicators?api-version=${apiVersion}&$skipToken=${encodeToken({ offset, pageSize: size })}`,
         ),
       ];
     }
     if (opName === 'queryindicators' && (method === 'POST' || method === 'GET')) {
-      const criteria = (method === 'POST' ? body ?? {} : {}) as { sources?: unknown; pageSize?: unknown; skipToken?: unknown };
-      const tokenText = typeof criteria.skipToken === 'string' && criteria.skipToken ? criteria.skipToken : query.$skipToken;
+      const criteria = (method === 'POST' ? (body ?? {}) : {}) as {
+        sources?: unknown;
+        pageSize?: unknown;
+        skipToken?: unknown;
+      };
+      const tokenText =
+        typeof criteria.skipToken === 'string' && criteria.skipToken ? criteria.skipToken : query.$skipToken;
       let state: PageToken | undefined;
       if (tokenText) {
         state = decodeToken(tokenText);
         if (!state) throw httpError(400, 'BadRequest', 'Invalid skipToken.');
       } else {
-        if (criteria.sources !== undefined && (!Array.isArray(criteria.sources) || criteria.sources.some((s) => typeof s !== 'string'))) {
+        if (
+          criteria.sources !== undefined &&
+          (!Array.isArray(criteria.sources) || criteria.sources.some((s) => typeof s !== 'string'))
+        ) {
           throw httpError(400, 'BadRequest', 'sources must be a list of strings.');
         }
         state = {
@@ -615,7 +683,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const size = Math.min(maxPage, Math.max(1, state.pageSize));
       const sources = state.sources?.map((s) => s.toLowerCase());
       const matching = [...indicators.values()].filter(
-        (i) => visibleIn(i, prefix) && (!sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase())),
+        (i) =>
+          visibleIn(i, prefix) &&
+          (!sources?.length || sources.includes(String(i.properties.source ?? '').toLowerCase())),
       );
       const link = (t: PageToken) => `${base}/queryIndicators?api-version=${apiVersion}&$skipToken=${encodeToken(t)}`;
       const quirks = options.queryPaging;
@@ -666,7 +736,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         throw httpError(
           409,
           'Conflict',
-          b.etag ? `The etag '${b.etag}' does not match the saved search's current etag.` : `Saved search '${id}' already exists: send its etag (or '*') to replace it.`,
+          b.etag
+            ? `The etag '${b.etag}' does not match the saved search's current etag.`
+            : `Saved search '${id}' already exists: send its etag (or '*') to replace it.`,
         );
       }
       const resource: SavedSearchResource = {
@@ -691,7 +763,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const [, sub, rg, ws, table] = m;
     if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
     const known = options.workspaces;
-    const found = known ? known.find((w) => w.name.toLowerCase() === ws.toLowerCase() && w.resourceGroup.toLowerCase() === rg.toLowerCase()) : { resourceGroup: rg, name: ws };
+    const found = known
+      ? known.find(
+          (w) => w.name.toLowerCase() === ws.toLowerCase() && w.resourceGroup.toLowerCase() === rg.toLowerCase(),
+        )
+      : { resourceGroup: rg, name: ws };
     if (!found) {
       if (known && !known.some((w) => w.resourceGroup.toLowerCase() === rg.toLowerCase())) {
         throw httpError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
@@ -722,7 +798,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       ];
     }
     const tableName = (found.tables ?? DEFAULT_WORKSPACE_TABLES).find((t) => t.toLowerCase() === table.toLowerCase());
-    if (!tableName) throw httpError(404, 'ResourceNotFound', `The table '${table}' was not found in workspace '${found.name}'.`);
+    if (!tableName)
+      throw httpError(404, 'ResourceNotFound', `The table '${table}' was not found in workspace '${found.name}'.`);
     return [
       200,
       {
@@ -743,15 +820,34 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   function handlePermissions(method: string): [number, unknown] {
     if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
     const list = options.permissions ?? SENTINEL_CONTRIBUTOR_PERMISSIONS;
-    return [200, { value: list.map((p) => ({ actions: p.actions, notActions: p.notActions ?? [], dataActions: [], notDataActions: [] })) }];
+    return [
+      200,
+      {
+        value: list.map((p) => ({
+          actions: p.actions,
+          notActions: p.notActions ?? [],
+          dataActions: [],
+          notDataActions: [],
+        })),
+      },
+    ];
   }
 
-  function classify(method: string, path: string): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'perm' | 'none'; m?: RegExpExecArray } {
+  function classify(
+    method: string,
+    path: string,
+  ): { operation: ArmOperation; write: boolean; kind: 'ti' | 'ss' | 'ws' | 'perm' | 'none'; m?: RegExpExecArray } {
     const ti = TI_PATH.exec(path);
     if (ti) {
       const op = ti[4].toLowerCase();
       const operation: ArmOperation =
-        op === 'createindicator' ? 'createIndicator' : op === 'queryindicators' ? 'queryIndicators' : ti[5] ? 'indicator' : 'listIndicators';
+        op === 'createindicator'
+          ? 'createIndicator'
+          : op === 'queryindicators'
+            ? 'queryIndicators'
+            : ti[5]
+              ? 'indicator'
+              : 'listIndicators';
       const write = operation === 'createIndicator' || (operation === 'indicator' && method !== 'GET');
       return { operation, write, kind: 'ti', m: ti };
     }
@@ -809,14 +905,28 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         throw httpError(
           401,
           req.headers.authorization ? 'InvalidAuthenticationToken' : 'AuthenticationFailed',
-          req.headers.authorization ? 'The access token is invalid.' : "Authentication failed. The 'Authorization' header is missing.",
+          req.headers.authorization
+            ? 'The access token is invalid.'
+            : "Authentication failed. The 'Authorization' header is missing.",
         );
       }
-      if (kind === 'none') throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
+      if (kind === 'none')
+        throw httpError(404, 'InvalidResourceType', `The resource type could not be found for ${url.pathname}.`);
       const apiVersion = query['api-version'];
-      const supported = kind === 'ti' ? tiVersions : kind === 'ws' ? WORKSPACE_API_VERSIONS : kind === 'perm' ? PERMISSIONS_API_VERSIONS : ssVersions;
+      const supported =
+        kind === 'ti'
+          ? tiVersions
+          : kind === 'ws'
+            ? WORKSPACE_API_VERSIONS
+            : kind === 'perm'
+              ? PERMISSIONS_API_VERSIONS
+              : ssVersions;
       if (!apiVersion) {
-        throw httpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+        throw httpError(
+          400,
+          'MissingApiVersionParameter',
+          'The api-version query parameter (?api-version=) is required for all requests.',
+        );
       }
       if (!supported.includes(apiVersion)) {
         throw httpError(
@@ -825,14 +935,23 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`,
         );
       }
-      if (parseError) throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+      if (parseError)
+        throw httpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
       const documented =
-        kind === 'ti' ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion : kind === 'ss' ? CONTRACT_DOCUMENTS.savedSearches.apiVersion : undefined;
+        kind === 'ti'
+          ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion
+          : kind === 'ss'
+            ? CONTRACT_DOCUMENTS.savedSearches.apiVersion
+            : undefined;
       if (contract && apiVersion === documented) {
         const verdict = contract.checkRequest({ method, path: url.pathname, query, body, apiVersion });
         if (verdict.errors.length > 0) {
           contractViolations.push(...verdict.errors.map((e) => `${method} ${url.pathname}: ${e}`));
-          throw httpError(400, 'InvalidRequestContent', `The request does not match the ${apiVersion} API: ${verdict.errors.join('; ')}`);
+          throw httpError(
+            400,
+            'InvalidRequestContent',
+            `The request does not match the ${apiVersion} API: ${verdict.errors.join('; ')}`,
+          );
         }
         specOperation = verdict.operation;
       }
@@ -842,14 +961,21 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         const waitMs = bucket.take();
         if (waitMs !== undefined) {
           const scale = options.throttle?.timeScale ?? 1;
-          throw httpError(429, 'SubscriptionRequestsThrottled', 'Number of write requests for subscription exceeded the limit.', {
-            'retry-after': String(Math.max(1, Math.ceil((waitMs * scale) / 1000))),
-            'x-ms-retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
-          });
+          throw httpError(
+            429,
+            'SubscriptionRequestsThrottled',
+            'Number of write requests for subscription exceeded the limit.',
+            {
+              'retry-after': String(Math.max(1, Math.ceil((waitMs * scale) / 1000))),
+              'x-ms-retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
+            },
+          );
         }
       }
 
-      const fault = faults.find((f) => f.left > 0 && (!f.match || f.match({ method, path: url.pathname, operation, body })));
+      const fault = faults.find(
+        (f) => f.left > 0 && (!f.match || f.match({ method, path: url.pathname, operation, body })),
+      );
       if (fault) {
         fault.left -= 1;
         faults = faults.filter((f) => f.left > 0);
@@ -861,17 +987,19 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         if (fault?.reset) req.socket.destroy();
       };
       if (silent && !fault?.afterEffect) return misbehave();
-      const faultError = fault && !silent
-        ? httpError(
-            faultStatus,
-            fault.code ?? (faultStatus === 429 ? 'TooManyRequests' : faultStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
-            fault.message ?? `Injected fault ${fault.status}.`,
-            {
-              ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
-              ...(fault.retryAfterMs !== undefined ? { 'x-ms-retry-after-ms': String(fault.retryAfterMs) } : {}),
-            },
-          )
-        : undefined;
+      const faultError =
+        fault && !silent
+          ? httpError(
+              faultStatus,
+              fault.code ??
+                (faultStatus === 429 ? 'TooManyRequests' : faultStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest'),
+              fault.message ?? `Injected fault ${fault.status}.`,
+              {
+                ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
+                ...(fault.retryAfterMs !== undefined ? { 'x-ms-retry-after-ms': String(fault.retryAfterMs) } : {}),
+              },
+            )
+          : undefined;
       if (faultError && !fault?.afterEffect) throw faultError;
 
       const [status, payload] =
@@ -961,19 +1089,35 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     },
     seedIndicator(properties, workspaceResourceId) {
       const name = randomUUID();
-      storeIndicator(workspaceResourceId ?? workspaceId('seed', 'seed', 'seed'), name, { ...properties }, undefined, workspaceResourceId !== undefined);
+      storeIndicator(
+        workspaceResourceId ?? workspaceId('seed', 'seed', 'seed'),
+        name,
+        { ...properties },
+        undefined,
+        workspaceResourceId !== undefined,
+      );
       return name;
     },
     workspace(ref) {
       const wanted = ref.toLowerCase();
       const prefix =
-        [...customerIds.values()].map((e) => e.prefix).find((p) => p.toLowerCase() === wanted || p.toLowerCase().endsWith(`/resourcegroups/${wanted.replace('/', '/providers/microsoft.operationalinsights/workspaces/')}`)) ??
-        (ref.startsWith('/subscriptions/') ? ref : undefined);
+        [...customerIds.values()]
+          .map((e) => e.prefix)
+          .find(
+            (p) =>
+              p.toLowerCase() === wanted ||
+              p
+                .toLowerCase()
+                .endsWith(
+                  `/resourcegroups/${wanted.replace('/', '/providers/microsoft.operationalinsights/workspaces/')}`,
+                ),
+          ) ?? (ref.startsWith('/subscriptions/') ? ref : undefined);
       if (!prefix) throw new Error(`fake ARM: no workspace ${ref} was addressed`);
       return {
         customerId: customerIdOf(prefix),
         indicators: () => [...indicators.values()].filter((i) => scope.get(i) === prefix.toLowerCase()),
-        savedSearches: () => [...savedSearches.entries()].filter(([k]) => k.startsWith(`${prefix.toLowerCase()}|`)).map(([, v]) => v),
+        savedSearches: () =>
+          [...savedSearches.entries()].filter(([k]) => k.startsWith(`${prefix.toLowerCase()}|`)).map(([, v]) => v),
       };
     },
     knowsCustomerId: (customerId) => [...customerIds.values()].some((e) => e.customerId === customerId),
@@ -983,11 +1127,17 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const home = entry.prefix.toLowerCase();
       const lookup = (key: string) => {
         const found = indicators.get(byExternalId.get(`${key}|${properties.externalId}`) ?? '');
-        return found?.properties.externalId === properties.externalId && visibleIn(found, entry.prefix) ? found : undefined;
+        return found?.properties.externalId === properties.externalId && visibleIn(found, entry.prefix)
+          ? found
+          : undefined;
       };
       const previous = lookup(home) ?? lookup('*');
       // STIX versioning: a version no newer than the one held changes nothing.
-      if (previous && Date.parse(String(previous.properties.lastUpdatedTimeUtc)) >= Date.parse(properties.lastUpdatedTimeUtc)) return 'stale';
+      if (
+        previous &&
+        Date.parse(String(previous.properties.lastUpdatedTimeUtc)) >= Date.parse(properties.lastUpdatedTimeUtc)
+      )
+        return 'stale';
       const resource = storeIndicator(entry.prefix, previous?.name ?? randomUUID(), properties, previous);
       if (previous) resource.properties.created = previous.properties.created;
       else resource.properties.created = serviceDate(properties.created ?? properties.lastUpdatedTimeUtc);

@@ -125,12 +125,28 @@ interface Family {
 
 const FAMILIES: Record<string, Family> = {
   [NETSUPPORT]: { malware: NETSUPPORT, printable: 'NetSupportManager RAT', alias: 'NetSupport RAT' },
-  [COBALT_STRIKE]: { malware: COBALT_STRIKE, printable: 'Cobalt Strike', alias: 'Agentemis,BEACON,CobaltStrike,cobeacon' },
+  [COBALT_STRIKE]: {
+    malware: COBALT_STRIKE,
+    printable: 'Cobalt Strike',
+    alias: 'Agentemis,BEACON,CobaltStrike,cobeacon',
+  },
 };
 
-type SeedRow = [id: number, iocType: string, ioc: string, threatType: string, confidence: number, firstSeen: string, tags: string[] | null];
+type SeedRow = [
+  id: number,
+  iocType: string,
+  ioc: string,
+  threatType: string,
+  confidence: number,
+  firstSeen: string,
+  tags: string[] | null,
+];
 
-function record(family: Family, [id, iocType, ioc, threatType, confidence, firstSeen, tags]: SeedRow, extra: Partial<ThreatFoxWireRecord> = {}): ThreatFoxWireRecord {
+function record(
+  family: Family,
+  [id, iocType, ioc, threatType, confidence, firstSeen, tags]: SeedRow,
+  extra: Partial<ThreatFoxWireRecord> = {},
+): ThreatFoxWireRecord {
   return {
     id: String(id),
     ioc,
@@ -182,9 +198,26 @@ const NETSUPPORT_ROWS: SeedRow[] = [
 
 /** Another family, so "keep only the configured families" has something to drop. Documentation-range values. */
 const COBALT_STRIKE_ROWS: Array<[SeedRow, Partial<ThreatFoxWireRecord>]> = [
-  [[1580150, 'ip:port', '198.51.100.23:8443', 'botnet_cc', 75, '2026-06-20 11:05:00', ['CobaltStrike', 'c2']], { last_seen: '2026-06-20 19:40:12 UTC' }],
-  [[1580149, 'url', 'https://203.0.113.77/jquery-3.3.1.min.js', 'botnet_cc', 75, '2026-06-20 11:04:59', null], { reference: 'https://example.com/reports/cobalt-strike-c2' }],
-  [[1580148, 'sha256_hash', '4d1c0fd5a1f3c4b2e7a9d8c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6', 'payload', 80, '2026-06-20 10:59:31', ['CobaltStrike']], {}],
+  [
+    [1580150, 'ip:port', '198.51.100.23:8443', 'botnet_cc', 75, '2026-06-20 11:05:00', ['CobaltStrike', 'c2']],
+    { last_seen: '2026-06-20 19:40:12 UTC' },
+  ],
+  [
+    [1580149, 'url', 'https://203.0.113.77/jquery-3.3.1.min.js', 'botnet_cc', 75, '2026-06-20 11:04:59', null],
+    { reference: 'https://example.com/reports/cobalt-strike-c2' },
+  ],
+  [
+    [
+      1580148,
+      'sha256_hash',
+      '4d1c0fd5a1f3c4b2e7a9d8c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6',
+      'payload',
+      80,
+      '2026-06-20 10:59:31',
+      ['CobaltStrike'],
+    ],
+    {},
+  ],
   [[1579000, 'domain', 'beacon-cdn.example.com', 'botnet_cc', 50, '2026-05-30 08:00:00', ['CobaltStrike']], {}],
 ];
 
@@ -205,7 +238,8 @@ function seenAt(raw: unknown): number {
   return typeof v === 'string' ? Date.parse(v.replace(' UTC', 'Z').replace(' ', 'T')) : Number.NaN;
 }
 
-const newestFirst = (a: unknown, b: unknown) => seenAt(b) - seenAt(a) || Number(field(b, 'id')) - Number(field(a, 'id'));
+const newestFirst = (a: unknown, b: unknown) =>
+  seenAt(b) - seenAt(a) || Number(field(b, 'id')) - Number(field(a, 'id'));
 
 /** A whole number from a JSON number or numeric string, as the PHP behind ThreatFox accepts both. */
 function wholeNumber(v: unknown): number | undefined {
@@ -240,7 +274,9 @@ export async function startThreatFoxFake(options: ThreatFoxFakeOptions = {}): Pr
   }
 
   const ok = (data: unknown[]) =>
-    data.length === 0 ? { query_status: 'no_result', data: NO_RESULT } : { query_status: 'ok', data: [...data, ...injected] };
+    data.length === 0
+      ? { query_status: 'no_result', data: NO_RESULT }
+      : { query_status: 'ok', data: [...data, ...injected] };
 
   /** The answer ThreatFox gives to an authenticated POST body. */
   function answer(body: unknown): object {

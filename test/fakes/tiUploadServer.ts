@@ -46,10 +46,16 @@ function claimsOf(authorization: string | undefined): { audience: string; caller
   const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]*)$/.exec(authorization ?? '');
   if (!m) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as { aud?: unknown; exp?: unknown; oid?: unknown; sub?: unknown };
+    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as {
+      aud?: unknown;
+      exp?: unknown;
+      oid?: unknown;
+      sub?: unknown;
+    };
     if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return undefined;
     if (typeof claims.aud !== 'string') return undefined;
-    const caller = typeof claims.oid === 'string' ? claims.oid : typeof claims.sub === 'string' ? claims.sub : 'unknown';
+    const caller =
+      typeof claims.oid === 'string' ? claims.oid : typeof claims.sub === 'string' ? claims.sub : 'unknown';
     return { audience: claims.aud, caller };
   } catch {
     return undefined;
@@ -97,49 +103,77 @@ export interface UploadFake {
   close(): Promise<void>;
 }
 
-const isTime = (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v) && !Number.isNaN(Date.parse(v));
+const isTime = (v: unknown) =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v) && !Number.isNaN(Date.parse(v));
 
 /** The service's checks of one STIX indicator; messages in its wording. */
 function objectErrors(o: unknown): string[] {
-  if (!o || typeof o !== 'object' || Array.isArray(o)) return ['Error for Property=object: The STIX object must be a JSON object.'];
+  if (!o || typeof o !== 'object' || Array.isArray(o))
+    return ['Error for Property=object: The STIX object must be a JSON object.'];
   const x = o as Record<string, unknown>;
   const errors: string[] = [];
-  const missing = (p: string) => errors.push(`Error for Property=${p}: Required property is missing. Actual value: NULL.`);
+  const missing = (p: string) =>
+    errors.push(`Error for Property=${p}: Required property is missing. Actual value: NULL.`);
   for (const p of ['id', 'type', 'created', 'modified']) if (x[p] === undefined || x[p] === null) missing(p);
-  if (x.type !== undefined && x.type !== 'indicator') errors.push(`Error for Property=type: Unsupported type. Actual value: ${String(x.type)}.`);
-  if (typeof x.id === 'string' && !/^indicator--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(x.id)) {
+  if (x.type !== undefined && x.type !== 'indicator')
+    errors.push(`Error for Property=type: Unsupported type. Actual value: ${String(x.type)}.`);
+  if (
+    typeof x.id === 'string' &&
+    !/^indicator--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(x.id)
+  ) {
     errors.push(`Error for Property=id: Invalid STIX identifier. Actual value: ${x.id}.`);
   }
-  if (x.spec_version !== undefined && x.spec_version !== '2.1' && x.spec_version !== '2.0') errors.push('Error for Property=spec_version: Only 2.0 and 2.1 are supported.');
+  if (x.spec_version !== undefined && x.spec_version !== '2.1' && x.spec_version !== '2.0')
+    errors.push('Error for Property=spec_version: Only 2.0 and 2.1 are supported.');
   for (const p of ['created', 'modified', 'valid_from', 'valid_until']) {
-    if (x[p] !== undefined && !isTime(x[p])) errors.push(`Error for Property=${p}: Invalid timestamp. Actual value: ${String(x[p])}.`);
+    if (x[p] !== undefined && !isTime(x[p]))
+      errors.push(`Error for Property=${p}: Invalid timestamp. Actual value: ${String(x[p])}.`);
   }
   if (isTime(x.created) && isTime(x.modified) && Date.parse(x.modified as string) < Date.parse(x.created as string)) {
     errors.push('Error for Property=modified: modified must be later than or equal to created.');
   }
   if (x.pattern === undefined) missing('pattern');
-  else if (typeof x.pattern !== 'string' || !isValidStixPattern(x.pattern)) errors.push(`Error for Property=pattern: Invalid STIX pattern. Actual value: ${String(x.pattern)}.`);
+  else if (typeof x.pattern !== 'string' || !isValidStixPattern(x.pattern))
+    errors.push(`Error for Property=pattern: Invalid STIX pattern. Actual value: ${String(x.pattern)}.`);
   if (x.pattern_type === undefined) missing('pattern_type');
-  else if (x.pattern_type !== 'stix') errors.push(`Error for Property=pattern_type: Only stix patterns are indexed. Actual value: ${String(x.pattern_type)}.`);
+  else if (x.pattern_type !== 'stix')
+    errors.push(
+      `Error for Property=pattern_type: Only stix patterns are indexed. Actual value: ${String(x.pattern_type)}.`,
+    );
   if (x.valid_from === undefined) missing('valid_from');
-  if (isTime(x.valid_from) && isTime(x.valid_until) && Date.parse(x.valid_until as string) <= Date.parse(x.valid_from as string)) {
+  if (
+    isTime(x.valid_from) &&
+    isTime(x.valid_until) &&
+    Date.parse(x.valid_until as string) <= Date.parse(x.valid_from as string)
+  ) {
     errors.push('Error for Property=valid_until: valid_until must be greater than valid_from.');
   }
-  if (x.confidence !== undefined && (!Number.isInteger(x.confidence) || (x.confidence as number) < 0 || (x.confidence as number) > 100)) {
-    errors.push(`Error for Property=confidence: Must be an integer from 0 to 100. Actual value: ${String(x.confidence)}.`);
+  if (
+    x.confidence !== undefined &&
+    (!Number.isInteger(x.confidence) || (x.confidence as number) < 0 || (x.confidence as number) > 100)
+  ) {
+    errors.push(
+      `Error for Property=confidence: Must be an integer from 0 to 100. Actual value: ${String(x.confidence)}.`,
+    );
   }
   for (const p of ['labels', 'indicator_types']) {
-    if (x[p] !== undefined && (!Array.isArray(x[p]) || (x[p] as unknown[]).some((v) => typeof v !== 'string'))) errors.push(`Error for Property=${p}: Must be a list of strings.`);
+    if (x[p] !== undefined && (!Array.isArray(x[p]) || (x[p] as unknown[]).some((v) => typeof v !== 'string')))
+      errors.push(`Error for Property=${p}: Must be a list of strings.`);
   }
   return errors;
 }
 
 /** What Sentinel shows on the ARM side for an uploaded indicator. */
-function armProperties(o: Record<string, unknown>, source: string): Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string } {
+function armProperties(
+  o: Record<string, unknown>,
+  source: string,
+): Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string } {
   const pattern = o.pattern as string;
   const objectType = /\[\s*([a-z0-9-]+):/i.exec(pattern)?.[1]?.toLowerCase();
   const kill = (o.kill_chain_phases as { kill_chain_name?: string; phase_name?: string }[] | undefined) ?? [];
-  const refs = (o.external_references as { source_name?: string; external_id?: string; url?: string; description?: string }[] | undefined) ?? [];
+  const refs =
+    (o.external_references as
+      { source_name?: string; external_id?: string; url?: string; description?: string }[] | undefined) ?? [];
   const props: Record<string, unknown> & { externalId: string; lastUpdatedTimeUtc: string } = {
     source,
     pattern,
@@ -156,7 +190,8 @@ function armProperties(o: Record<string, unknown>, source: string): Record<strin
   if (o.valid_until !== undefined) props.validUntil = o.valid_until;
   if (o.confidence !== undefined) props.confidence = o.confidence;
   if (o.revoked !== undefined) props.revoked = o.revoked;
-  if (kill.length) props.killChainPhases = kill.map((k) => ({ killChainName: k.kill_chain_name, phaseName: k.phase_name }));
+  if (kill.length)
+    props.killChainPhases = kill.map((k) => ({ killChainName: k.kill_chain_name, phaseName: k.phase_name }));
   if (refs.length) {
     props.externalReferences = refs.map((r) => ({
       sourceName: r.source_name,
@@ -197,10 +232,15 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       const out = payload === undefined ? '' : JSON.stringify(payload);
-      res.writeHead(status, { ...(out ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'x-ms-request-id': randomUUID(), ...headers });
+      res.writeHead(status, {
+        ...(out ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+        'x-ms-request-id': randomUUID(),
+        ...headers,
+      });
       res.end(out);
     };
-    const fail = (status: number, code: string, message: string, headers?: Record<string, string>) => send(status, { error: { code, message } }, headers);
+    const fail = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+      send(status, { error: { code, message } }, headers);
 
     const m = PATH.exec(url.pathname);
     if (!m || req.method !== 'POST') return fail(404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
@@ -208,9 +248,11 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
     requests.push(record);
     const claims = claimsOf(req.headers.authorization);
     if (!claims) return fail(401, 'Unauthorized', 'A valid bearer token is required.');
-    if (!ACCEPTED_AUDIENCES.includes(claims.audience)) return fail(401, 'InvalidAudience', `The token audience '${claims.audience}' is not accepted.`);
+    if (!ACCEPTED_AUDIENCES.includes(claims.audience))
+      return fail(401, 'InvalidAudience', `The token audience '${claims.audience}' is not accepted.`);
     const apiVersion = url.searchParams.get('api-version');
-    if (!apiVersion || !UPLOAD_API_VERSIONS.includes(apiVersion)) return fail(400, 'InvalidApiVersion', `Unsupported api-version '${apiVersion ?? ''}'.`);
+    if (!apiVersion || !UPLOAD_API_VERSIONS.includes(apiVersion))
+      return fail(400, 'InvalidApiVersion', `Unsupported api-version '${apiVersion ?? ''}'.`);
 
     let bucket = buckets.get(claims.caller);
     if (!bucket) buckets.set(claims.caller, (bucket = new TokenBucket(throttle)));
@@ -219,7 +261,11 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
       // Like the fake ARM: Retry-After in the service's (scaled) seconds, x-ms-retry-after-ms in real time.
       const seconds = Math.max(1, Math.ceil((waitMs * throttle.timeScale) / 1000));
       record.status = 429;
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds), 'x-ms-retry-after-ms': String(Math.ceil(waitMs)) });
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': String(seconds),
+        'x-ms-retry-after-ms': String(Math.ceil(waitMs)),
+      });
       res.end(JSON.stringify({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` }));
       return;
     }
@@ -230,10 +276,18 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
     } catch {
       return fail(400, 'BadRequest', 'The request body is not valid JSON.');
     }
-    if (typeof body?.sourcesystem !== 'string' || !body.sourcesystem.trim()) return fail(400, 'BadRequest', 'sourcesystem is required.');
-    if (body.sourcesystem.trim().toLowerCase() === 'microsoft sentinel') return fail(400, 'BadRequest', "The sourcesystem value 'Microsoft Sentinel' is restricted.");
-    if (!Array.isArray(body.stixobjects) || body.stixobjects.length === 0) return fail(400, 'BadRequest', 'stixobjects must be a non-empty array.');
-    if (body.stixobjects.length > maxObjects) return fail(400, 'BadRequest', `At most ${maxObjects} STIX objects per request (got ${body.stixobjects.length}).`);
+    if (typeof body?.sourcesystem !== 'string' || !body.sourcesystem.trim())
+      return fail(400, 'BadRequest', 'sourcesystem is required.');
+    if (body.sourcesystem.trim().toLowerCase() === 'microsoft sentinel')
+      return fail(400, 'BadRequest', "The sourcesystem value 'Microsoft Sentinel' is restricted.");
+    if (!Array.isArray(body.stixobjects) || body.stixobjects.length === 0)
+      return fail(400, 'BadRequest', 'stixobjects must be a non-empty array.');
+    if (body.stixobjects.length > maxObjects)
+      return fail(
+        400,
+        'BadRequest',
+        `At most ${maxObjects} STIX objects per request (got ${body.stixobjects.length}).`,
+      );
     record.objects = body.stixobjects as Record<string, unknown>[];
 
     // The workspace must exist: the fake ARM knows it by customerId.
@@ -247,9 +301,14 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
       faults = faults.filter((f) => f.left > 0);
     }
     const faultAnswer = () =>
-      fail(fault!.status, fault!.status === 429 ? 'TooManyRequests' : fault!.status >= 500 ? 'ServiceUnavailable' : 'BadRequest', `Injected fault ${fault!.status}.`, {
-        ...(fault!.retryAfterSeconds !== undefined ? { 'retry-after': String(fault!.retryAfterSeconds) } : {}),
-      });
+      fail(
+        fault!.status,
+        fault!.status === 429 ? 'TooManyRequests' : fault!.status >= 500 ? 'ServiceUnavailable' : 'BadRequest',
+        `Injected fault ${fault!.status}.`,
+        {
+          ...(fault!.retryAfterSeconds !== undefined ? { 'retry-after': String(fault!.retryAfterSeconds) } : {}),
+        },
+      );
     if (fault && !fault.afterEffect) return faultAnswer();
 
     const errors: { recordIndex: number; errorMessages: string[] }[] = [];
@@ -261,7 +320,10 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
         errors.push({ recordIndex, errorMessages: messages });
         return;
       }
-      arm.ingestUploaded(record.workspaceId, armProperties(o as Record<string, unknown>, (body.sourcesystem as string).trim()));
+      arm.ingestUploaded(
+        record.workspaceId,
+        armProperties(o as Record<string, unknown>, (body.sourcesystem as string).trim()),
+      );
     });
     record.refused = errors.map((e) => e.recordIndex);
     if (fault) return faultAnswer();
@@ -273,7 +335,11 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
     const run = () =>
       handle(req, res).catch((e) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'InternalServerError', message: e instanceof Error ? e.message : String(e) } }));
+        res.end(
+          JSON.stringify({
+            error: { code: 'InternalServerError', message: e instanceof Error ? e.message : String(e) },
+          }),
+        );
       });
     if (options.latencyMs) setTimeout(run, options.latencyMs);
     else void run();

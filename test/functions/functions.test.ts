@@ -11,12 +11,23 @@ import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/
 import { getWatermark } from '../../lib/state/watermark';
 import { listRuns } from '../../lib/state/runHistory';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
 import { drainQueue } from '../support/queueHost';
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
 
 interface Logged {
   level: string;
@@ -71,7 +82,9 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
   /** What the timer put on the queue (peeked, so the queue function still gets it), decoded as host.json says. */
   async function queued(): Promise<IocBatchMessage[]> {
     const { peekedMessageItems } = await queue.peekMessages({ numberOfMessages: 32 });
-    return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as IocBatchMessage);
+    return peekedMessageItems.map(
+      (m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as IocBatchMessage,
+    );
   }
 
   it('timer pulls, the queue hands over, the upsert writes indicators and hunting queries', async () => {
@@ -94,13 +107,28 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     expect(patterns).toContain("[url:value = 'https://beroniw.com/hwkOP5']");
     const searches = [...arm.savedSearches.values()];
     expect(searches.map((s) => s.properties.category)).toEqual(searches.map(() => 'Hunting Queries'));
-    const tableOf = (s: (typeof searches)[number]) => (s.properties.tags as { name: string; value: string }[]).find((t) => t.name === 'table')?.value;
+    const tableOf = (s: (typeof searches)[number]) =>
+      (s.properties.tags as { name: string; value: string }[]).find((t) => t.name === 'table')?.value;
     // One saved search per table (reading ThreatIntelIndicators) and the four NetSupport behaviour hunts.
     expect(searches).toHaveLength(15);
     expect([...new Set(searches.map(tableOf))].sort()).toEqual(
-      ['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceFileEvents', 'DeviceNetworkEvents', 'DeviceProcessEvents', 'DeviceRegistryEvents', 'DnsEvents', 'EmailUrlInfo', 'UrlClickEvents', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession'].sort(),
+      [
+        'ASimDnsActivityLogs',
+        'CommonSecurityLog',
+        'DeviceFileEvents',
+        'DeviceNetworkEvents',
+        'DeviceProcessEvents',
+        'DeviceRegistryEvents',
+        'DnsEvents',
+        'EmailUrlInfo',
+        'UrlClickEvents',
+        '_Im_Dns',
+        '_Im_NetworkSession',
+        '_Im_WebSession',
+      ].sort(),
     );
-    for (const s of searches) expect((s.properties.query as string).replace(/^\/\/.*$/gm, "")).toMatch(new RegExp(`\\b${tableOf(s)}\\b`));
+    for (const s of searches)
+      expect((s.properties.query as string).replace(/^\/\/.*$/gm, '')).toMatch(new RegExp(`\\b${tableOf(s)}\\b`));
     const runs = await listRuns(table, 10);
     expect(runs.map((r) => r.trigger)).toEqual(expect.arrayContaining(['timer', 'queue']));
     const timerRun = runs.find((r) => r.trigger === 'timer')!;
@@ -122,7 +150,15 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
 
   it('retries a failing batch and parks it in the poison queue after maxDequeueCount', async () => {
     const batch = planBatches(
-      [{ type: 'domain', value: 'never-lands.example.com', malware: NETSUPPORT, threatType: 'botnet_cc', confidence: 80 }],
+      [
+        {
+          type: 'domain',
+          value: 'never-lands.example.com',
+          malware: NETSUPPORT,
+          threatType: 'botnet_cc',
+          confidence: 80,
+        },
+      ],
       { runId: 'poison-test', family: NETSUPPORT },
     );
     await queue.sendMessage(toQueueText(batch[0], 'base64'));
@@ -136,7 +172,9 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     }
     const parked = await poison.receiveMessages({ numberOfMessages: 5 });
     expect(parked.receivedMessageItems).toHaveLength(1);
-    expect(JSON.parse(Buffer.from(parked.receivedMessageItems[0].messageText, 'base64').toString()).runId).toBe('poison-test');
+    expect(JSON.parse(Buffer.from(parked.receivedMessageItems[0].messageText, 'base64').toString()).runId).toBe(
+      'poison-test',
+    );
     await poison.clearMessages();
   });
 
@@ -157,7 +195,12 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
 
   describe('HTTP sync', () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
-      new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/sync', body: { string: body }, headers: { 'content-type': 'application/json', ...headers } });
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://127.0.0.1/api/sync',
+        body: { string: body },
+        headers: { 'content-type': 'application/json', ...headers },
+      });
 
     it('refangs a pasted list on a dry run and answers with the plan', async () => {
       arm.clearRequests();
@@ -166,7 +209,9 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       expect(res.status).toBe(200);
       const body = res.jsonBody as any;
       expect(body.summary).toMatchObject({ dryRun: true, iocs: 2, rejected: 1 });
-      expect(body.iocs.map((i: any) => i.value)).toEqual(expect.arrayContaining(['https://beroniw.com/hwkOP5', '91.92.34.228']));
+      expect(body.iocs.map((i: any) => i.value)).toEqual(
+        expect.arrayContaining(['https://beroniw.com/hwkOP5', '91.92.34.228']),
+      );
       expect(body.indicators.map((i: any) => i.pattern)).toContain("[ipv4-addr:value = '91.92.34.228']");
       expect(body.huntingQueries.length).toBeGreaterThan(0);
       expect(arm.requests).toEqual([]);
@@ -198,12 +243,20 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       expect(deliveries.every((d) => d.outcome === 'completed')).toBe(true);
       expect(arm.indicators.size).toBe(before + INLINE_WRITE_LIMIT + 1);
       // Through the queue too, a pasted IOC stays marked as submitted by hand.
-      const bulk = [...arm.indicators.values()].map((i) => i.properties as any).filter((p) => /bulk-\d+\.example\.org/.test(p.pattern));
+      const bulk = [...arm.indicators.values()]
+        .map((i) => i.properties as any)
+        .filter((p) => /bulk-\d+\.example\.org/.test(p.pattern));
       expect(bulk).toHaveLength(INLINE_WRITE_LIMIT + 1);
-      expect(bulk.every((p) => p.labels.includes('submitted-by-hand') && /submitted by hand/.test(p.description))).toBe(true);
+      expect(bulk.every((p) => p.labels.includes('submitted-by-hand') && /submitted by hand/.test(p.description))).toBe(
+        true,
+      );
       // The 202's runId leads to the hand-off and to every queue run that wrote its batches.
       const runs = await listRuns(table, 100);
-      expect(runs.find((r) => r.runId === body.runId)).toMatchObject({ trigger: 'http', status: 'running', counts: { enqueued: INLINE_WRITE_LIMIT + 1 } });
+      expect(runs.find((r) => r.runId === body.runId)).toMatchObject({
+        trigger: 'http',
+        status: 'running',
+        counts: { enqueued: INLINE_WRITE_LIMIT + 1 },
+      });
       const writes = runs.filter((r) => r.trigger === 'queue' && r.runId.startsWith(`${body.runId}:`));
       expect(writes).toHaveLength(body.queued.messages);
       expect(writes.reduce((n, r) => n + (r.counts.indicatorsCreated ?? 0), 0)).toBe(INLINE_WRITE_LIMIT + 1);

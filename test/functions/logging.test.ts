@@ -14,7 +14,12 @@ describe('invocationLogger', () => {
     logger.error({ token: 'eyJhbGciOi.secret.token' }, 'ARM refused');
     expect(lines.map(([level]) => level)).toEqual(['information', 'error']);
     const [info, error] = lines.map(([, line]) => JSON.parse(line));
-    expect(info).toMatchObject({ invocationId: 'inv-42', function: 'pullThreatFox', msg: 'calling ThreatFox', authKey: '[redacted]' });
+    expect(info).toMatchObject({
+      invocationId: 'inv-42',
+      function: 'pullThreatFox',
+      msg: 'calling ThreatFox',
+      authKey: '[redacted]',
+    });
     expect(info.headers['Auth-Key']).toBe('[redacted]');
     expect(error.token).toBe('[redacted]');
     expect(lines.join('\n')).not.toContain('secret');

@@ -8,14 +8,30 @@ import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/consta
 import { listRuns } from '../../lib/state/runHistory';
 import { hasLoneSurrogate } from '../../lib/text/clip';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake, type ThreatFoxWireRecord } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+  type ThreatFoxWireRecord,
+} from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
 import { drainQueue } from '../support/queueHost';
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
 const quiet = (functionName: string) =>
-  new InvocationContext({ invocationId: `${functionName}-${Math.random().toString(16).slice(2)}`, functionName, logHandler: () => undefined });
+  new InvocationContext({
+    invocationId: `${functionName}-${Math.random().toString(16).slice(2)}`,
+    functionName,
+    logHandler: () => undefined,
+  });
 
 const LONG_ID = '1234567890123456789012345678901234567890';
 
@@ -23,7 +39,13 @@ const LONG_ID = '1234567890123456789012345678901234567890';
 function poisonBatch(): ThreatFoxWireRecord[] {
   const base = seedRecords().find((r) => r.malware === NETSUPPORT)!;
   return Array.from({ length: 51 }, (_, i) => {
-    const r: ThreatFoxWireRecord = { ...base, id: String(7_000_000 + i), ioc: `poison-${i}.metadata-test.com`, ioc_type: 'domain', tags: ['NetSupport'] };
+    const r: ThreatFoxWireRecord = {
+      ...base,
+      id: String(7_000_000 + i),
+      ioc: `poison-${i}.metadata-test.com`,
+      ioc_type: 'domain',
+      tags: ['NetSupport'],
+    };
     if (i === 10) r.tags = ['NetSupport', 't'.repeat(600)];
     if (i === 20) r.id = LONG_ID;
     if (i === 30) r.reference = `https://example.com/${'a'.repeat(5000)}`;
@@ -77,7 +99,9 @@ describe('poison metadata through pull → queue → upsert (Azurite, fake Threa
     expect((await poison.peekMessages()).peekedMessageItems).toEqual([]);
 
     expect(arm.indicators.size).toBe(51);
-    const byValue = new Map([...arm.indicators.values()].map((i) => [String(i.properties.pattern).match(/'(.*)'/)![1], i.properties]));
+    const byValue = new Map(
+      [...arm.indicators.values()].map((i) => [String(i.properties.pattern).match(/'(.*)'/)![1], i.properties]),
+    );
     const tagged = byValue.get('poison-10.metadata-test.com')!;
     const clippedTag = (tagged.labels as string[]).find((l) => l.startsWith('ttt'))!;
     expect(clippedTag).toHaveLength(500);
@@ -91,14 +115,31 @@ describe('poison metadata through pull → queue → upsert (Azurite, fake Threa
     expect(hasLoneSurrogate(String(surrogate.displayName))).toBe(false);
 
     const timerRun = (await listRuns(table, 10)).find((r) => r.trigger === 'timer')!;
-    expect(timerRun).toMatchObject({ status: 'succeeded', counts: { fetched: 51, rejected: 0, clipped: 4, enqueued: 51 } });
+    expect(timerRun).toMatchObject({
+      status: 'succeeded',
+      counts: { fetched: 51, rejected: 0, clipped: 4, enqueued: 51 },
+    });
   });
 
   it('a message from an older producer with one invalid item: that item alone is parked, with its reason', async () => {
-    const good = Array.from({ length: 50 }, (_, i) => ({ type: 'domain', value: `item-${i}.per-item-test.com`, malware: NETSUPPORT, threatType: 'botnet_cc' }));
+    const good = Array.from({ length: 50 }, (_, i) => ({
+      type: 'domain',
+      value: `item-${i}.per-item-test.com`,
+      malware: NETSUPPORT,
+      threatType: 'botnet_cc',
+    }));
     const bad = { type: 'domain', value: 'bad-item.per-item-test.com', malware: NETSUPPORT, tags: ['x'.repeat(600)] };
     const before = arm.indicators.size;
-    await queue.sendMessage(Buffer.from(JSON.stringify({ version: 1, runId: 'old-producer', family: NETSUPPORT, iocs: [...good.slice(0, 25), bad, ...good.slice(25)] })).toString('base64'));
+    await queue.sendMessage(
+      Buffer.from(
+        JSON.stringify({
+          version: 1,
+          runId: 'old-producer',
+          family: NETSUPPORT,
+          iocs: [...good.slice(0, 25), bad, ...good.slice(25)],
+        }),
+      ).toString('base64'),
+    );
     const deliveries = await drainQueue(queue, poison, upsertToSentinel);
     expect(deliveries.map((d) => d.outcome)).toEqual(['completed']);
     expect(arm.indicators.size).toBe(before + 50);
@@ -106,8 +147,16 @@ describe('poison metadata through pull → queue → upsert (Azurite, fake Threa
     const { receivedMessageItems: parked } = await poison.receiveMessages({ numberOfMessages: 5 });
     expect(parked).toHaveLength(1);
     const body = JSON.parse(Buffer.from(parked[0].messageText, 'base64').toString('utf8'));
-    expect(body).toMatchObject({ version: 1, runId: 'old-producer', family: NETSUPPORT, iocs: [bad], rejected: [{ index: 25, reason: expect.stringMatching(/^iocs\[25\]\.tags\[0\]: /) }] });
-    const queueRun = (await listRuns(table, 10)).find((r) => r.trigger === 'queue' && r.runId.startsWith('old-producer:'))!;
+    expect(body).toMatchObject({
+      version: 1,
+      runId: 'old-producer',
+      family: NETSUPPORT,
+      iocs: [bad],
+      rejected: [{ index: 25, reason: expect.stringMatching(/^iocs\[25\]\.tags\[0\]: /) }],
+    });
+    const queueRun = (await listRuns(table, 10)).find(
+      (r) => r.trigger === 'queue' && r.runId.startsWith('old-producer:'),
+    )!;
     expect(queueRun.counts).toMatchObject({ iocs: 50, rejected: 1 });
   });
 });

@@ -25,12 +25,72 @@ const NOW = new Date('2026-06-21T00:00:00Z');
 
 /** Characters that break out of quoting, comments, lines, patterns and markup, and the odd Unicode. */
 const nasty = fc.constantFrom(
-  '"', "'", '\\', '`', '|', ';', '//', '/*', '*/', '\n', '\r', '\t', ' ', '\u0000', '\u2028', '\u202e', '\u200b', '\ufeff',
-  ']', '[', '(', ')', '{', '}', '<', '>', '%', '%27', '%0a', '$', '#', '?', '&', '=', ':', '@', ',', '..', '[.]', '(dot)', 'hxxp',
-  '\uD800', '\uDC00', '🦊', 'é', 'Ж', '中', 'ß', 'İ', '١', 'ﬁ', '\u0301', 'xn--', '-', '_', '~', '+', '!', '*',
+  '"',
+  "'",
+  '\\',
+  '`',
+  '|',
+  ';',
+  '//',
+  '/*',
+  '*/',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '\u0000',
+  '\u2028',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  ']',
+  '[',
+  '(',
+  ')',
+  '{',
+  '}',
+  '<',
+  '>',
+  '%',
+  '%27',
+  '%0a',
+  '$',
+  '#',
+  '?',
+  '&',
+  '=',
+  ':',
+  '@',
+  ',',
+  '..',
+  '[.]',
+  '(dot)',
+  'hxxp',
+  '\uD800',
+  '\uDC00',
+  '🦊',
+  'é',
+  'Ж',
+  '中',
+  'ß',
+  'İ',
+  '١',
+  'ﬁ',
+  '\u0301',
+  'xn--',
+  '-',
+  '_',
+  '~',
+  '+',
+  '!',
+  '*',
 );
 const word = fc.stringMatching(/^[a-z0-9]{1,12}$/);
-const piece = fc.oneof({ weight: 3, arbitrary: word }, { weight: 2, arbitrary: nasty }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) });
+const piece = fc.oneof(
+  { weight: 3, arbitrary: word },
+  { weight: 2, arbitrary: nasty },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
+);
 const messy = fc.array(piece, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
 const tld = fc.constantFrom('com', 'net', 'org', 'ru', 'co.uk', 'xyz', 'top', 'example', 'рф', '中国', 'local', '1');
 const label = fc.oneof({ weight: 4, arbitrary: word }, { weight: 1, arbitrary: messy });
@@ -44,7 +104,10 @@ const url = fc.oneof(
   fc.tuple(scheme, host, path).map(([s, h, p]) => `${s}://${h}/${p}`),
   fc.tuple(scheme, ipv4, port, path).map(([s, h, pt, p]) => `${s}://${h}:${pt}/${p}`),
 );
-const ipPort = fc.oneof(fc.tuple(ipv4, port).map(([h, pt]) => `${h}:${pt}`), fc.tuple(fc.ipV6(), port).map(([h, pt]) => `[${h}]:${pt}`));
+const ipPort = fc.oneof(
+  fc.tuple(ipv4, port).map(([h, pt]) => `${h}:${pt}`),
+  fc.tuple(fc.ipV6(), port).map(([h, pt]) => `[${h}]:${pt}`),
+);
 const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${n}}$`));
 
 /** A value with the ThreatFox ioc_type it claims to be (mostly the right one). */
@@ -55,29 +118,46 @@ const typedValue: fc.Arbitrary<[string, string]> = fc.oneof(
   { weight: 1, arbitrary: hex(32).map((v): [string, string] => [v, 'md5_hash']) },
   { weight: 1, arbitrary: hex(40).map((v): [string, string] => [v, 'sha1_hash']) },
   { weight: 1, arbitrary: hex(64).map((v): [string, string] => [v, 'sha256_hash']) },
-  { weight: 1, arbitrary: fc.tuple(messy, fc.constantFrom('domain', 'url', 'ip:port', 'sha3_384_hash', 'constructor', '')) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(messy, fc.constantFrom('domain', 'url', 'ip:port', 'sha3_384_hash', 'constructor', '')),
+  },
 );
 
 /** A value somewhere between plausible and hostile, as a user might paste it. */
-const hostileValue = fc.oneof(typedValue.map(([v]) => v), ipv4, fc.ipV6(), messy);
+const hostileValue = fc.oneof(
+  typedValue.map(([v]) => v),
+  ipv4,
+  fc.ipV6(),
+  messy,
+);
 
-const hostileRecord = fc.record({
-  id: fc.oneof(fc.nat().map(String), fc.stringMatching(/^\d{30,45}$/)),
-  typed: typedValue,
-  threat_type: fc.oneof(fc.constantFrom('botnet_cc', 'payload_delivery'), messy),
-  threat_type_desc: fc.option(messy),
-  ioc_type_desc: fc.option(messy),
-  malware: fc.constantFrom(FAMILY, FAMILY, FAMILY, 'constructor', '__proto__', 'tostring'),
-  malware_printable: fc.option(fc.oneof(messy, fc.string({ unit: 'binary', minLength: 250, maxLength: 600 }))),
-  malware_alias: fc.constant(null),
-  malware_malpedia: fc.constant(null),
-  confidence_level: fc.integer({ min: 0, max: 100 }),
-  first_seen: fc.constant('2026-06-20 10:00:00 UTC'),
-  last_seen: fc.constant(null),
-  reference: fc.option(fc.oneof(path.map((p) => `https://example.com/${p}`), fc.string({ minLength: 4090, maxLength: 5000 }))),
-  reporter: fc.option(messy),
-  tags: fc.option(fc.array(fc.oneof(messy, fc.string({ unit: 'binary', minLength: 490, maxLength: 620 })), { maxLength: 5 })),
-}).map(({ typed: [ioc, iocType], ...rest }) => ({ ...rest, ioc, ioc_type: iocType }));
+const hostileRecord = fc
+  .record({
+    id: fc.oneof(fc.nat().map(String), fc.stringMatching(/^\d{30,45}$/)),
+    typed: typedValue,
+    threat_type: fc.oneof(fc.constantFrom('botnet_cc', 'payload_delivery'), messy),
+    threat_type_desc: fc.option(messy),
+    ioc_type_desc: fc.option(messy),
+    malware: fc.constantFrom(FAMILY, FAMILY, FAMILY, 'constructor', '__proto__', 'tostring'),
+    malware_printable: fc.option(fc.oneof(messy, fc.string({ unit: 'binary', minLength: 250, maxLength: 600 }))),
+    malware_alias: fc.constant(null),
+    malware_malpedia: fc.constant(null),
+    confidence_level: fc.integer({ min: 0, max: 100 }),
+    first_seen: fc.constant('2026-06-20 10:00:00 UTC'),
+    last_seen: fc.constant(null),
+    reference: fc.option(
+      fc.oneof(
+        path.map((p) => `https://example.com/${p}`),
+        fc.string({ minLength: 4090, maxLength: 5000 }),
+      ),
+    ),
+    reporter: fc.option(messy),
+    tags: fc.option(
+      fc.array(fc.oneof(messy, fc.string({ unit: 'binary', minLength: 490, maxLength: 620 })), { maxLength: 5 }),
+    ),
+  })
+  .map(({ typed: [ioc, iocType], ...rest }) => ({ ...rest, ioc, ioc_type: iocType }));
 
 /** Every string literal of a query (comments skipped), as the Kusto language service decodes it. */
 function decodedLiterals(query: string): Set<string> {
@@ -85,7 +165,8 @@ function decodedLiterals(query: string): Set<string> {
   for (const line of query.split('\n')) {
     if (line.trimStart().startsWith('//')) continue;
     // Without a backslash a "..." literal is its text; with one, the language service decodes it.
-    for (const m of line.matchAll(/"(?:[^"\\]|\\.)*"/g)) out.add(m[0].includes('\\') ? kqlLiteralValue(m[0]) : m[0].slice(1, -1));
+    for (const m of line.matchAll(/"(?:[^"\\]|\\.)*"/g))
+      out.add(m[0].includes('\\') ? kqlLiteralValue(m[0]) : m[0].slice(1, -1));
   }
   return out;
 }

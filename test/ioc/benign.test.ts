@@ -64,7 +64,11 @@ describe('well-known benign values are refused with a reason in every input path
   });
 
   test('a URL on a popular host stays a URL IOC, but its host is well known (never hunted as a domain)', () => {
-    for (const url of ['https://google.com/', 'https://www.dropbox.com/s/abc/payload.zip?dl=1', 'https://raw.githubusercontent.com/x/y/main/a.ps1']) {
+    for (const url of [
+      'https://google.com/',
+      'https://www.dropbox.com/s/abc/payload.zip?dl=1',
+      'https://raw.githubusercontent.com/x/y/main/a.ps1',
+    ]) {
       const r = normaliseValue(url);
       expect(r).toEqual({ ok: true, ioc: { type: 'url', value: url } });
       expect(isWellKnownHost(new URL(url).hostname)).toBe(true);
@@ -74,23 +78,50 @@ describe('well-known benign values are refused with a reason in every input path
   });
 
   test('isWellKnownHost: popular names and resolvers yes; attacker names, even on shared suffixes, no', () => {
-    for (const host of ['google.com', 'www.google.com', 'mail.google.com', 'docs.google.com', 'github.com', 'cdn.discordapp.com', '8.8.8.8', '2001:4860:4860::8888', '[2606:4700:4700::1111]']) {
+    for (const host of [
+      'google.com',
+      'www.google.com',
+      'mail.google.com',
+      'docs.google.com',
+      'github.com',
+      'cdn.discordapp.com',
+      '8.8.8.8',
+      '2001:4860:4860::8888',
+      '[2606:4700:4700::1111]',
+    ]) {
       expect([host, isWellKnownHost(host)]).toEqual([host, true]);
     }
-    for (const host of ['evil-c2.com', 'google.com.evil.ru', 'evil.netlify.app', 'x.duckdns.org', 'evil.github.io', '91.92.34.228', 'googl.com']) {
+    for (const host of [
+      'evil-c2.com',
+      'google.com.evil.ru',
+      'evil.netlify.app',
+      'x.duckdns.org',
+      'evil.github.io',
+      '91.92.34.228',
+      'googl.com',
+    ]) {
       expect([host, isWellKnownHost(host)]).toEqual([host, false]);
     }
   });
 
   test('lookalikes and ordinary IOCs are not refused', () => {
-    for (const value of ['google-update.com', 'micros0ft.com', 'xn--ggle-0nda.com', '91.92.34.228', 'http://1.1.1.1.evil.com/x', 'd41d8cd98f00b204e9800998ecf8427f']) {
+    for (const value of [
+      'google-update.com',
+      'micros0ft.com',
+      'xn--ggle-0nda.com',
+      '91.92.34.228',
+      'http://1.1.1.1.evil.com/x',
+      'd41d8cd98f00b204e9800998ecf8427f',
+    ]) {
       expect([value, normaliseValue(value).ok]).toEqual([value, true]);
     }
   });
 });
 
 describe('BENIGN_ALLOWLIST: a tenant adds its own benign values', () => {
-  const { allowlist, bad } = parseAllowlist(' contoso.com, 203.0.114.0/24 ,2a01:4f8:c17::/48, 91.92.34.229, AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA ,');
+  const { allowlist, bad } = parseAllowlist(
+    ' contoso.com, 203.0.114.0/24 ,2a01:4f8:c17::/48, 91.92.34.229, AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA ,',
+  );
 
   test('parses domains, CIDR ranges, addresses and hashes', () => {
     expect(bad).toEqual([]);
@@ -100,16 +131,36 @@ describe('BENIGN_ALLOWLIST: a tenant adds its own benign values', () => {
   });
 
   test('names the entries it cannot read', () => {
-    expect(parseAllowlist('contoso.com, not a domain, 1.2.3, http://x.com/').bad).toEqual(['not a domain', '1.2.3', 'http://x.com/']);
+    expect(parseAllowlist('contoso.com, not a domain, 1.2.3, http://x.com/').bad).toEqual([
+      'not a domain',
+      '1.2.3',
+      'http://x.com/',
+    ]);
   });
 
   test('refuses listed values in pasted and ThreatFox input, with the setting named', () => {
-    const text = ['contoso.com', 'vpn.contoso.com', '203.0.114.9', '[2a01:4f8:c17:1::1]:443', '91.92.34.229:80', 'a'.repeat(32), 'evil-c2.com', 'https://contoso.com/x'].join('\n');
+    const text = [
+      'contoso.com',
+      'vpn.contoso.com',
+      '203.0.114.9',
+      '[2a01:4f8:c17:1::1]:443',
+      '91.92.34.229:80',
+      'a'.repeat(32),
+      'evil-c2.com',
+      'https://contoso.com/x',
+    ].join('\n');
     const { iocs, rejected } = parseIocText(text, {}, allowlist);
     expect(iocs.map((i) => i.value)).toEqual(['evil-c2.com', 'https://contoso.com/x']);
     expect(rejected).toHaveLength(6);
-    for (const r of rejected) expect(r).toMatchObject({ benign: 'allow-list', reason: expect.stringMatching(/on the BENIGN_ALLOWLIST setting/) });
-    const records = normaliseRecords([record('vpn.contoso.com', 'domain', '1'), record('91.92.34.229:80', 'ip:port', '2')], allowlist);
+    for (const r of rejected)
+      expect(r).toMatchObject({
+        benign: 'allow-list',
+        reason: expect.stringMatching(/on the BENIGN_ALLOWLIST setting/),
+      });
+    const records = normaliseRecords(
+      [record('vpn.contoso.com', 'domain', '1'), record('91.92.34.229:80', 'ip:port', '2')],
+      allowlist,
+    );
     expect(records.iocs).toEqual([]);
     expect(records.rejected.map((r) => r.benign)).toEqual(['allow-list', 'allow-list']);
     // Without the list they are ordinary IOCs.
@@ -123,7 +174,10 @@ describe('the vendored top-sites list', () => {
   const dir = join(__dirname, '..', '..', 'lib', 'ioc', 'data');
 
   test('is the npm package top-sites file, with its source and version noted', () => {
-    const list = JSON.parse(readFileSync(join(dir, 'top-sites.json'), 'utf8')) as Array<{ rank: number; rootDomain: string }>;
+    const list = JSON.parse(readFileSync(join(dir, 'top-sites.json'), 'utf8')) as Array<{
+      rank: number;
+      rootDomain: string;
+    }>;
     expect(list.length).toBeGreaterThanOrEqual(400);
     expect(list[0]).toMatchObject({ rank: 1, rootDomain: expect.any(String) });
     const note = readFileSync(join(dir, 'README.md'), 'utf8');
@@ -140,6 +194,8 @@ describe('BENIGN_ALLOWLIST setting', () => {
   test('is read into settings, and a bad entry is a settings error naming it', () => {
     expect([...loadSettings({ BENIGN_ALLOWLIST: 'Contoso.com.' }).allowlist.domains]).toEqual(['contoso.com']);
     expect(loadSettings({}).allowlist.domains.size).toBe(0);
-    expect(() => loadSettings({ BENIGN_ALLOWLIST: 'contoso.com, two words' })).toThrow(/BENIGN_ALLOWLIST must be .*\(bad: \["two words"\]\)/);
+    expect(() => loadSettings({ BENIGN_ALLOWLIST: 'contoso.com, two words' })).toThrow(
+      /BENIGN_ALLOWLIST must be .*\(bad: \["two words"\]\)/,
+    );
   });
 });

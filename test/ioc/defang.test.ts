@@ -81,7 +81,11 @@ describe('round trip: normaliseValue(refang(defang(x))) is x', () => {
       return seed % n;
     };
     for (let i = 0; i < 300; i++) {
-      const ip: Value = { type: 'ipv4', value: `${1 + rnd(223)}.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`, port: rnd(65536) };
+      const ip: Value = {
+        type: 'ipv4',
+        value: `${1 + rnd(223)}.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`,
+        port: rnd(65536),
+      };
       if (ip.value.startsWith('127.') || ip.value.startsWith('169.254.')) continue;
       expect(normaliseValue(refang(defang(ip)))).toEqual({ ok: true, ioc: ip });
       const label = Array.from({ length: 1 + rnd(20) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rnd(36)]).join('');
@@ -107,7 +111,9 @@ describe('seed reports in /work/shared/seeds', () => {
 
   test.each(files)('%s: every defanged table value refangs to a value its KQL hunts for', (file) => {
     const text = readFileSync(join(dir, file), 'utf8');
-    const rows = [...text.matchAll(/^\| (ip:port|domain|url|md5_hash|sha1_hash|sha256_hash) \| ([^|]+) \|/gm)].map((m) => ({ hint: m[1], shown: m[2].trim() }));
+    const rows = [...text.matchAll(/^\| (ip:port|domain|url|md5_hash|sha1_hash|sha256_hash) \| ([^|]+) \|/gm)].map(
+      (m) => ({ hint: m[1], shown: m[2].trim() }),
+    );
     const hunted = new Set(
       [...text.matchAll(/dynamic\(\[([^\]]*)\]\)/g)].flatMap((m) => [...m[1].matchAll(/"([^"]*)"/g)].map((q) => q[1])),
     );

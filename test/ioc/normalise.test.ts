@@ -40,7 +40,10 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     [`${'a'.repeat(63)}.com`, { type: 'domain', value: `${'a'.repeat(63)}.com` }],
     // URLs: scheme and host normalised, the rest kept byte for byte
     ['hxxp://evil[.]com/x', { type: 'url', value: 'http://evil.com/x' }],
-    ['HXXPS://EVIL[.]COM/Path/A%2fB?Q=1&r=%7e#Frag', { type: 'url', value: 'https://evil.com/Path/A%2fB?Q=1&r=%7e#Frag' }],
+    [
+      'HXXPS://EVIL[.]COM/Path/A%2fB?Q=1&r=%7e#Frag',
+      { type: 'url', value: 'https://evil.com/Path/A%2fB?Q=1&r=%7e#Frag' },
+    ],
     ['hxxp://91[.]92[.]34[.]228/test22.txt', { type: 'url', value: 'http://91.92.34.228/test22.txt' }],
     ['http://evil.com:8080/a/../b', { type: 'url', value: 'http://evil.com:8080/a/../b' }],
     ['http://evil.com:08080/', { type: 'url', value: 'http://evil.com:8080/' }],
@@ -50,7 +53,7 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['http://[2A01:4F8:C17:1::1]:8443/x', { type: 'url', value: 'http://[2a01:4f8:c17:1::1]:8443/x' }],
     ['http://user:pw@evil.com/x', { type: 'url', value: 'http://user:pw@evil.com/x' }],
     ['http://google.com@evil.com/x', { type: 'url', value: 'http://google.com@evil.com/x' }],
-    ['https://evil.com/a;jsessionid=1?x=\'y\'', { type: 'url', value: "https://evil.com/a;jsessionid=1?x='y'" }],
+    ["https://evil.com/a;jsessionid=1?x='y'", { type: 'url', value: "https://evil.com/a;jsessionid=1?x='y'" }],
     ['fxp://evil[.]com/a.zip', { type: 'url', value: 'ftp://evil.com/a.zip' }],
     ['evil[.]com/gate.php?id=1', { type: 'url', value: 'http://evil.com/gate.php?id=1' }],
     ['1.2.3.4:8080/x', { type: 'url', value: 'http://1.2.3.4:8080/x' }],
@@ -139,7 +142,25 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
   });
 
   test('never throws, whatever the input', () => {
-    const weird = ['\uD800', '[', ']', '[]', '[:]', '://', 'http://', 'http://[', 'http://[]:1/', '@', '.', '..', ':', '0x', '%', 'hxxp[://]', '\u{1F600}.com'];
+    const weird = [
+      '\uD800',
+      '[',
+      ']',
+      '[]',
+      '[:]',
+      '://',
+      'http://',
+      'http://[',
+      'http://[]:1/',
+      '@',
+      '.',
+      '..',
+      ':',
+      '0x',
+      '%',
+      'hxxp[://]',
+      '\u{1F600}.com',
+    ];
     for (const w of weird) {
       const r = fromText(w);
       expect(typeof r.ok).toBe('boolean');
@@ -154,7 +175,11 @@ describe('normaliseValue with a ThreatFox ioc_type', () => {
     ['domain', 'Node54Group.com', { type: 'domain', value: 'node54group.com' }],
     ['url', 'http://google2oauth.com/google.txt', { type: 'url', value: 'http://google2oauth.com/google.txt' }],
     ['md5_hash', 'D41D8CD98F00B204E9800998ECF8427F', { type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427f' }],
-    ['sha1_hash', 'da39a3ee5e6b4b0d3255bfef95601890afd80708', { type: 'sha1', value: 'da39a3ee5e6b4b0d3255bfef95601890afd80708' }],
+    [
+      'sha1_hash',
+      'da39a3ee5e6b4b0d3255bfef95601890afd80708',
+      { type: 'sha1', value: 'da39a3ee5e6b4b0d3255bfef95601890afd80708' },
+    ],
     ['sha256_hash', 'e'.repeat(64), { type: 'sha256', value: 'e'.repeat(64) }],
   ])('%s %j', (hint, input, expected) => {
     expect(normaliseValue(input, hint)).toEqual({ ok: true, ioc: expected });

@@ -89,8 +89,25 @@ describe('normaliseRecords', () => {
 
   test('dedupes the same IOC reported twice, merging its metadata', () => {
     const { iocs } = normaliseRecords([
-      record({ id: '10', ioc: 'Evil.com', ioc_type: 'domain', confidence_level: 50, first_seen: '2026-06-02 00:00:00 UTC', last_seen: '2026-06-03 00:00:00 UTC', tags: ['RAT'] }),
-      record({ id: '11', ioc: 'evil.com.', ioc_type: 'domain', confidence_level: 90, first_seen: '2026-06-01 00:00:00 UTC', last_seen: '2026-06-05 00:00:00 UTC', tags: ['rat', 'C2'], reference: 'https://other.example/' }),
+      record({
+        id: '10',
+        ioc: 'Evil.com',
+        ioc_type: 'domain',
+        confidence_level: 50,
+        first_seen: '2026-06-02 00:00:00 UTC',
+        last_seen: '2026-06-03 00:00:00 UTC',
+        tags: ['RAT'],
+      }),
+      record({
+        id: '11',
+        ioc: 'evil.com.',
+        ioc_type: 'domain',
+        confidence_level: 90,
+        first_seen: '2026-06-01 00:00:00 UTC',
+        last_seen: '2026-06-05 00:00:00 UTC',
+        tags: ['rat', 'C2'],
+        reference: 'https://other.example/',
+      }),
     ]);
     expect(iocs).toHaveLength(1);
     expect(iocs[0]).toMatchObject({
@@ -132,7 +149,11 @@ describe('parseIocText', () => {
   ].join('\r\n');
 
   test('turns a pasted list into IOCs and rejects the rest with line numbers', () => {
-    const { iocs, rejected } = parseIocText(pasted, { malware: 'win.netsupportmanager_rat', tags: ['pasted'], value: 'ignored' });
+    const { iocs, rejected } = parseIocText(pasted, {
+      malware: 'win.netsupportmanager_rat',
+      tags: ['pasted'],
+      value: 'ignored',
+    });
     expect(iocs.map((i) => [i.type, i.value, i.port])).toEqual([
       ['url', 'http://google2oauth.com/google.txt', undefined],
       ['url', 'https://beroniw.com/hwkOP5', undefined],
@@ -190,7 +211,10 @@ describe('parseIocText', () => {
     // A URL may hold commas, so it is judged whole; a domain cannot, so its notes may follow it.
     expect(iocs.map((i) => i.value)).toEqual(['http://evil.com/x,notes', 'evil-c2.com']);
     expect(rejected.map((r) => [r.input, r.reason])).toEqual([
-      ['http://cdn.legit-vendor.com/download,evil"payload.exe', expect.stringMatching(/^line 1: contains a character not allowed in a URL: """/)],
+      [
+        'http://cdn.legit-vendor.com/download,evil"payload.exe',
+        expect.stringMatching(/^line 1: contains a character not allowed in a URL: """/),
+      ],
       ['http://cdn.legit-vendor.com/a,b\tc', expect.stringMatching(/^line 2: contains whitespace or an invisible/)],
       ['evil-c2[.]com,91.92.34.228', expect.stringMatching(/^line 3: holds more than one value/)],
       ['45.9.20.0/24', expect.stringMatching(/^line 5: "45.9.20.0\/24" is a CIDR range/)],
@@ -206,22 +230,55 @@ describe('parseIocText', () => {
 
 describe('dedupeIocs', () => {
   test('key is type + value + port + family; metadata merged; inputs untouched', () => {
-    const a: Ioc = { type: 'ipv4', value: '1.2.3.4', port: 80, threatfoxId: '1', confidence: 75, firstSeen: '2026-05-02T00:00:00Z', tags: ['a'] };
+    const a: Ioc = {
+      type: 'ipv4',
+      value: '1.2.3.4',
+      port: 80,
+      threatfoxId: '1',
+      confidence: 75,
+      firstSeen: '2026-05-02T00:00:00Z',
+      tags: ['a'],
+    };
     const b: Ioc = { type: 'ipv4', value: '1.2.3.4', port: 443, threatfoxId: '2' };
-    const c: Ioc = { type: 'ipv4', value: '1.2.3.4', port: 80, threatfoxId: '3', confidence: 100, firstSeen: '2026-05-01T00:00:00Z', lastSeen: '2026-05-09T00:00:00Z', tags: ['b', 'A'], reference: 'r3' };
+    const c: Ioc = {
+      type: 'ipv4',
+      value: '1.2.3.4',
+      port: 80,
+      threatfoxId: '3',
+      confidence: 100,
+      firstSeen: '2026-05-01T00:00:00Z',
+      lastSeen: '2026-05-09T00:00:00Z',
+      tags: ['b', 'A'],
+      reference: 'r3',
+    };
     const d: Ioc = { type: 'domain', value: '1.2.3.4.example.com' };
     const before = JSON.stringify([a, b, c, d]);
     const out = dedupeIocs([a, b, c, d]);
     expect(JSON.stringify([a, b, c, d])).toBe(before);
     expect(out).toEqual([
-      { type: 'ipv4', value: '1.2.3.4', port: 80, threatfoxId: '1', confidence: 100, firstSeen: '2026-05-01T00:00:00Z', lastSeen: '2026-05-09T00:00:00Z', tags: ['a', 'b'], reference: 'r3' },
+      {
+        type: 'ipv4',
+        value: '1.2.3.4',
+        port: 80,
+        threatfoxId: '1',
+        confidence: 100,
+        firstSeen: '2026-05-01T00:00:00Z',
+        lastSeen: '2026-05-09T00:00:00Z',
+        tags: ['a', 'b'],
+        reference: 'r3',
+      },
       b,
       d,
     ]);
   });
 
   test('an ip:port and the bare IP are different IOCs', () => {
-    expect(dedupeIocs([{ type: 'ipv4', value: '1.2.3.4' }, { type: 'ipv4', value: '1.2.3.4', port: 80 }])).toHaveLength(2);
+    expect(
+      dedupeIocs([
+        { type: 'ipv4', value: '1.2.3.4' },
+        { type: 'ipv4', value: '1.2.3.4', port: 80 },
+      ]),
+    ).toHaveLength(2);
   });
 
   test('the same IOC under two families is kept once per family, the same family still merges', () => {
@@ -261,7 +318,11 @@ describe('one domain reported under two families', () => {
   });
 
   test('they become one indicator labelled with both families', () => {
-    const plan = planIndicators(normaliseRecords(records).iocs, { source: 'ThreatFox', ttlDays: 30, now: new Date('2026-06-21T00:00:00Z') });
+    const plan = planIndicators(normaliseRecords(records).iocs, {
+      source: 'ThreatFox',
+      ttlDays: 30,
+      now: new Date('2026-06-21T00:00:00Z'),
+    });
     expect(plan).toHaveLength(1);
     expect(plan[0].pattern).toBe("[domain-name:value = 'sharedc2-panel.com']");
     expect(plan[0].labels).toEqual(
@@ -272,6 +333,8 @@ describe('one domain reported under two families', () => {
         'malware:win.netsupportmanager_rat',
       ]),
     );
-    expect(plan[0].externalReferences?.map((r) => r.externalId).filter(Boolean)).toEqual(expect.arrayContaining(['21', '22']));
+    expect(plan[0].externalReferences?.map((r) => r.externalId).filter(Boolean)).toEqual(
+      expect.arrayContaining(['21', '22']),
+    );
   });
 });

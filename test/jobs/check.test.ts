@@ -1,9 +1,26 @@
 import { CredentialUnavailableError } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
-import { CHECK_IDS, formatCheck, isCheckRequest, principalOf, runCheck, type CheckDeps, type CheckId, type CheckReport } from '../../lib/jobs/check';
+import {
+  CHECK_IDS,
+  formatCheck,
+  isCheckRequest,
+  principalOf,
+  runCheck,
+  type CheckDeps,
+  type CheckId,
+  type CheckReport,
+} from '../../lib/jobs/check';
 import { actionMatcher } from '../../lib/sentinel/permissions';
 import { startArmFake, type ArmFake, type FakeWorkspace } from '../fakes/armServer';
-import { COBALT_STRIKE, FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  COBALT_STRIKE,
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 
 const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
@@ -83,14 +100,23 @@ describe('preflight check against the fakes', () => {
       ['GET', 'permissions'],
       ['GET', 'table'],
     ]);
-    expect(arm.requests.find((r) => r.operation === 'table')!.path).toMatch(/\/workspaces\/law-sentinel\/tables\/ThreatIntelIndicators$/);
-    expect(arm.requests.find((r) => r.operation === 'queryIndicators')!.body).toMatchObject({ sources: ['ThreatFox'], pageSize: 1 });
-    expect(line(report, 'workspace').detail).toMatch(/law-sentinel in resource group rg-soc.*found \(workspace id [0-9a-f-]{36}\)/);
+    expect(arm.requests.find((r) => r.operation === 'table')!.path).toMatch(
+      /\/workspaces\/law-sentinel\/tables\/ThreatIntelIndicators$/,
+    );
+    expect(arm.requests.find((r) => r.operation === 'queryIndicators')!.body).toMatchObject({
+      sources: ['ThreatFox'],
+      pageSize: 1,
+    });
+    expect(line(report, 'workspace').detail).toMatch(
+      /law-sentinel in resource group rg-soc.*found \(workspace id [0-9a-f-]{36}\)/,
+    );
     expect(formatCheck(report)).toMatch(/All checks passed\.\n$/);
   });
 
   it('a wrong Auth-Key is a ✗ naming THREATFOX_AUTH_KEY, and the key is never shown', async () => {
-    const report = await runCheck(deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, THREATFOX_AUTH_KEY: 'not-the-right-key-0123' }) }));
+    const report = await runCheck(
+      deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, THREATFOX_AUTH_KEY: 'not-the-right-key-0123' }) }),
+    );
     expect(report.ok).toBe(false);
     const tf = line(report, 'threatfox');
     expect(tf.ok).toBe(false);
@@ -98,23 +124,38 @@ describe('preflight check against the fakes', () => {
     expect(tf.fix).toMatch(/set THREATFOX_AUTH_KEY .*auth\.abuse\.ch/);
     expect(line(report, 'families')).toMatchObject({ ok: false, detail: 'not checked: ThreatFox did not answer' });
     // The Azure half is independent of ThreatFox and still checked.
-    expect(summary(report)).toMatchObject({ 'azure-login': true, workspace: true, indicators: true, 'saved-searches': true, 'ti-table': true });
+    expect(summary(report)).toMatchObject({
+      'azure-login': true,
+      workspace: true,
+      indicators: true,
+      'saved-searches': true,
+      'ti-table': true,
+    });
     const text = formatCheck(report) + JSON.stringify(report);
     expect(text).not.toContain('not-the-right-key-0123');
     expect(text).not.toContain(arm.token);
-    expect(formatCheck(report)).toMatch(/^✗ ThreatFox API and Auth-Key +ThreatFox refused the Auth-Key.*\n +fix: set THREATFOX_AUTH_KEY/m);
+    expect(formatCheck(report)).toMatch(
+      /^✗ ThreatFox API and Auth-Key +ThreatFox refused the Auth-Key.*\n +fix: set THREATFOX_AUTH_KEY/m,
+    );
     expect(formatCheck(report)).toMatch(/2 of 9 checks failed\.\n$/);
   });
 
   it('no Auth-Key at all says so without asking ThreatFox', async () => {
-    const report = await runCheck(deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, THREATFOX_AUTH_KEY: '' }) }));
+    const report = await runCheck(
+      deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, THREATFOX_AUTH_KEY: '' }) }),
+    );
     expect(line(report, 'threatfox')).toMatchObject({ ok: false, detail: 'THREATFOX_AUTH_KEY is not set' });
     expect(threatfox.requests).toEqual([]);
   });
 
   it('an unknown family fails its own line; the key line passes because ThreatFox answered', async () => {
     const report = await runCheck(
-      deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, THREATFOX_MALWARE: `${NETSUPPORT},win.netsupport_typo,win.quiet_family,${COBALT_STRIKE}` }) }),
+      deps({
+        env: env({
+          AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+          THREATFOX_MALWARE: `${NETSUPPORT},win.netsupport_typo,win.quiet_family,${COBALT_STRIKE}`,
+        }),
+      }),
     );
     expect(line(report, 'threatfox').ok).toBe(true);
     const families = line(report, 'families');
@@ -126,7 +167,15 @@ describe('preflight check against the fakes', () => {
   });
 
   it('an unreachable ThreatFox names the host to allow', async () => {
-    const report = await runCheck(deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, THREATFOX_API_URL: 'http://127.0.0.1:9/api/v1/', THREATFOX_TIMEOUT_MS: '1000' }) }));
+    const report = await runCheck(
+      deps({
+        env: env({
+          AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+          THREATFOX_API_URL: 'http://127.0.0.1:9/api/v1/',
+          THREATFOX_TIMEOUT_MS: '1000',
+        }),
+      }),
+    );
     const tf = line(report, 'threatfox');
     expect(tf.ok).toBe(false);
     expect(tf.detail).toMatch(/network error ECONNREFUSED/);
@@ -142,7 +191,9 @@ describe('preflight check against the fakes', () => {
     const report = await runCheck(deps({ credential: noLogin }));
     const login = line(report, 'azure-login');
     expect(login.ok).toBe(false);
-    expect(login.detail).toMatch(/^Azure login failed \(CredentialUnavailableError: AzureCliCredential: Please run `az login`/);
+    expect(login.detail).toMatch(
+      /^Azure login failed \(CredentialUnavailableError: AzureCliCredential: Please run `az login`/,
+    );
     expect(login.fix).toMatch(/az login.*AZURE_TOKEN_CREDENTIALS/);
     for (const id of ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'] as const) {
       expect(line(report, id)).toMatchObject({ ok: false, detail: 'not checked: no Azure token' });
@@ -175,34 +226,60 @@ describe('preflight check against the fakes', () => {
   });
 
   it('a 403 on the workspace is a ✗ naming the role, and the reads the role may still allow are tried', async () => {
-    arm.failNext({ match: (r) => r.operation === 'workspace', status: 403, code: 'AuthorizationFailed', message: AUTHORIZATION_FAILED });
+    arm.failNext({
+      match: (r) => r.operation === 'workspace',
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: AUTHORIZATION_FAILED,
+    });
     const report = await runCheck(deps());
     const ws = line(report, 'workspace');
     expect(ws.ok).toBe(false);
-    expect(ws.detail).toMatch(/HTTP 403 AuthorizationFailed The client 'app-id' .* does not have authorization to perform action 'Microsoft\.OperationalInsights\/workspaces\/read'/);
-    expect(ws.fix).toMatch(/^grant the identity the app runs as the Microsoft Sentinel Contributor role on workspace law-sentinel \(resource group rg-soc\)/);
+    expect(ws.detail).toMatch(
+      /HTTP 403 AuthorizationFailed The client 'app-id' .* does not have authorization to perform action 'Microsoft\.OperationalInsights\/workspaces\/read'/,
+    );
+    expect(ws.fix).toMatch(
+      /^grant the identity the app runs as the Microsoft Sentinel Contributor role on workspace law-sentinel \(resource group rg-soc\)/,
+    );
     expect(ws.fix).toMatch(/ASSIGN_SENTINEL_ROLE=false/);
     expect(summary(report)).toMatchObject({ indicators: true, 'saved-searches': true, 'ti-table': true });
     expect(report.ok).toBe(false);
   });
 
   it('a 403 on every Sentinel read fails each read with the role fix', async () => {
-    arm.failAlways({ status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization to perform this action.' });
+    arm.failAlways({
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: 'The client does not have authorization to perform this action.',
+    });
     const report = await runCheck(deps());
     for (const id of ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'] as const) {
-      expect([id, line(report, id).ok, line(report, id).fix]).toEqual([id, false, expect.stringMatching(/Microsoft Sentinel Contributor/)]);
+      expect([id, line(report, id).ok, line(report, id).fix]).toEqual([
+        id,
+        false,
+        expect.stringMatching(/Microsoft Sentinel Contributor/),
+      ]);
     }
     expect(arm.writes()).toEqual([]);
   });
 
   it('names the token to the role fix when the token says who it is (never the token)', async () => {
-    const claims = Buffer.from(JSON.stringify({ oid: '9f0c1b2e-0000-4000-8000-000000000001', upn: 'analyst@contoso.example' })).toString('base64url');
+    const claims = Buffer.from(
+      JSON.stringify({ oid: '9f0c1b2e-0000-4000-8000-000000000001', upn: 'analyst@contoso.example' }),
+    ).toString('base64url');
     const jwtLike = `eyJhbGciOiJub25lIn0.${claims}.sig`;
     const fake = await startArmFake({ token: jwtLike });
     try {
-      fake.failNext({ match: (r) => r.operation === 'workspace', status: 403, code: 'AuthorizationFailed', message: 'denied' });
+      fake.failNext({
+        match: (r) => r.operation === 'workspace',
+        status: 403,
+        code: 'AuthorizationFailed',
+        message: 'denied',
+      });
       const report = await runCheck(deps({}, fake));
-      expect(line(report, 'azure-login').detail).toContain('as analyst@contoso.example, object id 9f0c1b2e-0000-4000-8000-000000000001');
+      expect(line(report, 'azure-login').detail).toContain(
+        'as analyst@contoso.example, object id 9f0c1b2e-0000-4000-8000-000000000001',
+      );
       expect(line(report, 'workspace').fix).toMatch(/^grant analyst@contoso\.example, object id 9f0c1b2e-/);
       expect(formatCheck(report) + JSON.stringify(report)).not.toContain(jwtLike);
     } finally {
@@ -246,54 +323,91 @@ describe('preflight check against the fakes', () => {
 
     it('a read-only role passes every read and fails the write line, naming what it lacks and the role', async () => {
       const report = await withPermissions(READER);
-      expect(summary(report)).toMatchObject({ workspace: true, indicators: true, 'saved-searches': true, 'write-access': false, 'ti-table': true });
+      expect(summary(report)).toMatchObject({
+        workspace: true,
+        indicators: true,
+        'saved-searches': true,
+        'write-access': false,
+        'ti-table': true,
+      });
       const write = line(report, 'write-access');
       expect(write.detail).toBe(
-        "the roles of the identity the app runs as on the workspace do not allow Microsoft.SecurityInsights/threatIntelligence/createIndicator/action, Microsoft.SecurityInsights/threatIntelligence/indicators/write, Microsoft.SecurityInsights/threatIntelligence/indicators/delete, Microsoft.OperationalInsights/workspaces/savedSearches/write, Microsoft.OperationalInsights/workspaces/savedSearches/delete",
+        'the roles of the identity the app runs as on the workspace do not allow Microsoft.SecurityInsights/threatIntelligence/createIndicator/action, Microsoft.SecurityInsights/threatIntelligence/indicators/write, Microsoft.SecurityInsights/threatIntelligence/indicators/delete, Microsoft.OperationalInsights/workspaces/savedSearches/write, Microsoft.OperationalInsights/workspaces/savedSearches/delete',
       );
       expect(write.fix).toMatch(/Microsoft Sentinel Contributor/);
     });
 
     it('honours notActions and case, and adds up several assignments', async () => {
       const report = await withPermissions([
-        { actions: ['microsoft.securityinsights/*'], notActions: ['Microsoft.SecurityInsights/threatIntelligence/indicators/delete'] },
+        {
+          actions: ['microsoft.securityinsights/*'],
+          notActions: ['Microsoft.SecurityInsights/threatIntelligence/indicators/delete'],
+        },
         { actions: ['Microsoft.OperationalInsights/workspaces/savedSearches/*'] },
       ]);
-      expect(line(report, 'write-access').detail).toMatch(/do not allow Microsoft\.SecurityInsights\/threatIntelligence\/indicators\/delete$/);
+      expect(line(report, 'write-access').detail).toMatch(
+        /do not allow Microsoft\.SecurityInsights\/threatIntelligence\/indicators\/delete$/,
+      );
       const full = await withPermissions([
         { actions: ['Microsoft.SecurityInsights/threatIntelligence/*'] },
-        { actions: ['Microsoft.OperationalInsights/workspaces/savedSearches/write', 'Microsoft.OperationalInsights/workspaces/savedSearches/delete'] },
+        {
+          actions: [
+            'Microsoft.OperationalInsights/workspaces/savedSearches/write',
+            'Microsoft.OperationalInsights/workspaces/savedSearches/delete',
+          ],
+        },
       ]);
       expect(line(full, 'write-access').ok).toBe(true);
     });
 
     it('a read wildcard grants no write', async () => {
-      const report = await withPermissions([{ actions: ['Microsoft.SecurityInsights/*/read', 'Microsoft.OperationalInsights/workspaces/savedSearches/*'] }]);
-      expect(line(report, 'write-access').detail).toMatch(/do not allow Microsoft\.SecurityInsights\/threatIntelligence\/createIndicator\/action, .*indicators\/delete$/);
+      const report = await withPermissions([
+        { actions: ['Microsoft.SecurityInsights/*/read', 'Microsoft.OperationalInsights/workspaces/savedSearches/*'] },
+      ]);
+      expect(line(report, 'write-access').detail).toMatch(
+        /do not allow Microsoft\.SecurityInsights\/threatIntelligence\/createIndicator\/action, .*indicators\/delete$/,
+      );
     });
   });
 
   describe('a workspace that is not where the settings say', () => {
     let strict: ArmFake;
-    const known: FakeWorkspace[] = [{ resourceGroup: 'rg-soc', name: 'law-sentinel' }, { resourceGroup: 'rg-soc', name: 'law-no-sentinel', tables: ['Heartbeat'] }];
+    const known: FakeWorkspace[] = [
+      { resourceGroup: 'rg-soc', name: 'law-sentinel' },
+      { resourceGroup: 'rg-soc', name: 'law-no-sentinel', tables: ['Heartbeat'] },
+    ];
     beforeAll(async () => {
       strict = await startArmFake({ workspaces: known });
     });
     afterAll(() => strict?.close());
     const withTarget = (rg: string, ws: string) =>
-      deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: strict.url, SENTINEL_RESOURCE_GROUP: rg, SENTINEL_WORKSPACE_NAME: ws }) }, strict);
+      deps(
+        {
+          env: env({
+            AZURE_RESOURCE_MANAGER_ENDPOINT: strict.url,
+            SENTINEL_RESOURCE_GROUP: rg,
+            SENTINEL_WORKSPACE_NAME: ws,
+          }),
+        },
+        strict,
+      );
 
     it('a mistyped workspace name points at SENTINEL_WORKSPACE_NAME and stops the reads', async () => {
       const report = await runCheck(withTarget('rg-soc', 'law-sentinal'));
       const ws = line(report, 'workspace');
-      expect(ws.detail).toMatch(/HTTP 404 ResourceNotFound The Resource 'Microsoft\.OperationalInsights\/workspaces\/law-sentinal'/);
+      expect(ws.detail).toMatch(
+        /HTTP 404 ResourceNotFound The Resource 'Microsoft\.OperationalInsights\/workspaces\/law-sentinal'/,
+      );
       expect(ws.fix).toMatch(/^check SENTINEL_WORKSPACE_NAME/);
       expect(line(report, 'ti-table').detail).toBe('not checked: the workspace was not found');
     });
 
     it('a mistyped resource group points at SENTINEL_RESOURCE_GROUP', async () => {
       const report = await runCheck(withTarget('rg-sco', 'law-sentinel'));
-      expect(line(report, 'workspace')).toMatchObject({ ok: false, fix: expect.stringMatching(/^check SENTINEL_RESOURCE_GROUP/) });
+      expect(line(report, 'workspace')).toMatchObject({
+        ok: false,
+        fix: expect.stringMatching(/^check SENTINEL_RESOURCE_GROUP/),
+      });
     });
 
     it('a workspace without the ThreatIntelIndicators table fails that line with what to enable', async () => {
@@ -306,8 +420,19 @@ describe('preflight check against the fakes', () => {
   });
 
   it('missing workspace settings are named on the workspace line', async () => {
-    const report = await runCheck(deps({ env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url, SENTINEL_WORKSPACE_NAME: '', AZURE_SUBSCRIPTION_ID: undefined }) }));
-    expect(line(report, 'workspace')).toMatchObject({ ok: false, detail: 'AZURE_SUBSCRIPTION_ID, SENTINEL_WORKSPACE_NAME not set' });
+    const report = await runCheck(
+      deps({
+        env: env({
+          AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+          SENTINEL_WORKSPACE_NAME: '',
+          AZURE_SUBSCRIPTION_ID: undefined,
+        }),
+      }),
+    );
+    expect(line(report, 'workspace')).toMatchObject({
+      ok: false,
+      detail: 'AZURE_SUBSCRIPTION_ID, SENTINEL_WORKSPACE_NAME not set',
+    });
     expect(line(report, 'indicators').detail).toBe('not checked: no workspace configured');
     expect(arm.requests).toEqual([]);
   });
@@ -316,9 +441,13 @@ describe('preflight check against the fakes', () => {
     const report = await runCheck(deps({ env: env({ THREATFOX_DAYS: '9', LOG_LEVEL: 'Information' }) }));
     const settings = line(report, 'settings');
     expect(settings.ok).toBe(false);
-    expect(settings.detail).toMatch(/THREATFOX_DAYS must be a whole number from 1 to 7 \(got "9"\); LOG_LEVEL must be one of/);
+    expect(settings.detail).toMatch(
+      /THREATFOX_DAYS must be a whole number from 1 to 7 \(got "9"\); LOG_LEVEL must be one of/,
+    );
     expect(report.lines.map((l) => l.id)).toEqual(CHECK_IDS);
-    expect(report.lines.slice(1).every((l) => !l.ok && l.detail === 'not checked: the settings are invalid')).toBe(true);
+    expect(report.lines.slice(1).every((l) => !l.ok && l.detail === 'not checked: the settings are invalid')).toBe(
+      true,
+    );
     expect(threatfox.requests).toEqual([]);
     expect(arm.requests).toEqual([]);
   });
@@ -338,8 +467,16 @@ describe('check helpers', () => {
     const m = actionMatcher('Microsoft.SecurityInsights/*');
     expect(m('microsoft.securityinsights/threatIntelligence/createIndicator/action')).toBe(true);
     expect(m('Microsoft.SecurityInsightsX')).toBe(false);
-    expect(actionMatcher('Microsoft.OperationalInsights/workspaces/*/read')('Microsoft.OperationalInsights/workspaces/tables/read')).toBe(true);
-    expect(actionMatcher('Microsoft.OperationalInsights/workspaces/*/read')('Microsoft.OperationalInsights/workspaces/savedSearches/write')).toBe(false);
+    expect(
+      actionMatcher('Microsoft.OperationalInsights/workspaces/*/read')(
+        'Microsoft.OperationalInsights/workspaces/tables/read',
+      ),
+    ).toBe(true);
+    expect(
+      actionMatcher('Microsoft.OperationalInsights/workspaces/*/read')(
+        'Microsoft.OperationalInsights/workspaces/savedSearches/write',
+      ),
+    ).toBe(false);
     expect(actionMatcher('a.b/c')('aXb/c')).toBe(false);
     expect(actionMatcher('*')('anything/at/all')).toBe(true);
   });

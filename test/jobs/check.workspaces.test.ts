@@ -1,10 +1,18 @@
 import { runCheck } from '../../lib/jobs/check';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
-const ws = (rg: string, name: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${name}`;
+const ws = (rg: string, name: string) =>
+  `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${name}`;
 
 /** The preflight check with SENTINEL_WORKSPACES: every workspace checked, each line naming its workspace. */
 describe('preflight check over several workspaces', () => {

@@ -5,7 +5,14 @@ import { loadSettings, type Settings } from '../../lib/config';
 import { parseSyncRequest, runOnDemand, type OnDemandDeps, type SyncRequest } from '../../lib/jobs/onDemand';
 import { ThreatFoxClient } from '../../lib/threatfox/client';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { connect } from '../sentinel/harness';
 
 /** A pino logger whose lines the test can read. */
@@ -58,7 +65,8 @@ describe('runOnDemand', () => {
     const stores = connect(arm);
     return {
       settings,
-      threatfox: () => new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: FAKE_AUTH_KEY, maxRetries: 0 }),
+      threatfox: () =>
+        new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: FAKE_AUTH_KEY, maxRetries: 0 }),
       sentinel: () => ({ indicators: stores.indicators, savedSearches: stores.savedSearches }),
       logger,
       lines,
@@ -68,15 +76,26 @@ describe('runOnDemand', () => {
 
   it('answers a dry run over pasted IOCs with 200 and the plan, touching neither ThreatFox nor Azure', async () => {
     const d = deps();
-    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: 'hxxp://evil-c2[.]com/gate.php\n91[.]92[.]34[.]228[:]443\n' }), d);
+    const answer = await runOnDemand(
+      request({ dryRun: true, malware: NETSUPPORT, iocs: 'hxxp://evil-c2[.]com/gate.php\n91[.]92[.]34[.]228[:]443\n' }),
+      d,
+    );
     expect(answer.status).toBe(200);
-    const body = answer.body as { iocs: { value: string; malware?: string }[]; indicators: { pattern: string }[]; huntingQueries: unknown[]; summary: { dryRun: boolean } };
+    const body = answer.body as {
+      iocs: { value: string; malware?: string }[];
+      indicators: { pattern: string }[];
+      huntingQueries: unknown[];
+      summary: { dryRun: boolean };
+    };
     expect(body.summary.dryRun).toBe(true);
     expect(body.iocs.map((i) => [i.value, i.malware])).toEqual([
       ['http://evil-c2.com/gate.php', NETSUPPORT],
       ['91.92.34.228', NETSUPPORT],
     ]);
-    expect(body.indicators.map((i) => i.pattern).sort()).toEqual(["[ipv4-addr:value = '91.92.34.228']", "[url:value = 'http://evil-c2.com/gate.php']"]);
+    expect(body.indicators.map((i) => i.pattern).sort()).toEqual([
+      "[ipv4-addr:value = '91.92.34.228']",
+      "[url:value = 'http://evil-c2.com/gate.php']",
+    ]);
     expect(body.huntingQueries.length).toBeGreaterThan(0);
     expect(threatfox.requests).toEqual([]);
     expect(arm.requests).toEqual([]);
@@ -94,10 +113,19 @@ describe('runOnDemand', () => {
   });
 
   it('still answers 500 naming THREATFOX_MALWARE when the unknown family came from the app settings', async () => {
-    const d = deps({ settings: loadSettings({ THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY, THREATFOX_MALWARE: 'win.no_such_family' }) });
+    const d = deps({
+      settings: loadSettings({
+        THREATFOX_API_URL: threatfox.url,
+        THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+        THREATFOX_MALWARE: 'win.no_such_family',
+      }),
+    });
     const answer = await runOnDemand(request({ dryRun: true }), d);
     expect(answer.status).toBe(500);
-    expect(answer.body).toMatchObject({ code: 'CONFIG', error: expect.stringMatching(/^THREATFOX_MALWARE: ThreatFox does not know/) });
+    expect(answer.body).toMatchObject({
+      code: 'CONFIG',
+      error: expect.stringMatching(/^THREATFOX_MALWARE: ThreatFox does not know/),
+    });
   });
 
   it('writes to Sentinel and answers 200 even when recording the run in history fails, with a warning', async () => {
@@ -116,7 +144,9 @@ describe('runOnDemand', () => {
     const answer = await runOnDemand(request({ malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), d);
     expect(answer.status).toBe(200);
     expect((answer.body as { summary: { indicators: { created: number } } }).summary.indicators.created).toBe(1);
-    expect([...arm.indicators.values()].map((i) => i.properties.pattern)).toEqual(["[domain-name:value = 'evil-c2.com']"]);
+    expect([...arm.indicators.values()].map((i) => i.properties.pattern)).toEqual([
+      "[domain-name:value = 'evil-c2.com']",
+    ]);
     const warning = d.lines().find((l) => l.msg === 'could not record run history');
     expect(warning).toMatchObject({ level: 40, runId: 'run-http-1', err: 'table storage is down' });
   });
@@ -129,7 +159,11 @@ describe('runOnDemand', () => {
     });
     const answer = await runOnDemand(request({ malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), d);
     expect(answer.status).toBe(200);
-    expect(d.lines().some((l) => l.level === 40 && l.msg === 'could not record run history' && l.err === 'no storage account')).toBe(true);
+    expect(
+      d
+        .lines()
+        .some((l) => l.level === 40 && l.msg === 'could not record run history' && l.err === 'no storage account'),
+    ).toBe(true);
   });
 
   it('answers 500 with how to fix it when Azure refuses the app identity, without the token', async () => {
@@ -144,7 +178,10 @@ describe('runOnDemand', () => {
       logger,
     });
     expect(answer.status).toBe(500);
-    expect(answer.body).toMatchObject({ code: 'CONFIG', error: expect.stringMatching(/refused the token \(HTTP 401 InvalidAuthenticationToken.*az login/) });
+    expect(answer.body).toMatchObject({
+      code: 'CONFIG',
+      error: expect.stringMatching(/refused the token \(HTTP 401 InvalidAuthenticationToken.*az login/),
+    });
     expect(arm.requests.map((r) => r.status)).toEqual([401]);
     expect(JSON.stringify(answer.body) + JSON.stringify(lines())).not.toContain('a-token-arm-does-not-accept');
   });
@@ -152,15 +189,24 @@ describe('runOnDemand', () => {
   it('a pasted list names its family: without `malware` it is a 400 naming the field, and nothing is read or written', async () => {
     const answer = await runOnDemand(request({ iocs: 'evil-c2[.]com\n' }), deps());
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: 'invalid request', fields: { malware: [expect.stringMatching(/a pasted list of IOCs needs its family: give malware/)] } });
+    expect(answer.body).toEqual({
+      error: 'invalid request',
+      fields: { malware: [expect.stringMatching(/a pasted list of IOCs needs its family: give malware/)] },
+    });
     expect(threatfox.requests).toEqual([]);
     expect(arm.requests).toEqual([]);
   });
 
   it('`days` with `iocs` is a 400 naming `days`, not silently ignored', async () => {
-    const answer = await runOnDemand(request({ dryRun: true, days: 2, malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }), deps());
+    const answer = await runOnDemand(
+      request({ dryRun: true, days: 2, malware: NETSUPPORT, iocs: 'evil-c2[.]com\n' }),
+      deps(),
+    );
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: 'invalid request', fields: { days: [expect.stringMatching(/days cannot be used with iocs/)] } });
+    expect(answer.body).toEqual({
+      error: 'invalid request',
+      fields: { days: [expect.stringMatching(/days cannot be used with iocs/)] },
+    });
   });
 
   it('pasted IOCs are written as submitted by hand, still under our INDICATOR_SOURCE', async () => {
@@ -175,28 +221,60 @@ describe('runOnDemand', () => {
   });
 
   it('a saved ThreatFox answer in `iocs` is kept to `malware`, and the rest counted as skipped', async () => {
-    const other = { ...seedRecords()[0], id: '990001', ioc: 'other-family-c2.com', ioc_type: 'domain', malware: 'win.other_rat' };
+    const other = {
+      ...seedRecords()[0],
+      id: '990001',
+      ioc: 'other-family-c2.com',
+      ioc_type: 'domain',
+      malware: 'win.other_rat',
+    };
     const doc = JSON.stringify({ query_status: 'ok', data: [...seedRecords().slice(0, 3), other] });
     const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: doc }), deps());
     expect(answer.status).toBe(200);
-    const body = answer.body as { iocs: { value: string; malware: string }[]; summary: { skipped: number; read: number } };
+    const body = answer.body as {
+      iocs: { value: string; malware: string }[];
+      summary: { skipped: number; read: number };
+    };
     expect(body.iocs.every((i) => i.malware === NETSUPPORT)).toBe(true);
     expect(body.iocs.map((i) => i.value)).not.toContain('other-family-c2.com');
     expect(body.summary).toMatchObject({ read: 4, skipped: 1 });
   });
 
   it('refuses benign values in the HTTP path too, and counts them by reason', async () => {
-    const iocs = ['8.8.8.8', 'google.com', '192.0.2.1', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'evil-c2[.]com'].join('\n');
+    const iocs = [
+      '8.8.8.8',
+      'google.com',
+      '192.0.2.1',
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'evil-c2[.]com',
+    ].join('\n');
     const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs }), deps());
-    const body = answer.body as { iocs: { value: string }[]; rejected: { benign?: string }[]; summary: { benign: Record<string, number>; rejected: number } };
+    const body = answer.body as {
+      iocs: { value: string }[];
+      rejected: { benign?: string }[];
+      summary: { benign: Record<string, number>; rejected: number };
+    };
     expect(body.iocs.map((i) => i.value)).toEqual(['evil-c2.com']);
     expect(body.summary.rejected).toBe(4);
-    expect(body.summary.benign).toEqual({ 'popular-domain': 1, 'public-resolver': 1, 'special-purpose-address': 1, 'empty-file-hash': 1, 'allow-list': 0 });
+    expect(body.summary.benign).toEqual({
+      'popular-domain': 1,
+      'public-resolver': 1,
+      'special-purpose-address': 1,
+      'empty-file-hash': 1,
+      'allow-list': 0,
+    });
   });
 
-  it('refuses the tenant\'s BENIGN_ALLOWLIST values like the built-in ones', async () => {
-    const own = loadSettings({ THREATFOX_API_URL: threatfox.url, THREATFOX_AUTH_KEY: FAKE_AUTH_KEY, BENIGN_ALLOWLIST: 'contoso.com,203.0.114.0/24' });
-    const answer = await runOnDemand(request({ dryRun: true, malware: NETSUPPORT, iocs: 'vpn.contoso.com\n203.0.114.7:443\nevil-c2[.]com' }), deps({ settings: own }));
+  it("refuses the tenant's BENIGN_ALLOWLIST values like the built-in ones", async () => {
+    const own = loadSettings({
+      THREATFOX_API_URL: threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+      BENIGN_ALLOWLIST: 'contoso.com,203.0.114.0/24',
+    });
+    const answer = await runOnDemand(
+      request({ dryRun: true, malware: NETSUPPORT, iocs: 'vpn.contoso.com\n203.0.114.7:443\nevil-c2[.]com' }),
+      deps({ settings: own }),
+    );
     const body = answer.body as { iocs: { value: string }[]; summary: { benign: Record<string, number> } };
     expect(body.iocs.map((i) => i.value)).toEqual(['evil-c2.com']);
     expect(body.summary.benign['allow-list']).toBe(2);
@@ -204,16 +282,19 @@ describe('runOnDemand', () => {
 });
 
 describe('parseSyncRequest', () => {
-  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('a body key named %s is a 400 naming it, not a throw (issue 9 #7)', (key) => {
-    const parsed = parseSyncRequest(`{"dryRun": true, "${key}": [1]}`);
-    expect(parsed.ok).toBe(false);
-    if (parsed.ok) return;
-    expect(parsed.answer.status).toBe(400);
-    const fields = parsed.answer.body.fields as Record<string, string[]>;
-    expect(Object.keys(fields)).toEqual([key]);
-    expect(fields[key]).toEqual([expect.stringMatching(/^unknown field/)]);
-    expect(JSON.parse(JSON.stringify(parsed.answer.body))).toEqual(parsed.answer.body);
-  });
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])(
+    'a body key named %s is a 400 naming it, not a throw (issue 9 #7)',
+    (key) => {
+      const parsed = parseSyncRequest(`{"dryRun": true, "${key}": [1]}`);
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.answer.status).toBe(400);
+      const fields = parsed.answer.body.fields as Record<string, string[]>;
+      expect(Object.keys(fields)).toEqual([key]);
+      expect(fields[key]).toEqual([expect.stringMatching(/^unknown field/)]);
+      expect(JSON.parse(JSON.stringify(parsed.answer.body))).toEqual(parsed.answer.body);
+    },
+  );
 
   it('names every unknown key on its own', () => {
     const parsed = parseSyncRequest('{"a": 1, "b": 2, "malware": ""}');

@@ -11,7 +11,15 @@ import { getWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
 import { listRuns } from '../../lib/state/runHistory';
 import type { IocBatchMessage } from '../../lib/queue/batches';
 import { ThreatFoxClient } from '../../lib/threatfox/client';
-import { COBALT_STRIKE, FAKE_AUTH_KEY, NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
+import {
+  COBALT_STRIKE,
+  FAKE_AUTH_KEY,
+  NETSUPPORT,
+  SEED_NOW,
+  seedRecords,
+  startThreatFoxFake,
+  type ThreatFoxFake,
+} from '../fakes/threatfoxServer';
 import { useAzurite } from '../support/azurite';
 
 const HOUR = 60 * 60 * 1000;
@@ -30,7 +38,9 @@ describe('runPull (timer job) over Azurite', () => {
   afterAll(() => fake.close());
   beforeEach(async () => {
     // A fresh table per test: watermarks and landed IOCs start empty.
-    table = TableClient.fromConnectionString(azurite().connectionString, `pulltest${++n}`, { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(azurite().connectionString, `pulltest${++n}`, {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     container = new ContainerClient(azurite().connectionString, BATCH_CONTAINER);
     await container.createIfNotExists();
@@ -65,7 +75,10 @@ describe('runPull (timer job) over Azurite', () => {
     const aliased = seedRecords()
       .filter((r) => r.malware === COBALT_STRIKE)
       .map((r) => ({ ...r, malware_printable: 'beacon' }));
-    const other = await startThreatFoxFake({ records: [...aliased, ...seedRecords().filter((r) => r.malware === NETSUPPORT)], now: SEED_NOW });
+    const other = await startThreatFoxFake({
+      records: [...aliased, ...seedRecords().filter((r) => r.malware === NETSUPPORT)],
+      now: SEED_NOW,
+    });
     try {
       const result = await runPull({
         settings: loadSettings({ THREATFOX_MALWARE: `beacon,${NETSUPPORT}` }),
@@ -157,7 +170,8 @@ describe('runPull (timer job) over Azurite', () => {
       get(target, prop, receiver) {
         if (prop === 'createEntity' || prop === 'updateEntity') {
           return async (entity: { partitionKey: string }) => {
-            if (entity.partitionKey === WATERMARK_PARTITION) throw new Error('worker crashed before saving the watermark');
+            if (entity.partitionKey === WATERMARK_PARTITION)
+              throw new Error('worker crashed before saving the watermark');
             return (target[prop] as (...a: unknown[]) => unknown).call(target, entity);
           };
         }
@@ -168,7 +182,9 @@ describe('runPull (timer job) over Azurite', () => {
     const settings = loadSettings({ THREATFOX_MALWARE: NETSUPPORT });
     const threatfox = new ThreatFoxClient({ apiUrl: fake.url, authKey: FAKE_AUTH_KEY, retryBaseDelayMs: 1 });
     const storage = { stateTable: crashing, batchContainer: container, iocQueue: queue };
-    await expect(runPull({ settings, threatfox, storage, logger: silentLogger, runId: 'crash', now: SEED_NOW })).rejects.toThrow(/worker crashed/);
+    await expect(
+      runPull({ settings, threatfox, storage, logger: silentLogger, runId: 'crash', now: SEED_NOW }),
+    ).rejects.toThrow(/worker crashed/);
     expect(inlineIocs(await drain())).toHaveLength(21); // enqueued before the crash
     expect(await getWatermark(table, NETSUPPORT)).toBeUndefined();
 
@@ -194,7 +210,12 @@ describe('runPull (timer job) over Azurite', () => {
       },
     });
     // Small messages, so the family needs several.
-    const many = Array.from({ length: 300 }, (_, i) => ({ ...seedRecords()[0], id: String(9_000_000 + i), ioc: `c2-${i}.queue-test.com`, ioc_type: 'domain' }));
+    const many = Array.from({ length: 300 }, (_, i) => ({
+      ...seedRecords()[0],
+      id: String(9_000_000 + i),
+      ioc: `c2-${i}.queue-test.com`,
+      ioc_type: 'domain',
+    }));
     const other = await startThreatFoxFake({ records: many, now: SEED_NOW });
     try {
       const deps = (q: QueueClient) => ({
@@ -218,9 +239,17 @@ describe('runPull (timer job) over Azurite', () => {
   });
 
   it('a pull that rejects most records fails loudly, names the count and reasons, and keeps its watermark', async () => {
-    const good = seedRecords().filter((r) => r.malware === NETSUPPORT).slice(0, 3);
+    const good = seedRecords()
+      .filter((r) => r.malware === NETSUPPORT)
+      .slice(0, 3);
     // A format change: first_seen in another format on most records.
-    const changed = Array.from({ length: 9 }, (_, i) => ({ ...good[0], id: String(8_000_000 + i), ioc: `changed-${i}.format-test.com`, ioc_type: 'domain', first_seen: '2026-06-20T10:00:00Z' }));
+    const changed = Array.from({ length: 9 }, (_, i) => ({
+      ...good[0],
+      id: String(8_000_000 + i),
+      ioc: `changed-${i}.format-test.com`,
+      ioc_type: 'domain',
+      first_seen: '2026-06-20T10:00:00Z',
+    }));
     const other = await startThreatFoxFake({ records: [...good, ...changed], now: SEED_NOW });
     const errors: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg) });
@@ -234,7 +263,11 @@ describe('runPull (timer job) over Azurite', () => {
         now: SEED_NOW,
       });
       await expect(pull).rejects.toThrow(/9 of 12 ThreatFox records rejected .*first_seen/);
-      expect(errors.some((e) => /^9 of 12 ThreatFox records rejected \(more than 50%\).*First reasons: .*first_seen/.test(e))).toBe(true);
+      expect(
+        errors.some((e) =>
+          /^9 of 12 ThreatFox records rejected \(more than 50%\).*First reasons: .*first_seen/.test(e),
+        ),
+      ).toBe(true);
       // The records that did parse still go out; the window is pulled again next time.
       expect(inlineIocs(await drain())).toHaveLength(3);
       expect(await getWatermark(table, NETSUPPORT)).toBeUndefined();
@@ -245,4 +278,3 @@ describe('runPull (timer job) over Azurite', () => {
     }
   });
 });
-

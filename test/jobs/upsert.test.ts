@@ -12,7 +12,14 @@ import { useAzurite } from '../support/azurite';
 
 const FAMILY = 'win.netsupportmanager_rat';
 const domains = (prefix: string, n: number): Ioc[] =>
-  Array.from({ length: n }, (_, i) => ({ type: 'domain', value: `${prefix}${i}.example.com`, malware: FAMILY, threatType: 'botnet_cc', confidence: 90, firstSeen: '2026-11-20T00:00:00Z' }));
+  Array.from({ length: n }, (_, i) => ({
+    type: 'domain',
+    value: `${prefix}${i}.example.com`,
+    malware: FAMILY,
+    threatType: 'botnet_cc',
+    confidence: 90,
+    firstSeen: '2026-11-20T00:00:00Z',
+  }));
 
 describe('runUpsert (queue job)', () => {
   const azurite = useAzurite();

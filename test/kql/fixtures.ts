@@ -2,7 +2,14 @@ import type { Ioc } from '../../lib/ioc/types';
 
 const NETSUPPORT = { malware: 'win.netsupportmanager_rat', malwarePrintable: 'NetSupportManager RAT' } as const;
 
-const ioc = (type: Ioc['type'], value: string, threatType: string, firstSeen: string, confidence: number, port?: number): Ioc => ({
+const ioc = (
+  type: Ioc['type'],
+  value: string,
+  threatType: string,
+  firstSeen: string,
+  confidence: number,
+  port?: number,
+): Ioc => ({
   type,
   value,
   ...(port !== undefined ? { port } : {}),
@@ -49,8 +56,19 @@ export const MIXED: Ioc[] = [
   ioc('sha256', 'a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef', 'payload', '2026-06-18', 100),
   ioc('sha1', '0123456789abcdef0123456789abcdef01234567', 'payload', '2026-06-18', 100),
   ioc('md5', '0123456789abcdef0123456789abcdef', 'payload', '2026-06-18', 100),
-  { type: 'domain', value: 'cdn-update.example', threatType: 'payload_delivery', malware: 'js.clearfake', malwarePrintable: 'ClearFake' },
-  { type: 'url', value: 'https://cdn-update.example/wp-content/x.js?v=2', threatType: 'payload_delivery', malware: 'js.clearfake' },
+  {
+    type: 'domain',
+    value: 'cdn-update.example',
+    threatType: 'payload_delivery',
+    malware: 'js.clearfake',
+    malwarePrintable: 'ClearFake',
+  },
+  {
+    type: 'url',
+    value: 'https://cdn-update.example/wp-content/x.js?v=2',
+    threatType: 'payload_delivery',
+    malware: 'js.clearfake',
+  },
   { type: 'ipv4', value: '198.51.100.7' },
 ];
 
@@ -72,7 +90,11 @@ export const HOSTILE_VALUES = [
 export function hostileIocs(): Ioc[] {
   const out: Ioc[] = [];
   HOSTILE_VALUES.forEach((v, i) => {
-    const meta = { malware: 'win.netsupportmanager_rat', malwarePrintable: `Net"Support\n| take 1 ${i}`, threatType: 'botnet_cc' };
+    const meta = {
+      malware: 'win.netsupportmanager_rat',
+      malwarePrintable: `Net"Support\n| take 1 ${i}`,
+      threatType: 'botnet_cc',
+    };
     out.push({ type: 'domain', value: `${v}.example`, ...meta });
     out.push({ type: 'url', value: `http://h${i}.example/${v}`, ...meta });
     out.push({ type: 'ipv4', value: v, port: 443, ...meta });
@@ -88,7 +110,12 @@ export function manyIocs(n: number): Ioc[] {
     const m = { ...NETSUPPORT, threatType: i % 2 ? 'botnet_cc' : 'payload_delivery' };
     switch (i % 4) {
       case 0:
-        out.push({ type: 'ipv4', value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 443 + (i % 3), ...m });
+        out.push({
+          type: 'ipv4',
+          value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+          port: 443 + (i % 3),
+          ...m,
+        });
         break;
       case 1:
         out.push({ type: 'domain', value: `c2-${i}.example.net`, ...m });

@@ -1,6 +1,14 @@
 import type { Ioc } from '../../lib/ioc/types';
 import { loadSettings } from '../../lib/config';
-import { buildHuntingQueries, buildThreatIntelQueries, familiesOf, heavilySplit, TABLE_HUNTS, tableHunt, type HuntingQuery } from '../../lib/kql/huntingQueries';
+import {
+  buildHuntingQueries,
+  buildThreatIntelQueries,
+  familiesOf,
+  heavilySplit,
+  TABLE_HUNTS,
+  tableHunt,
+  type HuntingQuery,
+} from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
 import { huntedUrlHost } from '../../lib/kql/urlHost';
@@ -48,7 +56,10 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
     // A hit counts only from the time its indicator became valid.
     expect(q!.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom');
     expect(q!.requiredTables).toEqual([q!.table, 'ThreatIntelIndicators']);
-    expect(q!.requiredDataConnectors).toContainEqual({ connectorId: 'ThreatIntelligence', dataTypes: ['ThreatIntelIndicators'] });
+    expect(q!.requiredDataConnectors).toContainEqual({
+      connectorId: 'ThreatIntelligence',
+      dataTypes: ['ThreatIntelIndicators'],
+    });
   });
 
   test('every query is valid KQL against the real schemas, ThreatIntelIndicators and the ASIM parsers included, whatever the family id and source', () => {
@@ -67,15 +78,22 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
     const qs = buildThreatIntelQueries([{ id: NSM, name: 'N' }], { indicatorSource: 'ThreatFox' });
     const of = (t: string) => qs.find((q) => q.table === t)!.query;
     expect(of('_Im_Dns')).toContain('_Im_Dns(starttime = ago(lookback), domain_has_any = iocHosts)');
-    expect(of('_Im_NetworkSession')).toContain('_Im_NetworkSession(starttime = ago(lookback), ipaddr_has_any_prefix = iocIpForms)');
+    expect(of('_Im_NetworkSession')).toContain(
+      '_Im_NetworkSession(starttime = ago(lookback), ipaddr_has_any_prefix = iocIpForms)',
+    );
     expect(of('_Im_WebSession')).toContain('_Im_WebSession(starttime = ago(lookback), url_has_any = iocHosts)');
     expect(kqlDiagnostics(of('_Im_Dns').replace('domain_has_any', 'domain_has_all')).length).toBeGreaterThan(0);
-    expect(kqlDiagnostics(of('EmailUrlInfo').replace('UrlDomain has_any', 'UrlDomains has_any')).length).toBeGreaterThan(0);
+    expect(
+      kqlDiagnostics(of('EmailUrlInfo').replace('UrlDomain has_any', 'UrlDomains has_any')).length,
+    ).toBeGreaterThan(0);
   });
 
   test('tactics and techniques come from the family and the table, not from the IOCs', () => {
     const a = savedSearchesFor(SEED_000, SENTINEL);
-    const b = savedSearchesFor(SEED_000.map((i) => ({ ...i, threatType: 'botnet_cc' })), SENTINEL);
+    const b = savedSearchesFor(
+      SEED_000.map((i) => ({ ...i, threatType: 'botnet_cc' })),
+      SENTINEL,
+    );
     expect(b.map((q) => [q.tactics, q.techniques])).toEqual(a.map((q) => [q.tactics, q.techniques]));
     for (const q of a) expect(q.techniques).toContain('T1219');
   });
@@ -94,25 +112,61 @@ describe('coverage: each IOC type reaches each table listed', () => {
   const EXPECTED: Record<string, string[]> = {
     ipv4: ['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', '_Im_NetworkSession', 'DeviceFileEvents'],
     ipv6: ['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', '_Im_NetworkSession', 'DeviceFileEvents'],
-    domain: ['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_WebSession', 'UrlClickEvents', 'EmailUrlInfo'],
-    url: ['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_WebSession', 'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents'],
-    'url on a bare IP': ['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', '_Im_NetworkSession', '_Im_WebSession', 'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents'],
+    domain: [
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      'ASimDnsActivityLogs',
+      '_Im_Dns',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
+    ],
+    url: [
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      'ASimDnsActivityLogs',
+      '_Im_Dns',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
+      'DeviceFileEvents',
+    ],
+    'url on a bare IP': [
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      '_Im_NetworkSession',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
+      'DeviceFileEvents',
+    ],
     sha256: ['DeviceFileEvents', 'DeviceProcessEvents'],
   };
 
-  test.each(CASES)('%s (inline form): in the lists of exactly the expected tables, and every query is valid', (name, one) => {
-    const qs = iocHunts(buildHuntingQueries([one]));
-    expect(qs.map((q) => q.table)).toEqual(EXPECTED[name]);
-    for (const q of qs) {
-      // A URL is in the URL list where the table matches URLs, and its host where it matches domains or IPs only.
-      const needle = one.type === 'url' && !tableHunt(q.table)!.kinds.includes('url') ? huntedUrlHost(one.value)! : one.value;
-      expect(q.query).toContain(kqlString(needle));
-      expect({ table: q.table, errors: kqlDiagnostics(q.query) }).toEqual({ table: q.table, errors: [] });
-    }
-  });
+  test.each(CASES)(
+    '%s (inline form): in the lists of exactly the expected tables, and every query is valid',
+    (name, one) => {
+      const qs = iocHunts(buildHuntingQueries([one]));
+      expect(qs.map((q) => q.table)).toEqual(EXPECTED[name]);
+      for (const q of qs) {
+        // A URL is in the URL list where the table matches URLs, and its host where it matches domains or IPs only.
+        const needle =
+          one.type === 'url' && !tableHunt(q.table)!.kinds.includes('url') ? huntedUrlHost(one.value)! : one.value;
+        expect(q.query).toContain(kqlString(needle));
+        expect({ table: q.table, errors: kqlDiagnostics(q.query) }).toEqual({ table: q.table, errors: [] });
+      }
+    },
+  );
 
   test('a URL host is hunted as a domain (DNS and web tables) and a bare-IP URL as an IP', () => {
-    const qs = Object.fromEntries(iocHunts(buildHuntingQueries([ioc('url', 'https://drop.example/payload.js'), ioc('url', 'http://198.51.100.4/x.exe')])).map((q) => [q.table, q]));
+    const qs = Object.fromEntries(
+      iocHunts(
+        buildHuntingQueries([ioc('url', 'https://drop.example/payload.js'), ioc('url', 'http://198.51.100.4/x.exe')]),
+      ).map((q) => [q.table, q]),
+    );
     expect(lets(qs.DnsEvents!.query).iocDomains).toEqual(['drop.example']);
     expect(lets(qs.DeviceNetworkEvents!.query).iocDomains).toEqual(['drop.example']);
     expect(lets(qs.EmailUrlInfo!.query).iocDomains).toEqual(['drop.example']);
@@ -121,7 +175,9 @@ describe('coverage: each IOC type reaches each table listed', () => {
     // CommonSecurityLog reads the host from RequestURL too, and completes a path-only RequestURL with the host.
     expect(qs.CommonSecurityLog!.query).toContain('DestinationHost == IocDomain');
     expect(qs.CommonSecurityLog!.query).toContain('UrlHost == IocDomain');
-    expect(qs.CommonSecurityLog!.query).toContain('iff(RequestURL startswith "/", strcat(DestinationHost, RequestURL), RequestURL)');
+    expect(qs.CommonSecurityLog!.query).toContain(
+      'iff(RequestURL startswith "/", strcat(DestinationHost, RequestURL), RequestURL)',
+    );
     // UrlClickEvents checks the redirect chain; EmailUrlInfo both Url and UrlDomain.
     expect(qs.UrlClickEvents!.query).toContain('UrlChain has_any (iocHosts)');
     expect(qs.EmailUrlInfo!.query).toContain('UrlDomain has_any (iocHosts)');
@@ -135,14 +191,29 @@ describe('coverage: each IOC type reaches each table listed', () => {
     expect(huntedUrlHost(gh.value)).toBeUndefined();
     const qs = iocHunts(buildHuntingQueries([gh]));
     for (const q of qs) expect(lets(q.query).iocDomains ?? []).toEqual([]);
-    expect(qs.map((q) => q.table)).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', '_Im_WebSession', 'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents']);
+    expect(qs.map((q) => q.table)).toEqual([
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
+      'DeviceFileEvents',
+    ]);
     // It still pre-filters on the host, to find the URL.
     expect(lets(qs[0]!.query).iocHosts).toEqual(['raw.githubusercontent.com']);
   });
 
   test('the ThreatIntelIndicators form reads every kind a table hunts', () => {
-    const qs = Object.fromEntries(iocHunts(buildThreatIntelQueries([{ id: NSM, name: 'N' }], { indicatorSource: 'ThreatFox' })).map((q) => [q.table, q.query]));
-    const reads = (table: string, ...lists: string[]) => lists.forEach((l) => expect({ table, l, found: qs[table]!.includes(`let ${l} = `) }).toEqual({ table, l, found: true }));
+    const qs = Object.fromEntries(
+      iocHunts(buildThreatIntelQueries([{ id: NSM, name: 'N' }], { indicatorSource: 'ThreatFox' })).map((q) => [
+        q.table,
+        q.query,
+      ]),
+    );
+    const reads = (table: string, ...lists: string[]) =>
+      lists.forEach((l) =>
+        expect({ table, l, found: qs[table]!.includes(`let ${l} = `) }).toEqual({ table, l, found: true }),
+      );
     reads('CommonSecurityLog', 'iocIpByForm', 'iocIpPorts', 'iocDomains', 'iocUrls', 'iocHosts');
     reads('DeviceNetworkEvents', 'iocIpByForm', 'iocDomains', 'iocUrls');
     reads('DnsEvents', 'iocDomains', 'iocIpByForm');
@@ -160,8 +231,13 @@ describe('matching details', () => {
   test('IPv6 is compared in canonical form: every logged spelling maps to the IOC, nothing is upper-cased', () => {
     expect(ipForms('2001:db8::5')).toEqual(['2001:0db8:0000:0000:0000:0000:0000:0005', '2001:db8::5']);
     expect(ipForms('91.92.34.228')).toEqual(['91.92.34.228', '::ffff:91.92.34.228']);
-    const q = buildHuntingQueries([{ type: 'ipv6', value: '2001:db8::5', ...nsm }]).find((x) => x.table === 'DeviceNetworkEvents')!;
-    expect(lets(q.query).iocIpByForm).toEqual({ '2001:0db8:0000:0000:0000:0000:0000:0005': '2001:db8::5', '2001:db8::5': '2001:db8::5' });
+    const q = buildHuntingQueries([{ type: 'ipv6', value: '2001:db8::5', ...nsm }]).find(
+      (x) => x.table === 'DeviceNetworkEvents',
+    )!;
+    expect(lets(q.query).iocIpByForm).toEqual({
+      '2001:0db8:0000:0000:0000:0000:0000:0005': '2001:db8::5',
+      '2001:db8::5': '2001:db8::5',
+    });
     expect(q.query).toContain('| where RemoteIP in~ (iocIpForms)');
     expect(q.query).toContain('MatchedIoc = tostring(iocIpByForm[tolower(RemoteIP)])');
   });
@@ -170,9 +246,12 @@ describe('matching details', () => {
     for (const q of iocHunts(buildHuntingQueries(SEED_000))) {
       const branches = (q.query.match(/^let \w+Hits = /gm) ?? []).length;
       if (branches > 1) {
-        expect({ table: q.table, dedupe: q.query.includes('| summarize arg_min(MatchRank, *) by EventKey\n') }).toEqual({ table: q.table, dedupe: true });
+        expect({ table: q.table, dedupe: q.query.includes('| summarize arg_min(MatchRank, *) by EventKey\n') }).toEqual(
+          { table: q.table, dedupe: true },
+        );
         // The key is taken from the raw row in every branch, before any column is added.
-        for (const m of q.query.matchAll(/\| extend EventKey = hash\(tostring\(pack_all\(\)\)\)\n\s+\| (\w+)/g)) expect(m[1]).not.toBe('where');
+        for (const m of q.query.matchAll(/\| extend EventKey = hash\(tostring\(pack_all\(\)\)\)\n\s+\| (\w+)/g))
+          expect(m[1]).not.toBe('where');
       }
     }
     const csl = buildHuntingQueries(SEED_000).find((q) => q.table === 'CommonSecurityLog')!.query;
@@ -180,10 +259,12 @@ describe('matching details', () => {
     expect(csl).toMatch(/IocType = "domain", PortMatchesIoc = bool\(null\), MatchRank = 2/);
   });
 
-  test('the NetSupport outside-Program-Files flag reads the parent\'s path when the parent matched', () => {
+  test("the NetSupport outside-Program-Files flag reads the parent's path when the parent matched", () => {
     const q = buildHuntingQueries(MIXED).find((x) => x.table === 'DeviceProcessEvents')!.query;
     expect(q).toContain('NetSupportClientOutsideProgramFiles = iff(MatchedOn == "parent process",');
-    expect(q).toContain('InitiatingProcessFileName =~ "client32.exe" and InitiatingProcessFolderPath !contains @":\\Program Files"');
+    expect(q).toContain(
+      'InitiatingProcessFileName =~ "client32.exe" and InitiatingProcessFolderPath !contains @":\\Program Files"',
+    );
     expect(q).toContain('FileName =~ "client32.exe" and FolderPath !contains @":\\Program Files"');
     expect(kqlDiagnostics(q)).toEqual([]);
   });
@@ -198,7 +279,10 @@ describe('matching details', () => {
 describe('behaviour hunts', () => {
   test('exist for NetSupport only, in both outputs, the same text whatever the IOCs', () => {
     const other = [{ type: 'domain' as const, value: 'c2.example', malware: 'win.remcos', malwarePrintable: 'Remcos' }];
-    for (const qs of [buildHuntingQueries([...SEED_000, ...other]), savedSearchesFor([...SEED_000, ...other], SENTINEL)]) {
+    for (const qs of [
+      buildHuntingQueries([...SEED_000, ...other]),
+      savedSearchesFor([...SEED_000, ...other], SENTINEL),
+    ]) {
       const behaviour = qs.filter((q) => q.form === 'behaviour');
       expect(behaviour.map((q) => q.family)).toEqual([NSM, NSM, NSM, NSM]);
       expect(qs.filter((q) => q.family === 'win.remcos' && q.form === 'behaviour')).toEqual([]);
@@ -210,7 +294,12 @@ describe('behaviour hunts', () => {
 
   test('cover the client outside Program Files, a renamed client, its persistence and its geolocation lookups; mapped to T1219', () => {
     const qs = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
-    expect(qs.map((q) => q.table)).toEqual(['DeviceProcessEvents', 'DeviceProcessEvents', 'DeviceRegistryEvents', 'DeviceNetworkEvents']);
+    expect(qs.map((q) => q.table)).toEqual([
+      'DeviceProcessEvents',
+      'DeviceProcessEvents',
+      'DeviceRegistryEvents',
+      'DeviceNetworkEvents',
+    ]);
     const [outside, renamed, persistence, geo] = qs.map((q) => q.query);
     expect(outside).toContain('FolderPath !contains @":\\Program Files"');
     expect(renamed).toContain('ProcessVersionInfoOriginalFileName =~ "client32.exe"');
@@ -239,14 +328,23 @@ test('the CLI warning: tables of a family whose inline export needs more than a 
   expect(heavy.length).toBeGreaterThan(0);
   for (const h of heavy) expect(h.parts).toBeGreaterThan(3);
   expect(heavilySplit(buildHuntingQueries(SEED_000))).toEqual([]);
-  expect(familiesOf(MIXED).map((f) => f.id).sort()).toEqual(['js.clearfake', NSM]);
+  expect(
+    familiesOf(MIXED)
+      .map((f) => f.id)
+      .sort(),
+  ).toEqual(['js.clearfake', NSM]);
 });
 
 test('HUNTING_LOOKBACK: 14d by default, validated as a plain timespan, and used by both forms', () => {
   expect(loadSettings({}).sentinel.huntingLookback).toBe('14d');
-  expect(() => loadSettings({ HUNTING_LOOKBACK: '14d); DnsEvents | take 1 //' })).toThrow(/HUNTING_LOOKBACK must be a KQL timespan/);
+  expect(() => loadSettings({ HUNTING_LOOKBACK: '14d); DnsEvents | take 1 //' })).toThrow(
+    /HUNTING_LOOKBACK must be a KQL timespan/,
+  );
   const sentinel = loadSettings({ HUNTING_LOOKBACK: '30d' }).sentinel;
-  for (const q of [...savedSearchesFor(SEED_000, sentinel), ...buildHuntingQueries(SEED_000, { lookback: sentinel.huntingLookback })]) {
+  for (const q of [
+    ...savedSearchesFor(SEED_000, sentinel),
+    ...buildHuntingQueries(SEED_000, { lookback: sentinel.huntingLookback }),
+  ]) {
     expect(q.query).toMatch(/^let lookback = 30d;$/m);
   }
 });

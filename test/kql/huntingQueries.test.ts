@@ -1,5 +1,10 @@
 import type { Ioc } from '../../lib/ioc/types';
-import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, tableHunt, type HuntingQuery } from '../../lib/kql/huntingQueries';
+import {
+  buildHuntingQueries,
+  DEFAULT_MAX_QUERY_CHARS,
+  tableHunt,
+  type HuntingQuery,
+} from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { hostPartExpr } from '../../lib/kql/queries/common';
 import { TABLE_SCHEMAS } from '../../lib/kql/tables';
@@ -25,7 +30,8 @@ function skeleton(query: string): string {
 }
 
 /** The IOC hunts by table (behaviour hunts, which need no IOC, left out). */
-const byTable = (qs: HuntingQuery[]) => Object.fromEntries(qs.filter((q) => q.form === 'inline').map((q) => [q.table, q]));
+const byTable = (qs: HuntingQuery[]) =>
+  Object.fromEntries(qs.filter((q) => q.form === 'inline').map((q) => [q.table, q]));
 const inlineOnly = (qs: HuntingQuery[]) => qs.filter((q) => q.form === 'inline');
 
 describe('buildHuntingQueries', () => {
@@ -47,10 +53,29 @@ describe('buildHuntingQueries', () => {
   test('seed 000: one query per table that has IOCs, with the right lists', () => {
     const qs = byTable(buildHuntingQueries(SEED_000));
     expect(Object.keys(qs).sort()).toEqual(
-      ['ASimDnsActivityLogs', 'CommonSecurityLog', 'DeviceFileEvents', 'DeviceNetworkEvents', 'DnsEvents', 'EmailUrlInfo', 'UrlClickEvents', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession'].sort(),
+      [
+        'ASimDnsActivityLogs',
+        'CommonSecurityLog',
+        'DeviceFileEvents',
+        'DeviceNetworkEvents',
+        'DnsEvents',
+        'EmailUrlInfo',
+        'UrlClickEvents',
+        '_Im_Dns',
+        '_Im_NetworkSession',
+        '_Im_WebSession',
+      ].sort(),
     );
     const dns = lists(qs.DnsEvents!.query);
-    expect(dns.iocDomains).toEqual(['beroniw.com', 'golviewcheckus.com', 'google2oauth.com', 'node54group.com', 'node66group.pro', 'tiqwtkmma.com', 'zbxcgtqt.com']);
+    expect(dns.iocDomains).toEqual([
+      'beroniw.com',
+      'golviewcheckus.com',
+      'google2oauth.com',
+      'node54group.com',
+      'node66group.pro',
+      'tiqwtkmma.com',
+      'zbxcgtqt.com',
+    ]);
     // Every IOC reaches DnsEvents: domains and URL hosts as lookups, IPs (and the URL on a bare IP) as answers.
     expect(qs.DnsEvents!.iocCount).toBe(12);
     // DNS matching is exact or on a label boundary, not a bare has_any.
@@ -72,31 +97,68 @@ describe('buildHuntingQueries', () => {
       expect(q.form).toBe('inline');
       expect(q.part).toBeUndefined();
     }
-    expect(qs.CommonSecurityLog!.name).toBe('NetSupportManager RAT C2 and payload IPs, domains and URLs in CommonSecurityLog (ThreatFox)');
+    expect(qs.CommonSecurityLog!.name).toBe(
+      'NetSupportManager RAT C2 and payload IPs, domains and URLs in CommonSecurityLog (ThreatFox)',
+    );
   });
 
   test('ip:port IOCs keep every port, and the query flags whether the connection used it', () => {
     const nsm = buildHuntingQueries(MIXED).filter((q) => q.family === 'win.netsupportmanager_rat');
     const csl = nsm.find((q) => q.table === 'CommonSecurityLog')!;
     expect(ipPorts(csl.query)).toEqual({ '2001:db8::5': [8080], '91.92.34.228': [443] });
-    expect(csl.query).toContain('PortMatchesIoc = iff(array_length(IocPorts) > 0, set_has_element(IocPorts, IocSidePort), bool(null))');
+    expect(csl.query).toContain(
+      'PortMatchesIoc = iff(array_length(IocPorts) > 0, set_has_element(IocPorts, IocSidePort), bool(null))',
+    );
   });
 
   test('groups by family; hash tables only when hash IOCs exist; unattributed IOCs are kept', () => {
     const qs = buildHuntingQueries(MIXED);
-    const tablesOf = (family: string) => inlineOnly(qs).filter((q) => q.family === family).map((q) => q.table);
+    const tablesOf = (family: string) =>
+      inlineOnly(qs)
+        .filter((q) => q.family === family)
+        .map((q) => q.table);
     expect(tablesOf('win.netsupportmanager_rat')).toEqual([
-      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession',
-      'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents', 'DeviceProcessEvents',
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      'ASimDnsActivityLogs',
+      '_Im_Dns',
+      '_Im_NetworkSession',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
+      'DeviceFileEvents',
+      'DeviceProcessEvents',
     ]);
     expect(tablesOf('js.clearfake')).toEqual([
-      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_WebSession', 'UrlClickEvents', 'EmailUrlInfo',
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      'ASimDnsActivityLogs',
+      '_Im_Dns',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
       'DeviceFileEvents',
     ]);
-    expect(tablesOf('unattributed')).toEqual(['CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', '_Im_NetworkSession', 'DeviceFileEvents']);
+    expect(tablesOf('unattributed')).toEqual([
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      '_Im_NetworkSession',
+      'DeviceFileEvents',
+    ]);
     expect(inlineOnly(buildHuntingQueries(SEED_001)).map((q) => q.table)).toEqual([
-      'CommonSecurityLog', 'DeviceNetworkEvents', 'DnsEvents', 'ASimDnsActivityLogs', '_Im_Dns', '_Im_NetworkSession', '_Im_WebSession',
-      'UrlClickEvents', 'EmailUrlInfo', 'DeviceFileEvents',
+      'CommonSecurityLog',
+      'DeviceNetworkEvents',
+      'DnsEvents',
+      'ASimDnsActivityLogs',
+      '_Im_Dns',
+      '_Im_NetworkSession',
+      '_Im_WebSession',
+      'UrlClickEvents',
+      'EmailUrlInfo',
+      'DeviceFileEvents',
     ]);
     const hashes = inlineOnly(qs).find((q) => q.table === 'DeviceProcessEvents')!;
     expect(lists(hashes.query)).toEqual({
@@ -115,7 +177,9 @@ describe('buildHuntingQueries', () => {
       expect(new Set(qs.map((q) => q.id)).size).toBe(qs.length);
     }
     expect(buildHuntingQueries(SEED_000)[0]!.id).toBe(buildHuntingQueries(SEED_001)[0]!.id);
-    expect(buildHuntingQueries(SEED_000)[0]!.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-commonsecuritylog$/);
+    expect(buildHuntingQueries(SEED_000)[0]!.id).toMatch(
+      /^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-commonsecuritylog$/,
+    );
   });
 
   test('the same IOC set in any order (and with duplicates) gives byte-identical queries', () => {
@@ -123,7 +187,9 @@ describe('buildHuntingQueries', () => {
     const b = buildHuntingQueries(shuffled([...MIXED, ...MIXED.slice(0, 5)], 3));
     expect(b).toEqual(a);
     const big = manyIocs(500);
-    expect(buildHuntingQueries(shuffled(big, 9), { maxQueryChars: 5000 })).toEqual(buildHuntingQueries(big, { maxQueryChars: 5000 }));
+    expect(buildHuntingQueries(shuffled(big, 9), { maxQueryChars: 5000 })).toEqual(
+      buildHuntingQueries(big, { maxQueryChars: 5000 }),
+    );
   });
 
   test('hostile values stay inside their literals and cannot change the query', () => {
@@ -181,7 +247,9 @@ describe('buildHuntingQueries', () => {
     const hunted = [...values('domain'), ...values('url').map((u) => new URL(u).hostname)];
     expectOnce('DnsEvents', (q) => lists(q.query).iocDomains ?? [], hunted);
     expectOnce('ASimDnsActivityLogs', (q) => lists(q.query).iocDomains ?? [], hunted);
-    expect(qs.filter((q) => q.table === 'ASimDnsActivityLogs').map((q) => q.id)[1]).toMatch(/-asimdnsactivitylogs-part2$/);
+    expect(qs.filter((q) => q.table === 'ASimDnsActivityLogs').map((q) => q.id)[1]).toMatch(
+      /-asimdnsactivitylogs-part2$/,
+    );
     expectOnce('UrlClickEvents', (q) => lists(q.query).iocUrls ?? [], values('url'));
     expectOnce('DeviceFileEvents', (q) => lists(q.query).iocSha256 ?? [], values('sha256'));
     expectOnce('CommonSecurityLog', (q) => Object.keys(ipPorts(q.query)), values('ipv4'));
@@ -189,7 +257,12 @@ describe('buildHuntingQueries', () => {
     expect(cslCount).toBe(iocs.filter((i) => i.type !== 'sha256').length);
     // Parts are real queries too.
     const asimParts = qs.filter((q) => q.table === 'ASimDnsActivityLogs');
-    for (const q of [dns[0]!, dns[dns.length - 1]!, asimParts[asimParts.length - 1]!, qs.find((x) => x.table === 'DeviceNetworkEvents' && x.part?.index === 2)!]) {
+    for (const q of [
+      dns[0]!,
+      dns[dns.length - 1]!,
+      asimParts[asimParts.length - 1]!,
+      qs.find((x) => x.table === 'DeviceNetworkEvents' && x.part?.index === 2)!,
+    ]) {
       expect(kqlDiagnostics(q.query)).toEqual([]);
     }
   });
@@ -211,15 +284,23 @@ describe('buildHuntingQueries', () => {
     const scenarios = (t: string) => qs[t]!.falsePositives.map((f) => f.scenario);
     expect(scenarios('DnsEvents')).toContain('Sinkholed or parked domain');
     expect(scenarios('DnsEvents')).not.toContain('Legitimate NetSupport Manager or NetSupport School deployed by IT');
-    expect(scenarios('DeviceProcessEvents')).toContain('Legitimate NetSupport Manager or NetSupport School deployed by IT');
-    expect(qs.DeviceProcessEvents!.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(/client32\.ini/);
+    expect(scenarios('DeviceProcessEvents')).toContain(
+      'Legitimate NetSupport Manager or NetSupport School deployed by IT',
+    );
+    expect(qs.DeviceProcessEvents!.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(
+      /client32\.ini/,
+    );
     expect(scenarios('CommonSecurityLog')).toContain('Shared hosting, CDN or cloud address');
     expect(scenarios('UrlClickEvents')).toContain('Click blocked by Safe Links');
     for (const q of Object.values(qs)) expect(q.falsePositives.length).toBeGreaterThan(0);
   });
 
   test('hash IOCs are matched exactly (lower-case lists, case-sensitive in), never with in~', () => {
-    for (const q of inlineOnly(buildHuntingQueries(MIXED)).filter((x) => x.family === 'win.netsupportmanager_rat' && (x.table === 'DeviceFileEvents' || x.table === 'DeviceProcessEvents'))) {
+    for (const q of inlineOnly(buildHuntingQueries(MIXED)).filter(
+      (x) =>
+        x.family === 'win.netsupportmanager_rat' &&
+        (x.table === 'DeviceFileEvents' || x.table === 'DeviceProcessEvents'),
+    )) {
       expect(q.query.split('\n').filter((l) => /SHA256|SHA1|MD5/.test(l) && /\bin~/.test(l))).toEqual([]);
       expect(q.query).toMatch(/\| where SHA256 in \(iocSha256\) or SHA1 in \(iocSha1\) or MD5 in \(iocMd5\)/);
       for (const list of Object.values(lists(q.query))) for (const v of list) expect(v).toBe(v.toLowerCase());
@@ -248,7 +329,9 @@ describe('buildHuntingQueries', () => {
 
   test('descriptions say what a row means for that table and where triage starts, with the same text in the KQL', () => {
     const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
-    expect(qs.DnsEvents!.description).toMatch(/a lookup alone does not prove a connection\. Triage: The asking host is ClientIP/);
+    expect(qs.DnsEvents!.description).toMatch(
+      /a lookup alone does not prove a connection\. Triage: The asking host is ClientIP/,
+    );
     expect(qs.UrlClickEvents!.description).toMatch(/ClickedThrough true/);
     expect(qs.DeviceProcessEvents!.description).toMatch(/the file ran/);
     for (const q of Object.values(qs)) {
@@ -267,7 +350,9 @@ describe('buildHuntingQueries', () => {
       expect(lists(q.query).iocDomains).toEqual(lists(qs.DnsEvents!.query).iocDomains);
       expect(q.iocCount).toBe(9);
       expect(q.query).toMatch(/^let iocHosts = iocDomains;$/m);
-      expect(q.query).toMatch(/^let domainHits = ASimDnsActivityLogs\n    \| where TimeGenerated > ago\(lookback\)\n    \| where DnsQuery has_any \(iocHosts\)\n/m);
+      expect(q.query).toMatch(
+        /^let domainHits = ASimDnsActivityLogs\n    \| where TimeGenerated > ago\(lookback\)\n    \| where DnsQuery has_any \(iocHosts\)\n/m,
+      );
       // Windows DNS names may end in the root dot and differ in case: both are normalised before the exact match.
       expect(q.query).toContain('| extend QueryName = tolower(trim_end(@"\\.", DnsQuery))');
       expect(q.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
@@ -281,7 +366,9 @@ describe('buildHuntingQueries', () => {
     test('requires the AMA connector and table, and maps entities to result columns', () => {
       const q = asim(SEED_000);
       expect(q.requiredTables).toEqual(['ASimDnsActivityLogs']);
-      expect(q.requiredDataConnectors).toEqual([{ connectorId: 'ASimDnsActivityLogs', dataTypes: ['ASimDnsActivityLogs'] }]);
+      expect(q.requiredDataConnectors).toEqual([
+        { connectorId: 'ASimDnsActivityLogs', dataTypes: ['ASimDnsActivityLogs'] },
+      ]);
       const hunt = tableHunt('ASimDnsActivityLogs')!;
       expect(hunt.entityMappings.map((m) => m.entityType)).toEqual(['IP', 'DNS', 'Host']);
       // Every mapped column is an output of the summarize, not an input column that the summarize drops.
@@ -292,7 +379,19 @@ describe('buildHuntingQueries', () => {
     test('reads only columns of the real table and is not fooled by a column of the legacy table', () => {
       const q = asim(SEED_000);
       const schema = TABLE_SCHEMAS.ASimDnsActivityLogs;
-      for (const col of ['DnsQuery', 'SrcIpAddr', 'SrcHostname', 'DvcFQDN', 'DvcHostname', 'Dvc', 'DvcIpAddr', 'DnsQueryTypeName', 'DnsResponseName', 'EventResultDetails', 'EventCount']) {
+      for (const col of [
+        'DnsQuery',
+        'SrcIpAddr',
+        'SrcHostname',
+        'DvcFQDN',
+        'DvcHostname',
+        'Dvc',
+        'DvcIpAddr',
+        'DnsQueryTypeName',
+        'DnsResponseName',
+        'EventResultDetails',
+        'EventCount',
+      ]) {
         expect({ col, type: schema[col] }).toEqual({ col, type: col === 'EventCount' ? 'int' : 'string' });
         expect(q.query).toContain(col);
       }
@@ -308,7 +407,7 @@ describe('buildHuntingQueries', () => {
       expect(a.map((q) => q.family)).toEqual(['js.clearfake', 'win.netsupportmanager_rat']);
     });
 
-    test('false-positive guidance speaks of this table\'s columns, including the server\'s own recursion', () => {
+    test("false-positive guidance speaks of this table's columns, including the server's own recursion", () => {
       const q = asim(SEED_000);
       const scenarios = q.falsePositives.map((f) => f.scenario);
       expect(scenarios).toEqual([
@@ -322,24 +421,45 @@ describe('buildHuntingQueries', () => {
       expect(text).not.toMatch(/\b(ClientIP|ResolvedAddresses|Computer)\b/);
       expect(text).toMatch(/AskedByDnsServer true/);
       expect(text).toMatch(/ResultDetails NXDOMAIN/);
-      expect(q.description).toMatch(/a lookup alone does not prove a connection\. Triage: The asking host is SrcIpAddr/);
+      expect(q.description).toMatch(
+        /a lookup alone does not prove a connection\. Triage: The asking host is SrcIpAddr/,
+      );
       // The legacy DnsEvents guidance is unchanged by the new table's rules.
-      expect(byTable(buildHuntingQueries(SEED_000)).DnsEvents!.falsePositives.map((f) => f.scenario).filter((s) => s !== 'DNS answer pointing at a shared address')).toEqual(scenarios.slice(0, 3));
+      expect(
+        byTable(buildHuntingQueries(SEED_000))
+          .DnsEvents!.falsePositives.map((f) => f.scenario)
+          .filter((s) => s !== 'DNS answer pointing at a shared address'),
+      ).toEqual(scenarios.slice(0, 3));
     });
   });
 
   test('false-positive guidance names the columns of its own table and the family only where it applies', () => {
-    const remcos = MIXED.filter((i) => i.type === 'domain' || i.type === 'url').map((i) => ({ ...i, malware: 'win.remcos', malwarePrintable: 'Remcos' }));
+    const remcos = MIXED.filter((i) => i.type === 'domain' || i.type === 'url').map((i) => ({
+      ...i,
+      malware: 'win.remcos',
+      malwarePrintable: 'Remcos',
+    }));
     const qs = byTable(buildHuntingQueries(remcos));
-    for (const q of Object.values(qs)) for (const fp of q.falsePositives) expect(fp.guidance).not.toMatch(/NetSupport|client32/);
-    const sinkhole = (t: string) => qs[t]!.falsePositives.find((f) => f.scenario === 'Sinkholed or parked domain')!.guidance;
+    for (const q of Object.values(qs))
+      for (const fp of q.falsePositives) expect(fp.guidance).not.toMatch(/NetSupport|client32/);
+    const sinkhole = (t: string) =>
+      qs[t]!.falsePositives.find((f) => f.scenario === 'Sinkholed or parked domain')!.guidance;
     expect(sinkhole('DnsEvents')).toMatch(/investigate ClientIP.*Check ResolvedAddresses/);
     expect(sinkhole('ASimDnsActivityLogs')).toMatch(/investigate SrcIpAddr.*Check DnsResponses/);
     expect(sinkhole('CommonSecurityLog')).toMatch(/investigate SourceIP.*Check DestinationIP/);
     expect(sinkhole('DeviceNetworkEvents')).toMatch(/investigate DeviceName.*Check RemoteIP/);
     // A CamelCase column a text names is in the query (a result column) or, for a pivot, in another hunted table.
     const pivotColumns = new Set(Object.values(TABLE_SCHEMAS).flatMap((t) => Object.keys(t)));
-    const names = ['NetSupport', 'WordPress', 'PowerShell', 'ThreatFox', 'ClearFake', 'SmartApeSG', 'SocGholish', ...Object.keys(TABLE_SCHEMAS)];
+    const names = [
+      'NetSupport',
+      'WordPress',
+      'PowerShell',
+      'ThreatFox',
+      'ClearFake',
+      'SmartApeSG',
+      'SocGholish',
+      ...Object.keys(TABLE_SCHEMAS),
+    ];
     for (const q of Object.values(qs)) {
       const texts = [q.description, ...q.falsePositives.map((f) => f.guidance)].join(' ');
       for (const word of texts.match(/\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b/g) ?? []) {

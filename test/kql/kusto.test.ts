@@ -3,7 +3,9 @@ import { kqlDiagnostics } from '../support/kusto';
 
 describe('the Kusto checker', () => {
   test('accepts a valid query over our schemas', () => {
-    expect(kqlDiagnostics('DeviceNetworkEvents | where TimeGenerated > ago(1d) | summarize count() by RemoteIP, RemotePort')).toEqual([]);
+    expect(
+      kqlDiagnostics('DeviceNetworkEvents | where TimeGenerated > ago(1d) | summarize count() by RemoteIP, RemotePort'),
+    ).toEqual([]);
   });
 
   test('reports a misspelt column', () => {

@@ -22,7 +22,32 @@ const SAMPLES = [
 
 /** Random strings over the characters that matter to a lexer. */
 function randomStrings(count: number): string[] {
-  const pool = ['a', 'Z', '0', '"', "'", '\\', '\n', '\r', '\t', '\u0000', '\u001b', '|', ';', '/', '@', '`', '{', '}', 'é', '\u2028', '\ud800', '\udc00', '🙂', ' '];
+  const pool = [
+    'a',
+    'Z',
+    '0',
+    '"',
+    "'",
+    '\\',
+    '\n',
+    '\r',
+    '\t',
+    '\u0000',
+    '\u001b',
+    '|',
+    ';',
+    '/',
+    '@',
+    '`',
+    '{',
+    '}',
+    'é',
+    '\u2028',
+    '\ud800',
+    '\udc00',
+    '🙂',
+    ' ',
+  ];
   const out: string[] = [];
   let seed = 7;
   for (let i = 0; i < count; i++) {
@@ -40,11 +65,14 @@ function randomStrings(count: number): string[] {
 describe('kqlString', () => {
   const all = [...SAMPLES, ...randomStrings(300)];
 
-  test.each(SAMPLES.map((s) => [JSON.stringify(s), s]))('%s round-trips through the Kusto language service', (_name, value) => {
-    const literal = kqlString(value);
-    expect(kqlLiteralValue(literal)).toBe(value);
-    expect(kqlDiagnostics(`print v = ${literal}`)).toEqual([]);
-  });
+  test.each(SAMPLES.map((s) => [JSON.stringify(s), s]))(
+    '%s round-trips through the Kusto language service',
+    (_name, value) => {
+      const literal = kqlString(value);
+      expect(kqlLiteralValue(literal)).toBe(value);
+      expect(kqlDiagnostics(`print v = ${literal}`)).toEqual([]);
+    },
+  );
 
   test('random strings round-trip, parse, and contain no raw control or line-break characters', () => {
     for (const value of all) {

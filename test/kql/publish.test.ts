@@ -8,7 +8,13 @@ import { connect } from '../sentinel/harness';
 import { manyIocs } from './fixtures';
 
 const NSM = 'win.netsupportmanager_rat';
-const OPTIONS = { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 4, now: new Date('2026-11-23T00:00:00Z') };
+const OPTIONS = {
+  source: 'ThreatFox',
+  ttlDays: 30,
+  huntingLookback: '14d',
+  concurrency: 4,
+  now: new Date('2026-11-23T00:00:00Z'),
+};
 
 describe('publishing saved searches (against the fake ARM)', () => {
   let arm: ArmFake;
@@ -17,7 +23,10 @@ describe('publishing saved searches (against the fake ARM)', () => {
   });
   afterEach(() => arm.close());
 
-  const writes = (operation: string) => arm.writes().filter((r) => r.operation === operation || (operation === 'indicator' && r.operation === 'createIndicator'));
+  const writes = (operation: string) =>
+    arm
+      .writes()
+      .filter((r) => r.operation === operation || (operation === 'indicator' && r.operation === 'createIndicator'));
 
   test('a re-sync that adds one IOC writes one indicator and no saved search', async () => {
     const stores = connect(arm);
@@ -29,7 +38,13 @@ describe('publishing saved searches (against the fake ARM)', () => {
     expect(searches).toBeGreaterThan(0);
 
     arm.clearRequests();
-    const added: Ioc = { type: 'domain', value: 'new-c2.example.net', malware: NSM, malwarePrintable: 'NetSupportManager RAT', threatType: 'botnet_cc' };
+    const added: Ioc = {
+      type: 'domain',
+      value: 'new-c2.example.net',
+      malware: NSM,
+      malwarePrintable: 'NetSupportManager RAT',
+      threatType: 'botnet_cc',
+    };
     const second = await publish([...feed, added], stores, OPTIONS);
     expect(second.failures).toEqual([]);
     expect(second.indicators.created).toBe(1);

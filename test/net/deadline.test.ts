@@ -1,15 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHttpHeaders, createPipelineRequest, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelineRequest,
+  type PipelineResponse,
+} from '@azure/core-rest-pipeline';
 import { loadSettings } from '../../lib/config';
 import { RunDeadlineError, runDeadlinePolicy, runDeadlineSignal, withRunDeadline } from '../../lib/net/deadline';
 
-const ok = async (request: PipelineRequest): Promise<PipelineResponse> => ({ request, status: 200, headers: createHttpHeaders() });
+const ok = async (request: PipelineRequest): Promise<PipelineResponse> => ({
+  request,
+  status: 200,
+  headers: createHttpHeaders(),
+});
 const send = () => runDeadlinePolicy().sendRequest(createPipelineRequest({ url: 'https://127.0.0.1/x' }), ok);
 
 describe('run deadline', () => {
   it('by default ends a run well before the host stops the function (host.json functionTimeout)', () => {
-    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { functionTimeout: string };
+    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as {
+      functionTimeout: string;
+    };
     const [h, m, s] = host.functionTimeout.split(':').map(Number);
     const functionTimeoutSeconds = h * 3600 + m * 60 + s;
     const { runDeadlineSeconds } = loadSettings({}).sentinel;

@@ -48,7 +48,9 @@ const inputErrorOf = (fn: () => unknown): string => syncErrorMessage('INPUT', fn
 describe('planBatches', () => {
   it('keeps a small run in one message', () => {
     const iocs = makeIocs(3);
-    expect(planBatches(iocs, { runId: RUN, family: FAMILY })).toEqual([{ version: 1, runId: RUN, family: FAMILY, iocs }]);
+    expect(planBatches(iocs, { runId: RUN, family: FAMILY })).toEqual([
+      { version: 1, runId: RUN, family: FAMILY, iocs },
+    ]);
     expect(planBatches([], { runId: RUN, family: FAMILY })).toEqual([]);
   });
 
@@ -102,13 +104,24 @@ describe('parseBatchMessage', () => {
   it('refuses a bad item alone, with its reason: the rest of the batch goes on', () => {
     const bad = { ...good.iocs[1], type: 'ftp' };
     const parsed = parseBatchMessage({ ...good, iocs: [good.iocs[0], bad, { ...good.iocs[0], confidence: 101 }] });
-    expect("iocs" in parsed && parsed.iocs).toEqual([good.iocs[0]]);
+    expect('iocs' in parsed && parsed.iocs).toEqual([good.iocs[0]]);
     expect(parsed.rejected).toEqual([
       { index: 1, item: bad, reason: expect.stringMatching(/^iocs\[1\]\.type: /) },
       { index: 2, item: expect.any(Object), reason: expect.stringMatching(/^iocs\[2\]\.confidence: /) },
     ]);
     const parked = parkedItemMessages(parsed, parsed.rejected).map((t) => JSON.parse(t));
-    expect(parked).toEqual([{ version: 1, runId: RUN, family: FAMILY, iocs: [bad, expect.any(Object)], rejected: [{ index: 1, reason: expect.any(String) }, { index: 2, reason: expect.any(String) }] }]);
+    expect(parked).toEqual([
+      {
+        version: 1,
+        runId: RUN,
+        family: FAMILY,
+        iocs: [bad, expect.any(Object)],
+        rejected: [
+          { index: 1, reason: expect.any(String) },
+          { index: 2, reason: expect.any(String) },
+        ],
+      },
+    ]);
   });
 
   it('parks a huge refused item in part, within the message budget', () => {
@@ -118,21 +131,30 @@ describe('parseBatchMessage', () => {
     const parked = parkedItemMessages({ runId: RUN, family: FAMILY }, rejected);
     expect(parked.length).toBeGreaterThan(1);
     for (const t of parked) expect(Buffer.byteLength(t)).toBeLessThanOrEqual(44 * 1024);
-    expect(parked.flatMap((t) => JSON.parse(t).rejected.map((r: { index: number }) => r.index))).toEqual(items.map((_, i) => i));
+    expect(parked.flatMap((t) => JSON.parse(t).rejected.map((r: { index: number }) => r.index))).toEqual(
+      items.map((_, i) => i),
+    );
   });
 
   it('names the bad envelope field', () => {
     expect(inputErrorOf(() => parseBatchMessage({ ...good, runId: 'a b' }))).toMatch(/runId: expected 1-128 letters/);
     expect(inputErrorOf(() => parseBatchMessage({ ...good, version: 2 }))).toMatch(/version: /);
     expect(inputErrorOf(() => parseBatchMessage({ ...good, iocs: 'nope' }))).toMatch(/iocs: /);
-    const claim = { version: 1, runId: RUN, family: FAMILY, blob: { container: BATCH_CONTAINER, name: '../secret', count: 1 } };
+    const claim = {
+      version: 1,
+      runId: RUN,
+      family: FAMILY,
+      blob: { container: BATCH_CONTAINER, name: '../secret', count: 1 },
+    };
     expect(inputErrorOf(() => parseBatchMessage(claim))).toMatch(/blob\.name: /);
   });
 
   it('says what is wrong with the shape itself', () => {
     expect(inputErrorOf(() => parseBatchMessage('{nope'))).toBe('Batch message is not JSON');
     expect(inputErrorOf(() => parseBatchMessage([1]))).toBe('Batch message must be a JSON object');
-    expect(inputErrorOf(() => parseBatchMessage({ version: 1, runId: RUN, family: FAMILY }))).toMatch(/exactly one of "iocs".*"blob"/);
+    expect(inputErrorOf(() => parseBatchMessage({ version: 1, runId: RUN, family: FAMILY }))).toMatch(
+      /exactly one of "iocs".*"blob"/,
+    );
     const both = { ...good, blob: { container: BATCH_CONTAINER, name: 'x.json', count: 2 } };
     expect(inputErrorOf(() => parseBatchMessage(both))).toMatch(/exactly one of/);
   });
@@ -150,18 +172,30 @@ describe('through real Azurite blobs and queues', () => {
   });
 
   it('round-trips a claim-check through a blob', async () => {
-    const [message] = planBatches(makeIocs(1200), { runId: RUN, family: FAMILY, maxInlineMessages: 1, iocsPerBlob: 1200 });
+    const [message] = planBatches(makeIocs(1200), {
+      runId: RUN,
+      family: FAMILY,
+      maxInlineMessages: 1,
+      iocsPerBlob: 1200,
+    });
     const claim = await writeClaimCheck(container, message);
     expect(claim).toEqual({
       version: 1,
       runId: RUN,
       family: FAMILY,
-      blob: { container: BATCH_CONTAINER, name: expect.stringMatching(/^run-2026-06-20T12_00_00Z\/win\.netsupportmanager_rat\/[0-9a-f]{16}\.json$/), count: 1200 },
+      blob: {
+        container: BATCH_CONTAINER,
+        name: expect.stringMatching(/^run-2026-06-20T12_00_00Z\/win\.netsupportmanager_rat\/[0-9a-f]{16}\.json$/),
+        count: 1200,
+      },
     });
     expect(messageBytes(claim)).toBeLessThan(500);
     const props = await container.getBlockBlobClient(claim.blob.name).getProperties();
     expect(props.contentType).toBe('application/json; charset=utf-8');
-    expect(await resolveBatch(parseBatchMessage(JSON.parse(JSON.stringify(claim))), container)).toEqual({ iocs: message.iocs, rejected: [] });
+    expect(await resolveBatch(parseBatchMessage(JSON.parse(JSON.stringify(claim))), container)).toEqual({
+      iocs: message.iocs,
+      rejected: [],
+    });
 
     // Same run, same IOCs: the same blob, not a second copy.
     expect((await writeClaimCheck(container, message)).blob.name).toBe(claim.blob.name);
@@ -195,9 +229,15 @@ describe('through real Azurite blobs and queues', () => {
     const [message] = planBatches(makeIocs(3), { runId: RUN, family: FAMILY });
     const claim = await writeClaimCheck(container, message);
     const elsewhere = { ...claim, blob: { ...claim.blob, container: 'other-container' } };
-    await expect(resolveBatch(elsewhere, container)).rejects.toThrow(/container "other-container", expected "threatfox-batches"/);
-    await expect(resolveBatch({ ...claim, blob: { ...claim.blob, count: 4 } }, container)).rejects.toThrow(/count 3\/4/);
-    await expect(resolveBatch({ ...claim, family: 'win.other' }, container)).rejects.toThrow(/family win\.netsupportmanager_rat\/win\.other/);
+    await expect(resolveBatch(elsewhere, container)).rejects.toThrow(
+      /container "other-container", expected "threatfox-batches"/,
+    );
+    await expect(resolveBatch({ ...claim, blob: { ...claim.blob, count: 4 } }, container)).rejects.toThrow(
+      /count 3\/4/,
+    );
+    await expect(resolveBatch({ ...claim, family: 'win.other' }, container)).rejects.toThrow(
+      /family win\.netsupportmanager_rat\/win\.other/,
+    );
 
     await container.getBlockBlobClient('tampered.json').upload('{"version":1}', 13);
     const tampered = { ...claim, blob: { ...claim.blob, name: 'tampered.json' } };

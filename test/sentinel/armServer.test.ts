@@ -4,7 +4,8 @@ import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { toIndicator } from '../../lib/sentinel/indicator';
 import { connect } from './harness';
 
-const WS = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel';
+const WS =
+  '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel';
 const TI = `${WS}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
 
 function call(fake: ArmFake, method: string, path: string, body?: unknown, token: string | null = fake.token) {
@@ -12,11 +13,17 @@ function call(fake: ArmFake, method: string, path: string, body?: unknown, token
     const url = new URL(path, fake.url);
     const req = request(
       url,
-      { method, ca: fake.ca, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      {
+        method,
+        ca: fake.ca,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? JSON.parse(text) : undefined }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? JSON.parse(text) : undefined }),
+        );
       },
     );
     req.on('error', reject);
@@ -26,7 +33,10 @@ function call(fake: ArmFake, method: string, path: string, body?: unknown, token
 
 const valid = () => ({
   kind: 'indicator',
-  properties: toIndicator({ type: 'domain', value: 'a.example', firstSeen: '2026-06-20T00:00:00Z' }, { source: 'ThreatFox', ttlDays: 30, now: new Date() }),
+  properties: toIndicator(
+    { type: 'domain', value: 'a.example', firstSeen: '2026-06-20T00:00:00Z' },
+    { source: 'ThreatFox', ttlDays: 30, now: new Date() },
+  ),
 });
 
 describe('fake ARM', () => {
@@ -49,7 +59,9 @@ describe('fake ARM', () => {
     const bad = await call(fake, 'POST', `${TI}/queryIndicators?api-version=2020-08-01`, {});
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('InvalidApiVersionParameter');
-    expect((await call(fake, 'GET', `${WS}/savedSearches?api-version=2025-09-01`)).json.error.code).toBe('InvalidApiVersionParameter');
+    expect((await call(fake, 'GET', `${WS}/savedSearches?api-version=2025-09-01`)).json.error.code).toBe(
+      'InvalidApiVersionParameter',
+    );
     expect((await call(fake, 'GET', `${WS}/savedSearches?api-version=2020-08-01`)).status).toBe(200);
   });
 
@@ -57,7 +69,9 @@ describe('fake ARM', () => {
     const old = await startArmFake({ tiApiVersions: ['2025-09-01'] });
     try {
       const arm = connect(old, { apiVersion: '2022-09-01-preview' });
-      await expect(arm.clients.securityInsights.threatIntelligenceIndicator.get('rg-soc', 'law-sentinel', 'x')).rejects.toMatchObject({
+      await expect(
+        arm.clients.securityInsights.threatIntelligenceIndicator.get('rg-soc', 'law-sentinel', 'x'),
+      ).rejects.toMatchObject({
         statusCode: 400,
         code: 'InvalidApiVersionParameter',
       });
@@ -77,7 +91,10 @@ describe('fake ARM', () => {
     ['confidence 101', { confidence: 101 }],
   ])('rejects an indicator with %s', async (_name, change) => {
     const body = valid();
-    const res = await call(fake, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, { ...body, properties: { ...body.properties, ...change } });
+    const res = await call(fake, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, {
+      ...body,
+      properties: { ...body.properties, ...change },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('BadRequest');
     expect(fake.indicators.size).toBe(0);
@@ -95,24 +112,37 @@ describe('fake ARM', () => {
     });
     expect(created.json.id).toContain(`/ThreatIntelligence/${created.json.name}`);
     expect((await call(fake, 'PUT', `${TI}/indicators/nope?api-version=2025-09-01`, valid())).status).toBe(404);
-    expect((await call(fake, 'PUT', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`, valid())).status).toBe(200);
+    expect(
+      (await call(fake, 'PUT', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`, valid())).status,
+    ).toBe(200);
     expect((await call(fake, 'GET', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(200);
-    expect((await call(fake, 'DELETE', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(200);
-    expect((await call(fake, 'DELETE', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(204);
+    expect((await call(fake, 'DELETE', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(
+      200,
+    );
+    expect((await call(fake, 'DELETE', `${TI}/indicators/${created.json.name}?api-version=2025-09-01`)).status).toBe(
+      204,
+    );
   });
 
   it('pages the indicator list with nextLink, which the SDK follows', async () => {
     const small = await startArmFake({ maxPageSize: 3 });
     try {
-      for (let i = 0; i < 7; i++) small.seedIndicator({ ...valid().properties, pattern: `[domain-name:value = 'd${i}.example']` });
+      for (let i = 0; i < 7; i++)
+        small.seedIndicator({ ...valid().properties, pattern: `[domain-name:value = 'd${i}.example']` });
       const arm = connect(small);
       const names: string[] = [];
-      for await (const item of arm.clients.securityInsights.threatIntelligenceIndicators.list('rg-soc', 'law-sentinel', { top: 3 })) {
+      for await (const item of arm.clients.securityInsights.threatIntelligenceIndicators.list(
+        'rg-soc',
+        'law-sentinel',
+        { top: 3 },
+      )) {
         names.push(item.name!);
       }
       expect(names).toEqual([...small.indicators.keys()]);
       expect(small.requests.map((r) => r.operation)).toEqual(['listIndicators', 'listIndicators', 'listIndicators']);
-      expect(small.requests.slice(1).every((r) => r.query.$skipToken && r.query['api-version'] === '2025-09-01')).toBe(true);
+      expect(small.requests.slice(1).every((r) => r.query.$skipToken && r.query['api-version'] === '2025-09-01')).toBe(
+        true,
+      );
     } finally {
       await small.close();
     }
@@ -125,10 +155,22 @@ describe('fake ARM', () => {
       delete properties[missing];
       expect((await call(fake, 'PUT', path, { properties })).status).toBe(400);
     }
-    const ok = await call(fake, 'PUT', path, { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T' } });
+    const ok = await call(fake, 'PUT', path, {
+      properties: { category: 'Hunting Queries', displayName: 'd', query: 'T' },
+    });
     expect(ok.status).toBe(200);
-    expect((await call(fake, 'PUT', path, { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T2' } })).status).toBe(409);
-    expect((await call(fake, 'PUT', path, { etag: ok.json.etag, properties: { category: 'Hunting Queries', displayName: 'd', query: 'T2' } })).status).toBe(200);
+    expect(
+      (await call(fake, 'PUT', path, { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T2' } }))
+        .status,
+    ).toBe(409);
+    expect(
+      (
+        await call(fake, 'PUT', path, {
+          etag: ok.json.etag,
+          properties: { category: 'Hunting Queries', displayName: 'd', query: 'T2' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await call(fake, 'GET', `${WS}/savedSearches/S1?api-version=2020-08-01`)).json.properties.query).toBe('T2');
     expect((await call(fake, 'GET', `${WS}/savedSearches/none?api-version=2020-08-01`)).status).toBe(404);
   });
@@ -175,13 +217,21 @@ describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', (
   });
 
   it('refuses operations and parameters the API does not have', async () => {
-    expect((await call(fake, 'PATCH', `${TI}/indicators/x?api-version=2025-09-01`, valid())).json.error.message).toMatch(/PATCH is not an operation/);
+    expect(
+      (await call(fake, 'PATCH', `${TI}/indicators/x?api-version=2025-09-01`, valid())).json.error.message,
+    ).toMatch(/PATCH is not an operation/);
     // queryIndicators is a POST only: a client following its nextLink with a GET is refused.
     expect((await call(fake, 'GET', `${TI}/queryIndicators?api-version=2025-09-01`)).status).toBe(400);
     const badWorkspace = TI.replace('law-sentinel', 'law_sentinel');
-    expect((await call(fake, 'POST', `${badWorkspace}/queryIndicators?api-version=2025-09-01`, {})).json.error.message).toMatch(/workspaceName must match pattern/);
-    const tagWithoutValue = { properties: { category: 'Hunting Queries', displayName: 'd', query: 'T', tags: [{ name: 'description' }] } };
-    expect((await call(fake, 'PUT', `${WS}/savedSearches/s1?api-version=2020-08-01`, tagWithoutValue)).json.error.message).toMatch(/must have required property 'value'/);
+    expect(
+      (await call(fake, 'POST', `${badWorkspace}/queryIndicators?api-version=2025-09-01`, {})).json.error.message,
+    ).toMatch(/workspaceName must match pattern/);
+    const tagWithoutValue = {
+      properties: { category: 'Hunting Queries', displayName: 'd', query: 'T', tags: [{ name: 'description' }] },
+    };
+    expect(
+      (await call(fake, 'PUT', `${WS}/savedSearches/s1?api-version=2020-08-01`, tagWithoutValue)).json.error.message,
+    ).toMatch(/must have required property 'value'/);
     expect(fake.contractViolations).toHaveLength(4);
   });
 
@@ -189,7 +239,10 @@ describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', (
     const name = fake.seedIndicator({ ...valid().properties, confidence: 'very high' });
     const res = await call(fake, 'GET', `${TI}/indicators/${name}?api-version=2025-09-01`);
     expect(res.status).toBe(500);
-    expect(res.json.error).toEqual({ code: 'FakeContractViolation', message: expect.stringContaining('confidence must be integer') });
+    expect(res.json.error).toEqual({
+      code: 'FakeContractViolation',
+      message: expect.stringContaining('confidence must be integer'),
+    });
   });
 
   it('every call of a full sync through the real SDK clients keeps to the contract', async () => {
@@ -201,18 +254,39 @@ describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', (
     ];
     const opts = { source: 'ThreatFox', ttlDays: 30, concurrency: 2, now: new Date('2026-06-21T00:00:00Z') };
     await syncIndicators(arm.indicators, iocs, opts);
-    await syncIndicators(arm.indicators, iocs.map((i) => ({ ...i, lastSeen: '2026-06-25T00:00:00Z' })), opts);
-    const search = { id: 's1', body: { category: 'Hunting Queries', displayName: 'd', query: 'T', tags: [{ name: 'description', value: 'x' }] } };
+    await syncIndicators(
+      arm.indicators,
+      iocs.map((i) => ({ ...i, lastSeen: '2026-06-25T00:00:00Z' })),
+      opts,
+    );
+    const search = {
+      id: 's1',
+      body: { category: 'Hunting Queries', displayName: 'd', query: 'T', tags: [{ name: 'description', value: 'x' }] },
+    };
     await syncSavedSearches(arm.savedSearches, [search], { concurrency: 1 });
-    await syncSavedSearches(arm.savedSearches, [{ ...search, body: { ...search.body, query: 'T2' } }], { concurrency: 1 });
+    await syncSavedSearches(arm.savedSearches, [{ ...search, body: { ...search.body, query: 'T2' } }], {
+      concurrency: 1,
+    });
     expect(fake.requests.map((r) => r.status).every((s) => s === 200)).toBe(true);
-    expect(new Set(fake.requests.map((r) => r.operation))).toEqual(new Set(['queryIndicators', 'createIndicator', 'indicator', 'listSavedSearches', 'savedSearch']));
+    expect(new Set(fake.requests.map((r) => r.operation))).toEqual(
+      new Set(['queryIndicators', 'createIndicator', 'indicator', 'listSavedSearches', 'savedSearch']),
+    );
     expect(fake.contractViolations).toEqual([]);
   });
 });
 
 describe('managed identity through the fake (the CLI end-to-end path)', () => {
-  const KEYS = ['AZURE_TOKEN_CREDENTIALS', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_CLIENT_ID', 'MSI_ENDPOINT', 'MSI_SECRET', 'IMDS_ENDPOINT', 'IDENTITY_SERVER_THUMBPRINT', 'AZURE_FEDERATED_TOKEN_FILE'];
+  const KEYS = [
+    'AZURE_TOKEN_CREDENTIALS',
+    'IDENTITY_ENDPOINT',
+    'IDENTITY_HEADER',
+    'AZURE_CLIENT_ID',
+    'MSI_ENDPOINT',
+    'MSI_SECRET',
+    'IMDS_ENDPOINT',
+    'IDENTITY_SERVER_THUMBPRINT',
+    'AZURE_FEDERATED_TOKEN_FILE',
+  ];
   const saved: Record<string, string | undefined> = {};
   beforeEach(() => KEYS.forEach((k) => ((saved[k] = process.env[k]), delete process.env[k])));
   afterEach(() => KEYS.forEach((k) => (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]))));

@@ -21,7 +21,11 @@ describe('fake ARM with several workspaces', () => {
 
   it('keeps indicators apart, answers the workspace GET, and throttles per subscription', async () => {
     const eu = connect(fake, { workspaceName: 'law-eu', maxRetries: 0 });
-    const us = connect(fake, { workspaceName: 'law-us', subscriptionId: '22222222-2222-3333-4444-555555555555', maxRetries: 0 });
+    const us = connect(fake, {
+      workspaceName: 'law-us',
+      subscriptionId: '22222222-2222-3333-4444-555555555555',
+      maxRetries: 0,
+    });
     await eu.indicators.create(indicator('eu.example'));
     await us.indicators.create(indicator('us.example')); // another subscription: its own write bucket
     const list = async (c: typeof eu) => {
@@ -41,7 +45,9 @@ describe('fake ARM with several workspaces', () => {
     expect(eu2.customerId).toBe(eu1.customerId);
     expect(us1.customerId).not.toBe(eu1.customerId);
     expect(fake.workspace('rg-soc/law-eu').customerId).toBe(eu1.customerId);
-    expect(fake.requests.filter((r) => r.operation === 'workspace').every((r) => r.query['api-version'] === '2022-10-01')).toBe(true);
+    expect(
+      fake.requests.filter((r) => r.operation === 'workspace').every((r) => r.query['api-version'] === '2022-10-01'),
+    ).toBe(true);
 
     // Seeded without a workspace: seen by every workspace (older single-workspace tests rely on it).
     fake.seedIndicator(indicator('everywhere.example'));

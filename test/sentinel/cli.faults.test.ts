@@ -28,8 +28,16 @@ describe('CLI against a misbehaving ARM', () => {
 
   it('a request that never answers: the run ends at its deadline with exit 2, the unfinished counted as failed', async () => {
     arm = await startArmFake({ msiHeader: MSI_SECRET });
-    arm.failAlways({ hang: true, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('c2-3.example.net') });
-    const env = { ...(await armEnv(arm, MSI_SECRET, dir)), RUN_DEADLINE_SECONDS: '2', ARM_TIMEOUT_MS: '300000', LOG_LEVEL: 'silent' };
+    arm.failAlways({
+      hang: true,
+      match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('c2-3.example.net'),
+    });
+    const env = {
+      ...(await armEnv(arm, MSI_SECRET, dir)),
+      RUN_DEADLINE_SECONDS: '2',
+      ARM_TIMEOUT_MS: '300000',
+      LOG_LEVEL: 'silent',
+    };
     const run = await runCli(['--input', input, '--malware', 'win.netsupportmanager_rat', '--json'], env);
     expect(run.code).toBe(2);
     const summary = jsonSummary(run);
@@ -44,7 +52,12 @@ describe('CLI against a misbehaving ARM', () => {
     arm = await startArmFake({ msiHeader: MSI_SECRET, maxPageSize: 2, queryPaging: { replay: { page: 2, as: 1 } } });
     const now = new Date();
     for (const value of DOMAINS.slice(0, 6)) {
-      arm.seedIndicator(toIndicator({ type: 'domain', value, malware: 'win.netsupportmanager_rat' }, { source: 'ThreatFox', ttlDays: 30, now }));
+      arm.seedIndicator(
+        toIndicator(
+          { type: 'domain', value, malware: 'win.netsupportmanager_rat' },
+          { source: 'ThreatFox', ttlDays: 30, now },
+        ),
+      );
     }
     const env = { ...(await armEnv(arm, MSI_SECRET, dir)), LOG_LEVEL: 'silent' };
     const run = await runCli(['--input', input, '--malware', 'win.netsupportmanager_rat', '--json'], env);

@@ -23,10 +23,12 @@ const ioc = (value: string, threatfoxId: string): Ioc => ({
   lastSeen: '2026-06-20T12:00:00Z',
 });
 const FEED = Array.from({ length: 7 }, (_, i) => ioc(`c2-${i}.example.net`, String(i + 1)));
-const isCreateOf = (value: string) => (r: { operation: string; body: unknown }) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes(value);
+const isCreateOf = (value: string) => (r: { operation: string; body: unknown }) =>
+  r.operation === 'createIndicator' && JSON.stringify(r.body).includes(value);
 const copiesByPattern = (fake: ArmFake) => {
   const out = new Map<string, number>();
-  for (const i of fake.indicators.values()) out.set(String(i.properties.pattern), (out.get(String(i.properties.pattern)) ?? 0) + 1);
+  for (const i of fake.indicators.values())
+    out.set(String(i.properties.pattern), (out.get(String(i.properties.pattern)) ?? 0) + 1);
   return out;
 };
 
@@ -41,7 +43,13 @@ describe('ARM faults', () => {
       const arm = connect(fake, { requestTimeoutMs: 1000, maxRetries: 2 });
       const result = await syncIndicators(arm.indicators, FEED, OPTS);
       expect(result.counts).toEqual({ created: FEED.length - 1, updated: 0, unchanged: 0, deleted: 0, failed: 1 });
-      expect(result.failures).toEqual([{ kind: 'indicator', key: 'domain:c2-3.example.net', error: expect.stringContaining('timed out after 1000 ms') }]);
+      expect(result.failures).toEqual([
+        {
+          kind: 'indicator',
+          key: 'domain:c2-3.example.net',
+          error: expect.stringContaining('timed out after 1000 ms'),
+        },
+      ]);
       // First try and two retries, none answered.
       expect(fake.requests.filter(isCreateOf('c2-3.example.net')).map((r) => r.status)).toEqual([0, 0, 0]);
     });
@@ -51,7 +59,9 @@ describe('ARM faults', () => {
       fake.failAlways({ hang: true, match: (r) => r.operation === 'createIndicator' });
       // The per-request timeout is far longer than the deadline: only the deadline can end this.
       const arm = connect(fake, { requestTimeoutMs: 600_000 });
-      const result = await withRunDeadline({ seconds: 1 }, () => syncIndicators(arm.indicators, FEED, { ...OPTS, concurrency: 2 }));
+      const result = await withRunDeadline({ seconds: 1 }, () =>
+        syncIndicators(arm.indicators, FEED, { ...OPTS, concurrency: 2 }),
+      );
       expect(result.counts).toEqual({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: FEED.length });
       const perItem = result.failures.filter((f) => f.key.startsWith('domain:'));
       expect(perItem).toHaveLength(FEED.length);
@@ -67,11 +77,14 @@ describe('ARM faults', () => {
     it('lowers a long Retry-After (seconds, milliseconds or a date) to the cap, leaves a short one', async () => {
       const policy = retryAfterCapPolicy(5_000);
       const answer = (status: number, headers: Record<string, string>) =>
-        policy.sendRequest(createPipelineRequest({ url: 'https://127.0.0.1/x' }), async (request): Promise<PipelineResponse> => ({
-          request,
-          status,
-          headers: createHttpHeaders(headers),
-        }));
+        policy.sendRequest(
+          createPipelineRequest({ url: 'https://127.0.0.1/x' }),
+          async (request): Promise<PipelineResponse> => ({
+            request,
+            status,
+            headers: createHttpHeaders(headers),
+          }),
+        );
       const long = await answer(429, { 'retry-after': '90', 'x-ms-retry-after-ms': '90000' });
       expect(long.headers.get('retry-after')).toBe('5');
       expect(long.headers.get('x-ms-retry-after-ms')).toBe('5000');
@@ -95,7 +108,9 @@ describe('ARM faults', () => {
   });
 
   describe('paging glitches (item 3)', () => {
-    const seeded = async (replay: NonNullable<NonNullable<Parameters<typeof startArmFake>[0]>['queryPaging']>['replay']) => {
+    const seeded = async (
+      replay: NonNullable<NonNullable<Parameters<typeof startArmFake>[0]>['queryPaging']>['replay'],
+    ) => {
       fake = await startArmFake({ maxPageSize: 2, queryPaging: { replay } });
       for (const i of FEED) fake.seedIndicator(toIndicator(i, OPTS));
       fake.clearRequests();
@@ -107,10 +122,12 @@ describe('ARM faults', () => {
       ['an earlier page comes back (paging went backwards)', { page: 2, as: 0 }, /handed out twice|went backwards/],
     ])('%s: an error, and nothing is created or deleted', async (_what, replay, message) => {
       const arm = await seeded(replay);
-      await expect(syncIndicators(arm.indicators, [...FEED, ioc('new.example.net', '99')], OPTS)).rejects.toMatchObject({
-        code: 'AZURE',
-        message: expect.stringMatching(message),
-      });
+      await expect(syncIndicators(arm.indicators, [...FEED, ioc('new.example.net', '99')], OPTS)).rejects.toMatchObject(
+        {
+          code: 'AZURE',
+          message: expect.stringMatching(message),
+        },
+      );
       expect(fake.writes()).toEqual([]);
       expect(fake.indicators.size).toBe(FEED.length);
     });
@@ -128,21 +145,24 @@ describe('ARM faults', () => {
     it.each([
       ['answered 503', { status: 503 }],
       ['cut off (connection reset)', { reset: true }],
-    ])('creates applied but %s leave no duplicate after the run, and the counts say what exists', async (_what, fault) => {
-      fake = await startArmFake();
-      for (const value of ['c2-1.example.net', 'c2-4.example.net', 'c2-6.example.net']) {
-        fake.failNext({ ...fault, afterEffect: true, match: isCreateOf(value) });
-      }
-      const result = await syncIndicators(connect(fake).indicators, FEED, OPTS);
-      expect([...copiesByPattern(fake).values()]).toEqual(FEED.map(() => 1));
-      expect(result.counts).toEqual({ created: FEED.length, updated: 0, unchanged: 0, deleted: 3, failed: 0 });
-      expect(result.failures).toEqual([]);
+    ])(
+      'creates applied but %s leave no duplicate after the run, and the counts say what exists',
+      async (_what, fault) => {
+        fake = await startArmFake();
+        for (const value of ['c2-1.example.net', 'c2-4.example.net', 'c2-6.example.net']) {
+          fake.failNext({ ...fault, afterEffect: true, match: isCreateOf(value) });
+        }
+        const result = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+        expect([...copiesByPattern(fake).values()]).toEqual(FEED.map(() => 1));
+        expect(result.counts).toEqual({ created: FEED.length, updated: 0, unchanged: 0, deleted: 3, failed: 0 });
+        expect(result.failures).toEqual([]);
 
-      fake.clearRequests();
-      const again = await syncIndicators(connect(fake).indicators, FEED, OPTS);
-      expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: FEED.length, deleted: 0, failed: 0 });
-      expect(fake.writes()).toEqual([]);
-    });
+        fake.clearRequests();
+        const again = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+        expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: FEED.length, deleted: 0, failed: 0 });
+        expect(fake.writes()).toEqual([]);
+      },
+    );
 
     it('a create that failed every time but had landed is counted as created, once', async () => {
       fake = await startArmFake();

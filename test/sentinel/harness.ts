@@ -51,7 +51,13 @@ export function connect(
 ): Connected {
   const target = targetFor(fake, overrides);
   const credential = staticCredential(token);
-  const clients = createArmClients(target, { credential, tlsCa: fake.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, ...clientOptions });
+  const clients = createArmClients(target, {
+    credential,
+    tlsCa: fake.ca,
+    retryDelayInMs: 5,
+    maxRetryDelayInMs: 50,
+    ...clientOptions,
+  });
   return {
     clients,
     indicators: armIndicatorStore(clients.securityInsights, target),

@@ -45,7 +45,9 @@ describe('toIndicator', () => {
       ],
       validFrom: '2026-06-20T13:36:27.000Z',
       validUntil: '2026-07-20T18:00:00.000Z',
-      externalReferences: [{ sourceName: 'ThreatFox', externalId: '1520001', url: 'https://threatfox.abuse.ch/ioc/1520001/' }],
+      externalReferences: [
+        { sourceName: 'ThreatFox', externalId: '1520001', url: 'https://threatfox.abuse.ch/ioc/1520001/' },
+      ],
       killChainPhases: [{ killChainName: 'lockheed-martin-cyber-kill-chain', phaseName: 'command-and-control' }],
       revoked: false,
       confidence: 100,
@@ -54,7 +56,14 @@ describe('toIndicator', () => {
 
   it('an ip:port keeps its port in the name, description and labels', () => {
     const body = toIndicator(
-      { ...base, type: 'ipv4', value: '91.92.34.228', port: 80, threatType: 'payload_delivery', threatTypeDesc: 'Indicator that identifies a malware distribution server (payload delivery)' },
+      {
+        ...base,
+        type: 'ipv4',
+        value: '91.92.34.228',
+        port: 80,
+        threatType: 'payload_delivery',
+        threatTypeDesc: 'Indicator that identifies a malware distribution server (payload delivery)',
+      },
       OPTIONS,
     );
     expect(body.pattern).toBe("[ipv4-addr:value = '91.92.34.228']");
@@ -62,7 +71,9 @@ describe('toIndicator', () => {
     expect(body.displayName).toBe('NetSupportManager RAT payload delivery: 91.92.34.228:80');
     expect(body.description).toContain('Seen on port 80.');
     expect(body.labels).toContain('port:80');
-    expect(body.killChainPhases).toEqual([{ killChainName: 'lockheed-martin-cyber-kill-chain', phaseName: 'delivery' }]);
+    expect(body.killChainPhases).toEqual([
+      { killChainName: 'lockheed-martin-cyber-kill-chain', phaseName: 'delivery' },
+    ]);
   });
 
   it('an IPv6 address with a port is bracketed in the display name', () => {
@@ -73,7 +84,10 @@ describe('toIndicator', () => {
   });
 
   it('a URL', () => {
-    const body = toIndicator({ ...base, type: 'url', value: 'http://google2oauth.com/google.txt', threatType: 'payload_delivery' }, OPTIONS);
+    const body = toIndicator(
+      { ...base, type: 'url', value: 'http://google2oauth.com/google.txt', threatType: 'payload_delivery' },
+      OPTIONS,
+    );
     expect(body.pattern).toBe("[url:value = 'http://google2oauth.com/google.txt']");
     expect(body.patternType).toBe('url');
     expect(body.displayName).toBe('NetSupportManager RAT payload delivery: http://google2oauth.com/google.txt');
@@ -87,7 +101,9 @@ describe('toIndicator', () => {
     const body = toIndicator({ ...base, type, value, threatType: 'payload' }, OPTIONS);
     expect(body.pattern).toBe(`[file:hashes.'${algorithm}' = '${value}']`);
     expect(body.patternType).toBe('file');
-    expect(body.killChainPhases).toEqual([{ killChainName: 'lockheed-martin-cyber-kill-chain', phaseName: 'installation' }]);
+    expect(body.killChainPhases).toEqual([
+      { killChainName: 'lockheed-martin-cyber-kill-chain', phaseName: 'installation' },
+    ]);
   });
 
   it('is deterministic: `now` matters only when there is no first-seen date', () => {
@@ -102,7 +118,10 @@ describe('toIndicator', () => {
   });
 
   it('keeps a ThreatFox tag from posing as one of our labels', () => {
-    const body = toIndicator({ ...base, type: 'domain', value: 'a.example', tags: ['port:22', 'malware:other', 'ok'] }, OPTIONS);
+    const body = toIndicator(
+      { ...base, type: 'domain', value: 'a.example', tags: ['port:22', 'malware:other', 'ok'] },
+      OPTIONS,
+    );
     expect(body.labels).not.toContain('port:22');
     expect(body.labels).not.toContain('malware:other');
     expect(body.labels).toContain('ok');
@@ -113,8 +132,26 @@ describe('planIndicators', () => {
   it('merges IOCs that share a pattern: all ports, widest validity, highest confidence', () => {
     const plan = planIndicators(
       [
-        { ...base, type: 'ipv4', value: '91.92.34.228', port: 80, threatfoxId: '11', confidence: 50, firstSeen: '2026-06-19T00:00:00Z', lastSeen: '2026-06-19T00:00:00Z' },
-        { ...base, type: 'ipv4', value: '91.92.34.228', port: 443, threatfoxId: '12', confidence: 75, firstSeen: '2026-06-20T00:00:00Z', lastSeen: '2026-06-20T12:00:00Z' },
+        {
+          ...base,
+          type: 'ipv4',
+          value: '91.92.34.228',
+          port: 80,
+          threatfoxId: '11',
+          confidence: 50,
+          firstSeen: '2026-06-19T00:00:00Z',
+          lastSeen: '2026-06-19T00:00:00Z',
+        },
+        {
+          ...base,
+          type: 'ipv4',
+          value: '91.92.34.228',
+          port: 443,
+          threatfoxId: '12',
+          confidence: 75,
+          firstSeen: '2026-06-20T00:00:00Z',
+          lastSeen: '2026-06-20T12:00:00Z',
+        },
         { ...base, type: 'domain', value: 'a.example' },
       ],
       OPTIONS,
@@ -135,19 +172,29 @@ describe('reconcileIndicator', () => {
   const existing = () => ({ ...toIndicator(ioc, OPTIONS), name: 'n1', created: '2026-06-20T14:00:00.0000000Z' });
 
   it('has nothing to write for the same IOC, whatever spelling the service gave the dates', () => {
-    const stored = { ...existing(), validFrom: '2026-06-20T13:36:27.0000000Z', validUntil: '2026-07-20T18:00:00.0000000Z' };
+    const stored = {
+      ...existing(),
+      validFrom: '2026-06-20T13:36:27.0000000Z',
+      validUntil: '2026-07-20T18:00:00.0000000Z',
+    };
     expect(reconcileIndicator(stored, factsFromIocs([ioc], OPTIONS), 'ThreatFox')).toBeUndefined();
   });
 
   it('extends validUntil for a newer last seen and never moves validFrom later', () => {
-    const newer = factsFromIocs([{ ...ioc, firstSeen: '2026-06-25T00:00:00Z', lastSeen: '2026-06-30T00:00:00Z' }], OPTIONS);
+    const newer = factsFromIocs(
+      [{ ...ioc, firstSeen: '2026-06-25T00:00:00Z', lastSeen: '2026-06-30T00:00:00Z' }],
+      OPTIONS,
+    );
     const body = reconcileIndicator(existing(), newer, 'ThreatFox');
     expect(body?.validFrom).toBe('2026-06-20T13:36:27.000Z');
     expect(body?.validUntil).toBe('2026-07-30T00:00:00.000Z');
   });
 
   it('never shortens the window for an older sighting', () => {
-    const older = factsFromIocs([{ ...ioc, firstSeen: '2026-06-20T13:36:27Z', lastSeen: '2026-06-20T14:00:00Z' }], OPTIONS);
+    const older = factsFromIocs(
+      [{ ...ioc, firstSeen: '2026-06-20T13:36:27Z', lastSeen: '2026-06-20T14:00:00Z' }],
+      OPTIONS,
+    );
     expect(reconcileIndicator(existing(), older, 'ThreatFox')).toBeUndefined();
   });
 
@@ -163,7 +210,14 @@ describe('reconcileIndicator', () => {
       ...toIndicator({ ...ioc, type: 'ipv4', value: '1.2.3.4', port: 80 }, OPTIONS),
       threatIntelligenceTags: ['triaged'],
     };
-    const body = reconcileIndicator(stored, factsFromIocs([{ ...ioc, type: 'ipv4', value: '1.2.3.4', port: 443, confidence: 40, threatfoxId: '99' }], OPTIONS), 'ThreatFox');
+    const body = reconcileIndicator(
+      stored,
+      factsFromIocs(
+        [{ ...ioc, type: 'ipv4', value: '1.2.3.4', port: 443, confidence: 40, threatfoxId: '99' }],
+        OPTIONS,
+      ),
+      'ThreatFox',
+    );
     expect(body?.confidence).toBe(40);
     expect(body?.labels).toEqual(expect.arrayContaining(['port:80', 'port:443']));
     expect(body?.externalReferences?.map((r) => r.externalId)).toEqual(['99', '1520001']);
@@ -181,7 +235,16 @@ describe('factsFromIndicator', () => {
       OPTIONS,
     );
     expect(factsFromIndicator(body!)).toEqual(
-      expect.objectContaining({ type: 'ipv4', value: '91.92.34.228', ports: [80, 443], malware: ['win.netsupportmanager_rat'], families: ['NetSupportManager RAT'], threatTypes: ['botnet_cc'], threatfoxIds: ['1520001'], confidence: 100 }),
+      expect.objectContaining({
+        type: 'ipv4',
+        value: '91.92.34.228',
+        ports: [80, 443],
+        malware: ['win.netsupportmanager_rat'],
+        families: ['NetSupportManager RAT'],
+        threatTypes: ['botnet_cc'],
+        threatfoxIds: ['1520001'],
+        confidence: 100,
+      }),
     );
   });
 
@@ -192,10 +255,19 @@ describe('factsFromIndicator', () => {
     expect(factsFromIndicator(body)?.value).toBe(value);
     expect(factsFromIndicator(body)?.tags).not.toContain('hunt-host:evil.example');
     // A payload on well-known infrastructure gets no hunted host.
-    expect(toIndicator({ ...base, type: 'url', value: 'https://github.com/a/b/raw/x.zip' }, OPTIONS).labels?.some((l) => l.startsWith('hunt-host:'))).toBe(false);
+    expect(
+      toIndicator({ ...base, type: 'url', value: 'https://github.com/a/b/raw/x.zip' }, OPTIONS).labels?.some((l) =>
+        l.startsWith('hunt-host:'),
+      ),
+    ).toBe(false);
   });
 
   it('gives nothing for a compound pattern it did not write', () => {
-    expect(factsFromIndicator({ kind: 'indicator', pattern: "[ipv4-addr:value = '1.2.3.4' AND network-traffic:dst_port = 80]" })).toBeUndefined();
+    expect(
+      factsFromIndicator({
+        kind: 'indicator',
+        pattern: "[ipv4-addr:value = '1.2.3.4' AND network-traffic:dst_port = 80]",
+      }),
+    ).toBeUndefined();
   });
 });

@@ -13,7 +13,9 @@ const INDICATOR = {
 /** `count` ThreatFox indicators plus one of another source, which the filter must skip. */
 function seed(fake: ArmFake, count: number): string[] {
   fake.seedIndicator({ ...INDICATOR, pattern: "[domain-name:value = 'foreign.example']", source: 'Someone Else' });
-  return Array.from({ length: count }, (_, i) => fake.seedIndicator({ ...INDICATOR, pattern: `[domain-name:value = 'd${i}.example']` }));
+  return Array.from({ length: count }, (_, i) =>
+    fake.seedIndicator({ ...INDICATOR, pattern: `[domain-name:value = 'd${i}.example']` }),
+  );
 }
 
 async function names(store: ReturnType<typeof armIndicatorStore>): Promise<string[]> {
@@ -37,7 +39,9 @@ describe('armIndicatorStore.listBySource paging', () => {
     const queries = fake.requests.filter((r) => r.operation === 'queryIndicators');
     // 3 pages of data and the empty answer before the second; every page a POST with the source filter.
     expect(queries.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    expect(queries.every((r) => r.method === 'POST' && (r.body as { sources: string[] }).sources[0] === 'ThreatFox')).toBe(true);
+    expect(
+      queries.every((r) => r.method === 'POST' && (r.body as { sources: string[] }).sources[0] === 'ThreatFox'),
+    ).toBe(true);
   });
 
   it('stops when the service hands out the same next token again after the last page', async () => {

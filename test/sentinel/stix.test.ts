@@ -24,7 +24,12 @@ describe('stixPattern', () => {
     ['domain', 'node54group.com', "[domain-name:value = 'node54group.com']", 'domain-name'],
     ['url', 'http://google2oauth.com/google.txt', "[url:value = 'http://google2oauth.com/google.txt']", 'url'],
     ['md5', 'd41d8cd98f00b204e9800998ecf8427e', "[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']", 'file'],
-    ['sha1', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', "[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']", 'file'],
+    [
+      'sha1',
+      'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      "[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']",
+      'file',
+    ],
     [
       'sha256',
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
@@ -79,9 +84,13 @@ describe('parsePattern', () => {
 
 describe('observableKey', () => {
   it('is case-insensitive except for URLs', () => {
-    expect(observableKey({ type: 'domain', value: 'A.Example' })).toBe(observableKey({ type: 'domain', value: 'a.example' }));
+    expect(observableKey({ type: 'domain', value: 'A.Example' })).toBe(
+      observableKey({ type: 'domain', value: 'a.example' }),
+    );
     expect(observableKey({ type: 'sha256', value: 'ABC' })).toBe(observableKey({ type: 'sha256', value: 'abc' }));
-    expect(observableKey({ type: 'url', value: 'http://a.example/X' })).not.toBe(observableKey({ type: 'url', value: 'http://a.example/x' }));
+    expect(observableKey({ type: 'url', value: 'http://a.example/X' })).not.toBe(
+      observableKey({ type: 'url', value: 'http://a.example/x' }),
+    );
     expect(new Set(IOC_TYPES.map((type) => observableKey({ type, value: 'v' }))).size).toBe(IOC_TYPES.length);
   });
 });

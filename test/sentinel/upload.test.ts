@@ -11,12 +11,20 @@ import { connect } from './harness';
 import { connectUpload, ipIocs, scopedCredential } from './uploadHarness';
 
 const NOW = new Date('2026-06-21T00:00:00Z');
-const options = (stores: WorkspaceStores) => ({ source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: stores.writeConcurrency ?? 4, now: NOW });
+const options = (stores: WorkspaceStores) => ({
+  source: 'ThreatFox',
+  ttlDays: 30,
+  huntingLookback: '14d',
+  concurrency: stores.writeConcurrency ?? 4,
+  now: NOW,
+});
 
 describe('STIX ids', () => {
   it('are RFC 4122 version 5 UUIDs, the same for the same source and pattern', () => {
     // RFC 4122 appendix-style vector: the DNS namespace and www.example.com.
-    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
     const id = stixIndicatorId('ThreatFox', "[ipv4-addr:value = '1.2.3.4']");
     expect(id).toMatch(/^indicator--[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(stixIndicatorId('ThreatFox', "[ipv4-addr:value = '1.2.3.4']")).toBe(id);
@@ -71,7 +79,9 @@ describe('upload write path against the fake ARM and upload API', () => {
     expect(upload.requests.filter((r) => r.status === 503)).toHaveLength(1);
     const retried = upload.requests.find((r) => r.status === 503)!;
     // The same objects (same ids) went again.
-    const resent = upload.requests.filter((r) => r.status === 200).find((r) => r.objects[0].id === retried.objects[0].id);
+    const resent = upload.requests
+      .filter((r) => r.status === 200)
+      .find((r) => r.objects[0].id === retried.objects[0].id);
     expect(resent?.objects.map((o) => o.id)).toEqual(retried.objects.map((o) => o.id));
     const stored = arm.workspace('rg-soc/law-sentinel').indicators();
     expect(stored).toHaveLength(150);
@@ -81,8 +91,17 @@ describe('upload write path against the fake ARM and upload API', () => {
   it('an update re-sends the same STIX object with a newer modified; an ARM-made indicator keeps its own id', async () => {
     // Some indicators were first written through ARM (the default path).
     const viaArm = connect(arm);
-    await publish(ipIocs(3), { indicators: viaArm.indicators, savedSearches: viaArm.savedSearches }, { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 2, now: NOW });
-    const before = new Map(arm.workspace('rg-soc/law-sentinel').indicators().map((i) => [i.properties.pattern as string, i]));
+    await publish(
+      ipIocs(3),
+      { indicators: viaArm.indicators, savedSearches: viaArm.savedSearches },
+      { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 2, now: NOW },
+    );
+    const before = new Map(
+      arm
+        .workspace('rg-soc/law-sentinel')
+        .indicators()
+        .map((i) => [i.properties.pattern as string, i]),
+    );
     expect(before.size).toBe(3);
 
     // ThreatFox saw them again later: validity extends, through the upload API.
@@ -95,7 +114,9 @@ describe('upload write path against the fake ARM and upload API', () => {
       const now = after.find((i) => i.properties.pattern === pattern)!;
       expect(now.name).toBe(old.name);
       expect(now.properties.externalId).toBe(old.properties.externalId);
-      expect(Date.parse(now.properties.validUntil as string)).toBeGreaterThan(Date.parse(old.properties.validUntil as string));
+      expect(Date.parse(now.properties.validUntil as string)).toBeGreaterThan(
+        Date.parse(old.properties.validUntil as string),
+      );
     }
     const sent = upload.requests.flatMap((r) => r.objects);
     expect(sent.every((o) => Date.parse(o.modified as string) >= Date.parse(o.created as string))).toBe(true);
@@ -103,7 +124,13 @@ describe('upload write path against the fake ARM and upload API', () => {
 
   it("a replacement is newer than the service's version even when our clock is behind it", async () => {
     const viaArm = connect(arm);
-    const client = createUploadClient({ endpoint: upload.url, credential: scopedCredential(arm), sourceSystem: 'ThreatFox', tlsCa: arm.ca, retryDelayMs: 5 });
+    const client = createUploadClient({
+      endpoint: upload.url,
+      credential: scopedCredential(arm),
+      sourceSystem: 'ThreatFox',
+      tlsCa: arm.ca,
+      retryDelayMs: 5,
+    });
     await viaArm.clients.operationalInsights.workspaces.get('rg-soc', 'law-sentinel');
     const storeAt = (clock: string) => ({
       indicators: uploadIndicatorStore({
@@ -116,8 +143,20 @@ describe('upload write path against the fake ARM and upload API', () => {
       savedSearches: viaArm.savedSearches,
     });
     // Written by a clock two days ahead, then changed (seen again later) by ours.
-    await publish(ipIocs(1), storeAt('2026-06-23T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 100, now: NOW });
-    const later = await publish(ipIocs(1, '2026-06-22T12:00:00Z'), storeAt('2026-06-21T00:00:00Z'), { source: 'ThreatFox', ttlDays: 30, huntingLookback: '14d', concurrency: 100, now: NOW });
+    await publish(ipIocs(1), storeAt('2026-06-23T00:00:00Z'), {
+      source: 'ThreatFox',
+      ttlDays: 30,
+      huntingLookback: '14d',
+      concurrency: 100,
+      now: NOW,
+    });
+    const later = await publish(ipIocs(1, '2026-06-22T12:00:00Z'), storeAt('2026-06-21T00:00:00Z'), {
+      source: 'ThreatFox',
+      ttlDays: 30,
+      huntingLookback: '14d',
+      concurrency: 100,
+      now: NOW,
+    });
     expect(later.indicators).toMatchObject({ updated: 1, failed: 0 });
     const [stored] = arm.workspace('rg-soc/law-sentinel').indicators();
     expect(Date.parse(stored.properties.validUntil as string)).toBe(Date.parse('2026-07-22T12:00:00Z'));
@@ -128,7 +167,10 @@ describe('upload write path against the fake ARM and upload API', () => {
 
   it('a refused object is a named failure; the rest of its batch lands', async () => {
     const bad = "[ipv4-addr:value = '10.0.0.7']";
-    upload.rejectObjects((o) => o.pattern === bad, 'Error for Property=pattern: Indicator value is on the tenant allow list.');
+    upload.rejectObjects(
+      (o) => o.pattern === bad,
+      'Error for Property=pattern: Indicator value is on the tenant allow list.',
+    );
     const stores = connectUpload(arm, upload);
     const result = await publish(ipIocs(20), stores, options(stores));
     expect(result.indicators).toMatchObject({ created: 19, failed: 1 });
@@ -151,7 +193,18 @@ describe('upload write path against the fake ARM and upload API', () => {
     });
     await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next(); // the workspace exists once addressed
     const customerId = arm.workspace('rg-soc/law-sentinel').customerId;
-    const objects = [{ type: 'indicator' as const, spec_version: '2.1' as const, id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"), created: NOW.toISOString(), modified: NOW.toISOString(), pattern: "[domain-name:value = 'evil.example']", pattern_type: 'stix' as const, valid_from: NOW.toISOString() }];
+    const objects = [
+      {
+        type: 'indicator' as const,
+        spec_version: '2.1' as const,
+        id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"),
+        created: NOW.toISOString(),
+        modified: NOW.toISOString(),
+        pattern: "[domain-name:value = 'evil.example']",
+        pattern_type: 'stix' as const,
+        valid_from: NOW.toISOString(),
+      },
+    ];
     const answer = await client.upload(customerId, objects);
     expect(answer.rejected.size).toBe(0);
     expect(waits).toEqual([40, 40]); // 30 s asked, cut to the cap
@@ -192,8 +245,16 @@ describe('upload write path against the fake ARM and upload API', () => {
   it("ends an upload in flight at the run's deadline, without retrying it", async () => {
     await upload.close();
     upload = await startTiUploadFake(arm, { latencyMs: 2000 });
-    const client = createUploadClient({ endpoint: upload.url, credential: scopedCredential(arm), sourceSystem: 'ThreatFox', tlsCa: arm.ca, retryDelayMs: 5 });
-    await expect(withRunDeadline({ seconds: 0.1 }, () => client.upload('00000000-0000-0000-0000-000000000000', [{} as never]))).rejects.toMatchObject({
+    const client = createUploadClient({
+      endpoint: upload.url,
+      credential: scopedCredential(arm),
+      sourceSystem: 'ThreatFox',
+      tlsCa: arm.ca,
+      retryDelayMs: 5,
+    });
+    await expect(
+      withRunDeadline({ seconds: 0.1 }, () => client.upload('00000000-0000-0000-0000-000000000000', [{} as never])),
+    ).rejects.toMatchObject({
       code: 'RUN_DEADLINE',
     });
     expect(upload.requests.length).toBeLessThanOrEqual(1);
@@ -206,7 +267,14 @@ describe('upload write path against the fake ARM and upload API', () => {
       new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = request(
           `${upload.url}/workspaces/${customerId}/threat-intelligence-stix-objects:upload?api-version=${apiVersion}`,
-          { method: 'POST', ca: arm.ca, headers: { authorization: `Bearer ${fakeJwt('https://management.azure.com/')}`, 'content-type': 'application/json' } },
+          {
+            method: 'POST',
+            ca: arm.ca,
+            headers: {
+              authorization: `Bearer ${fakeJwt('https://management.azure.com/')}`,
+              'content-type': 'application/json',
+            },
+          },
           (res) => {
             let text = '';
             res.on('data', (c) => (text += c));
@@ -216,12 +284,32 @@ describe('upload write path against the fake ARM and upload API', () => {
         req.on('error', reject);
         req.end(JSON.stringify(body));
       });
-    const object = (i: number) => ({ type: 'indicator', spec_version: '2.1', id: stixIndicatorId('T', String(i)), created: NOW.toISOString(), modified: NOW.toISOString(), pattern: `[ipv4-addr:value = '10.9.0.${i % 250}']`, pattern_type: 'stix', valid_from: NOW.toISOString() });
-    const tooMany = await post({ sourcesystem: 'ThreatFox', stixobjects: Array.from({ length: 101 }, (_, i) => object(i)) });
+    const object = (i: number) => ({
+      type: 'indicator',
+      spec_version: '2.1',
+      id: stixIndicatorId('T', String(i)),
+      created: NOW.toISOString(),
+      modified: NOW.toISOString(),
+      pattern: `[ipv4-addr:value = '10.9.0.${i % 250}']`,
+      pattern_type: 'stix',
+      valid_from: NOW.toISOString(),
+    });
+    const tooMany = await post({
+      sourcesystem: 'ThreatFox',
+      stixobjects: Array.from({ length: 101 }, (_, i) => object(i)),
+    });
     expect(tooMany).toMatchObject({ status: 400, text: expect.stringMatching(/At most 100 STIX objects/) });
-    expect(await post({ sourcesystem: 'Microsoft Sentinel', stixobjects: [object(1)] })).toMatchObject({ status: 400, text: expect.stringMatching(/restricted/) });
-    expect(await post({ sourcesystem: 'ThreatFox', stixobjects: [object(1)] }, '2023-01-01')).toMatchObject({ status: 400 });
-    const mixed = await post({ sourcesystem: 'ThreatFox', stixobjects: [object(1), { ...object(2), id: undefined }, { ...object(3), pattern: "[ipv4-addr:value = 'x" }] });
+    expect(await post({ sourcesystem: 'Microsoft Sentinel', stixobjects: [object(1)] })).toMatchObject({
+      status: 400,
+      text: expect.stringMatching(/restricted/),
+    });
+    expect(await post({ sourcesystem: 'ThreatFox', stixobjects: [object(1)] }, '2023-01-01')).toMatchObject({
+      status: 400,
+    });
+    const mixed = await post({
+      sourcesystem: 'ThreatFox',
+      stixobjects: [object(1), { ...object(2), id: undefined }, { ...object(3), pattern: "[ipv4-addr:value = 'x" }],
+    });
     expect(mixed.status).toBe(200);
     expect(JSON.parse(mixed.text).errors.map((e: { recordIndex: number }) => e.recordIndex)).toEqual([1, 2]);
     expect(await post({ sourcesystem: 'ThreatFox', stixobjects: [object(4)] })).toEqual({ status: 200, text: '' });
@@ -230,15 +318,34 @@ describe('upload write path against the fake ARM and upload API', () => {
   it('refuses a token for another audience, more than 100 objects, and an unknown workspace', async () => {
     const wrongAudience = createUploadClient({
       endpoint: upload.url,
-      credential: { getToken: async () => ({ token: fakeJwt('https://graph.microsoft.com'), expiresOnTimestamp: Date.now() + 3600_000 }) },
+      credential: {
+        getToken: async () => ({
+          token: fakeJwt('https://graph.microsoft.com'),
+          expiresOnTimestamp: Date.now() + 3600_000,
+        }),
+      },
       sourceSystem: 'ThreatFox',
       tlsCa: arm.ca,
       maxRetries: 0,
     });
-    await expect(wrongAudience.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({ statusCode: 401 });
-    const client = createUploadClient({ endpoint: upload.url, credential: scopedCredential(arm), sourceSystem: 'ThreatFox', tlsCa: arm.ca, maxRetries: 0 });
-    await expect(client.upload('00000000-0000-0000-0000-000000000000', new Array(MAX_OBJECTS_PER_UPLOAD + 1).fill({}))).rejects.toThrow(/at most 100/);
-    await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({ statusCode: 404 });
-    await expect(scopedCredential(arm).getToken(UPLOAD_TOKEN_SCOPE)).resolves.toMatchObject({ token: expect.any(String) });
+    await expect(wrongAudience.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({
+      statusCode: 401,
+    });
+    const client = createUploadClient({
+      endpoint: upload.url,
+      credential: scopedCredential(arm),
+      sourceSystem: 'ThreatFox',
+      tlsCa: arm.ca,
+      maxRetries: 0,
+    });
+    await expect(
+      client.upload('00000000-0000-0000-0000-000000000000', new Array(MAX_OBJECTS_PER_UPLOAD + 1).fill({})),
+    ).rejects.toThrow(/at most 100/);
+    await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    await expect(scopedCredential(arm).getToken(UPLOAD_TOKEN_SCOPE)).resolves.toMatchObject({
+      token: expect.any(String),
+    });
   });
 });

@@ -23,12 +23,21 @@ export function scopedCredential(arm: ArmFake): TokenCredential & { scopes: stri
   };
 }
 
-export function uploadTarget(arm: ArmFake, upload: UploadFake, overrides: Partial<SentinelTarget> = {}): SentinelTarget {
+export function uploadTarget(
+  arm: ArmFake,
+  upload: UploadFake,
+  overrides: Partial<SentinelTarget> = {},
+): SentinelTarget {
   return targetFor(arm, { writePath: 'upload', uploadEndpoint: upload.url, ...overrides });
 }
 
 /** The real stores of the upload path (ARM SDK + upload client) against the fakes, with short backoffs. */
-export function connectUpload(arm: ArmFake, upload: UploadFake, overrides: Partial<SentinelTarget> = {}, credential = scopedCredential(arm)): WorkspaceStores {
+export function connectUpload(
+  arm: ArmFake,
+  upload: UploadFake,
+  overrides: Partial<SentinelTarget> = {},
+  credential = scopedCredential(arm),
+): WorkspaceStores {
   return connectWorkspaces([uploadTarget(arm, upload, overrides)], {
     credential,
     tlsCa: arm.ca,

@@ -13,7 +13,12 @@ import { connect } from './harness';
 /** Issue 9, item 2, on the queue path: a batch whose ARM requests never answer ends at its deadline and is retried. */
 
 const FAMILY = 'win.netsupportmanager_rat';
-const iocs: Ioc[] = Array.from({ length: 5 }, (_, i) => ({ type: 'domain', value: `q${i}.example.com`, malware: FAMILY, firstSeen: '2026-11-20T00:00:00Z' }));
+const iocs: Ioc[] = Array.from({ length: 5 }, (_, i) => ({
+  type: 'domain',
+  value: `q${i}.example.com`,
+  malware: FAMILY,
+  firstSeen: '2026-11-20T00:00:00Z',
+}));
 
 describe('runUpsert under its run deadline', () => {
   const azurite = useAzurite();
@@ -33,7 +38,10 @@ describe('runUpsert under its run deadline', () => {
     const poison = new QueueClient(cs, 'deadline-test-poison');
     await poison.createIfNotExists();
 
-    arm.failAlways({ hang: true, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('q2.example.com') });
+    arm.failAlways({
+      hang: true,
+      match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('q2.example.com'),
+    });
     const { indicators, savedSearches } = connect(arm, { requestTimeoutMs: 600_000 });
     const [batch] = planBatches(iocs, { runId: 'run-1', family: FAMILY });
     const started = Date.now();

@@ -7,11 +7,14 @@ import { syncErrorMessage } from '../support/errors';
 
 const SUB_A = '11111111-2222-3333-4444-555555555555';
 const SUB_B = '22222222-2222-3333-4444-555555555555';
-const id = (sub: string, rg: string, name: string) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${name}`;
+const id = (sub: string, rg: string, name: string) =>
+  `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OperationalInsights/workspaces/${name}`;
 
 describe('SENTINEL_WORKSPACES', () => {
   it('parses resource ids in any case, trimmed', () => {
-    const parsed = parseWorkspaceList(` ${id(SUB_A, 'rg-soc', 'law-eu')} ,/SUBSCRIPTIONS/${SUB_B}/resourcegroups/rg-b/providers/microsoft.operationalinsights/workspaces/law-us/`);
+    const parsed = parseWorkspaceList(
+      ` ${id(SUB_A, 'rg-soc', 'law-eu')} ,/SUBSCRIPTIONS/${SUB_B}/resourcegroups/rg-b/providers/microsoft.operationalinsights/workspaces/law-us/`,
+    );
     expect(parsed).toEqual({
       ok: true,
       workspaces: [
@@ -36,30 +39,51 @@ describe('SENTINEL_WORKSPACES', () => {
   });
 
   it('makes the single-workspace settings a list of one, and refuses both at once', () => {
-    const single = loadSettings({ AZURE_SUBSCRIPTION_ID: SUB_A, SENTINEL_RESOURCE_GROUP: 'rg', SENTINEL_WORKSPACE_NAME: 'ws' });
-    expect(requireSentinelTargets(single)).toEqual([expect.objectContaining({ subscriptionId: SUB_A, resourceGroup: 'rg', workspaceName: 'ws' })]);
-    const list = loadSettings({ SENTINEL_WORKSPACES: `${id(SUB_A, 'rg', 'law-a')},${id(SUB_B, 'rg', 'law-b')}`, ARM_CONCURRENCY: '3' });
+    const single = loadSettings({
+      AZURE_SUBSCRIPTION_ID: SUB_A,
+      SENTINEL_RESOURCE_GROUP: 'rg',
+      SENTINEL_WORKSPACE_NAME: 'ws',
+    });
+    expect(requireSentinelTargets(single)).toEqual([
+      expect.objectContaining({ subscriptionId: SUB_A, resourceGroup: 'rg', workspaceName: 'ws' }),
+    ]);
+    const list = loadSettings({
+      SENTINEL_WORKSPACES: `${id(SUB_A, 'rg', 'law-a')},${id(SUB_B, 'rg', 'law-b')}`,
+      ARM_CONCURRENCY: '3',
+    });
     expect(requireSentinelTargets(list)).toEqual([
       expect.objectContaining({ subscriptionId: SUB_A, workspaceName: 'law-a', concurrency: 3 }),
       expect.objectContaining({ subscriptionId: SUB_B, workspaceName: 'law-b', concurrency: 3 }),
     ]);
-    expect(syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_WORKSPACES: id(SUB_A, 'rg', 'law-a'), SENTINEL_RESOURCE_GROUP: 'rg' }))).toMatch(
-      /SENTINEL_WORKSPACES and SENTINEL_RESOURCE_GROUP are both set/,
+    expect(
+      syncErrorMessage('CONFIG', () =>
+        loadSettings({ SENTINEL_WORKSPACES: id(SUB_A, 'rg', 'law-a'), SENTINEL_RESOURCE_GROUP: 'rg' }),
+      ),
+    ).toMatch(/SENTINEL_WORKSPACES and SENTINEL_RESOURCE_GROUP are both set/);
+    expect(syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_WORKSPACES: 'law-a' }))).toMatch(
+      /SENTINEL_WORKSPACES must be a comma-separated list/,
     );
-    expect(syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_WORKSPACES: 'law-a' }))).toMatch(/SENTINEL_WORKSPACES must be a comma-separated list/);
   });
 
   it('validates the write path and the upload endpoint', () => {
     const defaults = loadSettings({});
-    expect(defaults.sentinel).toMatchObject({ writePath: 'arm', uploadEndpoint: 'https://api.ti.sentinel.azure.com', workspacesPerSubscription: 1 });
-    expect(loadSettings({ SENTINEL_WRITE_PATH: 'Upload', SENTINEL_TI_UPLOAD_ENDPOINT: 'http://127.0.0.1:8443/' }).sentinel).toMatchObject({
+    expect(defaults.sentinel).toMatchObject({
+      writePath: 'arm',
+      uploadEndpoint: 'https://api.ti.sentinel.azure.com',
+      workspacesPerSubscription: 1,
+    });
+    expect(
+      loadSettings({ SENTINEL_WRITE_PATH: 'Upload', SENTINEL_TI_UPLOAD_ENDPOINT: 'http://127.0.0.1:8443/' }).sentinel,
+    ).toMatchObject({
       writePath: 'upload',
       uploadEndpoint: 'http://127.0.0.1:8443',
     });
-    expect(syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_WRITE_PATH: 'bulk' }))).toMatch(/SENTINEL_WRITE_PATH must be arm or upload \(got "bulk"\)/);
-    expect(syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_TI_UPLOAD_ENDPOINT: 'http://api.ti.example.com' }))).toMatch(
-      /SENTINEL_TI_UPLOAD_ENDPOINT must be an https URL \(plain http only on loopback\)/,
+    expect(syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_WRITE_PATH: 'bulk' }))).toMatch(
+      /SENTINEL_WRITE_PATH must be arm or upload \(got "bulk"\)/,
     );
+    expect(
+      syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_TI_UPLOAD_ENDPOINT: 'http://api.ti.example.com' })),
+    ).toMatch(/SENTINEL_TI_UPLOAD_ENDPOINT must be an https URL \(plain http only on loopback\)/);
   });
 });
 
@@ -112,23 +136,50 @@ describe('publishToWorkspaces', () => {
 
   it('throws the first error when every workspace failed (nothing was written anywhere)', async () => {
     const denied = Object.assign(new Error('denied'), { statusCode: 403 });
-    await expect(publishToWorkspaces([ws('law-a'), ws('law-b')], async () => Promise.reject(denied))).rejects.toBe(denied);
+    await expect(publishToWorkspaces([ws('law-a'), ws('law-b')], async () => Promise.reject(denied))).rejects.toBe(
+      denied,
+    );
   });
 
   it('sums what succeeded, names what failed, and records a run-history row per workspace', async () => {
     const result = await publishToWorkspaces([ws('law-a'), ws('law-b')], async (stores) => {
-      if ((stores as WorkspaceStores).workspace.workspaceName === 'law-b') throw Object.assign(new Error('Resource not found'), { statusCode: 404, code: 'ResourceNotFound' });
+      if ((stores as WorkspaceStores).workspace.workspaceName === 'law-b')
+        throw Object.assign(new Error('Resource not found'), { statusCode: 404, code: 'ResourceNotFound' });
       return ok;
     });
     expect(result.indicators.created).toBe(1);
-    expect(result.failures).toEqual([{ kind: 'workspace', key: id(SUB_A, 'rg', 'law-b'), workspace: 'rg/law-b', error: 'HTTP 404 ResourceNotFound Resource not found' }]);
+    expect(result.failures).toEqual([
+      {
+        kind: 'workspace',
+        key: id(SUB_A, 'rg', 'law-b'),
+        workspace: 'rg/law-b',
+        error: 'HTTP 404 ResourceNotFound Resource not found',
+      },
+    ]);
     const rows = workspaceRunRecords(
-      { runId: 'run-1', trigger: 'http', startedAt: '2026-06-21T00:00:00Z', status: 'partial', families: ['x'], counts: {} },
+      {
+        runId: 'run-1',
+        trigger: 'http',
+        startedAt: '2026-06-21T00:00:00Z',
+        status: 'partial',
+        families: ['x'],
+        counts: {},
+      },
       result.workspaces,
     );
     expect(rows).toEqual([
-      expect.objectContaining({ runId: 'run-1/rg/law-a', workspace: 'rg/law-a', status: 'succeeded', counts: expect.objectContaining({ indicatorsCreated: 1 }) }),
-      expect.objectContaining({ runId: 'run-1/rg/law-b', workspace: 'rg/law-b', status: 'failed', error: 'HTTP 404 ResourceNotFound Resource not found' }),
+      expect.objectContaining({
+        runId: 'run-1/rg/law-a',
+        workspace: 'rg/law-a',
+        status: 'succeeded',
+        counts: expect.objectContaining({ indicatorsCreated: 1 }),
+      }),
+      expect.objectContaining({
+        runId: 'run-1/rg/law-b',
+        workspace: 'rg/law-b',
+        status: 'failed',
+        error: 'HTTP 404 ResourceNotFound Resource not found',
+      }),
     ]);
   });
 });

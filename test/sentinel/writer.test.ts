@@ -32,8 +32,13 @@ const FEED: Ioc[] = [
   ioc({ type: 'url', value: 'http://google2oauth.com/google.txt', threatfoxId: '3' }),
   ioc({ type: 'ipv4', value: '91.92.34.228', port: 80, threatfoxId: '4' }),
   ioc({ type: 'ipv4', value: '91.92.34.228', port: 443, threatfoxId: '5' }),
-  ioc({ type: 'sha256', value: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f', threatType: 'payload', threatfoxId: '6' }),
-  ioc({ type: 'url', value: "http://evil.example/a'b\\c?q=\"x\"", threatfoxId: '7' }),
+  ioc({
+    type: 'sha256',
+    value: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+    threatType: 'payload',
+    threatfoxId: '6',
+  }),
+  ioc({ type: 'url', value: 'http://evil.example/a\'b\\c?q="x"', threatfoxId: '7' }),
 ];
 const PATTERNS = 6;
 
@@ -52,10 +57,14 @@ const search = (id: string, query: string): { id: string; body: SavedSearch } =>
 });
 const SEARCHES = [
   search('threatfox-netsupportmanager-rat-dnsevents', 'DnsEvents | where Name in ("node54group.com")'),
-  search('threatfox-netsupportmanager-rat-commonsecuritylog', 'CommonSecurityLog | where DestinationIP in ("91.92.34.228")'),
+  search(
+    'threatfox-netsupportmanager-rat-commonsecuritylog',
+    'CommonSecurityLog | where DestinationIP in ("91.92.34.228")',
+  ),
 ];
 
-const tiRequests = (fake: ArmFake) => fake.requests.filter((r) => r.operation !== 'savedSearch' && r.operation !== 'listSavedSearches');
+const tiRequests = (fake: ArmFake) =>
+  fake.requests.filter((r) => r.operation !== 'savedSearch' && r.operation !== 'listSavedSearches');
 const describeReq = (r: RecordedArmRequest) => `${r.method} ${r.operation} ${r.status}`;
 
 describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
@@ -84,11 +93,16 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
 
     const ss = await syncSavedSearches(arm.savedSearches, SEARCHES, { concurrency: 4 });
     expect(ss).toEqual({ counts: { created: 2, updated: 0, unchanged: 0, deleted: 0, failed: 0 }, failures: [] });
-    expect(fake.savedSearches.get(SEARCHES[0].id)?.properties).toMatchObject({ category: 'Hunting Queries', query: SEARCHES[0].body.query });
+    expect(fake.savedSearches.get(SEARCHES[0].id)?.properties).toMatchObject({
+      category: 'Hunting Queries',
+      query: SEARCHES[0].body.query,
+    });
 
     // Every TI call used the stable api-version, every saved-search call 2020-08-01, all with the bearer token.
     expect(new Set(tiRequests(fake).map((r) => r.query['api-version']))).toEqual(new Set(['2025-09-01']));
-    expect(new Set(fake.requests.filter((r) => r.operation === 'savedSearch').map((r) => r.query['api-version']))).toEqual(new Set(['2020-08-01']));
+    expect(
+      new Set(fake.requests.filter((r) => r.operation === 'savedSearch').map((r) => r.query['api-version'])),
+    ).toEqual(new Set(['2020-08-01']));
     expect(fake.requests.every((r) => r.status !== 401)).toBe(true);
     expect(new Set(arm.credential.scopes)).toEqual(new Set([`${fake.url}/.default`]));
 
@@ -99,15 +113,22 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     expect(second.counts).toEqual({ created: 0, updated: 0, unchanged: PATTERNS, deleted: 0, failed: 0 });
     expect(ss2.counts).toEqual({ created: 0, updated: 0, unchanged: 2, deleted: 0, failed: 0 });
     // The reads: one queryIndicators page and one saved-search list.
-    expect(fake.requests.map((r) => `${r.method} ${r.operation}`)).toEqual(['POST queryIndicators', 'GET listSavedSearches']);
+    expect(fake.requests.map((r) => `${r.method} ${r.operation}`)).toEqual([
+      'POST queryIndicators',
+      'GET listSavedSearches',
+    ]);
   });
 
   it('a newer last seen is one PUT on the same indicator, never a duplicate', async () => {
     await syncIndicators(arm.indicators, FEED, OPTS);
-    const name = [...fake.indicators.values()].find((i) => i.properties.pattern === "[domain-name:value = 'node54group.com']")!.name;
+    const name = [...fake.indicators.values()].find(
+      (i) => i.properties.pattern === "[domain-name:value = 'node54group.com']",
+    )!.name;
     fake.clearRequests();
 
-    const later = FEED.map((i) => (i.value === 'node54group.com' ? { ...i, lastSeen: '2026-06-28T00:00:00Z', confidence: 80 } : i));
+    const later = FEED.map((i) =>
+      i.value === 'node54group.com' ? { ...i, lastSeen: '2026-06-28T00:00:00Z', confidence: 80 } : i,
+    );
     const result = await syncIndicators(arm.indicators, later, OPTS);
 
     expect(result.counts).toEqual({ created: 0, updated: 1, unchanged: PATTERNS - 1, deleted: 0, failed: 0 });
@@ -121,9 +142,14 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
 
   it('removes the duplicate a retried create left behind, in the same run', async () => {
     // The first create of the domain takes effect but its answer is lost: the SDK retries the POST.
-    fake.failNext({ status: 503, afterEffect: true, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('node66group.pro') });
+    fake.failNext({
+      status: 503,
+      afterEffect: true,
+      match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('node66group.pro'),
+    });
     const first = await syncIndicators(arm.indicators, FEED, OPTS);
-    const copies = () => [...fake.indicators.values()].filter((i) => String(i.properties.pattern).includes('node66group.pro'));
+    const copies = () =>
+      [...fake.indicators.values()].filter((i) => String(i.properties.pattern).includes('node66group.pro'));
     expect(copies()).toHaveLength(1);
     expect(first.counts).toEqual({ created: PATTERNS, updated: 0, unchanged: 0, deleted: 1, failed: 0 });
     expect(fake.indicators.size).toBe(PATTERNS);
@@ -138,13 +164,30 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     const domain = 'shared-c2.example.net';
     // Two families' batches created the same observable at once: one indicator each.
     for (const malware of ['win.alpha_rat', 'win.bravo_rat']) {
-      fake.seedIndicator(toIndicator(ioc({ type: 'domain', value: domain, malware, malwarePrintable: malware, threatfoxId: malware.length.toString() }), OPTS));
+      fake.seedIndicator(
+        toIndicator(
+          ioc({
+            type: 'domain',
+            value: domain,
+            malware,
+            malwarePrintable: malware,
+            threatfoxId: malware.length.toString(),
+          }),
+          OPTS,
+        ),
+      );
     }
-    const result = await syncIndicators(arm.indicators, [ioc({ type: 'domain', value: domain, malware: 'win.alpha_rat', malwarePrintable: 'win.alpha_rat' })], OPTS);
+    const result = await syncIndicators(
+      arm.indicators,
+      [ioc({ type: 'domain', value: domain, malware: 'win.alpha_rat', malwarePrintable: 'win.alpha_rat' })],
+      OPTS,
+    );
     expect(result.counts).toMatchObject({ deleted: 1, failed: 0 });
     const left = [...fake.indicators.values()].filter((i) => String(i.properties.pattern).includes(domain));
     expect(left).toHaveLength(1);
-    expect(left[0].properties.labels).toEqual(expect.arrayContaining(['malware:win.alpha_rat', 'malware:win.bravo_rat']));
+    expect(left[0].properties.labels).toEqual(
+      expect.arrayContaining(['malware:win.alpha_rat', 'malware:win.bravo_rat']),
+    );
     // The keeper was updated before the duplicate went.
     expect(fake.writes().map((r) => r.method)).toEqual(['PUT', 'DELETE']);
   });
@@ -172,30 +215,57 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
   });
 
   it('reports a permanently failing item and lands the others', async () => {
-    fake.failAlways({ status: 500, match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('node54group.com') });
-    fake.failAlways({ status: 400, code: 'BadRequest', message: 'query rejected', match: (r) => r.operation === 'savedSearch' && r.path.endsWith('dnsevents') });
+    fake.failAlways({
+      status: 500,
+      match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('node54group.com'),
+    });
+    fake.failAlways({
+      status: 400,
+      code: 'BadRequest',
+      message: 'query rejected',
+      match: (r) => r.operation === 'savedSearch' && r.path.endsWith('dnsevents'),
+    });
     const progress: [number, number][] = [];
     const result = await syncIndicators(arm.indicators, FEED, { ...OPTS, onProgress: (d, t) => progress.push([d, t]) });
     const ss = await syncSavedSearches(arm.savedSearches, SEARCHES, { concurrency: 2 });
 
     expect(result.counts).toEqual({ created: PATTERNS - 1, updated: 0, unchanged: 0, deleted: 0, failed: 1 });
-    expect(result.failures).toEqual([{ kind: 'indicator', key: 'domain:node54group.com', error: expect.stringContaining('HTTP 500') }]);
-    expect(ss.failures).toEqual([{ kind: 'huntingQuery', key: SEARCHES[0].id, error: expect.stringContaining('query rejected') }]);
+    expect(result.failures).toEqual([
+      { kind: 'indicator', key: 'domain:node54group.com', error: expect.stringContaining('HTTP 500') },
+    ]);
+    expect(ss.failures).toEqual([
+      { kind: 'huntingQuery', key: SEARCHES[0].id, error: expect.stringContaining('query rejected') },
+    ]);
     expect(ss.counts).toMatchObject({ created: 1, failed: 1 });
     // 1 try + 6 retries for the failing create; the others once each.
     expect(fake.requests.filter((r) => r.status === 500)).toHaveLength(7);
     expect(progress[progress.length - 1]).toEqual([PATTERNS, PATTERNS]);
-    expect([...fake.indicators.values()].some((i) => String(i.properties.pattern).includes('node54group.com'))).toBe(false);
+    expect([...fake.indicators.values()].some((i) => String(i.properties.pattern).includes('node54group.com'))).toBe(
+      false,
+    );
   });
 
   it('reads every page of ours and leaves other sources alone', async () => {
     const paged = await startArmFake({ maxPageSize: 2 });
     try {
       const store = connect(paged).indicators;
-      const foreign = paged.seedIndicator({ ...toIndicator(FEED[0], { ...OPTS }), source: 'Microsoft Defender Threat Intelligence' });
-      const older = paged.seedIndicator(toIndicator(ioc({ type: 'domain', value: 'older.example', threatfoxId: '90' }), OPTS));
+      const foreign = paged.seedIndicator({
+        ...toIndicator(FEED[0], { ...OPTS }),
+        source: 'Microsoft Defender Threat Intelligence',
+      });
+      const older = paged.seedIndicator(
+        toIndicator(ioc({ type: 'domain', value: 'older.example', threatfoxId: '90' }), OPTS),
+      );
       const expired = paged.seedIndicator(
-        toIndicator(ioc({ type: 'domain', value: 'expired.example', firstSeen: '2026-01-01T00:00:00Z', lastSeen: '2026-01-02T00:00:00Z' }), OPTS),
+        toIndicator(
+          ioc({
+            type: 'domain',
+            value: 'expired.example',
+            firstSeen: '2026-01-01T00:00:00Z',
+            lastSeen: '2026-01-02T00:00:00Z',
+          }),
+          OPTS,
+        ),
       );
 
       await syncIndicators(store, FEED, OPTS);
@@ -205,8 +275,12 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
       expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: PATTERNS, deleted: 0, failed: 0 });
       const queries = paged.requests.filter((r) => r.operation === 'queryIndicators');
       expect(queries.length).toBe(Math.ceil((PATTERNS + 2) / 2));
-      expect(queries.every((r) => r.method === 'POST' && (r.body as { sources: string[] }).sources[0] === 'ThreatFox')).toBe(true);
-      expect(queries.slice(1).every((r) => typeof (r.body as { skipToken?: string }).skipToken === 'string')).toBe(true);
+      expect(
+        queries.every((r) => r.method === 'POST' && (r.body as { sources: string[] }).sources[0] === 'ThreatFox'),
+      ).toBe(true);
+      expect(queries.slice(1).every((r) => typeof (r.body as { skipToken?: string }).skipToken === 'string')).toBe(
+        true,
+      );
       expect(paged.indicators.has(foreign)).toBe(true);
       expect(paged.indicators.has(older)).toBe(true);
       expect(paged.indicators.has(expired)).toBe(true);
@@ -226,7 +300,10 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     await syncSavedSearches(arm.savedSearches, SEARCHES, { concurrency: 2 });
     const etag = fake.savedSearches.get(SEARCHES[1].id)!.etag;
     fake.clearRequests();
-    const changed = [SEARCHES[0], { ...SEARCHES[1], body: { ...SEARCHES[1].body, query: 'CommonSecurityLog | take 1' } }];
+    const changed = [
+      SEARCHES[0],
+      { ...SEARCHES[1], body: { ...SEARCHES[1].body, query: 'CommonSecurityLog | take 1' } },
+    ];
     const result = await syncSavedSearches(arm.savedSearches, changed, { concurrency: 2 });
     expect(result.counts).toEqual({ created: 0, updated: 1, unchanged: 1, deleted: 0, failed: 0 });
     const puts = fake.writes();
@@ -252,18 +329,29 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     const owns = generatedForFamilies(new Set(['win.netsupportmanager_rat']));
     const result = await syncSavedSearches(arm.savedSearches, wanted, { concurrency: 2, owns });
     expect(result.counts).toEqual({ created: 1, updated: 0, unchanged: 0, deleted: 1, failed: 0 });
-    expect(fake.writes().map((w) => `${w.method} ${w.path.split('/').pop()}`).sort()).toEqual([
-      `PUT ${wanted[0].id}`,
-      `DELETE ${stalePart.id}`,
-    ].sort());
-    expect([...fake.savedSearches.keys()].sort()).toEqual([wanted[0].id, otherFamily.id, analysts.id, analystsCopy.id].sort());
+    expect(
+      fake
+        .writes()
+        .map((w) => `${w.method} ${w.path.split('/').pop()}`)
+        .sort(),
+    ).toEqual([`PUT ${wanted[0].id}`, `DELETE ${stalePart.id}`].sort());
+    expect([...fake.savedSearches.keys()].sort()).toEqual(
+      [wanted[0].id, otherFamily.id, analysts.id, analystsCopy.id].sort(),
+    );
   });
 
   it('never has more writes in flight than the configured concurrency', async () => {
     const slow = await startArmFake({ latencyMs: 25 });
     try {
-      const many: Ioc[] = Array.from({ length: 40 }, (_, i) => ioc({ type: 'domain', value: `c${i}.example.net`, threatfoxId: String(100 + i) }));
-      const result = await syncIndicators(connect(slow).indicators, many, { source: 'ThreatFox', ttlDays: 30, concurrency: 3, now: NOW });
+      const many: Ioc[] = Array.from({ length: 40 }, (_, i) =>
+        ioc({ type: 'domain', value: `c${i}.example.net`, threatfoxId: String(100 + i) }),
+      );
+      const result = await syncIndicators(connect(slow).indicators, many, {
+        source: 'ThreatFox',
+        ttlDays: 30,
+        concurrency: 3,
+        now: NOW,
+      });
       expect(result.counts.created).toBe(40);
       expect(slow.maxInFlight()).toBe(3);
     } finally {

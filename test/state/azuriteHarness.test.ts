@@ -8,7 +8,9 @@ describe('test/support/azurite', () => {
       for (const e of [azurite.blobEndpoint, azurite.queueEndpoint, azurite.tableEndpoint]) {
         expect(e).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
       }
-      const table = TableClient.fromConnectionString(azurite.connectionString, 'smoke', { allowInsecureConnection: true });
+      const table = TableClient.fromConnectionString(azurite.connectionString, 'smoke', {
+        allowInsecureConnection: true,
+      });
       await table.createTable();
       await table.createEntity({ partitionKey: 'p', rowKey: 'r', v: 1 });
       expect((await table.getEntity<{ v: number }>('p', 'r')).v).toBe(1);

@@ -25,9 +25,13 @@ describe('run history in Table storage', () => {
 
   beforeEach(async () => {
     // A fresh table per test: listRuns sees only this test's rows.
-    table = TableClient.fromConnectionString(azurite().connectionString, `runs${Date.now()}${Math.floor(Math.random() * 1e6)}`, {
-      allowInsecureConnection: true,
-    });
+    table = TableClient.fromConnectionString(
+      azurite().connectionString,
+      `runs${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+      {
+        allowInsecureConnection: true,
+      },
+    );
     await table.createTable();
   });
 
@@ -71,7 +75,10 @@ describe('run history in Table storage', () => {
 
   it('stores counts as integer columns and truncates a long error', async () => {
     await recordRun(table, run('e', '2026-06-20T12:00:00Z', { status: 'failed', error: 'x'.repeat(10_000) }));
-    const entity = await table.getEntity<Record<string, unknown>>(RUN_PARTITION, runRowKey('2026-06-20T12:00:00Z', 'e'));
+    const entity = await table.getEntity<Record<string, unknown>>(
+      RUN_PARTITION,
+      runRowKey('2026-06-20T12:00:00Z', 'e'),
+    );
     expect(entity.fetched).toBe(10);
     expect(entity.families).toBe('["win.netsupportmanager_rat"]');
     expect((entity.error as string).length).toBe(4001);

@@ -30,7 +30,9 @@ describe('readStorageSettings', () => {
   });
 
   it('derives the three service URLs from __accountName', () => {
-    expect(readStorageSettings({ AzureWebJobsStorage__accountName: 'tfsyncstore', AzureWebJobsStorage__clientId: 'abc' })).toEqual({
+    expect(
+      readStorageSettings({ AzureWebJobsStorage__accountName: 'tfsyncstore', AzureWebJobsStorage__clientId: 'abc' }),
+    ).toEqual({
       kind: 'identity',
       blobServiceUri: 'https://tfsyncstore.blob.core.windows.net',
       queueServiceUri: 'https://tfsyncstore.queue.core.windows.net',
@@ -58,13 +60,24 @@ describe('readStorageSettings', () => {
   });
 
   it('explains what is missing or malformed', () => {
-    expect(configErrorOf(() => readStorageSettings({}))).toMatch(/AzureWebJobsStorage is not set.*AzureWebJobsStorage__accountName/);
-    expect(configErrorOf(() => readStorageSettings({ AzureWebJobsStorage__accountName: 'Bad_Name' }))).toMatch(/storage account name/);
-    expect(configErrorOf(() => readStorageSettings({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' }))).toMatch(
-      /missing AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__tableServiceUri/,
+    expect(configErrorOf(() => readStorageSettings({}))).toMatch(
+      /AzureWebJobsStorage is not set.*AzureWebJobsStorage__accountName/,
+    );
+    expect(configErrorOf(() => readStorageSettings({ AzureWebJobsStorage__accountName: 'Bad_Name' }))).toMatch(
+      /storage account name/,
     );
     expect(
-      configErrorOf(() => readStorageSettings({ AzureWebJobsStorage__accountName: 'abc', AzureWebJobsStorage__tableServiceUri: 'http://x' })),
+      configErrorOf(() =>
+        readStorageSettings({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' }),
+      ),
+    ).toMatch(/missing AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__tableServiceUri/);
+    expect(
+      configErrorOf(() =>
+        readStorageSettings({
+          AzureWebJobsStorage__accountName: 'abc',
+          AzureWebJobsStorage__tableServiceUri: 'http://x',
+        }),
+      ),
     ).toMatch(/must be an https URL/);
   });
 });

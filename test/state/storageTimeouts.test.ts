@@ -35,7 +35,10 @@ describe('storage clients against an endpoint that never answers', () => {
   ])('%s: each attempt times out, is retried, and the call fails', async (_service, call, attempts) => {
     seen.length = 0;
     const storage = createAppStorage(readStorageSettings({ AzureWebJobsStorage: connection }), undefined, 200);
-    await expect(call(storage)).rejects.toMatchObject({ code: 'ETIMEDOUT', message: expect.stringContaining('timed out after 200 ms') });
+    await expect(call(storage)).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+      message: expect.stringContaining('timed out after 200 ms'),
+    });
     expect(seen).toHaveLength(attempts);
   });
 });

@@ -53,7 +53,9 @@ describe('watermark in Table storage', () => {
   let table: TableClient;
 
   beforeAll(async () => {
-    table = TableClient.fromConnectionString(azurite().connectionString, 'watermarks', { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(azurite().connectionString, 'watermarks', {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
   });
 
@@ -62,7 +64,9 @@ describe('watermark in Table storage', () => {
   });
 
   it('stores and reads back the time, normalised to UTC', async () => {
-    expect(await setWatermark(table, 'win.netsupportmanager_rat', '2026-06-20T14:00:00+02:00')).toBe('2026-06-20T12:00:00.000Z');
+    expect(await setWatermark(table, 'win.netsupportmanager_rat', '2026-06-20T14:00:00+02:00')).toBe(
+      '2026-06-20T12:00:00.000Z',
+    );
     expect(await getWatermark(table, 'win.netsupportmanager_rat')).toBe('2026-06-20T12:00:00.000Z');
   });
 

@@ -15,7 +15,8 @@ import path from 'node:path';
 
 /** The emulator's well-known account (public, documented by Microsoft; not a secret). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
-export const DEV_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const DEV_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface Azurite {
   connectionString: string;
@@ -57,17 +58,31 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     WRAPPER,
     '--',
     entry,
-    '--blobHost', '127.0.0.1', '--blobPort', '0',
-    '--queueHost', '127.0.0.1', '--queuePort', '0',
-    '--tableHost', '127.0.0.1', '--tablePort', '0',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    '0',
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    '0',
     '--inMemoryPersistence',
-    '--extentMemoryLimit', '256',
+    '--extentMemoryLimit',
+    '256',
     '--silent',
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
   ];
-  const child = spawn(process.execPath, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, args, {
+    cwd: workDir,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
 
   // If the test process exits without stop(), the IPC channel closes and the wrapper exits;
   // this is the belt to that pair of braces for a normal exit.
@@ -106,9 +121,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
 /** Registers start/stop around the enclosing describe (or file) and hands back the running instance. */
 export function useAzurite(options: AzuriteOptions = {}): () => Azurite {
   let azurite: Azurite | undefined;
-  beforeAll(async () => {
-    azurite = await startAzurite(options);
-  }, (options.startTimeoutMs ?? 30_000) + 5_000);
+  beforeAll(
+    async () => {
+      azurite = await startAzurite(options);
+    },
+    (options.startTimeoutMs ?? 30_000) + 5_000,
+  );
   afterAll(async () => {
     await azurite?.stop();
   });

@@ -21,7 +21,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, stdin?:
     const child = execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+        timeout: 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -58,7 +58,10 @@ const SETUP = `
 function load(): Context & KustoSandbox {
   if (sandbox) return sandbox;
   const dir = dirname(require.resolve('@kusto/language-service-next/package.json'));
-  const tables = Object.fromEntries([...Object.entries(TABLE_SCHEMAS).filter(([t]) => !isAsimParser(t)), ...Object.entries(READ_TABLE_SCHEMAS)]);
+  const tables = Object.fromEntries([
+    ...Object.entries(TABLE_SCHEMAS).filter(([t]) => !isAsimParser(t)),
+    ...Object.entries(READ_TABLE_SCHEMAS),
+  ]);
   const parserSchemas = Object.fromEntries(Object.entries(TABLE_SCHEMAS).filter(([t]) => isAsimParser(t)));
   const context = createContext({
     console,

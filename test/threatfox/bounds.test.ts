@@ -64,15 +64,24 @@ describe('ThreatFox record metadata is bounded to what an IOC carries, never the
   });
 
   it('a 5000-character reference is dropped, a 200-tag list kept to its first 200', () => {
-    const { ioc, record } = one({ reference: `https://example.com/${'a'.repeat(5000)}`, tags: Array.from({ length: 250 }, (_, i) => `t${i}`) });
+    const { ioc, record } = one({
+      reference: `https://example.com/${'a'.repeat(5000)}`,
+      tags: Array.from({ length: 250 }, (_, i) => `t${i}`),
+    });
     expect(ioc.reference).toBeUndefined();
     expect(ioc.tags).toHaveLength(IOC_LIMITS.tags);
-    expect(record.clipped).toEqual([expect.stringMatching(/^reference: 5020 characters/), 'tags: 250 tags, kept the first 200']);
+    expect(record.clipped).toEqual([
+      expect.stringMatching(/^reference: 5020 characters/),
+      'tags: 250 tags, kept the first 200',
+    ]);
   });
 
   it('lone surrogates from the feed never reach a name; a long name is cut on a character boundary', () => {
     const { ioc, record } = one({ malware_printable: `Net\uD800Support ${'🦊'.repeat(300)}` });
-    expect(record.clipped).toEqual(['malware_printable: lone UTF-16 surrogate replaced with U+FFFD', 'malware_printable: 612 characters clipped to 500']);
+    expect(record.clipped).toEqual([
+      'malware_printable: lone UTF-16 surrogate replaced with U+FFFD',
+      'malware_printable: 612 characters clipped to 500',
+    ]);
     const body = toIndicator(ioc, { source: 'ThreatFox', ttlDays: 30, now: new Date('2026-06-21T00:00:00Z') });
     expect(body.displayName!.length).toBeLessThanOrEqual(256);
     expect(body.displayName!.startsWith('Net\uFFFDSupport 🦊')).toBe(true);
@@ -88,9 +97,15 @@ describe('ThreatFox record metadata is bounded to what an IOC carries, never the
 });
 
 describe('rejectionAlarm: a pull that rejects most records looks like a format change', () => {
-  const reasons = (n: number) => Array.from({ length: n }, (_, i) => ({ input: `#${i}`, reason: `first_seen: expected "YYYY-MM-DD HH:MM:SS UTC" (${i})` }));
+  const reasons = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      input: `#${i}`,
+      reason: `first_seen: expected "YYYY-MM-DD HH:MM:SS UTC" (${i})`,
+    }));
   it(`fires above ${FORMAT_ALARM.maxRejectedShare * 100}% of at least ${FORMAT_ALARM.minRecords} records, naming the count and first reasons`, () => {
-    expect(rejectionAlarm(10, reasons(6))).toMatch(/^6 of 10 ThreatFox records rejected \(more than 50%\): .*First reasons: first_seen: .*\(0\) \| .*\(1\) \| .*\(2\)$/);
+    expect(rejectionAlarm(10, reasons(6))).toMatch(
+      /^6 of 10 ThreatFox records rejected \(more than 50%\): .*First reasons: first_seen: .*\(0\) \| .*\(1\) \| .*\(2\)$/,
+    );
     expect(rejectionAlarm(10, reasons(5))).toBeUndefined();
     expect(rejectionAlarm(9, reasons(9))).toBeUndefined();
     expect(rejectionAlarm(0, [])).toBeUndefined();

@@ -34,7 +34,14 @@ afterEach(async () => {
 });
 
 function client(overrides: Partial<ThreatFoxClientOptions> = {}): ThreatFoxClient {
-  return new ThreatFoxClient({ apiUrl: fake.url, authKey: FAKE_AUTH_KEY, maxRetries: 3, retryBaseDelayMs: 5, timeoutMs: 5000, ...overrides });
+  return new ThreatFoxClient({
+    apiUrl: fake.url,
+    authKey: FAKE_AUTH_KEY,
+    maxRetries: 3,
+    retryBaseDelayMs: 5,
+    timeoutMs: 5000,
+    ...overrides,
+  });
 }
 
 /** Runs `fn`, which must fail, and returns the SyncError it threw. */
@@ -172,7 +179,10 @@ describe('ThreatFoxClient against the fake ThreatFox API', () => {
   });
 
   test('illegal_days from the API is a config error naming THREATFOX_DAYS', async () => {
-    fake.enqueue({ status: 200, body: { query_status: 'illegal_days', data: 'Days must be a number between 1 and 7' } });
+    fake.enqueue({
+      status: 200,
+      body: { query_status: 'illegal_days', data: 'Days must be a number between 1 and 7' },
+    });
     const err = await failure(() => client().recent(7));
     expect(err.code).toBe('CONFIG');
     expect(err.message).toContain('THREATFOX_DAYS');
@@ -285,7 +295,10 @@ describe('ThreatFoxClient against the fake ThreatFox API', () => {
 
   test('a malformed record is rejected with its reason; the rest of the batch is kept', async () => {
     const good = seedRecords()[0];
-    fake.injectRaw({ ...good, id: '999001', ioc: 'bad-date.example.com', first_seen: 'yesterday' }, { ...good, id: '999002', ioc: undefined });
+    fake.injectRaw(
+      { ...good, id: '999001', ioc: 'bad-date.example.com', first_seen: 'yesterday' },
+      { ...good, id: '999002', ioc: undefined },
+    );
     const { records, rejected } = await client().byMalware(NETSUPPORT, 1000);
 
     expect(records).toHaveLength(NETSUPPORT_TOTAL);
@@ -309,7 +322,9 @@ describe('ThreatFoxClient against the fake ThreatFox API', () => {
     const closed = await startThreatFoxFake();
     const url = closed.url;
     await closed.close();
-    const err = await failure(() => new ThreatFoxClient({ apiUrl: url, authKey: FAKE_AUTH_KEY, maxRetries: 1, retryBaseDelayMs: 1 }).recent(1));
+    const err = await failure(() =>
+      new ThreatFoxClient({ apiUrl: url, authKey: FAKE_AUTH_KEY, maxRetries: 1, retryBaseDelayMs: 1 }).recent(1),
+    );
     expect(err.code).toBe('THREATFOX');
     expect(err.message).toMatch(/ECONNREFUSED.*gave up after 2 attempts/);
   });
@@ -332,7 +347,12 @@ describe('key scrubbing when the server echoes it', () => {
     // A hostile or buggy server that puts the request's Auth-Key into its answer.
     server = createServer((req, res) => {
       res.writeHead(req.url === '/500' ? 500 : 200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ query_status: `weird_${String(req.headers['auth-key'])}`, data: `key=${String(req.headers['auth-key'])}` }));
+      res.end(
+        JSON.stringify({
+          query_status: `weird_${String(req.headers['auth-key'])}`,
+          data: `key=${String(req.headers['auth-key'])}`,
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -345,7 +365,13 @@ describe('key scrubbing when the server echoes it', () => {
   test.each(['/', '/500'])('path %s: the key never reaches the message or the logs', async (path) => {
     const { logger, lines } = captureLogger();
     const err = await failure(() =>
-      new ThreatFoxClient({ apiUrl: `${url}${path}`, authKey: 'echoed-secret-key-77', maxRetries: 1, retryBaseDelayMs: 1, logger }).recent(1),
+      new ThreatFoxClient({
+        apiUrl: `${url}${path}`,
+        authKey: 'echoed-secret-key-77',
+        maxRetries: 1,
+        retryBaseDelayMs: 1,
+        logger,
+      }).recent(1),
     );
     expect(everythingIn(err)).not.toContain('echoed-secret-key-77');
     expect(lines.join('')).not.toContain('echoed-secret-key-77');
@@ -383,13 +409,23 @@ describe('pullFamilies', () => {
   });
 
   test("mode 'recent' with two families counts each; a family with nothing in the window counts 0", async () => {
-    const result = await pullFamilies(client(), { malware: [NETSUPPORT, COBALT_STRIKE, 'win.empty_family'], mode: 'recent', days: 2, limit: 1000 });
+    const result = await pullFamilies(client(), {
+      malware: [NETSUPPORT, COBALT_STRIKE, 'win.empty_family'],
+      mode: 'recent',
+      days: 2,
+      limit: 1000,
+    });
     expect(result.perFamily).toEqual({ [NETSUPPORT]: NETSUPPORT_JUNE, [COBALT_STRIKE]: 3, 'win.empty_family': 0 });
     expect(result.records).toHaveLength(NETSUPPORT_JUNE + 3);
   });
 
   test("mode 'full': malwareinfo per family with the limit, days ignored", async () => {
-    const result = await pullFamilies(client(), { malware: [NETSUPPORT, ` ${COBALT_STRIKE.toUpperCase()} `, 'win.empty_family'], mode: 'full', days: 1, limit: 500 });
+    const result = await pullFamilies(client(), {
+      malware: [NETSUPPORT, ` ${COBALT_STRIKE.toUpperCase()} `, 'win.empty_family'],
+      mode: 'full',
+      days: 1,
+      limit: 500,
+    });
     expect(fake.requests.map((r) => r.body)).toEqual([
       { query: 'malwareinfo', malware: NETSUPPORT, limit: 500 },
       { query: 'malwareinfo', malware: COBALT_STRIKE, limit: 500 },
@@ -400,15 +436,18 @@ describe('pullFamilies', () => {
   });
 
   test("mode 'full': an unknown family stops the pull with a config error", async () => {
-    await expect(pullFamilies(client(), { malware: [NETSUPPORT, 'win.typo'], mode: 'full', days: 1, limit: 100 })).rejects.toThrow(
-      /THREATFOX_MALWARE.*"win.typo"/,
-    );
+    await expect(
+      pullFamilies(client(), { malware: [NETSUPPORT, 'win.typo'], mode: 'full', days: 1, limit: 100 }),
+    ).rejects.toThrow(/THREATFOX_MALWARE.*"win.typo"/);
   });
 
   test('keeps only configured families even when a source ignores the filter, and merges rejections', async () => {
     const records = (await client().recent(2)).records;
     const source: ThreatFoxSource = {
-      byMalware: async (): Promise<FetchResult> => ({ records: [records[0], records[0]], rejected: [{ input: 'x', reason: 'bad' }] }),
+      byMalware: async (): Promise<FetchResult> => ({
+        records: [records[0], records[0]],
+        rejected: [{ input: 'x', reason: 'bad' }],
+      }),
       recent: async (): Promise<FetchResult> => ({ records, rejected: [{ input: 'y', reason: 'bad' }] }),
     };
     const recent = await pullFamilies(source, { malware: [COBALT_STRIKE], mode: 'recent', days: 2, limit: 10 });
@@ -422,6 +461,8 @@ describe('pullFamilies', () => {
   });
 
   test('an empty family list is a config error', async () => {
-    await expect(pullFamilies(client(), { malware: [' '], mode: 'full', days: 1, limit: 10 })).rejects.toThrow(/THREATFOX_MALWARE/);
+    await expect(pullFamilies(client(), { malware: [' '], mode: 'full', days: 1, limit: 10 })).rejects.toThrow(
+      /THREATFOX_MALWARE/,
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { parseRecords, threatFoxRecordSchema, threatFoxResponseSchema, THREATFOX_IOC_TYPES } from '../../lib/threatfox/schema';
+import {
+  parseRecords,
+  threatFoxRecordSchema,
+  threatFoxResponseSchema,
+  THREATFOX_IOC_TYPES,
+} from '../../lib/threatfox/schema';
 import { seedRecords } from '../fakes/threatfoxServer';
 
 /** The sample record of the ThreatFox API documentation (get_iocs answer). */
@@ -131,7 +136,13 @@ describe('threatFoxRecordSchema / parseRecords', () => {
   });
 
   test('one bad record does not stop the batch; each rejection names the record and every problem', () => {
-    const batch = [DOC_RECORD, { ...DOC_RECORD, id: '42', ioc: 'bad.example', first_seen: 'x', confidence_level: 'x' }, 'not a record', null, { ...DOC_RECORD, id: '43' }];
+    const batch = [
+      DOC_RECORD,
+      { ...DOC_RECORD, id: '42', ioc: 'bad.example', first_seen: 'x', confidence_level: 'x' },
+      'not a record',
+      null,
+      { ...DOC_RECORD, id: '43' },
+    ];
     const { records, rejected } = parseRecords(batch);
     expect(records.map((r) => r.id)).toEqual(['41', '43']);
     expect(rejected.map((r) => r.input)).toEqual(['ThreatFox #42: bad.example', '"not a record"', 'null']);
@@ -153,9 +164,9 @@ describe('threatFoxRecordSchema / parseRecords', () => {
 describe('threatFoxResponseSchema', () => {
   test('reads ok, no_result and error envelopes', () => {
     expect(threatFoxResponseSchema.parse({ query_status: 'ok', data: [] })).toEqual({ query_status: 'ok', data: [] });
-    expect(threatFoxResponseSchema.parse({ query_status: 'no_result', data: 'Your search did not yield any results' }).data).toBe(
-      'Your search did not yield any results',
-    );
+    expect(
+      threatFoxResponseSchema.parse({ query_status: 'no_result', data: 'Your search did not yield any results' }).data,
+    ).toBe('Your search did not yield any results');
     expect(threatFoxResponseSchema.parse({ query_status: 'unknown_auth_key' }).query_status).toBe('unknown_auth_key');
     expect(threatFoxResponseSchema.safeParse({ error: 'Unauthorized' }).success).toBe(false);
     expect(threatFoxResponseSchema.safeParse('ok').success).toBe(false);

@@ -43,7 +43,10 @@ interface Spec {
   body(ctx: BehaviourContext): string;
 }
 
-const HOST: EntityMapping = { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] };
+const HOST: EntityMapping = {
+  entityType: 'Host',
+  fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }],
+};
 
 const SPECS: readonly Spec[] = [
   {
@@ -56,7 +59,16 @@ const SPECS: readonly Spec[] = [
       'read FolderPath and the client32.ini next to it (its Gateway and SecondaryGateway lines name the controller), then how it started (Parents, ParentCommandLines): a script host, a browser download or a Run key points to the RAT.',
     tactics: ['CommandAndControl'],
     techniques: ['T1219'],
-    entityMappings: [HOST, { entityType: 'File', fieldMappings: [{ identifier: 'Name', columnName: 'FileName' }, { identifier: 'Directory', columnName: 'FolderPath' }] }],
+    entityMappings: [
+      HOST,
+      {
+        entityType: 'File',
+        fieldMappings: [
+          { identifier: 'Name', columnName: 'FileName' },
+          { identifier: 'Directory', columnName: 'FolderPath' },
+        ],
+      },
+    ],
     falsePositives: [IT_INSTALL],
     body: () => `DeviceProcessEvents
 | where TimeGenerated > ago(lookback)
@@ -73,12 +85,22 @@ const SPECS: readonly Spec[] = [
     table: 'DeviceProcessEvents',
     name: 'NetSupport Manager client running under another file name',
     what: 'Hunts Defender for Endpoint process events for binaries whose version information says NetSupport client but whose file name is not client32.exe.',
-    hitMeaning: 'A row is a renamed NetSupport client (version information of client32.exe under another name) or a NetSupport-branded binary started outside Program Files under an unknown name.',
+    hitMeaning:
+      'A row is a renamed NetSupport client (version information of client32.exe under another name) or a NetSupport-branded binary started outside Program Files under an unknown name.',
     triage:
       'compare FileName with OriginalFileName: a renamed client in a user-writable folder is the RAT hiding; check its client32.ini and its parent process, and look for the same SHA256 on other devices.',
     tactics: ['DefenseEvasion', 'CommandAndControl'],
     techniques: ['T1036', 'T1219'],
-    entityMappings: [HOST, { entityType: 'File', fieldMappings: [{ identifier: 'Name', columnName: 'FileName' }, { identifier: 'Directory', columnName: 'FolderPath' }] }],
+    entityMappings: [
+      HOST,
+      {
+        entityType: 'File',
+        fieldMappings: [
+          { identifier: 'Name', columnName: 'FileName' },
+          { identifier: 'Directory', columnName: 'FolderPath' },
+        ],
+      },
+    ],
     falsePositives: [
       IT_INSTALL,
       {
@@ -103,9 +125,10 @@ const SPECS: readonly Spec[] = [
     table: 'DeviceRegistryEvents',
     name: 'NetSupport Manager client persistence through a Run key or the Client32 service',
     what: 'Hunts Defender for Endpoint registry events for a Run or RunOnce value that starts client32.exe and for the Client32 service being created or pointed at a binary.',
-    hitMeaning: 'A row is a device where the NetSupport client was set to start at logon (Run key) or at boot (Client32 service ImagePath).',
+    hitMeaning:
+      'A row is a device where the NetSupport client was set to start at logon (Run key) or at boot (Client32 service ImagePath).',
     triage:
-      'a Run key starting client32.exe from AppData or ProgramData is the RAT\'s usual persistence; for the service, compare RegistryValueData (ImagePath) with Program Files and InitiatingProcessFileName with your installer.',
+      "a Run key starting client32.exe from AppData or ProgramData is the RAT's usual persistence; for the service, compare RegistryValueData (ImagePath) with Program Files and InitiatingProcessFileName with your installer.",
     tactics: ['Persistence', 'PrivilegeEscalation', 'CommandAndControl'],
     techniques: ['T1219', 'T1543', 'T1547'],
     entityMappings: [HOST],
@@ -127,14 +150,21 @@ const SPECS: readonly Spec[] = [
     table: 'DeviceNetworkEvents',
     name: 'NetSupport geolocation lookups (geo.netsupportsoftware.com) from non-browser processes',
     what: 'Hunts Defender for Endpoint network events for connections to netsupportsoftware.com hosts made by a process other than a web browser.',
-    hitMeaning: 'A row is a process on a device that contacted NetSupport\'s servers; GeoLookup true is the client asking where the victim is, which the RAT does right after it starts.',
+    hitMeaning:
+      "A row is a process on a device that contacted NetSupport's servers; GeoLookup true is the client asking where the victim is, which the RAT does right after it starts.",
     triage:
       'judge InitiatingProcessFileName and InitiatingProcessFolderPath: client32.exe (or a renamed copy) outside Program Files is the RAT; a managed install talks to your own gateway, and rarely to the geolocation service.',
     tactics: ['Discovery', 'CommandAndControl'],
     techniques: ['T1219', 'T1614'],
     entityMappings: [
       HOST,
-      { entityType: 'Process', fieldMappings: [{ identifier: 'ProcessId', columnName: 'InitiatingProcessId' }, { identifier: 'CommandLine', columnName: 'InitiatingProcessCommandLine' }] },
+      {
+        entityType: 'Process',
+        fieldMappings: [
+          { identifier: 'ProcessId', columnName: 'InitiatingProcessId' },
+          { identifier: 'CommandLine', columnName: 'InitiatingProcessCommandLine' },
+        ],
+      },
     ],
     falsePositives: [
       IT_INSTALL,

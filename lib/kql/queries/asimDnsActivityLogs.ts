@@ -16,9 +16,10 @@ export const asimDnsActivityLogsHunt: TableHunt = {
   iocTypes: ['domain', 'url'],
   kinds: ['domain'],
   dataDescription: 'ASIM DNS activity logs from Windows DNS servers via AMA (ASimDnsActivityLogs)',
-  hitMeaning: 'A row is a client that asked a DNS server for one of these domains or a subdomain; a lookup alone does not prove a connection.',
+  hitMeaning:
+    'A row is a client that asked a DNS server for one of these domains or a subdomain; a lookup alone does not prove a connection.',
   triage:
-    'the asking host is SrcIpAddr (SrcHostname where the source logs it) and DnsServer the server that logged it; AskedByDnsServer true marks the server\'s own recursive lookup, so find the client in the rows with false. Compare DnsResponses with sinkhole ranges, then look for that host\'s connections in DeviceNetworkEvents or firewall logs.',
+    "the asking host is SrcIpAddr (SrcHostname where the source logs it) and DnsServer the server that logged it; AskedByDnsServer true marks the server's own recursive lookup, so find the client in the rows with false. Compare DnsResponses with sinkhole ranges, then look for that host's connections in DeviceNetworkEvents or firewall logs.",
   requiredDataConnectors: CONNECTORS.asimDns,
   entityMappings: [
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SrcIpAddr' }] },
@@ -27,7 +28,12 @@ export const asimDnsActivityLogsHunt: TableHunt = {
   ],
   build(source, ctx) {
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists: ['iocDomains', 'iocHosts'],

@@ -1,4 +1,14 @@
-import { assemble, CONNECTORS, domainMatch, header, hostExpr, portMatch, urlKeyExpr, webBranches, type TableHunt } from './common';
+import {
+  assemble,
+  CONNECTORS,
+  domainMatch,
+  header,
+  hostExpr,
+  portMatch,
+  urlKeyExpr,
+  webBranches,
+  type TableHunt,
+} from './common';
 
 /**
  * The ASIM parsers (`_Im_Dns`, `_Im_NetworkSession`, `_Im_WebSession`): one query covers every
@@ -12,9 +22,10 @@ export const imDnsHunt: TableHunt = {
   iocTypes: ['domain', 'url'],
   kinds: ['domain'],
   dataDescription: 'DNS activity from every source the ASIM DNS parser normalises (_Im_Dns)',
-  hitMeaning: 'A row is a client that looked up one of these domains or a subdomain, as any normalised DNS source logged it; a lookup alone does not prove a connection.',
+  hitMeaning:
+    'A row is a client that looked up one of these domains or a subdomain, as any normalised DNS source logged it; a lookup alone does not prove a connection.',
   triage:
-    'the asking host is SrcIpAddr (SrcHostname where the source logs it), Dvc and EventProduct the device and product that logged it; compare DnsResponses with sinkhole ranges, then look for that host\'s connections.',
+    "the asking host is SrcIpAddr (SrcHostname where the source logs it), Dvc and EventProduct the device and product that logged it; compare DnsResponses with sinkhole ranges, then look for that host's connections.",
   requiredDataConnectors: CONNECTORS.asim,
   entityMappings: [
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SrcIpAddr' }] },
@@ -22,7 +33,12 @@ export const imDnsHunt: TableHunt = {
   ],
   build(source, ctx) {
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists: ['iocDomains', 'iocHosts'],
@@ -47,7 +63,8 @@ export const imNetworkSessionHunt: TableHunt = {
   iocTypes: ['ipv4', 'ipv6', 'url'],
   kinds: ['ip'],
   dataDescription: 'network sessions from every source the ASIM network-session parser normalises (_Im_NetworkSession)',
-  hitMeaning: 'A row is a session between one of your addresses and this infrastructure, in either direction, as a firewall, NSG, Zeek, Sysmon or Defender logged it.',
+  hitMeaning:
+    'A row is a session between one of your addresses and this infrastructure, in either direction, as a firewall, NSG, Zeek, Sysmon or Defender logged it.',
   triage:
     'start with sessions where the IOC is DstIpAddr and DvcActions allow it, PortMatchesIoc true and bytes beyond a handshake; SrcIpAddr (SrcHostname) is the host to examine, EventProduct the log it came from.',
   requiredDataConnectors: CONNECTORS.asim,
@@ -85,7 +102,8 @@ export const imWebSessionHunt: TableHunt = {
   iocTypes: ['domain', 'url'],
   kinds: ['domain', 'url'],
   dataDescription: 'web sessions from every source the ASIM web-session parser normalises (_Im_WebSession)',
-  hitMeaning: 'A row is a web request from one of your users or hosts to one of these URLs or to a host of the family, as a proxy, secure web gateway or web server logged it.',
+  hitMeaning:
+    'A row is a web request from one of your users or hosts to one of these URLs or to a host of the family, as a proxy, secure web gateway or web server logged it.',
   triage:
     'DvcActions and EventResults say whether the request was allowed; SrcIpAddr, SrcHostname and SrcUsername name who made it; a URL hit (IocType url) on a payload path is stronger than a host hit.',
   requiredDataConnectors: CONNECTORS.asim,

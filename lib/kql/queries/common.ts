@@ -82,7 +82,12 @@ export function describeIocMix(iocs: readonly Pick<Ioc, 'type'>[]): string {
 }
 
 /** The comment block every query starts with. No timestamps: same input, same text. */
-export function header(hunt: Pick<TableHunt, 'table' | 'triage'>, what: string, source: IocSource, ctx: QueryContext): string {
+export function header(
+  hunt: Pick<TableHunt, 'table' | 'triage'>,
+  what: string,
+  source: IocSource,
+  ctx: QueryContext,
+): string {
   const part = ctx.part ? ` (part ${ctx.part.index} of ${ctx.part.of})` : '';
   return [
     `// ${kqlCommentText(ctx.familyName)} (${kqlCommentText(ctx.familyId)}): ThreatFox IOCs in ${hunt.table}${part}`,
@@ -267,11 +272,17 @@ const HASH_TYPES = [
  * Endpoint writes hashes as lower-case hex and the lists are lower-cased, so the case-sensitive
  * `in` is exact here and cheaper on a large table than `in~`.
  */
-export function hashHits(source: IocSource, columnSets: readonly HashColumns[]): { lists: ListName[]; where: string; extend: string } {
+export function hashHits(
+  source: IocSource,
+  columnSets: readonly HashColumns[],
+): { lists: ListName[]; where: string; extend: string } {
   const present = HASH_TYPES.filter((h) => source.has(h.kind));
-  const matches = columnSets.flatMap((set) => present.map((h) => ({ column: set[h.kind], list: h.list, algorithm: h.algorithm, label: set.label })));
+  const matches = columnSets.flatMap((set) =>
+    present.map((h) => ({ column: set[h.kind], list: h.list, algorithm: h.algorithm, label: set.label })),
+  );
   const cond = (m: (typeof matches)[number]) => `${m.column} in (${m.list})`;
-  const caseOf = (value: (m: (typeof matches)[number]) => string) => `case(${matches.map((m) => `${cond(m)}, ${value(m)}`).join(', ')}, "")`;
+  const caseOf = (value: (m: (typeof matches)[number]) => string) =>
+    `case(${matches.map((m) => `${cond(m)}, ${value(m)}`).join(', ')}, "")`;
   return {
     lists: present.map((h) => h.list),
     where: matches.map(cond).join(' or '),
@@ -311,7 +322,9 @@ export function webBranches(
   const readers = (domains ? 1 : 0) + (urls ? 1 : 0);
   const keyed = options.keyInRead || readers + options.otherBranches > 1;
   const addKey = keyed && !options.keyInRead;
-  const shared = [sharedLet('webEvents', `${options.read}${addKey ? `\n    ${EVENT_KEY}` : ''}\n    ${options.extend}`, readers)];
+  const shared = [
+    sharedLet('webEvents', `${options.read}${addKey ? `\n    ${EVENT_KEY}` : ''}\n    ${options.extend}`, readers),
+  ];
   const branches: Branch[] = [];
   const rank = (kind: 'url' | 'domain') => (keyed ? `, MatchRank = ${MATCH_RANK[kind]}` : '');
   if (urls) {

@@ -1,5 +1,17 @@
 import type { ListName } from '../source';
-import { assemble, CONNECTORS, EVENT_KEY, header, hostExpr, MATCH_RANK, portMatch, urlKeyExpr, webBranches, type Branch, type TableHunt } from './common';
+import {
+  assemble,
+  CONNECTORS,
+  EVENT_KEY,
+  header,
+  hostExpr,
+  MATCH_RANK,
+  portMatch,
+  urlKeyExpr,
+  webBranches,
+  type Branch,
+  type TableHunt,
+} from './common';
 
 /**
  * Firewalls, proxies and other CEF sources. IPs are matched on either side of the connection (an
@@ -57,7 +69,12 @@ ${portMatch('IocSidePort', '    ', ['IocIsDestination', 'IocSidePort'])}${keyed 
     lists.push(...web.lists);
     branches.push(...web.branches);
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists,

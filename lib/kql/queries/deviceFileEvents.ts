@@ -1,7 +1,17 @@
 import type { ListName } from '../source';
 import {
-  assemble, CONNECTORS, EVENT_KEY, hashHits, header, MATCH_RANK, NETSUPPORT_FAMILY, netSupportOutsideProgramFiles, urlMatch, urlKeyExpr,
-  type Branch, type TableHunt,
+  assemble,
+  CONNECTORS,
+  EVENT_KEY,
+  hashHits,
+  header,
+  MATCH_RANK,
+  NETSUPPORT_FAMILY,
+  netSupportOutsideProgramFiles,
+  urlMatch,
+  urlKeyExpr,
+  type Branch,
+  type TableHunt,
 } from './common';
 
 /**
@@ -21,8 +31,20 @@ export const deviceFileEventsHunt: TableHunt = {
   requiredDataConnectors: CONNECTORS.m365d('DeviceFileEvents'),
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
-    { entityType: 'FileHash', fieldMappings: [{ identifier: 'Algorithm', columnName: 'HashAlgorithm' }, { identifier: 'Value', columnName: 'FileHash' }] },
-    { entityType: 'File', fieldMappings: [{ identifier: 'Name', columnName: 'FileName' }, { identifier: 'Directory', columnName: 'FolderPath' }] },
+    {
+      entityType: 'FileHash',
+      fieldMappings: [
+        { identifier: 'Algorithm', columnName: 'HashAlgorithm' },
+        { identifier: 'Value', columnName: 'FileHash' },
+      ],
+    },
+    {
+      entityType: 'File',
+      fieldMappings: [
+        { identifier: 'Name', columnName: 'FileName' },
+        { identifier: 'Directory', columnName: 'FolderPath' },
+      ],
+    },
   ],
   build(source, ctx) {
     const hashes = hashHits(source, [{ sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'file' }]);
@@ -62,9 +84,16 @@ ${urlMatch('UrlKey', 'iocUrls', '    ')}
       });
     }
     const flag =
-      ctx.familyId === NETSUPPORT_FAMILY ? `| extend NetSupportClientOutsideProgramFiles = ${netSupportOutsideProgramFiles('FileName', 'FolderPath')}\n` : '';
+      ctx.familyId === NETSUPPORT_FAMILY
+        ? `| extend NetSupportClientOutsideProgramFiles = ${netSupportOutsideProgramFiles('FileName', 'FolderPath')}\n`
+        : '';
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for files with the family's hashes or downloaded from its infrastructure.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for files with the family's hashes or downloaded from its infrastructure.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists,

@@ -1,7 +1,18 @@
 import type { ListName } from '../source';
 import {
-  assemble, CONNECTORS, EVENT_KEY, header, hostExpr, MATCH_RANK, NETSUPPORT_FAMILY, netSupportOutsideProgramFiles, portMatch,
-  urlKeyExpr, webBranches, type Branch, type TableHunt,
+  assemble,
+  CONNECTORS,
+  EVENT_KEY,
+  header,
+  hostExpr,
+  MATCH_RANK,
+  NETSUPPORT_FAMILY,
+  netSupportOutsideProgramFiles,
+  portMatch,
+  urlKeyExpr,
+  webBranches,
+  type Branch,
+  type TableHunt,
 } from './common';
 
 /**
@@ -22,7 +33,13 @@ export const deviceNetworkEventsHunt: TableHunt = {
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'RemoteIP' }] },
-    { entityType: 'Process', fieldMappings: [{ identifier: 'ProcessId', columnName: 'InitiatingProcessId' }, { identifier: 'CommandLine', columnName: 'InitiatingProcessCommandLine' }] },
+    {
+      entityType: 'Process',
+      fieldMappings: [
+        { identifier: 'ProcessId', columnName: 'InitiatingProcessId' },
+        { identifier: 'CommandLine', columnName: 'InitiatingProcessCommandLine' },
+      ],
+    },
   ],
   build(source, ctx) {
     const ip = source.has('ip');
@@ -58,7 +75,12 @@ ${portMatch('RemotePort', '    ')};`,
         ? `| extend NetSupportClientOutsideProgramFiles = ${netSupportOutsideProgramFiles('InitiatingProcessFileName', 'InitiatingProcessFolderPath')}\n`
         : '';
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for processes that contacted the family's infrastructure.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for processes that contacted the family's infrastructure.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists,

@@ -1,4 +1,12 @@
-import { assemble, CONNECTORS, hashHits, header, NETSUPPORT_FAMILY, netSupportOutsideProgramFiles, type TableHunt } from './common';
+import {
+  assemble,
+  CONNECTORS,
+  hashHits,
+  header,
+  NETSUPPORT_FAMILY,
+  netSupportOutsideProgramFiles,
+  type TableHunt,
+} from './common';
 
 /**
  * Defender for Endpoint process events: a process started from a file with an IOC hash, or started
@@ -9,19 +17,37 @@ export const deviceProcessEventsHunt: TableHunt = {
   iocTypes: ['sha256', 'sha1', 'md5'],
   kinds: ['sha256', 'sha1', 'md5'],
   dataDescription: 'Microsoft Defender for Endpoint process events (DeviceProcessEvents)',
-  hitMeaning: 'A row is a process started from a file with one of these hashes (MatchedOn "process") or started by one (MatchedOn "parent process"): the file ran.',
+  hitMeaning:
+    'A row is a process started from a file with one of these hashes (MatchedOn "process") or started by one (MatchedOn "parent process"): the file ran.',
   triage:
     'review CommandLines and ParentProcesses for how it was launched; outside malware-analysis hosts, treat the device (DeviceName) and account (AccountName) as compromised until shown otherwise.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceProcessEvents'),
   entityMappings: [
     { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
-    { entityType: 'Account', fieldMappings: [{ identifier: 'Name', columnName: 'AccountName' }, { identifier: 'NTDomain', columnName: 'AccountDomain' }] },
-    { entityType: 'FileHash', fieldMappings: [{ identifier: 'Algorithm', columnName: 'HashAlgorithm' }, { identifier: 'Value', columnName: 'MatchedIoc' }] },
+    {
+      entityType: 'Account',
+      fieldMappings: [
+        { identifier: 'Name', columnName: 'AccountName' },
+        { identifier: 'NTDomain', columnName: 'AccountDomain' },
+      ],
+    },
+    {
+      entityType: 'FileHash',
+      fieldMappings: [
+        { identifier: 'Algorithm', columnName: 'HashAlgorithm' },
+        { identifier: 'Value', columnName: 'MatchedIoc' },
+      ],
+    },
   ],
   build(source, ctx) {
     const hashes = hashHits(source, [
       { sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'process' },
-      { sha256: 'InitiatingProcessSHA256', sha1: 'InitiatingProcessSHA1', md5: 'InitiatingProcessMD5', label: 'parent process' },
+      {
+        sha256: 'InitiatingProcessSHA256',
+        sha1: 'InitiatingProcessSHA1',
+        md5: 'InitiatingProcessMD5',
+        label: 'parent process',
+      },
     ]);
     // The flag reads the path of the process that matched: the parent's when the hash was the parent's.
     const flag =
@@ -31,7 +57,12 @@ export const deviceProcessEventsHunt: TableHunt = {
         ${netSupportOutsideProgramFiles('FileName', 'FolderPath')})`
         : '';
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists: hashes.lists,

@@ -1,5 +1,14 @@
 import type { ListName } from '../source';
-import { assemble, CONNECTORS, domainMatch, EVENT_KEY, header, MATCH_RANK, type Branch, type TableHunt } from './common';
+import {
+  assemble,
+  CONNECTORS,
+  domainMatch,
+  EVENT_KEY,
+  header,
+  MATCH_RANK,
+  type Branch,
+  type TableHunt,
+} from './common';
 
 /**
  * Windows DNS server query logs. A lookup of an IOC domain (or any subdomain of it, or the host of
@@ -15,7 +24,7 @@ export const dnsEventsHunt: TableHunt = {
   hitMeaning:
     'A row is a client that asked a Windows DNS server for one of these domains or a subdomain, or got one of these IPs as the answer; a lookup alone does not prove a connection.',
   triage:
-    'the asking host is ClientIP (Computer is the DNS server that logged it); compare ResolvedAddresses with sinkhole ranges, then look for that host\'s connections in DeviceNetworkEvents or firewall logs.',
+    "the asking host is ClientIP (Computer is the DNS server that logged it); compare ResolvedAddresses with sinkhole ranges, then look for that host's connections in DeviceNetworkEvents or firewall logs.",
   requiredDataConnectors: CONNECTORS.dns,
   entityMappings: [
     { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'ClientIP' }] },
@@ -56,7 +65,12 @@ ${domainMatch('QueryName', 'iocDomains', '    ')}
       });
     }
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for lookups of the family's domains and for answers holding its IPs.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for lookups of the family's domains and for answers holding its IPs.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists,

@@ -1,4 +1,13 @@
-import { assemble, CONNECTORS, hostExpr, normalisedHost, urlKeyExpr, webBranches, header, type TableHunt } from './common';
+import {
+  assemble,
+  CONNECTORS,
+  hostExpr,
+  normalisedHost,
+  urlKeyExpr,
+  webBranches,
+  header,
+  type TableHunt,
+} from './common';
 
 /**
  * Defender for Office 365 URL extraction (EmailUrlInfo): every URL found in a message's body,
@@ -26,7 +35,12 @@ export const emailUrlInfoHunt: TableHunt = {
       otherBranches: 0,
     });
     return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for messages carrying the family's URLs and domains.`, source, ctx),
+      header: header(
+        this,
+        `Hunts ${this.dataDescription} for messages carrying the family's URLs and domains.`,
+        source,
+        ctx,
+      ),
       ctx,
       source,
       lists: web.lists,

@@ -11,9 +11,10 @@ export const urlClickEventsHunt: TableHunt = {
   iocTypes: ['url', 'domain'],
   kinds: ['url', 'domain'],
   dataDescription: 'Microsoft Defender for Office 365 Safe Links click events (UrlClickEvents)',
-  hitMeaning: 'A row is a user who clicked a link to this infrastructure, or one that redirected to it, in email, Teams or an Office app.',
+  hitMeaning:
+    'A row is a user who clicked a link to this infrastructure, or one that redirected to it, in email, Teams or an Office app.',
   triage:
-    'ClickedThrough true means Safe Links let the user through: check that user\'s devices for a download or new process; false means the click was blocked but the user was targeted (NetworkMessageIds). MatchedInChain true means the IOC was a redirect target, not the link itself.',
+    "ClickedThrough true means Safe Links let the user through: check that user's devices for a download or new process; false means the click was blocked but the user was targeted (NetworkMessageIds). MatchedInChain true means the IOC was a redirect target, not the link itself.",
   requiredDataConnectors: CONNECTORS.m365d('UrlClickEvents'),
   entityMappings: [
     { entityType: 'Account', fieldMappings: [{ identifier: 'FullName', columnName: 'AccountUpn' }] },
