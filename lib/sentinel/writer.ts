@@ -1,4 +1,5 @@
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
+import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
@@ -102,6 +103,245 @@ async function readOurs(store: IndicatorStore, source: string): Promise<Map<stri
   return ours;
 }
 
+/** One observable's write: create it, or bring its indicators down to one keeper that says everything. */
+type IndicatorWrite =
+  | { kind: 'create'; key: string; label: string; body: ThreatIntelligenceIndicatorModel }
+  | {
+      kind: 'consolidate';
+      label: string;
+      keep: StoredIndicator;
+      extra: StoredIndicator[];
+      /** The keeper's new body; none when it already says everything. */
+      body: ThreatIntelligenceIndicatorModel | undefined;
+      /** The observable is in this batch, so the keeper's update counts as updated. */
+      incoming: boolean;
+    };
+
+interface IndicatorWritePlan {
+  writes: IndicatorWrite[];
+  /** Observables of this batch whose keeper already says everything and that have no duplicates. */
+  unchanged: number;
+}
+
+/** What one step did: its counts and the items it could not write. */
+interface StepOutcome {
+  counts: WriteCounts;
+  failures: ItemFailure[];
+}
+
+const outcome = (counts: Partial<WriteCounts> = {}, failures: ItemFailure[] = []): StepOutcome => ({
+  counts: { ...zero(), ...counts },
+  failures,
+});
+
+/** The sum of several outcomes, failures in the order of the outcomes. */
+function combine(outcomes: readonly StepOutcome[]): StepOutcome {
+  const counts = zero();
+  for (const o of outcomes) {
+    counts.created += o.counts.created;
+    counts.updated += o.counts.updated;
+    counts.unchanged += o.counts.unchanged;
+    counts.deleted += o.counts.deleted;
+    counts.failed += o.counts.failed;
+  }
+  return { counts, failures: outcomes.flatMap((o) => o.failures) };
+}
+
+/**
+ * Plans one observable's consolidation: what the batch adds and what the duplicates carry (another
+ * family's label, a port, a ThreatFox id) is merged into the keeper; the duplicates are deleted only
+ * once the keeper holds it all (see executeWrite). Undefined when there is nothing to write.
+ */
+function planConsolidation(
+  label: string,
+  existing: StoredIndicator[],
+  incoming: IndicatorFacts | undefined,
+  source: string,
+): IndicatorWrite | undefined {
+  const [keep, ...extra] = [...existing].sort(keeperFirst);
+  let facts = incoming;
+  for (const dup of extra) {
+    const f = factsFromIndicator(dup.properties);
+    if (f) facts = facts ? mergeFacts(f, facts) : f;
+  }
+  const body = facts ? reconcileIndicator(keep.properties, facts, source) : undefined;
+  if (!body && extra.length === 0) return undefined;
+  return { kind: 'consolidate', label, keep, extra, body, incoming: incoming !== undefined };
+}
+
+/** Compares what the batch wants with what is there: the writes that bring Sentinel to one indicator per observable. */
+function planIndicatorWrites(
+  wanted: ReadonlyMap<string, IndicatorFacts>,
+  ours: ReadonlyMap<string, StoredIndicator[]>,
+  source: string,
+): IndicatorWritePlan {
+  const writes: IndicatorWrite[] = [];
+  let unchanged = 0;
+  for (const [key, facts] of wanted) {
+    const existing = ours.get(key) ?? [];
+    const label = observableLabel(facts);
+    if (existing.length === 0) {
+      writes.push({ kind: 'create', key, label, body: renderIndicator(facts, source) });
+      continue;
+    }
+    const write = planConsolidation(label, existing, facts, source);
+    if (write) writes.push(write);
+    // A keeper that says everything still counts as unchanged when its duplicates go.
+    if (!write?.body) unchanged += 1;
+  }
+  // Duplicates of observables not in this batch go too: one indicator per observable, always.
+  for (const [key, existing] of ours) {
+    if (wanted.has(key)) continue;
+    const keep = [...existing].sort(keeperFirst)[0];
+    const observable = parsePattern(keep.properties.pattern ?? '');
+    const write = planConsolidation(observable ? observableLabel(observable) : keep.name, existing, undefined, source);
+    if (write) writes.push(write);
+  }
+  return { writes, unchanged };
+}
+
+/** A failed item as its outcome, logged once. */
+function failed(key: string, e: unknown, logger: Logger): StepOutcome {
+  const error = describeError(e);
+  logger.warn({ key, error }, 'indicator write failed');
+  return outcome({ failed: 1 }, [{ kind: 'indicator', key, error }]);
+}
+
+/** Deletes duplicates one by one; each that fails is reported and the others still go. */
+async function removeDuplicates(
+  store: IndicatorStore,
+  dups: readonly StoredIndicator[],
+  describe: (dup: StoredIndicator) => string,
+  logger: Logger,
+): Promise<StepOutcome> {
+  const outcomes: StepOutcome[] = [];
+  for (const dup of dups) {
+    try {
+      await store.remove(dup.name);
+      outcomes.push(outcome({ deleted: 1 }));
+    } catch (e) {
+      outcomes.push(failed(describe(dup), e, logger));
+    }
+  }
+  return combine(outcomes);
+}
+
+async function executeWrite(store: IndicatorStore, write: IndicatorWrite, logger: Logger): Promise<StepOutcome> {
+  if (write.kind === 'create') {
+    try {
+      await store.create(write.body);
+      return outcome({ created: 1 });
+    } catch (e) {
+      return failed(write.label, e, logger);
+    }
+  }
+  let updated = outcome();
+  if (write.body) {
+    try {
+      await store.update(write.keep.name, write.body);
+      updated = outcome({ updated: write.incoming ? 1 : 0 });
+    } catch (e) {
+      return failed(write.label, e, logger); // keep the duplicates: they still hold what the keeper lacks
+    }
+  }
+  const removed = await removeDuplicates(store, write.extra, (dup) => `${write.label} (duplicate ${dup.name})`, logger);
+  return combine([updated, removed]);
+}
+
+/** Runs the writes, at most `concurrency` at a time; outcomes in the order of the writes. */
+async function executeWrites(
+  store: IndicatorStore,
+  writes: readonly IndicatorWrite[],
+  options: Pick<SyncIndicatorsOptions, 'concurrency' | 'onProgress'>,
+  logger: Logger,
+): Promise<StepOutcome[]> {
+  const total = writes.length;
+  let done = 0; // progress only: the outcomes are returned
+  options.onProgress?.(done, total);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  return Promise.all(
+    writes.map((write) =>
+      limit(async () => {
+        const result = await executeWrite(store, write, logger);
+        done += 1;
+        options.onProgress?.(done, total);
+        return result;
+      }),
+    ),
+  );
+}
+
+interface CreateAnswer {
+  key: string;
+  label: string;
+  /** The service said yes; a create whose answer was an error may still have landed. */
+  answered: boolean;
+}
+
+interface Verified {
+  /** Keys of creates reported as failed that are there after all. */
+  landed: Set<string>;
+  /** Removals of ghost duplicates, or the read-back's failure. */
+  cleanup: StepOutcome;
+}
+
+/**
+ * createIndicator is not idempotent, and the SDK retries it after a 5xx, a reset or a timeout:
+ * when the lost attempt had taken effect (a ghost write), the observable now has two or more
+ * indicators, and a create reported as failed may have landed. So after creating, ours are read
+ * again: for each observable created, the oldest indicator is kept and the others deleted (they
+ * carry the same body), and a "failed" create that is there is counted as created. The counts
+ * then say what exists. If the read fails, that is reported: the next run removes what is left.
+ */
+async function verifyCreates(
+  store: IndicatorStore,
+  creates: readonly CreateAnswer[],
+  options: Pick<SyncIndicatorsOptions, 'source' | 'concurrency'>,
+  logger: Logger,
+): Promise<Verified> {
+  let readBack: Map<string, StoredIndicator[]>;
+  try {
+    readBack = await readOurs(store, options.source);
+  } catch (e) {
+    // Not an item of its own (failed stays per observable), but a failure of the run.
+    const error = describeError(e);
+    logger.warn({ error }, 'reading indicators back after creating failed');
+    const key = 'read-back after creates (duplicates of retried creates may remain until the next run)';
+    return { landed: new Set(), cleanup: outcome({}, [{ kind: 'indicator', key, error }]) };
+  }
+  const landed = new Set<string>();
+  const ghosts: { created: CreateAnswer; found: StoredIndicator[] }[] = [];
+  for (const created of creates) {
+    const found = (readBack.get(created.key) ?? []).sort(keeperFirst);
+    if (found.length === 0) continue;
+    if (!created.answered) {
+      landed.add(created.key);
+      logger.info({ key: created.label }, 'a create reported as failed had landed; counted as created');
+    }
+    if (found.length > 1) ghosts.push({ created, found: found.slice(1) });
+  }
+  const duplicates = ghosts.reduce((n, g) => n + g.found.length, 0);
+  if (duplicates > 0) logger.info({ duplicates }, 'removing duplicates left by retried creates');
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const removals = ghosts.flatMap(({ created, found }) =>
+    found.map((ghost) =>
+      limit(() =>
+        removeDuplicates(
+          store,
+          [ghost],
+          () => `${created.label} (duplicate ${ghost.name} of a retried create)`,
+          logger,
+        ),
+      ),
+    ),
+  );
+  return { landed, cleanup: combine(await Promise.all(removals)) };
+}
+
+/**
+ * Brings Sentinel's indicators for `source` in line with the IOCs: read what is there, plan the
+ * writes, execute them, then verify the creates (the read-back that removes ghost duplicates).
+ */
 export async function syncIndicators(
   store: IndicatorStore,
   iocs: Ioc[],
@@ -109,9 +349,6 @@ export async function syncIndicators(
 ): Promise<SyncIndicatorsResult> {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? new Date();
-  const counts = zero();
-  const failures: ItemFailure[] = [];
-
   const wanted = new Map<string, IndicatorFacts>();
   for (const [key, group] of groupByObservable(iocs)) {
     wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
@@ -119,159 +356,24 @@ export async function syncIndicators(
 
   const ours = await readOurs(store, options.source);
   logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
+  const plan = planIndicatorWrites(wanted, ours, options.source);
+  const executed = await executeWrites(store, plan.writes, options, logger);
 
-  const tasks: (() => Promise<void>)[] = [];
-  /** Observables this run creates, and whether the service said yes: checked again after the writes. */
-  const creates = new Map<string, { label: string; answered: boolean }>();
-
-  const fail = (key: string, e: unknown) => {
-    counts.failed += 1;
-    const error = describeError(e);
-    failures.push({ kind: 'indicator', key, error });
-    logger.warn({ key, error }, 'indicator write failed');
-  };
-
-  for (const [key, facts] of wanted) {
-    const existing = (ours.get(key) ?? []).sort(keeperFirst);
-    const label = observableLabel(facts);
-    if (existing.length === 0) {
-      const body = renderIndicator(facts, options.source);
-      const created = { label, answered: false };
-      creates.set(key, created);
-      tasks.push(async () => {
-        try {
-          await store.create(body);
-          created.answered = true;
-          counts.created += 1;
-        } catch (e) {
-          fail(label, e);
-        }
-      });
-      continue;
-    }
-    const [keep, ...extra] = existing;
-    consolidate(key, label, keep, extra, facts);
-  }
-
-  // Duplicates of observables not in this batch go too: one indicator per observable, always.
-  for (const [key, existing] of ours) {
-    if (wanted.has(key)) continue;
-    const [keep, ...extra] = existing.sort(keeperFirst);
-    const observable = parsePattern(keep.properties.pattern ?? '');
-    const label = observable ? observableLabel(observable) : keep.name;
-    consolidate(key, label, keep, extra, undefined);
-  }
-
-  /**
-   * Brings one observable down to one indicator that says everything: what the batch adds and what
-   * the duplicates carry (another family's label, a port, a ThreatFox id) is merged into the keeper
-   * first, and the duplicates are deleted only once the keeper holds it all.
-   */
-  function consolidate(
-    key: string,
-    label: string,
-    keep: StoredIndicator,
-    extra: StoredIndicator[],
-    incoming: IndicatorFacts | undefined,
-  ) {
-    let facts = incoming;
-    for (const dup of extra) {
-      const f = factsFromIndicator(dup.properties);
-      if (f) facts = facts ? mergeFacts(f, facts) : f;
-    }
-    const body = facts ? reconcileIndicator(keep.properties, facts, options.source) : undefined;
-    if (!body) {
-      if (incoming) counts.unchanged += 1;
-      if (extra.length === 0) return;
-    }
-    tasks.push(async () => {
-      if (body) {
-        try {
-          await store.update(keep.name, body);
-          if (incoming) counts.updated += 1;
-        } catch (e) {
-          fail(label, e);
-          return; // keep the duplicates: they still hold what the keeper lacks
-        }
-      }
-      for (const dup of extra) {
-        try {
-          await store.remove(dup.name);
-          counts.deleted += 1;
-        } catch (e) {
-          fail(`${label} (duplicate ${dup.name})`, e);
-        }
-      }
-    });
-  }
-
-  const total = tasks.length;
-  let done = 0;
-  options.onProgress?.(done, total);
-  const limit = pLimit(Math.max(1, options.concurrency));
-  await Promise.all(
-    tasks.map((task) =>
-      limit(async () => {
-        await task();
-        done += 1;
-        options.onProgress?.(done, total);
-      }),
-    ),
-  );
-  if (creates.size > 0) await settleCreates();
-
-  /**
-   * createIndicator is not idempotent, and the SDK retries it after a 5xx, a reset or a timeout:
-   * when the lost attempt had taken effect (a ghost write), the observable now has two or more
-   * indicators, and a create reported as failed may have landed. So after creating, ours are read
-   * again: for each observable created, the oldest indicator is kept and the others deleted (they
-   * carry the same body), and a "failed" create that is there is counted as created. The counts
-   * then say what exists. If the read fails, that is reported: the next run removes what is left.
-   */
-  async function settleCreates(): Promise<void> {
-    let readBack: Map<string, StoredIndicator[]>;
-    try {
-      readBack = await readOurs(store, options.source);
-    } catch (e) {
-      // Not an item of its own (counts.failed stays per observable), but a failure of the run.
-      const error = describeError(e);
-      failures.push({
-        kind: 'indicator',
-        key: 'read-back after creates (duplicates of retried creates may remain until the next run)',
-        error,
-      });
-      logger.warn({ error }, 'reading indicators back after creating failed');
-      return;
-    }
-    const removals: (() => Promise<void>)[] = [];
-    for (const [key, created] of creates) {
-      const found = (readBack.get(key) ?? []).sort(keeperFirst);
-      if (found.length === 0) continue;
-      const ghosts = found.slice(1);
-      if (!created.answered) {
-        // Its answer was an error, but the indicator is there.
-        const at = failures.findIndex((f) => f.kind === 'indicator' && f.key === created.label);
-        if (at >= 0) failures.splice(at, 1);
-        counts.failed -= 1;
-        counts.created += 1;
-        logger.info({ key: created.label }, 'a create reported as failed had landed; counted as created');
-      }
-      for (const ghost of ghosts) {
-        removals.push(async () => {
-          try {
-            await store.remove(ghost.name);
-            counts.deleted += 1;
-          } catch (e) {
-            fail(`${created.label} (duplicate ${ghost.name} of a retried create)`, e);
-          }
-        });
-      }
-    }
-    if (removals.length > 0)
-      logger.info({ duplicates: removals.length }, 'removing duplicates left by retried creates');
-    await Promise.all(removals.map((removal) => limit(removal)));
-  }
-
+  const creates: CreateAnswer[] = [];
+  plan.writes.forEach((w, i) => {
+    if (w.kind === 'create') creates.push({ key: w.key, label: w.label, answered: executed[i].counts.created > 0 });
+  });
+  const verified = creates.length > 0 ? await verifyCreates(store, creates, options, logger) : undefined;
+  // A create reported as failed that landed counts as created, and its failure is withdrawn.
+  const settled = executed.map((o, i) => {
+    const w = plan.writes[i];
+    return w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : o;
+  });
+  const { counts, failures } = combine([
+    outcome({ unchanged: plan.unchanged }),
+    ...settled,
+    ...(verified ? [verified.cleanup] : []),
+  ]);
   logger.debug({ counts }, 'indicators synced');
   return { counts, failures };
 }
