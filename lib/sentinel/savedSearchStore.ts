@@ -1,5 +1,6 @@
 import type { OperationalInsightsManagementClient, SavedSearch } from '@azure/arm-operationalinsights';
 import type { SentinelTarget } from '../config';
+import { statusOf } from '../net/status';
 
 /** A saved search as the workspace holds it; `id` is the last segment of its resource id. */
 export interface StoredSavedSearch {
@@ -15,12 +16,6 @@ export interface SavedSearchStore {
   /** Every saved search of the workspace, in one call (the API does not page). */
   list(): Promise<StoredSavedSearch[]>;
   remove(id: string): Promise<void>;
-}
-
-function statusOf(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && 'statusCode' in e
-    ? (e as { statusCode?: number }).statusCode
-    : undefined;
 }
 
 /** The saved-search store over `@azure/arm-operationalinsights` 9.x (api-version 2020-08-01). */

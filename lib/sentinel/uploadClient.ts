@@ -4,6 +4,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../logger';
 import { RUN_DEADLINE, runDeadlineSignal } from '../net/deadline';
+import { sleep } from '../net/sleep';
 import type { StixIndicator } from './stixObject';
 
 /**
@@ -73,18 +74,6 @@ const answerSchema = z
   })
   .passthrough();
 
-/** Waits `ms`, or less when `signal` aborts (the caller then sees the deadline). */
-const sleepFor = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
-
 const deadlineError = () =>
   new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
 
@@ -123,14 +112,8 @@ export interface UploadClient {
   upload(workspaceId: string, objects: StixIndicator[]): Promise<UploadAnswer>;
 }
 
-export function createUploadClient(options: UploadClientOptions): UploadClient {
-  const logger = options.logger ?? silentLogger;
-  const sleep = options.sleep ?? sleepFor;
-  const maxRetries = options.maxRetries ?? 10;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-  const retryDelayMs = options.retryDelayMs ?? 1000;
-  const endpoint = options.endpoint.replace(/\/+$/, '');
-  const http: AxiosInstance = axios.create({
+function createHttp(options: Pick<UploadClientOptions, 'timeoutMs' | 'tlsCa'>): AxiosInstance {
+  return axios.create({
     timeout: options.timeoutMs ?? 60_000,
     maxRedirects: 0,
     validateStatus: () => true,
@@ -142,61 +125,110 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
       'User-Agent': 'threatfox-sentinel-sync',
     },
   });
+}
+
+/** A batch the API would refuse whole is refused here, before any request. */
+function checkBatch(workspaceId: string, objects: readonly StixIndicator[]): void {
+  if (objects.length > MAX_OBJECTS_PER_UPLOAD)
+    throw new RangeError(`at most ${MAX_OBJECTS_PER_UPLOAD} objects per upload (got ${objects.length})`);
+  if (!/^[0-9a-f-]{36}$/i.test(workspaceId))
+    throw new UploadError(`not a Log Analytics workspace id: "${workspaceId}"`);
+}
+
+/** A 2xx answer: the per-object refusals it lists (indexes outside the batch ignored). */
+function parseAnswer(status: number, data: unknown, count: number): UploadAnswer {
+  const parsed = answerSchema.safeParse(data === '' || data === undefined ? {} : data);
+  if (!parsed.success)
+    throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, {
+      statusCode: status,
+    });
+  const rejected = new Map<number, string>();
+  for (const e of parsed.data.errors) {
+    if (e.recordIndex >= count) continue;
+    rejected.set(e.recordIndex, e.errorMessages.join('; ').slice(0, 500) || 'refused by the service');
+  }
+  return { rejected };
+}
+
+interface RetrySettings {
+  maxRetries: number;
+  maxRetryAfterMs: number;
+  retryDelayMs: number;
+}
+
+interface UploadRequest {
+  url: string;
+  body: string;
+  count: number;
+}
+
+/** One attempt's result: the answer, or the failure and how long to wait before retrying (none: final). */
+type Attempt = { answer: UploadAnswer } | { failure: UploadError; wait: number | undefined };
+
+const backoff = (retry: RetrySettings, attempt: number) =>
+  Math.min(retry.retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
+
+async function attemptUpload(
+  http: AxiosInstance,
+  request: UploadRequest,
+  credential: TokenCredential,
+  retry: RetrySettings,
+  attempt: number,
+  deadline: AbortSignal | undefined,
+): Promise<Attempt> {
+  try {
+    const token = await credential.getToken(UPLOAD_TOKEN_SCOPE);
+    if (!token) throw new UploadError(`no token for ${UPLOAD_TOKEN_SCOPE}`);
+    const res = await http.post(request.url, request.body, {
+      headers: { Authorization: `Bearer ${token.token}` },
+      ...(deadline ? { signal: deadline } : {}),
+    });
+    if (res.status >= 200 && res.status < 300) return { answer: parseAnswer(res.status, res.data, request.count) };
+    const failure = new UploadError(answerText(res.status, res.data), { statusCode: res.status });
+    if (res.status === 429) {
+      const asked = retryAfterMs(res.headers, res.data) ?? retry.retryDelayMs;
+      return { failure, wait: Math.min(asked, retry.maxRetryAfterMs) };
+    }
+    return { failure, wait: res.status >= 500 || res.status === 408 ? backoff(retry, attempt) : undefined };
+  } catch (e) {
+    // Ours (a bad answer) and the credential's errors are final; transport failures (timeout, reset) are retried.
+    if (deadline?.aborted) throw deadlineError();
+    if (!axios.isAxiosError(e)) throw e;
+    // axios errors carry the request, token included: keep only the code.
+    const code = e.code ?? 'network error';
+    return { failure: new UploadError(`upload request failed: ${code}`, { code }), wait: backoff(retry, attempt) };
+  }
+}
+
+export function createUploadClient(options: UploadClientOptions): UploadClient {
+  const logger = options.logger ?? silentLogger;
+  const pause = options.sleep ?? sleep;
+  const retry: RetrySettings = {
+    maxRetries: options.maxRetries ?? 10,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    retryDelayMs: options.retryDelayMs ?? 1000,
+  };
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const http = createHttp(options);
 
   return {
     async upload(workspaceId, objects) {
       if (objects.length === 0) return { rejected: new Map() };
-      if (objects.length > MAX_OBJECTS_PER_UPLOAD)
-        throw new RangeError(`at most ${MAX_OBJECTS_PER_UPLOAD} objects per upload (got ${objects.length})`);
-      if (!/^[0-9a-f-]{36}$/i.test(workspaceId))
-        throw new UploadError(`not a Log Analytics workspace id: "${workspaceId}"`);
-      const url = `${endpoint}/workspaces/${workspaceId}/threat-intelligence-stix-objects:upload?api-version=${UPLOAD_API_VERSION}`;
-      const body = JSON.stringify({ sourcesystem: options.sourceSystem, stixobjects: objects });
+      checkBatch(workspaceId, objects);
+      const request: UploadRequest = {
+        url: `${endpoint}/workspaces/${workspaceId}/threat-intelligence-stix-objects:upload?api-version=${UPLOAD_API_VERSION}`,
+        body: JSON.stringify({ sourcesystem: options.sourceSystem, stixobjects: objects }),
+        count: objects.length,
+      };
       const deadline = runDeadlineSignal();
       for (let attempt = 0; ; attempt += 1) {
         if (deadline?.aborted) throw deadlineError();
-        const retriesLeft = attempt < maxRetries;
-        let wait: number | undefined;
-        let failure: UploadError;
-        try {
-          const token = await options.credential.getToken(UPLOAD_TOKEN_SCOPE);
-          if (!token) throw new UploadError(`no token for ${UPLOAD_TOKEN_SCOPE}`);
-          const res = await http.post(url, body, {
-            headers: { Authorization: `Bearer ${token.token}` },
-            ...(deadline ? { signal: deadline } : {}),
-          });
-          if (res.status >= 200 && res.status < 300) {
-            const parsed = answerSchema.safeParse(res.data === '' || res.data === undefined ? {} : res.data);
-            if (!parsed.success)
-              throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, {
-                statusCode: res.status,
-              });
-            const rejected = new Map<number, string>();
-            for (const e of parsed.data.errors) {
-              if (e.recordIndex >= objects.length) continue;
-              rejected.set(e.recordIndex, e.errorMessages.join('; ').slice(0, 500) || 'refused by the service');
-            }
-            return { rejected };
-          }
-          failure = new UploadError(answerText(res.status, res.data), { statusCode: res.status });
-          if (res.status === 429) {
-            const asked = retryAfterMs(res.headers as Record<string, unknown>, res.data) ?? retryDelayMs;
-            wait = Math.min(asked, maxRetryAfterMs);
-          } else if (res.status >= 500 || res.status === 408) {
-            wait = Math.min(retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
-          }
-        } catch (e) {
-          // Ours (a bad answer) and the credential's errors are final; transport failures (timeout, reset) are retried.
-          if (deadline?.aborted) throw deadlineError();
-          if (!axios.isAxiosError(e)) throw e;
-          // axios errors carry the request, token included: keep only the code.
-          const code = e.code ?? 'network error';
-          failure = new UploadError(`upload request failed: ${code}`, { code });
-          wait = Math.min(retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
-        }
-        if (wait === undefined || !retriesLeft) throw failure;
+        const result = await attemptUpload(http, request, options.credential, retry, attempt, deadline);
+        if ('answer' in result) return result.answer;
+        if (result.wait === undefined || attempt >= retry.maxRetries) throw result.failure;
+        const { wait, failure } = result;
         logger.debug({ attempt: attempt + 1, waitMs: Math.round(wait), error: failure.message }, 'upload retry');
-        await sleep(wait, deadline);
+        await pause(wait, deadline);
       }
     },
   };

@@ -56,7 +56,7 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
   /** What the read saw of each indicator: its STIX id and creation time, so a replacement is the same object. */
   const known = new Map<string, Existing>();
   let workspaceId: Promise<string> | undefined;
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let scheduled = false;
 
   const resolveWorkspace = () => {

@@ -3,6 +3,7 @@ import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsigh
 import pLimit from 'p-limit';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
+import { statusOf } from '../net/status';
 import {
   factsFromIndicator,
   factsFromIocs,
@@ -65,7 +66,7 @@ export function describeError(e: unknown): string {
     const err = e as { statusCode?: number; code?: string; message?: string };
     const status = err.statusCode ? `HTTP ${err.statusCode}` : undefined;
     const code = err.code && err.code !== String(err.statusCode) ? err.code : undefined;
-    const message = (err.message ?? String(e)).split('\n')[0].slice(0, 500);
+    const message = (err.message ?? (e as { toString(): string }).toString()).split('\n')[0].slice(0, 500);
     return [status, code, message].filter(Boolean).join(' ');
   }
   return String(e);
@@ -407,83 +408,100 @@ function sameSavedSearch(a: SavedSearch, b: SavedSearch): boolean {
   );
 }
 
+interface SavedSearchesThere {
+  /** By lower-cased id: saved-search ids are case-insensitive in ARM. */
+  existing: Map<string, SavedSearch>;
+  /** Owned searches no longer wanted: deleted. */
+  stale: StoredSavedSearch[];
+}
+
+async function readSavedSearches(
+  store: SavedSearchStore,
+  searches: readonly SavedSearchSpec[],
+  owns: SyncSavedSearchesOptions['owns'],
+): Promise<SavedSearchesThere> {
+  const listed = await store.list();
+  const wanted = new Set(searches.map((s) => s.id.toLowerCase()));
+  return {
+    existing: new Map(listed.map((s) => [s.id.toLowerCase(), s.body])),
+    stale: owns ? listed.filter((s) => !wanted.has(s.id.toLowerCase()) && owns(s)) : [],
+  };
+}
+
+function savedSearchFailed(id: string, e: unknown, logger: Logger, message: string): StepOutcome {
+  const error = describeError(e);
+  logger.warn({ id, error }, message);
+  return outcome({ failed: 1 }, [{ kind: 'huntingQuery', key: id, error }]);
+}
+
+/** Creates or replaces one search; throws what the store throws. */
+async function putSavedSearch(
+  store: SavedSearchStore,
+  s: SavedSearchSpec,
+  current: SavedSearch | undefined,
+): Promise<StepOutcome> {
+  // Replacing needs the current etag (or the service refuses to overwrite); creating must not send one.
+  const body: SavedSearch = current ? { ...s.body, etag: current.etag ?? '*' } : { ...s.body };
+  if (!current) delete body.etag;
+  try {
+    await store.put(s.id, body);
+    return outcome(current ? { updated: 1 } : { created: 1 });
+  } catch (e) {
+    // Another run (no lock: batches write side by side) created it since we listed: ours if it says the same, else replace it.
+    if (current || statusOf(e) !== 409) throw e;
+    const now = await store.get(s.id);
+    if (now && sameSavedSearch(now, s.body)) return outcome({ unchanged: 1 });
+    await store.put(s.id, { ...s.body, etag: now?.etag ?? '*' });
+    return outcome({ updated: 1 });
+  }
+}
+
+async function writeSavedSearch(
+  store: SavedSearchStore,
+  s: SavedSearchSpec,
+  current: SavedSearch | undefined,
+  logger: Logger,
+): Promise<StepOutcome> {
+  if (current && sameSavedSearch(current, s.body)) return outcome({ unchanged: 1 });
+  try {
+    return await putSavedSearch(store, s, current);
+  } catch (e) {
+    return savedSearchFailed(s.id, e, logger, 'saved search write failed');
+  }
+}
+
+async function removeStaleSavedSearch(store: SavedSearchStore, id: string, logger: Logger): Promise<StepOutcome> {
+  try {
+    await store.remove(id);
+    return outcome({ deleted: 1 });
+  } catch (e) {
+    return savedSearchFailed(id, e, logger, 'stale saved search delete failed');
+  }
+}
+
 export async function syncSavedSearches(
   store: SavedSearchStore,
   searches: SavedSearchSpec[],
   options: SyncSavedSearchesOptions,
 ): Promise<{ counts: WriteCounts; failures: ItemFailure[] }> {
   const logger = options.logger ?? silentLogger;
-  const counts = zero();
-  const failures: ItemFailure[] = [];
-  if (searches.length === 0 && !options.owns) return { counts, failures };
-
-  let existing: Map<string, SavedSearch>;
-  let stale: StoredSavedSearch[];
+  if (searches.length === 0 && !options.owns) return outcome();
+  let there: SavedSearchesThere;
   try {
-    // Saved-search ids are case-insensitive in ARM.
-    const listed = await store.list();
-    existing = new Map(listed.map((s) => [s.id.toLowerCase(), s.body]));
-    const wanted = new Set(searches.map((s) => s.id.toLowerCase()));
-    stale = options.owns ? listed.filter((s) => !wanted.has(s.id.toLowerCase()) && options.owns!(s)) : [];
+    there = await readSavedSearches(store, searches, options.owns);
   } catch (e) {
     // Without the list nothing can be compared; every search is reported, none is silently skipped.
     const error = describeError(e);
-    for (const s of searches) failures.push({ kind: 'huntingQuery', key: s.id, error });
-    counts.failed = searches.length;
     logger.warn({ error }, 'listing saved searches failed');
-    return { counts, failures };
+    return outcome(
+      { failed: searches.length },
+      searches.map((s) => ({ kind: 'huntingQuery', key: s.id, error })),
+    );
   }
-
   const limit = pLimit(Math.max(1, options.concurrency));
-  await Promise.all([
-    ...searches.map((s) =>
-      limit(async () => {
-        const current = existing.get(s.id.toLowerCase());
-        if (current && sameSavedSearch(current, s.body)) {
-          counts.unchanged += 1;
-          return;
-        }
-        try {
-          // Replacing needs the current etag (or the service refuses to overwrite); creating must not send one.
-          const body: SavedSearch = current ? { ...s.body, etag: current.etag ?? '*' } : { ...s.body };
-          if (!current) delete body.etag;
-          try {
-            await store.put(s.id, body);
-          } catch (e) {
-            // Another run (no lock: batches write side by side) created it since we listed: ours if it says the same, else replace it.
-            if (current || (e as { statusCode?: number }).statusCode !== 409) throw e;
-            const now = await store.get(s.id);
-            if (now && sameSavedSearch(now, s.body)) {
-              counts.unchanged += 1;
-              return;
-            }
-            await store.put(s.id, { ...s.body, etag: now?.etag ?? '*' });
-            counts.updated += 1;
-            return;
-          }
-          if (current) counts.updated += 1;
-          else counts.created += 1;
-        } catch (e) {
-          counts.failed += 1;
-          const error = describeError(e);
-          failures.push({ kind: 'huntingQuery', key: s.id, error });
-          logger.warn({ id: s.id, error }, 'saved search write failed');
-        }
-      }),
-    ),
-    ...stale.map((s) =>
-      limit(async () => {
-        try {
-          await store.remove(s.id);
-          counts.deleted += 1;
-        } catch (e) {
-          counts.failed += 1;
-          const error = describeError(e);
-          failures.push({ kind: 'huntingQuery', key: s.id, error });
-          logger.warn({ id: s.id, error }, 'stale saved search delete failed');
-        }
-      }),
-    ),
+  const outcomes = await Promise.all([
+    ...searches.map((s) => limit(() => writeSavedSearch(store, s, there.existing.get(s.id.toLowerCase()), logger))),
+    ...there.stale.map((s) => limit(() => removeStaleSavedSearch(store, s.id, logger))),
   ]);
-  return { counts, failures };
+  return combine(outcomes);
 }
