@@ -48,6 +48,90 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** Resolves once and keeps the answer; a failure is not kept, so the next call asks again. */
+function keptOnSuccess<T>(load: () => Promise<T>): () => Promise<T> {
+  let kept: Promise<T> | undefined;
+  return () => {
+    kept ??= load().catch((e: unknown) => {
+      kept = undefined;
+      throw e;
+    });
+    return kept;
+  };
+}
+
+/** Uploads one batch and settles each of its calls: a per-object refusal rejects just that call. */
+async function uploadBatch(client: UploadClient, workspaceId: () => Promise<string>, batch: Pending[]): Promise<void> {
+  try {
+    const answer = await client.upload(
+      await workspaceId(),
+      batch.map((p) => p.object),
+    );
+    batch.forEach((p, i) => {
+      const refused = answer.rejected.get(i);
+      if (refused !== undefined)
+        p.reject(new UploadError(`upload refused ${p.object.id}: ${refused}`, { code: 'ObjectRejected' }));
+      else p.resolve({ name: p.object.id, properties: { ...p.body, externalId: p.object.id } });
+    });
+  } catch (e) {
+    for (const p of batch) p.reject(e);
+  }
+}
+
+/** Collects the writer's calls into batches of `batchSize`; a batch not full is sent after a turn of the event loop. */
+class Batcher {
+  private readonly queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly send: (batch: Pending[]) => Promise<void>,
+  ) {}
+
+  enqueue(object: StixIndicator, body: ThreatIntelligenceIndicatorModel): Promise<StoredIndicator> {
+    return new Promise<StoredIndicator>((resolve, reject) => {
+      this.queue.push({ object, body, resolve, reject });
+      if (this.queue.length >= this.batchSize) {
+        void this.send(this.queue.splice(0, this.batchSize));
+      } else if (!this.scheduled) {
+        // The writer starts its tasks together: wait a turn of the event loop so they share batches.
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) void this.send(this.queue.splice(0, this.batchSize));
+  }
+}
+
+/** Milliseconds of an ISO time plus `by`, or -∞ when there is none. */
+const after = (iso: string | undefined, by: number) =>
+  iso && !Number.isNaN(Date.parse(iso)) ? Date.parse(iso) + by : Number.NEGATIVE_INFINITY;
+
+/** The STIX object for a body: a replacement keeps the existing object's id and `created`. */
+function stixFor(
+  body: ThreatIntelligenceIndicatorModel,
+  existing: Existing | undefined,
+  options: { source: string; now: number },
+): StixIndicator {
+  if (!body.pattern) throw new RangeError('an indicator needs a pattern');
+  const { now } = options;
+  // The service keeps the version with the latest `modified`: ours must be later than the one it
+  // holds even if its clock runs ahead of ours, and never before `created`.
+  const created =
+    existing?.created && !Number.isNaN(Date.parse(existing.created)) ? existing.created : new Date(now).toISOString();
+  const modified = Math.max(now, after(existing?.modified, 1), after(created, 0));
+  return toStixIndicator(body, {
+    // An indicator created through ARM keeps its own STIX id, so replacing it never makes a second one.
+    id: existing?.stixId ?? stixIndicatorId(options.source, body.pattern),
+    created,
+    modified: new Date(modified).toISOString(),
+  });
+}
+
 export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicatorStore {
   const batchSize = Math.min(options.batchSize ?? MAX_OBJECTS_PER_UPLOAD, MAX_OBJECTS_PER_UPLOAD);
   const inFlight = Math.max(1, options.batchesInFlight ?? 4);
@@ -55,73 +139,10 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
   const limit = pLimit(inFlight);
   /** What the read saw of each indicator: its STIX id and creation time, so a replacement is the same object. */
   const known = new Map<string, Existing>();
-  let workspaceId: Promise<string> | undefined;
-  const queue: Pending[] = [];
-  let scheduled = false;
-
-  const resolveWorkspace = () => {
-    workspaceId ??= options.workspaceId().catch((e) => {
-      workspaceId = undefined; // the next write asks again
-      throw e;
-    });
-    return workspaceId;
-  };
-
-  function send(batch: Pending[]): Promise<void> {
-    return limit(async () => {
-      try {
-        const id = await resolveWorkspace();
-        const answer = await options.client.upload(
-          id,
-          batch.map((p) => p.object),
-        );
-        batch.forEach((p, i) => {
-          const refused = answer.rejected.get(i);
-          if (refused !== undefined)
-            p.reject(new UploadError(`upload refused ${p.object.id}: ${refused}`, { code: 'ObjectRejected' }));
-          else p.resolve({ name: p.object.id, properties: { ...p.body, externalId: p.object.id } });
-        });
-      } catch (e) {
-        for (const p of batch) p.reject(e);
-      }
-    });
-  }
-
-  function flush(): void {
-    scheduled = false;
-    while (queue.length > 0) void send(queue.splice(0, batchSize));
-  }
-
-  function enqueue(object: StixIndicator, body: ThreatIntelligenceIndicatorModel): Promise<StoredIndicator> {
-    return new Promise<StoredIndicator>((resolve, reject) => {
-      queue.push({ object, body, resolve, reject });
-      if (queue.length >= batchSize) {
-        void send(queue.splice(0, batchSize));
-      } else if (!scheduled) {
-        // The writer starts its tasks together: wait a turn of the event loop so they share batches.
-        scheduled = true;
-        setImmediate(flush);
-      }
-    });
-  }
-
-  function stixFor(body: ThreatIntelligenceIndicatorModel, existing?: Existing): StixIndicator {
-    if (!body.pattern) throw new RangeError('an indicator needs a pattern');
-    const now = clock().getTime();
-    // The service keeps the version with the latest `modified`: ours must be later than the one it
-    // holds even if its clock runs ahead of ours, and never before `created`.
-    const after = (iso: string | undefined, by: number) =>
-      iso && !Number.isNaN(Date.parse(iso)) ? Date.parse(iso) + by : Number.NEGATIVE_INFINITY;
-    const created =
-      existing?.created && !Number.isNaN(Date.parse(existing.created)) ? existing.created : new Date(now).toISOString();
-    const modified = Math.max(now, after(existing?.modified, 1), after(created, 0));
-    return toStixIndicator(body, {
-      // An indicator created through ARM keeps its own STIX id, so replacing it never makes a second one.
-      id: existing?.stixId ?? stixIndicatorId(options.source, body.pattern),
-      created,
-      modified: new Date(modified).toISOString(),
-    });
-  }
+  const workspaceId = keptOnSuccess(options.workspaceId);
+  const batcher = new Batcher(batchSize, (batch) => limit(() => uploadBatch(options.client, workspaceId, batch)));
+  const stix = (body: ThreatIntelligenceIndicatorModel, existing?: Existing) =>
+    stixFor(body, existing, { source: options.source, now: clock().getTime() });
 
   return {
     writeConcurrency: batchSize * inFlight,
@@ -137,10 +158,10 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
       }
     },
     async create(body) {
-      return enqueue(stixFor(body), body);
+      return batcher.enqueue(stix(body), body);
     },
     async update(name, body) {
-      return enqueue(stixFor(body, known.get(name)), body);
+      return batcher.enqueue(stix(body, known.get(name)), body);
     },
     remove: (name) => options.arm.remove(name),
   };
