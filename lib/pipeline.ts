@@ -16,9 +16,8 @@ import {
 import { silentLogger, type Logger } from './logger';
 import { withRunDeadline } from './net/deadline';
 import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
-import type { IndicatorStore } from './sentinel/indicatorStore';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
-import type { SavedSearchStore } from './sentinel/savedSearchStore';
+import type { PublishResult, SentinelStores } from './sentinel/stores';
 import {
   publishToWorkspaces,
   type MultiPublishResult,
@@ -227,19 +226,10 @@ export function savedSearchesFor(
   });
 }
 
-export interface SentinelStores {
-  indicators: IndicatorStore;
-  savedSearches: SavedSearchStore;
-}
+// The stores and a publish's result are the sentinel stage's types; re-exported for the pipeline's callers.
+export type { PublishResult, SentinelStores } from './sentinel/stores';
 
 export type PublishOptions = SyncIndicatorsOptions & { huntingLookback: string };
-
-export interface PublishResult {
-  indicators: WriteCounts;
-  huntingQueries: WriteCounts;
-  failures: ItemFailure[];
-  queries: HuntingQuery[];
-}
 
 /**
  * Upserts the indicators, then makes sure the families' saved searches are there. The searches read

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SentinelTarget } from '../config';
-import type { SentinelStores } from '../pipeline';
+import type { SentinelStores } from './stores';
 import { connectWorkspaces } from './workspaceSync';
 
 /**

@@ -1,14 +1,14 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
-import type { PublishResult, SentinelStores } from '../pipeline';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
 import { armIndicatorStore } from './indicatorStore';
 import { armSavedSearchStore } from './savedSearchStore';
+import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
-import { describeError, type ItemFailure, type WriteCounts } from './writer';
+import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writer';
 import { forEachWorkspace, workspaceLabel, workspaceResourceId, type WorkspaceRef } from './workspaces';
 
 /**
@@ -44,20 +44,98 @@ export interface MultiPublishResult extends PublishResult {
   workspaces: WorkspaceOutcome[];
 }
 
-const zero = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+function isList(d: SentinelDestination): d is readonly WorkspaceStores[] {
+  return Array.isArray(d);
+}
 
-function add(a: WriteCounts, b: WriteCounts): WriteCounts {
+type Settled = Awaited<ReturnType<typeof forEachWorkspace<WorkspaceStores, PublishResult>>>[number];
+type PublishOne = (stores: SentinelStores, concurrency: number | undefined) => Promise<PublishResult>;
+
+/** One workspace's share of the run: its result (counts summed into the total) and its outcome row. */
+interface WorkspacePart {
+  result: PublishResult;
+  outcome: WorkspaceOutcome;
+}
+
+/** A single destination (tests, older callers): its result, named `default`. */
+async function publishToOne(stores: SentinelStores, publishOne: PublishOne): Promise<MultiPublishResult> {
+  const result = await publishOne(stores, undefined);
+  const outcome: WorkspaceOutcome = {
+    workspace: 'default',
+    status: result.failures.length > 0 ? 'partial' : 'succeeded',
+    indicators: result.indicators,
+    huntingQueries: result.huntingQueries,
+    failures: result.failures.length,
+  };
+  return { ...result, workspaces: [outcome] };
+}
+
+async function publishLogged(stores: WorkspaceStores, publishOne: PublishOne, logger: Logger): Promise<PublishResult> {
+  const started = Date.now();
+  const result = await publishOne(stores, stores.writeConcurrency);
+  logger.info(
+    {
+      workspace: workspaceLabel(stores.workspace),
+      indicators: result.indicators,
+      huntingQueries: result.huntingQueries,
+      failures: result.failures.length,
+      durationMs: Date.now() - started,
+    },
+    'workspace synced',
+  );
+  return result;
+}
+
+function workspacePart(s: Settled, several: boolean, logger: Logger): WorkspacePart {
+  const label = workspaceLabel(s.workspace.workspace);
+  const resourceId = workspaceResourceId(s.workspace.workspace);
+  if (!s.ok) {
+    const error = describeError(s.error);
+    logger.error({ workspace: label, error }, 'workspace failed; the others carry on');
+    const failure: ItemFailure = { kind: 'workspace', key: resourceId, error, workspace: label };
+    return {
+      result: { indicators: zeroCounts(), huntingQueries: zeroCounts(), failures: [failure], queries: [] },
+      outcome: {
+        workspace: label,
+        resourceId,
+        status: 'failed',
+        indicators: zeroCounts(),
+        huntingQueries: zeroCounts(),
+        failures: 1,
+        error,
+      },
+    };
+  }
+  const r = s.value;
   return {
-    created: a.created + b.created,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    deleted: a.deleted + b.deleted,
-    failed: a.failed + b.failed,
+    result: { ...r, failures: r.failures.map((f) => (several ? { ...f, workspace: label } : f)) },
+    outcome: {
+      workspace: label,
+      resourceId,
+      status: r.failures.length > 0 ? 'partial' : 'succeeded',
+      indicators: r.indicators,
+      huntingQueries: r.huntingQueries,
+      failures: r.failures.length,
+    },
   };
 }
 
-function isList(d: SentinelDestination): d is readonly WorkspaceStores[] {
-  return Array.isArray(d);
+/** Each query once, the first of its id (every workspace gets the same ones). */
+function firstOfEachId<T extends { id: string }>(items: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(item.id) && seen.add(item.id));
+}
+
+/** The run's total: counts summed, failures named by workspace, each query once. */
+function totalOf(parts: readonly WorkspacePart[]): MultiPublishResult {
+  const results = parts.map((p) => p.result);
+  return {
+    indicators: results.reduce((sum, r) => addCounts(sum, r.indicators), zeroCounts()),
+    huntingQueries: results.reduce((sum, r) => addCounts(sum, r.huntingQueries), zeroCounts()),
+    failures: results.flatMap((r) => r.failures),
+    queries: firstOfEachId(results.flatMap((r) => r.queries)),
+    workspaces: parts.map((p) => p.outcome),
+  };
 }
 
 /**
@@ -67,97 +145,23 @@ function isList(d: SentinelDestination): d is readonly WorkspaceStores[] {
  */
 export async function publishToWorkspaces(
   destination: SentinelDestination,
-  publishOne: (stores: SentinelStores, concurrency: number | undefined) => Promise<PublishResult>,
+  publishOne: PublishOne,
   options: { perSubscription?: number; logger?: Logger } = {},
 ): Promise<MultiPublishResult> {
   const logger = options.logger ?? silentLogger;
-  if (!isList(destination)) {
-    const result = await publishOne(destination, undefined);
-    const outcome: WorkspaceOutcome = {
-      workspace: 'default',
-      status: result.failures.length > 0 ? 'partial' : 'succeeded',
-      indicators: result.indicators,
-      huntingQueries: result.huntingQueries,
-      failures: result.failures.length,
-    };
-    return { ...result, workspaces: [outcome] };
-  }
+  if (!isList(destination)) return publishToOne(destination, publishOne);
   if (destination.length === 0) throw new Error('publishToWorkspaces: no workspace to write to');
 
-  const several = destination.length > 1;
   const settled = await forEachWorkspace(
     destination,
     (stores) => stores.workspace.subscriptionId,
-    async (stores) => {
-      const label = workspaceLabel(stores.workspace);
-      const started = Date.now();
-      const result = await publishOne(stores, stores.writeConcurrency);
-      logger.info(
-        {
-          workspace: label,
-          indicators: result.indicators,
-          huntingQueries: result.huntingQueries,
-          failures: result.failures.length,
-          durationMs: Date.now() - started,
-        },
-        'workspace synced',
-      );
-      return result;
-    },
+    (stores) => publishLogged(stores, publishOne, logger),
     { perSubscription: options.perSubscription },
   );
-
-  if (settled.every((s) => !s.ok)) {
-    const first = settled[0] as { ok: false; error: unknown };
-    throw first.error;
-  }
-
-  const out: MultiPublishResult = {
-    indicators: zero(),
-    huntingQueries: zero(),
-    failures: [],
-    queries: [],
-    workspaces: [],
-  };
-  const queryIds = new Set<string>();
-  for (const s of settled) {
-    const label = workspaceLabel(s.workspace.workspace);
-    const resourceId = workspaceResourceId(s.workspace.workspace);
-    if (!s.ok) {
-      const error = describeError(s.error);
-      logger.error({ workspace: label, error }, 'workspace failed; the others carry on');
-      const failure: ItemFailure = { kind: 'workspace', key: resourceId, error, workspace: label };
-      out.failures.push(failure);
-      out.workspaces.push({
-        workspace: label,
-        resourceId,
-        status: 'failed',
-        indicators: zero(),
-        huntingQueries: zero(),
-        failures: 1,
-        error,
-      });
-      continue;
-    }
-    const r = s.value;
-    out.indicators = add(out.indicators, r.indicators);
-    out.huntingQueries = add(out.huntingQueries, r.huntingQueries);
-    out.failures.push(...r.failures.map((f) => (several ? { ...f, workspace: label } : f)));
-    for (const q of r.queries) {
-      if (queryIds.has(q.id)) continue;
-      queryIds.add(q.id);
-      out.queries.push(q);
-    }
-    out.workspaces.push({
-      workspace: label,
-      resourceId,
-      status: r.failures.length > 0 ? 'partial' : 'succeeded',
-      indicators: r.indicators,
-      huntingQueries: r.huntingQueries,
-      failures: r.failures.length,
-    });
-  }
-  return out;
+  const firstFailure = settled.find((s) => !s.ok);
+  if (firstFailure && settled.every((s) => !s.ok)) throw firstFailure.error;
+  const several = destination.length > 1;
+  return totalOf(settled.map((s) => workspacePart(s, several, logger)));
 }
 
 export interface ConnectOptions {

@@ -58,7 +58,18 @@ export interface SyncIndicatorsResult {
   failures: ItemFailure[];
 }
 
-const zero = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+export const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+const zero = zeroCounts;
+
+export function addCounts(a: WriteCounts, b: WriteCounts): WriteCounts {
+  return {
+    created: a.created + b.created,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+    failed: a.failed + b.failed,
+  };
+}
 
 /** A failure as one line: status and ARM error code when there are, never request headers. */
 export function describeError(e: unknown): string {
@@ -137,15 +148,10 @@ const outcome = (counts: Partial<WriteCounts> = {}, failures: ItemFailure[] = []
 
 /** The sum of several outcomes, failures in the order of the outcomes. */
 function combine(outcomes: readonly StepOutcome[]): StepOutcome {
-  const counts = zero();
-  for (const o of outcomes) {
-    counts.created += o.counts.created;
-    counts.updated += o.counts.updated;
-    counts.unchanged += o.counts.unchanged;
-    counts.deleted += o.counts.deleted;
-    counts.failed += o.counts.failed;
-  }
-  return { counts, failures: outcomes.flatMap((o) => o.failures) };
+  return {
+    counts: outcomes.reduce((sum, o) => addCounts(sum, o.counts), zero()),
+    failures: outcomes.flatMap((o) => o.failures),
+  };
 }
 
 /**

@@ -1,0 +1,18 @@
+import type { HuntingQuery } from '../kql/huntingQueries';
+import type { IndicatorStore } from './indicatorStore';
+import type { SavedSearchStore } from './savedSearchStore';
+import type { ItemFailure, WriteCounts } from './writer';
+
+/** One workspace as the writer sees it: TI indicators and saved searches behind small stores. */
+export interface SentinelStores {
+  indicators: IndicatorStore;
+  savedSearches: SavedSearchStore;
+}
+
+/** What one publish (indicators, then the families' saved searches) did to one workspace. */
+export interface PublishResult {
+  indicators: WriteCounts;
+  huntingQueries: WriteCounts;
+  failures: ItemFailure[];
+  queries: HuntingQuery[];
+}
