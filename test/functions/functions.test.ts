@@ -84,7 +84,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
   beforeEach(async () => {
     await Promise.all([queue.createIfNotExists(), poison.createIfNotExists(), table.createTable()]);
     await Promise.all([queue.clearMessages(), poison.clearMessages()]);
-    for await (const e of table.listEntities()) await table.deleteEntity(e.partitionKey, e.rowKey);
+    for await (const e of table.listEntities()) await table.deleteEntity(e.partitionKey ?? '', e.rowKey ?? '');
     arm.clearFaults();
     arm.indicators.clear();
     arm.savedSearches.clear();
