@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
 import { enqueueIocs } from '../lib/jobs/handOff';
 import { checkAnswer, isCheckRequest } from '../lib/jobs/check';
+import { appEnv } from '../lib/config';
 import { getServices, invocationLogger, serviceOverrides } from './shared/context';
 import { QUEUE_HOST_SETTINGS } from './shared/host';
 
@@ -40,7 +41,7 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
 
 async function preflight(context: InvocationContext): Promise<HttpResponseInit> {
   const { credential, tlsCa, threatfox } = serviceOverrides();
-  const answer = await checkAnswer({ env: process.env, credential, tlsCa, threatfox: threatfox && (() => threatfox) });
+  const answer = await checkAnswer({ env: appEnv(), credential, tlsCa, threatfox: threatfox && (() => threatfox) });
   const failed = answer.body.lines.filter((l) => !l.ok).map((l) => l.id);
   invocationLogger(context)[failed.length ? 'warn' : 'info'](
     { failed },

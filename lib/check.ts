@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { appEnv } from './config';
 import { formatCheck, runCheck, type CheckDeps } from './jobs/check';
 
 const USAGE = `Usage: npm run check [-- --json]
@@ -21,7 +22,7 @@ export async function main(
   deps: Partial<CheckDeps> = {},
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  let json = false;
+  let json: boolean;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -38,7 +39,7 @@ export async function main(
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
     return 1;
   }
-  const report = await runCheck({ env: process.env, ...deps });
+  const report = await runCheck({ env: appEnv(), ...deps });
   out.write(json ? `${JSON.stringify(report)}\n` : formatCheck(report));
   return report.ok ? 0 : 1;
 }

@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadSettings, MALWARE_ID, requireAuthKey, requireSentinelTargets } from './config';
+import { appEnv, MALWARE_ID, type Settings } from './config';
 import { asAzureAccessError, errorMessage, EXIT, inputError, isSyncError } from './errors';
 import { decodeInput } from './input';
 import { BENIGN_KINDS } from './ioc/benign';
 import { createLogger, type Logger } from './logger';
 import { checkOutDir, OUT_FILES, writeOutputs } from './output';
-import { CLI_OPTIONS, collect, onDemandInput, runSync, type SyncResult } from './pipeline';
+import { CLI_OPTIONS, collect, onDemandInput, runSync, type Collected, type SyncResult } from './pipeline';
 import { terminalProgress } from './progress';
-import { connectWorkspaces } from './sentinel/workspaceSync';
+import type { SentinelDestination } from './sentinel/workspaceSync';
+import { createServices } from './services';
 import type { WriteCounts } from './sentinel/writer';
-import { ThreatFoxClient } from './threatfox/client';
 
 export const USAGE = `Usage: npm run sync -- [options]
 
@@ -205,71 +205,88 @@ function printError(message: string): void {
 }
 
 export async function main(argv: string[], logger?: Logger): Promise<number> {
-  const log = logger ?? createLogger({ pretty: process.stderr.isTTY });
+  const log = logger ?? createLogger({ pretty: process.stderr.isTTY, level: appEnv().LOG_LEVEL });
+  let options: CliOptions | 'help';
+  let prepared: PreparedSync;
   // Until Sentinel is written to, a failure leaves nothing behind: exit 1, not 2.
-  let writing = false;
   try {
-    const options = parseCli(argv);
+    options = parseCli(argv);
     if (options === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return EXIT.done;
     }
-    if (options.out !== undefined) await checkOutDir(options.out);
-    const settings = loadSettings(process.env);
-    const text = options.input !== undefined ? await readInput(options.input) : undefined;
-    const input = onDemandInput(
-      { text, days: options.days, malware: options.malware },
-      settings.threatfox,
-      CLI_OPTIONS,
-    );
-    const threatfox =
-      input.kind === 'threatfox'
-        ? new ThreatFoxClient({
-            apiUrl: settings.threatfox.apiUrl,
-            authKey: requireAuthKey(settings),
-            timeoutMs: settings.threatfox.timeoutMs,
-            logger: log,
-          })
-        : undefined;
-    const stores = options.dryRun ? undefined : connectWorkspaces(requireSentinelTargets(settings), { logger: log });
-    const collected = await collect(input, threatfox, settings.allowlist);
-    const progress = terminalProgress('indicators');
-    const now = new Date();
-    writing = !options.dryRun;
-    const result = await runSync(
-      { kind: 'collected', collected },
-      { settings, stores, logger: log, now, onProgress: progress },
-      { dryRun: options.dryRun },
-    );
-    progress.finish();
-    const files = options.out
-      ? await writeOutputs(options.out, result, now, { ttlDays: settings.sentinel.ttlDays })
-      : undefined;
-    const lines = humanSummary(result, {
-      out: options.out,
-      files: files?.written.length,
-      removed: files?.removed.length,
-    });
-    process.stdout.write(`${lines.join('\n')}\n`);
-    if (options.json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
-    // A pull that rejected most records (ThreatFox changed its format?) must not look healthy.
-    return result.summary.failures > 0 || result.summary.alarm ? EXIT.someWritesFailed : EXIT.done;
+    prepared = await prepareSync(options, log);
   } catch (e) {
-    if (e instanceof UsageError) {
-      printError(`${e.message}\n\n${USAGE}`);
-      return EXIT.nothingWritten;
-    }
-    const known = isSyncError(e) ? e : asAzureAccessError(e);
-    if (known) {
-      printError(known.message);
-      return known.exitCode;
-    }
-    log.debug({ err: e }, 'sync failed');
-    printError(
-      `${writing ? 'sync failed while writing to Sentinel' : 'sync failed; nothing was written to Sentinel'}: ${errorMessage(e).split('\n')[0]} (LOG_LEVEL=debug shows the stack trace)`,
-    );
-    return writing ? EXIT.someWritesFailed : EXIT.nothingWritten;
+    return reportFailure(e, log, false);
   }
+  try {
+    return await syncAndReport(prepared, options, log);
+  } catch (e) {
+    return reportFailure(e, log, !options.dryRun);
+  }
+}
+
+interface PreparedSync {
+  settings: Settings;
+  collected: Collected;
+  stores?: SentinelDestination;
+}
+
+/** Everything before the first write: `--out` checked, settings loaded, the IOCs read. */
+async function prepareSync(options: CliOptions, log: Logger): Promise<PreparedSync> {
+  if (options.out !== undefined) await checkOutDir(options.out);
+  // The same composition as the Functions app, with the CLI's logger.
+  const services = createServices(appEnv(), { logger: log });
+  const { settings } = services;
+  const text = options.input !== undefined ? await readInput(options.input) : undefined;
+  const input = onDemandInput({ text, days: options.days, malware: options.malware }, settings.threatfox, CLI_OPTIONS);
+  const threatfox = input.kind === 'threatfox' ? services.threatfox(log) : undefined;
+  const stores = options.dryRun ? undefined : services.sentinel();
+  const collected = await collect(input, threatfox, settings.allowlist);
+  return { settings, collected, stores };
+}
+
+/** Writes (or plans), writes `--out`, prints the summary; the exit code says whether every write landed. */
+async function syncAndReport(prepared: PreparedSync, options: CliOptions, log: Logger): Promise<number> {
+  const { settings, collected, stores } = prepared;
+  const progress = terminalProgress('indicators');
+  const now = new Date();
+  const result = await runSync(
+    { kind: 'collected', collected },
+    { settings, stores, logger: log, now, onProgress: progress },
+    { dryRun: options.dryRun },
+  );
+  progress.finish();
+  const files = options.out
+    ? await writeOutputs(options.out, result, now, { ttlDays: settings.sentinel.ttlDays })
+    : undefined;
+  const lines = humanSummary(result, {
+    out: options.out,
+    files: files?.written.length,
+    removed: files?.removed.length,
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (options.json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+  // A pull that rejected most records (ThreatFox changed its format?) must not look healthy.
+  return result.summary.failures > 0 || result.summary.alarm ? EXIT.someWritesFailed : EXIT.done;
+}
+
+/** One line for a person, never a stack trace; the exit code says whether anything may have been written. */
+function reportFailure(e: unknown, log: Logger, writing: boolean): number {
+  if (e instanceof UsageError) {
+    printError(`${e.message}\n\n${USAGE}`);
+    return EXIT.nothingWritten;
+  }
+  const known = isSyncError(e) ? e : asAzureAccessError(e);
+  if (known) {
+    printError(known.message);
+    return known.exitCode;
+  }
+  log.debug({ err: e }, 'sync failed');
+  printError(
+    `${writing ? 'sync failed while writing to Sentinel' : 'sync failed; nothing was written to Sentinel'}: ${errorMessage(e).split('\n')[0]} (LOG_LEVEL=debug shows the stack trace)`,
+  );
+  return writing ? EXIT.someWritesFailed : EXIT.nothingWritten;
 }
 
 if (require.main === module) {

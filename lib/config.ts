@@ -319,8 +319,16 @@ export interface SentinelTarget extends SentinelSettings {
   workspaceName: string;
 }
 
+/**
+ * The process environment. The one place the app reads it: everything else is handed the values
+ * (or, for the preflight check and SDK credentials that read their own variables, this object).
+ */
+export function appEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 /** Reads and validates settings; throws a SyncError('CONFIG') naming every bad setting. */
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(env: NodeJS.ProcessEnv = appEnv()): Settings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `- ${i.message}`);

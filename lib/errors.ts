@@ -10,7 +10,7 @@ export const EXIT = { done: 0, nothingWritten: 1, someWritesFailed: 2 } as const
 
 export class SyncError extends Error {
   readonly code: SyncErrorCode;
-  /** The request field or CLI flag the error is about (`malware`, `--out`), when there is one. */
+  /** The request field, CLI flag or app setting the error is about (`malware`, `--out`, `THREATFOX_MALWARE`), when there is one. */
   readonly field?: string;
   constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
     super(message, options);
@@ -27,7 +27,12 @@ export function isSyncError(e: unknown): e is SyncError {
   return e instanceof SyncError;
 }
 
-export const configError = (message: string) => new SyncError('CONFIG', message);
+export const configError = (message: string, setting?: string) => new SyncError('CONFIG', message, { field: setting });
+
+/** A CONFIG error about one app setting (its `field`), so callers branch on the code, never on message text. */
+export function isSettingError(e: unknown, setting: string): e is SyncError {
+  return isSyncError(e) && e.code === 'CONFIG' && e.field === setting;
+}
 export const inputError = (message: string, field?: string) => new SyncError('INPUT', message, { field });
 
 /** @azure/identity error names: no usable login, or the login was refused. */

@@ -51,7 +51,7 @@ export function resolveLogLevel(value: string | undefined): LogLevel {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = resolveLogLevel(options.level ?? process.env.LOG_LEVEL);
+  const level = resolveLogLevel(options.level);
   const redact = { paths: REDACT_PATHS, censor: '[redacted]' };
   if (options.pretty) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
+import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
 import { createLogger, type Logger } from './logger';
 import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
@@ -28,9 +28,9 @@ export interface ServiceOverrides {
   threatfox?: ThreatFoxSource;
 }
 
-export function createServices(env: NodeJS.ProcessEnv = process.env, overrides: ServiceOverrides = {}): Services {
+export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: ServiceOverrides = {}): Services {
   const settings = loadSettings(env);
-  const logger = overrides.logger ?? createLogger({ destination: process.stdout });
+  const logger = overrides.logger ?? createLogger({ destination: process.stdout, level: env.LOG_LEVEL });
   let storage: Promise<AppStorage> | undefined;
   let stores: SentinelDestination | undefined;
   const openStorage = async () => {

@@ -42,9 +42,8 @@ describe('createLogger', () => {
   });
 
   it('still builds a logger (at info) when LOG_LEVEL is not a pino level', () => {
-    process.env.LOG_LEVEL = 'Information';
     const out = sink();
-    const log = createLogger({ destination: out.stream });
+    const log = createLogger({ level: 'Information', destination: out.stream });
     expect(log.level).toBe('info');
     log.debug('hidden');
     log.info('shown');

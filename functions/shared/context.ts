@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import pino from 'pino';
+import { appEnv } from '../../lib/config';
 import { REDACT_PATHS, resolveLogLevel, type Logger } from '../../lib/logger';
 import { createServices, type ServiceOverrides, type Services } from '../../lib/services';
 
@@ -8,7 +9,7 @@ let overrides: ServiceOverrides = {};
 
 /** Built once per worker from the app settings; a bad setting fails the invocation with a message naming it. */
 export function getServices(): Services {
-  return (services ??= createServices(process.env, overrides));
+  return (services ??= createServices(appEnv(), overrides));
 }
 
 /** What tests swapped in (credential, CA, ThreatFox source): the preflight check builds its own clients with them. */
@@ -37,7 +38,7 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
  */
 export function invocationLogger(context: InvocationContext): Logger {
   // A bad LOG_LEVEL must not break the logger: getServices() reports it, through this logger.
-  const level = resolveLogLevel(process.env.LOG_LEVEL);
+  const level = resolveLogLevel(appEnv().LOG_LEVEL);
   return pino(
     {
       level,

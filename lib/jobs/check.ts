@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 import { loadSettings, type SentinelTarget, type Settings } from '../config';
-import { asAzureAccessError, errorMessage, isSyncError, restStatus, safeLine } from '../errors';
+import { asAzureAccessError, errorMessage, isSettingError, isSyncError, restStatus, safeLine } from '../errors';
 import { createArmClients, type ArmClients } from '../sentinel/armClients';
 import { createCredential } from '../sentinel/credential';
 import { missingActions } from '../sentinel/permissions';
@@ -104,46 +104,44 @@ export function isCheckRequest(text: string): boolean {
 }
 
 export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
-  const lines: CheckLine[] = [];
-  const add = (id: CheckId, ok: boolean, detail: string, fix?: string) =>
-    lines.push({ id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) });
-  const notReached = (ids: CheckId[], because: string) =>
-    ids.forEach((id) => add(id, false, `not checked: ${because}`));
-
   let settings: Settings;
   try {
     settings = loadSettings(deps.env);
-    add('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`);
   } catch (e) {
-    add(
-      'settings',
-      false,
-      errorMessage(e)
-        .replace(/^Invalid settings:\n/, '')
-        .replace(/\n- /g, '; ')
-        .replace(/^- /, ''),
-      'correct the settings named above (every setting: docs/settings.md)',
-    );
-    notReached(CHECK_IDS.slice(1), 'the settings are invalid');
+    const detail = errorMessage(e)
+      .replace(/^Invalid settings:\n/, '')
+      .replace(/\n- /g, '; ')
+      .replace(/^- /, '');
+    const lines = [
+      line('settings', false, detail, 'correct the settings named above (every setting: docs/settings.md)'),
+      ...notReached(CHECK_IDS.slice(1), 'the settings are invalid'),
+    ];
     return { ok: false, lines };
   }
-
-  await checkThreatFox(settings, deps, add, notReached);
-  await checkAzure(settings, deps, add, notReached);
+  const lines = [
+    line('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`),
+    ...(await checkThreatFox(settings, deps)),
+    ...(await checkAzure(settings, deps)),
+  ];
   return { ok: lines.every((l) => l.ok), lines };
 }
 
-type Add = (id: CheckId, ok: boolean, detail: string, fix?: string) => void;
-type NotReached = (ids: CheckId[], because: string) => void;
+function line(id: CheckId, ok: boolean, detail: string, fix?: string): CheckLine {
+  return { id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) };
+}
+
+function notReached(ids: CheckId[], because: string): CheckLine[] {
+  return ids.map((id) => line(id, false, `not checked: ${because}`));
+}
 
 /** One malwareinfo (limit 1) per configured family: the first also proves the API is reachable and the key accepted. */
-async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, notReached: NotReached): Promise<void> {
+async function checkThreatFox(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
   const tf = settings.threatfox;
-  if (!tf.authKey) {
-    add('threatfox', false, 'THREATFOX_AUTH_KEY is not set', KEY_FIX);
-    notReached(['families'], 'no Auth-Key');
-    return;
-  }
+  if (!tf.authKey)
+    return [
+      line('threatfox', false, 'THREATFOX_AUTH_KEY is not set', KEY_FIX),
+      ...notReached(['families'], 'no Auth-Key'),
+    ];
   let source: ThreatFoxSource;
   try {
     // One retry only: a check answers quickly, and says so when ThreatFox is slow.
@@ -151,110 +149,91 @@ async function checkThreatFox(settings: Settings, deps: CheckDeps, add: Add, not
       deps.threatfox?.(settings) ??
       new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
   } catch (e) {
-    add('threatfox', false, errorMessage(e), KEY_FIX);
-    notReached(['families'], 'no usable Auth-Key');
-    return;
+    return [line('threatfox', false, errorMessage(e), KEY_FIX), ...notReached(['families'], 'no usable Auth-Key')];
   }
   const host = hostOf(tf.apiUrl);
-  const known: string[] = [];
-  const empty: string[] = [];
-  const unknown: string[] = [];
-  const failed: string[] = [];
-  for (const [i, family] of tf.malware.entries()) {
+  const probe = await probeFamilies(source, tf.malware);
+  if (probe.unreachable) {
+    const e = probe.unreachable;
+    const fix =
+      isSyncError(e) && e.code === 'CONFIG'
+        ? KEY_FIX
+        : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`;
+    return [line('threatfox', false, errorMessage(e), fix), ...notReached(['families'], 'ThreatFox did not answer')];
+  }
+  return [line('threatfox', true, `${host} answered; Auth-Key accepted`), familiesLine(probe)];
+}
+
+interface FamilyProbe {
+  known: string[];
+  /** Known, with no IOCs at the moment. */
+  empty: string[];
+  unknown: string[];
+  /** Families whose query failed after the first answered, with the reason. */
+  failed: string[];
+  /** The first query's error when ThreatFox did not answer it (unreachable, or the key refused). */
+  unreachable?: unknown;
+}
+
+async function probeFamilies(source: ThreatFoxSource, families: string[]): Promise<FamilyProbe> {
+  const probe: FamilyProbe = { known: [], empty: [], unknown: [], failed: [] };
+  for (const [i, family] of families.entries()) {
     try {
       const got = await source.byMalware(family, 1);
-      (got.records.length > 0 || got.rejected.length > 0 ? known : empty).push(family);
+      (got.records.length > 0 || got.rejected.length > 0 ? probe.known : probe.empty).push(family);
     } catch (e) {
-      const message = errorMessage(e);
-      if (isSyncError(e) && e.code === 'CONFIG' && message.startsWith('THREATFOX_MALWARE')) {
-        unknown.push(family); // ThreatFox answered the query: the key was accepted
-      } else if (i === 0) {
-        const auth = isSyncError(e) && e.code === 'CONFIG';
-        add(
-          'threatfox',
-          false,
-          message,
-          auth
-            ? KEY_FIX
-            : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`,
-        );
-        notReached(['families'], 'ThreatFox did not answer');
-        return;
-      } else {
-        failed.push(`${family} (${message})`);
-      }
+      // ThreatFox answered the query (so the key was accepted) but does not know the family.
+      if (isSettingError(e, 'THREATFOX_MALWARE')) probe.unknown.push(family);
+      else if (i === 0) return { ...probe, unreachable: e };
+      else probe.failed.push(`${family} (${errorMessage(e)})`);
     }
-    if (i === 0) add('threatfox', true, `${host} answered; Auth-Key accepted`);
   }
+  return probe;
+}
+
+function familiesLine({ known, empty, unknown, failed }: FamilyProbe): CheckLine {
   const knownText = [...known, ...empty.map((f) => `${f} (no IOCs at the moment)`)].join(', ');
-  if (unknown.length === 0 && failed.length === 0) add('families', true, `known to ThreatFox: ${knownText}`);
-  else if (unknown.length > 0)
-    add(
+  if (unknown.length === 0 && failed.length === 0) return line('families', true, `known to ThreatFox: ${knownText}`);
+  if (unknown.length > 0)
+    return line(
       'families',
       false,
       `not known to ThreatFox: ${unknown.join(', ')}${knownText ? `; known: ${knownText}` : ''}`,
       'THREATFOX_MALWARE takes ThreatFox malware ids such as win.netsupportmanager_rat (list: https://threatfox.abuse.ch/browse/); ThreatFox names the id it knows an alias by',
     );
-  else
-    add(
-      'families',
-      false,
-      `not confirmed: ${failed.join('; ')}`,
-      'ThreatFox stopped answering part-way: try again later',
-    );
+  return line(
+    'families',
+    false,
+    `not confirmed: ${failed.join('; ')}`,
+    'ThreatFox stopped answering part-way: try again later',
+  );
 }
 
-async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReached: NotReached): Promise<void> {
-  const s = settings.sentinel;
-  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
-  const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+const WORKSPACE_CHECKS: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
 
-  let credential: TokenCredential;
-  let token: string;
-  try {
-    credential = deps.credential ?? createCredential(deps.env);
-    token = (await credential.getToken(`${s.armEndpoint}/.default`, { abortSignal: signal() }))?.token ?? '';
-    if (!token) throw new Error('the credential returned no token');
-  } catch (e) {
-    const message = errorMessage(e);
-    // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
-    if (/AZURE_TOKEN_CREDENTIALS/.test(message))
-      add(
-        'azure-login',
-        false,
-        safeLine(message),
-        'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it',
-      );
-    else
-      add(
-        'azure-login',
-        false,
-        (asAzureAccessError(e)?.message ?? safeLine(message)).replace(/: sign in with .*$/, ''),
-        LOGIN_FIX,
-      );
-    notReached(later, 'no Azure token');
-    return;
-  }
-  const who = principalOf(token);
-  add(
+async function checkAzure(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
+  const s = settings.sentinel;
+  const login = await azureLogin(s.armEndpoint, deps);
+  if ('failure' in login) return [login.failure, ...notReached(WORKSPACE_CHECKS, 'no Azure token')];
+  const { credential, who } = login;
+  const narrowed = deps.env.AZURE_TOKEN_CREDENTIALS;
+  const loginLine = line(
     'azure-login',
     true,
-    `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${deps.env.AZURE_TOKEN_CREDENTIALS ? ` (AZURE_TOKEN_CREDENTIALS=${deps.env.AZURE_TOKEN_CREDENTIALS})` : ''}`,
+    `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${narrowed ? ` (AZURE_TOKEN_CREDENTIALS=${narrowed})` : ''}`,
   );
   const identity = who ?? 'the identity the app runs as';
 
   // SENTINEL_WORKSPACES: the same checks for every workspace, each line naming its workspace.
   if (s.workspaces) {
+    const lines = [loginLine];
     for (const w of s.workspaces) {
       const label = `${w.resourceGroup}/${w.workspaceName}`;
-      const named: Add = (id, ok, detail, fix) => add(id, ok, `${label}: ${detail}`, fix);
-      await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true }, named, (ids, because) =>
-        ids.forEach((id) => named(id, false, `not checked: ${because}`)),
-      );
+      const checked = await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true });
+      lines.push(...checked.map((l) => ({ ...l, detail: `${label}: ${l.detail}` })));
     }
-    return;
+    return lines;
   }
-
   const missing = (
     [
       ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
@@ -265,137 +244,200 @@ async function checkAzure(settings: Settings, deps: CheckDeps, add: Add, notReac
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    add(
-      'workspace',
-      false,
-      `${missing.join(', ')} not set`,
-      `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`,
-    );
-    notReached(later.slice(1), 'no workspace configured');
-    return;
+    const fix = `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`;
+    return [
+      loginLine,
+      line('workspace', false, `${missing.join(', ')} not set`, fix),
+      ...notReached(WORKSPACE_CHECKS.slice(1), 'no workspace configured'),
+    ];
   }
-  await checkWorkspace(s as SentinelTarget, { deps, credential, identity, listed: false }, add, notReached);
+  return [loginLine, ...(await checkWorkspace(s as SentinelTarget, { deps, credential, identity, listed: false }))];
+}
+
+/** A token for ARM with the configured credential, or the failed login line. */
+async function azureLogin(
+  armEndpoint: string,
+  deps: CheckDeps,
+): Promise<{ credential: TokenCredential; who?: string } | { failure: CheckLine }> {
+  try {
+    const credential = deps.credential ?? createCredential(deps.env);
+    const token = (await credential.getToken(`${armEndpoint}/.default`, { abortSignal: timeout(deps) }))?.token ?? '';
+    if (!token) throw new Error('the credential returned no token');
+    return { credential, who: principalOf(token) };
+  } catch (e) {
+    const message = errorMessage(e);
+    // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
+    if (/AZURE_TOKEN_CREDENTIALS/.test(message)) {
+      const fix = 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it';
+      return { failure: line('azure-login', false, safeLine(message), fix) };
+    }
+    const detail = (asAzureAccessError(e)?.message ?? safeLine(message)).replace(/: sign in with .*$/, '');
+    return { failure: line('azure-login', false, detail, LOGIN_FIX) };
+  }
+}
+
+const timeout = (deps: CheckDeps) => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+
+interface WorkspaceCheck {
+  target: SentinelTarget;
+  clients: ArmClients;
+  signal: () => AbortSignal;
+  listed: boolean;
+  /** An ARM failure as detail and fix, given the fix for a 404. */
+  failure: (e: unknown, notFound: string) => { detail: string; fix: string };
+  /** The fix for a 404 on the workspace itself. */
+  notFoundFix: (e: unknown) => string;
+  identity: string;
 }
 
 /** The workspace lines for one workspace: found, indicators readable, saved searches, write access, TI table. */
 async function checkWorkspace(
   target: SentinelTarget,
   ctx: { deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
-  add: Add,
-  notReached: NotReached,
-): Promise<void> {
-  const { deps, credential, identity } = ctx;
-  const later: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
-  const signal = () => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
-  const notFoundFix = (e: unknown) =>
-    ctx.listed
-      ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)'
-      : settingNotFoundFix(e);
-  // A check wants the first answer, not ten retries: at most two, and no long backoff.
-  const clients: ArmClients = createArmClients(
-    { ...target, maxRetries: Math.min(target.maxRetries, 2) },
-    { credential, tlsCa: deps.tlsCa, maxRetryDelayInMs: 5_000 },
-  );
-  const where = `${target.workspaceName} in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`;
-  const failure = (e: unknown, notFound: string) => azureFailure(e, { notFound, roleFix: ROLE_FIX(identity, target) });
+): Promise<CheckLine[]> {
+  const { deps, credential, identity, listed } = ctx;
+  const check: WorkspaceCheck = {
+    target,
+    // A check wants the first answer, not ten retries: at most two, and no long backoff.
+    clients: createArmClients(
+      { ...target, maxRetries: Math.min(target.maxRetries, 2) },
+      { credential, tlsCa: deps.tlsCa, maxRetryDelayInMs: 5_000 },
+    ),
+    signal: () => timeout(deps),
+    listed,
+    identity,
+    failure: (e, notFound) => azureFailure(e, { notFound, roleFix: ROLE_FIX(identity, target) }),
+    notFoundFix: (e) =>
+      listed
+        ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)'
+        : settingNotFoundFix(e),
+  };
+  const found = await workspaceLine(check);
+  if (found.stop) return [found.line, ...notReached(WORKSPACE_CHECKS.slice(1), found.stop)];
+  return [
+    found.line,
+    await indicatorsLine(check),
+    await savedSearchesLine(check, found.line.ok),
+    await writeAccessLine(check),
+    await tiTableLine(check),
+  ];
+}
 
-  let workspaceFound = false;
+/** The workspace line, and why to stop when the reads below would only repeat its failure. */
+async function workspaceLine(c: WorkspaceCheck): Promise<{ line: CheckLine; stop?: string }> {
+  const { target } = c;
+  const where = `${target.workspaceName} in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`;
   try {
-    const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName, {
-      abortSignal: signal(),
+    const ws = await c.clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName, {
+      abortSignal: c.signal(),
     });
-    workspaceFound = true;
-    add('workspace', true, `${where} found${ws.customerId ? ` (workspace id ${ws.customerId})` : ''}`);
+    return {
+      line: line('workspace', true, `${where} found${ws.customerId ? ` (workspace id ${ws.customerId})` : ''}`),
+    };
   } catch (e) {
-    const f = failure(e, notFoundFix(e));
-    add('workspace', false, `${where}: ${f.detail}`, f.fix);
+    const f = c.failure(e, c.notFoundFix(e));
+    const failed = line('workspace', false, `${where}: ${f.detail}`, f.fix);
     // Not there (or not ours to see at all): the reads below would only repeat it. A 403 is
     // different: a custom role may allow the Sentinel reads without the workspace read, so go on.
-    if (restStatus(e)?.statusCode !== 403) {
-      notReached(
-        later.slice(1),
-        restStatus(e)?.statusCode === 404 ? 'the workspace was not found' : 'the workspace could not be read',
-      );
-      return;
-    }
+    const status = restStatus(e)?.statusCode;
+    if (status === 403) return { line: failed };
+    return { line: failed, stop: status === 404 ? 'the workspace was not found' : 'the workspace could not be read' };
   }
+}
 
+async function indicatorsLine(c: WorkspaceCheck): Promise<CheckLine> {
+  const { target } = c;
   try {
-    const pages = clients.securityInsights.threatIntelligenceIndicator
+    const pages = c.clients.securityInsights.threatIntelligenceIndicator
       .listQueryIndicators(
         target.resourceGroup,
         target.workspaceName,
         { sources: [target.source], pageSize: 1 },
-        { abortSignal: signal() },
+        { abortSignal: c.signal() },
       )
       .byPage();
     const first = await pages.next();
     await pages.return?.(undefined); // one page is the check: never follow the nextLink
     const any = !first.done && first.value.length > 0;
-    add(
+    return line(
       'indicators',
       true,
       `queryIndicators answered; indicators with source ${target.source}: ${any ? 'present' : 'none yet'}`,
     );
   } catch (e) {
-    const f = failure(e, 'enable Microsoft Sentinel on this workspace (the threat-intelligence API exists only there)');
-    add('indicators', false, f.detail, f.fix);
+    const f = c.failure(
+      e,
+      'enable Microsoft Sentinel on this workspace (the threat-intelligence API exists only there)',
+    );
+    return line('indicators', false, f.detail, f.fix);
   }
+}
 
+async function savedSearchesLine(c: WorkspaceCheck, workspaceFound: boolean): Promise<CheckLine> {
   try {
-    const list = await clients.operationalInsights.savedSearches.listByWorkspace(
-      target.resourceGroup,
-      target.workspaceName,
-      { abortSignal: signal() },
+    const list = await c.clients.operationalInsights.savedSearches.listByWorkspace(
+      c.target.resourceGroup,
+      c.target.workspaceName,
+      { abortSignal: c.signal() },
     );
     const all = list.value ?? [];
     const hunting = all.filter((x) => x.category === 'Hunting Queries').length;
-    add('saved-searches', true, `${all.length} saved searches, ${hunting} of them hunting queries`);
+    return line('saved-searches', true, `${all.length} saved searches, ${hunting} of them hunting queries`);
   } catch (e) {
-    const f = failure(
-      e,
-      workspaceFound
-        ? ctx.listed
-          ? 'check this entry of SENTINEL_WORKSPACES'
-          : 'check SENTINEL_WORKSPACE_NAME'
-        : notFoundFix(e),
-    );
-    add('saved-searches', false, f.detail, f.fix);
+    const notFound = !workspaceFound
+      ? c.notFoundFix(e)
+      : c.listed
+        ? 'check this entry of SENTINEL_WORKSPACES'
+        : 'check SENTINEL_WORKSPACE_NAME';
+    const f = c.failure(e, notFound);
+    return line('saved-searches', false, f.detail, f.fix);
   }
+}
 
-  // Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read.
+/** Writes cannot be tried without writing; what RBAC grants the caller on the workspace can be read. */
+async function writeAccessLine(c: WorkspaceCheck): Promise<CheckLine> {
   try {
-    const lacking = await missingActions(clients.operationalInsights, target, WRITE_ACTIONS, signal());
+    const lacking = await missingActions(c.clients.operationalInsights, c.target, WRITE_ACTIONS, c.signal());
     if (lacking.length === 0)
-      add('write-access', true, 'role assignments allow creating, updating and deleting indicators and saved searches');
-    else
-      add(
+      return line(
         'write-access',
-        false,
-        `the roles of ${identity} on the workspace do not allow ${lacking.join(', ')}`,
-        ROLE_FIX(identity, target),
+        true,
+        'role assignments allow creating, updating and deleting indicators and saved searches',
       );
+    return line(
+      'write-access',
+      false,
+      `the roles of ${c.identity} on the workspace do not allow ${lacking.join(', ')}`,
+      ROLE_FIX(c.identity, c.target),
+    );
   } catch (e) {
-    const f = failure(e, notFoundFix(e));
-    add('write-access', false, `could not read the role's permissions: ${f.detail}`, f.fix);
+    const f = c.failure(e, c.notFoundFix(e));
+    return line('write-access', false, `could not read the role's permissions: ${f.detail}`, f.fix);
   }
+}
 
+async function tiTableLine(c: WorkspaceCheck): Promise<CheckLine> {
   try {
-    const table = await clients.operationalInsights.tables.get(target.resourceGroup, target.workspaceName, TI_TABLE, {
-      abortSignal: signal(),
-    });
+    const table = await c.clients.operationalInsights.tables.get(
+      c.target.resourceGroup,
+      c.target.workspaceName,
+      TI_TABLE,
+      {
+        abortSignal: c.signal(),
+      },
+    );
     const retention = table.totalRetentionInDays ?? table.retentionInDays;
-    add(
+    return line(
       'ti-table',
       true,
       `present${retention ? ` (retention ${retention} days)` : ''}; indicators written through the API reach it after an ingestion delay of minutes`,
     );
   } catch (e) {
-    const f = failure(
+    const f = c.failure(
       e,
       `enable Microsoft Sentinel on this workspace: ${TI_TABLE} (the STIX-based table the hunting queries and TI-map rules read) comes with it, and fills with indicators minutes after they are written`,
     );
-    add('ti-table', false, f.detail, f.fix);
+    return line('ti-table', false, f.detail, f.fix);
   }
 }
 
@@ -449,7 +491,7 @@ export function principalOf(token: string): string | undefined {
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     const text = (k: string) =>
-      typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k] as string) ? (claims[k] as string) : undefined;
+      typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k]) ? (claims[k]) : undefined;
     const name = text('upn') ?? text('unique_name');
     const oid = text('oid');
     if (!name && !oid) return undefined;

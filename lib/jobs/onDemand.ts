@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Settings } from '../config';
-import { asAzureAccessError, errorMessage, isSyncError, type SyncError } from '../errors';
+import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import { benignCounts, collect, HTTP_FIELDS, onDemandInput, runSync, type SyncResult } from '../pipeline';
+import {
+  benignCounts,
+  collect,
+  HTTP_FIELDS,
+  onDemandInput,
+  runSync,
+  type Collected,
+  type SyncResult,
+} from '../pipeline';
 import type { SentinelDestination } from '../sentinel/workspaceSync';
 import { workspaceRunRecords } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
@@ -90,97 +98,104 @@ export const INLINE_WRITE_LIMIT = 500;
  * to `malware` when given. A dry run answers with the planned indicators and queries.
  */
 export async function runOnDemand(request: SyncRequest, deps: OnDemandDeps): Promise<HttpAnswer> {
-  const tf = deps.settings.threatfox;
   try {
-    const input = onDemandInput(
-      { text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined },
-      tf,
-      HTTP_FIELDS,
-    );
-    const collected = await collect(
-      input,
-      input.kind === 'threatfox' ? deps.threatfox() : undefined,
-      deps.settings.allowlist,
-    );
-    if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT) {
-      const runId = deps.runId ?? randomUUID();
-      const messages = await deps.handOff(collected.iocs, runId);
-      deps.logger.info({ runId, iocs: collected.iocs.length, messages }, 'sync queued');
-      await withHistory(deps, runId, (table) =>
-        recordRunSafely(table, deps.logger, {
-          runId,
-          trigger: 'http',
-          startedAt: new Date().toISOString(),
-          status: 'running', // the queue function writes; its run rows start with this runId
-          families: [...new Set(collected.iocs.map((i) => i.malware ?? 'unknown'))].sort(),
-          counts: {
-            fetched: collected.read,
-            iocs: collected.iocs.length,
-            rejected: collected.rejected.length,
-            enqueued: collected.iocs.length,
-          },
-        }),
-      );
-      return {
-        status: 202,
-        body: {
-          runId,
-          queued: { iocs: collected.iocs.length, messages },
-          summary: {
-            read: collected.read,
-            iocs: collected.iocs.length,
-            rejected: collected.rejected.length,
-            benign: benignCounts(collected.rejected),
-          },
-          rejected: collected.rejected,
-        },
-      };
-    }
-    const result = await runSync(
-      { kind: 'collected', collected },
-      {
-        settings: deps.settings,
-        stores: request.dryRun ? undefined : deps.sentinel(),
-        logger: deps.logger,
-      },
-      { dryRun: request.dryRun },
-    );
-    if (!request.dryRun) await recordHistory(deps, result);
-    const body: Record<string, unknown> = { summary: result.summary, rejected: result.rejected };
-    if (request.dryRun) {
-      body.iocs = result.iocs;
-      body.indicators = [...result.plan.indicators];
-      body.huntingQueries = result.plan.huntingQueries;
-    } else {
-      body.failures = result.failures;
-    }
-    return { status: result.failures.length > 0 ? 502 : 200, body };
+    const collected = await collectRequest(request, deps);
+    if (!request.dryRun && deps.handOff && collected.iocs.length > INLINE_WRITE_LIMIT)
+      return await queueSync(collected, deps.handOff, deps);
+    return await syncInline(request, collected, deps);
   } catch (e) {
     const known = isSyncError(e) ? e : asAzureAccessError(e);
     if (!known) throw e;
-    if (known.code === 'INPUT' && known.field) {
-      deps.logger.warn({ code: known.code, field: known.field }, known.message);
-      return { status: 400, body: { error: 'invalid request', fields: { [known.field]: [known.message] } } };
-    }
-    deps.logger.error({ code: known.code }, known.message);
-    // The family came from the caller, so ThreatFox refusing it is the caller's to fix.
-    if (request.malware !== undefined && isAboutMalwareSetting(known)) {
-      return {
-        status: 400,
-        body: { error: 'invalid request', fields: { malware: [known.message.replace(MALWARE_SETTING_PREFIX, '')] } },
-      };
-    }
-    // CONFIG (a bad app setting, or Azure refusing the app's identity) is the server's to fix.
-    const status = known.code === 'INPUT' ? 400 : known.code === 'CONFIG' ? 500 : 502;
-    return { status, body: { error: known.message, code: known.code } };
+    return errorAnswer(request, known, deps.logger);
   }
 }
 
-/** Errors about THREATFOX_MALWARE start with its name (lib/threatfox/client.ts). */
-const MALWARE_SETTING_PREFIX = /^THREATFOX_MALWARE\b:?\s*/;
+/** Reads what the request asks for: the pasted list, or ThreatFox. */
+function collectRequest(request: SyncRequest, deps: OnDemandDeps): Promise<Collected> {
+  const input = onDemandInput(
+    { text: request.iocs, days: request.days, malware: request.malware ? [request.malware] : undefined },
+    deps.settings.threatfox,
+    HTTP_FIELDS,
+  );
+  return collect(input, input.kind === 'threatfox' ? deps.threatfox() : undefined, deps.settings.allowlist);
+}
 
-function isAboutMalwareSetting(e: SyncError): boolean {
-  return e.code === 'CONFIG' && MALWARE_SETTING_PREFIX.test(e.message);
+/** Too many IOCs to write within the request: hand them to the upsert queue and answer 202. */
+async function queueSync(
+  collected: Collected,
+  handOff: NonNullable<OnDemandDeps['handOff']>,
+  deps: OnDemandDeps,
+): Promise<HttpAnswer> {
+  const runId = deps.runId ?? randomUUID();
+  const messages = await handOff(collected.iocs, runId);
+  deps.logger.info({ runId, iocs: collected.iocs.length, messages }, 'sync queued');
+  await withHistory(deps, runId, (table) =>
+    recordRunSafely(table, deps.logger, {
+      runId,
+      trigger: 'http',
+      startedAt: new Date().toISOString(),
+      status: 'running', // the queue function writes; its run rows start with this runId
+      families: [...new Set(collected.iocs.map((i) => i.malware ?? 'unknown'))].sort(),
+      counts: {
+        fetched: collected.read,
+        iocs: collected.iocs.length,
+        rejected: collected.rejected.length,
+        enqueued: collected.iocs.length,
+      },
+    }),
+  );
+  return {
+    status: 202,
+    body: {
+      runId,
+      queued: { iocs: collected.iocs.length, messages },
+      summary: {
+        read: collected.read,
+        iocs: collected.iocs.length,
+        rejected: collected.rejected.length,
+        benign: benignCounts(collected.rejected),
+      },
+      rejected: collected.rejected,
+    },
+  };
+}
+
+/** Writes (or, for a dry run, plans) within the request; 502 when some writes failed. */
+async function syncInline(request: SyncRequest, collected: Collected, deps: OnDemandDeps): Promise<HttpAnswer> {
+  const result = await runSync(
+    { kind: 'collected', collected },
+    { settings: deps.settings, stores: request.dryRun ? undefined : deps.sentinel(), logger: deps.logger },
+    { dryRun: request.dryRun },
+  );
+  const status = result.failures.length > 0 ? 502 : 200;
+  if (request.dryRun) {
+    const { summary, rejected, iocs, plan } = result;
+    return {
+      status,
+      body: { summary, rejected, iocs, indicators: [...plan.indicators], huntingQueries: plan.huntingQueries },
+    };
+  }
+  await recordHistory(deps, result);
+  const body = { summary: result.summary, rejected: result.rejected, failures: result.failures };
+  return { status, body };
+}
+
+/** The HTTP status follows the error's code (and the field it is about), never its text. */
+function errorAnswer(request: SyncRequest, known: SyncError, logger: Logger): HttpAnswer {
+  if (known.code === 'INPUT' && known.field) {
+    logger.warn({ code: known.code, field: known.field }, known.message);
+    return { status: 400, body: { error: 'invalid request', fields: { [known.field]: [known.message] } } };
+  }
+  logger.error({ code: known.code }, known.message);
+  // The family came from the caller, so ThreatFox refusing it is the caller's to fix.
+  if (request.malware !== undefined && isSettingError(known, 'THREATFOX_MALWARE')) {
+    // The setting's name means nothing to an HTTP caller, who named the family in `malware`.
+    const message = known.message.replace(/^THREATFOX_MALWARE:?\s*/, '');
+    return { status: 400, body: { error: 'invalid request', fields: { malware: [message] } } };
+  }
+  // CONFIG (a bad app setting, or Azure refusing the app's identity) is the server's to fix.
+  const status = known.code === 'INPUT' ? 400 : known.code === 'CONFIG' ? 500 : 502;
+  return { status, body: { error: known.message, code: known.code } };
 }
 
 /** Run history is bookkeeping: the sync already happened, so failing to record it must not fail the answer. */

@@ -6,6 +6,7 @@ import { publish } from '../pipeline';
 import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
 import { workspaceRunRecords } from '../state/workspaceRuns';
 import {
+  type IocBatchMessage,
   deleteClaimCheck,
   isClaimCheckGone,
   parkedItemMessages,
@@ -41,55 +42,87 @@ export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
  * succeed (malformed) is parked at once instead of being retried for nothing.
  */
 export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertOutcome> {
-  const { storage, logger, settings } = deps;
   const startedAt = (deps.now ?? new Date()).toISOString();
-  let message;
+  const message = await parseOrPark(raw, deps);
+  if (!message) return 'parked';
+  const batch = await resolveOrSkip(message, deps);
+  if (!batch) return 'already-done';
+  // A bad item is parked alone, with its reason; the rest of the batch still lands.
+  await parkRejectedItems(message, batch.rejected, deps);
+
+  const result = await publishBatch(batch.iocs, deps);
+  const run = upsertRunRecord(message, batch, result, startedAt, deps.runId);
+  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)])
+    await recordRunSafely(deps.storage.stateTable, deps.logger, row);
+  deps.logger.info(
+    { runId: deps.runId, batchRun: message.runId, family: message.family, ...run.counts },
+    'batch upserted',
+  );
+  if (result.failures.length > 0) failBatch(result.failures, deps);
+  // Only now is the batch known to be in Sentinel: the next pull skips it unless it changes.
+  await markLanded(deps.storage.stateTable, message.family, batch.iocs);
+  await deleteClaimCheck(message, deps.storage.batchContainer);
+  return 'landed';
+}
+
+/** A message as the host reads it back from the poison queue. */
+function encodeForQueue(text: string, encoding: UpsertDeps['messageEncoding']): string {
+  return (encoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text;
+}
+
+/** The batch message, or undefined once a malformed one is parked (a retry could never succeed). */
+async function parseOrPark(raw: unknown, deps: UpsertDeps): Promise<IocBatchMessage | undefined> {
   try {
-    message = parseBatchMessage(raw);
+    return parseBatchMessage(raw);
   } catch (e) {
     if (!isSyncError(e)) throw e;
     const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-    await storage.poisonQueue.sendMessage(
-      (deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text,
-    );
-    logger.error(
+    await deps.storage.poisonQueue.sendMessage(encodeForQueue(text, deps.messageEncoding));
+    deps.logger.error(
       { runId: deps.runId, err: e.message, queue: IOC_POISON_QUEUE },
       'malformed batch message parked in the poison queue',
     );
-    return 'parked';
+    return undefined;
   }
+}
 
-  let iocs;
-  let rejected;
+type ResolvedBatch = Awaited<ReturnType<typeof resolveBatch>>;
+
+/** The batch's IOCs, or undefined when an earlier delivery already landed it (its claim-check blob is gone). */
+async function resolveOrSkip(message: IocBatchMessage, deps: UpsertDeps): Promise<ResolvedBatch | undefined> {
   try {
-    ({ iocs, rejected } = await resolveBatch(message, storage.batchContainer));
+    return await resolveBatch(message, deps.storage.batchContainer);
   } catch (e) {
-    if (isClaimCheckGone(e)) {
-      logger.warn(
-        { runId: message.runId, blob: e.blobName },
-        'batch already processed (claim-check blob gone); nothing to do',
-      );
-      return 'already-done';
-    }
-    throw e;
+    if (!isClaimCheckGone(e)) throw e;
+    deps.logger.warn(
+      { runId: message.runId, blob: e.blobName },
+      'batch already processed (claim-check blob gone); nothing to do',
+    );
+    return undefined;
   }
-  // A bad item is parked alone, with its reason; the rest of the batch still lands.
+}
+
+async function parkRejectedItems(
+  message: IocBatchMessage,
+  rejected: ResolvedBatch['rejected'],
+  deps: UpsertDeps,
+): Promise<void> {
   for (const r of rejected)
-    logger.error(
+    deps.logger.error(
       { runId: message.runId, index: r.index, reason: r.reason, queue: IOC_POISON_QUEUE },
       'invalid IOC in batch parked',
     );
-  for (const text of parkedItemMessages(message, rejected)) {
-    await storage.poisonQueue.sendMessage(
-      (deps.messageEncoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text,
-    );
-  }
+  for (const text of parkedItemMessages(message, rejected))
+    await deps.storage.poisonQueue.sendMessage(encodeForQueue(text, deps.messageEncoding));
+}
 
-  const s = settings.sentinel;
+/** Writes the batch to every workspace, within the run's deadline. */
+function publishBatch(iocs: ResolvedBatch['iocs'], deps: UpsertDeps): Promise<PublishedBatch> {
+  const s = deps.settings.sentinel;
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
   // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
-  const result = await withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
+  return withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
     publishToWorkspaces(
       deps.stores,
       (one, concurrency) =>
@@ -99,14 +132,25 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
           huntingLookback: s.huntingLookback,
           concurrency: concurrency ?? s.concurrency,
           now: deps.now,
-          logger,
+          logger: deps.logger,
         }),
-      { perSubscription: s.workspacesPerSubscription, logger },
+      { perSubscription: s.workspacesPerSubscription, logger: deps.logger },
     ),
   );
+}
+
+type PublishedBatch = Awaited<ReturnType<typeof publishToWorkspaces>>;
+
+function upsertRunRecord(
+  message: IocBatchMessage,
+  batch: ResolvedBatch,
+  result: PublishedBatch,
+  startedAt: string,
+  deliveryId: string,
+): RunRecord {
   const counts: RunCounts = {
-    iocs: iocs.length,
-    rejected: rejected.length,
+    iocs: batch.iocs.length,
+    rejected: batch.rejected.length,
     indicatorsCreated: result.indicators.created,
     indicatorsUpdated: result.indicators.updated,
     indicatorsUnchanged: result.indicators.unchanged,
@@ -118,38 +162,33 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
     queriesDeleted: result.huntingQueries.deleted,
     queriesFailed: result.huntingQueries.failed,
   };
-  const failed = result.failures.length > 0;
-  const summary = failed
-    ? `${result.failures.length} writes failed, first: ${result.failures[0].kind} ${result.failures[0].key}: ${result.failures[0].error}`
-    : undefined;
-  const run: RunRecord = {
+  return {
     // The run that queued the batch (timer or HTTP), then this delivery: both can be looked up.
-    runId: `${message.runId}:${deps.runId}`,
+    runId: `${message.runId}:${deliveryId}`,
     trigger: 'queue',
     startedAt,
     finishedAt: new Date().toISOString(),
-    status: failed ? 'partial' : 'succeeded',
+    status: result.failures.length > 0 ? 'partial' : 'succeeded',
     families: [message.family],
     counts,
-    error: summary,
+    error: failureSummary(result.failures),
   };
-  for (const row of [run, ...workspaceRunRecords(run, result.workspaces)])
-    await recordRunSafely(storage.stateTable, logger, row);
-  logger.info({ runId: deps.runId, batchRun: message.runId, family: message.family, ...counts }, 'batch upserted');
+}
 
-  if (failed) {
-    const last = deps.maxDequeueCount !== undefined && (deps.dequeueCount ?? 1) >= deps.maxDequeueCount;
-    for (const f of result.failures) logger.error({ failure: f }, 'write failed');
-    logger.error(
-      { runId: deps.runId, dequeueCount: deps.dequeueCount, queue: last ? IOC_POISON_QUEUE : undefined },
-      last
-        ? 'batch failed for the last time; the host parks it in the poison queue'
-        : 'batch failed; the host will retry it',
-    );
-    throw new SyncError('AZURE', summary!);
-  }
-  // Only now is the batch known to be in Sentinel: the next pull skips it unless it changes.
-  await markLanded(storage.stateTable, message.family, iocs);
-  await deleteClaimCheck(message, storage.batchContainer);
-  return 'landed';
+function failureSummary(failures: PublishedBatch['failures']): string | undefined {
+  const first = failures[0];
+  return first ? `${failures.length} writes failed, first: ${first.kind} ${first.key}: ${first.error}` : undefined;
+}
+
+/** Some writes failed: throw, so the host retries the message (and parks it after maxDequeueCount). */
+function failBatch(failures: PublishedBatch['failures'], deps: UpsertDeps): never {
+  const last = deps.maxDequeueCount !== undefined && (deps.dequeueCount ?? 1) >= deps.maxDequeueCount;
+  for (const f of failures) deps.logger.error({ failure: f }, 'write failed');
+  deps.logger.error(
+    { runId: deps.runId, dequeueCount: deps.dequeueCount, queue: last ? IOC_POISON_QUEUE : undefined },
+    last
+      ? 'batch failed for the last time; the host parks it in the poison queue'
+      : 'batch failed; the host will retry it',
+  );
+  throw new SyncError('AZURE', failureSummary(failures) ?? 'writes failed');
 }

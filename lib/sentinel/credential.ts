@@ -20,10 +20,7 @@ export const TOKEN_TIMEOUT_MS = 20_000;
  * the chain holds only ManagedIdentityCredential, which does not probe IMDS in that mode, and MSAL
  * GETs that endpoint with `X-IDENTITY-HEADER` and nothing else: no instance discovery, no other host.
  */
-export function createCredential(
-  env: NodeJS.ProcessEnv = process.env,
-  timeoutMs: number = TOKEN_TIMEOUT_MS,
-): TokenCredential {
+export function createCredential(env: NodeJS.ProcessEnv, timeoutMs: number = TOKEN_TIMEOUT_MS): TokenCredential {
   // DefaultAzureCredential reads process.env itself; pass the ids we can so an injected env is honoured too.
   const managedIdentityClientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   // Bound each token request as ARM's are; through the HTTP client, as the managed-identity

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { SentinelTarget } from '../config';
+import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
@@ -182,7 +182,7 @@ export interface ConnectOptions {
  * from ARM once per workspace, on its first write.
  */
 export function connectWorkspaces(targets: readonly SentinelTarget[], options: ConnectOptions = {}): WorkspaceStores[] {
-  const credential = options.credential ?? createCredential(process.env);
+  const credential = options.credential ?? createCredential(appEnv());
   const first = targets[0];
   const upload =
     first && first.writePath === 'upload'

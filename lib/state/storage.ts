@@ -45,10 +45,7 @@ function serviceUri(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /** Reads the connection setting `connection` (default `AzureWebJobsStorage`); throws SyncError('CONFIG') when absent or malformed. */
-export function readStorageSettings(
-  env: NodeJS.ProcessEnv = process.env,
-  connection: string = STORAGE_CONNECTION,
-): StorageSettings {
+export function readStorageSettings(env: NodeJS.ProcessEnv, connection: string = STORAGE_CONNECTION): StorageSettings {
   const connectionString = env[connection]?.trim();
   if (connectionString) return { kind: 'connectionString', connectionString };
 
@@ -210,7 +207,7 @@ export function createAppStorage(
  * a developer login locally); the credential is only built on that branch, so a connection string
  * never makes anything probe for tokens.
  */
-export function storageClients(env: NodeJS.ProcessEnv = process.env, credential?: TokenCredential): AppStorage {
+export function storageClients(env: NodeJS.ProcessEnv, credential?: TokenCredential): AppStorage {
   const settings = readStorageSettings(env);
   if (settings.kind === 'identity' && !credential) {
     credential = new DefaultAzureCredential(settings.clientId ? { managedIdentityClientId: settings.clientId } : {});

@@ -156,6 +156,7 @@ export class ThreatFoxClient implements ThreatFoxSource {
     if (!family || family.length > 100) {
       throw configError(
         `THREATFOX_MALWARE must name a ThreatFox malware family such as win.netsupportmanager_rat (got ${JSON.stringify(malware)})`,
+        'THREATFOX_MALWARE',
       );
     }
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -313,6 +314,7 @@ export class ThreatFoxClient implements ThreatFoxSource {
         const malware = body.query === 'malwareinfo' ? body.malware : '';
         throw configError(
           `THREATFOX_MALWARE: ThreatFox does not know the malware ${JSON.stringify(malware)} (query_status illegal_malware${detail}). Use ThreatFox malware ids such as win.netsupportmanager_rat (list: https://threatfox.abuse.ch/browse/)`,
+          'THREATFOX_MALWARE',
         );
       }
       case 'illegal_days': {
@@ -378,7 +380,10 @@ export async function pullFamilies(
 ): Promise<FetchResult & { perFamily: Record<string, number> }> {
   const families = [...new Set(options.malware.map((m) => m.trim().toLowerCase()).filter(Boolean))];
   if (families.length === 0)
-    throw configError('THREATFOX_MALWARE names no malware family: set it to ids such as win.netsupportmanager_rat');
+    throw configError(
+      'THREATFOX_MALWARE names no malware family: set it to ids such as win.netsupportmanager_rat',
+      'THREATFOX_MALWARE',
+    );
   const perFamily: Record<string, number> = Object.fromEntries(families.map((f) => [f, 0]));
   const records: ThreatFoxRecord[] = [];
   const rejected: Rejected[] = [];

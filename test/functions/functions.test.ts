@@ -79,6 +79,19 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     await Promise.all([threatfox?.close(), arm?.close()]);
   });
 
+  // Each test starts from a clean slate (no watermark, no run history, empty queues and workspace),
+  // so it passes alone and in any order.
+  beforeEach(async () => {
+    await Promise.all([queue.createIfNotExists(), poison.createIfNotExists(), table.createTable()]);
+    await Promise.all([queue.clearMessages(), poison.clearMessages()]);
+    for await (const e of table.listEntities()) await table.deleteEntity(e.partitionKey ?? '', e.rowKey ?? '');
+    arm.clearFaults();
+    arm.indicators.clear();
+    arm.savedSearches.clear();
+    arm.clearRequests();
+    threatfox.requests.length = 0;
+  });
+
   /** What the timer put on the queue (peeked, so the queue function still gets it), decoded as host.json says. */
   async function queued(): Promise<IocBatchMessage[]> {
     const { peekedMessageItems } = await queue.peekMessages({ numberOfMessages: 32 });
@@ -136,6 +149,8 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
   });
 
   it('a second timer run with nothing new enqueues nothing and writes nothing', async () => {
+    await pullThreatFox(timer, context('pullThreatFox'));
+    await drainQueue(queue, poison, upsertToSentinel);
     arm.clearRequests();
     threatfox.requests.length = 0;
     const ctx = context('pullThreatFox');
@@ -203,7 +218,6 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       });
 
     it('refangs a pasted list on a dry run and answers with the plan', async () => {
-      arm.clearRequests();
       const iocs = 'hxxps://beroniw[.]com/hwkOP5\n91[.]92[.]34[.]228[:]80\nnot an ioc at all';
       const res = await sync(post(JSON.stringify({ dryRun: true, malware: NETSUPPORT, iocs })), context('sync'));
       expect(res.status).toBe(200);
