@@ -1,8 +1,11 @@
 import { groupBy } from '../groupBy';
 import { defang } from '../ioc/defang';
 import type { Ioc } from '../ioc/types';
-import { DEFAULT_LOOKBACK, type HuntingQuery } from '../kql/huntingQueries';
-import { byCodeUnit, describeIocMix, GENERATOR } from '../kql/queries/common';
+import { DEFAULT_LOOKBACK } from '../config';
+import { describeIocMix } from '../ioc/mix';
+import type { HuntingQuery } from '../kql/huntingQuery';
+import { GENERATOR } from '../names';
+import { byCodeUnit } from '../sort';
 import { familyNameFor, familyOf } from './family';
 import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
-import type { HuntingQuery } from '../kql/huntingQueries';
+import type { HuntingQuery } from '../kql/huntingQuery';
+import { GENERATOR } from '../names';
 
 /**
  * A hunting query in the Azure-Sentinel repository's "Hunting Queries" YAML format (id, name,
@@ -10,7 +11,7 @@ import type { HuntingQuery } from '../kql/huntingQueries';
 
 /** RFC 4122 version-5-style GUID from our stable id, so the YAML id never changes for a query. */
 export function huntingQueryGuid(id: string): string {
-  const bytes = createHash('sha1').update(`threatfox-sentinel-sync:${id}`).digest().subarray(0, 16);
+  const bytes = createHash('sha1').update(`${GENERATOR}:${id}`).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
@@ -90,7 +91,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
     '  source:',
     `    kind: ${scalar('Community')}`,
     '  author:',
-    `    name: ${scalar('threatfox-sentinel-sync')}`,
+    `    name: ${scalar(GENERATOR)}`,
     '  support:',
     `    tier: ${scalar('Community')}`,
   );

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Ioc } from '../ioc/types';
+import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
 import { huntedUrlHost, isIpHost, urlHost } from './urlHost';
 
@@ -56,13 +57,6 @@ export interface IocSource {
   /** The header comment line that says where the IOCs come from. */
   headerLine(): string;
 }
-
-/** Plain code-unit order: the same on every machine, unlike localeCompare. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const sortedUnique = (values: Iterable<string>) => [...new Set(values)].sort(byCodeUnit);
 
 /** The values one family's IOCs are hunted by, per kind (the inline form's lists). */
 export interface HuntValues {

@@ -2,6 +2,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { configError, SyncError } from '../errors';
 import type { Rejected } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
+import { GENERATOR } from '../names';
 import { parseRecords, threatFoxResponseSchema, type ThreatFoxRecord } from './schema';
 
 /**
@@ -146,7 +147,7 @@ export class ThreatFoxClient implements ThreatFoxSource {
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/json',
-        'User-Agent': 'threatfox-sentinel-sync',
+        'User-Agent': GENERATOR,
       },
     });
   }

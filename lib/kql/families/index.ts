@@ -1,4 +1,4 @@
-import { huntingQueryId, type HuntingQuery } from '../../kql/huntingQueries';
+import { huntingQueryId, type HuntingQuery } from '../huntingQuery';
 import { NETSUPPORT_FAMILY_ID, netSupportBehaviourHunts } from './netsupport';
 import type { BehaviourContext, BehaviourHunt } from './types';
 
