@@ -109,7 +109,9 @@ function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<Che
       const u = normaliseUrl(raw);
       return u.ok ? ok({ type: 'url', value: u.value.value, urlHost: u.value.host }) : u;
     }
-    default:
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
       return normaliseHash(kind, raw);
   }
 }

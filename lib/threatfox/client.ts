@@ -94,7 +94,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Server text goes into messages: one line, printable, short. */
 function snippet(value: unknown, max = 200): string {
   const text = (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)))
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/[^\P{Cc}\u0080-\u009f]+/gu, ' ') // C0 controls and DEL
     .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

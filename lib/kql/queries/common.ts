@@ -42,7 +42,7 @@ export interface TableHunt {
 
 /** Comment text cannot end the comment: line breaks and other controls become spaces. */
 export function kqlCommentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 }
 
 /** The comment block every query starts with. No timestamps: same input, same text. */
@@ -175,7 +175,7 @@ export function assemble(parts: {
   dedupe?: boolean;
 }): string {
   const { branches } = parts;
-  const union = branches.length === 1 ? branches[0]!.name : `union ${branches.map((b) => b.name).join(', ')}`;
+  const union = branches.length === 1 ? branches[0].name : `union ${branches.map((b) => b.name).join(', ')}`;
   const dedupe = branches.length > 1 || parts.dedupe ? '| summarize arg_min(MatchRank, *) by EventKey\n' : '';
   return [
     parts.header,
