@@ -62,7 +62,8 @@ export function tableHunt(table: string): TableHunt | undefined {
 
 const TYPE_ORDER: Record<IocType, number> = { ipv4: 0, ipv6: 1, domain: 2, url: 3, sha256: 4, sha1: 5, md5: 6 };
 
-function iocKey(ioc: Ioc): string {
+/** Type, value and port: one hunted value whatever family or metadata it came with. */
+function huntedValueKey(ioc: Ioc): string {
   return `${ioc.type}\u0000${ioc.value}\u0000${ioc.port ?? ''}`;
 }
 
@@ -150,7 +151,7 @@ function describeThreatIntel(hunt: TableHunt, familyName: string): string {
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
 function uniqueSorted(iocs: readonly Ioc[]): Ioc[] {
   const byKey = new Map<string, Ioc>();
-  for (const ioc of iocs) if (!byKey.has(iocKey(ioc))) byKey.set(iocKey(ioc), ioc);
+  for (const ioc of iocs) if (!byKey.has(huntedValueKey(ioc))) byKey.set(huntedValueKey(ioc), ioc);
   return [...byKey.values()].sort(compareIocs);
 }
 
