@@ -4,6 +4,9 @@ import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
 import { parseWorkspaceList, type WorkspaceRef } from './sentinel/workspaces';
 
+/** How far back the hunting queries look when HUNTING_LOOKBACK is not set. */
+export const DEFAULT_LOOKBACK = '14d';
+
 /**
  * The one place that reads settings. Functions app settings arrive as environment variables;
  * the CLI overlays its flags on the same object. Every name here is in the README table,
@@ -242,7 +245,7 @@ export const settingsSchema = z.object({
     .trim()
     .optional()
     .transform((v, ctx) => {
-      const value = v ? v : '14d';
+      const value = v ? v : DEFAULT_LOOKBACK;
       // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
       if (!/^[1-9]\d{0,3}[dhm]$/.test(value)) {
         ctx.addIssue({

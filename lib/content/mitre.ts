@@ -110,8 +110,3 @@ export function attackMapping(
     techniques: [...techniques].sort(techniqueOrder),
   };
 }
-
-/** STIX kill-chain phase names (MITRE's `mitre-attack` chain) for the same tactics. */
-export function killChainPhaseName(tactic: SentinelTactic): string {
-  return tactic.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
-}

@@ -1,8 +1,11 @@
 import { groupBy } from '../groupBy';
 import { defang } from '../ioc/defang';
 import type { Ioc } from '../ioc/types';
-import { DEFAULT_LOOKBACK, type HuntingQuery } from '../kql/huntingQueries';
-import { byCodeUnit, describeIocMix, GENERATOR } from '../kql/queries/common';
+import { DEFAULT_LOOKBACK } from '../config';
+import { describeIocMix } from '../ioc/mix';
+import type { HuntingQuery } from '../kql/huntingQuery';
+import { GENERATOR } from '../names';
+import { byCodeUnit } from '../sort';
 import { familyNameFor, familyOf } from './family';
 import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
 
@@ -22,7 +25,7 @@ const FAMILY_CONTEXT: Readonly<Record<string, string>> = {
 /** Escapes text for a markdown table cell or paragraph: no markup, no HTML, one line. */
 export function mdText(text: string): string {
   return text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
@@ -30,7 +33,7 @@ export function mdText(text: string): string {
 
 /** Inline code for identifiers we generated ourselves (ids, file names): safe backtick fencing. */
 function mdCode(text: string): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  const clean = text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}${longest > 0 ? ' ' : ''}${clean}${longest > 0 ? ' ' : ''}${fence}`;
@@ -62,8 +65,8 @@ function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): [st
 function range(values: string[]): string {
   const sorted = values.filter(Boolean).sort(byCodeUnit);
   if (sorted.length === 0) return 'unknown';
-  const first = sorted[0]!;
-  const last = sorted[sorted.length - 1]!;
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
   return first === last ? first : `${first} to ${last}`;
 }
 
@@ -112,16 +115,8 @@ function iocsText(n: number, source: ReturnType<typeof provenance>): string {
     : `${n} IOC${s} from ThreatFox and submitted by hand`;
 }
 
-function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
-  const name = familyNameFor(family, iocs);
-  // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
-  const attack = queries.length
-    ? mergedAttack(queries)
-    : attackMapping(
-        family,
-        iocs.map((i) => i.threatType),
-        iocs.map((i) => i.type),
-      );
+/** The family's introduction and its facts table. */
+function familyFacts(family: string, name: string, iocs: Ioc[], attack: AttackMapping): string[] {
   const confidences = iocs.map((i) => i.confidence).filter((c): c is number => typeof c === 'number');
   const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
   const out: string[] = [];
@@ -144,7 +139,12 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
     `| Confidence | ${confidences.length ? `${low}% to ${high}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`,
   );
   out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
+  return out;
+}
 
+/** The family's IOCs, defanged, one row each. */
+function iocTable(iocs: Ioc[]): string[] {
+  const out: string[] = [];
   // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
   const lastSeen = iocs.some((i) => day(i.lastSeen));
   const columns = [
@@ -170,30 +170,48 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
     out.push(`| ${cells.join(' | ')} |`);
   }
   out.push('');
+  return out;
+}
 
+/** One hunting query: what it finds, where it is saved and what to rule out. */
+function querySection(q: HuntingQuery): string[] {
+  const out: string[] = [];
+  out.push(`#### ${mdText(q.name)}`, '');
+  out.push(mdText(q.description), '');
+  out.push(
+    `- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`,
+  );
+  out.push(
+    `- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`,
+  );
+  out.push(
+    `- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`,
+  );
+  if (q.iocCount !== undefined)
+    out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
+  out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
+  if (q.falsePositives.length) {
+    out.push('False positives and triage:', '');
+    for (const fp of q.falsePositives) out.push(`- **${mdText(fp.scenario)}.** ${mdText(fp.guidance)}`);
+    out.push('');
+  }
+  return out;
+}
+
+function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
+  const name = familyNameFor(family, iocs);
+  // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
+  const attack = queries.length
+    ? mergedAttack(queries)
+    : attackMapping(
+        family,
+        iocs.map((i) => i.threatType),
+        iocs.map((i) => i.type),
+      );
+  const out = [...familyFacts(family, name, iocs, attack), ...iocTable(iocs)];
   out.push('### Hunting queries', '');
   if (queries.length === 0) out.push('None: no IOC of this family maps to a hunted table.', '');
-  for (const q of queries) {
-    out.push(`#### ${mdText(q.name)}`, '');
-    out.push(mdText(q.description), '');
-    out.push(
-      `- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`,
-    );
-    out.push(
-      `- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`,
-    );
-    out.push(
-      `- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`,
-    );
-    if (q.iocCount !== undefined)
-      out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
-    out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
-    if (q.falsePositives.length) {
-      out.push('False positives and triage:', '');
-      for (const fp of q.falsePositives) out.push(`- **${mdText(fp.scenario)}.** ${mdText(fp.guidance)}`);
-      out.push('');
-    }
-  }
+  for (const q of queries) out.push(...querySection(q));
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
-import type { HuntingQuery } from '../kql/huntingQueries';
+import type { HuntingQuery } from '../kql/huntingQuery';
+import { GENERATOR } from '../names';
 
 /**
  * A hunting query in the Azure-Sentinel repository's "Hunting Queries" YAML format (id, name,
@@ -10,9 +11,9 @@ import type { HuntingQuery } from '../kql/huntingQueries';
 
 /** RFC 4122 version-5-style GUID from our stable id, so the YAML id never changes for a query. */
 export function huntingQueryGuid(id: string): string {
-  const bytes = createHash('sha1').update(`threatfox-sentinel-sync:${id}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const bytes = createHash('sha1').update(`${GENERATOR}:${id}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
@@ -29,7 +30,7 @@ const scalar = (value: string) =>
  * printable text only, and lines starting with spaces would need an indentation indicator.
  */
 function block(key: string, text: string): string {
-  const printable = !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\t/.test(text);
+  const printable = !/[^\P{Cc}\n]|[\u2028\u2029\ufeff]/u.test(text);
   const lines = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
   if (!printable || text.includes('\r') || /^\s/.test(lines[0] ?? '') || lines.some((l) => /\s$/.test(l))) {
     return `${key}: ${scalar(text)}`;
@@ -90,7 +91,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
     '  source:',
     `    kind: ${scalar('Community')}`,
     '  author:',
-    `    name: ${scalar('threatfox-sentinel-sync')}`,
+    `    name: ${scalar(GENERATOR)}`,
     '  support:',
     `    tier: ${scalar('Community')}`,
   );

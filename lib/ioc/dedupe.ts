@@ -5,7 +5,7 @@ import type { Ioc } from './types';
  * reported under two families (each family's hunting queries and run state need their own copy;
  * the indicator mapper merges them back into one indicator labelled with both).
  */
-export function iocKey(ioc: Pick<Ioc, 'type' | 'value' | 'port' | 'malware'>): string {
+export function dedupeKey(ioc: Pick<Ioc, 'type' | 'value' | 'port' | 'malware'>): string {
   return `${ioc.type}\u0000${ioc.value}\u0000${ioc.port ?? ''}\u0000${ioc.malware ?? ''}`;
 }
 
@@ -72,7 +72,7 @@ export function stripUndefined<T extends object>(o: T): T {
 export function dedupeIocs(iocs: Ioc[]): Ioc[] {
   const byKey = new Map<string, Ioc>();
   for (const ioc of iocs) {
-    const key = iocKey(ioc);
+    const key = dedupeKey(ioc);
     const seen = byKey.get(key);
     byKey.set(key, seen ? merge(seen, ioc) : stripUndefined({ ...ioc, tags: ioc.tags && [...ioc.tags] }));
   }

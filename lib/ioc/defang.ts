@@ -43,7 +43,9 @@ export function defang(ioc: Pick<Ioc, 'type' | 'value' | 'port'>): string {
       return dots(ioc.value);
     case 'url':
       return defangUrl(ioc.value);
-    default:
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
       return ioc.value;
   }
 }

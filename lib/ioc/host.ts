@@ -75,10 +75,6 @@ export function normaliseIpv6(raw: string): Check<IpValue> {
   return ok({ type: 'ipv6', value: addr.toRFC5952String() });
 }
 
-export function normaliseIp(raw: string): Check<IpValue> {
-  return raw.includes(':') ? normaliseIpv6(raw) : normaliseIpv4(raw);
-}
-
 /** Port of an `ip:port` or URL: decimal digits only, 0-65535. */
 export function parsePort(raw: string): Check<number> {
   if (!/^\d{1,5}$/.test(raw)) return fail(`port "${raw}" is not a number 0-65535`);

@@ -2,7 +2,6 @@
  * Turns ThreatFox records and pasted IOC lists into typed, canonical IOCs. Nothing here throws on
  * bad input and nothing is dropped silently: every input becomes an Ioc or a Rejected with a reason.
  */
-import type { ThreatFoxRecord } from '../threatfox/schema';
 import { type Allowlist, benignRefusal, type BenignKind, EMPTY_ALLOWLIST } from './benign';
 import { dedupeIocs, stripUndefined } from './dedupe';
 import {
@@ -17,7 +16,7 @@ import {
   parsePort,
 } from './host';
 import { refangValue } from './refang';
-import type { Ioc, NormaliseResult, Rejected } from './types';
+import type { FeedRecord, Ioc, NormaliseResult, Rejected } from './types';
 import { hasScheme, MAX_URL_LENGTH, normaliseUrl } from './url';
 
 export { dedupeIocs } from './dedupe';
@@ -110,7 +109,9 @@ function normaliseAs(kind: Kind, raw: string, fromThreatFox: boolean): Check<Che
       const u = normaliseUrl(raw);
       return u.ok ? ok({ type: 'url', value: u.value.value, urlHost: u.value.host }) : u;
     }
-    default:
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
       return normaliseHash(kind, raw);
   }
 }
@@ -216,7 +217,7 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Checke
 }
 
 /** The ThreatFox context an Ioc keeps, without undefined keys (they would clutter iocs.json). */
-function metadataOf(r: ThreatFoxRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
+function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
   return stripUndefined({
     threatfoxId: r.threatfoxId,
     malware: r.malware.trim().toLowerCase(),
@@ -233,7 +234,7 @@ function metadataOf(r: ThreatFoxRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
 }
 
 /** Normalises validated ThreatFox records; the IOCs come back deduplicated (see dedupeIocs). */
-export function normaliseRecords(records: ThreatFoxRecord[], allow: Allowlist = EMPTY_ALLOWLIST): NormaliseResult {
+export function normaliseRecords(records: readonly FeedRecord[], allow: Allowlist = EMPTY_ALLOWLIST): NormaliseResult {
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];
   for (const r of records) {

@@ -44,3 +44,26 @@ export interface NormaliseResult {
   iocs: Ioc[];
   rejected: Rejected[];
 }
+
+/**
+ * What normalising reads from a feed record: the ThreatFox API's field names, validated and
+ * bounded by the feed's schema (lib/threatfox/schema.ts) before they get here.
+ */
+export interface FeedRecord {
+  /** The record's id as the feed spells it (named in a rejection). */
+  id: string;
+  ioc: string;
+  ioc_type: string;
+  /** The id an IOC keeps; absent when it was too long to keep. */
+  threatfoxId?: string;
+  malware: string;
+  malware_printable?: string;
+  threat_type: string;
+  threat_type_desc?: string;
+  confidence_level: number;
+  first_seen: string;
+  last_seen?: string;
+  reference?: string;
+  tags: readonly string[];
+  reporter?: string;
+}

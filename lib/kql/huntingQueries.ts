@@ -1,20 +1,16 @@
-import { createHash } from 'crypto';
-import { behaviourHuntsFor } from '../content/families';
 import { falsePositivesFor } from '../content/falsePositives';
 import { familyNameFor, familyOf } from '../content/family';
 import { attackMapping } from '../content/mitre';
+import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
-import {
-  byCodeUnit,
-  describeIocMix,
-  kqlCommentText,
-  type EntityMapping,
-  type QueryContext,
-  type TableHunt,
-} from './queries/common';
+import { describeIocMix } from '../ioc/mix';
+import { byCodeUnit } from '../sort';
+import { behaviourHuntsFor } from './families';
+import { huntingQueryId, type HuntingQuery } from './huntingQuery';
+import { kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -22,36 +18,10 @@ import { deviceProcessEventsHunt } from './queries/deviceProcessEvents';
 import { dnsEventsHunt } from './queries/dnsEvents';
 import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
-import { inlineSource, threatIntelSource, type HuntKind, type QueryForm } from './source';
+import { inlineSource, threatIntelSource, type HuntKind } from './source';
 import { huntedUrlHost, isIpHost } from './urlHost';
 
-export interface HuntingQuery {
-  /** Saved-search id: stable per family + table (+ part), lower-case letters, digits and hyphens. */
-  id: string;
-  family: string;
-  familyName: string;
-  /** The table or ASIM parser the query reads (for a behaviour hunt, its main table). */
-  table: string;
-  /**
-   * `threatIntel`: reads the IOCs from ThreatIntelIndicators (what is written to Sentinel);
-   * `inline`: carries them (export); `behaviour`: needs no IOC (the same text in both outputs).
-   */
-  form: QueryForm | 'behaviour';
-  name: string;
-  description: string;
-  /** Sentinel tactic names (CommandAndControl, InitialAccess, ...). */
-  tactics: string[];
-  /** ATT&CK technique ids (T1219, ...). */
-  techniques: string[];
-  requiredTables: string[];
-  requiredDataConnectors: { connectorId: string; dataTypes: string[] }[];
-  entityMappings: EntityMapping[];
-  falsePositives: { scenario: string; guidance: string }[];
-  query: string;
-  /** Inline form: how many IOCs the query holds. */
-  iocCount?: number;
-  part?: { index: number; of: number };
-}
+export { huntingQueryId, isHuntingQueryIdOf, type HuntingQuery } from './huntingQuery';
 
 export interface HuntingQueryOptions {
   /** Upper bound on each inline query's length in characters; a family's IOCs are split over parts to stay under it. */
@@ -68,7 +38,6 @@ export interface HuntingQueryOptions {
  * and still holds a few hundred IOCs; bigger families are split into parts rather than truncated.
  */
 export const DEFAULT_MAX_QUERY_CHARS = 10_000;
-export const DEFAULT_LOOKBACK = '14d';
 /** More parts than this for one table is more than an analyst will run by hand: the CLI says so. */
 export const MANY_PARTS = 3;
 
@@ -93,41 +62,13 @@ export function tableHunt(table: string): TableHunt | undefined {
 
 const TYPE_ORDER: Record<IocType, number> = { ipv4: 0, ipv6: 1, domain: 2, url: 3, sha256: 4, sha1: 5, md5: 6 };
 
-function iocKey(ioc: Ioc): string {
+/** Type, value and port: one hunted value whatever family or metadata it came with. */
+function huntedValueKey(ioc: Ioc): string {
   return `${ioc.type}\u0000${ioc.value}\u0000${ioc.port ?? ''}`;
 }
 
 function compareIocs(a: Ioc, b: Ioc): number {
   return TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || byCodeUnit(a.value, b.value) || (a.port ?? -1) - (b.port ?? -1);
-}
-
-/** `win.netsupportmanager_rat` → `threatfox-win-netsupportmanager-rat-3c1f0a`: the hash keeps ids distinct after slugging. */
-function familySlug(familyId: string): string {
-  const slug = familyId
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  const hash = createHash('sha256').update(familyId).digest('hex').slice(0, 6);
-  return `threatfox-${slug || 'family'}-${hash}`;
-}
-
-/** True for an id `huntingQueryId` could have made for this family (any table, any part). */
-export function isHuntingQueryIdOf(familyId: string, id: string): boolean {
-  return id.toLowerCase().startsWith(`${familySlug(familyId)}-`);
-}
-
-/**
- * `<family>-<table>` (part N of an inline query: `-partN`). The saved search of a table has the id
- * its first inline part has, so moving from the old split layout to one search per table keeps it.
- */
-export function huntingQueryId(familyId: string, table: string, partIndex = 1): string {
-  const base = `${familySlug(familyId)}-${table
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')}`;
-  return partIndex > 1 ? `${base}-part${partIndex}` : base;
 }
 
 export function validLookback(lookback: string): string {
@@ -210,7 +151,7 @@ function describeThreatIntel(hunt: TableHunt, familyName: string): string {
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
 function uniqueSorted(iocs: readonly Ioc[]): Ioc[] {
   const byKey = new Map<string, Ioc>();
-  for (const ioc of iocs) if (!byKey.has(iocKey(ioc))) byKey.set(iocKey(ioc), ioc);
+  for (const ioc of iocs) if (!byKey.has(huntedValueKey(ioc))) byKey.set(huntedValueKey(ioc), ioc);
   return [...byKey.values()].sort(compareIocs);
 }
 

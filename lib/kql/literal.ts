@@ -18,9 +18,9 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = {
   '\t': '\\t',
 };
 
-// C0 controls, DEL, C1 controls, U+2028/U+2029 and unpaired surrogates.
-const NEEDS_UNICODE_ESCAPE =
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// C0 controls, DEL, C1 controls (Cc) and U+2028/U+2029; then unpaired surrogates (UTF-16 units, no `u` flag).
+const CONTROLS = /[\p{Cc}\u2028\u2029]/gu;
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function unicodeEscape(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -30,8 +30,9 @@ function unicodeEscape(ch: string): string {
 export function kqlString(value: string): string {
   if (typeof value !== 'string') throw new TypeError('kqlString expects a string');
   const escaped = value
-    .replace(/["\\\n\r\t]/g, (ch) => NAMED_ESCAPES[ch]!)
-    .replace(NEEDS_UNICODE_ESCAPE, unicodeEscape);
+    .replace(/["\\\n\r\t]/g, (ch) => NAMED_ESCAPES[ch])
+    .replace(CONTROLS, unicodeEscape)
+    .replace(LONE_SURROGATES, unicodeEscape);
   return `"${escaped}"`;
 }
 

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Ioc } from '../ioc/types';
+import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
 import { huntedUrlHost, isIpHost, urlHost } from './urlHost';
 
@@ -57,13 +58,6 @@ export interface IocSource {
   headerLine(): string;
 }
 
-/** Plain code-unit order: the same on every machine, unlike localeCompare. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const sortedUnique = (values: Iterable<string>) => [...new Set(values)].sort(byCodeUnit);
-
 /** The values one family's IOCs are hunted by, per kind (the inline form's lists). */
 export interface HuntValues {
   /** IP → ports ThreatFox reported (none for a URL's bare-IP host). */
@@ -110,7 +104,9 @@ export function huntValues(iocs: readonly Ioc[]): HuntValues {
         else if (hunted) domains.add(hunted);
         break;
       }
-      default:
+      case 'sha256':
+      case 'sha1':
+      case 'md5':
         hashes[ioc.type].add(ioc.value.toLowerCase());
     }
   }
@@ -163,6 +159,41 @@ const HUNT_COUNT_NOUNS: Record<HuntKind, [string, string]> = {
   md5: ['MD5 hash', 'MD5 hashes'],
 };
 
+/** The hash list names and the hash kind each holds. */
+const HASH_LISTS = { iocSha256: 'sha256', iocSha1: 'sha1', iocMd5: 'md5' } as const;
+
+/** One list's `let` statements, written out: the values themselves. */
+function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): string[] {
+  const list = (values: readonly string[]) => [`let ${name} = ${kqlDynamicList(values)};`];
+  switch (name) {
+    case 'iocIpByForm': {
+      const entries: [string, string][] = [];
+      for (const ip of v.ips.keys()) for (const form of ipForms(ip)) entries.push([form, kqlString(ip)]);
+      entries.sort((a, b) => byCodeUnit(a[0], b[0]));
+      return [`let iocIpByForm = ${bagLiteral(entries)};`, 'let iocIpForms = bag_keys(iocIpByForm);'];
+    }
+    case 'iocIpPorts':
+      return [
+        `let iocIpPorts = ${bagLiteral([...v.ips.entries()].map(([ip, ports]) => [ip, `[${ports.join(', ')}]`]))};`,
+      ];
+    case 'iocDomains':
+      return list(v.domains);
+    case 'iocUrls':
+      return list(v.urls);
+    case 'iocHosts':
+      // With no URL hosts to add, reuse the domain list rather than printing it twice.
+      return names.includes('iocDomains') &&
+        v.hosts.length === v.domains.length &&
+        v.hosts.every((h, i) => h === v.domains[i])
+        ? ['let iocHosts = iocDomains;']
+        : list(v.hosts);
+    case 'iocSha256':
+    case 'iocSha1':
+    case 'iocMd5':
+      return list(v[HASH_LISTS[name]]);
+  }
+}
+
 /** The lists written into the query: a snapshot of these IOCs. */
 export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly HuntKind[]; iocMix: string }): IocSource {
   const v = huntValues(iocs);
@@ -174,48 +205,13 @@ export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly Hu
     sha1: v.sha1.length,
     md5: v.md5.length,
   };
-  const list = (name: string, values: readonly string[]) => `let ${name} = ${kqlDynamicList(values)};`;
   return {
     form: 'inline',
     has: (kind) => counts[kind] > 0,
-    lets(names) {
-      const out: string[] = [];
-      for (const name of LIST_ORDER.filter((n) => names.includes(n))) {
-        switch (name) {
-          case 'iocIpByForm': {
-            const entries: [string, string][] = [];
-            for (const ip of v.ips.keys()) for (const form of ipForms(ip)) entries.push([form, kqlString(ip)]);
-            entries.sort((a, b) => byCodeUnit(a[0], b[0]));
-            out.push(`let iocIpByForm = ${bagLiteral(entries)};`, 'let iocIpForms = bag_keys(iocIpByForm);');
-            break;
-          }
-          case 'iocIpPorts':
-            out.push(
-              `let iocIpPorts = ${bagLiteral([...v.ips.entries()].map(([ip, ports]) => [ip, `[${ports.join(', ')}]`]))};`,
-            );
-            break;
-          case 'iocDomains':
-            out.push(list('iocDomains', v.domains));
-            break;
-          case 'iocUrls':
-            out.push(list('iocUrls', v.urls));
-            break;
-          case 'iocHosts':
-            // With no URL hosts to add, reuse the domain list rather than printing it twice.
-            out.push(
-              names.includes('iocDomains') &&
-                v.hosts.length === v.domains.length &&
-                v.hosts.every((h, i) => h === v.domains[i])
-                ? 'let iocHosts = iocDomains;'
-                : list('iocHosts', v.hosts),
-            );
-            break;
-          default:
-            out.push(list(name, v[name === 'iocSha256' ? 'sha256' : name === 'iocSha1' ? 'sha1' : 'md5']));
-        }
-      }
-      return out.join('\n');
-    },
+    lets: (names) =>
+      LIST_ORDER.filter((n) => names.includes(n))
+        .flatMap((name) => inlineLets(name, v, names))
+        .join('\n'),
     validity: () => '',
     headerLine() {
       const hunted = options.kinds
@@ -237,14 +233,16 @@ export const INDICATOR_LOOKBACK = '14d';
 /** Host of a URL column, lower-case, brackets dropped: the form `hunt-host:` labels and `iocHosts` use. */
 const URL_HOST_REGEX = '@"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\\[[^\\]/?#]*\\]|[^/:?#]+)"';
 
-/** The family's active indicators in ThreatIntelIndicators, read when the query runs. */
-export function threatIntelSource(options: { familyId: string; indicatorSource: string }): IocSource {
-  const label = kqlString(`malware:${options.familyId}`);
-  const prelude = [
+/**
+ * The statements every threatIntel query starts with: `ourIndicators`, the family's active
+ * indicators, and `huntValues`, what they are hunted by (with the time each became valid).
+ */
+function threatIntelPrelude(indicatorSource: string, label: string): string[] {
+  return [
     `let indicatorLookback = ${INDICATOR_LOOKBACK};`,
     `let ourIndicators = materialize(ThreatIntelIndicators
     | where TimeGenerated > ago(indicatorLookback)
-    | where SourceSystem == ${kqlString(options.indicatorSource)}
+    | where SourceSystem == ${kqlString(indicatorSource)}
     | summarize arg_max(TimeGenerated, *) by Id
     | where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())
     | where set_has_element(Data.labels, ${label})
@@ -264,52 +262,56 @@ export function threatIntelSource(options: { familyId: string; indicatorSource: 
     | where isnotempty(HuntKind) and isnotempty(HuntValue)
     | summarize ValidFrom = min(ValidFrom) by HuntKind, HuntValue);`,
   ];
-  const scalarList = (name: string, kinds: string) =>
-    `let ${name} = toscalar(huntValues | where HuntKind in (${kinds}) | summarize make_set(HuntValue));`;
-  return {
-    form: 'threatIntel',
-    has: () => true,
-    lets(names) {
-      const out = [...prelude];
-      for (const name of LIST_ORDER.filter((n) => names.includes(n))) {
-        switch (name) {
-          case 'iocIpByForm':
-            out.push(
-              `let iocIpByForm = toscalar(huntValues
+}
+
+const scalarList = (name: ListName, kinds: string) =>
+  `let ${name} = toscalar(huntValues | where HuntKind in (${kinds}) | summarize make_set(HuntValue));`;
+
+/** One list's `let` statements, read from `huntValues` when the query runs. */
+function threatIntelLets(name: ListName): string[] {
+  switch (name) {
+    case 'iocIpByForm':
+      return [
+        `let iocIpByForm = toscalar(huntValues
     | where HuntKind == "ip"
     | extend Forms = pack_array(HuntValue, iff(HuntValue contains ":", parse_ipv6(HuntValue), strcat("::ffff:", HuntValue)))
     | mv-expand Form = Forms to typeof(string)
     | summarize make_bag(bag_pack(Form, HuntValue)));`,
-              'let iocIpForms = bag_keys(iocIpByForm);',
-            );
-            break;
-          case 'iocIpPorts':
-            out.push(`let iocIpPorts = toscalar(ourIndicators
+        'let iocIpForms = bag_keys(iocIpByForm);',
+      ];
+    case 'iocIpPorts':
+      return [
+        `let iocIpPorts = toscalar(ourIndicators
     | where ObservableType in ("ipv4-addr", "ipv6-addr")
-    | summarize make_bag(bag_pack(tolower(ObservableValue), parse_json(strcat("[", strcat_array(extract_all(@'"port:(\\d+)"', tostring(Data.labels)), ","), "]")))));`);
-            break;
-          case 'iocDomains':
-            out.push(scalarList('iocDomains', '"domain"'));
-            break;
-          case 'iocUrls':
-            out.push(scalarList('iocUrls', '"url"'));
-            break;
-          case 'iocHosts':
-            out.push(scalarList('iocHosts', '"domain", "urlhost"'));
-            break;
-          default:
-            out.push(
-              scalarList(name, kqlString(name === 'iocSha256' ? 'sha256' : name === 'iocSha1' ? 'sha1' : 'md5')),
-            );
-        }
-      }
-      out.push(
+    | summarize make_bag(bag_pack(tolower(ObservableValue), parse_json(strcat("[", strcat_array(extract_all(@'"port:(\\d+)"', tostring(Data.labels)), ","), "]")))));`,
+      ];
+    case 'iocDomains':
+      return [scalarList(name, '"domain"')];
+    case 'iocUrls':
+      return [scalarList(name, '"url"')];
+    case 'iocHosts':
+      return [scalarList(name, '"domain", "urlhost"')];
+    case 'iocSha256':
+    case 'iocSha1':
+    case 'iocMd5':
+      return [scalarList(name, kqlString(HASH_LISTS[name]))];
+  }
+}
+
+/** The family's active indicators in ThreatIntelIndicators, read when the query runs. */
+export function threatIntelSource(options: { familyId: string; indicatorSource: string }): IocSource {
+  const label = kqlString(`malware:${options.familyId}`);
+  return {
+    form: 'threatIntel',
+    has: () => true,
+    lets: (names) =>
+      [
+        ...threatIntelPrelude(options.indicatorSource, label),
+        ...LIST_ORDER.filter((n) => names.includes(n)).flatMap(threatIntelLets),
         'let iocValidity = huntValues | where HuntKind != "urlhost" | summarize IocValidFrom = min(ValidFrom) by MatchedIoc = HuntValue;',
-      );
-      return out.join('\n');
-    },
+      ].join('\n'),
     validity: () => '| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom\n',
     headerLine: () =>
-      `// IOCs read when the query runs from ThreatIntelIndicators: the family's active indicators (SourceSystem ${kqlString(options.indicatorSource).replace(/[\u0000-\u001f]/g, ' ')}, label ${label}); new or expired IOCs need no change to this query.`,
+      `// IOCs read when the query runs from ThreatIntelIndicators: the family's active indicators (SourceSystem ${kqlString(options.indicatorSource)}, label ${label}); new or expired IOCs need no change to this query.`,
   };
 }

@@ -1,5 +1,5 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
-import { GENERATOR } from '../kql/queries/common';
+import { GENERATOR } from '../names';
 import { isHuntingQueryIdOf, type HuntingQuery } from '../kql/huntingQueries';
 
 /** The saved-search category the Sentinel Hunting blade lists. */

@@ -139,7 +139,7 @@ export async function recordRun(table: TableClient, run: RunRecord): Promise<voi
 }
 
 function fromEntity(e: Record<string, unknown>): RunRecord | undefined {
-  let families: unknown = [];
+  let families: unknown;
   try {
     families = typeof e.families === 'string' ? JSON.parse(e.families) : [];
   } catch {
@@ -165,7 +165,7 @@ function fromEntity(e: Record<string, unknown>): RunRecord | undefined {
     error: e.error ?? undefined,
     workspace: e.workspace ?? undefined,
   });
-  return parsed.success ? (parsed.data as RunRecord) : undefined;
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The newest `limit` runs, newest first. Rows that do not parse (hand-edited, older shape) are skipped. */

@@ -10,7 +10,8 @@ import type { Ioc } from '../ioc/types';
  */
 const partitionOf = (family: string) => `seen-${family.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 
-export const iocKey = (ioc: Pick<Ioc, 'type' | 'value' | 'port'>) =>
+/** The seen-table RowKey of an IOC: a hash of type, value and port (one row per IOC within a family). */
+export const seenRowKey = (ioc: Pick<Ioc, 'type' | 'value' | 'port'>) =>
   createHash('sha256')
     .update(`${ioc.type}|${ioc.value}|${ioc.port ?? ''}`)
     .digest('hex');
@@ -37,7 +38,7 @@ export async function filterNewOrChanged(table: TableClient, family: string, ioc
     queryOptions: { filter: `PartitionKey eq '${partitionKey}'`, select: ['rowKey', 'fingerprint'] },
   });
   for await (const e of pages) seen.set(e.rowKey, e.fingerprint);
-  return iocs.filter((ioc) => seen.get(iocKey(ioc)) !== iocFingerprint(ioc));
+  return iocs.filter((ioc) => seen.get(seenRowKey(ioc)) !== iocFingerprint(ioc));
 }
 
 /** Entity group transactions take at most 100 entities of one partition. */
@@ -47,7 +48,7 @@ export async function markLanded(table: TableClient, family: string, iocs: Ioc[]
   const partitionKey = partitionOf(family);
   const unique = new Map<string, SeenEntity>();
   for (const ioc of iocs) {
-    const rowKey = iocKey(ioc);
+    const rowKey = seenRowKey(ioc);
     unique.set(rowKey, { partitionKey, rowKey, fingerprint: iocFingerprint(ioc) });
   }
   const entities = [...unique.values()];

@@ -30,11 +30,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * mapping stays one-to-one); ThreatFox ids like `win.netsupportmanager_rat` pass through unchanged.
  */
 export function safeRowKey(id: string): string {
-  // eslint-disable-next-line no-control-regex
-  return id.replace(
-    /[%/\\#?\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-  );
+  return id.replace(/[%/\\#?\p{Cc}]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 interface WatermarkEntity {

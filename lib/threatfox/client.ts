@@ -2,6 +2,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { configError, SyncError } from '../errors';
 import type { Rejected } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
+import { GENERATOR } from '../names';
 import { parseRecords, threatFoxResponseSchema, type ThreatFoxRecord } from './schema';
 
 /**
@@ -93,7 +94,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Server text goes into messages: one line, printable, short. */
 function snippet(value: unknown, max = 200): string {
   const text = (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)))
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/[^\P{Cc}\u0080-\u009f]+/gu, ' ') // C0 controls and DEL
     .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
@@ -146,7 +147,7 @@ export class ThreatFoxClient implements ThreatFoxSource {
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/json',
-        'User-Agent': 'threatfox-sentinel-sync',
+        'User-Agent': GENERATOR,
       },
     });
   }

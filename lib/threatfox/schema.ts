@@ -165,7 +165,7 @@ export const threatFoxResponseSchema = z.object({
 
 /** Describes a record for a rejection line without dumping a huge or hostile object. */
 function describe(raw: unknown): string {
-  if (raw && typeof raw === 'object' && 'ioc' in raw && typeof (raw as { ioc: unknown }).ioc === 'string') {
+  if (raw && typeof raw === 'object' && 'ioc' in raw && typeof raw.ioc === 'string') {
     const r = raw as { id?: unknown; ioc: string };
     return r.id !== undefined ? `ThreatFox #${String(r.id)}: ${r.ioc}` : r.ioc;
   }

@@ -1,5 +1,5 @@
 import { familyDisplayName, familyNameFor, familyOf } from '../../lib/content/family';
-import { attackMapping, killChainPhaseName } from '../../lib/content/mitre';
+import { attackMapping } from '../../lib/content/mitre';
 
 describe('attackMapping', () => {
   test('NetSupport C2 and delivery map to T1219 plus the threat-type techniques, in kill-chain order', () => {
@@ -42,9 +42,6 @@ describe('attackMapping', () => {
       tactics: ['Execution', 'CommandAndControl'],
       techniques: ['T1204', 'T1219'],
     });
-  });
-  test('kill-chain phase names', () => {
-    expect(killChainPhaseName('CommandAndControl')).toBe('command-and-control');
   });
 });
 

@@ -7,21 +7,21 @@ import {
 } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { hostPartExpr } from '../../lib/kql/queries/common';
-import { TABLE_SCHEMAS } from '../../lib/kql/tables';
+import { TABLE_SCHEMAS } from '../support/tableSchemas';
 import { kqlDiagnostics } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000, SEED_001, shuffled } from './fixtures';
 
 /** Every `let name = dynamic([...]);` list in a query, parsed as the engine would (JSON). */
 function lists(query: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const m of query.matchAll(/^let (\w+) = dynamic\((\[.*\])\);$/gm)) out[m[1]!] = JSON.parse(m[2]!);
+  for (const m of query.matchAll(/^let (\w+) = dynamic\((\[.*\])\);$/gm)) out[m[1]] = JSON.parse(m[2]);
   return out;
 }
 
 /** The IP → ports bag of the network queries. */
 function ipPorts(query: string): Record<string, number[]> {
   const m = /^let iocIpPorts = dynamic\((\{.*\})\);$/m.exec(query);
-  return m ? JSON.parse(m[1]!) : {};
+  return m ? JSON.parse(m[1]) : {};
 }
 
 /** The query with every string literal emptied: what is left is the query's structure. */
@@ -66,7 +66,7 @@ describe('buildHuntingQueries', () => {
         '_Im_WebSession',
       ].sort(),
     );
-    const dns = lists(qs.DnsEvents!.query);
+    const dns = lists(qs.DnsEvents.query);
     expect(dns.iocDomains).toEqual([
       'beroniw.com',
       'golviewcheckus.com',
@@ -77,12 +77,12 @@ describe('buildHuntingQueries', () => {
       'zbxcgtqt.com',
     ]);
     // Every IOC reaches DnsEvents: domains and URL hosts as lookups, IPs (and the URL on a bare IP) as answers.
-    expect(qs.DnsEvents!.iocCount).toBe(12);
+    expect(qs.DnsEvents.iocCount).toBe(12);
     // DNS matching is exact or on a label boundary, not a bare has_any.
-    expect(qs.DnsEvents!.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
-    expect(ipPorts(qs.CommonSecurityLog!.query)).toEqual({ '172.93.185.254': [80], '91.92.34.228': [80] });
-    expect(qs.DeviceNetworkEvents!.query).toContain('"::ffff:91.92.34.228": "91.92.34.228"');
-    expect(lists(qs.UrlClickEvents!.query).iocUrls).toEqual([
+    expect(qs.DnsEvents.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
+    expect(ipPorts(qs.CommonSecurityLog.query)).toEqual({ '172.93.185.254': [80], '91.92.34.228': [80] });
+    expect(qs.DeviceNetworkEvents.query).toContain('"::ffff:91.92.34.228": "91.92.34.228"');
+    expect(lists(qs.UrlClickEvents.query).iocUrls).toEqual([
       'http://91.92.34.228/test22.txt',
       'http://google2oauth.com/google.txt',
       'https://beroniw.com/hwkOP5',
@@ -97,7 +97,7 @@ describe('buildHuntingQueries', () => {
       expect(q.form).toBe('inline');
       expect(q.part).toBeUndefined();
     }
-    expect(qs.CommonSecurityLog!.name).toBe(
+    expect(qs.CommonSecurityLog.name).toBe(
       'NetSupportManager RAT C2 and payload IPs, domains and URLs in CommonSecurityLog (ThreatFox)',
     );
   });
@@ -176,8 +176,8 @@ describe('buildHuntingQueries', () => {
       for (const q of qs) expect(q.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
       expect(new Set(qs.map((q) => q.id)).size).toBe(qs.length);
     }
-    expect(buildHuntingQueries(SEED_000)[0]!.id).toBe(buildHuntingQueries(SEED_001)[0]!.id);
-    expect(buildHuntingQueries(SEED_000)[0]!.id).toMatch(
+    expect(buildHuntingQueries(SEED_000)[0].id).toBe(buildHuntingQueries(SEED_001)[0].id);
+    expect(buildHuntingQueries(SEED_000)[0].id).toMatch(
       /^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-commonsecuritylog$/,
     );
   });
@@ -204,7 +204,7 @@ describe('buildHuntingQueries', () => {
     const bq = buildHuntingQueries(benign);
     expect(hq.map((q) => q.table)).toEqual(bq.map((q) => q.table));
     hq.forEach((q, i) => {
-      expect(skeleton(q.query)).toEqual(skeleton(bq[i]!.query).replace(/^\/\/.*$/gm, '//'));
+      expect(skeleton(q.query)).toEqual(skeleton(bq[i].query).replace(/^\/\/.*$/gm, '//'));
       expect(q.query.split('\n').filter((l) => l.startsWith('//'))).toHaveLength(4);
     });
     const dns = hq.find((q) => q.table === 'DnsEvents')!;
@@ -233,8 +233,8 @@ describe('buildHuntingQueries', () => {
       expect(q.name).toMatch(new RegExp(`\\(part ${i + 1} of ${dns.length}\\)$`));
       expect(q.query).toContain(`(part ${i + 1} of ${dns.length})`);
     });
-    expect(dns[0]!.id).toMatch(/-dnsevents$/);
-    expect(dns[1]!.id).toMatch(/-dnsevents-part2$/);
+    expect(dns[0].id).toMatch(/-dnsevents$/);
+    expect(dns[1].id).toMatch(/-dnsevents-part2$/);
     for (const q of qs) expect(q.query.length).toBeLessThanOrEqual(max);
 
     const expectOnce = (table: string, pick: (q: HuntingQuery) => string[], expected: string[]) => {
@@ -258,9 +258,9 @@ describe('buildHuntingQueries', () => {
     // Parts are real queries too.
     const asimParts = qs.filter((q) => q.table === 'ASimDnsActivityLogs');
     for (const q of [
-      dns[0]!,
-      dns[dns.length - 1]!,
-      asimParts[asimParts.length - 1]!,
+      dns[0],
+      dns[dns.length - 1],
+      asimParts[asimParts.length - 1],
       qs.find((x) => x.table === 'DeviceNetworkEvents' && x.part?.index === 2)!,
     ]) {
       expect(kqlDiagnostics(q.query)).toEqual([]);
@@ -276,18 +276,18 @@ describe('buildHuntingQueries', () => {
   test('a lookback or limit that is not a plain number is refused', () => {
     expect(() => buildHuntingQueries(SEED_000, { lookback: '14d); DnsEvents | take 1 //' })).toThrow(RangeError);
     expect(() => buildHuntingQueries(SEED_000, { maxQueryChars: 100 })).toThrow(RangeError);
-    expect(buildHuntingQueries(SEED_000, { lookback: '30d' })[0]!.query).toMatch(/^let lookback = 30d;$/m);
+    expect(buildHuntingQueries(SEED_000, { lookback: '30d' })[0].query).toMatch(/^let lookback = 30d;$/m);
   });
 
   test('false-positive guidance fits the table and family', () => {
     const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
-    const scenarios = (t: string) => qs[t]!.falsePositives.map((f) => f.scenario);
+    const scenarios = (t: string) => qs[t].falsePositives.map((f) => f.scenario);
     expect(scenarios('DnsEvents')).toContain('Sinkholed or parked domain');
     expect(scenarios('DnsEvents')).not.toContain('Legitimate NetSupport Manager or NetSupport School deployed by IT');
     expect(scenarios('DeviceProcessEvents')).toContain(
       'Legitimate NetSupport Manager or NetSupport School deployed by IT',
     );
-    expect(qs.DeviceProcessEvents!.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(
+    expect(qs.DeviceProcessEvents.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(
       /client32\.ini/,
     );
     expect(scenarios('CommonSecurityLog')).toContain('Shared hosting, CDN or cloud address');
@@ -309,18 +309,18 @@ describe('buildHuntingQueries', () => {
 
   test('a pre-filtered table read by two branches is materialized once; one reader needs no cache', () => {
     const qs = byTable(buildHuntingQueries(SEED_000));
-    expect(qs.CommonSecurityLog!.query).toMatch(/^let webEvents = materialize\(CommonSecurityLog\n/m);
-    expect(qs.DeviceNetworkEvents!.query).toMatch(/^let webEvents = materialize\(DeviceNetworkEvents\n/m);
-    expect(qs.UrlClickEvents!.query).toMatch(/^let webEvents = materialize\(UrlClickEvents\n/m);
+    expect(qs.CommonSecurityLog.query).toMatch(/^let webEvents = materialize\(CommonSecurityLog\n/m);
+    expect(qs.DeviceNetworkEvents.query).toMatch(/^let webEvents = materialize\(DeviceNetworkEvents\n/m);
+    expect(qs.UrlClickEvents.query).toMatch(/^let webEvents = materialize\(UrlClickEvents\n/m);
     const domainsOnly = byTable(buildHuntingQueries(SEED_001));
-    expect(domainsOnly.CommonSecurityLog!.query).toMatch(/^let webEvents = CommonSecurityLog\n/m);
-    expect(domainsOnly.UrlClickEvents!.query).toMatch(/^let webEvents = UrlClickEvents\n/m);
-    expect(domainsOnly.UrlClickEvents!.query).not.toMatch(/materialize/);
+    expect(domainsOnly.CommonSecurityLog.query).toMatch(/^let webEvents = CommonSecurityLog\n/m);
+    expect(domainsOnly.UrlClickEvents.query).toMatch(/^let webEvents = UrlClickEvents\n/m);
+    expect(domainsOnly.UrlClickEvents.query).not.toMatch(/materialize/);
   });
 
   test('the host of a URL column keeps a bracketed IPv6 literal whole', () => {
     const m = /^extract\(@"(.*)", 1, Url\)$/.exec(hostPartExpr('Url'))!;
-    const host = (url: string) => new RegExp(m[1]!.replace(/""/g, '"')).exec(url)?.[1];
+    const host = (url: string) => new RegExp(m[1].replace(/""/g, '"')).exec(url)?.[1];
     expect(host('http://[2001:db8::1]:8080/payload.exe')).toBe('[2001:db8::1]');
     expect(host('https://user@a.Evil.com:8443/x?y')).toBe('a.Evil.com');
     expect(host('evil.com:443')).toBe('evil.com');
@@ -329,15 +329,15 @@ describe('buildHuntingQueries', () => {
 
   test('descriptions say what a row means for that table and where triage starts, with the same text in the KQL', () => {
     const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
-    expect(qs.DnsEvents!.description).toMatch(
+    expect(qs.DnsEvents.description).toMatch(
       /a lookup alone does not prove a connection\. Triage: The asking host is ClientIP/,
     );
-    expect(qs.UrlClickEvents!.description).toMatch(/ClickedThrough true/);
-    expect(qs.DeviceProcessEvents!.description).toMatch(/the file ran/);
+    expect(qs.UrlClickEvents.description).toMatch(/ClickedThrough true/);
+    expect(qs.DeviceProcessEvents.description).toMatch(/the file ran/);
     for (const q of Object.values(qs)) {
       expect(q.description).not.toMatch(/false-positive notes/);
       expect(q.query.split('\n')[2]).toMatch(/^\/\/ Triage: \S/);
-      expect(q.description).toContain(q.query.split('\n')[2]!.slice('// Triage: '.length + 1));
+      expect(q.description).toContain(q.query.split('\n')[2].slice('// Triage: '.length + 1));
     }
   });
 
@@ -346,19 +346,19 @@ describe('buildHuntingQueries', () => {
 
     test('hunts the same domains as DnsEvents, matched exactly on label boundaries after a has_any pre-filter', () => {
       const qs = byTable(buildHuntingQueries(SEED_000));
-      const q = qs.ASimDnsActivityLogs!;
-      expect(lists(q.query).iocDomains).toEqual(lists(qs.DnsEvents!.query).iocDomains);
+      const q = qs.ASimDnsActivityLogs;
+      expect(lists(q.query).iocDomains).toEqual(lists(qs.DnsEvents.query).iocDomains);
       expect(q.iocCount).toBe(9);
       expect(q.query).toMatch(/^let iocHosts = iocDomains;$/m);
       expect(q.query).toMatch(
-        /^let domainHits = ASimDnsActivityLogs\n    \| where TimeGenerated > ago\(lookback\)\n    \| where DnsQuery has_any \(iocHosts\)\n/m,
+        /^let domainHits = ASimDnsActivityLogs\n {4}\| where TimeGenerated > ago\(lookback\)\n {4}\| where DnsQuery has_any \(iocHosts\)\n/m,
       );
       // Windows DNS names may end in the root dot and differ in case: both are normalised before the exact match.
       expect(q.query).toContain('| extend QueryName = tolower(trim_end(@"\\.", DnsQuery))');
       expect(q.query).toMatch(/QueryName == IocDomain or QueryName endswith strcat\("\.", IocDomain\)/);
-      expect(q.query).toMatch(/\n    by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer\n/);
+      expect(q.query).toMatch(/\n {4}by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer\n/);
       expect(q.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-asimdnsactivitylogs$/);
-      expect(q.id).not.toBe(qs.DnsEvents!.id);
+      expect(q.id).not.toBe(qs.DnsEvents.id);
       expect(q.name).toBe('NetSupportManager RAT C2 and payload domains and URLs in ASimDnsActivityLogs (ThreatFox)');
       expect(kqlDiagnostics(q.query)).toEqual([]);
     });
@@ -427,7 +427,7 @@ describe('buildHuntingQueries', () => {
       // The legacy DnsEvents guidance is unchanged by the new table's rules.
       expect(
         byTable(buildHuntingQueries(SEED_000))
-          .DnsEvents!.falsePositives.map((f) => f.scenario)
+          .DnsEvents.falsePositives.map((f) => f.scenario)
           .filter((s) => s !== 'DNS answer pointing at a shared address'),
       ).toEqual(scenarios.slice(0, 3));
     });
@@ -443,7 +443,7 @@ describe('buildHuntingQueries', () => {
     for (const q of Object.values(qs))
       for (const fp of q.falsePositives) expect(fp.guidance).not.toMatch(/NetSupport|client32/);
     const sinkhole = (t: string) =>
-      qs[t]!.falsePositives.find((f) => f.scenario === 'Sinkholed or parked domain')!.guidance;
+      qs[t].falsePositives.find((f) => f.scenario === 'Sinkholed or parked domain')!.guidance;
     expect(sinkhole('DnsEvents')).toMatch(/investigate ClientIP.*Check ResolvedAddresses/);
     expect(sinkhole('ASimDnsActivityLogs')).toMatch(/investigate SrcIpAddr.*Check DnsResponses/);
     expect(sinkhole('CommonSecurityLog')).toMatch(/investigate SourceIP.*Check DestinationIP/);

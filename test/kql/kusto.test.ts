@@ -1,4 +1,5 @@
-import { HUNTED_TABLES, TABLE_SCHEMAS } from '../../lib/kql/tables';
+import { HUNTED_TABLES } from '../../lib/kql/tables';
+import { TABLE_SCHEMAS } from '../support/tableSchemas';
 import { kqlDiagnostics } from '../support/kusto';
 
 describe('the Kusto checker', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { createContext, runInContext, type Context } from 'vm';
-import { ASIM_PARSER_PARAMETERS, isAsimParser, READ_TABLE_SCHEMAS, TABLE_SCHEMAS } from '../../lib/kql/tables';
+import { ASIM_PARSER_PARAMETERS, isAsimParser, READ_TABLE_SCHEMAS, TABLE_SCHEMAS } from './tableSchemas';
 
 /**
  * The Kusto language service (the parser and binder behind Azure Data Explorer and Log Analytics

@@ -1,4 +1,5 @@
 import type { Ioc, IocType } from '../../ioc/types';
+import { GENERATOR } from '../../names';
 import { kqlString } from '../literal';
 import type { HuntKind, IocSource, ListName } from '../source';
 import type { HuntedTable } from '../tables';
@@ -39,46 +40,9 @@ export interface TableHunt {
   build(source: IocSource, ctx: QueryContext): string;
 }
 
-export const GENERATOR = 'threatfox-sentinel-sync';
-
 /** Comment text cannot end the comment: line breaks and other controls become spaces. */
 export function kqlCommentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-}
-
-/** Plain code-unit order: the same on every machine, unlike localeCompare. */
-export function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(byCodeUnit);
-}
-
-const TYPE_LABELS: Record<IocType, [singular: string, plural: string]> = {
-  ipv4: ['IP', 'IPs'],
-  ipv6: ['IP', 'IPs'],
-  domain: ['domain', 'domains'],
-  url: ['URL', 'URLs'],
-  sha256: ['SHA-256 hash', 'SHA-256 hashes'],
-  sha1: ['SHA-1 hash', 'SHA-1 hashes'],
-  md5: ['MD5 hash', 'MD5 hashes'],
-};
-const MIX_ORDER: IocType[] = ['ipv4', 'domain', 'url', 'sha256', 'sha1', 'md5'];
-
-/** "3 IPs, 7 domains, 2 URLs": the IOC mix of one query, in a fixed order. */
-export function describeIocMix(iocs: readonly Pick<Ioc, 'type'>[]): string {
-  const counts = new Map<IocType, number>();
-  for (const { type } of iocs) {
-    const key = type === 'ipv6' ? 'ipv4' : type;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return MIX_ORDER.filter((t) => counts.has(t))
-    .map((t) => {
-      const n = counts.get(t)!;
-      return `${n} ${TYPE_LABELS[t][n === 1 ? 0 : 1]}`;
-    })
-    .join(', ');
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 }
 
 /** The comment block every query starts with. No timestamps: same input, same text. */
@@ -211,7 +175,7 @@ export function assemble(parts: {
   dedupe?: boolean;
 }): string {
   const { branches } = parts;
-  const union = branches.length === 1 ? branches[0]!.name : `union ${branches.map((b) => b.name).join(', ')}`;
+  const union = branches.length === 1 ? branches[0].name : `union ${branches.map((b) => b.name).join(', ')}`;
   const dedupe = branches.length > 1 || parts.dedupe ? '| summarize arg_min(MatchRank, *) by EventKey\n' : '';
   return [
     parts.header,

@@ -1,5 +1,6 @@
-import type { HuntingQuery } from '../../kql/huntingQueries';
-import { CONNECTORS, GENERATOR, kqlCommentText, type EntityMapping } from '../../kql/queries/common';
+import type { HuntingQuery } from '../huntingQuery';
+import { GENERATOR } from '../../names';
+import { CONNECTORS, kqlCommentText, type EntityMapping } from '../queries/common';
 import type { BehaviourContext, BehaviourHunt } from './types';
 
 /**

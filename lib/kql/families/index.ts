@@ -1,4 +1,4 @@
-import { huntingQueryId, type HuntingQuery } from '../../kql/huntingQueries';
+import { huntingQueryId, type HuntingQuery } from '../huntingQuery';
 import { NETSUPPORT_FAMILY_ID, netSupportBehaviourHunts } from './netsupport';
 import type { BehaviourContext, BehaviourHunt } from './types';
 
@@ -8,7 +8,7 @@ const BEHAVIOUR_HUNTS: Readonly<Record<string, readonly BehaviourHunt[]>> = {
 };
 
 export function behaviourHuntsFor(familyId: string, ctx: BehaviourContext): HuntingQuery[] {
-  return (Object.hasOwn(BEHAVIOUR_HUNTS, familyId) ? BEHAVIOUR_HUNTS[familyId]! : []).map((hunt) => ({
+  return (Object.hasOwn(BEHAVIOUR_HUNTS, familyId) ? BEHAVIOUR_HUNTS[familyId] : []).map((hunt) => ({
     id: huntingQueryId(familyId, `behaviour-${hunt.slug}`),
     family: familyId,
     ...hunt.build(ctx),

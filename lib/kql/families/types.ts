@@ -1,4 +1,4 @@
-import type { HuntingQuery } from '../../kql/huntingQueries';
+import type { HuntingQuery } from '../huntingQuery';
 
 export interface BehaviourContext {
   familyName: string;
