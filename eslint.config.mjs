@@ -14,6 +14,8 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       eqeqeq: ['error', 'always'],
+      // IOC validation matches control and invisible characters on purpose.
+      'no-control-regex': 'off',
       'no-restricted-imports': [
         'error',
         {
@@ -38,5 +40,10 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // The fakes answer a request by throwing the HTTP answer they mean ({ status, body }).
+    files: ['test/fakes/**/*.ts'],
+    rules: { '@typescript-eslint/only-throw-error': 'off' },
   },
 );

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
 /**
@@ -45,6 +46,9 @@ export async function withRunDeadline<T>(
 ): Promise<T> {
   const at = (deadline.startedAt ?? Date.now()) + deadline.seconds * 1000;
   const controller = new AbortController();
+  // Every request in flight listens on this one signal (ARM_CONCURRENCY per workspace, and more
+  // across workspaces); each removes its listener when it ends, so many at once is not a leak.
+  setMaxListeners(0, controller.signal);
   const left = at - Date.now();
   if (left <= 0) controller.abort();
   const timer = setTimeout(() => controller.abort(), Math.max(0, left));
