@@ -2,7 +2,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { access, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { renderReport } from './content/report';
+import { reportLines } from './content/report';
 import { renderHuntingYaml } from './content/sentinelYaml';
 import { inputError } from './errors';
 import type { SyncResult } from './pipeline';
@@ -71,32 +71,39 @@ export async function writeOutputs(
   await writeJsonArray(join(dir, OUT_FILES.iocs), result.iocs);
   await writeJsonArray(join(dir, OUT_FILES.rejected), result.rejected);
   await writeJsonArray(join(dir, OUT_FILES.indicators), result.plan.indicators);
-  const streamed = [OUT_FILES.iocs, OUT_FILES.rejected, OUT_FILES.indicators];
-  const files: Array<[string, string]> = [
-    [OUT_FILES.summary, `${JSON.stringify(s, null, 2)}\n`],
-    [
-      OUT_FILES.report,
-      renderReport(result.iocs, result.plan.huntingQueries, {
-        generatedAt,
-        dryRun: s.dryRun,
-        indicators: s.indicators,
-        ttlDays: options.ttlDays,
-      }),
-    ],
+  await writeLines(join(dir, OUT_FILES.summary), [JSON.stringify(s, null, 2)]);
+  await writeLines(
+    join(dir, OUT_FILES.report),
+    reportLines(result.iocs, result.plan.huntingQueries, {
+      generatedAt,
+      dryRun: s.dryRun,
+      indicators: s.indicators,
+      ttlDays: options.ttlDays,
+    }),
+  );
+  const written: string[] = [
+    OUT_FILES.iocs,
+    OUT_FILES.rejected,
+    OUT_FILES.indicators,
+    OUT_FILES.summary,
+    OUT_FILES.report,
   ];
+  // One query file at a time, rendered as it is written: 100k IOCs make thousands of parts.
   const queryFiles = new Set<string>();
   for (const q of result.plan.huntingQueries) {
-    files.push([join(OUT_FILES.huntingQueries, `${q.id}.kql`), q.query.endsWith('\n') ? q.query : `${q.query}\n`]);
-    files.push([join(OUT_FILES.huntingQueries, `${q.id}.yaml`), renderHuntingYaml(q)]);
+    const kql = join(OUT_FILES.huntingQueries, `${q.id}.kql`);
+    const yaml = join(OUT_FILES.huntingQueries, `${q.id}.yaml`);
+    await writeFile(join(dir, kql), q.query.endsWith('\n') ? q.query : `${q.query}\n`, 'utf8');
+    await writeFile(join(dir, yaml), renderHuntingYaml(q), 'utf8');
+    written.push(kql, yaml);
     queryFiles.add(`${q.id}.kql`).add(`${q.id}.yaml`);
   }
-  for (const [name, text] of files) await writeFile(join(dir, name), text, 'utf8');
   const stale = (await readdir(queriesDir, { withFileTypes: true })).filter(
     (e) => e.isFile() && OUR_QUERY_FILE.test(e.name) && !queryFiles.has(e.name),
   );
   await Promise.all(stale.map((e) => unlink(join(queriesDir, e.name))));
   return {
-    written: [...streamed, ...files.map(([name]) => name)].map((name) => join(dir, name)),
+    written: written.map((name) => join(dir, name)),
     removed: stale.map((e) => join(queriesDir, e.name)),
   };
 }
@@ -109,6 +116,32 @@ const CHUNK_CHARS = 256 * 1024;
  * backpressure, so only one item's text is in memory at a time.
  */
 export async function writeJsonArray(path: string, items: Iterable<unknown>): Promise<void> {
+  await writeChunked(path, jsonArrayPieces(items));
+}
+
+function* jsonArrayPieces(items: Iterable<unknown>): Generator<string> {
+  let first = true;
+  for (const item of items) {
+    // An item JSON.stringify would skip in an array is written as null, as it does.
+    const json = JSON.stringify(item, null, 2) ?? 'null';
+    yield `${first ? '[\n  ' : ',\n  '}${json.replace(/\n/g, '\n  ')}`;
+    first = false;
+  }
+  yield `${first ? '[]' : '\n]'}\n`;
+}
+
+/** Each line followed by a newline, written as the lines come. */
+export async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
+  await writeChunked(
+    path,
+    (function* () {
+      for (const line of lines) yield `${line}\n`;
+    })(),
+  );
+}
+
+/** Writes the pieces in order, gathered into chunks, with backpressure. */
+async function writeChunked(path: string, pieces: Iterable<string>): Promise<void> {
   const stream = createWriteStream(path, { encoding: 'utf8' });
   const failed = once(stream, 'error').then(([e]) => {
     throw e;
@@ -118,18 +151,14 @@ export async function writeJsonArray(path: string, items: Iterable<unknown>): Pr
     if (!stream.write(text)) await Promise.race([once(stream, 'drain'), failed]);
   };
   let chunk = '';
-  let first = true;
-  for (const item of items) {
-    // An item JSON.stringify would skip in an array is written as null, as it does.
-    const json = JSON.stringify(item, null, 2) ?? 'null';
-    chunk += `${first ? '[\n  ' : ',\n  '}${json.replace(/\n/g, '\n  ')}`;
-    first = false;
+  for (const piece of pieces) {
+    chunk += piece;
     if (chunk.length >= CHUNK_CHARS) {
       await write(chunk);
       chunk = '';
     }
   }
-  await write(`${chunk}${first ? '[]' : '\n]'}\n`);
+  await write(chunk);
   stream.end();
   await Promise.race([once(stream, 'close'), failed]);
 }

@@ -116,35 +116,32 @@ function iocsText(n: number, source: ReturnType<typeof provenance>): string {
 }
 
 /** The family's introduction and its facts table. */
-function familyFacts(family: string, name: string, iocs: Ioc[], attack: AttackMapping): string[] {
+function* familyFacts(family: string, name: string, iocs: Ioc[], attack: AttackMapping): Generator<string> {
   const confidences = iocs.map((i) => i.confidence).filter((c): c is number => typeof c === 'number');
   const threatTypes = countBy(iocs, (i) => i.threatType).map(([t, n]) => `${mdText(t)} (${n})`);
-  const out: string[] = [];
-  out.push(`## ${mdText(name)}`, '');
+  yield* [`## ${mdText(name)}`, ''];
   const context = Object.hasOwn(FAMILY_CONTEXT, family) ? FAMILY_CONTEXT[family] : undefined; // a feed's family may be named `constructor`
-  out.push(
+  yield* [
     `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data, and add the context the built-in TI map analytics rules lack (process, port, user, first and last contact).`,
     '',
     "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
     '',
-  );
-  out.push('| | |', '|---|---|');
-  out.push(`| Malware family | ${mdText(name)} (${mdCode(family)}) |`);
-  out.push(`| IOCs | ${iocs.length}: ${mdText(describeIocMix(iocs))} |`);
-  out.push(`| Threat types | ${threatTypes.join(', ') || 'not given'} |`);
-  out.push(`| First seen | ${mdText(range(iocs.map((i) => day(i.firstSeen))))} |`);
+  ];
+  yield* ['| | |', '|---|---|'];
+  yield `| Malware family | ${mdText(name)} (${mdCode(family)}) |`;
+  yield `| IOCs | ${iocs.length}: ${mdText(describeIocMix(iocs))} |`;
+  yield `| Threat types | ${threatTypes.join(', ') || 'not given'} |`;
+  yield `| First seen | ${mdText(range(iocs.map((i) => day(i.firstSeen))))} |`;
   // No Math.min(...list): spreading 100k arguments overflows the stack.
   const [low, high] = confidences.reduce(([lo, hi], c) => [Math.min(lo, c), Math.max(hi, c)], [Infinity, -Infinity]);
-  out.push(
+  yield* [
     `| Confidence | ${confidences.length ? `${low}% to ${high}%`.replace(/^(\d+)% to \1%$/, '$1%') : 'not given'} |`,
-  );
-  out.push(`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, '');
-  return out;
+  ];
+  yield* [`| ATT&CK | ${attack.tactics.join(', ')}; ${attack.techniques.join(', ')} |`, ''];
 }
 
 /** The family's IOCs, defanged, one row each. */
-function iocTable(iocs: Ioc[]): string[] {
-  const out: string[] = [];
+function* iocTable(iocs: Ioc[]): Generator<string> {
   // ThreatFox leaves last_seen empty for most IOCs; a column of blanks is noise.
   const lastSeen = iocs.some((i) => day(i.lastSeen));
   const columns = [
@@ -156,7 +153,7 @@ function iocTable(iocs: Ioc[]): string[] {
     'Confidence',
     'ThreatFox',
   ];
-  out.push(`### IOCs`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`);
+  yield* [`### IOCs`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`];
   for (const ioc of [...iocs].sort(iocOrder)) {
     const cells = [
       typeLabel(ioc),
@@ -167,10 +164,9 @@ function iocTable(iocs: Ioc[]): string[] {
       typeof ioc.confidence === 'number' ? `${ioc.confidence}%` : '',
       ioc.origin === 'manual' ? 'no (submitted by hand)' : threatFoxLink(ioc),
     ];
-    out.push(`| ${cells.join(' | ')} |`);
+    yield `| ${cells.join(' | ')} |`;
   }
-  out.push('');
-  return out;
+  yield '';
 }
 
 /** One hunting query: what it finds, where it is saved and what to rule out. */
@@ -198,7 +194,7 @@ function querySection(q: HuntingQuery): string[] {
   return out;
 }
 
-function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): string[] {
+function* familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): Generator<string> {
   const name = familyNameFor(family, iocs);
   // The family's ATT&CK row is what its queries are tagged with, so the two never disagree.
   const attack = queries.length
@@ -208,11 +204,11 @@ function familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): st
         iocs.map((i) => i.threatType),
         iocs.map((i) => i.type),
       );
-  const out = [...familyFacts(family, name, iocs, attack), ...iocTable(iocs)];
-  out.push('### Hunting queries', '');
-  if (queries.length === 0) out.push('None: no IOC of this family maps to a hunted table.', '');
-  for (const q of queries) out.push(...querySection(q));
-  return out;
+  yield* familyFacts(family, name, iocs, attack);
+  yield* iocTable(iocs);
+  yield* ['### Hunting queries', ''];
+  if (queries.length === 0) yield* ['None: no IOC of this family maps to a hunted table.', ''];
+  for (const q of queries) yield* querySection(q);
 }
 
 export interface ReportOptions {
@@ -252,28 +248,29 @@ function runSection(options: ReportOptions): string[] {
   return out;
 }
 
-export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: ReportOptions = {}): string {
+/**
+ * The report a line at a time (each line without its newline), so a caller can write it as it is
+ * rendered: 100k IOCs make a report of about 20 MB, better not held whole next to the IOCs.
+ */
+export function* reportLines(iocs: Ioc[], queries: HuntingQuery[], options: ReportOptions = {}): Generator<string> {
   const byFamily = groupBy(iocs, familyOf);
   for (const q of queries) if (!byFamily.has(q.family)) byFamily.set(q.family, []);
   const families = [...byFamily.keys()].sort(byCodeUnit);
   const names = families.map((f) => familyNameFor(f, byFamily.get(f)!));
 
-  const out: string[] = [];
-  out.push(`# ThreatFox IOCs and Sentinel hunting queries: ${mdText(names.join(', ') || 'no IOCs')}`, '');
+  yield* [`# ThreatFox IOCs and Sentinel hunting queries: ${mdText(names.join(', ') || 'no IOCs')}`, ''];
   const when = options.generatedAt ? ` on ${options.generatedAt.toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
-  out.push(
+  yield* [
     `Generated by ${GENERATOR}${when} from ${SOURCE_TEXT[provenance(iocs)]}: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
     '',
-  );
-  out.push(...runSection(options));
+  ];
+  yield* runSection(options);
   for (const family of families) {
-    // A loop, not push(...lines): a family of 100k IOCs has more lines than a call may take arguments.
-    for (const line of familySection(
+    yield* familySection(
       family,
       byFamily.get(family)!,
       queries.filter((q) => q.family === family),
-    ))
-      out.push(line);
+    );
   }
 
   const tables = new Map<string, { connectors: Set<string>; queries: number }>();
@@ -285,24 +282,30 @@ export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: Repo
       tables.set(t, entry);
     }
   }
-  out.push('## Data the queries need', '');
-  out.push(
+  yield* ['## Data the queries need', ''];
+  yield* [
     'A query over a table with no data returns nothing: that is absence of telemetry, not absence of compromise.',
     '',
-  );
-  out.push('| Sentinel table | Data connector | Queries |', '|---|---|---|');
+  ];
+  yield* ['| Sentinel table | Data connector | Queries |', '|---|---|---|'];
   for (const [table, entry] of [...tables.entries()].sort((a, b) => byCodeUnit(a[0], b[0]))) {
-    out.push(
+    yield* [
       `| ${table} | ${[...entry.connectors].join(' or ') || 'ASIM parser (any normalised source)'} | ${entry.queries} |`,
-    );
+    ];
   }
-  out.push('', '## References', '', '- abuse.ch ThreatFox: https://threatfox.abuse.ch/');
+  yield* ['', '## References', '', '- abuse.ch ThreatFox: https://threatfox.abuse.ch/'];
   for (const family of families) {
     if (/^[a-z0-9][a-z0-9._-]*$/.test(family) && family.includes('.')) {
-      out.push(
+      yield* [
         `- Malpedia, ${mdText(familyNameFor(family, byFamily.get(family)!))}: https://malpedia.caad.fkie.fraunhofer.de/details/${family}`,
-      );
+      ];
     }
   }
-  return `${out.join('\n')}\n`;
+}
+
+/** The whole report as one string (tests, small runs); --out writes reportLines as they come. */
+export function renderReport(iocs: Ioc[], queries: HuntingQuery[], options: ReportOptions = {}): string {
+  let text = '';
+  for (const line of reportLines(iocs, queries, options)) text += `${line}\n`;
+  return text;
 }

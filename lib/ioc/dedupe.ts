@@ -70,11 +70,58 @@ export function stripUndefined<T extends object>(o: T): T {
  * Inputs are not mutated.
  */
 export function dedupeIocs(iocs: Ioc[]): Ioc[] {
-  const byKey = new Map<string, Ioc>();
-  for (const ioc of iocs) {
+  const deduper = new IocDeduper();
+  for (const ioc of iocs) deduper.add(ioc);
+  return deduper.iocs();
+}
+
+/** Fields whose values repeat across a feed's IOCs (family, threat type, dates, reporter): kept once. */
+const SHARED_FIELDS = new Set([
+  'malware',
+  'malwarePrintable',
+  'threatType',
+  'threatTypeDesc',
+  'firstSeen',
+  'lastSeen',
+  'reporter',
+]);
+
+/**
+ * dedupeIocs for IOCs that arrive in batches (a big document read a chunk at a time): the same
+ * result as dedupeIocs over all of them, without holding every IOC twice. Repeated metadata
+ * strings are stored once: 100k IOCs of one family otherwise carry 100k copies of each.
+ */
+export class IocDeduper {
+  private readonly byKey = new Map<string, Ioc>();
+  private readonly strings = new Map<string, string>();
+
+  add(ioc: Ioc): void {
     const key = dedupeKey(ioc);
-    const seen = byKey.get(key);
-    byKey.set(key, seen ? merge(seen, ioc) : stripUndefined({ ...ioc, tags: ioc.tags && [...ioc.tags] }));
+    const seen = this.byKey.get(key);
+    this.byKey.set(
+      key,
+      seen ? merge(seen, ioc) : this.shared(stripUndefined({ ...ioc, tags: ioc.tags && [...ioc.tags] })),
+    );
   }
-  return [...byKey.values()];
+
+  iocs(): Ioc[] {
+    return [...this.byKey.values()];
+  }
+
+  private shared(ioc: Ioc): Ioc {
+    const fields = ioc as unknown as Record<string, unknown>;
+    for (const k of Object.keys(fields)) {
+      const v = fields[k];
+      if (typeof v === 'string' && SHARED_FIELDS.has(k)) fields[k] = this.once(v);
+    }
+    if (ioc.tags) ioc.tags = ioc.tags.map((t) => this.once(t));
+    return ioc;
+  }
+
+  private once(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  }
 }

@@ -1,5 +1,6 @@
 import { type Allowlist, EMPTY_ALLOWLIST } from '../ioc/benign';
-import { dedupeIocs, normaliseRecords } from '../ioc/normalise';
+import { IocDeduper } from '../ioc/dedupe';
+import { normaliseRecords } from '../ioc/normalise';
 import type { Ioc, Rejected } from '../ioc/types';
 import { clippedNotes, parseRecords } from './schema';
 
@@ -23,11 +24,7 @@ export interface ReadRecords {
 }
 
 /** Validates and normalises a chunk of raw records into the running totals. */
-function readChunk(
-  raw: unknown[],
-  options: ReadOptions,
-  into: ReadRecords & { normalisedRejected: Rejected[]; iocs: Ioc[] },
-): void {
+function readChunk(raw: unknown[], options: ReadOptions, into: Accumulator): void {
   const parsed = parseRecords(raw);
   into.rejected.push(...parsed.rejected);
   const wanted = options.malware && new Set(options.malware.map((m) => m.toLowerCase()));
@@ -35,20 +32,23 @@ function readChunk(
   into.skipped += parsed.records.length - kept.length;
   into.clipped.push(...clippedNotes(kept));
   const normalised = normaliseRecords(kept, options.allow ?? EMPTY_ALLOWLIST);
-  for (const ioc of normalised.iocs) into.iocs.push(ioc);
+  // Deduplicated as they come: all IOCs, then their deduplicated copies, would be held at once.
+  for (const ioc of normalised.iocs) into.iocs.add(ioc);
   into.normalisedRejected.push(...normalised.rejected);
 }
 
 /** Schema rejections first, then normalisation ones, as parseRecords + normaliseRecords list them. */
-const finish = (acc: ReadRecords & { normalisedRejected: Rejected[] }): ReadRecords => ({
-  iocs: dedupeIocs(acc.iocs),
+const finish = (acc: Accumulator): ReadRecords => ({
+  iocs: acc.iocs.iocs(),
   rejected: [...acc.rejected, ...acc.normalisedRejected],
   clipped: acc.clipped,
   skipped: acc.skipped,
 });
 
-const empty = () => ({
-  iocs: [] as Ioc[],
+type Accumulator = Omit<ReadRecords, 'iocs'> & { iocs: IocDeduper; normalisedRejected: Rejected[] };
+
+const empty = (): Accumulator => ({
+  iocs: new IocDeduper(),
   rejected: [] as Rejected[],
   normalisedRejected: [] as Rejected[],
   clipped: [] as Rejected[],
