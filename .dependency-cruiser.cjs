@@ -1,20 +1,21 @@
 /**
  * The layering, enforced by `npm run lint:deps` (part of `npm test`):
  *
- *   functions/, lib/cli.ts          adapters
- *   lib/jobs/, lib/services.ts      jobs and their composition
- *   lib/pipeline.ts                 the one flow
- *   lib/{sentinel,kql,content,state,queue,threatfox}/, lib/input.ts, lib/output.ts   stages
- *   lib/{ioc}/, lib/{config,errors,logger,...}.ts                                     foundations
+ *   functions/, lib/cli.ts (+ output.ts), lib/check.ts   adapters
+ *   lib/jobs/, lib/services.ts                           jobs and their composition
+ *   lib/pipeline.ts                                      the one flow
+ *   lib/{sentinel,kql,content,state,queue,threatfox}/, lib/input.ts             stages
+ *   lib/{ioc,net,text}/, lib/{config,errors,logger,workspaceRef,...}.ts           foundations
  *
  * A module may import its own layer's siblings' folders only where a rule below allows it, and
  * never a layer above its own. lib/ never imports the Functions runtime.
  */
-const FOUNDATION = '^lib/(ioc/|config\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts)';
-const STAGES = '^lib/(sentinel|kql|content|state|queue|threatfox)/|^lib/(input|output)\\.ts';
+const FOUNDATION =
+  '^lib/(ioc/|net/|text/|config\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts|workspaceRef\\.ts)';
+const STAGES = '^lib/(sentinel|kql|content|state|queue|threatfox)/|^lib/input\\.ts';
 const PIPELINE = '^lib/pipeline\\.ts';
 const JOBS = '^lib/jobs/|^lib/services\\.ts';
-const ADAPTERS = '^functions/|^lib/cli\\.ts|^lib/check\\.ts';
+const ADAPTERS = '^functions/|^lib/(cli|output|check)\\.ts';
 
 module.exports = {
   forbidden: [

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { configError } from './errors';
 import { type Allowlist, parseAllowlist } from './ioc/benign';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './logger';
-import { parseWorkspaceList, type WorkspaceRef } from './sentinel/workspaces';
+import { parseWorkspaceList, type WorkspaceRef } from './workspaceRef';
 
 /** How far back the hunting queries look when HUNTING_LOOKBACK is not set. */
 export const DEFAULT_LOOKBACK = '14d';

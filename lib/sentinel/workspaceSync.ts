@@ -9,7 +9,8 @@ import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
 import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writer';
-import { forEachWorkspace, workspaceLabel, workspaceResourceId, type WorkspaceRef } from './workspaces';
+import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
+import { forEachWorkspace } from './workspaces';
 
 /**
  * Several workspaces from one pull: each workspace gets its own read of our indicators, its own

@@ -1,7 +1,8 @@
 import { loadSettings, requireSentinelTargets } from '../../lib/config';
 import type { PublishResult } from '../../lib/pipeline';
 import { publishToWorkspaces, type WorkspaceStores } from '../../lib/sentinel/workspaceSync';
-import { forEachWorkspace, parseWorkspaceList } from '../../lib/sentinel/workspaces';
+import { forEachWorkspace } from '../../lib/sentinel/workspaces';
+import { parseWorkspaceList } from '../../lib/workspaceRef';
 import { workspaceRunRecords } from '../../lib/state/workspaceRuns';
 import { syncErrorMessage } from '../support/errors';
 
