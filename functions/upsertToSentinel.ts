@@ -12,7 +12,7 @@ export async function upsertToSentinel(message: unknown, context: InvocationCont
     stores: services.sentinel(),
     storage: await services.storage(),
     logger,
-    runId: String(context.triggerMetadata?.id ?? context.invocationId),
+    runId: typeof context.triggerMetadata?.id === 'string' ? context.triggerMetadata.id : context.invocationId,
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
     maxDequeueCount: QUEUE_HOST_SETTINGS.maxDequeueCount,
     messageEncoding: QUEUE_HOST_SETTINGS.messageEncoding,

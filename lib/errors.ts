@@ -50,7 +50,9 @@ const ROLE_HELP =
 
 /** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
 export function safeLine(message: unknown): string {
-  return String(message ?? '')
+  const text =
+    typeof message === 'string' || message instanceof Error ? String(message) : (JSON.stringify(message) ?? '');
+  return text
     .split('\n')[0]
     .replace(/Bearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted]')

@@ -45,7 +45,7 @@ const malwareId = z
   .trim()
   .min(1)
   .max(IOC_LIMITS.malware, `longer than ${IOC_LIMITS.malware} characters`)
-  // eslint-disable-next-line no-control-regex
+
   .regex(/^[^\u0000-\u001f\u007f-\u009f]+$/, 'control characters are not allowed')
   .refine((v) => !hasLoneSurrogate(v), 'contains a lone UTF-16 surrogate');
 
@@ -167,7 +167,7 @@ export const threatFoxResponseSchema = z.object({
 function describe(raw: unknown): string {
   if (raw && typeof raw === 'object' && 'ioc' in raw && typeof raw.ioc === 'string') {
     const r = raw as { id?: unknown; ioc: string };
-    return r.id !== undefined ? `ThreatFox #${String(r.id)}: ${r.ioc}` : r.ioc;
+    return typeof r.id === 'string' || typeof r.id === 'number' ? `ThreatFox #${r.id}: ${r.ioc}` : r.ioc;
   }
   const text = JSON.stringify(raw) ?? String(raw);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     contract: false,
   });
   let failed = 0;
-  let armSeconds = 0;
+  let armSeconds: number;
   try {
     // Retries are the SDK's; a throttled write waits exactly what x-ms-retry-after-ms says.
     const arm = connect(fake, { concurrency: CONCURRENCY, maxRetries: 30 });

@@ -53,9 +53,9 @@ describe('renderHuntingYaml', () => {
 
   test('the version changes when the query does, and only then', () => {
     const [q] = buildHuntingQueries(MIXED);
-    const version = (query: string) => parse(renderHuntingYaml({ ...q!, query })).version;
-    expect(version(q!.query)).toBe(version(q!.query));
-    expect(version(`${q!.query}\n| take 1`)).not.toBe(version(q!.query));
+    const version = (query: string) => parse(renderHuntingYaml({ ...q, query })).version;
+    expect(version(q.query)).toBe(version(q.query));
+    expect(version(`${q.query}\n| take 1`)).not.toBe(version(q.query));
   });
 
   test('the GUID is stable per query id', () => {

@@ -401,7 +401,7 @@ function validateIndicator(body: unknown): HttpError | undefined {
   const p = b.properties;
   if (!p || typeof p !== 'object') return bad('Missing properties.');
   for (const field of ['pattern', 'patternType', 'source', 'validFrom']) {
-    if (typeof p[field] !== 'string' || !(p[field] as string).trim()) return bad(`The ${field} field is required.`);
+    if (typeof p[field] !== 'string' || !(p[field]).trim()) return bad(`The ${field} field is required.`);
   }
   if (!isValidStixPattern(p.pattern as string)) return bad(`Invalid STIX pattern: ${String(p.pattern)}`);
   if (Number.isNaN(Date.parse(p.validFrom as string))) return bad('validFrom is not a valid date.');
@@ -426,7 +426,7 @@ function validateSavedSearch(body: unknown): HttpError | undefined {
   const p = (body as { properties?: Record<string, unknown> }).properties;
   if (!p || typeof p !== 'object') return bad('Missing properties.');
   for (const field of ['category', 'displayName', 'query']) {
-    if (typeof p[field] !== 'string' || !(p[field] as string).trim()) return bad(`The ${field} field is required.`);
+    if (typeof p[field] !== 'string' || !(p[field]).trim()) return bad(`The ${field} field is required.`);
   }
   if (p.tags !== undefined) {
     if (
@@ -508,7 +508,7 @@ class SavedSearchMap extends Map<string, SavedSearchResource> {
     return this.get(key) !== undefined;
   }
   keys(): MapIterator<string> {
-    return [...super.keys()].map(SavedSearchMap.bare)[Symbol.iterator]() as MapIterator<string>;
+    return [...super.keys()].map(SavedSearchMap.bare)[Symbol.iterator]();
   }
 }
 
@@ -697,13 +697,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         replayed += 1;
         const as = replay.as ?? replay.page;
         const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, as * size, size, (offset) =>
-          link({ offset, sources: state!.sources, pageSize: size }),
+          link({ offset, sources: state.sources, pageSize: size }),
         );
         if (replay.dropNextLink) delete answer.nextLink;
         return [200, answer];
       }
       const answer: { value: IndicatorResource[]; nextLink?: string } = page(matching, state.offset, size, (offset) =>
-        link({ offset, sources: state!.sources, pageSize: size }),
+        link({ offset, sources: state.sources, pageSize: size }),
       );
       if (quirks?.endlessNextLink && !answer.nextLink) {
         answer.nextLink = link({ offset: matching.length, sources: state.sources, pageSize: size });
@@ -1155,7 +1155,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (msiServer) {
         msiServer.closeAllConnections?.();
-        await new Promise<void>((resolve) => msiServer!.close(() => resolve()));
+        await new Promise<void>((resolve) => msiServer.close(() => resolve()));
       }
     },
   };

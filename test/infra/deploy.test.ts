@@ -36,7 +36,7 @@ function satisfies(constraint: string, v: string): boolean {
       const m = /^(>=|<=|>|<|!=|=)?\s*(\d+\.\d+\.\d+)$/.exec(part.trim());
       if (!m) throw new Error(`unreadable constraint part: ${part}`);
       const c = compare(version(v), version(m[2]));
-      return { '>=': c >= 0, '<=': c <= 0, '>': c > 0, '<': c < 0, '!=': c !== 0, '=': c === 0, '': c === 0 }[m[1] ?? ''] as boolean;
+      return { '>=': c >= 0, '<=': c <= 0, '>': c > 0, '<': c < 0, '!=': c !== 0, '=': c === 0, '': c === 0 }[m[1] ?? ''];
     });
 }
 

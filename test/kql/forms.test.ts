@@ -23,7 +23,7 @@ const SENTINEL = { source: 'ThreatFox', huntingLookback: '14d' };
 /** Every `let name = dynamic([...]);` list and `dynamic({...})` bag of a query, parsed as JSON. */
 function lets(query: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const m of query.matchAll(/^let (\w+) = dynamic\(([[{].*[\]}])\);$/gm)) out[m[1]!] = JSON.parse(m[2]!);
+  for (const m of query.matchAll(/^let (\w+) = dynamic\(([[{].*[\]}])\);$/gm)) out[m[1]] = JSON.parse(m[2]);
   return out;
 }
 
@@ -44,19 +44,19 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
 
   test('reads our indicators: source, family label, latest row per Id, active and unexpired, key and value', () => {
     const [q] = buildThreatIntelQueries([{ id: NSM, name: 'NetSupportManager RAT' }], { indicatorSource: 'ThreatFox' });
-    expect(q!.form).toBe('threatIntel');
-    expect(q!.query).toContain('ThreatIntelIndicators');
-    expect(q!.query).toContain('| where SourceSystem == "ThreatFox"');
-    expect(q!.query).toContain('| summarize arg_max(TimeGenerated, *) by Id');
-    expect(q!.query).toContain('| where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())');
-    expect(q!.query).toContain('set_has_element(Data.labels, "malware:win.netsupportmanager_rat")');
-    expect(q!.query).toMatch(/split\(ObservableKey, ":"\)/);
-    expect(q!.query).toContain('ObservableValue');
-    expect(q!.query).not.toMatch(/toupper\(ObservableValue\)/);
+    expect(q.form).toBe('threatIntel');
+    expect(q.query).toContain('ThreatIntelIndicators');
+    expect(q.query).toContain('| where SourceSystem == "ThreatFox"');
+    expect(q.query).toContain('| summarize arg_max(TimeGenerated, *) by Id');
+    expect(q.query).toContain('| where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())');
+    expect(q.query).toContain('set_has_element(Data.labels, "malware:win.netsupportmanager_rat")');
+    expect(q.query).toMatch(/split\(ObservableKey, ":"\)/);
+    expect(q.query).toContain('ObservableValue');
+    expect(q.query).not.toMatch(/toupper\(ObservableValue\)/);
     // A hit counts only from the time its indicator became valid.
-    expect(q!.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom');
-    expect(q!.requiredTables).toEqual([q!.table, 'ThreatIntelIndicators']);
-    expect(q!.requiredDataConnectors).toContainEqual({
+    expect(q.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom');
+    expect(q.requiredTables).toEqual([q.table, 'ThreatIntelIndicators']);
+    expect(q.requiredDataConnectors).toContainEqual({
       connectorId: 'ThreatIntelligence',
       dataTypes: ['ThreatIntelIndicators'],
     });
@@ -69,8 +69,8 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
     ];
     const qs = buildThreatIntelQueries(families, { indicatorSource: 'Threat"Fox\\\n', lookback: '30d' });
     for (const q of qs) expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
-    const evil = qs.find((q) => q.family === families[1]!.id)!;
-    expect(evil.query).toContain(kqlString(`malware:${families[1]!.id}`));
+    const evil = qs.find((q) => q.family === families[1].id)!;
+    expect(evil.query).toContain(kqlString(`malware:${families[1].id}`));
     expect(evil.query).toContain(`SourceSystem == ${kqlString('Threat"Fox\\\n')}`);
   });
 
@@ -167,23 +167,23 @@ describe('coverage: each IOC type reaches each table listed', () => {
         buildHuntingQueries([ioc('url', 'https://drop.example/payload.js'), ioc('url', 'http://198.51.100.4/x.exe')]),
       ).map((q) => [q.table, q]),
     );
-    expect(lets(qs.DnsEvents!.query).iocDomains).toEqual(['drop.example']);
-    expect(lets(qs.DeviceNetworkEvents!.query).iocDomains).toEqual(['drop.example']);
-    expect(lets(qs.EmailUrlInfo!.query).iocDomains).toEqual(['drop.example']);
-    expect(Object.values(lets(qs.CommonSecurityLog!.query).iocIpByForm as object)).toContain('198.51.100.4');
-    expect(Object.values(lets(qs._Im_NetworkSession!.query).iocIpByForm as object)).toContain('198.51.100.4');
+    expect(lets(qs.DnsEvents.query).iocDomains).toEqual(['drop.example']);
+    expect(lets(qs.DeviceNetworkEvents.query).iocDomains).toEqual(['drop.example']);
+    expect(lets(qs.EmailUrlInfo.query).iocDomains).toEqual(['drop.example']);
+    expect(Object.values(lets(qs.CommonSecurityLog.query).iocIpByForm as object)).toContain('198.51.100.4');
+    expect(Object.values(lets(qs._Im_NetworkSession.query).iocIpByForm as object)).toContain('198.51.100.4');
     // CommonSecurityLog reads the host from RequestURL too, and completes a path-only RequestURL with the host.
-    expect(qs.CommonSecurityLog!.query).toContain('DestinationHost == IocDomain');
-    expect(qs.CommonSecurityLog!.query).toContain('UrlHost == IocDomain');
-    expect(qs.CommonSecurityLog!.query).toContain(
+    expect(qs.CommonSecurityLog.query).toContain('DestinationHost == IocDomain');
+    expect(qs.CommonSecurityLog.query).toContain('UrlHost == IocDomain');
+    expect(qs.CommonSecurityLog.query).toContain(
       'iff(RequestURL startswith "/", strcat(DestinationHost, RequestURL), RequestURL)',
     );
     // UrlClickEvents checks the redirect chain; EmailUrlInfo both Url and UrlDomain.
-    expect(qs.UrlClickEvents!.query).toContain('UrlChain has_any (iocHosts)');
-    expect(qs.EmailUrlInfo!.query).toContain('UrlDomain has_any (iocHosts)');
-    expect(qs.DeviceFileEvents!.query).toContain('FileOriginUrl has_any (iocHosts)');
-    expect(qs.DeviceFileEvents!.query).toContain('FileOriginIP in~ (iocIpForms)');
-    expect(qs.DnsEvents!.query).toContain('IPAddresses has_any (iocIpForms)');
+    expect(qs.UrlClickEvents.query).toContain('UrlChain has_any (iocHosts)');
+    expect(qs.EmailUrlInfo.query).toContain('UrlDomain has_any (iocHosts)');
+    expect(qs.DeviceFileEvents.query).toContain('FileOriginUrl has_any (iocHosts)');
+    expect(qs.DeviceFileEvents.query).toContain('FileOriginIP in~ (iocIpForms)');
+    expect(qs.DnsEvents.query).toContain('IPAddresses has_any (iocIpForms)');
   });
 
   test('a payload on well-known infrastructure stays a URL hunt: the site is never hunted as a domain', () => {
@@ -200,7 +200,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
       'DeviceFileEvents',
     ]);
     // It still pre-filters on the host, to find the URL.
-    expect(lets(qs[0]!.query).iocHosts).toEqual(['raw.githubusercontent.com']);
+    expect(lets(qs[0].query).iocHosts).toEqual(['raw.githubusercontent.com']);
   });
 
   test('the ThreatIntelIndicators form reads every kind a table hunts', () => {
@@ -212,7 +212,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
     );
     const reads = (table: string, ...lists: string[]) =>
       lists.forEach((l) =>
-        expect({ table, l, found: qs[table]!.includes(`let ${l} = `) }).toEqual({ table, l, found: true }),
+        expect({ table, l, found: qs[table].includes(`let ${l} = `) }).toEqual({ table, l, found: true }),
       );
     reads('CommonSecurityLog', 'iocIpByForm', 'iocIpPorts', 'iocDomains', 'iocUrls', 'iocHosts');
     reads('DeviceNetworkEvents', 'iocIpByForm', 'iocDomains', 'iocUrls');
@@ -316,9 +316,9 @@ describe('behaviour hunts', () => {
       expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
       expect(q.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-behaviour-[a-z0-9-]+$/);
     }
-    expect(qs[1]!.techniques).toContain('T1036');
-    expect(qs[2]!.tactics).toEqual(expect.arrayContaining(['Persistence', 'PrivilegeEscalation']));
-    expect(qs[3]!.techniques).toContain('T1614');
+    expect(qs[1].techniques).toContain('T1036');
+    expect(qs[2].tactics).toEqual(expect.arrayContaining(['Persistence', 'PrivilegeEscalation']));
+    expect(qs[3].techniques).toContain('T1614');
   });
 });
 

@@ -234,7 +234,7 @@ describe('factsFromIndicator', () => {
       ],
       OPTIONS,
     );
-    expect(factsFromIndicator(body!)).toEqual(
+    expect(factsFromIndicator(body)).toEqual(
       expect.objectContaining({
         type: 'ipv4',
         value: '91.92.34.228',

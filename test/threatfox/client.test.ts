@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isSyncError, SyncError } from '../../lib/errors';
+import { isSyncError, type SyncError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import {
   backoffDelay,
