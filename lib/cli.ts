@@ -191,7 +191,6 @@ export function humanSummary(
 
 /** Hostile input shown on a terminal: no control characters, bounded length. */
 function oneLine(text: string, max: number): string {
-   
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }

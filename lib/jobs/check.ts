@@ -491,7 +491,7 @@ export function principalOf(token: string): string | undefined {
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     const text = (k: string) =>
-      typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k]) ? (claims[k]) : undefined;
+      typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k]) ? claims[k] : undefined;
     const name = text('upn') ?? text('unique_name');
     const oid = text('oid');
     if (!name && !oid) return undefined;

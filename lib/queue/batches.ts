@@ -40,7 +40,7 @@ const familySchema = z
   .string()
   .min(1)
   .max(200)
-   
+
   .regex(/^[^\u0000-\u001f\u007f-\u009f]+$/, 'control characters are not allowed');
 
 const containerNameSchema = z

@@ -401,7 +401,7 @@ function validateIndicator(body: unknown): HttpError | undefined {
   const p = b.properties;
   if (!p || typeof p !== 'object') return bad('Missing properties.');
   for (const field of ['pattern', 'patternType', 'source', 'validFrom']) {
-    if (typeof p[field] !== 'string' || !(p[field]).trim()) return bad(`The ${field} field is required.`);
+    if (typeof p[field] !== 'string' || !p[field].trim()) return bad(`The ${field} field is required.`);
   }
   if (!isValidStixPattern(p.pattern as string)) return bad(`Invalid STIX pattern: ${String(p.pattern)}`);
   if (Number.isNaN(Date.parse(p.validFrom as string))) return bad('validFrom is not a valid date.');
@@ -426,7 +426,7 @@ function validateSavedSearch(body: unknown): HttpError | undefined {
   const p = (body as { properties?: Record<string, unknown> }).properties;
   if (!p || typeof p !== 'object') return bad('Missing properties.');
   for (const field of ['category', 'displayName', 'query']) {
-    if (typeof p[field] !== 'string' || !(p[field]).trim()) return bad(`The ${field} field is required.`);
+    if (typeof p[field] !== 'string' || !p[field].trim()) return bad(`The ${field} field is required.`);
   }
   if (p.tags !== undefined) {
     if (

@@ -235,10 +235,10 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       const iocs = 'fresh-c2[.]example[.]net';
       const first = await sync(post(JSON.stringify({ malware: NETSUPPORT, iocs })), context('sync'));
       expect(first.status).toBe(200);
-      expect((first.jsonBody).summary.indicators).toMatchObject({ created: 1, failed: 0 });
+      expect(first.jsonBody.summary.indicators).toMatchObject({ created: 1, failed: 0 });
       arm.clearRequests();
       const again = await sync(post(JSON.stringify({ malware: NETSUPPORT, iocs })), context('sync'));
-      expect((again.jsonBody).summary.indicators).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+      expect(again.jsonBody.summary.indicators).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
       expect(arm.writes()).toEqual([]);
       const httpRuns = (await listRuns(table, 50)).filter((r) => r.trigger === 'http');
       expect(httpRuns.map((r) => r.counts.indicatorsCreated)).toEqual([0, 1]); // newest first
@@ -279,7 +279,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     it('answers 400 with field errors', async () => {
       const res = await sync(post(JSON.stringify({ dryRun: 'yes', days: 9, extra: 1 })), context('sync'));
       expect(res.status).toBe(400);
-      const fields = (res.jsonBody).fields;
+      const fields = res.jsonBody.fields;
       expect(Object.keys(fields)).toEqual(expect.arrayContaining(['dryRun', 'days']));
       expect((await sync(post('{not json'), context('sync'))).status).toBe(400);
     });
@@ -288,14 +288,14 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
       for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
         const res = await sync(post(`{"dryRun": true, "${key}": "x"}`), context('sync'));
         expect([key, res.status]).toEqual([key, 400]);
-        expect(Object.keys((res.jsonBody).fields)).toEqual([key]);
+        expect(Object.keys(res.jsonBody.fields)).toEqual([key]);
       }
     });
 
     it('answers 400 naming malware for a pasted list without its family', async () => {
       const res = await sync(post(JSON.stringify({ dryRun: true, iocs: 'evil-c2[.]com' })), context('sync'));
       expect(res.status).toBe(400);
-      expect(Object.keys((res.jsonBody).fields)).toEqual(['malware']);
+      expect(Object.keys(res.jsonBody.fields)).toEqual(['malware']);
     });
 
     it('answers 413 over the size limit', async () => {
