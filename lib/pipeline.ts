@@ -5,32 +5,12 @@ import { documentKind, parseInputDocument } from './input';
 import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
-import {
-  buildHuntingQueries,
-  buildThreatIntelQueries,
-  familiesOf,
-  heavilySplit,
-  MANY_PARTS,
-  type HuntingQuery,
-} from './kql/huntingQueries';
+import { buildHuntingQueries, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
-import { withRunDeadline } from './net/deadline';
 import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
-import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
-import type { PublishResult, SentinelStores } from './sentinel/stores';
-import {
-  publishToWorkspaces,
-  type MultiPublishResult,
-  type SentinelDestination,
-  type WorkspaceOutcome,
-} from './sentinel/workspaceSync';
-import {
-  syncIndicators,
-  syncSavedSearches,
-  type ItemFailure,
-  type SyncIndicatorsOptions,
-  type WriteCounts,
-} from './sentinel/writer';
+import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
+import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
+import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
@@ -215,47 +195,6 @@ export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Pl
   };
 }
 
-/** The saved searches of the families these IOCs belong to: independent of which IOCs they are. */
-export function savedSearchesFor(
-  iocs: readonly Ioc[],
-  sentinel: Pick<Settings['sentinel'], 'source' | 'huntingLookback'>,
-): HuntingQuery[] {
-  return buildThreatIntelQueries(familiesOf(iocs), {
-    indicatorSource: sentinel.source,
-    lookback: sentinel.huntingLookback,
-  });
-}
-
-// The stores and a publish's result are the sentinel stage's types; re-exported for the pipeline's callers.
-export type { PublishResult, SentinelStores } from './sentinel/stores';
-
-export type PublishOptions = SyncIndicatorsOptions & { huntingLookback: string };
-
-/**
- * Upserts the indicators, then makes sure the families' saved searches are there. The searches read
- * the indicators from ThreatIntelIndicators, so they depend on the family and the settings only: a
- * batch that adds, extends or expires IOCs finds them unchanged and writes none. Nothing needs the
- * other batches' IOCs, so batches need no lock against each other; stale searches of these families
- * (parts of the old split layout, a table no longer hunted) are removed.
- */
-export async function publish(iocs: Ioc[], stores: SentinelStores, options: PublishOptions): Promise<PublishResult> {
-  const logger = options.logger ?? silentLogger;
-  const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
-  const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
-  const queries = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
-  const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
-    concurrency: options.concurrency,
-    logger,
-    owns: generatedForFamilies(families),
-  });
-  return {
-    indicators: written.counts,
-    huntingQueries: searches.counts,
-    failures: [...written.failures, ...searches.failures],
-    queries,
-  };
-}
-
 export interface RunSummary {
   dryRun: boolean;
   families: string[];
@@ -280,8 +219,6 @@ export interface RunSummary {
   workspaces?: WorkspaceOutcome[];
 }
 
-const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
-
 export interface SyncResult {
   summary: RunSummary;
   iocs: Ioc[];
@@ -291,7 +228,7 @@ export interface SyncResult {
 }
 
 export interface SyncDeps {
-  settings: Settings;
+  settings: Pick<Settings, 'allowlist' | 'sentinel'>;
   threatfox?: ThreatFoxSource;
   /** Absent on a dry run; one workspace's stores or every configured workspace's. */
   stores?: SentinelDestination;
@@ -300,49 +237,69 @@ export interface SyncDeps {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The whole job, as the CLI and the HTTP trigger run it. Logs one summary line. */
+/**
+ * The whole job, as the CLI and the HTTP trigger run it: collect → say what was refused → plan →
+ * publish under the run's deadline (unless a dry run) → summarise. Logs one summary line.
+ */
 export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRun: boolean }): Promise<SyncResult> {
-  const started = Date.now();
+  const startedAt = Date.now();
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? new Date();
   const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
+  logRefused(collected, logger);
+  const planned = plan(collected.iocs, deps.settings.sentinel, now);
+  warnHeavilySplit(planned.huntingQueries, logger);
+  const published = options.dryRun ? undefined : await publishRun(collected.iocs, deps, { now, logger, startedAt });
+  // A write to a list of workspaces (SENTINEL_WORKSPACES) names each one in the summary.
+  const byWorkspace = Array.isArray(deps.stores);
+  const summary = summarise({ collected, planned, published, byWorkspace, dryRun: options.dryRun, startedAt });
+  logSummary(summary, published?.failures ?? [], deps.settings.sentinel.ttlDays, logger);
+  return {
+    summary,
+    iocs: collected.iocs,
+    rejected: collected.rejected,
+    plan: planned,
+    failures: published?.failures ?? [],
+  };
+}
+
+/** Every refused record and clipped field at debug; the rejection alarm as a warning. */
+function logRefused(collected: Collected, logger: Logger): void {
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   for (const c of collected.clipped ?? []) logger.debug({ clipped: c }, 'metadata bounded');
   if (collected.alarm) logger.warn({ read: collected.read, rejected: collected.rejected.length }, collected.alarm);
-  const planned = plan(collected.iocs, deps.settings.sentinel, now);
-  for (const heavy of heavilySplit(planned.huntingQueries)) {
+}
+
+function warnHeavilySplit(queries: HuntingQuery[], logger: Logger): void {
+  for (const heavy of heavilySplit(queries)) {
     logger.warn(
       { family: heavy.family, table: heavy.table, parts: heavy.parts },
       `the exported (inline) hunting query for this table needed ${heavy.parts} parts (over ${MANY_PARTS}): run every part, or use the saved search in Sentinel, which reads ThreatIntelIndicators and is never split`,
     );
   }
+}
 
-  let published: MultiPublishResult | undefined;
-  if (!options.dryRun) {
-    if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
-    const s = deps.settings.sentinel;
-    const stores = deps.stores;
-    // The run's deadline (counted from its start) ends every ARM request still going; what did not finish is counted as failed.
-    published = await withRunDeadline({ seconds: s.runDeadlineSeconds, startedAt: started }, () =>
-      publishToWorkspaces(
-        stores,
-        (one, concurrency) =>
-          publish(collected.iocs, one, {
-            source: s.source,
-            ttlDays: s.ttlDays,
-            huntingLookback: s.huntingLookback,
-            concurrency: concurrency ?? s.concurrency,
-            now,
-            logger,
-            onProgress: deps.onProgress,
-          }),
-        { perSubscription: s.workspacesPerSubscription, logger },
-      ),
-    );
-  }
+/** The write: every workspace of `deps.stores`, under a deadline counted from the run's start. */
+function publishRun(
+  iocs: Ioc[],
+  deps: SyncDeps,
+  run: { now: Date; logger: Logger; startedAt: number },
+): Promise<MultiPublishResult> {
+  if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
+  return publishWithinDeadline(iocs, deps.stores, deps.settings.sentinel, { ...run, onProgress: deps.onProgress });
+}
 
-  const summary: RunSummary = {
-    dryRun: options.dryRun,
+function summarise(run: {
+  collected: Collected;
+  planned: Plan;
+  published: MultiPublishResult | undefined;
+  byWorkspace: boolean;
+  dryRun: boolean;
+  startedAt: number;
+}): RunSummary {
+  const { collected, planned, published } = run;
+  return {
+    dryRun: run.dryRun,
     families: [...new Set(collected.iocs.map((i) => i.malware ?? 'unknown'))].sort(),
     read: collected.read,
     iocs: collected.iocs.length,
@@ -359,24 +316,21 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
     },
     huntingQueries: { planned: planned.savedSearches.length, ...(published?.huntingQueries ?? zeroCounts()) },
     failures: published?.failures.length ?? 0,
-    durationMs: Date.now() - started,
-    ...(published && Array.isArray(deps.stores) ? { workspaces: published.workspaces } : {}),
+    durationMs: Date.now() - run.startedAt,
+    ...(published && run.byWorkspace ? { workspaces: published.workspaces } : {}),
   };
+}
+
+/** The expiry warning, the one summary line, then each failed write. */
+function logSummary(summary: RunSummary, failures: ItemFailure[], ttlDays: number, logger: Logger): void {
   if (summary.indicators.expired > 0) {
     logger.warn(
-      { expired: summary.indicators.expired, ttlDays: deps.settings.sentinel.ttlDays },
+      { expired: summary.indicators.expired, ttlDays },
       'some indicators are already past their validity (last or first seen + INDICATOR_TTL_DAYS): Sentinel keeps them as expired',
     );
   }
   logger.info({ summary }, summary.dryRun ? 'dry run finished' : 'sync finished');
-  for (const f of published?.failures ?? []) logger.error({ failure: f }, 'write failed');
-  return {
-    summary,
-    iocs: collected.iocs,
-    rejected: collected.rejected,
-    plan: planned,
-    failures: published?.failures ?? [],
-  };
+  for (const f of failures) logger.error({ failure: f }, 'write failed');
 }
 
 /** Refusals of well-formed but benign values, by kind (every kind present, zero or not). */

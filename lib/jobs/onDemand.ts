@@ -15,7 +15,7 @@ import {
   type SyncResult,
 } from '../pipeline';
 import type { SentinelDestination } from '../sentinel/workspaceSync';
-import { workspaceRunRecords } from '../state/workspaceRuns';
+import { workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -74,8 +74,9 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
   return { ok: true, request: parsed.data };
 }
 
+/** What the HTTP job uses: ThreatFox and the Sentinel stores on demand, run history, and the queue for big writes. */
 export interface OnDemandDeps {
-  settings: Settings;
+  settings: Pick<Settings, 'threatfox' | 'allowlist' | 'sentinel'>;
   threatfox: () => ThreatFoxSource;
   sentinel: () => SentinelDestination;
   logger: Logger;
@@ -239,16 +240,7 @@ function httpRunRecord(runId: string, result: SyncResult): RunRecord {
       fetched: s.read,
       iocs: s.iocs,
       rejected: s.rejected,
-      indicatorsCreated: s.indicators.created,
-      indicatorsUpdated: s.indicators.updated,
-      indicatorsUnchanged: s.indicators.unchanged,
-      indicatorsDeleted: s.indicators.deleted,
-      indicatorsFailed: s.indicators.failed,
-      queriesCreated: s.huntingQueries.created,
-      queriesUpdated: s.huntingQueries.updated,
-      queriesUnchanged: s.huntingQueries.unchanged,
-      queriesDeleted: s.huntingQueries.deleted,
-      queriesFailed: s.huntingQueries.failed,
+      ...writeRunCounts(s),
     },
     error: result.failures[0]
       ? `${result.failures.length} writes failed, first: ${result.failures[0].key}: ${result.failures[0].error}`

@@ -12,8 +12,9 @@ import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } 
 import type { ThreatFoxSource } from '../threatfox/client';
 import { sendBatches, type MessageEncoding } from './handOff';
 
+/** What the timer job uses: ThreatFox, the state table, batch container and upsert queue. */
 export interface PullDeps {
-  settings: Settings;
+  settings: Pick<Settings, 'threatfox' | 'allowlist'>;
   threatfox: ThreatFoxSource;
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'iocQueue'>;
   logger: Logger;

@@ -1,10 +1,9 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
-import { withRunDeadline } from '../net/deadline';
-import { publish } from '../pipeline';
-import { publishToWorkspaces, type SentinelDestination } from '../sentinel/workspaceSync';
-import { workspaceRunRecords } from '../state/workspaceRuns';
+import { publishWithinDeadline } from '../sentinel/publish';
+import type { MultiPublishResult, SentinelDestination } from '../sentinel/workspaceSync';
+import { workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import {
   type IocBatchMessage,
   deleteClaimCheck,
@@ -14,12 +13,13 @@ import {
   resolveBatch,
 } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../queue/constants';
-import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
+import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
+/** What the queue job uses: the Sentinel settings and stores, the state table, batch container and poison queue. */
 export interface UpsertDeps {
-  settings: Settings;
+  settings: Pick<Settings, 'sentinel'>;
   /** One workspace's stores or every configured workspace's. */
   stores: SentinelDestination;
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
@@ -117,51 +117,20 @@ async function parkRejectedItems(
 }
 
 /** Writes the batch to every workspace, within the run's deadline. */
-function publishBatch(iocs: ResolvedBatch['iocs'], deps: UpsertDeps): Promise<PublishedBatch> {
-  const s = deps.settings.sentinel;
+function publishBatch(iocs: ResolvedBatch['iocs'], deps: UpsertDeps): Promise<MultiPublishResult> {
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
   // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
-  return withRunDeadline({ seconds: s.runDeadlineSeconds }, () =>
-    publishToWorkspaces(
-      deps.stores,
-      (one, concurrency) =>
-        publish(iocs, one, {
-          source: s.source,
-          ttlDays: s.ttlDays,
-          huntingLookback: s.huntingLookback,
-          concurrency: concurrency ?? s.concurrency,
-          now: deps.now,
-          logger: deps.logger,
-        }),
-      { perSubscription: s.workspacesPerSubscription, logger: deps.logger },
-    ),
-  );
+  return publishWithinDeadline(iocs, deps.stores, deps.settings.sentinel, { now: deps.now, logger: deps.logger });
 }
-
-type PublishedBatch = Awaited<ReturnType<typeof publishToWorkspaces>>;
 
 function upsertRunRecord(
   message: IocBatchMessage,
   batch: ResolvedBatch,
-  result: PublishedBatch,
+  result: MultiPublishResult,
   startedAt: string,
   deliveryId: string,
 ): RunRecord {
-  const counts: RunCounts = {
-    iocs: batch.iocs.length,
-    rejected: batch.rejected.length,
-    indicatorsCreated: result.indicators.created,
-    indicatorsUpdated: result.indicators.updated,
-    indicatorsUnchanged: result.indicators.unchanged,
-    indicatorsDeleted: result.indicators.deleted,
-    indicatorsFailed: result.indicators.failed,
-    queriesCreated: result.huntingQueries.created,
-    queriesUpdated: result.huntingQueries.updated,
-    queriesUnchanged: result.huntingQueries.unchanged,
-    queriesDeleted: result.huntingQueries.deleted,
-    queriesFailed: result.huntingQueries.failed,
-  };
   return {
     // The run that queued the batch (timer or HTTP), then this delivery: both can be looked up.
     runId: `${message.runId}:${deliveryId}`,
@@ -170,18 +139,18 @@ function upsertRunRecord(
     finishedAt: new Date().toISOString(),
     status: result.failures.length > 0 ? 'partial' : 'succeeded',
     families: [message.family],
-    counts,
+    counts: { iocs: batch.iocs.length, rejected: batch.rejected.length, ...writeRunCounts(result) },
     error: failureSummary(result.failures),
   };
 }
 
-function failureSummary(failures: PublishedBatch['failures']): string | undefined {
+function failureSummary(failures: MultiPublishResult['failures']): string | undefined {
   const first = failures[0];
   return first ? `${failures.length} writes failed, first: ${first.kind} ${first.key}: ${first.error}` : undefined;
 }
 
 /** Some writes failed: throw, so the host retries the message (and parks it after maxDequeueCount). */
-function failBatch(failures: PublishedBatch['failures'], deps: UpsertDeps): never {
+function failBatch(failures: MultiPublishResult['failures'], deps: UpsertDeps): never {
   const last = deps.maxDequeueCount !== undefined && (deps.dequeueCount ?? 1) >= deps.maxDequeueCount;
   for (const f of failures) deps.logger.error({ failure: f }, 'write failed');
   deps.logger.error(

@@ -59,7 +59,6 @@ export interface SyncIndicatorsResult {
 }
 
 export const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
-const zero = zeroCounts;
 
 export function addCounts(a: WriteCounts, b: WriteCounts): WriteCounts {
   return {
@@ -142,14 +141,14 @@ interface StepOutcome {
 }
 
 const outcome = (counts: Partial<WriteCounts> = {}, failures: ItemFailure[] = []): StepOutcome => ({
-  counts: { ...zero(), ...counts },
+  counts: { ...zeroCounts(), ...counts },
   failures,
 });
 
 /** The sum of several outcomes, failures in the order of the outcomes. */
 function combine(outcomes: readonly StepOutcome[]): StepOutcome {
   return {
-    counts: outcomes.reduce((sum, o) => addCounts(sum, o.counts), zero()),
+    counts: outcomes.reduce((sum, o) => addCounts(sum, o.counts), zeroCounts()),
     failures: outcomes.flatMap((o) => o.failures),
   };
 }

@@ -1,5 +1,23 @@
 import type { WorkspaceOutcome } from '../sentinel/workspaceSync';
+import type { WriteCounts } from '../sentinel/writer';
 import type { RunCounts, RunRecord } from './runHistory';
+
+/** A write's counts (indicators and saved searches) as run-history columns: the one mapping of WriteCounts to RunCounts. */
+export function writeRunCounts(written: { indicators: WriteCounts; huntingQueries: WriteCounts }): RunCounts {
+  const { indicators: i, huntingQueries: q } = written;
+  return {
+    indicatorsCreated: i.created,
+    indicatorsUpdated: i.updated,
+    indicatorsUnchanged: i.unchanged,
+    indicatorsDeleted: i.deleted,
+    indicatorsFailed: i.failed,
+    queriesCreated: q.created,
+    queriesUpdated: q.updated,
+    queriesUnchanged: q.unchanged,
+    queriesDeleted: q.deleted,
+    queriesFailed: q.failed,
+  };
+}
 
 /**
  * A run over several workspaces is recorded as its row (the totals) plus one row per workspace,
@@ -7,29 +25,15 @@ import type { RunCounts, RunRecord } from './runHistory';
  */
 export function workspaceRunRecords(run: RunRecord, outcomes: readonly WorkspaceOutcome[] | undefined): RunRecord[] {
   if (!outcomes || outcomes.length < 2) return [];
-  return outcomes.map((o) => {
-    const counts: RunCounts = {
-      indicatorsCreated: o.indicators.created,
-      indicatorsUpdated: o.indicators.updated,
-      indicatorsUnchanged: o.indicators.unchanged,
-      indicatorsDeleted: o.indicators.deleted,
-      indicatorsFailed: o.indicators.failed,
-      queriesCreated: o.huntingQueries.created,
-      queriesUpdated: o.huntingQueries.updated,
-      queriesUnchanged: o.huntingQueries.unchanged,
-      queriesDeleted: o.huntingQueries.deleted,
-      queriesFailed: o.huntingQueries.failed,
-    };
-    return {
-      runId: `${run.runId}/${o.workspace}`,
-      trigger: run.trigger,
-      startedAt: run.startedAt,
-      finishedAt: run.finishedAt,
-      status: o.status === 'succeeded' ? 'succeeded' : o.status === 'partial' ? 'partial' : 'failed',
-      families: run.families,
-      counts,
-      error: o.error ?? (o.failures > 0 ? `${o.failures} writes failed` : undefined),
-      workspace: o.workspace,
-    };
-  });
+  return outcomes.map((o) => ({
+    runId: `${run.runId}/${o.workspace}`,
+    trigger: run.trigger,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    status: o.status,
+    families: run.families,
+    counts: writeRunCounts(o),
+    error: o.error ?? (o.failures > 0 ? `${o.failures} writes failed` : undefined),
+    workspace: o.workspace,
+  }));
 }

@@ -31,7 +31,7 @@ import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
 import { syncIndicators } from '../../lib/sentinel/writer';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
-import { publish } from '../../lib/pipeline';
+import { publish } from '../../lib/sentinel/publish';
 import { parseRecords } from '../../lib/threatfox/schema';
 import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
 import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';

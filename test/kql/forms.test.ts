@@ -12,7 +12,7 @@ import {
 import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
 import { huntedUrlHost } from '../../lib/kql/urlHost';
-import { savedSearchesFor } from '../../lib/pipeline';
+import { savedSearchesFor } from '../../lib/sentinel/publish';
 import { kqlDiagnostics } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000 } from './fixtures';
 

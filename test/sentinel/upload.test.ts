@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { withRunDeadline } from '../../lib/net/deadline';
-import { publish } from '../../lib/pipeline';
+import { publish } from '../../lib/sentinel/publish';
 import { stixIndicatorId, uuidV5 } from '../../lib/sentinel/stixObject';
 import { createUploadClient, MAX_OBJECTS_PER_UPLOAD, UPLOAD_TOKEN_SCOPE } from '../../lib/sentinel/uploadClient';
 import { uploadIndicatorStore } from '../../lib/sentinel/uploadStore';

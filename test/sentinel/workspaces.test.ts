@@ -1,5 +1,5 @@
 import { loadSettings, requireSentinelTargets } from '../../lib/config';
-import type { PublishResult } from '../../lib/pipeline';
+import type { PublishResult } from '../../lib/sentinel/stores';
 import { publishToWorkspaces, type WorkspaceStores } from '../../lib/sentinel/workspaceSync';
 import { forEachWorkspace } from '../../lib/sentinel/workspaces';
 import { parseWorkspaceList } from '../../lib/workspaceRef';

@@ -1,11 +1,11 @@
 import type { Ioc } from '../../lib/ioc/types';
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
-import { publish } from '../../lib/pipeline';
+import { publish } from '../../lib/sentinel/publish';
 import { toSavedSearch } from '../../lib/sentinel/savedSearch';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { connect } from '../sentinel/harness';
-import { manyIocs } from './fixtures';
+import { connect } from './harness';
+import { manyIocs } from '../kql/fixtures';
 
 const NSM = 'win.netsupportmanager_rat';
 const OPTIONS = {

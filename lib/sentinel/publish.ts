@@ -1,0 +1,90 @@
+import type { SentinelSettings } from '../config';
+import type { Ioc } from '../ioc/types';
+import { buildThreatIntelQueries, familiesOf, type HuntingQuery } from '../kql/huntingQueries';
+import { silentLogger, type Logger } from '../logger';
+import { withRunDeadline } from '../net/deadline';
+import { generatedForFamilies, toSavedSearch } from './savedSearch';
+import type { PublishResult, SentinelStores } from './stores';
+import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination } from './workspaceSync';
+import { syncIndicators, syncSavedSearches, type SyncIndicatorsOptions } from './writer';
+
+/**
+ * The sentinel stage's write: indicators first, then the saved searches of their families, to one
+ * workspace (`publish`) or to every workspace of a run within its deadline (`publishWithinDeadline`).
+ */
+
+/** The saved searches of the families these IOCs belong to: independent of which IOCs they are. */
+export function savedSearchesFor(
+  iocs: readonly Ioc[],
+  sentinel: Pick<SentinelSettings, 'source' | 'huntingLookback'>,
+): HuntingQuery[] {
+  return buildThreatIntelQueries(familiesOf(iocs), {
+    indicatorSource: sentinel.source,
+    lookback: sentinel.huntingLookback,
+  });
+}
+
+export type PublishOptions = SyncIndicatorsOptions & { huntingLookback: string };
+
+/**
+ * Upserts the indicators, then makes sure the families' saved searches are there. The searches read
+ * the indicators from ThreatIntelIndicators, so they depend on the family and the settings only: a
+ * batch that adds, extends or expires IOCs finds them unchanged and writes none. Nothing needs the
+ * other batches' IOCs, so batches need no lock against each other; stale searches of these families
+ * (parts of the old split layout, a table no longer hunted) are removed.
+ */
+export async function publish(iocs: Ioc[], stores: SentinelStores, options: PublishOptions): Promise<PublishResult> {
+  const logger = options.logger ?? silentLogger;
+  const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
+  const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
+  const queries = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
+  const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
+    concurrency: options.concurrency,
+    logger,
+    owns: generatedForFamilies(families),
+  });
+  return {
+    indicators: written.counts,
+    huntingQueries: searches.counts,
+    failures: [...written.failures, ...searches.failures],
+    queries,
+  };
+}
+
+/** What a run adds to the settings: its clock, its logger, progress, and when its deadline started counting. */
+export interface PublishRun {
+  now?: Date;
+  logger: Logger;
+  onProgress?: (done: number, total: number) => void;
+  /** Epoch ms the run started (default: now), so the deadline counts the time spent collecting too. */
+  startedAt?: number;
+}
+
+/**
+ * Publishes the IOCs to every workspace of `destination` under the run's deadline
+ * (RUN_DEADLINE_SECONDS): every ARM request still going then ends, and what did not finish is
+ * counted as failed, so a run always ends by itself and says what it could not do.
+ */
+export function publishWithinDeadline(
+  iocs: Ioc[],
+  destination: SentinelDestination,
+  sentinel: SentinelSettings,
+  run: PublishRun,
+): Promise<MultiPublishResult> {
+  return withRunDeadline({ seconds: sentinel.runDeadlineSeconds, startedAt: run.startedAt }, () =>
+    publishToWorkspaces(
+      destination,
+      (one, concurrency) =>
+        publish(iocs, one, {
+          source: sentinel.source,
+          ttlDays: sentinel.ttlDays,
+          huntingLookback: sentinel.huntingLookback,
+          concurrency: concurrency ?? sentinel.concurrency,
+          now: run.now,
+          logger: run.logger,
+          onProgress: run.onProgress,
+        }),
+      { perSubscription: sentinel.workspacesPerSubscription, logger: run.logger },
+    ),
+  );
+}
