@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { runPull } from '../lib/jobs/pull';
-import { getServices, invocationLogger } from './shared/context';
-import { QUEUE_HOST_SETTINGS } from './shared/host';
+import { pullDeps } from '../lib/services';
+import { getServices, invocationOf } from './shared/context';
 
 /**
  * The timer sends its batches to the upsert queue (IOC_QUEUE) itself, with the Storage QueueClient
@@ -12,16 +12,9 @@ import { QUEUE_HOST_SETTINGS } from './shared/host';
  */
 export async function pullThreatFox(timer: Timer, context: InvocationContext): Promise<void> {
   const services = getServices();
-  const logger = invocationLogger(context);
-  if (timer.isPastDue) logger.warn('timer is past due: catching up from the watermark');
-  await runPull({
-    settings: services.settings,
-    threatfox: services.threatfox(logger),
-    storage: await services.storage(),
-    logger,
-    runId: context.invocationId,
-    messageEncoding: QUEUE_HOST_SETTINGS.messageEncoding,
-  });
+  const invocation = invocationOf(context);
+  if (timer.isPastDue) invocation.logger.warn('timer is past due: catching up from the watermark');
+  await runPull(await pullDeps(services, invocation));
 }
 
 app.timer('pullThreatFox', {

@@ -1,10 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { MAX_REQUEST_BYTES, parseSyncRequest, runOnDemand } from '../lib/jobs/onDemand';
-import { enqueueIocs } from '../lib/jobs/handOff';
 import { checkAnswer, isCheckRequest } from '../lib/jobs/check';
 import { appEnv } from '../lib/config';
-import { getServices, invocationLogger, serviceOverrides } from './shared/context';
-import { QUEUE_HOST_SETTINGS } from './shared/host';
+import { onDemandDeps } from '../lib/services';
+import { getServices, invocationLogger, invocationOf, serviceOverrides } from './shared/context';
 
 const tooLarge: HttpResponseInit = {
   status: 413,
@@ -24,18 +23,7 @@ export async function sync(request: HttpRequest, context: InvocationContext): Pr
   const parsed = parseSyncRequest(text);
   if (!parsed.ok) return { status: parsed.answer.status, jsonBody: parsed.answer.body };
 
-  const services = getServices();
-  const logger = invocationLogger(context);
-  const answer = await runOnDemand(parsed.request, {
-    settings: services.settings,
-    threatfox: () => services.threatfox(logger),
-    sentinel: () => services.sentinel(),
-    history: async () => (await services.storage()).stateTable,
-    handOff: async (iocs, runId) =>
-      enqueueIocs(await services.storage(), iocs, { runId, encoding: QUEUE_HOST_SETTINGS.messageEncoding }),
-    runId: context.invocationId,
-    logger,
-  });
+  const answer = await runOnDemand(parsed.request, onDemandDeps(getServices(), invocationOf(context)));
   return { status: answer.status, jsonBody: answer.body };
 }
 

@@ -1,22 +1,20 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { runUpsert } from '../lib/jobs/upsert';
 import { IOC_QUEUE, STORAGE_CONNECTION } from '../lib/queue/constants';
-import { getServices, invocationLogger } from './shared/context';
+import { upsertDeps } from '../lib/services';
+import { getServices, invocationOf } from './shared/context';
 import { QUEUE_HOST_SETTINGS } from './shared/host';
 
 export async function upsertToSentinel(message: unknown, context: InvocationContext): Promise<void> {
   const services = getServices();
-  const logger = invocationLogger(context);
-  await runUpsert(message, {
-    settings: services.settings,
-    stores: services.sentinel(),
-    storage: await services.storage(),
-    logger,
-    runId: typeof context.triggerMetadata?.id === 'string' ? context.triggerMetadata.id : context.invocationId,
+  // The queue message id names the delivery in run history.
+  const messageId = typeof context.triggerMetadata?.id === 'string' ? context.triggerMetadata.id : undefined;
+  const deps = await upsertDeps(services, {
+    ...invocationOf(context, messageId),
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
     maxDequeueCount: QUEUE_HOST_SETTINGS.maxDequeueCount,
-    messageEncoding: QUEUE_HOST_SETTINGS.messageEncoding,
   });
+  await runUpsert(message, deps);
 }
 
 app.storageQueue('upsertToSentinel', {

@@ -1,5 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
+import { enqueueIocs, type MessageEncoding } from './jobs/handOff';
+import type { OnDemandDeps } from './jobs/onDemand';
+import type { PullDeps } from './jobs/pull';
+import type { UpsertDeps } from './jobs/upsert';
 import { createLogger, type Logger } from './logger';
 import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
@@ -63,5 +67,44 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
       });
       return storage;
     },
+  };
+}
+
+/** What one invocation brings to its job: its logger, its id, and how the host encodes queue messages (host.json). */
+export interface Invocation {
+  logger: Logger;
+  runId: string;
+  messageEncoding: MessageEncoding;
+}
+
+/** The timer job's dependencies: ThreatFox, and the storage it pulls into and sends from. */
+export async function pullDeps(services: Services, invocation: Invocation): Promise<PullDeps> {
+  return {
+    settings: services.settings,
+    threatfox: services.threatfox(invocation.logger),
+    storage: await services.storage(),
+    ...invocation,
+  };
+}
+
+/** The queue job's dependencies; the delivery's dequeue count and the host's limit say when a failure parks it. */
+export async function upsertDeps(
+  services: Services,
+  invocation: Invocation & { dequeueCount: number; maxDequeueCount: number },
+): Promise<UpsertDeps> {
+  return { settings: services.settings, stores: services.sentinel(), storage: await services.storage(), ...invocation };
+}
+
+/** The HTTP job's dependencies, opened on first use: a dry run of a pasted list needs no Azure client at all. */
+export function onDemandDeps(services: Services, invocation: Invocation): OnDemandDeps {
+  return {
+    settings: services.settings,
+    threatfox: () => services.threatfox(invocation.logger),
+    sentinel: () => services.sentinel(),
+    history: async () => (await services.storage()).stateTable,
+    handOff: async (iocs, runId) =>
+      enqueueIocs(await services.storage(), iocs, { runId, encoding: invocation.messageEncoding }),
+    runId: invocation.runId,
+    logger: invocation.logger,
   };
 }

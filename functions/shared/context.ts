@@ -2,7 +2,8 @@ import type { InvocationContext } from '@azure/functions';
 import pino from 'pino';
 import { appEnv } from '../../lib/config';
 import { REDACT_PATHS, resolveLogLevel, type Logger } from '../../lib/logger';
-import { createServices, type ServiceOverrides, type Services } from '../../lib/services';
+import { createServices, type Invocation, type ServiceOverrides, type Services } from '../../lib/services';
+import { QUEUE_HOST_SETTINGS } from './host';
 
 let services: Services | undefined;
 let overrides: ServiceOverrides = {};
@@ -52,4 +53,9 @@ export function invocationLogger(context: InvocationContext): Logger {
       },
     },
   );
+}
+
+/** The invocation as its job sees it: its logger, its id (the run's, unless given), host.json's queue message encoding. */
+export function invocationOf(context: InvocationContext, runId = context.invocationId): Invocation {
+  return { logger: invocationLogger(context), runId, messageEncoding: QUEUE_HOST_SETTINGS.messageEncoding };
 }

@@ -1,7 +1,8 @@
 import hostJson from '../../host.json';
+import type { MessageEncoding } from '../../lib/jobs/handOff';
 
 /** What the host does with queue messages (host.json), so our own sends and parking match it. */
 export const QUEUE_HOST_SETTINGS = {
   maxDequeueCount: hostJson.extensions.queues.maxDequeueCount,
-  messageEncoding: hostJson.extensions.queues.messageEncoding as 'base64' | 'none',
+  messageEncoding: hostJson.extensions.queues.messageEncoding as MessageEncoding,
 };

@@ -15,6 +15,7 @@ import {
 import { IOC_POISON_QUEUE } from '../queue/constants';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
+import type { MessageEncoding } from './handOff';
 import type { AppStorage } from '../state/storage';
 
 /** What the queue job uses: the Sentinel settings and stores, the state table, batch container and poison queue. */
@@ -30,7 +31,7 @@ export interface UpsertDeps {
   maxDequeueCount?: number;
   now?: Date;
   /** host.json `extensions.queues.messageEncoding`, so a parked message reads back like the host's own (default base64). */
-  messageEncoding?: 'base64' | 'none';
+  messageEncoding?: MessageEncoding;
 }
 
 export type UpsertOutcome = 'landed' | 'already-done' | 'parked';
