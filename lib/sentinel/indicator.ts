@@ -272,10 +272,6 @@ export function renderIndicator(f: IndicatorFacts, source: string): ThreatIntell
   return body;
 }
 
-export function toIndicator(ioc: Ioc, options: IndicatorOptions): ThreatIntelligenceIndicatorModel {
-  return renderIndicator(factsFromIocs([ioc], options), options.source);
-}
-
 /** IOCs grouped by observable, in order of first appearance. */
 export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
   return groupBy(iocs, observableKey);

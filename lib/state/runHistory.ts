@@ -6,7 +6,7 @@ import { safeRowKey } from './watermark';
 
 /**
  * One row per run (and per queue message handled), newest first, so "what did the last runs do"
- * is one cheap query in the portal's Storage browser or `listRuns`.
+ * is one cheap query in the portal's Storage browser (PartitionKey `run`).
  */
 
 export const RUN_PARTITION = 'run';
@@ -75,7 +75,8 @@ const countColumns = z.object(
   >,
 );
 
-const runRecordSchema = z.object({
+/** A run row's contract: what recordRun writes, and what a reader of the table may rely on. */
+export const runRecordSchema = z.object({
   runId: z.string().min(1).max(200),
   trigger: z.enum(RUN_TRIGGERS),
   startedAt: z.iso.datetime({ offset: true }),
@@ -136,53 +137,6 @@ export async function recordRun(table: TableClient, run: RunRecord): Promise<voi
   }
   // Replace, not merge: a rewritten row must not keep a stale error or count from before.
   await table.upsertEntity(entity, 'Replace');
-}
-
-function fromEntity(e: Record<string, unknown>): RunRecord | undefined {
-  let families: unknown;
-  try {
-    families = typeof e.families === 'string' ? JSON.parse(e.families) : [];
-  } catch {
-    return undefined;
-  }
-  const counts: Record<string, unknown> = {};
-  for (const key of RUN_COUNT_KEYS) if (e[key] !== undefined) counts[key] = e[key];
-  const pull =
-    e.pullMode === 'full'
-      ? { mode: 'full' }
-      : e.pullMode === 'recent'
-        ? { mode: 'recent', days: e.pullDays }
-        : undefined;
-  const parsed = runRecordSchema.safeParse({
-    runId: e.runId,
-    trigger: e.trigger,
-    startedAt: e.startedAt,
-    finishedAt: e.finishedAt ?? undefined,
-    status: e.status,
-    families,
-    pull,
-    counts,
-    error: e.error ?? undefined,
-    workspace: e.workspace ?? undefined,
-  });
-  return parsed.success ? parsed.data : undefined;
-}
-
-/** The newest `limit` runs, newest first. Rows that do not parse (hand-edited, older shape) are skipped. */
-export async function listRuns(table: TableClient, limit = 20): Promise<RunRecord[]> {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RangeError('listRuns: limit must be 1..1000');
-  const out: RunRecord[] = [];
-  const entities = table.listEntities<Record<string, unknown>>({
-    queryOptions: { filter: `PartitionKey eq '${RUN_PARTITION}'` },
-  });
-  for await (const page of entities.byPage({ maxPageSize: limit })) {
-    for (const entity of page) {
-      const run = fromEntity(entity);
-      if (run) out.push(run);
-      if (out.length >= limit) return out;
-    }
-  }
-  return out;
 }
 
 /** Run history is for operators: failing to write it must not fail (and so lose) the run itself. */

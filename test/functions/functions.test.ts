@@ -9,7 +9,7 @@ import { resetServices } from '../../functions/shared/context';
 import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
 import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/batches';
 import { getWatermark } from '../../lib/state/watermark';
-import { listRuns } from '../../lib/state/runHistory';
+import { listRuns } from '../support/runHistory';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import {
   FAKE_AUTH_KEY,

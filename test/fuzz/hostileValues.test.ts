@@ -4,7 +4,7 @@ import { normaliseRecords } from '../../lib/ioc/normalise';
 import { iocSchema } from '../../lib/ioc/schema';
 import type { Ioc } from '../../lib/ioc/types';
 import { buildHuntingQueries, TABLE_HUNTS } from '../../lib/kql/huntingQueries';
-import { toIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 import { parsePattern } from '../../lib/sentinel/stix';
 import { hasLoneSurrogate } from '../../lib/text/clip';
 import { parseRecords } from '../../lib/threatfox/schema';

@@ -8,7 +8,7 @@ import { silentLogger } from '../../lib/logger';
 import { BATCH_CONTAINER } from '../../lib/queue/constants';
 import { markLanded } from '../../lib/state/seenIocs';
 import { getWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
-import { listRuns } from '../../lib/state/runHistory';
+import { listRuns } from '../support/runHistory';
 import type { IocBatchMessage } from '../../lib/queue/batches';
 import { ThreatFoxClient } from '../../lib/threatfox/client';
 import {

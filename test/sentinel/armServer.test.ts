@@ -1,7 +1,7 @@
 import { request } from 'node:https';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { toIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 import { connect } from './harness';
 
 const WS =

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { armEnv, jsonSummary, runCli } from '../support/cli';
 

@@ -2,7 +2,7 @@ import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from 
 import type { Ioc } from '../../lib/ioc/types';
 import { RUN_DEADLINE, withRunDeadline } from '../../lib/net/deadline';
 import { retryAfterCapPolicy } from '../../lib/net/retryAfterCapPolicy';
-import { toIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 import { syncIndicators } from '../../lib/sentinel/writer';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { connect } from './harness';

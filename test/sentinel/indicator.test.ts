@@ -1,11 +1,6 @@
 import type { Ioc } from '../../lib/ioc/types';
-import {
-  factsFromIndicator,
-  factsFromIocs,
-  planIndicators,
-  reconcileIndicator,
-  toIndicator,
-} from '../../lib/sentinel/indicator';
+import { factsFromIndicator, factsFromIocs, planIndicators, reconcileIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 
 const NOW = new Date('2026-06-21T00:00:00Z');
 const OPTIONS = { source: 'ThreatFox', ttlDays: 30, now: NOW };
@@ -23,7 +18,7 @@ const base: Omit<Ioc, 'type' | 'value'> = {
   reporter: 'abuse_ch',
 };
 
-describe('toIndicator', () => {
+describe("one IOC's indicator body (factsFromIocs → renderIndicator)", () => {
   it('a domain: every field a SOC expects', () => {
     const body = toIndicator({ ...base, type: 'domain', value: 'node54group.com' }, OPTIONS);
     expect(body).toEqual({

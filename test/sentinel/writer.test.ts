@@ -1,6 +1,6 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import type { Ioc } from '../../lib/ioc/types';
-import { toIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
 import { generatedForFamilies, GENERATOR_TAG } from '../../lib/sentinel/savedSearch';
 import { syncIndicators, syncSavedSearches } from '../../lib/sentinel/writer';

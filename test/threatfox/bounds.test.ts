@@ -1,6 +1,6 @@
 import { IOC_LIMITS, iocSchema } from '../../lib/ioc/schema';
 import { normaliseRecords } from '../../lib/ioc/normalise';
-import { toIndicator } from '../../lib/sentinel/indicator';
+import { toIndicator } from '../support/indicators';
 import { clip, CLIP_MARKER, hasLoneSurrogate, wellFormed } from '../../lib/text/clip';
 import { FORMAT_ALARM, parseRecords, rejectionAlarm } from '../../lib/threatfox/schema';
 
