@@ -378,10 +378,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = appEnv()): Settings {
   };
 }
 
-/** Writing to Azure needs the workspace; a dry run does not. */
-export function requireSentinelTarget(settings: Settings): SentinelTarget {
-  const s = settings.sentinel;
-  const missing = (
+/** The single-workspace settings that are not set (none when the workspace is named in full). */
+export function missingWorkspaceSettings(s: SentinelSettings): string[] {
+  return (
     [
       ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
       ['SENTINEL_RESOURCE_GROUP', s.resourceGroup],
@@ -390,6 +389,12 @@ export function requireSentinelTarget(settings: Settings): SentinelTarget {
   )
     .filter(([, v]) => !v)
     .map(([k]) => k);
+}
+
+/** Writing to Azure needs the workspace; a dry run does not. */
+export function requireSentinelTarget(settings: Settings): SentinelTarget {
+  const s = settings.sentinel;
+  const missing = missingWorkspaceSettings(s);
   if (missing.length > 0) {
     throw configError(`Writing to Sentinel needs ${missing.join(', ')} or SENTINEL_WORKSPACES (or use --dry-run)`);
   }

@@ -15,7 +15,7 @@ import {
   type SyncResult,
 } from '../pipeline';
 import type { SentinelDestination } from '../sentinel/workspaceSync';
-import { workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
+import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
 
@@ -242,8 +242,6 @@ function httpRunRecord(runId: string, result: SyncResult): RunRecord {
       rejected: s.rejected,
       ...writeRunCounts(s),
     },
-    error: result.failures[0]
-      ? `${result.failures.length} writes failed, first: ${result.failures[0].key}: ${result.failures[0].error}`
-      : undefined,
+    error: failureLine(result.failures),
   };
 }

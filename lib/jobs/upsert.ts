@@ -3,7 +3,7 @@ import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
 import { publishWithinDeadline } from '../sentinel/publish';
 import type { MultiPublishResult, SentinelDestination } from '../sentinel/workspaceSync';
-import { workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
+import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import {
   type IocBatchMessage,
   deleteClaimCheck,
@@ -141,13 +141,8 @@ function upsertRunRecord(
     status: result.failures.length > 0 ? 'partial' : 'succeeded',
     families: [message.family],
     counts: { iocs: batch.iocs.length, rejected: batch.rejected.length, ...writeRunCounts(result) },
-    error: failureSummary(result.failures),
+    error: failureLine(result.failures),
   };
-}
-
-function failureSummary(failures: MultiPublishResult['failures']): string | undefined {
-  const first = failures[0];
-  return first ? `${failures.length} writes failed, first: ${first.kind} ${first.key}: ${first.error}` : undefined;
 }
 
 /** Some writes failed: throw, so the host retries the message (and parks it after maxDequeueCount). */
@@ -160,5 +155,5 @@ function failBatch(failures: MultiPublishResult['failures'], deps: UpsertDeps): 
       ? 'batch failed for the last time; the host parks it in the poison queue'
       : 'batch failed; the host will retry it',
   );
-  throw new SyncError('AZURE', failureSummary(failures) ?? 'writes failed');
+  throw new SyncError('AZURE', failureLine(failures) ?? 'writes failed');
 }

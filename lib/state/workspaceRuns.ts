@@ -1,5 +1,5 @@
 import type { WorkspaceOutcome } from '../sentinel/workspaceSync';
-import type { WriteCounts } from '../sentinel/writer';
+import type { ItemFailure, WriteCounts } from '../sentinel/writer';
 import type { RunCounts, RunRecord } from './runHistory';
 
 /** A write's counts (indicators and saved searches) as run-history columns: the one mapping of WriteCounts to RunCounts. */
@@ -17,6 +17,12 @@ export function writeRunCounts(written: { indicators: WriteCounts; huntingQuerie
     queriesDeleted: q.deleted,
     queriesFailed: q.failed,
   };
+}
+
+/** A run's failed writes in one line for its row: how many, and the first. */
+export function failureLine(failures: readonly ItemFailure[]): string | undefined {
+  const first = failures[0];
+  return first ? `${failures.length} writes failed, first: ${first.kind} ${first.key}: ${first.error}` : undefined;
 }
 
 /**
