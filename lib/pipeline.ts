@@ -16,7 +16,8 @@ import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
 /**
  * One flow for every adapter (CLI, timer, queue, HTTP):
- * collect (ThreatFox or a document) → normalise → plan (indicators + hunting queries) → publish to Sentinel.
+ * collect (ThreatFox or a document) → normalise → plan (indicators + hunting queries) → publish to Sentinel
+ * (the sentinel stage's `publishWithinDeadline`, lib/sentinel/publish.ts).
  */
 
 export interface Collected {
