@@ -1,6 +1,6 @@
-import pino from 'pino';
 import { armIndicatorStore, type ListOptions } from '../../lib/sentinel/indicatorStore';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { capturedLogs } from '../support/logs';
 import { connect, targetFor } from './harness';
 
 /** Written by an earlier run, an hour ago. */
@@ -25,13 +25,6 @@ async function names(store: ReturnType<typeof armIndicatorStore>, options?: List
   const out: string[] = [];
   for await (const item of store.listBySource('ThreatFox', options)) out.push(item.name);
   return out;
-}
-
-/** A logger that keeps its warnings. */
-function warnings(): { logger: pino.Logger; lines: { msg: string; [k: string]: unknown }[] } {
-  const lines: { msg: string }[] = [];
-  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line) as { msg: string }) });
-  return { logger, lines };
 }
 
 const count = (fake: ArmFake, operation: string) => fake.requests.filter((r) => r.operation === operation).length;
@@ -88,7 +81,7 @@ describe('armIndicatorStore.listBySource completeness (checkComplete): a listing
   it('asks the metrics once and reads once when they vouch for the listing', async () => {
     fake = await startArmFake({ maxPageSize: 2 });
     const ours = seed(fake, 5);
-    const { logger, lines } = warnings();
+    const { logger, lines } = capturedLogs();
     expect((await names(connect(fake).indicators, { checkComplete: true, logger })).sort()).toEqual(ours.sort());
     expect(count(fake, 'queryIndicators')).toBe(3);
     expect(count(fake, 'metrics')).toBe(1);
@@ -130,7 +123,7 @@ describe('armIndicatorStore.listBySource completeness (checkComplete): a listing
     const ours = seed(fake, 7);
     fake.snapshotMetrics();
     for (const name of ours.slice(0, 3)) fake.indicators.delete(name); // the previous run removed duplicates
-    const { logger, lines } = warnings();
+    const { logger, lines } = capturedLogs();
     const got = await names(connect(fake).indicators, { checkComplete: true, logger });
     expect(got.sort()).toEqual(ours.slice(3).sort());
     expect(lines).toEqual([
@@ -157,7 +150,7 @@ describe('armIndicatorStore.listBySource completeness (checkComplete): a listing
     fake = await startArmFake({ maxPageSize: 2 });
     const ours = seed(fake, 5);
     fake.failAlways({ status: 503, match: (r) => r.operation === 'metrics' });
-    const { logger, lines } = warnings();
+    const { logger, lines } = capturedLogs();
     const got = await names(connect(fake, { maxRetries: 1 }).indicators, { checkComplete: true, logger });
     expect(got.sort()).toEqual(ours.sort());
     expect(lines).toEqual([expect.objectContaining({ listed: 5, msg: expect.stringMatching(/metrics unavailable/) })]);
