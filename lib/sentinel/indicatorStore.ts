@@ -326,7 +326,6 @@ async function* checkedQuery(
       `queryIndicators for source ${JSON.stringify(source)} ended early: the first read listed ${plural(listed)}, a second read ${second.count} (${second.missed} missed by the first although older than it)${counted}; nothing was written from the partial read`,
     );
   if (!metrics || metrics.count <= Math.max(listed, second.count)) return;
-  const counts = { source, listed, listedAgain: second.count, metrics: metrics.count };
   const metricsAsOf = metrics.asOf === undefined ? undefined : new Date(metrics.asOf).toISOString();
   const fresh =
     metrics.asOf !== undefined && first.startedAt !== undefined && metrics.asOf > first.startedAt + options.allowanceMs;
@@ -336,7 +335,7 @@ async function* checkedQuery(
       `queryIndicators for source ${JSON.stringify(source)} ended early: two reads listed ${plural(listed)} and ${second.count}, but the service's metrics, computed after the first read began (${metricsAsOf}), count ${metrics.count}; nothing was written from the partial read`,
     );
   logger.warn(
-    { ...counts, metricsAsOf },
+    { source, listed, listedAgain: second.count, metrics: metrics.count, metricsAsOf },
     'two listings agree but the threat-intelligence metrics count more; taken as metrics lagging behind deletes',
   );
 }
