@@ -146,8 +146,9 @@ export function uploadIndicatorStore(options: UploadStoreOptions): UploadIndicat
 
   return {
     writeConcurrency: batchSize * inFlight,
-    async *listBySource(source) {
-      for await (const item of options.arm.listBySource(source)) {
+    // The ARM store's listing, with its completeness check: the upload path reads as the ARM path does.
+    async *listBySource(source, list) {
+      for await (const item of options.arm.listBySource(source, list)) {
         const p = item.properties;
         known.set(item.name, {
           stixId: isStixIndicatorId(p.externalId) ? p.externalId : undefined,

@@ -13,7 +13,7 @@ import {
   renderIndicator,
   type IndicatorFacts,
 } from './indicator';
-import type { IndicatorStore, StoredIndicator } from './indicatorStore';
+import type { IndicatorStore, ListOptions, StoredIndicator } from './indicatorStore';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
 import { observableKey, parsePattern } from './stix';
 
@@ -100,9 +100,13 @@ function observableLabel(f: Pick<IndicatorFacts, 'type' | 'value'>): string {
 }
 
 /** Ours by observable: every indicator whose source is ours and whose pattern is a simple one we could have written. */
-async function readOurs(store: IndicatorStore, source: string): Promise<Map<string, StoredIndicator[]>> {
+async function readOurs(
+  store: IndicatorStore,
+  source: string,
+  list: ListOptions,
+): Promise<Map<string, StoredIndicator[]>> {
   const ours = new Map<string, StoredIndicator[]>();
-  for await (const item of store.listBySource(source)) {
+  for await (const item of store.listBySource(source, list)) {
     if (item.properties.source !== source) continue;
     const observable = item.properties.pattern ? parsePattern(item.properties.pattern) : undefined;
     if (!observable) continue;
@@ -307,7 +311,7 @@ async function verifyCreates(
 ): Promise<Verified> {
   let readBack: Map<string, StoredIndicator[]>;
   try {
-    readBack = await readOurs(store, options.source);
+    readBack = await readOurs(store, options.source, { logger });
   } catch (e) {
     // Not an item of its own (failed stays per observable), but a failure of the run.
     const error = describeError(e);
@@ -360,7 +364,8 @@ export async function syncIndicators(
     wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
   }
 
-  const ours = await readOurs(store, options.source);
+  // The read every write is planned from: checked for completeness (a short read would duplicate).
+  const ours = await readOurs(store, options.source, { checkComplete: true, logger });
   logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
   const plan = planIndicatorWrites(wanted, ours, options.source);
   const executed = await executeWrites(store, plan.writes, options, logger);

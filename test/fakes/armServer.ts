@@ -13,7 +13,8 @@ import { testCertificate } from './tls';
  *   `createIndicator` (POST; assigns a GUID name), `indicators/{name}` (GET, PUT = update of an
  *   existing indicator, 404 otherwise; DELETE 200, or 204 when absent), `indicators` (GET, `$top`,
  *   `nextLink` with `$skipToken`), `queryIndicators` (POST filtering on `sources`, `pageSize`;
- *   the next page by `skipToken` in the body or by GET on the `nextLink`);
+ *   the next page by `skipToken` in the body or by GET on the `nextLink`), `metrics` (GET: the
+ *   indicators counted by source, threat type and pattern type; live, or frozen by `snapshotMetrics`);
  * - `…/workspaces/{ws}/savedSearches[/{id}]` (PUT, GET, list) at api-version 2020-08-01 with
  *   etags: replacing an existing saved search needs its current etag or `*`.
  *
@@ -156,6 +157,7 @@ export type ArmOperation =
   | 'indicator'
   | 'listIndicators'
   | 'queryIndicators'
+  | 'metrics'
   | 'savedSearch'
   | 'listSavedSearches'
   | 'workspace'
@@ -288,8 +290,19 @@ export interface ArmFake {
   /** A fault for every matching request until cleared. */
   failAlways(rule: Omit<FaultRule, 'times'>): void;
   clearFaults(): void;
-  /** Puts an indicator straight into the store (e.g. one left by someone else); returns its name. */
+  /**
+   * Puts an indicator straight into the store (e.g. one left by someone else); returns its name.
+   * A `created` among the properties is kept (one written by an earlier run), else it is now.
+   */
   seedIndicator(properties: object, workspaceResourceId?: string): string;
+  /**
+   * Freezes the threat-intelligence metrics at what the store holds now: from here on `…/metrics`
+   * answers these counts, with this moment as `lastUpdatedTimeUtc`, however the store changes
+   * (the service computes its metrics now and then, so they lag behind creates and deletes).
+   * Until called, the metrics are computed at each request. `at` says when the service computed
+   * them (default now): a later time stands for metrics computed while a client was reading.
+   */
+  snapshotMetrics(at?: Date): void;
   /** Number of 429s the token bucket answered. */
   throttled(): number;
   /** Requests and answers that broke the OpenAPI contract, one line each. */
@@ -313,7 +326,7 @@ const httpError = (status: number, code: string, message: string, headers?: Reco
 });
 
 const TI_PATH =
-  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators)(?:\/([^/]+))?\/?$/i;
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators|metrics)(?:\/([^/]+))?\/?$/i;
 const WORKSPACE_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)(?:\/tables\/([^/]+))?\/?$/i;
 const PERMISSIONS_PATH =
@@ -551,6 +564,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   };
   let faults: (FaultRule & { left: number })[] = [];
   let replayed = 0;
+  /** snapshotMetrics: the store as it was, and when. */
+  let metricsSnapshot: { at: string; indicators: IndicatorResource[] } | undefined;
   let origin = '';
 
   const workspaceId = (sub: string, rg: string, ws: string) =>
@@ -596,6 +611,36 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     return { value: slice, ...(more ? { nextLink: next(offset + size) } : {}) };
   }
 
+  /**
+   * ThreatIntelligenceMetricsList: the workspace's indicators counted by source, threat type and
+   * pattern type, as the service counts them (one entry per distinct value, names as stored).
+   */
+  function metricsOf(prefix: string) {
+    const counted = metricsSnapshot ?? {
+      at: serviceDate(new Date().toISOString()) as string,
+      indicators: [...indicators.values()],
+    };
+    const mine = counted.indicators.filter((i) => visibleIn(i, prefix));
+    const tally = (keys: (i: IndicatorResource) => unknown[]) => {
+      const counts = new Map<string, number>();
+      for (const i of mine) for (const k of new Set(keys(i).map(String))) counts.set(k, (counts.get(k) ?? 0) + 1);
+      return [...counts].map(([metricName, metricValue]) => ({ metricName, metricValue }));
+    };
+    const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+    return {
+      value: [
+        {
+          properties: {
+            lastUpdatedTimeUtc: counted.at,
+            threatTypeMetrics: tally((i) => list(i.properties.threatTypes)),
+            patternTypeMetrics: tally((i) => list(i.properties.patternType)),
+            sourceMetrics: tally((i) => list(i.properties.source)),
+          },
+        },
+      ],
+    };
+  }
+
   function handleTi(
     method: string,
     m: RegExpExecArray,
@@ -608,6 +653,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     customerIdOf(prefix); // the workspace exists once addressed
     const base = `${origin}${prefix}/providers/Microsoft.SecurityInsights/threatIntelligence/main`;
     const opName = op.toLowerCase();
+    if (opName === 'metrics' && !name) {
+      if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
+      return [200, metricsOf(prefix)];
+    }
     if (opName === 'createindicator' && !name) {
       if (method !== 'POST') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
       const invalid = validateIndicator(body);
@@ -845,9 +894,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           ? 'createIndicator'
           : op === 'queryindicators'
             ? 'queryIndicators'
-            : ti[5]
-              ? 'indicator'
-              : 'listIndicators';
+            : op === 'metrics'
+              ? 'metrics'
+              : ti[5]
+                ? 'indicator'
+                : 'listIndicators';
       const write = operation === 'createIndicator' || (operation === 'indicator' && method !== 'GET');
       return { operation, write, kind: 'ti', m: ti };
     }
@@ -1089,14 +1140,19 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     },
     seedIndicator(properties, workspaceResourceId) {
       const name = randomUUID();
-      storeIndicator(
+      const resource = storeIndicator(
         workspaceResourceId ?? workspaceId('seed', 'seed', 'seed'),
         name,
         { ...properties },
         undefined,
         workspaceResourceId !== undefined,
       );
+      const created = (properties as { created?: unknown }).created;
+      if (created !== undefined) resource.properties.created = serviceDate(created);
       return name;
+    },
+    snapshotMetrics(at = new Date()) {
+      metricsSnapshot = { at: serviceDate(at.toISOString()) as string, indicators: [...indicators.values()] };
     },
     workspace(ref) {
       const wanted = ref.toLowerCase();

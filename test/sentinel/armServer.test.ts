@@ -269,7 +269,7 @@ describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', (
     });
     expect(fake.requests.map((r) => r.status).every((s) => s === 200)).toBe(true);
     expect(new Set(fake.requests.map((r) => r.operation))).toEqual(
-      new Set(['queryIndicators', 'createIndicator', 'indicator', 'listSavedSearches', 'savedSearch']),
+      new Set(['queryIndicators', 'metrics', 'createIndicator', 'indicator', 'listSavedSearches', 'savedSearch']),
     );
     expect(fake.contractViolations).toEqual([]);
   });

@@ -5,7 +5,10 @@ import { retryAfterCapPolicy } from '../../lib/net/retryAfterCapPolicy';
 import { toIndicator } from '../support/indicators';
 import { syncIndicators } from '../../lib/sentinel/writer';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { startTiUploadFake } from '../fakes/tiUploadServer';
+import { capturedLogs } from '../support/logs';
 import { connect } from './harness';
+import { connectUpload } from './uploadHarness';
 
 /** The ARM-side faults of issue 9, each against the fake ARM through the real SDK clients. */
 
@@ -23,6 +26,12 @@ const ioc = (value: string, threatfoxId: string): Ioc => ({
   lastSeen: '2026-06-20T12:00:00Z',
 });
 const FEED = Array.from({ length: 7 }, (_, i) => ioc(`c2-${i}.example.net`, String(i + 1)));
+/** An indicator of ours as an earlier run left it, `minutesAgo` ago (by the real clock, which the fake ARM keeps). */
+const earlier = (i: Ioc, minutesAgo = 60) => ({
+  ...toIndicator(i, OPTS),
+  created: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+});
+const requestsOf = (fake: ArmFake, operation: string) => fake.requests.filter((r) => r.operation === operation);
 const isCreateOf = (value: string) => (r: { operation: string; body: unknown }) =>
   r.operation === 'createIndicator' && JSON.stringify(r.body).includes(value);
 const copiesByPattern = (fake: ArmFake) => {
@@ -112,7 +121,7 @@ describe('ARM faults', () => {
       replay: NonNullable<NonNullable<Parameters<typeof startArmFake>[0]>['queryPaging']>['replay'],
     ) => {
       fake = await startArmFake({ maxPageSize: 2, queryPaging: { replay } });
-      for (const i of FEED) fake.seedIndicator(toIndicator(i, OPTS));
+      for (const i of FEED) fake.seedIndicator(earlier(i));
       fake.clearRequests();
       return connect(fake);
     };
@@ -132,12 +141,81 @@ describe('ARM faults', () => {
       expect(fake.indicators.size).toBe(FEED.length);
     });
 
-    it('a listing that ends early leaves no duplicate: the read-back after creating removes them', async () => {
+    it('a listing that ends early (a last page without its nextLink): an error naming the counts, nothing created or deleted', async () => {
       const arm = await seeded({ page: 1, as: 1, dropNextLink: true });
-      const result = await syncIndicators(arm.indicators, FEED, OPTS);
-      expect(result.failures).toEqual([]);
-      expect([...copiesByPattern(fake).values()].every((n) => n === 1)).toBe(true);
+      await expect(syncIndicators(arm.indicators, [...FEED, ioc('new.example.net', '99')], OPTS)).rejects.toMatchObject(
+        {
+          code: 'AZURE',
+          message: expect.stringMatching(
+            /ended early: the first read listed 4 indicators, a second read 7 .* metrics count 7; nothing was written/,
+          ),
+        },
+      );
+      expect(fake.writes()).toEqual([]);
       expect(fake.indicators.size).toBe(FEED.length);
+      expect(requestsOf(fake, 'metrics')).toHaveLength(1);
+    });
+
+    it('the upload write path lists through the same check', async () => {
+      fake = await startArmFake({ maxPageSize: 2, queryPaging: { replay: { page: 1, as: 1, dropNextLink: true } } });
+      const upload = await startTiUploadFake(fake);
+      try {
+        for (const i of FEED) fake.seedIndicator(earlier(i));
+        const stores = connectUpload(fake, upload);
+        await expect(
+          syncIndicators(stores.indicators, [...FEED, ioc('new.example.net', '99')], {
+            ...OPTS,
+            concurrency: stores.writeConcurrency ?? 4,
+          }),
+        ).rejects.toThrow(/ended early: the first read listed 4 indicators, a second read 7/);
+        expect(upload.requests).toEqual([]);
+        expect(fake.writes()).toEqual([]);
+      } finally {
+        await upload.close();
+      }
+    });
+  });
+
+  describe('the metrics that vouch for a listing (item 3)', () => {
+    it('a healthy run right after our own deletes, the metrics still counting the deleted: it succeeds, with a warning', async () => {
+      fake = await startArmFake({ maxPageSize: 2 });
+      for (const i of FEED) fake.seedIndicator(earlier(i));
+      for (const i of FEED.slice(0, 3)) fake.seedIndicator(earlier(i, 30)); // duplicates an earlier glitch left
+      fake.snapshotMetrics(); // the service counts 10, and says so for a while
+      const first = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+      expect(first).toEqual({ counts: { created: 0, updated: 0, unchanged: 7, deleted: 3, failed: 0 }, failures: [] });
+
+      fake.clearRequests();
+      const { logger, lines } = capturedLogs();
+      const again = await syncIndicators(connect(fake).indicators, FEED, { ...OPTS, logger });
+      expect(again).toEqual({ counts: { created: 0, updated: 0, unchanged: 7, deleted: 0, failed: 0 }, failures: [] });
+      expect(fake.writes()).toEqual([]);
+      // Read twice (the metrics said 10), both reads agree on 7, the metrics predate the read: lagging.
+      expect(lines).toEqual([
+        expect.objectContaining({ listed: 7, listedAgain: 7, metrics: 10, msg: expect.stringMatching(/lagging/) }),
+      ]);
+      expect(requestsOf(fake, 'metrics')).toHaveLength(1);
+    });
+
+    it('metrics that fail: the run goes on with a warning; one metrics request a run, none for the read-back', async () => {
+      fake = await startArmFake();
+      fake.failAlways({ status: 503, match: (r) => r.operation === 'metrics' });
+      const { logger, lines } = capturedLogs();
+      const result = await syncIndicators(connect(fake, { maxRetries: 1 }).indicators, FEED, { ...OPTS, logger });
+      expect(result).toEqual({
+        counts: { created: FEED.length, updated: 0, unchanged: 0, deleted: 0, failed: 0 },
+        failures: [],
+      });
+      expect(lines).toEqual([
+        expect.objectContaining({
+          listed: 0,
+          error: expect.stringContaining('503'),
+          msg: expect.stringMatching(/metrics unavailable/),
+        }),
+      ]);
+      // The first read's one request, tried twice (maxRetries 1); the read-back after creating asked none.
+      expect(requestsOf(fake, 'metrics').map((r) => r.status)).toEqual([503, 503]);
+      expect(requestsOf(fake, 'queryIndicators')).toHaveLength(2);
     });
   });
 

@@ -112,9 +112,10 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     expect(fake.writes().map(describeReq)).toEqual([]);
     expect(second.counts).toEqual({ created: 0, updated: 0, unchanged: PATTERNS, deleted: 0, failed: 0 });
     expect(ss2.counts).toEqual({ created: 0, updated: 0, unchanged: 2, deleted: 0, failed: 0 });
-    // The reads: one queryIndicators page and one saved-search list.
+    // The reads: one queryIndicators page, the metrics that vouch for it, and one saved-search list.
     expect(fake.requests.map((r) => `${r.method} ${r.operation}`)).toEqual([
       'POST queryIndicators',
+      'GET metrics',
       'GET listSavedSearches',
     ]);
   });
