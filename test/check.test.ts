@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { startArmFake, type ArmFake } from './fakes/armServer';
 import {
   FAKE_AUTH_KEY,
   NETSUPPORT,
@@ -11,10 +11,10 @@ import {
   seedRecords,
   startThreatFoxFake,
   type ThreatFoxFake,
-} from '../fakes/threatfoxServer';
-import { armEnv, type CliRun } from '../support/cli';
+} from './fakes/threatfoxServer';
+import { armEnv, type CliRun } from './support/cli';
 
-const CHECK = join(__dirname, '..', '..', 'dist', 'lib', 'check.js');
+const CHECK = join(__dirname, '..', 'dist', 'lib', 'check.js');
 const MSI_SECRET = 'msi-header-secret-for-check-tests';
 
 /** `npm run check` as a user runs it: the built entry, a clean environment (only what the test passes). */

@@ -1,8 +1,8 @@
 import { request } from 'node:https';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { startArmFake, type ArmFake } from './armServer';
 import { toIndicator } from '../../lib/sentinel/indicator';
-import { connect } from './harness';
+import { connect } from '../sentinel/harness';
 
 const WS =
   '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel';
