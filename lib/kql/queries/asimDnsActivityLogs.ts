@@ -1,4 +1,5 @@
-import { asimDnsLookups, assemble, CONNECTORS, entity, recentRows, type TableHunt } from './common';
+import { asimDnsLookups } from './branches';
+import { assemble, CONNECTORS, entity, recentRows, type TableHunt } from './common';
 
 /**
  * ASIM-normalised DNS activity (ASimDnsActivityLogs), the table the "Windows DNS Events via AMA"

@@ -1,14 +1,6 @@
-import {
-  asimDnsLookups,
-  assemble,
-  CONNECTORS,
-  entity,
-  hostExpr,
-  portMatch,
-  urlKeyExpr,
-  webBranches,
-  type TableHunt,
-} from './common';
+import { asimDnsLookups, webBranches } from './branches';
+import { assemble, CONNECTORS, entity, type TableHunt } from './common';
+import { hostExpr, portMatch, urlKeyExpr } from './match';
 
 /**
  * The ASIM parsers (`_Im_Dns`, `_Im_NetworkSession`, `_Im_WebSession`): one query covers every

@@ -1,15 +1,6 @@
-import {
-  assemble,
-  CONNECTORS,
-  entity,
-  hostExpr,
-  ipAndWebBranches,
-  MATCH_RANK,
-  portMatch,
-  recentRows,
-  urlKeyExpr,
-  type TableHunt,
-} from './common';
+import { ipAndWebBranches } from './branches';
+import { assemble, CONNECTORS, entity, MATCH_RANK, recentRows, type TableHunt } from './common';
+import { hostExpr, portMatch, urlKeyExpr } from './match';
 
 /**
  * Firewalls, proxies and other CEF sources. IPs are matched on either side of the connection (an

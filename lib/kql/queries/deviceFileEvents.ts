@@ -4,15 +4,13 @@ import {
   DEVICE_ENTITY,
   entity,
   FILE_ENTITY,
-  hashHits,
   keying,
   netSupportFlagLine,
   recentRows,
-  urlMatch,
-  urlKeyExpr,
   type Branch,
   type TableHunt,
 } from './common';
+import { hashHits, urlMatch, urlKeyExpr } from './match';
 import type { ListName } from '../source';
 
 /**

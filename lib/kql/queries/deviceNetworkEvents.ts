@@ -1,17 +1,15 @@
+import { ipAndWebBranches } from './branches';
 import {
   assemble,
   CONNECTORS,
   DEVICE_ENTITY,
   entity,
-  hostExpr,
   INITIATING_PROCESS_ENTITY,
-  ipAndWebBranches,
   netSupportFlagLine,
-  portMatch,
   recentRows,
-  urlKeyExpr,
   type TableHunt,
 } from './common';
+import { hostExpr, portMatch, urlKeyExpr } from './match';
 
 /**
  * Defender for Endpoint network events: which process on which device talked to the family's

@@ -3,12 +3,12 @@ import {
   CONNECTORS,
   DEVICE_ENTITY,
   entity,
-  hashHits,
   NETSUPPORT_FAMILY,
   netSupportOutsideProgramFiles,
   recentRows,
   type TableHunt,
 } from './common';
+import { hashHits } from './match';
 
 /**
  * Defender for Endpoint process events: a process started from a file with an IOC hash, or started

@@ -1,14 +1,5 @@
-import {
-  assemble,
-  CONNECTORS,
-  domainMatch,
-  entity,
-  keying,
-  normalisedHost,
-  recentRows,
-  type Branch,
-  type TableHunt,
-} from './common';
+import { assemble, CONNECTORS, entity, keying, recentRows, type Branch, type TableHunt } from './common';
+import { domainMatch, normalisedHost } from './match';
 import type { ListName } from '../source';
 
 /**

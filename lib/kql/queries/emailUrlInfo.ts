@@ -1,14 +1,6 @@
-import {
-  assemble,
-  CONNECTORS,
-  entity,
-  hostExpr,
-  normalisedHost,
-  recentRows,
-  urlKeyExpr,
-  webBranches,
-  type TableHunt,
-} from './common';
+import { webBranches } from './branches';
+import { assemble, CONNECTORS, entity, recentRows, type TableHunt } from './common';
+import { hostExpr, normalisedHost, urlKeyExpr } from './match';
 
 /**
  * Defender for Office 365 URL extraction (EmailUrlInfo): every URL found in a message's body,

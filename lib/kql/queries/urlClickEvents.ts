@@ -1,14 +1,6 @@
-import {
-  assemble,
-  CONNECTORS,
-  entity,
-  EVENT_KEY,
-  hostExpr,
-  recentRows,
-  urlKeyExpr,
-  webBranches,
-  type TableHunt,
-} from './common';
+import { webBranches } from './branches';
+import { assemble, CONNECTORS, entity, EVENT_KEY, recentRows, type TableHunt } from './common';
+import { hostExpr, urlKeyExpr } from './match';
 
 /**
  * Defender for Office 365 Safe Links clicks (mail, Teams, Office apps): who clicked a link to an
