@@ -1,28 +1,11 @@
+import { KnownAttackTactic } from '@azure/arm-securityinsight';
 import { buildHuntingQueries, buildThreatIntelQueries, familiesOf } from '../../lib/kql/huntingQueries';
 import type { HuntingQuery } from '../../lib/kql/huntingQueries';
 import { generatedForFamilies, isGeneratedSavedSearch, toSavedSearch } from '../../lib/sentinel/savedSearch';
 import { MIXED, SEED_000 } from '../kql/fixtures';
 
-/**
- * ATT&CK tactics as the Sentinel Hunting blade spells them (Azure-Sentinel's hunting-query schema;
- * learn.microsoft.com: "Hunting queries ... tactics"): the outside reference the tags are read against.
- */
-const PORTAL_TACTICS = new Set([
-  'Reconnaissance',
-  'ResourceDevelopment',
-  'InitialAccess',
-  'Execution',
-  'Persistence',
-  'PrivilegeEscalation',
-  'DefenseEvasion',
-  'CredentialAccess',
-  'Discovery',
-  'LateralMovement',
-  'Collection',
-  'CommandAndControl',
-  'Exfiltration',
-  'Impact',
-]);
+/** ATT&CK tactics as Sentinel spells them: the service's own list (its API's AttackTactic values). */
+const PORTAL_TACTICS = new Set<string>(Object.values(KnownAttackTactic));
 
 /** Every query a sync can write: both forms, every family of the mixed set, behaviour hunts included. */
 const QUERIES: HuntingQuery[] = [
