@@ -288,20 +288,26 @@ describe('host.json', () => {
     expect(hostJson.extensionBundle).toEqual({ id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
   });
 
-  it('retries a failed batch 5 times, one message at a time per instance, base64 like lib/queue/batches', () => {
+  const timespanSeconds = (t: string) => {
+    const [h, m, sec] = t.split(':').map(Number);
+    return h * 3600 + m * 60 + sec;
+  };
+
+  it('retries a failed batch after a pause before parking it, one message at a time per instance', () => {
     const queues = hostJson.extensions.queues;
-    expect(queues.maxDequeueCount).toBe(5);
-    expect(queues.messageEncoding).toBe('base64');
-    expect(queues.batchSize).toBe(1);
-    expect(queues.newBatchThreshold).toBe(0);
-    expect(queues.visibilityTimeout).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    expect(queues.maxDequeueCount).toBeGreaterThan(1);
+    expect(timespanSeconds(queues.visibilityTimeout)).toBeGreaterThan(0);
+    // The host runs batchSize + newBatchThreshold messages at once: one, so ARM_CONCURRENCY bounds an instance's writes.
+    expect(queues.batchSize + queues.newBatchThreshold).toBe(1);
+    // The functions send and park messages in this encoding (functions/shared/host.ts reads it).
+    expect(['base64', 'none']).toContain(queues.messageEncoding);
   });
 
-  it('times out within the 60-minute grace Flex Consumption gives a run on scale-in', () => {
-    const [h, m, s] = (hostJson.functionTimeout as string).split(':').map(Number);
-    const minutes = h * 60 + m + s / 60;
-    expect(minutes).toBeGreaterThan(0);
-    expect(minutes).toBeLessThanOrEqual(60);
+  it('lets a run reach its own deadline before the host stops it, within the 60 minutes Flex Consumption grants', () => {
+    const timeout = timespanSeconds(hostJson.functionTimeout as string);
+    expect(timeout).toBeLessThanOrEqual(60 * 60);
+    expect(loadSettings({}).sentinel.runDeadlineSeconds).toBeLessThan(timeout);
+    expect(loadSettings(localSettings.Values as Record<string, string>).sentinel.runDeadlineSeconds).toBeLessThan(timeout);
   });
 
   it('samples telemetry but never requests', () => {
