@@ -1,17 +1,8 @@
 import { createServer } from 'node:net';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
-import {
-  FAKE_AUTH_KEY,
-  NETSUPPORT,
-  SEED_NOW,
-  seedRecords,
-  startThreatFoxFake,
-  type ThreatFoxFake,
-} from '../fakes/threatfoxServer';
-import { armEnv, jsonSummary, runCli, type CliRun } from '../support/cli';
+import { NETSUPPORT } from '../fakes/threatfoxServer';
+import { jsonSummary, runCli, type CliRun, useCliFakes } from '../support/cli';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'threatfox-netsupport.json');
 const MSI_SECRET = 'msi-header-secret-for-input-tests';
@@ -21,33 +12,15 @@ const noStackTrace = (run: CliRun) => expect(run.stdout + run.stderr).not.toMatc
 
 /** Issue 10: input that looks accepted but should not be, and output a person reads. */
 describe('CLI input handling and exit codes', () => {
-  let dir: string;
-  let threatfox: ThreatFoxFake;
-  let arm: ArmFake;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tfss-input-'));
-    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
-    arm = await startArmFake({ msiHeader: MSI_SECRET });
-    env = {
-      ...(await armEnv(arm, MSI_SECRET, dir)),
-      THREATFOX_API_URL: threatfox.url,
-      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-    };
-  });
-  afterAll(async () => {
-    await Promise.all([threatfox?.close(), arm?.close()]);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fakes = useCliFakes({ dirPrefix: 'tfss-input-', msiSecret: MSI_SECRET });
   beforeEach(() => {
-    threatfox.requests.length = 0;
-    arm.clearRequests();
-    arm.msiRequests.length = 0;
+    fakes.threatfox.requests.length = 0;
+    fakes.arm.clearRequests();
+    fakes.arm.msiRequests.length = 0;
   });
 
   async function file(name: string, content: string | Buffer): Promise<string> {
-    const path = join(dir, name);
+    const path = join(fakes.dir, name);
     await writeFile(path, content);
     return path;
   }
@@ -55,42 +28,48 @@ describe('CLI input handling and exit codes', () => {
   describe('options are never silently ignored', () => {
     it('a pasted list needs --malware with exactly one family', async () => {
       const input = await file('pasted.txt', PASTED);
-      const none = await runCli(['--dry-run', '--input', input], env);
+      const none = await runCli(['--dry-run', '--input', input], fakes.env);
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(
         /^error: a pasted list of IOCs needs its family: give --malware with exactly one ThreatFox malware id/,
       );
-      const two = await runCli(['--dry-run', '--input', input, '--malware', `${NETSUPPORT},win.cobalt_strike`], env);
+      const two = await runCli(
+        ['--dry-run', '--input', input, '--malware', `${NETSUPPORT},win.cobalt_strike`],
+        fakes.env,
+      );
       expect(two.code).toBe(1);
       expect(two.stderr).toMatch(/a pasted list of IOCs takes exactly one family, --malware names 2/);
-      expect(threatfox.requests).toEqual([]);
+      expect(fakes.threatfox.requests).toEqual([]);
     });
 
     it('--days with --input is an error naming --days', async () => {
-      const run = await runCli(['--dry-run', '--input', EXAMPLE, '--days', '2'], env);
+      const run = await runCli(['--dry-run', '--input', EXAMPLE, '--days', '2'], fakes.env);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^error: --days cannot be used with --input/);
     });
 
     it("--malware '' is an error naming --malware, not a fallback to THREATFOX_MALWARE", async () => {
       for (const value of ['', ' , ']) {
-        const run = await runCli(['--dry-run', '--malware', value], env);
+        const run = await runCli(['--dry-run', '--malware', value], fakes.env);
         expect(run.code).toBe(1);
         expect(run.stderr).toMatch(/^error: --malware names no malware family/);
         expect(run.stderr).not.toMatch(/THREATFOX_MALWARE/);
       }
-      const bad = await runCli(['--dry-run', '--malware', 'Not A Family'], env);
+      const bad = await runCli(['--dry-run', '--malware', 'Not A Family'], fakes.env);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/^error: --malware must be ThreatFox malware id\(s\)/);
-      expect(threatfox.requests).toEqual([]);
+      expect(fakes.threatfox.requests).toEqual([]);
     });
 
     it('--malware keeps a ThreatFox JSON input to its families and counts the rest as skipped', async () => {
-      const other = await runCli(['--dry-run', '--input', EXAMPLE, '--malware', 'win.cobalt_strike', '--json'], env);
+      const other = await runCli(
+        ['--dry-run', '--input', EXAMPLE, '--malware', 'win.cobalt_strike', '--json'],
+        fakes.env,
+      );
       expect(other.code).toBe(0);
       expect(jsonSummary(other)).toMatchObject({ read: 21, iocs: 0, skipped: 21 });
       expect(other.stdout).toContain('Skipped 21 ThreatFox records of families not named by --malware.');
-      const same = await runCli(['--dry-run', '--input', EXAMPLE, '--malware', NETSUPPORT, '--json'], env);
+      const same = await runCli(['--dry-run', '--input', EXAMPLE, '--malware', NETSUPPORT, '--json'], fakes.env);
       expect(jsonSummary(same)).toMatchObject({ read: 21, iocs: 21, skipped: 0 });
     });
   });
@@ -110,7 +89,7 @@ describe('CLI input handling and exit codes', () => {
     ])('%s is decoded', async (_name, bytes) => {
       const run = await runCli(
         ['--dry-run', '--input', await file('encoded.txt', bytes), '--malware', NETSUPPORT, '--json'],
-        env,
+        fakes.env,
       );
       expect(run.code).toBe(0);
       expect(jsonSummary(run)).toMatchObject({ read: 3, iocs: 3, rejected: 0 });
@@ -125,7 +104,7 @@ describe('CLI input handling and exit codes', () => {
           await file('answer.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')])),
           '--json',
         ],
-        env,
+        fakes.env,
       );
       expect(run.code).toBe(0);
       expect(jsonSummary(run)).toMatchObject({ iocs: 21 });
@@ -138,11 +117,11 @@ describe('CLI input handling and exit codes', () => {
       ],
       ['Latin-1 text', Buffer.from('évil.com\n', 'latin1')],
     ])('%s is refused as a whole (exit 1), nothing read or written', async (_name, bytes) => {
-      const run = await runCli(['--input', await file('binary.bin', bytes), '--malware', NETSUPPORT], env);
+      const run = await runCli(['--input', await file('binary.bin', bytes), '--malware', NETSUPPORT], fakes.env);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^error: --input .*binary\.bin (is binary|is not UTF-8 or UTF-16 text)/);
       expect(run.stdout).toBe('');
-      expect(arm.requests).toEqual([]);
+      expect(fakes.arm.requests).toEqual([]);
     });
   });
 
@@ -154,24 +133,24 @@ describe('CLI input handling and exit codes', () => {
         ['--out', join(notADir, 'sub')],
       ]) {
         // A full write run: ThreatFox pull, then Sentinel; neither may happen.
-        const run = await runCli(args, env);
+        const run = await runCli(args, fakes.env);
         expect(run.code).toBe(1);
         expect(run.stderr).toMatch(/^error: --out .*not-a-dir.* is a file, not a directory/);
         noStackTrace(run);
       }
-      expect(threatfox.requests).toEqual([]);
-      expect(arm.requests).toEqual([]);
-      expect(arm.msiRequests).toEqual([]);
+      expect(fakes.threatfox.requests).toEqual([]);
+      expect(fakes.arm.requests).toEqual([]);
+      expect(fakes.arm.msiRequests).toEqual([]);
     });
 
     it('removes hunting-query files of an earlier run that this run did not write, and nothing else', async () => {
-      const out = join(dir, 'out-clean');
+      const out = join(fakes.dir, 'out-clean');
       await mkdir(join(out, 'hunting-queries'), { recursive: true });
       const stale = ['threatfox-win-old-family-abc123-dnsevents.kql', 'threatfox-win-old-family-abc123-dnsevents.yaml'];
       const mine = ['notes.txt', 'my-query.kql'];
       for (const f of [...stale, ...mine]) await writeFile(join(out, 'hunting-queries', f), 'x');
       await writeFile(join(out, 'keep-me.md'), 'x');
-      const run = await runCli(['--dry-run', '--input', EXAMPLE, '--out', out], env);
+      const run = await runCli(['--dry-run', '--input', EXAMPLE, '--out', out], fakes.env);
       expect(run.code).toBe(0);
       const left = await readdir(join(out, 'hunting-queries'));
       for (const f of stale) expect(left).not.toContain(f);
@@ -195,10 +174,10 @@ describe('CLI input handling and exit codes', () => {
         '45.9.20.0/24',
         'evil-c2[.]com',
       ];
-      const out = join(dir, 'out-rejected');
+      const out = join(fakes.dir, 'out-rejected');
       const run = await runCli(
         ['--dry-run', '--input', await file('mixed.txt', lines.join('\n')), '--malware', NETSUPPORT, '--out', out],
-        env,
+        fakes.env,
       );
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Rejected (first 5 of 7):\n  8.8.8.8: line 1: 8.8.8.8 is a public DNS resolver');
@@ -228,24 +207,24 @@ describe('CLI input handling and exit codes', () => {
 
   describe('exit 1 when nothing was written, without a stack trace', () => {
     it('a bogus AZURE_TOKEN_CREDENTIALS', async () => {
-      const run = await runCli(['--input', EXAMPLE], { ...env, AZURE_TOKEN_CREDENTIALS: 'NoSuchCredential' });
+      const run = await runCli(['--input', EXAMPLE], { ...fakes.env, AZURE_TOKEN_CREDENTIALS: 'NoSuchCredential' });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^error: AZURE_TOKEN_CREDENTIALS is not valid/);
       noStackTrace(run);
-      expect(arm.requests).toEqual([]);
+      expect(fakes.arm.requests).toEqual([]);
     });
 
     it('an unreachable ThreatFox', async () => {
       const port = await closedPort();
       const run = await runCli([], {
-        ...env,
+        ...fakes.env,
         THREATFOX_API_URL: `http://127.0.0.1:${port}/api/v1/`,
         THREATFOX_TIMEOUT_MS: '1000',
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^error: ThreatFox/m);
       noStackTrace(run);
-      expect(arm.requests).toEqual([]);
+      expect(fakes.arm.requests).toEqual([]);
     }, 60_000);
   });
 });

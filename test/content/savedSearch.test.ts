@@ -1,34 +1,69 @@
-import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
-import { HUNTING_CATEGORY, isGeneratedSavedSearch, toSavedSearch } from '../../lib/sentinel/savedSearch';
-import { SEED_000 } from '../kql/fixtures';
+import { KnownAttackTactic } from '@azure/arm-securityinsight';
+import { buildHuntingQueries, buildThreatIntelQueries, familiesOf } from '../../lib/kql/huntingQueries';
+import type { HuntingQuery } from '../../lib/kql/huntingQueries';
+import { generatedForFamilies, isGeneratedSavedSearch, toSavedSearch } from '../../lib/sentinel/savedSearch';
+import { MIXED, SEED_000 } from '../kql/fixtures';
+
+/** ATT&CK tactics as Sentinel spells them: the service's own list (its API's AttackTactic values). */
+const PORTAL_TACTICS = new Set<string>(Object.values(KnownAttackTactic));
+
+/** Every query a sync can write: both forms, every family of the mixed set, behaviour hunts included. */
+const QUERIES: HuntingQuery[] = [
+  ...buildHuntingQueries(MIXED),
+  ...buildThreatIntelQueries(familiesOf(MIXED), { indicatorSource: 'ThreatFox' }),
+];
+
+const tag = (tags: { name: string; value: string }[] | undefined, name: string) =>
+  (tags ?? []).filter((t) => t.name === name).map((t) => t.value);
 
 describe('toSavedSearch', () => {
-  const queries = buildHuntingQueries(SEED_000);
-  const q = queries.find((x) => x.table === 'CommonSecurityLog')!;
+  test('covers both forms, several families and the behaviour hunts', () => {
+    expect(new Set(QUERIES.map((q) => q.form))).toEqual(new Set(['inline', 'threatIntel', 'behaviour']));
+    expect(new Set(QUERIES.map((q) => q.family)).size).toBeGreaterThanOrEqual(3);
+  });
 
-  test('is the body Sentinel lists under Hunting, with the tags the portal reads', () => {
-    const { id, body } = toSavedSearch(q);
-    expect(id).toBe(q.id);
-    expect(body).toEqual({
-      category: 'Hunting Queries',
-      displayName: 'NetSupportManager RAT C2 and payload IPs, domains and URLs in CommonSecurityLog (ThreatFox)',
-      query: q.query,
-      version: 2,
-      tags: [
-        { name: 'description', value: q.description },
-        { name: 'tactics', value: 'InitialAccess,CommandAndControl' },
-        { name: 'techniques', value: 'T1071,T1105,T1189,T1219' },
-        { name: 'createdBy', value: 'threatfox-sentinel-sync' },
-        { name: 'family', value: 'win.netsupportmanager_rat' },
-        { name: 'table', value: 'CommonSecurityLog' },
-      ],
-    });
-    expect(HUNTING_CATEGORY).toBe('Hunting Queries');
-    expect(isGeneratedSavedSearch(body)).toBe(true);
-    expect(isGeneratedSavedSearch({ tags: [{ name: 'createdBy', value: 'someone@contoso.com' }] })).toBe(false);
+  test.each(QUERIES.map((q) => [q.id, q] as const))('%s: what the Hunting blade shows is the query', (id, q) => {
+    const { id: savedId, body } = toSavedSearch(q);
+    expect(savedId).toBe(id);
+    // The Hunting blade lists saved searches of this category, in KQL (query language version 2).
+    expect(body).toMatchObject({ category: 'Hunting Queries', version: 2, displayName: q.name, query: q.query });
+    const tags = body.tags;
+    // The blade reads description, tactics and techniques: each once, comma-separated, from the query.
+    expect(tag(tags, 'description')).toEqual([q.description]);
+    const [tactics] = tag(tags, 'tactics');
+    const [techniques] = tag(tags, 'techniques');
+    expect(tactics.split(',')).toEqual(q.tactics);
+    expect(techniques.split(',')).toEqual(q.techniques);
+    expect(q.tactics.length).toBeGreaterThan(0);
+    expect(q.tactics.filter((t) => !PORTAL_TACTICS.has(t))).toEqual([]);
+    expect(q.techniques.filter((t) => !/^T\d{4}(\.\d{3})?$/.test(t))).toEqual([]);
+    // No tag value breaks the comma-separated list or the portal's one-line display.
+    for (const t of tags ?? []) expect(t.value).not.toMatch(/[\r\n]/);
+    expect(new Set((tags ?? []).map((t) => t.name)).size).toBe((tags ?? []).length);
+  });
+
+  test('is recognised as ours, for its own family only, and a copy someone else made is not', () => {
+    for (const q of QUERIES) {
+      const saved = toSavedSearch(q);
+      expect(isGeneratedSavedSearch(saved.body)).toBe(true);
+      expect(generatedForFamilies(new Set([q.family]))(saved)).toBe(true);
+      expect(generatedForFamilies(new Set(['win.other_family']))(saved)).toBe(false);
+      const copy = {
+        id: saved.id,
+        body: {
+          ...saved.body,
+          tags: saved.body.tags!.map((t) => (t.name === 'createdBy' ? { ...t, value: 'someone@contoso.com' } : t)),
+        },
+      };
+      expect(isGeneratedSavedSearch(copy.body)).toBe(false);
+      expect(generatedForFamilies(new Set([q.family]))(copy)).toBe(false);
+      // An analyst's copy under another id keeps our tags but is not ours to prune.
+      expect(generatedForFamilies(new Set([q.family]))({ ...saved, id: `my-copy-of-${saved.id}` })).toBe(false);
+    }
   });
 
   test('is identical for the same IOC set, so unchanged queries are not rewritten', () => {
+    const queries = buildHuntingQueries(SEED_000);
     const again = buildHuntingQueries([...SEED_000].reverse()).map(toSavedSearch);
     expect(again).toEqual(queries.map(toSavedSearch));
     expect(JSON.stringify(again)).not.toMatch(/\d{4}-\d{2}-\d{2}T/);

@@ -6,7 +6,7 @@ import {
   type HuntingQuery,
 } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
-import { hostPartExpr } from '../../lib/kql/queries/common';
+import { hostPartExpr } from '../../lib/kql/queries/match';
 import { TABLE_SCHEMAS } from '../support/tableSchemas';
 import { kqlDiagnostics } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000, SEED_001, shuffled } from './fixtures';

@@ -1,21 +1,9 @@
 import { startArmFake } from '../fakes/armServer';
+import { withoutIdentityEnv } from '../support/identityEnv';
 
 // Its own file: MSAL remembers the managed-identity endpoint per process (per jest module registry).
 describe('a token endpoint that never answers (issue 9, item 2)', () => {
-  const KEYS = [
-    'AZURE_TOKEN_CREDENTIALS',
-    'IDENTITY_ENDPOINT',
-    'IDENTITY_HEADER',
-    'AZURE_CLIENT_ID',
-    'MSI_ENDPOINT',
-    'MSI_SECRET',
-    'IMDS_ENDPOINT',
-    'IDENTITY_SERVER_THUMBPRINT',
-    'AZURE_FEDERATED_TOKEN_FILE',
-  ];
-  const saved: Record<string, string | undefined> = {};
-  beforeEach(() => KEYS.forEach((k) => ((saved[k] = process.env[k]), delete process.env[k])));
-  afterEach(() => KEYS.forEach((k) => (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]))));
+  withoutIdentityEnv();
 
   it('the credential gives up instead of hanging the run', async () => {
     const fake = await startArmFake({ msiHeader: 'msi-secret', msiHang: true });

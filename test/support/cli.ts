@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { FAKE_AUTH_KEY, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 
 export const CLI = join(__dirname, '..', '..', 'dist', 'lib', 'cli.js');
 
@@ -65,4 +68,45 @@ export async function armEnv(
     IDENTITY_HEADER: msiHeader,
     NODE_EXTRA_CA_CERTS: caFile,
   };
+}
+
+/** What a CLI suite runs against; filled in before its first test. */
+export interface CliFakes {
+  threatfox: ThreatFoxFake;
+  arm: ArmFake;
+  /** The suite's own temporary folder (removed after it). */
+  dir: string;
+  /** The CLI's environment: the fake ARM (armEnv), the fake ThreatFox and its Auth-Key, then `options.env`. */
+  env: Record<string, string>;
+}
+
+/**
+ * A CLI suite's set-up in one call: a fake ThreatFox serving the seed records, a fake ARM with its
+ * managed-identity endpoint, a temporary folder and the environment that points the CLI at them;
+ * started before the suite's first test, closed and removed after its last.
+ */
+export function useCliFakes(options: {
+  /** The temporary folder's name prefix, e.g. `tfss-input-`. */
+  dirPrefix: string;
+  /** The fake's managed-identity header secret (a test may check it never shows). */
+  msiSecret: string;
+  env?: Record<string, string>;
+}): CliFakes {
+  const fakes = {} as CliFakes;
+  beforeAll(async () => {
+    fakes.dir = await mkdtemp(join(tmpdir(), options.dirPrefix));
+    fakes.threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
+    fakes.arm = await startArmFake({ msiHeader: options.msiSecret });
+    fakes.env = {
+      ...(await armEnv(fakes.arm, options.msiSecret, fakes.dir)),
+      THREATFOX_API_URL: fakes.threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+      ...options.env,
+    };
+  });
+  afterAll(async () => {
+    await Promise.all([fakes.threatfox?.close(), fakes.arm?.close()]);
+    if (fakes.dir) await rm(fakes.dir, { recursive: true, force: true });
+  });
+  return fakes;
 }

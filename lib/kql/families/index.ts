@@ -1,10 +1,11 @@
 import { huntingQueryId, type HuntingQuery } from '../huntingQuery';
-import { NETSUPPORT_FAMILY_ID, netSupportBehaviourHunts } from './netsupport';
+import { NETSUPPORT_FAMILY } from '../queries/common';
+import { netSupportBehaviourHunts } from './netsupport';
 import type { BehaviourContext, BehaviourHunt } from './types';
 
 /** Families with behaviour hunts of their own; every other family gets IOC hunts only. */
 const BEHAVIOUR_HUNTS: Readonly<Record<string, readonly BehaviourHunt[]>> = {
-  [NETSUPPORT_FAMILY_ID]: netSupportBehaviourHunts,
+  [NETSUPPORT_FAMILY]: netSupportBehaviourHunts,
 };
 
 export function behaviourHuntsFor(familyId: string, ctx: BehaviourContext): HuntingQuery[] {

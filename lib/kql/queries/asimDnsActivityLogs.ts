@@ -1,4 +1,5 @@
-import { assemble, CONNECTORS, domainMatch, header, type TableHunt } from './common';
+import { asimDnsLookups } from './branches';
+import { assemble, CONNECTORS, entity, recentRows, type TableHunt } from './common';
 
 /**
  * ASIM-normalised DNS activity (ASimDnsActivityLogs), the table the "Windows DNS Events via AMA"
@@ -22,31 +23,14 @@ export const asimDnsActivityLogsHunt: TableHunt = {
     "the asking host is SrcIpAddr (SrcHostname where the source logs it) and DnsServer the server that logged it; AskedByDnsServer true marks the server's own recursive lookup, so find the client in the rows with false. Compare DnsResponses with sinkhole ranges, then look for that host's connections in DeviceNetworkEvents or firewall logs.",
   requiredDataConnectors: CONNECTORS.asimDns,
   entityMappings: [
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SrcIpAddr' }] },
-    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'MatchedIoc' }] },
-    { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DnsServer' }] },
+    entity('IP', { Address: 'SrcIpAddr' }),
+    entity('DNS', { DomainName: 'MatchedIoc' }),
+    entity('Host', { FullName: 'DnsServer' }),
   ],
   build(source, ctx) {
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
-      lists: ['iocDomains', 'iocHosts'],
-      branches: [
-        {
-          name: 'domainHits',
-          text: `let domainHits = ASimDnsActivityLogs
-    | where TimeGenerated > ago(lookback)
-    | where DnsQuery has_any (iocHosts)
-    | extend QueryName = tolower(trim_end(@"\\.", DnsQuery))
-${domainMatch('QueryName', 'iocDomains', '    ')};`,
-        },
-      ],
+    return assemble(this, source, ctx, {
+      huntsFor: "lookups of the family's domains and their subdomains",
+      ...asimDnsLookups(recentRows('ASimDnsActivityLogs', 'DnsQuery has_any (iocHosts)')),
       summary: `| extend DnsServer = coalesce(DvcFQDN, DvcHostname, Dvc, DvcIpAddr),
     AskedByDnsServer = SrcIpAddr in ("127.0.0.1", "::1") or (isnotempty(SrcIpAddr) and SrcIpAddr == DvcIpAddr)
 | summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), LoggedEvents = sum(coalesce(EventCount, int(1))),

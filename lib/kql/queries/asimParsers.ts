@@ -1,14 +1,6 @@
-import {
-  assemble,
-  CONNECTORS,
-  domainMatch,
-  header,
-  hostExpr,
-  portMatch,
-  urlKeyExpr,
-  webBranches,
-  type TableHunt,
-} from './common';
+import { asimDnsLookups, webBranches } from './branches';
+import { assemble, CONNECTORS, entity, type TableHunt } from './common';
+import { hostExpr, portMatch, urlKeyExpr } from './match';
 
 /**
  * The ASIM parsers (`_Im_Dns`, `_Im_NetworkSession`, `_Im_WebSession`): one query covers every
@@ -27,29 +19,11 @@ export const imDnsHunt: TableHunt = {
   triage:
     "the asking host is SrcIpAddr (SrcHostname where the source logs it), Dvc and EventProduct the device and product that logged it; compare DnsResponses with sinkhole ranges, then look for that host's connections.",
   requiredDataConnectors: CONNECTORS.asim,
-  entityMappings: [
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SrcIpAddr' }] },
-    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'MatchedIoc' }] },
-  ],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('DNS', { DomainName: 'MatchedIoc' })],
   build(source, ctx) {
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for lookups of the family's domains and their subdomains.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
-      lists: ['iocDomains', 'iocHosts'],
-      branches: [
-        {
-          name: 'domainHits',
-          text: `let domainHits = _Im_Dns(starttime = ago(lookback), domain_has_any = iocHosts)
-    | extend QueryName = tolower(trim_end(@"\\.", DnsQuery))
-${domainMatch('QueryName', 'iocDomains', '    ')};`,
-        },
-      ],
+    return assemble(this, source, ctx, {
+      huntsFor: "lookups of the family's domains and their subdomains",
+      ...asimDnsLookups('_Im_Dns(starttime = ago(lookback), domain_has_any = iocHosts)'),
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), LoggedEvents = sum(coalesce(EventCount, int(1))),
     QueryNames = make_set(QueryName, 10), DnsResponses = make_set(DnsResponseName, 10), ResultDetails = make_set(EventResultDetails, 10)
     by MatchedIoc, SrcIpAddr, SrcHostname, Dvc, EventProduct
@@ -68,15 +42,10 @@ export const imNetworkSessionHunt: TableHunt = {
   triage:
     'start with sessions where the IOC is DstIpAddr and DvcActions allow it, PortMatchesIoc true and bytes beyond a handshake; SrcIpAddr (SrcHostname) is the host to examine, EventProduct the log it came from.',
   requiredDataConnectors: CONNECTORS.asim,
-  entityMappings: [
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SrcIpAddr' }] },
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'DstIpAddr' }] },
-  ],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('IP', { Address: 'DstIpAddr' })],
   build(source, ctx) {
-    return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for sessions to or from the family's IPs.`, source, ctx),
-      ctx,
-      source,
+    return assemble(this, source, ctx, {
+      huntsFor: "sessions to or from the family's IPs",
       lists: ['iocIpByForm', 'iocIpPorts'],
       branches: [
         {
@@ -107,25 +76,15 @@ export const imWebSessionHunt: TableHunt = {
   triage:
     'DvcActions and EventResults say whether the request was allowed; SrcIpAddr, SrcHostname and SrcUsername name who made it; a URL hit (IocType url) on a payload path is stronger than a host hit.',
   requiredDataConnectors: CONNECTORS.asim,
-  entityMappings: [
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SrcIpAddr' }] },
-    { entityType: 'URL', fieldMappings: [{ identifier: 'Url', columnName: 'SampleUrl' }] },
-  ],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('URL', { Url: 'SampleUrl' })],
   build(source, ctx) {
-    const web = webBranches(source, {
-      read: '_Im_WebSession(starttime = ago(lookback), url_has_any = iocHosts)',
-      extend: `| extend UrlHost = ${hostExpr('Url')}, UrlKey = ${urlKeyExpr('Url')}`,
-      hostColumns: ['UrlHost'],
-      urlGuard: 'isnotempty(UrlKey)',
-      otherBranches: 0,
-    });
-    return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for requests to the family's URLs and hosts.`, source, ctx),
-      ctx,
-      source,
-      lists: web.lists,
-      shared: web.shared,
-      branches: web.branches,
+    return assemble(this, source, ctx, {
+      huntsFor: "requests to the family's URLs and hosts",
+      ...webBranches(source, {
+        read: '_Im_WebSession(starttime = ago(lookback), url_has_any = iocHosts)',
+        extend: `| extend UrlHost = ${hostExpr('Url')}, UrlKey = ${urlKeyExpr('Url')}`,
+        hostColumns: ['UrlHost'],
+      }),
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Requests = sum(coalesce(EventCount, int(1))),
     DvcActions = make_set(DvcAction, 10), EventResults = make_set(EventResult, 5), SampleUrl = take_any(Url), Urls = make_set(Url, 10),
     UserAgents = make_set(HttpUserAgent, 5)

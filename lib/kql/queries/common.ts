@@ -1,6 +1,5 @@
-import type { Ioc, IocType } from '../../ioc/types';
+import type { IocType } from '../../ioc/types';
 import { GENERATOR } from '../../names';
-import { kqlString } from '../literal';
 import type { HuntKind, IocSource, ListName } from '../source';
 import type { HuntedTable } from '../tables';
 
@@ -19,6 +18,22 @@ export interface EntityMapping {
   entityType: 'IP' | 'Host' | 'Account' | 'URL' | 'DNS' | 'FileHash' | 'Process' | 'File';
   fieldMappings: { identifier: string; columnName: string }[];
 }
+
+/** `entity('IP', { Address: 'SrcIpAddr' })`: an entity from its identifiers and the columns that fill them. */
+export function entity(entityType: EntityMapping['entityType'], columns: Record<string, string>): EntityMapping {
+  return {
+    entityType,
+    fieldMappings: Object.entries(columns).map(([identifier, columnName]) => ({ identifier, columnName })),
+  };
+}
+
+/** The entities the Defender for Endpoint tables (and behaviour hunts over them) share. */
+export const DEVICE_ENTITY = entity('Host', { FullName: 'DeviceName' });
+export const FILE_ENTITY = entity('File', { Name: 'FileName', Directory: 'FolderPath' });
+export const INITIATING_PROCESS_ENTITY = entity('Process', {
+  ProcessId: 'InitiatingProcessId',
+  CommandLine: 'InitiatingProcessCommandLine',
+});
 
 /** One table's hunt: which IOCs it uses, where its data comes from, and how to build the KQL. */
 export interface TableHunt {
@@ -46,12 +61,7 @@ export function kqlCommentText(text: string): string {
 }
 
 /** The comment block every query starts with. No timestamps: same input, same text. */
-export function header(
-  hunt: Pick<TableHunt, 'table' | 'triage'>,
-  what: string,
-  source: IocSource,
-  ctx: QueryContext,
-): string {
+function header(hunt: Pick<TableHunt, 'table' | 'triage'>, what: string, source: IocSource, ctx: QueryContext): string {
   const part = ctx.part ? ` (part ${ctx.part.index} of ${ctx.part.of})` : '';
   return [
     `// ${kqlCommentText(ctx.familyName)} (${kqlCommentText(ctx.familyId)}): ThreatFox IOCs in ${hunt.table}${part}`,
@@ -61,96 +71,43 @@ export function header(
   ].join('\n');
 }
 
-export const ofType = (iocs: readonly Ioc[], ...types: IocType[]) => iocs.filter((i) => types.includes(i.type));
-
-/** URL without scheme, lower-case, no trailing slash: `Http://Evil.com/a/` and `https://evil.com/a` compare equal. */
-export const URL_KEY_REGEX = '@"^[A-Za-z][A-Za-z0-9+.-]*://"';
-export function urlKeyExpr(column: string): string {
-  return `trim_end("/", tolower(replace_regex(${column}, ${URL_KEY_REGEX}, "")))`;
-}
-
-/**
- * Host part (as logged) of a column holding a bare host, `host:port` or a full URL. A bracketed
- * IPv6 literal (`http://[2001:db8::1]:8080/`) is taken whole, brackets included: it can never
- * equal an IOC domain, and cutting it at the first colon would yield a fragment such as `[2001`.
- */
-export function hostPartExpr(column: string): string {
-  return `extract(@"^(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:[^@/?#]*@)?(\\[[^\\]/?#]*\\]|[^/:?#]+)", 1, ${column})`;
-}
-
-/** Comparable host: lower-case, no trailing root dot. */
-export function normalisedHost(expr: string): string {
-  return `tolower(trim_end(@"\\.", ${expr}))`;
-}
-
-export function hostExpr(column: string): string {
-  return normalisedHost(hostPartExpr(column));
-}
-
-/**
- * `materialize(...)` around a tabular `let` that more than one branch reads, so a large table is
- * scanned and pre-filtered once per query rather than once per branch.
- */
-export function sharedLet(name: string, body: string, readers: number): string {
-  return readers > 1 ? `let ${name} = materialize(${body});` : `let ${name} = ${body};`;
-}
-
-/**
- * Keeps rows where one of the host columns equals an IOC domain or is a subdomain of it, and names
- * the most specific IOC domain that matched. Suffix matching on a label boundary
- * (`endswith "." + domain`) is the exact test; rows without a match are dropped by mv-apply.
- */
-export function domainMatch(hostColumns: string | readonly string[], listName: string, indent = ''): string {
-  const cols = typeof hostColumns === 'string' ? [hostColumns] : hostColumns;
-  const cond = cols.map((c) => `${c} == IocDomain or ${c} endswith strcat(".", IocDomain)`).join('\n            or ');
-  return [
-    `| mv-apply IocDomain = ${listName} to typeof(string) on (`,
-    `        where ${cond}`,
-    `        | top 1 by strlen(IocDomain) desc`,
-    `        | project MatchedIoc = IocDomain`,
-    `    )`,
-  ]
-    .map((line) => indent + line)
-    .join('\n');
-}
-
-/**
- * Keeps rows whose URL (scheme-less key) equals an IOC URL or continues it at a path, query or
- * fragment boundary (`/payload` matches `/payload?x=1`, not `/payload2`).
- */
-export function urlMatch(urlKeyColumn: string, listName: string, indent = ''): string {
-  return [
-    `| mv-apply IocUrl = ${listName} to typeof(string) on (`,
-    `        extend IocKey = ${urlKeyExpr('IocUrl')}`,
-    `        | where ${urlKeyColumn} == IocKey`,
-    `            or (${urlKeyColumn} startswith IocKey and substring(${urlKeyColumn}, strlen(IocKey), 1) in ("/", "?", "#"))`,
-    `        | top 1 by strlen(IocKey) desc`,
-    `        | project MatchedIoc = IocUrl`,
-    `    )`,
-  ]
-    .map((line) => indent + line)
-    .join('\n');
-}
-
-/** PortMatchesIoc: true/false when ThreatFox reported ports for the IP, null when it did not. */
-export function portMatch(portExpr: string, indent = '', dropAlso: readonly string[] = []): string {
-  return [
-    `| extend IocPorts = iocIpPorts[MatchedIoc]`,
-    `| extend PortMatchesIoc = iff(array_length(IocPorts) > 0, set_has_element(IocPorts, ${portExpr}), bool(null))`,
-    `| project-away ${['IocPorts', ...dropAlso].join(', ')}`,
-  ]
-    .map((l) => indent + l)
-    .join('\n');
-}
-
 /**
  * A key for the raw log row, taken before any column is added, so the same event read by two
  * branches gets the same key and is summarised once.
  */
 export const EVENT_KEY = '| extend EventKey = hash(tostring(pack_all()))';
 
-/** Ranks of a match, most specific first: a URL hit says more than its domain, a domain more than an IP. */
-export const MATCH_RANK: Record<'url' | 'domain' | 'ip', number> = { url: 1, domain: 2, ip: 3 };
+/**
+ * Ranks of a match, most specific first: a file's own hash says most, a URL hit more than its
+ * domain, a domain more than an IP.
+ */
+export const MATCH_RANK: Record<'hash' | 'url' | 'domain' | 'ip', number> = { hash: 0, url: 1, domain: 2, ip: 3 };
+
+/** `Table | where TimeGenerated > ago(lookback) | where ...`: a table's recent rows, at branch indent. */
+export function recentRows(table: string, ...filters: string[]): string {
+  return [`${table}`, 'where TimeGenerated > ago(lookback)', ...filters.map((f) => `where ${f}`)].join('\n    | ');
+}
+
+/**
+ * When more than one branch can see the same event, each row carries EventKey (taken from the raw
+ * row) and MatchRank, so the union keeps one row per event: its most specific match.
+ */
+export interface Keying {
+  keyed: boolean;
+  /** The EventKey line (with its line break) to add right after the read, or nothing. */
+  key: string;
+  /** `, MatchRank = N` to add to a branch's `extend`, or nothing. */
+  rank(kind: keyof typeof MATCH_RANK): string;
+}
+
+export function keying(branchCount: number): Keying {
+  const keyed = branchCount > 1;
+  return {
+    keyed,
+    key: keyed ? `\n    ${EVENT_KEY}` : '',
+    rank: (kind) => (keyed ? `, MatchRank = ${MATCH_RANK[kind]}` : ''),
+  };
+}
 
 export interface Branch {
   name: string;
@@ -158,32 +115,39 @@ export interface Branch {
   text: string;
 }
 
-/**
- * The tail every network hunt shares: the branches, their union, the source's validity check, one
- * row per event (the most specific match) when several branches can see the same event, then the
- * summary.
- */
-export function assemble(parts: {
-  header: string;
-  ctx: QueryContext;
-  source: IocSource;
+/** What a hunt's branches need: the IOC lists they read, shared `let`s, and the branches themselves. */
+export interface BranchSet {
   lists: readonly ListName[];
-  shared?: string[];
-  branches: Branch[];
-  summary: string;
-  /** One row per event even with one branch (a branch that can match one event more than once). */
-  dedupe?: boolean;
-}): string {
+  shared?: readonly string[];
+  branches: readonly Branch[];
+}
+
+/**
+ * A hunt's query: the header, the lists, the branches, their union, the source's validity check,
+ * one row per event (the most specific match) when several branches can see the same event, then
+ * the summary. `huntsFor` completes the header's "Hunts <data> for ...".
+ */
+export function assemble(
+  hunt: Pick<TableHunt, 'table' | 'triage' | 'dataDescription'>,
+  source: IocSource,
+  ctx: QueryContext,
+  parts: BranchSet & {
+    huntsFor: string;
+    summary: string;
+    /** One row per event even with one branch (a branch that can match one event more than once). */
+    dedupe?: boolean;
+  },
+): string {
   const { branches } = parts;
   const union = branches.length === 1 ? branches[0].name : `union ${branches.map((b) => b.name).join(', ')}`;
   const dedupe = branches.length > 1 || parts.dedupe ? '| summarize arg_min(MatchRank, *) by EventKey\n' : '';
   return [
-    parts.header,
-    `let lookback = ${parts.ctx.lookback};`,
-    parts.source.lets(parts.lists),
+    header(hunt, `Hunts ${hunt.dataDescription} for ${parts.huntsFor}.`, source, ctx),
+    `let lookback = ${ctx.lookback};`,
+    source.lets(parts.lists),
     ...(parts.shared ?? []),
     ...branches.map((b) => b.text),
-    `${union}\n${parts.source.validity()}${dedupe}${parts.summary}`,
+    `${union}\n${source.validity()}${dedupe}${parts.summary}`,
   ].join('\n');
 }
 
@@ -214,99 +178,9 @@ export function netSupportOutsideProgramFiles(fileColumn: string, folderColumn: 
 
 export const NETSUPPORT_FAMILY = 'win.netsupportmanager_rat';
 
-/** The hash columns of one entity in a Defender table (the file itself, or the process that acted). */
-export interface HashColumns {
-  sha256: string;
-  sha1: string;
-  md5: string;
-  /** What a match on these columns means, e.g. "process" or "parent process". */
-  label: string;
-}
-
-const HASH_TYPES = [
-  { kind: 'sha256', list: 'iocSha256', algorithm: 'SHA256' },
-  { kind: 'sha1', list: 'iocSha1', algorithm: 'SHA1' },
-  { kind: 'md5', list: 'iocMd5', algorithm: 'MD5' },
-] as const;
-
-/**
- * The lists, the `where` clause and the `extend` naming the match for hash IOCs over one or more
- * column sets. Only the hash kinds the source has are referenced; MatchedIoc, HashAlgorithm and
- * MatchedOn (which column set matched) come out Sentinel-ready for FileHash entities. Defender for
- * Endpoint writes hashes as lower-case hex and the lists are lower-cased, so the case-sensitive
- * `in` is exact here and cheaper on a large table than `in~`.
- */
-export function hashHits(
-  source: IocSource,
-  columnSets: readonly HashColumns[],
-): { lists: ListName[]; where: string; extend: string } {
-  const present = HASH_TYPES.filter((h) => source.has(h.kind));
-  const matches = columnSets.flatMap((set) =>
-    present.map((h) => ({ column: set[h.kind], list: h.list, algorithm: h.algorithm, label: set.label })),
-  );
-  const cond = (m: (typeof matches)[number]) => `${m.column} in (${m.list})`;
-  const caseOf = (value: (m: (typeof matches)[number]) => string) =>
-    `case(${matches.map((m) => `${cond(m)}, ${value(m)}`).join(', ')}, "")`;
-  return {
-    lists: present.map((h) => h.list),
-    where: matches.map(cond).join(' or '),
-    extend: [
-      `| extend HashAlgorithm = ${caseOf((m) => kqlString(m.algorithm))}`,
-      `| extend MatchedIoc = ${caseOf((m) => m.column)}`,
-      `| extend MatchedOn = ${caseOf((m) => kqlString(m.label))}`,
-    ].join('\n'),
-  };
-}
-
-/**
- * Domain and URL branches over one pre-filtered read of a web-capable table. `read` is the table
- * with its time and `has_any (iocHosts)` filters (EventKey is added here); `extend` adds the host
- * columns and `UrlKey`; `urlGuard` keeps rows that can hold a URL.
- */
-export function webBranches(
-  source: IocSource,
-  options: {
-    read: string;
-    extend: string;
-    hostColumns: readonly string[];
-    urlGuard: string;
-    otherBranches: number;
-    portColumn?: string;
-    /** The read already adds EventKey (before an mv-expand that turns one event into several rows to match). */
-    keyInRead?: boolean;
-  },
-): { lists: ListName[]; shared: string[]; branches: Branch[] } {
-  const domains = source.has('domain');
-  const urls = source.has('url');
-  const lists: ListName[] = [];
-  if (domains) lists.push('iocDomains');
-  if (urls) lists.push('iocUrls');
-  if (!domains && !urls) return { lists, shared: [], branches: [] };
-  lists.push('iocHosts');
-  const readers = (domains ? 1 : 0) + (urls ? 1 : 0);
-  const keyed = options.keyInRead || readers + options.otherBranches > 1;
-  const addKey = keyed && !options.keyInRead;
-  const shared = [
-    sharedLet('webEvents', `${options.read}${addKey ? `\n    ${EVENT_KEY}` : ''}\n    ${options.extend}`, readers),
-  ];
-  const branches: Branch[] = [];
-  const rank = (kind: 'url' | 'domain') => (keyed ? `, MatchRank = ${MATCH_RANK[kind]}` : '');
-  if (urls) {
-    branches.push({
-      name: 'urlHits',
-      text: `let urlHits = webEvents
-    | where ${options.urlGuard}
-${urlMatch('UrlKey', 'iocUrls', '    ')}
-    | extend IocType = "url"${options.portColumn ? ', PortMatchesIoc = bool(null)' : ''}${rank('url')};`,
-    });
-  }
-  if (domains) {
-    branches.push({
-      name: 'domainHits',
-      text: `let domainHits = webEvents
-${domainMatch(options.hostColumns, 'iocDomains', '    ')}
-    | extend IocType = "domain"${options.portColumn ? ', PortMatchesIoc = bool(null)' : ''}${rank('domain')};`,
-    });
-  }
-  return { lists, shared, branches };
+/** For the NetSupport family, the summary's `NetSupportClientOutsideProgramFiles` line (with its line break); else nothing. */
+export function netSupportFlagLine(ctx: QueryContext, fileColumn: string, folderColumn: string): string {
+  return ctx.familyId === NETSUPPORT_FAMILY
+    ? `| extend NetSupportClientOutsideProgramFiles = ${netSupportOutsideProgramFiles(fileColumn, folderColumn)}\n`
+    : '';
 }

@@ -1,17 +1,6 @@
-import type { ListName } from '../source';
-import {
-  assemble,
-  CONNECTORS,
-  EVENT_KEY,
-  header,
-  hostExpr,
-  MATCH_RANK,
-  portMatch,
-  urlKeyExpr,
-  webBranches,
-  type Branch,
-  type TableHunt,
-} from './common';
+import { ipAndWebBranches } from './branches';
+import { assemble, CONNECTORS, entity, MATCH_RANK, recentRows, type TableHunt } from './common';
+import { hostExpr, portMatch, urlKeyExpr } from './match';
 
 /**
  * Firewalls, proxies and other CEF sources. IPs are matched on either side of the connection (an
@@ -32,54 +21,34 @@ export const commonSecurityLogHunt: TableHunt = {
     'start with allowed outbound rows (IOC in DestinationIP, DeviceActions not deny/drop, ReceivedBytes beyond a handshake, PortMatchesIoc true), then find the host behind SourceIP.',
   requiredDataConnectors: CONNECTORS.cef,
   entityMappings: [
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'SourceIP' }] },
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'DestinationIP' }] },
-    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'DestinationHostName' }] },
+    entity('IP', { Address: 'SourceIP' }),
+    entity('IP', { Address: 'DestinationIP' }),
+    entity('DNS', { DomainName: 'DestinationHostName' }),
   ],
   build(source, ctx) {
-    const ip = source.has('ip');
-    const webCount = (source.has('domain') ? 1 : 0) + (source.has('url') ? 1 : 0);
-    const keyed = (ip ? 1 : 0) + webCount > 1;
-    const lists: ListName[] = [];
-    const branches: Branch[] = [];
-    if (ip) {
-      lists.push('iocIpByForm', 'iocIpPorts');
-      branches.push({
-        name: 'ipHits',
-        text: `let ipHits = CommonSecurityLog
-    | where TimeGenerated > ago(lookback)
-    | where DestinationIP in~ (iocIpForms) or SourceIP in~ (iocIpForms)${keyed ? `\n    ${EVENT_KEY}` : ''}
+    const branches = ipAndWebBranches(
+      source,
+      (
+        k,
+      ) => `let ipHits = ${recentRows('CommonSecurityLog', 'DestinationIP in~ (iocIpForms) or SourceIP in~ (iocIpForms)')}${k.key}
     | extend IocIsDestination = DestinationIP in~ (iocIpForms)
     | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(iff(IocIsDestination, DestinationIP, SourceIP))])
     | extend IocSidePort = iff(IocIsDestination, DestinationPort, SourcePort)
-${portMatch('IocSidePort', '    ', ['IocIsDestination', 'IocSidePort'])}${keyed ? `\n    | extend MatchRank = ${MATCH_RANK.ip}` : ''};`,
-      });
-    }
-    const web = webBranches(source, {
-      read: `CommonSecurityLog
-    | where TimeGenerated > ago(lookback)
-    | where DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)`,
-      extend: `| extend DestinationHost = ${hostExpr('DestinationHostName')}, UrlHost = ${hostExpr('RequestURL')}
+${portMatch('IocSidePort', '    ', ['IocIsDestination', 'IocSidePort'])}${k.keyed ? `\n    | extend MatchRank = ${MATCH_RANK.ip}` : ''};`,
+      {
+        read: recentRows(
+          'CommonSecurityLog',
+          'DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)',
+        ),
+        extend: `| extend DestinationHost = ${hostExpr('DestinationHostName')}, UrlHost = ${hostExpr('RequestURL')}
     | extend UrlKey = ${urlKeyExpr('iff(RequestURL startswith "/", strcat(DestinationHost, RequestURL), RequestURL)')}`,
-      hostColumns: ['DestinationHost', 'UrlHost'],
-      urlGuard: 'isnotempty(UrlKey)',
-      otherBranches: ip ? 1 : 0,
-      portColumn: 'DestinationPort',
-    });
-    lists.push(...web.lists);
-    branches.push(...web.branches);
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for connections to or from the family's infrastructure.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
-      lists,
-      shared: web.shared,
-      branches,
+        hostColumns: ['DestinationHost', 'UrlHost'],
+        portColumn: 'DestinationPort',
+      },
+    );
+    return assemble(this, source, ctx, {
+      huntsFor: "connections to or from the family's infrastructure",
+      ...branches,
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), EventCount = count(),
     DeviceActions = make_set(DeviceAction, 10), SampleRequestUrls = make_set(RequestURL, 10),
     SentBytes = sum(SentBytes), ReceivedBytes = sum(ReceivedBytes)

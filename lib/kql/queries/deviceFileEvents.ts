@@ -1,18 +1,17 @@
-import type { ListName } from '../source';
 import {
   assemble,
   CONNECTORS,
-  EVENT_KEY,
-  hashHits,
-  header,
-  MATCH_RANK,
-  NETSUPPORT_FAMILY,
-  netSupportOutsideProgramFiles,
-  urlMatch,
-  urlKeyExpr,
+  DEVICE_ENTITY,
+  entity,
+  FILE_ENTITY,
+  keying,
+  netSupportFlagLine,
+  recentRows,
   type Branch,
   type TableHunt,
 } from './common';
+import { hashHits, urlMatch, urlKeyExpr } from './match';
+import type { ListName } from '../source';
 
 /**
  * Defender for Endpoint file events: a file with an IOC hash created, modified or renamed, or a file
@@ -29,40 +28,21 @@ export const deviceFileEventsHunt: TableHunt = {
   triage:
     'OriginUrls, OriginIPs and InitiatingProcesses show how the file arrived; rule out quarantine and analysis folders (FolderPath), then check DeviceProcessEvents for whether it was started.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceFileEvents'),
-  entityMappings: [
-    { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
-    {
-      entityType: 'FileHash',
-      fieldMappings: [
-        { identifier: 'Algorithm', columnName: 'HashAlgorithm' },
-        { identifier: 'Value', columnName: 'FileHash' },
-      ],
-    },
-    {
-      entityType: 'File',
-      fieldMappings: [
-        { identifier: 'Name', columnName: 'FileName' },
-        { identifier: 'Directory', columnName: 'FolderPath' },
-      ],
-    },
-  ],
+  entityMappings: [DEVICE_ENTITY, entity('FileHash', { Algorithm: 'HashAlgorithm', Value: 'FileHash' }), FILE_ENTITY],
   build(source, ctx) {
     const hashes = hashHits(source, [{ sha256: 'SHA256', sha1: 'SHA1', md5: 'MD5', label: 'file' }]);
     const url = source.has('url');
     const ip = source.has('ip');
-    const keyed = (hashes.where ? 1 : 0) + (url ? 1 : 0) + (ip ? 1 : 0) > 1;
-    const key = keyed ? `\n    ${EVENT_KEY}` : '';
+    const k = keying((hashes.where ? 1 : 0) + (url ? 1 : 0) + (ip ? 1 : 0));
     const lists: ListName[] = [...hashes.lists];
     const branches: Branch[] = [];
-    const read = (filter: string) => `DeviceFileEvents
-    | where TimeGenerated > ago(lookback)
-    | where ${filter}${key}`;
+    const read = (filter: string) => `${recentRows('DeviceFileEvents', filter)}${k.key}`;
     if (hashes.where) {
       branches.push({
         name: 'hashHits',
         text: `let hashHits = ${read(hashes.where)}
 ${hashes.extend.replace(/^/gm, '    ')}
-    | extend IocType = "hash"${keyed ? ', MatchRank = 0' : ''};`,
+    | extend IocType = "hash"${k.rank('hash')};`,
       });
     }
     if (url) {
@@ -72,7 +52,7 @@ ${hashes.extend.replace(/^/gm, '    ')}
         text: `let urlHits = ${read('FileOriginUrl has_any (iocHosts)')}
     | extend UrlKey = ${urlKeyExpr('FileOriginUrl')}
 ${urlMatch('UrlKey', 'iocUrls', '    ')}
-    | extend IocType = "url", HashAlgorithm = "SHA256"${keyed ? `, MatchRank = ${MATCH_RANK.url}` : ''};`,
+    | extend IocType = "url", HashAlgorithm = "SHA256"${k.rank('url')};`,
       });
     }
     if (ip) {
@@ -80,22 +60,11 @@ ${urlMatch('UrlKey', 'iocUrls', '    ')}
       branches.push({
         name: 'ipHits',
         text: `let ipHits = ${read('FileOriginIP in~ (iocIpForms)')}
-    | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(FileOriginIP)]), HashAlgorithm = "SHA256"${keyed ? `, MatchRank = ${MATCH_RANK.ip}` : ''};`,
+    | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(FileOriginIP)]), HashAlgorithm = "SHA256"${k.rank('ip')};`,
       });
     }
-    const flag =
-      ctx.familyId === NETSUPPORT_FAMILY
-        ? `| extend NetSupportClientOutsideProgramFiles = ${netSupportOutsideProgramFiles('FileName', 'FolderPath')}\n`
-        : '';
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for files with the family's hashes or downloaded from its infrastructure.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
+    return assemble(this, source, ctx, {
+      huntsFor: "files with the family's hashes or downloaded from its infrastructure",
       lists,
       branches,
       summary: `| extend FileHash = iff(IocType == "hash", MatchedIoc, SHA256)
@@ -103,7 +72,7 @@ ${urlMatch('UrlKey', 'iocUrls', '    ')}
     ActionTypes = make_set(ActionType, 10), OriginUrls = make_set(FileOriginUrl, 10), OriginIPs = make_set(FileOriginIP, 10),
     InitiatingProcesses = make_set(InitiatingProcessFileName, 10), Accounts = make_set(InitiatingProcessAccountName, 10)
     by IocType, MatchedIoc, HashAlgorithm, FileHash, DeviceName, DeviceId, FileName, FolderPath
-${flag}| order by LastSeen desc`,
+${netSupportFlagLine(ctx, 'FileName', 'FolderPath')}| order by LastSeen desc`,
     });
   },
 };

@@ -1,12 +1,14 @@
 import {
   assemble,
   CONNECTORS,
-  hashHits,
-  header,
+  DEVICE_ENTITY,
+  entity,
   NETSUPPORT_FAMILY,
   netSupportOutsideProgramFiles,
+  recentRows,
   type TableHunt,
 } from './common';
+import { hashHits } from './match';
 
 /**
  * Defender for Endpoint process events: a process started from a file with an IOC hash, or started
@@ -23,21 +25,9 @@ export const deviceProcessEventsHunt: TableHunt = {
     'review CommandLines and ParentProcesses for how it was launched; outside malware-analysis hosts, treat the device (DeviceName) and account (AccountName) as compromised until shown otherwise.',
   requiredDataConnectors: CONNECTORS.m365d('DeviceProcessEvents'),
   entityMappings: [
-    { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'DeviceName' }] },
-    {
-      entityType: 'Account',
-      fieldMappings: [
-        { identifier: 'Name', columnName: 'AccountName' },
-        { identifier: 'NTDomain', columnName: 'AccountDomain' },
-      ],
-    },
-    {
-      entityType: 'FileHash',
-      fieldMappings: [
-        { identifier: 'Algorithm', columnName: 'HashAlgorithm' },
-        { identifier: 'Value', columnName: 'MatchedIoc' },
-      ],
-    },
+    DEVICE_ENTITY,
+    entity('Account', { Name: 'AccountName', NTDomain: 'AccountDomain' }),
+    entity('FileHash', { Algorithm: 'HashAlgorithm', Value: 'MatchedIoc' }),
   ],
   build(source, ctx) {
     const hashes = hashHits(source, [
@@ -49,36 +39,27 @@ export const deviceProcessEventsHunt: TableHunt = {
         label: 'parent process',
       },
     ]);
+    const netSupport = ctx.familyId === NETSUPPORT_FAMILY;
     // The flag reads the path of the process that matched: the parent's when the hash was the parent's.
-    const flag =
-      ctx.familyId === NETSUPPORT_FAMILY
-        ? `\n    | extend NetSupportClientOutsideProgramFiles = iff(MatchedOn == "parent process",
+    const flag = netSupport
+      ? `\n    | extend NetSupportClientOutsideProgramFiles = iff(MatchedOn == "parent process",
         ${netSupportOutsideProgramFiles('InitiatingProcessFileName', 'InitiatingProcessFolderPath')},
         ${netSupportOutsideProgramFiles('FileName', 'FolderPath')})`
-        : '';
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for processes started from, or by, files with the family's hashes.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
+      : '';
+    return assemble(this, source, ctx, {
+      huntsFor: "processes started from, or by, files with the family's hashes",
       lists: hashes.lists,
       branches: [
         {
           name: 'hashHits',
-          text: `let hashHits = DeviceProcessEvents
-    | where TimeGenerated > ago(lookback)
-    | where ${hashes.where}
+          text: `let hashHits = ${recentRows('DeviceProcessEvents', hashes.where)}
 ${hashes.extend.replace(/^/gm, '    ')}${flag};`,
         },
       ],
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ProcessCount = count(),
     CommandLines = make_set(ProcessCommandLine, 5), ParentProcesses = make_set(InitiatingProcessFileName, 5),
     ParentCommandLines = make_set(InitiatingProcessCommandLine, 5)
-    by HashAlgorithm, MatchedIoc, MatchedOn, DeviceName, DeviceId, AccountDomain, AccountName, FileName, FolderPath${ctx.familyId === NETSUPPORT_FAMILY ? ', NetSupportClientOutsideProgramFiles' : ''}
+    by HashAlgorithm, MatchedIoc, MatchedOn, DeviceName, DeviceId, AccountDomain, AccountName, FileName, FolderPath${netSupport ? ', NetSupportClientOutsideProgramFiles' : ''}
 | order by LastSeen desc`,
     });
   },

@@ -1,14 +1,6 @@
+import { assemble, CONNECTORS, entity, keying, recentRows, type Branch, type TableHunt } from './common';
+import { domainMatch, normalisedHost } from './match';
 import type { ListName } from '../source';
-import {
-  assemble,
-  CONNECTORS,
-  domainMatch,
-  EVENT_KEY,
-  header,
-  MATCH_RANK,
-  type Branch,
-  type TableHunt,
-} from './common';
 
 /**
  * Windows DNS server query logs. A lookup of an IOC domain (or any subdomain of it, or the host of
@@ -27,28 +19,25 @@ export const dnsEventsHunt: TableHunt = {
     "the asking host is ClientIP (Computer is the DNS server that logged it); compare ResolvedAddresses with sinkhole ranges, then look for that host's connections in DeviceNetworkEvents or firewall logs.",
   requiredDataConnectors: CONNECTORS.dns,
   entityMappings: [
-    { entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: 'ClientIP' }] },
-    { entityType: 'DNS', fieldMappings: [{ identifier: 'DomainName', columnName: 'QueryName' }] },
-    { entityType: 'Host', fieldMappings: [{ identifier: 'FullName', columnName: 'Computer' }] },
+    entity('IP', { Address: 'ClientIP' }),
+    entity('DNS', { DomainName: 'QueryName' }),
+    entity('Host', { FullName: 'Computer' }),
   ],
   build(source, ctx) {
     const domain = source.has('domain');
     const ip = source.has('ip');
-    const keyed = domain && ip;
+    const k = keying((domain ? 1 : 0) + (ip ? 1 : 0));
     const lists: ListName[] = [];
     const branches: Branch[] = [];
-    const read = (filter: string) => `DnsEvents
-    | where TimeGenerated > ago(lookback)
-    | where SubType == "LookupQuery"
-    | where ${filter}${keyed ? `\n    ${EVENT_KEY}` : ''}
-    | extend QueryName = tolower(trim_end(@"\\.", Name))`;
+    const read = (filter: string) => `${recentRows('DnsEvents', 'SubType == "LookupQuery"', filter)}${k.key}
+    | extend QueryName = ${normalisedHost('Name')}`;
     if (domain) {
       lists.push('iocDomains', 'iocHosts');
       branches.push({
         name: 'domainHits',
         text: `let domainHits = ${read('Name has_any (iocHosts)')}
 ${domainMatch('QueryName', 'iocDomains', '    ')}
-    | extend IocType = "domain"${keyed ? `, MatchRank = ${MATCH_RANK.domain}` : ''};`,
+    | extend IocType = "domain"${k.rank('domain')};`,
       });
     }
     if (ip) {
@@ -61,18 +50,11 @@ ${domainMatch('QueryName', 'iocDomains', '    ')}
         | take 1
         | project MatchedIoc = tostring(iocIpByForm[tolower(trim(" ", Answer))])
     )
-    | extend IocType = "ip"${keyed ? `, MatchRank = ${MATCH_RANK.ip}` : ''};`,
+    | extend IocType = "ip"${k.rank('ip')};`,
       });
     }
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for lookups of the family's domains and for answers holding its IPs.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
+    return assemble(this, source, ctx, {
+      huntsFor: "lookups of the family's domains and for answers holding its IPs",
       lists,
       branches,
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), QueryCount = count(),

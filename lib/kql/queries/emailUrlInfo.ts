@@ -1,13 +1,6 @@
-import {
-  assemble,
-  CONNECTORS,
-  hostExpr,
-  normalisedHost,
-  urlKeyExpr,
-  webBranches,
-  header,
-  type TableHunt,
-} from './common';
+import { webBranches } from './branches';
+import { assemble, CONNECTORS, entity, recentRows, type TableHunt } from './common';
+import { hostExpr, normalisedHost, urlKeyExpr } from './match';
 
 /**
  * Defender for Office 365 URL extraction (EmailUrlInfo): every URL found in a message's body,
@@ -23,29 +16,15 @@ export const emailUrlInfoHunt: TableHunt = {
   triage:
     'NetworkMessageIds name the messages: find their recipients and delivery action, purge what was delivered, and check UrlClickEvents for the same URLs to see who clicked.',
   requiredDataConnectors: CONNECTORS.m365d('EmailUrlInfo'),
-  entityMappings: [{ entityType: 'URL', fieldMappings: [{ identifier: 'Url', columnName: 'Url' }] }],
+  entityMappings: [entity('URL', { Url: 'Url' })],
   build(source, ctx) {
-    const web = webBranches(source, {
-      read: `EmailUrlInfo
-    | where TimeGenerated > ago(lookback)
-    | where Url has_any (iocHosts) or UrlDomain has_any (iocHosts)`,
-      extend: `| extend UrlHost = ${hostExpr('Url')}, DomainHost = ${normalisedHost('UrlDomain')}, UrlKey = ${urlKeyExpr('Url')}`,
-      hostColumns: ['UrlHost', 'DomainHost'],
-      urlGuard: 'isnotempty(UrlKey)',
-      otherBranches: 0,
-    });
-    return assemble({
-      header: header(
-        this,
-        `Hunts ${this.dataDescription} for messages carrying the family's URLs and domains.`,
-        source,
-        ctx,
-      ),
-      ctx,
-      source,
-      lists: web.lists,
-      shared: web.shared,
-      branches: web.branches,
+    return assemble(this, source, ctx, {
+      huntsFor: "messages carrying the family's URLs and domains",
+      ...webBranches(source, {
+        read: recentRows('EmailUrlInfo', 'Url has_any (iocHosts) or UrlDomain has_any (iocHosts)'),
+        extend: `| extend UrlHost = ${hostExpr('Url')}, DomainHost = ${normalisedHost('UrlDomain')}, UrlKey = ${urlKeyExpr('Url')}`,
+        hostColumns: ['UrlHost', 'DomainHost'],
+      }),
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), MessageCount = dcount(NetworkMessageId),
     NetworkMessageIds = make_set(NetworkMessageId, 10), UrlLocations = make_set(UrlLocation, 5)
     by IocType, MatchedIoc, Url

@@ -1,4 +1,6 @@
-import { assemble, CONNECTORS, EVENT_KEY, header, hostExpr, urlKeyExpr, webBranches, type TableHunt } from './common';
+import { webBranches } from './branches';
+import { assemble, CONNECTORS, entity, EVENT_KEY, recentRows, type TableHunt } from './common';
+import { hostExpr, urlKeyExpr } from './match';
 
 /**
  * Defender for Office 365 Safe Links clicks (mail, Teams, Office apps): who clicked a link to an
@@ -16,31 +18,19 @@ export const urlClickEventsHunt: TableHunt = {
   triage:
     "ClickedThrough true means Safe Links let the user through: check that user's devices for a download or new process; false means the click was blocked but the user was targeted (NetworkMessageIds). MatchedInChain true means the IOC was a redirect target, not the link itself.",
   requiredDataConnectors: CONNECTORS.m365d('UrlClickEvents'),
-  entityMappings: [
-    { entityType: 'Account', fieldMappings: [{ identifier: 'FullName', columnName: 'AccountUpn' }] },
-    { entityType: 'URL', fieldMappings: [{ identifier: 'Url', columnName: 'Url' }] },
-  ],
+  entityMappings: [entity('Account', { FullName: 'AccountUpn' }), entity('URL', { Url: 'Url' })],
   build(source, ctx) {
-    // Every URL of the click (the link and its redirect chain) is one row to match; EventKey folds them back into one click.
-    const web = webBranches(source, {
-      read: `UrlClickEvents
-    | where TimeGenerated > ago(lookback)
-    | where Url has_any (iocHosts) or UrlChain has_any (iocHosts)
+    return assemble(this, source, ctx, {
+      huntsFor: "clicks on the family's URLs and domains",
+      // Every URL of the click (the link and its redirect chain) is one row to match; EventKey folds them back into one click.
+      ...webBranches(source, {
+        read: `${recentRows('UrlClickEvents', 'Url has_any (iocHosts) or UrlChain has_any (iocHosts)')}
     ${EVENT_KEY}
     | mv-expand ClickedUrl = array_concat(pack_array(Url), extract_all(@'([A-Za-z][A-Za-z0-9+.-]*://[^\\s"'',\\[\\]]+)', UrlChain)) to typeof(string)`,
-      extend: `| extend UrlHost = ${hostExpr('ClickedUrl')}, UrlKey = ${urlKeyExpr('ClickedUrl')}, MatchedInChain = ClickedUrl != Url`,
-      hostColumns: ['UrlHost'],
-      urlGuard: 'isnotempty(UrlKey)',
-      otherBranches: 0,
-      keyInRead: true,
-    });
-    return assemble({
-      header: header(this, `Hunts ${this.dataDescription} for clicks on the family's URLs and domains.`, source, ctx),
-      ctx,
-      source,
-      lists: web.lists,
-      shared: web.shared,
-      branches: web.branches,
+        extend: `| extend UrlHost = ${hostExpr('ClickedUrl')}, UrlKey = ${urlKeyExpr('ClickedUrl')}, MatchedInChain = ClickedUrl != Url`,
+        hostColumns: ['UrlHost'],
+        keyInRead: true,
+      }),
       dedupe: true,
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ClickCount = count(),
     ClickedThrough = max(toint(IsClickedThrough)) == 1, ActionTypes = make_set(ActionType, 10),

@@ -1,5 +1,5 @@
-import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { connect } from './harness';
+import { startArmFake, type ArmFake } from './armServer';
+import { connect } from '../sentinel/harness';
 
 const indicator = (value: string) => ({
   kind: 'indicator' as const,

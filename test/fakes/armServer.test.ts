@@ -1,8 +1,9 @@
 import { request } from 'node:https';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { startArmFake, type ArmFake } from './armServer';
 import { toIndicator } from '../support/indicators';
-import { connect } from './harness';
+import { connect } from '../sentinel/harness';
+import { withoutIdentityEnv } from '../support/identityEnv';
 
 const WS =
   '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel';
@@ -276,20 +277,7 @@ describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', (
 });
 
 describe('managed identity through the fake (the CLI end-to-end path)', () => {
-  const KEYS = [
-    'AZURE_TOKEN_CREDENTIALS',
-    'IDENTITY_ENDPOINT',
-    'IDENTITY_HEADER',
-    'AZURE_CLIENT_ID',
-    'MSI_ENDPOINT',
-    'MSI_SECRET',
-    'IMDS_ENDPOINT',
-    'IDENTITY_SERVER_THUMBPRINT',
-    'AZURE_FEDERATED_TOKEN_FILE',
-  ];
-  const saved: Record<string, string | undefined> = {};
-  beforeEach(() => KEYS.forEach((k) => ((saved[k] = process.env[k]), delete process.env[k])));
-  afterEach(() => KEYS.forEach((k) => (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]))));
+  withoutIdentityEnv();
 
   it('the credential narrowed to ManagedIdentityCredential gets the fake token from the loopback App Service endpoint', async () => {
     const fake = await startArmFake({ msiHeader: 'msi-secret' });

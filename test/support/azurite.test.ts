@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { startAzurite } from '../support/azurite';
+import { startAzurite } from './azurite';
 
 describe('test/support/azurite', () => {
   it('starts a real Azurite on 127.0.0.1 free ports and stops it, process and all', async () => {

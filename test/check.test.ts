@@ -1,20 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
-import {
-  FAKE_AUTH_KEY,
-  NETSUPPORT,
-  SEED_NOW,
-  seedRecords,
-  startThreatFoxFake,
-  type ThreatFoxFake,
-} from '../fakes/threatfoxServer';
-import { armEnv, type CliRun } from '../support/cli';
+import { NETSUPPORT } from './fakes/threatfoxServer';
+import { type CliRun, useCliFakes } from './support/cli';
 
-const CHECK = join(__dirname, '..', '..', 'dist', 'lib', 'check.js');
+const CHECK = join(__dirname, '..', 'dist', 'lib', 'check.js');
 const MSI_SECRET = 'msi-header-secret-for-check-tests';
 
 /** `npm run check` as a user runs it: the built entry, a clean environment (only what the test passes). */
@@ -33,32 +24,16 @@ function runCheckCli(args: string[], env: Record<string, string>): Promise<CliRu
 }
 
 describe('npm run check (the built CLI entry)', () => {
-  let dir: string;
-  let threatfox: ThreatFoxFake;
-  let arm: ArmFake;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tfss-check-'));
-    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
-    // The managed-identity protocol at the fake's endpoint: DefaultAzureCredential, narrowed to
-    // ManagedIdentityCredential, gets the fake's token from loopback and probes nothing else.
-    arm = await startArmFake({ msiHeader: MSI_SECRET });
-    env = {
-      ...(await armEnv(arm, MSI_SECRET, dir)),
-      THREATFOX_API_URL: threatfox.url,
-      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-      THREATFOX_MALWARE: NETSUPPORT,
-      ARM_MAX_RETRIES: '0',
-    };
-  });
-  afterAll(async () => {
-    await Promise.all([threatfox?.close(), arm?.close()]);
-    await rm(dir, { recursive: true, force: true });
+  // The managed-identity protocol at the fake's endpoint: DefaultAzureCredential, narrowed to
+  // ManagedIdentityCredential, gets the fake's token from loopback and probes nothing else.
+  const fakes = useCliFakes({
+    dirPrefix: 'tfss-check-',
+    msiSecret: MSI_SECRET,
+    env: { THREATFOX_MALWARE: NETSUPPORT, ARM_MAX_RETRIES: '0' },
   });
 
   it('exits 0 with a ✓ per line when everything is in place, having written nothing', async () => {
-    const run = await runCheckCli([], env);
+    const run = await runCheckCli([], fakes.env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
@@ -69,11 +44,11 @@ describe('npm run check (the built CLI entry)', () => {
     );
     expect(run.stdout).toMatch(/^✓ Table ThreatIntelIndicators +present/m);
     expect(lines[lines.length - 1]).toBe('All checks passed.');
-    expect(arm.writes()).toEqual([]);
+    expect(fakes.arm.writes()).toEqual([]);
   });
 
   it('exits 1 on a wrong Auth-Key, with the fix, never echoing the key', async () => {
-    const run = await runCheckCli([], { ...env, THREATFOX_AUTH_KEY: 'wrong-key-for-the-check-0001' });
+    const run = await runCheckCli([], { ...fakes.env, THREATFOX_AUTH_KEY: 'wrong-key-for-the-check-0001' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✗ ThreatFox API and Auth-Key +ThreatFox refused the Auth-Key/m);
     expect(run.stdout).toMatch(/fix: set THREATFOX_AUTH_KEY/);
@@ -81,9 +56,9 @@ describe('npm run check (the built CLI entry)', () => {
   });
 
   it('exits 1 without an Azure login, saying how to sign in (Azure CLI credential, no az on PATH)', async () => {
-    const emptyBin = join(dir, 'empty-bin');
+    const emptyBin = join(fakes.dir, 'empty-bin');
     await mkdir(emptyBin, { recursive: true });
-    const { IDENTITY_ENDPOINT, IDENTITY_HEADER, ...rest } = env;
+    const { IDENTITY_ENDPOINT, IDENTITY_HEADER, ...rest } = fakes.env;
     void IDENTITY_ENDPOINT;
     void IDENTITY_HEADER;
     const run = await runCheckCli([], { ...rest, AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', PATH: emptyBin });
@@ -96,7 +71,7 @@ describe('npm run check (the built CLI entry)', () => {
   });
 
   it('prints the report as JSON with --json, and usage for an unknown option (exit 1)', async () => {
-    const json = await runCheckCli(['--json'], env);
+    const json = await runCheckCli(['--json'], fakes.env);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as { ok: boolean; lines: { id: string; ok: boolean }[] };
     expect(report.ok).toBe(true);
@@ -111,7 +86,7 @@ describe('npm run check (the built CLI entry)', () => {
       'write-access',
       'ti-table',
     ]);
-    const bad = await runCheckCli(['--fix'], env);
+    const bad = await runCheckCli(['--fix'], fakes.env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Unknown option '--fix'[\s\S]*Usage: npm run check/);
   });
