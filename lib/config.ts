@@ -72,8 +72,11 @@ const url = (name: string, fallback: string) =>
       return z.NEVER;
     });
 
-/** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
-export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+/**
+ * ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else.
+ * Matched in any case: every reader lower-cases the id it accepts.
+ */
+export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/i;
 
 const malwareList = z
   .string()

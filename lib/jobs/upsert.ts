@@ -13,7 +13,7 @@ import {
   parseBatchMessage,
   resolveBatch,
 } from '../queue/batches';
-import { IOC_POISON_QUEUE } from '../queue/constants';
+import { IOC_POISON_QUEUE } from '../names';
 import { recordRunSafely, type RunCounts, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';

@@ -133,7 +133,8 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function timeOf(value: string | undefined): number | undefined {
+/** Milliseconds since the epoch of an ISO time; undefined when there is none or it is not a date. */
+export function epochMs(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const t = Date.parse(value);
   return Number.isNaN(t) ? undefined : t;
@@ -150,8 +151,8 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
   // list again that day writes nothing, and on a later day it extends the validity.
   const today = Math.floor(options.now.getTime() / DAY_MS) * DAY_MS;
   for (const ioc of iocs) {
-    const first = timeOf(ioc.firstSeen) ?? today;
-    const last = Math.max(timeOf(ioc.lastSeen) ?? first, first);
+    const first = epochMs(ioc.firstSeen) ?? today;
+    const last = Math.max(epochMs(ioc.lastSeen) ?? first, first);
     from = Math.min(from, first);
     until = Math.max(until, last + ttl);
     if (ioc.confidence !== undefined) confidence = Math.max(confidence ?? 0, ioc.confidence);
@@ -339,8 +340,8 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
  * tag or ThreatFox id already on it; confidence, descriptions and reporters follow the new facts.
  */
 export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): IndicatorFacts {
-  const from = Math.min(timeOf(existing.validFrom) ?? Infinity, timeOf(incoming.validFrom) ?? Infinity);
-  const until = Math.max(timeOf(existing.validUntil) ?? -Infinity, timeOf(incoming.validUntil) ?? -Infinity);
+  const from = Math.min(epochMs(existing.validFrom) ?? Infinity, epochMs(incoming.validFrom) ?? Infinity);
+  const until = Math.max(epochMs(existing.validUntil) ?? -Infinity, epochMs(incoming.validUntil) ?? -Infinity);
   return {
     ...incoming,
     ports: [...new Set([...existing.ports, ...incoming.ports])].sort((a, b) => a - b),
@@ -369,8 +370,8 @@ function ownedFields(m: ThreatIntelligenceIndicatorModel): unknown {
     threatTypes: list(m.threatTypes),
     labels: list(m.labels),
     confidence: m.confidence ?? null,
-    validFrom: timeOf(m.validFrom) ?? null,
-    validUntil: timeOf(m.validUntil) ?? null,
+    validFrom: epochMs(m.validFrom) ?? null,
+    validUntil: epochMs(m.validUntil) ?? null,
     revoked: m.revoked ?? false,
     externalReferences: (m.externalReferences ?? [])
       .map((r) => [r.sourceName ?? '', r.externalId ?? '', r.url ?? ''].join('\u0000'))

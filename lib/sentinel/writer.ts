@@ -5,6 +5,7 @@ import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import { statusOf } from '../net/status';
 import {
+  epochMs,
   factsFromIndicator,
   factsFromIocs,
   groupByObservable,
@@ -83,15 +84,13 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
-function timeOf(value: string | undefined): number {
-  const t = value ? Date.parse(value) : NaN;
-  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
-}
-
-/** Which of several indicators for one observable to keep: the oldest, then by name, so every run agrees. */
+/**
+ * Which of several indicators for one observable to keep: the oldest, then by name, so every run
+ * agrees. One without a readable creation time counts as the oldest.
+ */
 function keeperFirst(a: StoredIndicator, b: StoredIndicator): number {
-  const ca = timeOf(a.properties.created);
-  const cb = timeOf(b.properties.created);
+  const ca = epochMs(a.properties.created) ?? Number.NEGATIVE_INFINITY;
+  const cb = epochMs(b.properties.created) ?? Number.NEGATIVE_INFINITY;
   if (ca !== cb) return ca < cb ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -7,7 +7,7 @@ import type { StorageRetryOptions } from '@azure/storage-queue';
 import type { Pipeline } from '@azure/core-rest-pipeline';
 import { configError } from '../errors';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
-import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../queue/constants';
+import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../names';
 
 /**
  * The storage account the Functions host uses, read the way the host reads it, so our own clients
@@ -180,7 +180,7 @@ export function createContainerClient(
   return bounded(client, timeoutMs);
 }
 
-/** Every storage client the app uses, on the names of lib/queue/constants. */
+/** Every storage client the app uses, on the names of lib/names. */
 export interface AppStorage {
   stateTable: TableClient;
   iocQueue: QueueClient;
