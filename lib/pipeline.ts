@@ -15,7 +15,7 @@ import {
 } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
 import { withRunDeadline } from './net/deadline';
-import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
+import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOptions } from './sentinel/indicator';
 import { generatedForFamilies, toSavedSearch } from './sentinel/savedSearch';
 import type { PublishResult, SentinelStores } from './sentinel/stores';
 import {
@@ -191,7 +191,7 @@ export interface Plan {
   savedSearches: HuntingQuery[];
 }
 
-function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: number; now: Date }): PlannedIndicators {
+function plannedIndicators(iocs: Ioc[], options: IndicatorOptions): PlannedIndicators {
   const groups = [...groupByObservable(iocs).values()];
   let expired = 0;
   for (const group of groups) {
@@ -206,11 +206,11 @@ function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: numb
   };
 }
 
-/** What would be written for these IOCs alone: the dry run's answer. */
-export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
+/** What would be written for these IOCs alone: the dry run's answer. `allow`: settings.allowlist. */
+export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date, allow?: Allowlist): Plan {
   return {
-    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
-    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
+    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now, allow }),
+    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback, allow }),
     savedSearches: savedSearchesFor(iocs, sentinel),
   };
 }
@@ -309,7 +309,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   for (const r of collected.rejected) logger.debug({ rejected: r }, 'input rejected');
   for (const c of collected.clipped ?? []) logger.debug({ clipped: c }, 'metadata bounded');
   if (collected.alarm) logger.warn({ read: collected.read, rejected: collected.rejected.length }, collected.alarm);
-  const planned = plan(collected.iocs, deps.settings.sentinel, now);
+  const planned = plan(collected.iocs, deps.settings.sentinel, now, deps.settings.allowlist);
   for (const heavy of heavilySplit(planned.huntingQueries)) {
     logger.warn(
       { family: heavy.family, table: heavy.table, parts: heavy.parts },
@@ -333,6 +333,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
             huntingLookback: s.huntingLookback,
             concurrency: concurrency ?? s.concurrency,
             now,
+            allow: deps.settings.allowlist,
             logger,
             onProgress: deps.onProgress,
           }),

@@ -133,6 +133,7 @@ function publishBatch(iocs: ResolvedBatch['iocs'], deps: UpsertDeps): Promise<Pu
           concurrency: concurrency ?? s.concurrency,
           now: deps.now,
           logger: deps.logger,
+          allow: deps.settings.allowlist,
         }),
       { perSubscription: s.workspacesPerSubscription, logger: deps.logger },
     ),

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import type { Allowlist } from '../ioc/benign';
 import type { Ioc } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
@@ -71,8 +72,8 @@ export interface HuntValues {
   md5: string[];
 }
 
-/** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known). */
-export function huntValues(iocs: readonly Ioc[]): HuntValues {
+/** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known or in `allow`). */
+export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues {
   const ips = new Map<string, Set<number>>();
   const addIp = (ip: string, port?: number) => {
     const set = ips.get(ip) ?? new Set<number>();
@@ -99,7 +100,7 @@ export function huntValues(iocs: readonly Ioc[]): HuntValues {
         urls.add(ioc.value);
         const host = urlHost(ioc.value);
         if (host) hosts.add(host);
-        const hunted = huntedUrlHost(ioc.value);
+        const hunted = huntedUrlHost(ioc.value, allow);
         if (hunted && isIpHost(hunted)) addIp(hunted);
         else if (hunted) domains.add(hunted);
         break;
@@ -195,8 +196,11 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
 }
 
 /** The lists written into the query: a snapshot of these IOCs. */
-export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly HuntKind[]; iocMix: string }): IocSource {
-  const v = huntValues(iocs);
+export function inlineSource(
+  iocs: readonly Ioc[],
+  options: { kinds: readonly HuntKind[]; iocMix: string; allow?: Allowlist },
+): IocSource {
+  const v = huntValues(iocs, options.allow);
   const counts: Record<HuntKind, number> = {
     ip: v.ips.size,
     domain: v.domains.length,

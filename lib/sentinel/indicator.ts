@@ -4,6 +4,7 @@ import type {
   ThreatIntelligenceKillChainPhase,
 } from '@azure/arm-securityinsight';
 import { groupBy } from '../groupBy';
+import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
 import { huntedUrlHost } from '../kql/urlHost';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
@@ -25,6 +26,8 @@ export interface IndicatorOptions {
   ttlDays: number;
   /** Used only for IOCs with no first-seen date (pasted lists). */
   now: Date;
+  /** The tenant's benign values (BENIGN_ALLOWLIST): a URL's host in it gets no `hunt-host:` label. */
+  allow?: Allowlist;
 }
 
 /** What we know about one observable, merged over every IOC (and existing indicator) that names it. */
@@ -45,6 +48,11 @@ export interface IndicatorFacts {
   references: string[];
   /** Some IOC of this observable was submitted by hand (a pasted list) rather than published by ThreatFox. */
   submittedByHand: boolean;
+  /**
+   * A URL's host the saved searches hunt on its own (as a domain or IP): none for other types, and
+   * none for a well-known or tenant allow-listed host (`huntedUrlHost`).
+   */
+  huntHost?: string;
   confidence?: number;
   /** ISO 8601. */
   validFrom: string;
@@ -141,7 +149,10 @@ export function epochMs(value: string | undefined): number | undefined {
 }
 
 /** Facts of a group of IOCs that share one observable. */
-export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlDays' | 'now'>): IndicatorFacts {
+export function factsFromIocs(
+  iocs: Ioc[],
+  options: Pick<IndicatorOptions, 'ttlDays' | 'now' | 'allow'>,
+): IndicatorFacts {
   if (iocs.length === 0) throw new Error('factsFromIocs: no IOC');
   const ttl = options.ttlDays * DAY_MS;
   let from = Number.POSITIVE_INFINITY;
@@ -157,6 +168,7 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
     until = Math.max(until, last + ttl);
     if (ioc.confidence !== undefined) confidence = Math.max(confidence ?? 0, ioc.confidence);
   }
+  const huntHost = iocs[0].type === 'url' ? huntedUrlHost(iocs[0].value, options.allow) : undefined;
   return {
     type: iocs[0].type,
     value: iocs[0].value,
@@ -170,6 +182,7 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
     reporters: sortedUnique(iocs.map((i) => i.reporter)),
     references: sortedUnique(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
     submittedByHand: iocs.some((i) => i.origin === 'manual'),
+    ...(huntHost ? { huntHost } : {}),
     confidence,
     validFrom: iso(from),
     validUntil: iso(until),
@@ -231,10 +244,8 @@ function labels(f: IndicatorFacts): string[] {
     ...f.threatTypes.map((v) => LABEL.threatType + v),
     ...f.tags,
     ...f.ports.map((p) => LABEL.port + p),
-    // A URL's host the saved searches hunt as a domain (or IP): derived from the value alone, never for well-known hosts.
-    ...(f.type === 'url'
-      ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h)
-      : []),
+    // The ThreatIntelIndicators form of the saved searches reads this label (it cannot call huntedUrlHost).
+    ...(f.huntHost ? [LABEL.huntHost + f.huntHost] : []),
   ];
 }
 
@@ -318,6 +329,9 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     else if (label.startsWith(LABEL.family)) facts.families.push(label.slice(LABEL.family.length));
     else if (label.startsWith(LABEL.threatType)) facts.threatTypes.push(label.slice(LABEL.threatType.length));
     else if (label.toLowerCase() === SUBMITTED_BY_HAND_LABEL) facts.submittedByHand = true;
+    // Kept as written: the run that wrote it knew the tenant's allow-list, the read-back does not.
+    else if (label.startsWith(LABEL.huntHost) && facts.type === 'url')
+      facts.huntHost = label.slice(LABEL.huntHost.length);
     else if (!isReservedLabel(label)) facts.tags.push(label);
   }
   facts.ports = [...ports].sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
+import type { Allowlist } from '../ioc/benign';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import { statusOf } from '../net/status';
@@ -52,6 +53,8 @@ export interface SyncIndicatorsOptions {
   now?: Date;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
+  /** The tenant's benign values (settings.allowlist): a URL's host in it is not labelled for hunting. */
+  allow?: Allowlist;
 }
 
 export interface SyncIndicatorsResult {
@@ -357,7 +360,7 @@ export async function syncIndicators(
   const now = options.now ?? new Date();
   const wanted = new Map<string, IndicatorFacts>();
   for (const [key, group] of groupByObservable(iocs)) {
-    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
+    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now, allow: options.allow }));
   }
 
   const ours = await readOurs(store, options.source);
