@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
-import { loadSettings, type SentinelTarget, type Settings } from '../config';
+import { loadSettings, missingWorkspaceSettings, type SentinelTarget, type Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, restStatus, safeLine } from '../errors';
 import { createArmClients, type ArmClients } from '../sentinel/armClients';
 import { createCredential } from '../sentinel/credential';
@@ -234,15 +234,7 @@ async function checkAzure(settings: Settings, deps: CheckDeps): Promise<CheckLin
     }
     return lines;
   }
-  const missing = (
-    [
-      ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
-      ['SENTINEL_RESOURCE_GROUP', s.resourceGroup],
-      ['SENTINEL_WORKSPACE_NAME', s.workspaceName],
-    ] as const
-  )
-    .filter(([, v]) => !v)
-    .map(([k]) => k);
+  const missing = missingWorkspaceSettings(s);
   if (missing.length > 0) {
     const fix = `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`;
     return [

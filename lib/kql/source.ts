@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Allowlist } from '../ioc/benign';
+import { countOf } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
@@ -151,15 +152,6 @@ function bagLiteral(entries: [string, string][]): string {
   return `dynamic({${entries.map(([k, v]) => `${kqlString(k)}: ${v}`).join(', ')}})`;
 }
 
-const HUNT_COUNT_NOUNS: Record<HuntKind, [string, string]> = {
-  ip: ['IP', 'IPs'],
-  domain: ['domain', 'domains'],
-  url: ['URL', 'URLs'],
-  sha256: ['SHA-256 hash', 'SHA-256 hashes'],
-  sha1: ['SHA-1 hash', 'SHA-1 hashes'],
-  md5: ['MD5 hash', 'MD5 hashes'],
-};
-
 /** The hash list names and the hash kind each holds. */
 const HASH_LISTS = { iocSha256: 'sha256', iocSha1: 'sha1', iocMd5: 'md5' } as const;
 
@@ -220,7 +212,7 @@ export function inlineSource(
     headerLine() {
       const hunted = options.kinds
         .filter((k) => counts[k] > 0)
-        .map((k) => `${counts[k]} ${HUNT_COUNT_NOUNS[k][counts[k] === 1 ? 0 : 1]}`)
+        .map((k) => countOf(counts[k], k))
         .join(', ');
       return `// IOCs inlined (export form, a snapshot): ${options.iocMix}; hunted as ${hunted}. Lists sorted, no timestamp.`;
     },

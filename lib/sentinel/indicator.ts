@@ -78,23 +78,16 @@ const isReservedLabel = (label: string) =>
 const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
 const THREATFOX = 'ThreatFox';
 
-/** What the threat type means, for people: used in display names. */
-const THREAT_TYPE_TEXT: Record<string, string> = {
-  botnet_cc: 'C2',
-  payload_delivery: 'payload delivery',
-  payload: 'payload',
-  cc_skimming: 'card skimming',
-};
-
 /**
- * Lockheed Martin kill chain phase per ThreatFox threat type: a C2 server is command and control,
- * a download URL is delivery, a payload hash is what gets installed, a skimmer acts on objectives.
+ * What each ThreatFox threat type means: for people (the display name), and as the Lockheed Martin
+ * kill chain phase. A C2 server is command and control, a download URL is delivery, a payload hash
+ * is what gets installed, a skimmer acts on objectives.
  */
-const KILL_CHAIN_PHASE: Record<string, string> = {
-  botnet_cc: 'command-and-control',
-  payload_delivery: 'delivery',
-  payload: 'installation',
-  cc_skimming: 'actions-on-objectives',
+const THREAT_TYPES: Readonly<Record<string, { text: string; killChainPhase: string }>> = {
+  botnet_cc: { text: 'C2', killChainPhase: 'command-and-control' },
+  payload_delivery: { text: 'payload delivery', killChainPhase: 'delivery' },
+  payload: { text: 'payload', killChainPhase: 'installation' },
+  cc_skimming: { text: 'card skimming', killChainPhase: 'actions-on-objectives' },
 };
 const KILL_CHAIN_NAME = 'lockheed-martin-cyber-kill-chain';
 
@@ -116,7 +109,7 @@ const TYPE_TEXT: Record<IocType, string> = {
 };
 
 /** A lookup by a feed value: own keys only, so a threat type named `constructor` finds nothing. */
-const ownValue = (map: Readonly<Record<string, string>>, key: string): string | undefined =>
+const ownValue = <T>(map: Readonly<Record<string, T>>, key: string): T | undefined =>
   Object.hasOwn(map, key) ? map[key] : undefined;
 
 const DISPLAY_NAME_MAX = 256;
@@ -209,7 +202,7 @@ function familyText(f: IndicatorFacts): string {
 
 /** `NetSupportManager RAT C2: 91.92.34.228:80`: family, threat type and value at a glance. */
 function displayName(f: IndicatorFacts): string {
-  const threat = f.threatTypes.map((t) => ownValue(THREAT_TYPE_TEXT, t) ?? t.replace(/_/g, ' ')).join(' / ');
+  const threat = f.threatTypes.map((t) => ownValue(THREAT_TYPES, t)?.text ?? t.replace(/_/g, ' ')).join(' / ');
   const head = threat ? `${familyText(f)} ${threat}` : `${familyText(f)} ${TYPE_TEXT[f.type]}`;
   return truncate(`${head}: ${valueWithPorts(f)}`, DISPLAY_NAME_MAX);
 }
@@ -257,7 +250,7 @@ function externalReferences(f: IndicatorFacts): ThreatIntelligenceExternalRefere
 }
 
 function killChainPhases(f: IndicatorFacts): ThreatIntelligenceKillChainPhase[] {
-  return sortedUnique(f.threatTypes.map((t) => ownValue(KILL_CHAIN_PHASE, t))).map((phaseName) => ({
+  return sortedUnique(f.threatTypes.map((t) => ownValue(THREAT_TYPES, t)?.killChainPhase)).map((phaseName) => ({
     killChainName: KILL_CHAIN_NAME,
     phaseName,
   }));

@@ -144,39 +144,24 @@ export function createTableClient(
   return new TableClient(settings.tableServiceUri, tableName, needCredential(credential), options);
 }
 
-export function createQueueClient(
-  settings: StorageSettings,
-  queueName: string,
-  credential?: TokenCredential,
-  timeoutMs: number = STORAGE_TIMEOUT_MS,
-): QueueClient {
-  const options = { retryOptions: BLOB_QUEUE_RETRIES };
-  const client =
-    settings.kind === 'connectionString'
-      ? new QueueClient(settings.connectionString, queueName, options)
-      : new QueueClient(
-          `${settings.queueServiceUri}/${encodeURIComponent(queueName)}`,
-          needCredential(credential),
-          options,
-        );
-  return bounded(client, timeoutMs);
+/** QueueClient and ContainerClient: built from a connection string and a name, or from a URL and a credential. */
+interface BlobOrQueueClient<T> {
+  new (connectionString: string, name: string, options: { retryOptions: StorageRetryOptions }): T;
+  new (url: string, credential: TokenCredential, options: { retryOptions: StorageRetryOptions }): T;
 }
 
-export function createContainerClient(
-  settings: StorageSettings,
-  containerName: string,
-  credential?: TokenCredential,
-  timeoutMs: number = STORAGE_TIMEOUT_MS,
-): ContainerClient {
+/** A queue or container client on `name`, its requests bounded by `timeoutMs`. */
+function blobOrQueueClient<T extends QueueClient | ContainerClient>(
+  Client: BlobOrQueueClient<T>,
+  serviceUri: 'blobServiceUri' | 'queueServiceUri',
+  name: string,
+  { settings, credential, timeoutMs }: { settings: StorageSettings; credential?: TokenCredential; timeoutMs: number },
+): T {
   const options = { retryOptions: BLOB_QUEUE_RETRIES };
   const client =
     settings.kind === 'connectionString'
-      ? new ContainerClient(settings.connectionString, containerName, options)
-      : new ContainerClient(
-          `${settings.blobServiceUri}/${encodeURIComponent(containerName)}`,
-          needCredential(credential),
-          options,
-        );
+      ? new Client(settings.connectionString, name, options)
+      : new Client(`${settings[serviceUri]}/${encodeURIComponent(name)}`, needCredential(credential), options);
   return bounded(client, timeoutMs);
 }
 
@@ -193,11 +178,12 @@ export function createAppStorage(
   credential?: TokenCredential,
   timeoutMs: number = STORAGE_TIMEOUT_MS,
 ): AppStorage {
+  const account = { settings, credential, timeoutMs };
   return {
     stateTable: createTableClient(settings, STATE_TABLE, credential, timeoutMs),
-    iocQueue: createQueueClient(settings, IOC_QUEUE, credential, timeoutMs),
-    poisonQueue: createQueueClient(settings, IOC_POISON_QUEUE, credential, timeoutMs),
-    batchContainer: createContainerClient(settings, BATCH_CONTAINER, credential, timeoutMs),
+    iocQueue: blobOrQueueClient(QueueClient, 'queueServiceUri', IOC_QUEUE, account),
+    poisonQueue: blobOrQueueClient(QueueClient, 'queueServiceUri', IOC_POISON_QUEUE, account),
+    batchContainer: blobOrQueueClient(ContainerClient, 'blobServiceUri', BATCH_CONTAINER, account),
   };
 }
 
