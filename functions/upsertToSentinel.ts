@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { runUpsert } from '../lib/jobs/upsert';
-import { IOC_QUEUE, STORAGE_CONNECTION } from '../lib/queue/constants';
+import { IOC_QUEUE, STORAGE_CONNECTION } from '../lib/names';
 import { upsertDeps } from '../lib/services';
 import { getServices, invocationOf } from './shared/context';
 import { QUEUE_HOST_SETTINGS } from './shared/host';

@@ -33,6 +33,23 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/**
+ * A text setting with a default: `read` gives its value, or undefined when the text is not
+ * acceptable; then the error says what it `mustBe` and what was given.
+ */
+function checkedText<T>(mustBe: string, fallback: string, read: (value: string) => T | undefined) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx): T => {
+      const value = read(v ? v : fallback);
+      if (value !== undefined) return value;
+      ctx.addIssue({ code: 'custom', message: `${mustBe} (got "${v}")` });
+      return z.NEVER;
+    });
+}
+
 /** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine (the tests' fakes). */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
@@ -72,8 +89,11 @@ const url = (name: string, fallback: string) =>
       return z.NEVER;
     });
 
-/** ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else. */
-export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/;
+/**
+ * ThreatFox malware ids look like `win.netsupportmanager_rat`; the API rejects anything else.
+ * Matched in any case: every reader lower-cases the id it accepts.
+ */
+export const MALWARE_ID = /^[a-z0-9][a-z0-9._-]{1,99}$/i;
 
 const malwareList = z
   .string()
@@ -107,31 +127,14 @@ const guid = z
     return v;
   });
 
-const apiVersion = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    const value = v ? v : '2025-09-01';
-    if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `SENTINEL_API_VERSION must look like 2025-09-01 (got "${value}")` });
-      return z.NEVER;
-    }
-    return value;
-  });
+const apiVersion = checkedText('SENTINEL_API_VERSION must look like 2025-09-01', '2025-09-01', (v) =>
+  /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(v) ? v : undefined,
+);
 
-const logLevel = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx): LogLevel => {
-    const value = v ? v.toLowerCase() : 'info';
-    if (!isLogLevel(value)) {
-      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${v}")` });
-      return z.NEVER;
-    }
-    return value;
-  });
+const logLevel = checkedText(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`, 'info', (v) => {
+  const level = v.toLowerCase();
+  return isLogLevel(level) ? level : undefined;
+});
 
 /** SENTINEL_WORKSPACES: workspace resource ids, comma-separated (lib/sentinel/workspaces.ts). */
 const workspaceList = z
@@ -153,43 +156,9 @@ const workspaceList = z
 export const WRITE_PATHS = ['arm', 'upload'] as const;
 export type WritePath = (typeof WRITE_PATHS)[number];
 
-const writePath = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx): WritePath => {
-    const value = v ? v.toLowerCase() : 'arm';
-    if (!(WRITE_PATHS as readonly string[]).includes(value)) {
-      ctx.addIssue({ code: 'custom', message: `SENTINEL_WRITE_PATH must be arm or upload (got "${v}")` });
-      return z.NEVER;
-    }
-    return value as WritePath;
-  });
-
-/** Tokens go to this endpoint: https only, plain http just on loopback (a local fake). */
-const secureUrl = (name: string, fallback: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      const value = v ? v : fallback;
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(value);
-      } catch {
-        parsed = undefined;
-      }
-      const loopback = parsed && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-      if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be an https URL (plain http only on loopback) (got "${value}")`,
-        });
-        return z.NEVER;
-      }
-      return value.replace(/\/+$/, '');
-    });
+const writePath = checkedText('SENTINEL_WRITE_PATH must be arm or upload', 'arm', (v) =>
+  WRITE_PATHS.find((path) => path === v.toLowerCase()),
+);
 
 /** The tenant's own benign values, refused like the built-in well-known ones (lib/ioc/benign.ts). */
 const allowlist = z
@@ -240,28 +209,20 @@ export const settingsSchema = z.object({
     .optional()
     .transform((v) => (v ? v : 'ThreatFox')),
   INDICATOR_TTL_DAYS: intIn('INDICATOR_TTL_DAYS', 1, 365, 30),
-  HUNTING_LOOKBACK: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      const value = v ? v : DEFAULT_LOOKBACK;
-      // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
-      if (!/^[1-9]\d{0,3}[dhm]$/.test(value)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m (got "${v}")`,
-        });
-        return z.NEVER;
-      }
-      return value;
-    }),
+  // Placed in KQL as a timespan literal: only the plain forms, nothing that could end the statement.
+  HUNTING_LOOKBACK: checkedText(
+    'HUNTING_LOOKBACK must be a KQL timespan such as 14d, 12h or 30m',
+    DEFAULT_LOOKBACK,
+    (v) => (/^[1-9]\d{0,3}[dhm]$/.test(v) ? v : undefined),
+  ),
   ARM_CONCURRENCY: intIn('ARM_CONCURRENCY', 1, 64, 8),
   ARM_MAX_RETRIES: intIn('ARM_MAX_RETRIES', 0, 30, 10),
   SENTINEL_WORKSPACES: workspaceList,
   SENTINEL_WORKSPACES_PER_SUBSCRIPTION: intIn('SENTINEL_WORKSPACES_PER_SUBSCRIPTION', 1, 16, 1),
   SENTINEL_WRITE_PATH: writePath,
-  SENTINEL_TI_UPLOAD_ENDPOINT: secureUrl('SENTINEL_TI_UPLOAD_ENDPOINT', 'https://api.ti.sentinel.azure.com'),
+  SENTINEL_TI_UPLOAD_ENDPOINT: url('SENTINEL_TI_UPLOAD_ENDPOINT', 'https://api.ti.sentinel.azure.com').transform((v) =>
+    v.replace(/\/+$/, ''),
+  ),
   ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
   RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
   BENIGN_ALLOWLIST: allowlist,
@@ -378,17 +339,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = appEnv()): Settings {
   };
 }
 
-/** The single-workspace settings that are not set (none when the workspace is named in full). */
+/** The single-workspace settings that are not set, by name. */
 export function missingWorkspaceSettings(s: SentinelSettings): string[] {
-  return (
-    [
-      ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
-      ['SENTINEL_RESOURCE_GROUP', s.resourceGroup],
-      ['SENTINEL_WORKSPACE_NAME', s.workspaceName],
-    ] as const
-  )
-    .filter(([, v]) => !v)
-    .map(([k]) => k);
+  const settings = [
+    ['AZURE_SUBSCRIPTION_ID', s.subscriptionId],
+    ['SENTINEL_RESOURCE_GROUP', s.resourceGroup],
+    ['SENTINEL_WORKSPACE_NAME', s.workspaceName],
+  ] as const;
+  return settings.filter(([, v]) => !v).map(([k]) => k);
 }
 
 /** Writing to Azure needs the workspace; a dry run does not. */

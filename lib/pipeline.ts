@@ -7,7 +7,7 @@ import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
-import { factsFromIocs, groupByObservable, renderIndicator } from './sentinel/indicator';
+import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOptions } from './sentinel/indicator';
 import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
 import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
 import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writer';
@@ -172,7 +172,7 @@ export interface Plan {
   savedSearches: HuntingQuery[];
 }
 
-function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: number; now: Date }): PlannedIndicators {
+function plannedIndicators(iocs: Ioc[], options: IndicatorOptions): PlannedIndicators {
   const groups = [...groupByObservable(iocs).values()];
   let expired = 0;
   for (const group of groups) {
@@ -187,11 +187,11 @@ function plannedIndicators(iocs: Ioc[], options: { source: string; ttlDays: numb
   };
 }
 
-/** What would be written for these IOCs alone: the dry run's answer. */
-export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
+/** What would be written for these IOCs alone: the dry run's answer. `allow`: settings.allowlist. */
+export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date, allow?: Allowlist): Plan {
   return {
-    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
-    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
+    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now, allow }),
+    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback, allow }),
     savedSearches: savedSearchesFor(iocs, sentinel),
   };
 }
@@ -248,7 +248,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const now = deps.now ?? new Date();
   const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
   logRefused(collected, logger);
-  const planned = plan(collected.iocs, deps.settings.sentinel, now);
+  const planned = plan(collected.iocs, deps.settings.sentinel, now, deps.settings.allowlist);
   warnHeavilySplit(planned.huntingQueries, logger);
   const published = options.dryRun ? undefined : await publishRun(collected.iocs, deps, { now, logger, startedAt });
   // A write to a list of workspaces (SENTINEL_WORKSPACES) names each one in the summary.
@@ -287,7 +287,7 @@ function publishRun(
   run: { now: Date; logger: Logger; startedAt: number },
 ): Promise<MultiPublishResult> {
   if (!deps.stores) throw new Error('runSync: Sentinel stores are needed unless dryRun is set');
-  return publishWithinDeadline(iocs, deps.stores, deps.settings.sentinel, { ...run, onProgress: deps.onProgress });
+  return publishWithinDeadline(iocs, deps.stores, deps.settings, { ...run, onProgress: deps.onProgress });
 }
 
 function summarise(run: {

@@ -133,3 +133,11 @@ export function normaliseDomain(raw: string): Check<string> {
   }
   return ok(host);
 }
+
+/** A URL authority's host, canonical: `[IPv6]`, IPv4 (without a trailing root dot) or a domain. */
+export function normaliseUrlHost(rawHost: string): Check<{ value: string; type: IpValue['type'] | 'domain' }> {
+  if (rawHost.startsWith('[')) return normaliseIpv6(rawHost.slice(1, -1));
+  if (looksLikeIpv4(rawHost)) return normaliseIpv4(rawHost.endsWith('.') ? rawHost.slice(0, -1) : rawHost);
+  const domain = normaliseDomain(rawHost);
+  return domain.ok ? ok({ value: domain.value, type: 'domain' }) : fail(`URL host: ${domain.reason}`);
+}

@@ -4,18 +4,7 @@
  * served. Here only the scheme and host are canonicalised; everything after the host is kept
  * byte for byte, once it has been checked to contain nothing a URI may not contain.
  */
-import {
-  type Check,
-  checkVisible,
-  describeChar,
-  fail,
-  looksLikeIpv4,
-  normaliseDomain,
-  normaliseIpv4,
-  normaliseIpv6,
-  ok,
-  parsePort,
-} from './host';
+import { type Check, checkVisible, describeChar, fail, normaliseUrlHost, ok, parsePort } from './host';
 
 /** Schemes a ThreatFox URL or a pasted one may carry; anything else is rejected by name. */
 export const URL_SCHEMES = ['http', 'https', 'ftp', 'ftps', 'ws', 'wss'] as const;
@@ -83,22 +72,9 @@ export function normaliseUrl(raw: string): Check<NormalisedUrl> {
     port = p.value;
   }
 
-  let host: string;
-  let hostType: NormalisedUrl['hostType'];
-  if (rawHost.startsWith('[')) {
-    const ip = normaliseIpv6(rawHost.slice(1, -1));
-    if (!ip.ok) return ip;
-    ({ value: host, type: hostType } = ip.value);
-  } else if (looksLikeIpv4(rawHost)) {
-    const ip = normaliseIpv4(rawHost.endsWith('.') ? rawHost.slice(0, -1) : rawHost);
-    if (!ip.ok) return ip;
-    ({ value: host, type: hostType } = ip.value);
-  } else {
-    const domain = normaliseDomain(rawHost);
-    if (!domain.ok) return fail(`URL host: ${domain.reason}`);
-    host = domain.value;
-    hostType = 'domain';
-  }
+  const canonical = normaliseUrlHost(rawHost);
+  if (!canonical.ok) return canonical;
+  const { value: host, type: hostType } = canonical.value;
 
   const hostText = hostType === 'ipv6' ? `[${host}]` : host;
   const value = `${scheme}://${userinfo !== undefined ? `${userinfo}@` : ''}${hostText}${port !== undefined ? `:${port}` : ''}${rest}`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import type { Settings } from '../config';
+import { MALWARE_ID, type Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
@@ -29,7 +29,7 @@ export const syncRequestSchema = z
     malware: z
       .string()
       .trim()
-      .regex(/^[a-z0-9][a-z0-9._-]{1,99}$/i, 'must be a ThreatFox malware id such as win.netsupportmanager_rat')
+      .regex(MALWARE_ID, 'must be a ThreatFox malware id such as win.netsupportmanager_rat')
       .transform((m) => m.toLowerCase())
       .optional(),
     iocs: z.string().max(MAX_REQUEST_BYTES, 'is too long').optional(),

@@ -12,15 +12,15 @@ import {
   parseBatchMessage,
   resolveBatch,
 } from '../queue/batches';
-import { IOC_POISON_QUEUE } from '../queue/constants';
+import { IOC_POISON_QUEUE } from '../names';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
 import type { MessageEncoding } from './handOff';
 import type { AppStorage } from '../state/storage';
 
-/** What the queue job uses: the Sentinel settings and stores, the state table, batch container and poison queue. */
+/** What the queue job uses: the Sentinel settings, the tenant allow-list, the stores, the state table, batch container and poison queue. */
 export interface UpsertDeps {
-  settings: Pick<Settings, 'sentinel'>;
+  settings: Pick<Settings, 'sentinel' | 'allowlist'>;
   /** One workspace's stores or every configured workspace's. */
   stores: SentinelDestination;
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
@@ -122,7 +122,7 @@ function publishBatch(iocs: ResolvedBatch['iocs'], deps: UpsertDeps): Promise<Mu
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
   // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
-  return publishWithinDeadline(iocs, deps.stores, deps.settings.sentinel, { now: deps.now, logger: deps.logger });
+  return publishWithinDeadline(iocs, deps.stores, deps.settings, { now: deps.now, logger: deps.logger });
 }
 
 function upsertRunRecord(

@@ -3,6 +3,7 @@ import { familyNameFor, familyOf } from '../content/family';
 import { attackMapping } from '../content/mitre';
 import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
+import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
@@ -28,7 +29,12 @@ export interface HuntingQueryOptions {
   maxQueryChars?: number;
   /** KQL timespan the queries look back over, e.g. `14d` (HUNTING_LOOKBACK). */
   lookback?: string;
+  /** The tenant's benign values (BENIGN_ALLOWLIST): a URL's host in it is never hunted on its own. */
+  allow?: Allowlist;
 }
+
+/** What an inline query is built with: the table builder's context and the tenant's allow-list. */
+type InlineContext = QueryContext & { allow?: Allowlist };
 
 /**
  * 10,000 characters per query. Log Analytics itself accepts far longer query text, but 10,000 is
@@ -166,15 +172,15 @@ const IOC_KIND: Partial<Record<IocType, HuntKind>> = {
 };
 
 /** Whether an IOC gives the hunt something to match: itself, or (a URL) its hunted host. */
-function contributes(ioc: Ioc, kinds: readonly HuntKind[]): boolean {
+function contributes(ioc: Ioc, kinds: readonly HuntKind[], allow?: Allowlist): boolean {
   if (kinds.includes(IOC_KIND[ioc.type]!)) return true;
   if (ioc.type !== 'url') return false;
-  const host = huntedUrlHost(ioc.value);
+  const host = huntedUrlHost(ioc.value, allow);
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
 }
 
-function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext): string {
-  return hunt.build(inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs) }), ctx);
+function buildInline(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: InlineContext): string {
+  return hunt.build(inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs), allow }), ctx);
 }
 
 /**
@@ -182,7 +188,7 @@ function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext): 
  * over `max`, rather than the query for all of them: for 100k IOCs that would be megabytes of
  * text per table only to learn it does not fit. (A query grows with its IOCs, as split assumes.)
  */
-function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): boolean {
+function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
   for (let n = Math.min(iocs.length, 64); ; n = Math.min(iocs.length, n * 2)) {
     if (buildInline(hunt, iocs.slice(0, n), ctx).length > max) return false;
     if (n === iocs.length) return true;
@@ -196,10 +202,10 @@ function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max
  * search starts from the size of the one before (parts of a table hold about as many IOCs), which
  * builds a few trial queries per part instead of a dozen.
  */
-function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Ioc[][] {
+function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Ioc[][] {
   if (fitsWhole(hunt, iocs, ctx, max)) return [iocs.slice()];
   // Measure with the widest part label we could print, so renumbering cannot push a part over.
-  const probe: QueryContext = { ...ctx, part: { index: 9999, of: 9999 } };
+  const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
   const fits = (from: number, count: number) => buildInline(hunt, iocs.slice(from, from + count), probe).length <= max;
   const parts: Ioc[][] = [];
   let start = 0;
@@ -271,9 +277,11 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
     const familyIocs = uniqueSorted(byFamily.get(family)!);
     const familyName = oneLine(familyNameFor(family, familyIocs)) || family;
     for (const hunt of TABLE_HUNTS) {
-      const selected = familyIocs.filter((i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds));
+      const selected = familyIocs.filter(
+        (i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds, options.allow),
+      );
       if (selected.length === 0) continue;
-      const baseCtx: QueryContext = { familyId: family, familyName, lookback };
+      const baseCtx: InlineContext = { familyId: family, familyName, lookback, allow: options.allow };
       const parts = split(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;

@@ -1,4 +1,6 @@
 import ipaddr from 'ipaddr.js';
+import type { Allowlist } from '../ioc/benign';
+import { countOf } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
@@ -71,8 +73,8 @@ export interface HuntValues {
   md5: string[];
 }
 
-/** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known). */
-export function huntValues(iocs: readonly Ioc[]): HuntValues {
+/** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known or in `allow`). */
+export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues {
   const ips = new Map<string, Set<number>>();
   const addIp = (ip: string, port?: number) => {
     const set = ips.get(ip) ?? new Set<number>();
@@ -99,7 +101,7 @@ export function huntValues(iocs: readonly Ioc[]): HuntValues {
         urls.add(ioc.value);
         const host = urlHost(ioc.value);
         if (host) hosts.add(host);
-        const hunted = huntedUrlHost(ioc.value);
+        const hunted = huntedUrlHost(ioc.value, allow);
         if (hunted && isIpHost(hunted)) addIp(hunted);
         else if (hunted) domains.add(hunted);
         break;
@@ -150,15 +152,6 @@ function bagLiteral(entries: [string, string][]): string {
   return `dynamic({${entries.map(([k, v]) => `${kqlString(k)}: ${v}`).join(', ')}})`;
 }
 
-const HUNT_COUNT_NOUNS: Record<HuntKind, [string, string]> = {
-  ip: ['IP', 'IPs'],
-  domain: ['domain', 'domains'],
-  url: ['URL', 'URLs'],
-  sha256: ['SHA-256 hash', 'SHA-256 hashes'],
-  sha1: ['SHA-1 hash', 'SHA-1 hashes'],
-  md5: ['MD5 hash', 'MD5 hashes'],
-};
-
 /** The hash list names and the hash kind each holds. */
 const HASH_LISTS = { iocSha256: 'sha256', iocSha1: 'sha1', iocMd5: 'md5' } as const;
 
@@ -195,8 +188,11 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
 }
 
 /** The lists written into the query: a snapshot of these IOCs. */
-export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly HuntKind[]; iocMix: string }): IocSource {
-  const v = huntValues(iocs);
+export function inlineSource(
+  iocs: readonly Ioc[],
+  options: { kinds: readonly HuntKind[]; iocMix: string; allow?: Allowlist },
+): IocSource {
+  const v = huntValues(iocs, options.allow);
   const counts: Record<HuntKind, number> = {
     ip: v.ips.size,
     domain: v.domains.length,
@@ -216,7 +212,7 @@ export function inlineSource(iocs: readonly Ioc[], options: { kinds: readonly Hu
     headerLine() {
       const hunted = options.kinds
         .filter((k) => counts[k] > 0)
-        .map((k) => `${counts[k]} ${HUNT_COUNT_NOUNS[k][counts[k] === 1 ? 0 : 1]}`)
+        .map((k) => countOf(counts[k], k))
         .join(', ');
       return `// IOCs inlined (export form, a snapshot): ${options.iocMix}; hunted as ${hunted}. Lists sorted, no timestamp.`;
     },

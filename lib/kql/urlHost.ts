@@ -1,4 +1,4 @@
-import { isWellKnownHost } from '../ioc/benign';
+import { type Allowlist, isWellKnownHost } from '../ioc/benign';
 
 /** Host of a URL, lower-case, without brackets, port or trailing root dot; undefined if it has none. */
 export function urlHost(url: string): string | undefined {
@@ -22,14 +22,15 @@ export function isIpHost(host: string): boolean {
 /**
  * The host of a URL IOC that is hunted on its own (as a domain, or as an IP when the URL is on a
  * bare address), or undefined when it must not be: a payload on a file-sharing or code-hosting
- * site (`isWellKnownHost`) stays a URL hunt, and the whole site never becomes a hit.
+ * site (`isWellKnownHost`), or on a host the tenant allow-listed (BENIGN_ALLOWLIST, `allow`), stays
+ * a URL hunt, and the whole site never becomes a hit.
  *
  * Both query forms use this one decision: the inline form calls it while building the lists, and
  * the indicator mapper writes its answer on the URL indicator as the label `hunt-host:<host>`,
  * which the ThreatIntelIndicators form reads (a saved search cannot call this at query time).
  */
-export function huntedUrlHost(url: string): string | undefined {
+export function huntedUrlHost(url: string, allow?: Allowlist): string | undefined {
   const host = urlHost(url);
-  if (!host || isWellKnownHost(host)) return undefined;
+  if (!host || isWellKnownHost(host, allow)) return undefined;
   return host;
 }

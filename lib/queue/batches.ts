@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { inputError, SyncError } from '../errors';
 import { iocSchema } from '../ioc/schema';
 import type { Ioc } from '../ioc/types';
+import { statusOf } from '../net/status';
 
 /**
  * The message contract between the timer (pullThreatFox) and the queue function (upsertToSentinel).
@@ -276,8 +277,6 @@ export class ClaimCheckGoneError extends SyncError {
 
 export const isClaimCheckGone = (e: unknown): e is ClaimCheckGoneError => e instanceof ClaimCheckGoneError;
 
-const isNotFound = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode === 404;
-
 /**
  * The IOCs of a message, inline or from its blob, and the items refused. The blob must live in
  * `container` (a message does not get to choose where we read from) and must hold the same run,
@@ -299,7 +298,7 @@ export async function resolveBatch(
   try {
     text = (await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8');
   } catch (e) {
-    if (isNotFound(e)) throw new ClaimCheckGoneError(blob.name);
+    if (statusOf(e) === 404) throw new ClaimCheckGoneError(blob.name);
     throw e;
   }
   let stored: z.output<typeof inlineEnvelopeSchema>;

@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
 import { SecurityInsights } from '@azure/arm-securityinsight';
 import type { SentinelTarget } from '../config';
+import { GENERATOR } from '../names';
 import { runDeadlinePolicy } from '../net/deadline';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
 import { MAX_RETRY_AFTER_MS, retryAfterCapPolicy } from '../net/retryAfterCapPolicy';
@@ -51,7 +52,7 @@ export function createArmClients(target: SentinelTarget, options: ArmClientOptio
       { policy: requestTimeoutPolicy(target.requestTimeoutMs), position: 'perRetry' as const },
     ],
     ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
-    userAgentOptions: { userAgentPrefix: 'threatfox-sentinel-sync' },
+    userAgentOptions: { userAgentPrefix: GENERATOR },
   };
   return {
     // The SDK's default api-version is a 2022 preview; `apiVersion` rewrites it on every call, nextLink pages included.

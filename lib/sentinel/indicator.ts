@@ -4,6 +4,7 @@ import type {
   ThreatIntelligenceKillChainPhase,
 } from '@azure/arm-securityinsight';
 import { groupBy } from '../groupBy';
+import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
 import { huntedUrlHost } from '../kql/urlHost';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
@@ -25,6 +26,8 @@ export interface IndicatorOptions {
   ttlDays: number;
   /** Used only for IOCs with no first-seen date (pasted lists). */
   now: Date;
+  /** The tenant's benign values (BENIGN_ALLOWLIST): a URL's host in it gets no `hunt-host:` label. */
+  allow?: Allowlist;
 }
 
 /** What we know about one observable, merged over every IOC (and existing indicator) that names it. */
@@ -45,6 +48,11 @@ export interface IndicatorFacts {
   references: string[];
   /** Some IOC of this observable was submitted by hand (a pasted list) rather than published by ThreatFox. */
   submittedByHand: boolean;
+  /**
+   * A URL's host the saved searches hunt on its own (as a domain or IP): none for other types, and
+   * none for a well-known or tenant allow-listed host (`huntedUrlHost`).
+   */
+  huntHost?: string;
   confidence?: number;
   /** ISO 8601. */
   validFrom: string;
@@ -70,23 +78,16 @@ const isReservedLabel = (label: string) =>
 const THREATFOX_IOC_PAGE = (id: string) => `https://threatfox.abuse.ch/ioc/${encodeURIComponent(id)}/`;
 const THREATFOX = 'ThreatFox';
 
-/** What the threat type means, for people: used in display names. */
-const THREAT_TYPE_TEXT: Record<string, string> = {
-  botnet_cc: 'C2',
-  payload_delivery: 'payload delivery',
-  payload: 'payload',
-  cc_skimming: 'card skimming',
-};
-
 /**
- * Lockheed Martin kill chain phase per ThreatFox threat type: a C2 server is command and control,
- * a download URL is delivery, a payload hash is what gets installed, a skimmer acts on objectives.
+ * What each ThreatFox threat type means: for people (the display name), and as the Lockheed Martin
+ * kill chain phase. A C2 server is command and control, a download URL is delivery, a payload hash
+ * is what gets installed, a skimmer acts on objectives.
  */
-const KILL_CHAIN_PHASE: Record<string, string> = {
-  botnet_cc: 'command-and-control',
-  payload_delivery: 'delivery',
-  payload: 'installation',
-  cc_skimming: 'actions-on-objectives',
+const THREAT_TYPES: Readonly<Record<string, { text: string; killChainPhase: string }>> = {
+  botnet_cc: { text: 'C2', killChainPhase: 'command-and-control' },
+  payload_delivery: { text: 'payload delivery', killChainPhase: 'delivery' },
+  payload: { text: 'payload', killChainPhase: 'installation' },
+  cc_skimming: { text: 'card skimming', killChainPhase: 'actions-on-objectives' },
 };
 const KILL_CHAIN_NAME = 'lockheed-martin-cyber-kill-chain';
 
@@ -108,7 +109,7 @@ const TYPE_TEXT: Record<IocType, string> = {
 };
 
 /** A lookup by a feed value: own keys only, so a threat type named `constructor` finds nothing. */
-const ownValue = (map: Readonly<Record<string, string>>, key: string): string | undefined =>
+const ownValue = <T>(map: Readonly<Record<string, T>>, key: string): T | undefined =>
   Object.hasOwn(map, key) ? map[key] : undefined;
 
 const DISPLAY_NAME_MAX = 256;
@@ -133,14 +134,18 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function timeOf(value: string | undefined): number | undefined {
+/** Milliseconds since the epoch of an ISO time; undefined when there is none or it is not a date. */
+export function epochMs(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const t = Date.parse(value);
   return Number.isNaN(t) ? undefined : t;
 }
 
 /** Facts of a group of IOCs that share one observable. */
-export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlDays' | 'now'>): IndicatorFacts {
+export function factsFromIocs(
+  iocs: Ioc[],
+  options: Pick<IndicatorOptions, 'ttlDays' | 'now' | 'allow'>,
+): IndicatorFacts {
   if (iocs.length === 0) throw new Error('factsFromIocs: no IOC');
   const ttl = options.ttlDays * DAY_MS;
   let from = Number.POSITIVE_INFINITY;
@@ -150,12 +155,13 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
   // list again that day writes nothing, and on a later day it extends the validity.
   const today = Math.floor(options.now.getTime() / DAY_MS) * DAY_MS;
   for (const ioc of iocs) {
-    const first = timeOf(ioc.firstSeen) ?? today;
-    const last = Math.max(timeOf(ioc.lastSeen) ?? first, first);
+    const first = epochMs(ioc.firstSeen) ?? today;
+    const last = Math.max(epochMs(ioc.lastSeen) ?? first, first);
     from = Math.min(from, first);
     until = Math.max(until, last + ttl);
     if (ioc.confidence !== undefined) confidence = Math.max(confidence ?? 0, ioc.confidence);
   }
+  const huntHost = iocs[0].type === 'url' ? huntedUrlHost(iocs[0].value, options.allow) : undefined;
   return {
     type: iocs[0].type,
     value: iocs[0].value,
@@ -169,6 +175,7 @@ export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlD
     reporters: sortedUnique(iocs.map((i) => i.reporter)),
     references: sortedUnique(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
     submittedByHand: iocs.some((i) => i.origin === 'manual'),
+    ...(huntHost ? { huntHost } : {}),
     confidence,
     validFrom: iso(from),
     validUntil: iso(until),
@@ -195,7 +202,7 @@ function familyText(f: IndicatorFacts): string {
 
 /** `NetSupportManager RAT C2: 91.92.34.228:80`: family, threat type and value at a glance. */
 function displayName(f: IndicatorFacts): string {
-  const threat = f.threatTypes.map((t) => ownValue(THREAT_TYPE_TEXT, t) ?? t.replace(/_/g, ' ')).join(' / ');
+  const threat = f.threatTypes.map((t) => ownValue(THREAT_TYPES, t)?.text ?? t.replace(/_/g, ' ')).join(' / ');
   const head = threat ? `${familyText(f)} ${threat}` : `${familyText(f)} ${TYPE_TEXT[f.type]}`;
   return truncate(`${head}: ${valueWithPorts(f)}`, DISPLAY_NAME_MAX);
 }
@@ -230,10 +237,8 @@ function labels(f: IndicatorFacts): string[] {
     ...f.threatTypes.map((v) => LABEL.threatType + v),
     ...f.tags,
     ...f.ports.map((p) => LABEL.port + p),
-    // A URL's host the saved searches hunt as a domain (or IP): derived from the value alone, never for well-known hosts.
-    ...(f.type === 'url'
-      ? [huntedUrlHost(f.value)].filter((h): h is string => !!h).map((h) => LABEL.huntHost + h)
-      : []),
+    // The ThreatIntelIndicators form of the saved searches reads this label (it cannot call huntedUrlHost).
+    ...(f.huntHost ? [LABEL.huntHost + f.huntHost] : []),
   ];
 }
 
@@ -245,7 +250,7 @@ function externalReferences(f: IndicatorFacts): ThreatIntelligenceExternalRefere
 }
 
 function killChainPhases(f: IndicatorFacts): ThreatIntelligenceKillChainPhase[] {
-  return sortedUnique(f.threatTypes.map((t) => ownValue(KILL_CHAIN_PHASE, t))).map((phaseName) => ({
+  return sortedUnique(f.threatTypes.map((t) => ownValue(THREAT_TYPES, t)?.killChainPhase)).map((phaseName) => ({
     killChainName: KILL_CHAIN_NAME,
     phaseName,
   }));
@@ -313,6 +318,9 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     else if (label.startsWith(LABEL.family)) facts.families.push(label.slice(LABEL.family.length));
     else if (label.startsWith(LABEL.threatType)) facts.threatTypes.push(label.slice(LABEL.threatType.length));
     else if (label.toLowerCase() === SUBMITTED_BY_HAND_LABEL) facts.submittedByHand = true;
+    // Kept as written: the run that wrote it knew the tenant's allow-list, the read-back does not.
+    else if (label.startsWith(LABEL.huntHost) && facts.type === 'url')
+      facts.huntHost = label.slice(LABEL.huntHost.length);
     else if (!isReservedLabel(label)) facts.tags.push(label);
   }
   facts.ports = [...ports].sort((a, b) => a - b);
@@ -335,8 +343,8 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
  * tag or ThreatFox id already on it; confidence, descriptions and reporters follow the new facts.
  */
 export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): IndicatorFacts {
-  const from = Math.min(timeOf(existing.validFrom) ?? Infinity, timeOf(incoming.validFrom) ?? Infinity);
-  const until = Math.max(timeOf(existing.validUntil) ?? -Infinity, timeOf(incoming.validUntil) ?? -Infinity);
+  const from = Math.min(epochMs(existing.validFrom) ?? Infinity, epochMs(incoming.validFrom) ?? Infinity);
+  const until = Math.max(epochMs(existing.validUntil) ?? -Infinity, epochMs(incoming.validUntil) ?? -Infinity);
   return {
     ...incoming,
     ports: [...new Set([...existing.ports, ...incoming.ports])].sort((a, b) => a - b),
@@ -365,8 +373,8 @@ function ownedFields(m: ThreatIntelligenceIndicatorModel): unknown {
     threatTypes: list(m.threatTypes),
     labels: list(m.labels),
     confidence: m.confidence ?? null,
-    validFrom: timeOf(m.validFrom) ?? null,
-    validUntil: timeOf(m.validUntil) ?? null,
+    validFrom: epochMs(m.validFrom) ?? null,
+    validUntil: epochMs(m.validUntil) ?? null,
     revoked: m.revoked ?? false,
     externalReferences: (m.externalReferences ?? [])
       .map((r) => [r.sourceName ?? '', r.externalId ?? '', r.url ?? ''].join('\u0000'))

@@ -1,4 +1,4 @@
-import type { SentinelSettings } from '../config';
+import type { SentinelSettings, Settings } from '../config';
 import type { Ioc } from '../ioc/types';
 import { buildThreatIntelQueries, familiesOf, type HuntingQuery } from '../kql/huntingQueries';
 import { silentLogger, type Logger } from '../logger';
@@ -68,9 +68,10 @@ export interface PublishRun {
 export function publishWithinDeadline(
   iocs: Ioc[],
   destination: SentinelDestination,
-  sentinel: SentinelSettings,
+  settings: Pick<Settings, 'sentinel' | 'allowlist'>,
   run: PublishRun,
 ): Promise<MultiPublishResult> {
+  const sentinel = settings.sentinel;
   return withRunDeadline({ seconds: sentinel.runDeadlineSeconds, startedAt: run.startedAt }, () =>
     publishToWorkspaces(
       destination,
@@ -81,6 +82,7 @@ export function publishWithinDeadline(
           huntingLookback: sentinel.huntingLookback,
           concurrency: concurrency ?? sentinel.concurrency,
           now: run.now,
+          allow: settings.allowlist,
           logger: run.logger,
           onProgress: run.onProgress,
         }),

@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../logger';
+import { GENERATOR } from '../names';
 import { RUN_DEADLINE, runDeadlineSignal } from '../net/deadline';
 import { sleep } from '../net/sleep';
 import type { StixIndicator } from './stixObject';
@@ -122,7 +123,7 @@ function createHttp(options: Pick<UploadClientOptions, 'timeoutMs' | 'tlsCa'>): 
     headers: {
       'Content-Type': 'application/json',
       Accept: 'application/json',
-      'User-Agent': 'threatfox-sentinel-sync',
+      'User-Agent': GENERATOR,
     },
   });
 }

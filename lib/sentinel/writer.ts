@@ -1,10 +1,12 @@
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
+import type { Allowlist } from '../ioc/benign';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import { statusOf } from '../net/status';
 import {
+  epochMs,
   factsFromIndicator,
   factsFromIocs,
   groupByObservable,
@@ -51,6 +53,8 @@ export interface SyncIndicatorsOptions {
   now?: Date;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
+  /** The tenant's benign values (settings.allowlist): a URL's host in it is not labelled for hunting. */
+  allow?: Allowlist;
 }
 
 export interface SyncIndicatorsResult {
@@ -82,15 +86,13 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
-function timeOf(value: string | undefined): number {
-  const t = value ? Date.parse(value) : NaN;
-  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
-}
-
-/** Which of several indicators for one observable to keep: the oldest, then by name, so every run agrees. */
+/**
+ * Which of several indicators for one observable to keep: the oldest, then by name, so every run
+ * agrees. One without a readable creation time counts as the oldest.
+ */
 function keeperFirst(a: StoredIndicator, b: StoredIndicator): number {
-  const ca = timeOf(a.properties.created);
-  const cb = timeOf(b.properties.created);
+  const ca = epochMs(a.properties.created) ?? Number.NEGATIVE_INFINITY;
+  const cb = epochMs(b.properties.created) ?? Number.NEGATIVE_INFINITY;
   if (ca !== cb) return ca < cb ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -361,7 +363,7 @@ export async function syncIndicators(
   const now = options.now ?? new Date();
   const wanted = new Map<string, IndicatorFacts>();
   for (const [key, group] of groupByObservable(iocs)) {
-    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
+    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now, allow: options.allow }));
   }
 
   // The read every write is planned from: checked for completeness (a short read would duplicate).

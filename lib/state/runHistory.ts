@@ -2,7 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { errorMessage } from '../errors';
 import type { Logger } from '../logger';
-import { safeRowKey } from './watermark';
+import { safeRowKey } from './rowKey';
 
 /**
  * One row per run (and per queue message handled), newest first, so "what did the last runs do"

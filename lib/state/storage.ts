@@ -7,7 +7,7 @@ import type { StorageRetryOptions } from '@azure/storage-queue';
 import type { Pipeline } from '@azure/core-rest-pipeline';
 import { configError } from '../errors';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
-import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../queue/constants';
+import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../names';
 
 /**
  * The storage account the Functions host uses, read the way the host reads it, so our own clients
@@ -144,43 +144,28 @@ export function createTableClient(
   return new TableClient(settings.tableServiceUri, tableName, needCredential(credential), options);
 }
 
-export function createQueueClient(
-  settings: StorageSettings,
-  queueName: string,
-  credential?: TokenCredential,
-  timeoutMs: number = STORAGE_TIMEOUT_MS,
-): QueueClient {
+/** QueueClient and ContainerClient: built from a connection string and a name, or from a URL and a credential. */
+interface BlobOrQueueClient<T> {
+  new (connectionString: string, name: string, options: { retryOptions: StorageRetryOptions }): T;
+  new (url: string, credential: TokenCredential, options: { retryOptions: StorageRetryOptions }): T;
+}
+
+/** A queue or container client on `name`, its requests bounded by `timeoutMs`. */
+function blobOrQueueClient<T extends QueueClient | ContainerClient>(
+  Client: BlobOrQueueClient<T>,
+  serviceUri: 'blobServiceUri' | 'queueServiceUri',
+  name: string,
+  { settings, credential, timeoutMs }: { settings: StorageSettings; credential?: TokenCredential; timeoutMs: number },
+): T {
   const options = { retryOptions: BLOB_QUEUE_RETRIES };
   const client =
     settings.kind === 'connectionString'
-      ? new QueueClient(settings.connectionString, queueName, options)
-      : new QueueClient(
-          `${settings.queueServiceUri}/${encodeURIComponent(queueName)}`,
-          needCredential(credential),
-          options,
-        );
+      ? new Client(settings.connectionString, name, options)
+      : new Client(`${settings[serviceUri]}/${encodeURIComponent(name)}`, needCredential(credential), options);
   return bounded(client, timeoutMs);
 }
 
-export function createContainerClient(
-  settings: StorageSettings,
-  containerName: string,
-  credential?: TokenCredential,
-  timeoutMs: number = STORAGE_TIMEOUT_MS,
-): ContainerClient {
-  const options = { retryOptions: BLOB_QUEUE_RETRIES };
-  const client =
-    settings.kind === 'connectionString'
-      ? new ContainerClient(settings.connectionString, containerName, options)
-      : new ContainerClient(
-          `${settings.blobServiceUri}/${encodeURIComponent(containerName)}`,
-          needCredential(credential),
-          options,
-        );
-  return bounded(client, timeoutMs);
-}
-
-/** Every storage client the app uses, on the names of lib/queue/constants. */
+/** Every storage client the app uses, on the names of lib/names. */
 export interface AppStorage {
   stateTable: TableClient;
   iocQueue: QueueClient;
@@ -193,11 +178,12 @@ export function createAppStorage(
   credential?: TokenCredential,
   timeoutMs: number = STORAGE_TIMEOUT_MS,
 ): AppStorage {
+  const account = { settings, credential, timeoutMs };
   return {
     stateTable: createTableClient(settings, STATE_TABLE, credential, timeoutMs),
-    iocQueue: createQueueClient(settings, IOC_QUEUE, credential, timeoutMs),
-    poisonQueue: createQueueClient(settings, IOC_POISON_QUEUE, credential, timeoutMs),
-    batchContainer: createContainerClient(settings, BATCH_CONTAINER, credential, timeoutMs),
+    iocQueue: blobOrQueueClient(QueueClient, 'queueServiceUri', IOC_QUEUE, account),
+    poisonQueue: blobOrQueueClient(QueueClient, 'queueServiceUri', IOC_POISON_QUEUE, account),
+    batchContainer: blobOrQueueClient(ContainerClient, 'blobServiceUri', BATCH_CONTAINER, account),
   };
 }
 

@@ -1,5 +1,8 @@
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
+import { sleep } from '../net/sleep';
+import { statusOf } from '../net/status';
+import { safeRowKey } from './rowKey';
 
 /**
  * Per family, the time of the last successful pull, so the timer catches up after missed runs, and
@@ -25,14 +28,6 @@ export const PULL_OVERLAP_MS = 60 * 60 * 1000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/**
- * RowKey may not hold `/ \ # ?` or control characters. Percent-encode those (and `%` itself, so the
- * mapping stays one-to-one); ThreatFox ids like `win.netsupportmanager_rat` pass through unchanged.
- */
-export function safeRowKey(id: string): string {
-  return id.replace(/[%/\\#?\p{Cc}]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
 interface WatermarkEntity {
   partitionKey: string;
   rowKey: string;
@@ -47,8 +42,6 @@ function toIso(isoTime: string): string {
   if (!parsed.success) throw new RangeError(`Watermark must be an ISO 8601 time (got "${isoTime}")`);
   return new Date(isoTime).toISOString();
 }
-
-const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
 
 /** The last successful pull of `family` (ISO, UTC), or undefined when it never ran. */
 export async function getWatermark(
@@ -81,7 +74,7 @@ export async function setWatermark(
   const rowKey = safeRowKey(family);
   const partitionKey = partitionOf(kind);
   for (let attempt = 0; attempt < 10; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
+    if (attempt > 0) await sleep(Math.random() * 50 * attempt);
     let current: (WatermarkEntity & { etag: string }) | undefined;
     try {
       current = await table.getEntity<WatermarkEntity>(partitionKey, rowKey);

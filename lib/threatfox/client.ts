@@ -3,6 +3,7 @@ import { configError, SyncError } from '../errors';
 import type { Rejected } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import { GENERATOR } from '../names';
+import { sleep } from '../net/sleep';
 import { parseRecords, threatFoxResponseSchema, type ThreatFoxRecord } from './schema';
 
 /**
@@ -88,8 +89,6 @@ export function backoffDelay(retry: number, baseMs: number, capMs: number, rando
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, retry - 1));
   return Math.round(ceiling * random());
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Server text goes into messages: one line, printable, short. */
 function snippet(value: unknown, max = 200): string {

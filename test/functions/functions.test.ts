@@ -6,7 +6,7 @@ import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { sync } from '../../functions/sync';
 import { INLINE_WRITE_LIMIT } from '../../lib/jobs/onDemand';
 import { resetServices } from '../../functions/shared/context';
-import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
+import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/batches';
 import { getWatermark } from '../../lib/state/watermark';
 import { listRuns } from '../support/runHistory';

@@ -4,7 +4,7 @@ import { TableClient } from '@azure/data-tables';
 import { pullThreatFox } from '../../functions/pullThreatFox';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { resetServices } from '../../functions/shared/context';
-import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
+import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import { listRuns } from '../support/runHistory';
 import { hasLoneSurrogate } from '../../lib/text/clip';
 import { startArmFake, type ArmFake } from '../fakes/armServer';

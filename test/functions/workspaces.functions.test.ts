@@ -5,7 +5,7 @@ import { sync } from '../../functions/sync';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { resetServices } from '../../functions/shared/context';
 import { planBatches, toQueueText } from '../../lib/queue/batches';
-import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
+import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import { listRuns } from '../support/runHistory';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { startTiUploadFake, type UploadFake } from '../fakes/tiUploadServer';

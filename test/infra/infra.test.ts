@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { loadSettings, settingsSchema } from '../../lib/config';
-import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../../lib/queue/constants';
+import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONNECTION } from '../../lib/names';
 import { classify, objectAfter, params, resourceTypes, stripComments, topLevelKeys, unquote, valueOf } from './bicepText';
 
 const ROOT = join(__dirname, '..', '..');
@@ -399,7 +399,7 @@ describe('resources', () => {
     expect(unverified).toEqual([]);
   });
 
-  it('creates the queue, poison queue, table and containers the code uses (lib/queue/constants)', () => {
+  it('creates the queue, poison queue, table and containers the code uses (lib/names)', () => {
     const storageParams = new Map(params(storageBicep).filter((p) => p.type === 'string').map((p) => [p.name, p.defaultValue && unquote(p.defaultValue)]));
     expect(storageParams.get('queueName')).toBe(IOC_QUEUE);
     expect(storageParams.get('poisonQueueName')).toBe(IOC_POISON_QUEUE);

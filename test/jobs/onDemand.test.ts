@@ -279,6 +279,27 @@ describe('runOnDemand', () => {
     expect(body.iocs.map((i) => i.value)).toEqual(['evil-c2.com']);
     expect(body.summary.benign['allow-list']).toBe(2);
   });
+
+  it('keeps a URL under an allow-listed domain, but never hunts its host: no hunt-host label, no domain hunt', async () => {
+    const own = loadSettings({
+      THREATFOX_API_URL: threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+      BENIGN_ALLOWLIST: 'contoso.com',
+    });
+    const answer = await runOnDemand(
+      request({ dryRun: true, malware: NETSUPPORT, iocs: 'https://cdn.contoso.com/client32.zip' }),
+      deps({ settings: own }),
+    );
+    const body = answer.body as {
+      indicators: { pattern: string; labels: string[] }[];
+      huntingQueries: { table: string; query: string }[];
+    };
+    expect(body.indicators.map((i) => i.pattern)).toEqual(["[url:value = 'https://cdn.contoso.com/client32.zip']"]);
+    expect(body.indicators[0].labels.filter((l) => l.startsWith('hunt-host:'))).toEqual([]);
+    expect(body.huntingQueries.length).toBeGreaterThan(0);
+    for (const q of body.huntingQueries) expect(q.query).not.toMatch(/let iocDomains = dynamic\(\[[^\]]*contoso/);
+    expect(body.huntingQueries.map((q) => q.table)).not.toContain('DnsEvents');
+  });
 });
 
 describe('parseSyncRequest', () => {

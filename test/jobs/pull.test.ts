@@ -5,7 +5,7 @@ import { TableClient } from '@azure/data-tables';
 import { loadSettings } from '../../lib/config';
 import { runPull } from '../../lib/jobs/pull';
 import { silentLogger } from '../../lib/logger';
-import { BATCH_CONTAINER } from '../../lib/queue/constants';
+import { BATCH_CONTAINER } from '../../lib/names';
 import { markLanded } from '../../lib/state/seenIocs';
 import { getWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
 import { listRuns } from '../support/runHistory';

@@ -1,3 +1,4 @@
+import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
 import { loadSettings } from '../../lib/config';
 import {
@@ -201,6 +202,27 @@ describe('coverage: each IOC type reaches each table listed', () => {
     ]);
     // It still pre-filters on the host, to find the URL.
     expect(lets(qs[0].query).iocHosts).toEqual(['raw.githubusercontent.com']);
+  });
+
+  test('a host the tenant allow-listed (BENIGN_ALLOWLIST) stays a URL hunt: never hunted as a domain or IP', () => {
+    const onDomain = ioc('url', 'https://files.partner.example/drop/client32.zip');
+    const onIp = ioc('url', 'http://203.0.113.7/client32.zip');
+    const hunted = (qs: HuntingQuery[]) => ({
+      domains: [...new Set(qs.flatMap((q) => (lets(q.query).iocDomains as string[] | undefined) ?? []))],
+      ips: [...new Set(qs.flatMap((q) => Object.values((lets(q.query).iocIpByForm as object | undefined) ?? {})))],
+      urls: [...new Set(qs.flatMap((q) => (lets(q.query).iocUrls as string[] | undefined) ?? []))],
+    });
+    // Without the allow-list both hosts are hunted on their own.
+    expect(hunted(iocHunts(buildHuntingQueries([onDomain, onIp])))).toMatchObject({
+      domains: ['files.partner.example'],
+      ips: ['203.0.113.7'],
+    });
+    const allow = parseAllowlist('partner.example, 203.0.113.0/24').allowlist;
+    const qs = iocHunts(buildHuntingQueries([onDomain, onIp], { allow }));
+    expect(hunted(qs)).toEqual({ domains: [], ips: [], urls: [onIp.value, onDomain.value].sort() });
+    // The DNS tables hunt hosts only: with both hosts allow-listed they get no query at all.
+    expect(qs.map((q) => q.table)).not.toContain('DnsEvents');
+    expect(huntValues([onDomain, onIp], allow)).toMatchObject({ domains: [], ips: new Map() });
   });
 
   test('the ThreatIntelIndicators form reads every kind a table hunts', () => {

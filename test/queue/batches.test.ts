@@ -19,7 +19,7 @@ import {
   writeClaimCheck,
   type IocBatchMessage,
 } from '../../lib/queue/batches';
-import { BATCH_CONTAINER, IOC_QUEUE } from '../../lib/queue/constants';
+import { BATCH_CONTAINER, IOC_QUEUE } from '../../lib/names';
 import { useAzurite } from '../support/azurite';
 
 const FAMILY = 'win.netsupportmanager_rat';

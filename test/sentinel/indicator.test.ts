@@ -1,3 +1,4 @@
+import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
 import { factsFromIndicator, factsFromIocs, planIndicators, reconcileIndicator } from '../../lib/sentinel/indicator';
 import { toIndicator } from '../support/indicators';
@@ -255,6 +256,24 @@ describe('factsFromIndicator', () => {
         l.startsWith('hunt-host:'),
       ),
     ).toBe(false);
+  });
+
+  it('a host the tenant allow-listed (BENIGN_ALLOWLIST) gets no hunt-host label; the URL stays an indicator', () => {
+    const allow = parseAllowlist('partner.example').allowlist;
+    const url: Ioc = { ...base, type: 'url', value: 'https://cdn.partner.example/x.zip' };
+    const huntHosts = (labels: string[] | undefined) => (labels ?? []).filter((l) => l.startsWith('hunt-host:'));
+    expect(huntHosts(toIndicator(url, OPTIONS).labels)).toEqual(['hunt-host:cdn.partner.example']);
+    const allowed = toIndicator(url, { ...OPTIONS, allow });
+    expect(allowed.pattern).toBe("[url:value = 'https://cdn.partner.example/x.zip']");
+    expect(huntHosts(allowed.labels)).toEqual([]);
+    expect(huntHosts(planIndicators([url], { ...OPTIONS, allow })[0].labels)).toEqual([]);
+    // An indicator written before the host was allow-listed loses the label on the next write.
+    const before = toIndicator(url, OPTIONS);
+    expect(
+      huntHosts(reconcileIndicator(before, factsFromIocs([url], { ...OPTIONS, allow }), 'ThreatFox')?.labels),
+    ).toEqual([]);
+    // Read back, the label is kept as written: the read-back does not know the allow-list.
+    expect(factsFromIndicator(before)?.huntHost).toBe('cdn.partner.example');
   });
 
   it('gives nothing for a compound pattern it did not write', () => {

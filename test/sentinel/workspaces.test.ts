@@ -84,7 +84,7 @@ describe('SENTINEL_WORKSPACES', () => {
     );
     expect(
       syncErrorMessage('CONFIG', () => loadSettings({ SENTINEL_TI_UPLOAD_ENDPOINT: 'http://api.ti.example.com' })),
-    ).toMatch(/SENTINEL_TI_UPLOAD_ENDPOINT must be an https URL \(plain http only on loopback\)/);
+    ).toMatch(/SENTINEL_TI_UPLOAD_ENDPOINT must be an https URL: plain http would send credentials in clear/);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
+import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
 import { toIndicator } from '../support/indicators';
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
@@ -139,6 +140,22 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     expect(Date.parse(String(updated.validUntil))).toBe(Date.parse('2026-07-28T00:00:00Z'));
     expect(Date.parse(String(updated.validFrom))).toBe(Date.parse('2026-06-20T10:00:00Z'));
     expect(updated.confidence).toBe(80);
+  });
+
+  it("never labels a URL's host for hunting once the tenant allow-lists it, and takes the label off one written before", async () => {
+    const url = FEED.filter((i) => i.value === 'http://google2oauth.com/google.txt');
+    const huntHosts = () =>
+      [...fake.indicators.values()].flatMap((i) =>
+        ((i.properties.labels as string[] | undefined) ?? []).filter((l) => l.startsWith('hunt-host:')),
+      );
+    await syncIndicators(arm.indicators, url, OPTS);
+    expect(huntHosts()).toEqual(['hunt-host:google2oauth.com']);
+
+    const allow = parseAllowlist('google2oauth.com').allowlist;
+    const result = await syncIndicators(arm.indicators, url, { ...OPTS, allow });
+    expect(result.counts).toEqual({ created: 0, updated: 1, unchanged: 0, deleted: 0, failed: 0 });
+    expect(fake.indicators.size).toBe(1);
+    expect(huntHosts()).toEqual([]);
   });
 
   it('removes the duplicate a retried create left behind, in the same run', async () => {

@@ -1,6 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { syncErrorMessage } from '../support/errors';
-import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/queue/constants';
+import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import {
   createAppStorage,
   createTableClient,

@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
-import { getWatermark, pullWindow, safeRowKey, setWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
+import { safeRowKey } from '../../lib/state/rowKey';
+import { getWatermark, pullWindow, setWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
 import { useAzurite } from '../support/azurite';
 
 const HOUR = 3_600_000;
@@ -37,14 +38,6 @@ describe('pullWindow', () => {
 
   it('treats a watermark in the future (clock skew) as just now', () => {
     expect(pullWindow(ago(-2 * HOUR), NOW)).toEqual({ mode: 'recent', days: 1 });
-  });
-});
-
-describe('safeRowKey', () => {
-  it('leaves ThreatFox ids alone and encodes what RowKey forbids, one-to-one', () => {
-    expect(safeRowKey('win.netsupportmanager_rat')).toBe('win.netsupportmanager_rat');
-    expect(safeRowKey('a/b\\c#d?e\u0001f\u007f%')).toBe('a%2Fb%5Cc%23d%3Fe%01f%7F%25');
-    expect(safeRowKey('a%2F')).not.toBe(safeRowKey('a/'));
   });
 });
 
