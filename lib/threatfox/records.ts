@@ -183,10 +183,7 @@ function splitArray(text: string, open: number): { elements: Bounds; end: number
 }
 
 /** The top-level `"data": [...]` of the object that opens at `open`, if there is one. */
-function findDataArray(
-  text: string,
-  open: number,
-): { start: number; end: number; elements: Bounds } | undefined {
+function findDataArray(text: string, open: number): { start: number; end: number; elements: Bounds } | undefined {
   let i = skipSpace(text, open + 1);
   while (text[i] !== '}') {
     if (text[i] !== '"') throw new SyntaxError('expected a key');
