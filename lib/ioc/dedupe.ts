@@ -92,20 +92,29 @@ const SHARED_FIELDS = new Set([
  * strings are stored once: 100k IOCs of one family otherwise carry 100k copies of each.
  */
 export class IocDeduper {
-  private readonly byKey = new Map<string, Ioc>();
+  /**
+   * Index into `kept` by type + port + family, then by value: the IOC's own value string is the
+   * inner key, so 100k IOCs cost no 100k dedupeKey strings (about 10 MB) while they are read.
+   */
+  private readonly byGroup = new Map<string, Map<string, number>>();
+  private readonly kept: Ioc[] = [];
   private readonly strings = new Map<string, string>();
 
   add(ioc: Ioc): void {
-    const key = dedupeKey(ioc);
-    const seen = this.byKey.get(key);
-    this.byKey.set(
-      key,
-      seen ? merge(seen, ioc) : this.shared(stripUndefined({ ...ioc, tags: ioc.tags && [...ioc.tags] })),
-    );
+    const group = `${ioc.type}\u0000${ioc.port ?? ''}\u0000${ioc.malware ?? ''}`;
+    let byValue = this.byGroup.get(group);
+    if (!byValue) this.byGroup.set(group, (byValue = new Map<string, number>()));
+    const at = byValue.get(ioc.value);
+    if (at !== undefined) {
+      this.kept[at] = merge(this.kept[at], ioc);
+      return;
+    }
+    const copy = this.shared(stripUndefined({ ...ioc, tags: ioc.tags && [...ioc.tags] }));
+    byValue.set(copy.value, this.kept.push(copy) - 1);
   }
 
   iocs(): Ioc[] {
-    return [...this.byKey.values()];
+    return [...this.kept];
   }
 
   private shared(ioc: Ioc): Ioc {

@@ -233,15 +233,27 @@ function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
   });
 }
 
+/** One validated ThreatFox record: its IOC, or why it was refused. */
+export function normaliseRecord(
+  r: FeedRecord,
+  allow: Allowlist = EMPTY_ALLOWLIST,
+): { ok: true; ioc: Ioc } | { ok: false; rejected: Rejected } {
+  const res = normaliseValue(r.ioc, r.ioc_type, allow);
+  if (res.ok) return { ok: true, ioc: { ...res.ioc, ...metadataOf(r) } };
+  return {
+    ok: false,
+    rejected: stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }),
+  };
+}
+
 /** Normalises validated ThreatFox records; the IOCs come back deduplicated (see dedupeIocs). */
 export function normaliseRecords(records: readonly FeedRecord[], allow: Allowlist = EMPTY_ALLOWLIST): NormaliseResult {
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];
   for (const r of records) {
-    const res = normaliseValue(r.ioc, r.ioc_type, allow);
-    if (res.ok) iocs.push({ ...res.ioc, ...metadataOf(r) });
-    else
-      rejected.push(stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }));
+    const res = normaliseRecord(r, allow);
+    if (res.ok) iocs.push(res.ioc);
+    else rejected.push(res.rejected);
   }
   return { iocs: dedupeIocs(iocs), rejected };
 }

@@ -1,6 +1,6 @@
 import { type Allowlist, EMPTY_ALLOWLIST } from '../ioc/benign';
 import { IocDeduper } from '../ioc/dedupe';
-import { normaliseRecords } from '../ioc/normalise';
+import { normaliseRecord } from '../ioc/normalise';
 import type { Ioc, Rejected } from '../ioc/types';
 import { clippedNotes, parseRecords } from './schema';
 
@@ -31,10 +31,13 @@ function readChunk(raw: unknown[], options: ReadOptions, into: Accumulator): voi
   const kept = wanted ? parsed.records.filter((r) => wanted.has(r.malware.trim().toLowerCase())) : parsed.records;
   into.skipped += parsed.records.length - kept.length;
   into.clipped.push(...clippedNotes(kept));
-  const normalised = normaliseRecords(kept, options.allow ?? EMPTY_ALLOWLIST);
-  // Deduplicated as they come: all IOCs, then their deduplicated copies, would be held at once.
-  for (const ioc of normalised.iocs) into.iocs.add(ioc);
-  into.normalisedRejected.push(...normalised.rejected);
+  // Each IOC goes straight into the one deduper (deduplicating the chunk first would copy it twice):
+  // all IOCs, then their deduplicated copies, would be held at once.
+  for (const record of kept) {
+    const normalised = normaliseRecord(record, options.allow ?? EMPTY_ALLOWLIST);
+    if (normalised.ok) into.iocs.add(normalised.ioc);
+    else into.normalisedRejected.push(normalised.rejected);
+  }
 }
 
 /** Schema rejections first, then normalisation ones, as parseRecords + normaliseRecords list them. */
@@ -78,7 +81,7 @@ export function readRecords(data: unknown[], options: ReadOptions = {}): ReadRec
  * malformed JSON, ...): the caller then parses the document whole and reports what is wrong.
  */
 export function readRecordsText(text: string, options: ReadOptions = {}): (ReadRecords & { read: number }) | undefined {
-  let elements: Array<[number, number]>;
+  let elements: Bounds;
   try {
     const start = skipSpace(text, 0);
     if (text[start] === '[') {
@@ -104,16 +107,18 @@ export function readRecordsText(text: string, options: ReadOptions = {}): (ReadR
     return undefined;
   }
   const acc = empty();
-  for (let i = 0; i < elements.length; i += CHUNK) {
-    let raw: unknown[];
+  const count = elements.length / 2;
+  for (let i = 0; i < count; i += CHUNK) {
+    const raw: unknown[] = [];
     try {
-      raw = elements.slice(i, i + CHUNK).map(([from, to]) => JSON.parse(text.slice(from, to)) as unknown);
+      for (let e = i; e < Math.min(i + CHUNK, count); e++)
+        raw.push(JSON.parse(text.slice(elements[2 * e], elements[2 * e + 1])) as unknown);
     } catch {
       return undefined;
     }
     readChunk(raw, options, acc);
   }
-  return { ...finish(acc), read: elements.length };
+  return { ...finish(acc), read: count };
 }
 
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -156,14 +161,20 @@ function skipValue(text: string, i: number): number {
   throw new SyntaxError('unterminated value');
 }
 
+/**
+ * Where each element of an array lies in the text: start and end of the first, then of the second,
+ * ... in one flat list of numbers (100k pairs as arrays of their own would take several MB more).
+ */
+type Bounds = number[];
+
 /** The element slices of the array that opens at `open`, and the index of its `]`. */
-function splitArray(text: string, open: number): { elements: Array<[number, number]>; end: number } {
-  const elements: Array<[number, number]> = [];
+function splitArray(text: string, open: number): { elements: Bounds; end: number } {
+  const elements: Bounds = [];
   let i = skipSpace(text, open + 1);
   if (text[i] === ']') return { elements, end: i };
   for (;;) {
     const end = skipValue(text, i);
-    elements.push([i, end]);
+    elements.push(i, end);
     i = skipSpace(text, end);
     if (text[i] === ']') return { elements, end: i };
     if (text[i] !== ',') throw new SyntaxError('expected , or ]');
@@ -172,10 +183,7 @@ function splitArray(text: string, open: number): { elements: Array<[number, numb
 }
 
 /** The top-level `"data": [...]` of the object that opens at `open`, if there is one. */
-function findDataArray(
-  text: string,
-  open: number,
-): { start: number; end: number; elements: Array<[number, number]> } | undefined {
+function findDataArray(text: string, open: number): { start: number; end: number; elements: Bounds } | undefined {
   let i = skipSpace(text, open + 1);
   while (text[i] !== '}') {
     if (text[i] !== '"') throw new SyntaxError('expected a key');

@@ -5,14 +5,18 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bigThreatFoxAnswer } from '../support/bigFeed';
 import { execFile } from 'node:child_process';
+import { cliNodeFlags } from '../bench/cliNodeFlags';
 import { CLI, jsonSummary, type CliRun } from '../support/cli';
 
-/** Like runCli, with room for a slow machine: 100k IOCs take a minute or two on a busy 2-core box. */
+/**
+ * Like runCli, with room for a slow machine (100k IOCs take a minute or two on a busy 2-core box),
+ * and with the node flags of `npm run sync`: 100k IOCs must complete within the heap cap users run with.
+ */
 function runBigCli(args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [...cliNodeFlags(), CLI, ...args],
       { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' }, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
