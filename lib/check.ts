@@ -7,8 +7,8 @@ const USAGE = `Usage: npm run check [-- --json]
 
 Checks, read-only, everything a sync needs: the settings, ThreatFox (reachable, Auth-Key
 accepted, families known), an Azure token with the configured credential, the Sentinel
-workspace, read access to its indicators and saved searches, and the ThreatIntelIndicators
-table. Each line is ✓ or ✗ with the fix. Writes nothing.
+workspace, read access to its indicators and saved searches, roles that allow writing them,
+and the ThreatIntelIndicators table. Each line is ✓ or ✗ with the fix. Writes nothing.
 
 Options:
   --json       print the report as one JSON object instead of lines

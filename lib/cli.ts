@@ -38,7 +38,9 @@ Exit codes:
   0  done (rejected input lines are listed, not fatal)
   1  nothing was written: the settings, the input, --out, the Azure login or
      ThreatFox failed before any write (the message says what to fix)
-  2  some writes to Sentinel failed (listed; the next run retries them)
+  2  the run could not do everything: writes to Sentinel failed or missed the
+     run deadline (listed), a read of our indicators was partial or ended
+     early, or most of a ThreatFox pull was rejected; the next run retries
 
 Settings come from the environment; see the README.`;
 

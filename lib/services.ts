@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
 import { enqueueIocs, type MessageEncoding } from './jobs/handOff';
 import type { OnDemandDeps } from './jobs/onDemand';

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
 import { loadSettings, missingWorkspaceSettings, type SentinelTarget, type Settings } from '../config';
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, restStatus, safeLine } from '../errors';

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
 import { SecurityInsights } from '@azure/arm-securityinsight';
 import type { SentinelTarget } from '../config';

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../config';
 import type { SentinelStores } from './stores';
 import { connectWorkspaces } from './workspaceSync';

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { timeoutHttpClient } from '../net/requestTimeoutPolicy';
 

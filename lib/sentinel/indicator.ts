@@ -7,6 +7,7 @@ import { groupBy } from '../groupBy';
 import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
 import { huntedUrlHost } from '../kql/urlHost';
+import { sortedUnique } from '../sort';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
 import { clip, wellFormed } from '../text/clip';
 
@@ -115,8 +116,9 @@ const ownValue = <T>(map: Readonly<Record<string, T>>, key: string): T | undefin
 const DISPLAY_NAME_MAX = 256;
 const DESCRIPTION_MAX = 4000;
 
-const sortedUnique = (values: Iterable<string | undefined>): string[] =>
-  [...new Set([...values].filter((v): v is string => !!v && v.trim() !== '').map((v) => v.trim()))].sort();
+/** The metadata values that say something, trimmed, each once in code-unit order (feeds pad and leave blanks). */
+const presentValues = (values: Iterable<string | undefined>): string[] =>
+  sortedUnique([...values].flatMap((v) => (v?.trim() ? [v.trim()] : [])));
 
 /** Case-insensitive union that keeps the first spelling (tags `RAT` and `rat` are one tag). */
 function caselessUnion(values: Iterable<string | undefined>): string[] {
@@ -166,14 +168,14 @@ export function factsFromIocs(
     type: iocs[0].type,
     value: iocs[0].value,
     ports: [...new Set(iocs.map((i) => i.port).filter((p): p is number => p !== undefined))].sort((a, b) => a - b),
-    malware: sortedUnique(iocs.map((i) => i.malware)),
-    families: sortedUnique(iocs.map((i) => i.malwarePrintable)),
-    threatTypes: sortedUnique(iocs.map((i) => i.threatType)),
-    threatTypeDescs: sortedUnique(iocs.map((i) => i.threatTypeDesc)),
+    malware: presentValues(iocs.map((i) => i.malware)),
+    families: presentValues(iocs.map((i) => i.malwarePrintable)),
+    threatTypes: presentValues(iocs.map((i) => i.threatType)),
+    threatTypeDescs: presentValues(iocs.map((i) => i.threatTypeDesc)),
     tags: caselessUnion(iocs.flatMap((i) => i.tags ?? []).filter((t) => !isReservedLabel(t))),
-    threatfoxIds: sortedUnique(iocs.map((i) => i.threatfoxId)).sort(byNumber),
-    reporters: sortedUnique(iocs.map((i) => i.reporter)),
-    references: sortedUnique(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
+    threatfoxIds: presentValues(iocs.map((i) => i.threatfoxId)).sort(byNumber),
+    reporters: presentValues(iocs.map((i) => i.reporter)),
+    references: presentValues(iocs.map((i) => i.reference).filter((r) => r && /^https?:\/\//i.test(r))),
     submittedByHand: iocs.some((i) => i.origin === 'manual'),
     ...(huntHost ? { huntHost } : {}),
     confidence,
@@ -250,7 +252,7 @@ function externalReferences(f: IndicatorFacts): ThreatIntelligenceExternalRefere
 }
 
 function killChainPhases(f: IndicatorFacts): ThreatIntelligenceKillChainPhase[] {
-  return sortedUnique(f.threatTypes.map((t) => ownValue(THREAT_TYPES, t)?.killChainPhase)).map((phaseName) => ({
+  return presentValues(f.threatTypes.map((t) => ownValue(THREAT_TYPES, t)?.killChainPhase)).map((phaseName) => ({
     killChainName: KILL_CHAIN_NAME,
     phaseName,
   }));
@@ -280,13 +282,6 @@ export function renderIndicator(f: IndicatorFacts, source: string): ThreatIntell
 /** IOCs grouped by observable, in order of first appearance. */
 export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
   return groupBy(iocs, observableKey);
-}
-
-/** One indicator body per observable: what a dry run would write for these IOCs alone. */
-export function planIndicators(iocs: Ioc[], options: IndicatorOptions): ThreatIntelligenceIndicatorModel[] {
-  return [...groupByObservable(iocs).values()].map((group) =>
-    renderIndicator(factsFromIocs(group, options), options.source),
-  );
 }
 
 /** Facts read back from an indicator we wrote; undefined if its pattern is not a simple one. */
@@ -324,16 +319,16 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     else if (!isReservedLabel(label)) facts.tags.push(label);
   }
   facts.ports = [...ports].sort((a, b) => a - b);
-  facts.malware = sortedUnique(facts.malware);
-  facts.families = sortedUnique(facts.families);
-  facts.threatTypes = sortedUnique(facts.threatTypes);
+  facts.malware = presentValues(facts.malware);
+  facts.families = presentValues(facts.families);
+  facts.threatTypes = presentValues(facts.threatTypes);
   facts.tags = caselessUnion(facts.tags);
   for (const ref of model.externalReferences ?? []) {
     if (ref.sourceName === THREATFOX && ref.externalId) facts.threatfoxIds.push(ref.externalId);
     else if (ref.sourceName === 'Reference' && ref.url) facts.references.push(ref.url);
   }
-  facts.threatfoxIds = sortedUnique(facts.threatfoxIds).sort(byNumber);
-  facts.references = sortedUnique(facts.references);
+  facts.threatfoxIds = presentValues(facts.threatfoxIds).sort(byNumber);
+  facts.references = presentValues(facts.references);
   return facts;
 }
 
@@ -348,12 +343,12 @@ export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): 
   return {
     ...incoming,
     ports: [...new Set([...existing.ports, ...incoming.ports])].sort((a, b) => a - b),
-    malware: sortedUnique([...existing.malware, ...incoming.malware]),
-    families: sortedUnique([...existing.families, ...incoming.families]),
-    threatTypes: sortedUnique([...existing.threatTypes, ...incoming.threatTypes]),
+    malware: presentValues([...existing.malware, ...incoming.malware]),
+    families: presentValues([...existing.families, ...incoming.families]),
+    threatTypes: presentValues([...existing.threatTypes, ...incoming.threatTypes]),
     tags: caselessUnion([...existing.tags, ...incoming.tags]),
-    threatfoxIds: sortedUnique([...existing.threatfoxIds, ...incoming.threatfoxIds]).sort(byNumber),
-    references: sortedUnique([...existing.references, ...incoming.references]),
+    threatfoxIds: presentValues([...existing.threatfoxIds, ...incoming.threatfoxIds]).sort(byNumber),
+    references: presentValues([...existing.references, ...incoming.references]),
     submittedByHand: existing.submittedByHand || incoming.submittedByHand,
     confidence: incoming.confidence ?? existing.confidence,
     validFrom: Number.isFinite(from) ? iso(from) : incoming.validFrom,

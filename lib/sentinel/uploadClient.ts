@@ -1,5 +1,5 @@
 import { Agent } from 'node:https';
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../logger';

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
 import { createArmClients } from './armClients';

@@ -1,5 +1,5 @@
 import { dedupeIocs, normaliseRecords, parseIocText } from '../../lib/ioc/normalise';
-import { planIndicators } from '../../lib/sentinel/indicator';
+import { planIndicators } from '../support/indicators';
 import type { Ioc } from '../../lib/ioc/types';
 import { type ThreatFoxRecord, threatFoxRecordSchema } from '../../lib/threatfox/schema';
 

@@ -1,5 +1,5 @@
 import { CredentialUnavailableError } from '@azure/identity';
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import {
   CHECK_IDS,
   formatCheck,

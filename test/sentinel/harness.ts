@@ -1,4 +1,4 @@
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
 import { createArmClients, type ArmClients } from '../../lib/sentinel/armClients';
 import { armIndicatorStore, type IndicatorStore } from '../../lib/sentinel/indicatorStore';

@@ -1,7 +1,7 @@
 import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
-import { factsFromIndicator, factsFromIocs, planIndicators, reconcileIndicator } from '../../lib/sentinel/indicator';
-import { toIndicator } from '../support/indicators';
+import { factsFromIndicator, factsFromIocs, reconcileIndicator } from '../../lib/sentinel/indicator';
+import { planIndicators, toIndicator } from '../support/indicators';
 
 const NOW = new Date('2026-06-21T00:00:00Z');
 const OPTIONS = { source: 'ThreatFox', ttlDays: 30, now: NOW };

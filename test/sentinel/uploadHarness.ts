@@ -1,4 +1,4 @@
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
 import type { Ioc } from '../../lib/ioc/types';
 import { connectWorkspaces, type WorkspaceStores } from '../../lib/sentinel/workspaceSync';

@@ -1,4 +1,4 @@
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { AccessToken, TokenCredential } from '@azure/identity';
 import { syncErrorMessage } from '../support/errors';
 import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import {
