@@ -200,7 +200,7 @@ describe('CLI input handling and exit codes', () => {
       const run = await runCli(['--help']);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(
-        /Exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}nothing was written: the settings, the input, --out, the Azure login or\n {5}ThreatFox failed before any write[^\n]*\n {2}2 {2}some writes to Sentinel failed/,
+        /Exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}nothing was written: the settings, the input, --out, the Azure login or\n {5}ThreatFox failed before any write[^\n]*\n {2}2 {2}the run could not do everything: writes to Sentinel failed or missed the\n[^\n]*ended\n[^\n]*ThreatFox pull was rejected/,
       );
     });
   });
