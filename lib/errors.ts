@@ -2,7 +2,8 @@
  * Errors the pipeline raises on purpose. `exitCode` is what the CLI exits with (the contract in
  * the README and `--help`): 0 done; 1 nothing was written because the settings, the input, `--out`,
  * the Azure login or ThreatFox failed before any write (CONFIG, INPUT, THREATFOX: ThreatFox is
- * always read before Sentinel is written); 2 some writes failed (AZURE: a write or the write lock).
+ * always read before Sentinel is written); 2 the writes could not all be done (AZURE: a failed
+ * write, or a read of our indicators that broke or ended early, before anything was written).
  */
 export type SyncErrorCode = 'CONFIG' | 'INPUT' | 'THREATFOX' | 'AZURE';
 

@@ -13,11 +13,11 @@ import { statusOf } from '../net/status';
  *   { version: 1, runId, family, iocs: Ioc[] }
  *   { version: 1, runId, family, blob: { container, name, count } }
  *
- * Size budget. A Storage queue message holds at most 64 KiB of (encoded) text. The Functions queue
- * output binding base64-encodes by default (host.json `extensions.queues.messageEncoding`), which
+ * Size budget. A Storage queue message holds at most 64 KiB of (encoded) text. We send base64, as
+ * the queue trigger decodes by default (host.json `extensions.queues.messageEncoding`), which
  * turns every 3 bytes into 4 characters, so 64 KiB of queue text is 48 KiB of UTF-8 JSON. We plan
- * against 44 KiB of JSON: base64 of that is 60 KiB, leaving headroom for whatever the binding or a
- * future field adds, and it is well inside the limit with `messageEncoding: none` as well.
+ * against 44 KiB of JSON: base64 of that is 60 KiB, leaving headroom for a future field, and it is
+ * well inside the limit with `messageEncoding: none` as well.
  *
  * Claim-check rule. Every queue message costs the consumer a fixed price (it reads our indicators
  * once and rewrites the family's hunting queries), so a big run should be a few big batches, not

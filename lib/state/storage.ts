@@ -11,7 +11,7 @@ import { BATCH_CONTAINER, IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE, STORAGE_CONN
 
 /**
  * The storage account the Functions host uses, read the way the host reads it, so our own clients
- * talk to the same account as the queue trigger and output binding:
+ * talk to the same account as the queue trigger:
  * - `AzureWebJobsStorage` = a connection string (account key, SAS, or `UseDevelopmentStorage=true`);
  * - or identity-based: `AzureWebJobsStorage__accountName`, optionally overridden per service by
  *   `__blobServiceUri` / `__queueServiceUri` / `__tableServiceUri` (needed outside the public cloud),
