@@ -11,17 +11,11 @@ import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/
 import { getWatermark } from '../../lib/state/watermark';
 import { listRuns } from '../support/runHistory';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import {
-  FAKE_AUTH_KEY,
-  NETSUPPORT,
-  SEED_NOW,
-  seedRecords,
-  startThreatFoxFake,
-  type ThreatFoxFake,
-} from '../fakes/threatfoxServer';
+import { NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
 import { drainQueue } from '../support/queueHost';
+import { fakeAppSettings } from '../support/appSettings';
 
 const timer: Timer = {
   isPastDue: false,
@@ -57,13 +51,7 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     const { connectionString } = azurite();
     Object.assign(process.env, {
       AzureWebJobsStorage: connectionString,
-      THREATFOX_API_URL: threatfox.url,
-      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-      THREATFOX_MALWARE: NETSUPPORT,
-      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
-      SENTINEL_RESOURCE_GROUP: 'rg-soc',
-      SENTINEL_WORKSPACE_NAME: 'law-sentinel',
-      AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+      ...fakeAppSettings({ threatfox, arm }),
       ARM_MAX_RETRIES: '1',
       LOG_LEVEL: 'info',
     });

@@ -9,7 +9,6 @@ import { listRuns } from '../support/runHistory';
 import { hasLoneSurrogate } from '../../lib/text/clip';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import {
-  FAKE_AUTH_KEY,
   NETSUPPORT,
   SEED_NOW,
   seedRecords,
@@ -20,6 +19,7 @@ import {
 import { staticCredential } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
 import { drainQueue } from '../support/queueHost';
+import { fakeAppSettings } from '../support/appSettings';
 
 const timer: Timer = {
   isPastDue: false,
@@ -69,13 +69,7 @@ describe('poison metadata through pull → queue → upsert (Azurite, fake Threa
     const { connectionString } = azurite();
     Object.assign(process.env, {
       AzureWebJobsStorage: connectionString,
-      THREATFOX_API_URL: threatfox.url,
-      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-      THREATFOX_MALWARE: NETSUPPORT,
-      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
-      SENTINEL_RESOURCE_GROUP: 'rg-soc',
-      SENTINEL_WORKSPACE_NAME: 'law-sentinel',
-      AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+      ...fakeAppSettings({ threatfox, arm }),
       ARM_MAX_RETRIES: '1',
       LOG_LEVEL: 'fatal', // quiet: drainQueue's contexts print to the console
     });

@@ -1,15 +1,9 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { resetServices } from '../../functions/shared/context';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
-import {
-  FAKE_AUTH_KEY,
-  NETSUPPORT,
-  SEED_NOW,
-  seedRecords,
-  startThreatFoxFake,
-  type ThreatFoxFake,
-} from '../fakes/threatfoxServer';
+import { SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
+import { fakeAppSettings } from '../support/appSettings';
 
 interface Answer {
   ok: boolean;
@@ -52,13 +46,7 @@ describe('HTTP trigger: {"check": true}', () => {
   beforeEach(() => {
     process.env = {
       ...savedEnv,
-      THREATFOX_API_URL: threatfox.url,
-      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-      THREATFOX_MALWARE: NETSUPPORT,
-      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
-      SENTINEL_RESOURCE_GROUP: 'rg-soc',
-      SENTINEL_WORKSPACE_NAME: 'law-sentinel',
-      AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+      ...fakeAppSettings({ threatfox, arm }),
       ARM_MAX_RETRIES: '0',
       LOG_LEVEL: 'info',
     };

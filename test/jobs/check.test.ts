@@ -14,7 +14,6 @@ import { actionMatcher } from '../../lib/sentinel/permissions';
 import { startArmFake, type ArmFake, type FakeWorkspace } from '../fakes/armServer';
 import {
   COBALT_STRIKE,
-  FAKE_AUTH_KEY,
   NETSUPPORT,
   SEED_NOW,
   seedRecords,
@@ -22,8 +21,8 @@ import {
   type ThreatFoxFake,
 } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
+import { fakeAppSettings } from '../support/appSettings';
 
-const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
 const AUTHORIZATION_FAILED =
   "The client 'app-id' with object id '9f0c1b2e-0000-4000-8000-000000000001' does not have authorization to perform action 'Microsoft.OperationalInsights/workspaces/read' over scope '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel' or the scope is invalid. If access was recently granted, please refresh your credentials.";
 
@@ -56,13 +55,7 @@ describe('preflight check against the fakes', () => {
   });
 
   const env = (over: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
-    THREATFOX_API_URL: threatfox.url,
-    THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
-    THREATFOX_MALWARE: NETSUPPORT,
-    AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
-    SENTINEL_RESOURCE_GROUP: 'rg-soc',
-    SENTINEL_WORKSPACE_NAME: 'law-sentinel',
-    AZURE_RESOURCE_MANAGER_ENDPOINT: arm.url,
+    ...fakeAppSettings({ threatfox, arm }),
     ARM_MAX_RETRIES: '0',
     ...over,
   });
