@@ -24,20 +24,18 @@ export const workspaceIdSchema = z
   .trim()
   .transform((text, ctx): WorkspaceRef => {
     const [, subscription, resourceGroup, workspaceName] = RESOURCE_ID.exec(text) ?? [];
-    const problem =
-      subscription === undefined || resourceGroup === undefined || workspaceName === undefined
-        ? 'is not a workspace resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name})'
-        : !GUID.test(subscription)
-          ? `has a subscription that is not a GUID ("${subscription}")`
-          : !RESOURCE_GROUP.test(resourceGroup)
-            ? `has an invalid resource group name ("${resourceGroup}")`
-            : !WORKSPACE_NAME.test(workspaceName)
-              ? `has an invalid workspace name ("${workspaceName}": 4-63 letters, digits or hyphens)`
-              : undefined;
-    if (problem || subscription === undefined || resourceGroup === undefined || workspaceName === undefined) {
+    const refuse = (problem: string) => {
       ctx.addIssue({ code: 'custom', message: `"${text.slice(0, 300)}" ${problem}` });
       return z.NEVER;
-    }
+    };
+    if (subscription === undefined || resourceGroup === undefined || workspaceName === undefined)
+      return refuse(
+        'is not a workspace resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name})',
+      );
+    if (!GUID.test(subscription)) return refuse(`has a subscription that is not a GUID ("${subscription}")`);
+    if (!RESOURCE_GROUP.test(resourceGroup)) return refuse(`has an invalid resource group name ("${resourceGroup}")`);
+    if (!WORKSPACE_NAME.test(workspaceName))
+      return refuse(`has an invalid workspace name ("${workspaceName}": 4-63 letters, digits or hyphens)`);
     return { subscriptionId: subscription.toLowerCase(), resourceGroup, workspaceName };
   });
 

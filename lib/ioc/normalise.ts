@@ -79,8 +79,8 @@ function normaliseIpPort(raw: string, portExpected: boolean): Check<NormalisedVa
     const ip = normaliseIpv6(raw);
     return ip.ok ? ok(ip.value) : ip;
   }
-  // With no colon the whole text is the address; with one, a port follows it.
-  const [addr = raw, rawPort] = colons === 1 ? raw.split(':') : [raw];
+  // At most one colon here: the address, then the port if there is one.
+  const [addr = raw, rawPort] = raw.split(':');
   const ip = normaliseIpv4(addr);
   if (!ip.ok) return ip;
   return withPort(ip.value, rawPort);
