@@ -49,12 +49,17 @@ const LOGIN_HELP =
 const ROLE_HELP =
   'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
 
+/** The text up to its first line break (all of it when there is none). */
+export function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}
+
 /** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
 export function safeLine(message: unknown): string {
   const text =
     typeof message === 'string' || message instanceof Error ? String(message) : (JSON.stringify(message) ?? '');
-  return text
-    .split('\n')[0]
+  return firstLine(text)
     .replace(/Bearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted]')
     .slice(0, 300)

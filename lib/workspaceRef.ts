@@ -23,21 +23,20 @@ export const workspaceIdSchema = z
   .string()
   .trim()
   .transform((text, ctx): WorkspaceRef => {
-    const m = RESOURCE_ID.exec(text);
-    const problem = !m
-      ? 'is not a workspace resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name})'
-      : !GUID.test(m[1])
-        ? `has a subscription that is not a GUID ("${m[1]}")`
-        : !RESOURCE_GROUP.test(m[2])
-          ? `has an invalid resource group name ("${m[2]}")`
-          : !WORKSPACE_NAME.test(m[3])
-            ? `has an invalid workspace name ("${m[3]}": 4-63 letters, digits or hyphens)`
-            : undefined;
-    if (problem || !m) {
+    const [, subscription, resourceGroup, workspaceName] = RESOURCE_ID.exec(text) ?? [];
+    const refuse = (problem: string) => {
       ctx.addIssue({ code: 'custom', message: `"${text.slice(0, 300)}" ${problem}` });
       return z.NEVER;
-    }
-    return { subscriptionId: m[1].toLowerCase(), resourceGroup: m[2], workspaceName: m[3] };
+    };
+    if (subscription === undefined || resourceGroup === undefined || workspaceName === undefined)
+      return refuse(
+        'is not a workspace resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name})',
+      );
+    if (!GUID.test(subscription)) return refuse(`has a subscription that is not a GUID ("${subscription}")`);
+    if (!RESOURCE_GROUP.test(resourceGroup)) return refuse(`has an invalid resource group name ("${resourceGroup}")`);
+    if (!WORKSPACE_NAME.test(workspaceName))
+      return refuse(`has an invalid workspace name ("${workspaceName}": 4-63 letters, digits or hyphens)`);
+    return { subscriptionId: subscription.toLowerCase(), resourceGroup, workspaceName };
   });
 
 /** Parses `SENTINEL_WORKSPACES`; returns the list, or the problems (each naming the bad entry). */

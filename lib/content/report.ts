@@ -64,9 +64,9 @@ function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): [st
 
 function range(values: string[]): string {
   const sorted = values.filter(Boolean).sort(byCodeUnit);
-  if (sorted.length === 0) return 'unknown';
   const first = sorted[0];
-  const last = sorted[sorted.length - 1];
+  const last = sorted.at(-1);
+  if (first === undefined || last === undefined) return 'unknown';
   return first === last ? first : `${first} to ${last}`;
 }
 

@@ -12,8 +12,8 @@ import { GENERATOR } from '../names';
 /** RFC 4122 version-5-style GUID from our stable id, so the YAML id never changes for a query. */
 export function huntingQueryGuid(id: string): string {
   const bytes = createHash('sha1').update(`${GENERATOR}:${id}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x50;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x50, 6);
+  bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

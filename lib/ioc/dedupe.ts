@@ -105,8 +105,9 @@ export class IocDeduper {
     let byValue = this.byGroup.get(group);
     if (!byValue) this.byGroup.set(group, (byValue = new Map<string, number>()));
     const at = byValue.get(ioc.value);
-    if (at !== undefined) {
-      this.kept[at] = merge(this.kept[at], ioc);
+    const earlier = at === undefined ? undefined : this.kept[at];
+    if (at !== undefined && earlier !== undefined) {
+      this.kept[at] = merge(earlier, ioc);
       return;
     }
     const copy = this.shared(stripUndefined({ ...ioc, tags: ioc.tags && [...ioc.tags] }));

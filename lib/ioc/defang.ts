@@ -18,9 +18,9 @@ const DEFANGED_SCHEMES: Readonly<Record<string, string>> = {
 const dots = (host: string) => host.replace(/\./g, '[.]');
 
 function defangUrl(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i.exec(url);
-  if (!m) return url.replace(/\./g, '[.]').replace(/:\/\//, '[://]');
-  const [, scheme, authority, rest] = m;
+  const [, scheme, authority, rest] = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i.exec(url) ?? [];
+  if (scheme === undefined || authority === undefined || rest === undefined)
+    return url.replace(/\./g, '[.]').replace(/:\/\//, '[://]');
   const at = authority.lastIndexOf('@');
   const userinfo = authority.slice(0, at + 1);
   const hostPort = authority.slice(at + 1);

@@ -67,14 +67,11 @@ function normaliseHash(kind: 'md5' | 'sha1' | 'sha256', raw: string): Check<Norm
  * an address and as address + port, and guessing would make a wrong indicator.
  */
 function normaliseIpPort(raw: string, portExpected: boolean): Check<NormalisedValue> {
-  let addr: string;
-  let rawPort: string | undefined;
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(raw);
-  if (bracketed) {
-    [, addr, rawPort] = bracketed;
-    const ip = normaliseIpv6(addr);
+  const [, inBrackets, bracketPort] = /^\[([^\]]*)\](?::(.*))?$/.exec(raw) ?? [];
+  if (inBrackets !== undefined) {
+    const ip = normaliseIpv6(inBrackets);
     if (!ip.ok) return ip;
-    return withPort(ip.value, rawPort);
+    return withPort(ip.value, bracketPort);
   }
   const colons = raw.split(':').length - 1;
   if (colons > 1) {
@@ -82,7 +79,8 @@ function normaliseIpPort(raw: string, portExpected: boolean): Check<NormalisedVa
     const ip = normaliseIpv6(raw);
     return ip.ok ? ok(ip.value) : ip;
   }
-  [addr, rawPort] = colons === 1 ? raw.split(':') : [raw, undefined];
+  // At most one colon here: the address, then the port if there is one.
+  const [addr = raw, rawPort] = raw.split(':');
   const ip = normaliseIpv4(addr);
   if (!ip.ok) return ip;
   return withPort(ip.value, rawPort);
@@ -148,7 +146,7 @@ function detect(value: string): Check<{ kind: Kind; value: string }> {
   }
   if (value.includes('/')) return ok({ kind: 'url', value: `http://${value}` });
   const [beforeColon, ...afterColon] = value.split(':');
-  const ipv4WithPort = afterColon.length === 1 && looksLikeIpv4(beforeColon);
+  const ipv4WithPort = afterColon.length === 1 && beforeColon !== undefined && looksLikeIpv4(beforeColon);
   const ipv6Like = afterColon.length > 1 && /^[0-9a-f:.]+(?:%.*)?$/i.test(value);
   if (value.startsWith('[') || looksLikeIpv4(value) || ipv4WithPort || ipv6Like) {
     return ok({ kind: 'ip', value });
@@ -198,7 +196,8 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Checke
   }
 
   // Own keys only: a hostile ioc_type such as "constructor" must not reach Object.prototype.
-  if (Object.hasOwn(INEXPRESSIBLE, hint)) return fail(INEXPRESSIBLE[hint]);
+  const inexpressible = Object.hasOwn(INEXPRESSIBLE, hint) ? INEXPRESSIBLE[hint] : undefined;
+  if (inexpressible !== undefined) return fail(inexpressible);
   const kind = Object.hasOwn(KIND_OF_HINT, hint) ? KIND_OF_HINT[hint] : undefined;
   if (kind === undefined)
     return fail(
@@ -294,6 +293,7 @@ export function parseIocText(
 /** The first field of a CSV-ish line when taking it cuts nothing (see parseIocText); undefined to judge the line whole. */
 function firstCsvField(line: string, allow: Allowlist): NormaliseValueResult | undefined {
   const [first, ...rest] = line.split(/[,\t]/).map((f) => refangValue(f.trim()));
+  if (first === undefined) return undefined; // split always yields one field
   const res = normaliseValue(first, undefined, allow);
   if (res.ok && res.ioc.type === 'url') return undefined;
   if (!res.ok) return res.benign ? res : undefined;

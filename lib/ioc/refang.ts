@@ -42,7 +42,7 @@ const WRAPPERS: Readonly<Record<string, string>> = {
 };
 
 function refangScheme(_m: string, scheme: string, s: string): string {
-  return (scheme[0].toLowerCase() === 'f' ? 'ftp' : 'http') + s.toLowerCase();
+  return (scheme.charAt(0).toLowerCase() === 'f' ? 'ftp' : 'http') + s.toLowerCase();
 }
 
 /**
@@ -52,10 +52,11 @@ function refangScheme(_m: string, scheme: string, s: string): string {
 function stripWrappers(value: string): string {
   let v = value;
   for (let i = 0; i < 4 && v.length >= 2; i++) {
-    const close = WRAPPERS[v[0]];
-    if (close === undefined || v[v.length - 1] !== close) break;
+    const open = v.charAt(0);
+    const close = WRAPPERS[open];
+    if (close === undefined || v.at(-1) !== close) break;
     const inner = v.slice(1, -1);
-    if (inner.includes(v[0]) || inner.includes(close)) break;
+    if (inner.includes(open) || inner.includes(close)) break;
     v = inner.trim();
   }
   return v;

@@ -46,9 +46,9 @@ export function normaliseUrl(raw: string): Check<NormalisedUrl> {
   if (badChar) return fail(`contains a character not allowed in a URL: ${describeChar(badChar[0])}`);
   if (BAD_PERCENT.test(raw)) return fail('contains a "%" that is not a %XX escape');
 
-  const m = URL_SHAPE.exec(raw);
-  if (!m) return fail('is not a URL of the form scheme://host/path');
-  const [, rawScheme, authority, rest] = m;
+  const [, rawScheme, authority, rest] = URL_SHAPE.exec(raw) ?? [];
+  if (rawScheme === undefined || authority === undefined || rest === undefined)
+    return fail('is not a URL of the form scheme://host/path');
   const scheme = rawScheme.toLowerCase();
   if (!(URL_SCHEMES as readonly string[]).includes(scheme)) {
     return fail(`URL scheme "${scheme}" is not supported (expected one of ${URL_SCHEMES.join(', ')})`);
@@ -60,9 +60,8 @@ export function normaliseUrl(raw: string): Check<NormalisedUrl> {
   if (userinfo !== undefined && !USERINFO.test(userinfo))
     return fail('URL user information contains characters a URL may not carry');
 
-  const hp = /^(\[[^\]]*\]|[^:[\]]*)(?::([^:]*))?$/.exec(hostPort);
-  if (!hp) return fail(`URL authority "${hostPort}" is not host[:port]`);
-  const [, rawHost, rawPort] = hp;
+  const [, rawHost, rawPort] = /^(\[[^\]]*\]|[^:[\]]*)(?::([^:]*))?$/.exec(hostPort) ?? [];
+  if (rawHost === undefined) return fail(`URL authority "${hostPort}" is not host[:port]`);
   if (rawHost === '' || rawHost === '[]') return fail('URL has no host');
 
   let port: number | undefined;

@@ -30,7 +30,7 @@ function unicodeEscape(ch: string): string {
 export function kqlString(value: string): string {
   if (typeof value !== 'string') throw new TypeError('kqlString expects a string');
   const escaped = value
-    .replace(/["\\\n\r\t]/g, (ch) => NAMED_ESCAPES[ch])
+    .replace(/["\\\n\r\t]/g, (ch) => NAMED_ESCAPES[ch] ?? unicodeEscape(ch))
     .replace(CONTROLS, unicodeEscape)
     .replace(LONE_SURROGATES, unicodeEscape);
   return `"${escaped}"`;

@@ -10,7 +10,7 @@ export function urlHost(url: string): string | undefined {
     return host || undefined;
   } catch {
     const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^/:?#]+)/i.exec(url);
-    return m ? m[1].toLowerCase().replace(/^\[|\]$/g, '') : undefined;
+    return m?.[1]?.toLowerCase().replace(/^\[|\]$/g, '');
   }
 }
 

@@ -11,5 +11,7 @@ export function connectSentinel(
   target: SentinelTarget,
   options: { credential?: TokenCredential; tlsCa?: string } = {},
 ): SentinelStores {
-  return connectWorkspaces([target], options)[0];
+  const [stores] = connectWorkspaces([target], options);
+  if (stores === undefined) throw new Error('connectSentinel: no stores for the workspace'); // one per target
+  return stores;
 }

@@ -148,7 +148,8 @@ export function factsFromIocs(
   iocs: Ioc[],
   options: Pick<IndicatorOptions, 'ttlDays' | 'now' | 'allow'>,
 ): IndicatorFacts {
-  if (iocs.length === 0) throw new Error('factsFromIocs: no IOC');
+  const [head] = iocs;
+  if (head === undefined) throw new Error('factsFromIocs: no IOC');
   const ttl = options.ttlDays * DAY_MS;
   let from = Number.POSITIVE_INFINITY;
   let until = Number.NEGATIVE_INFINITY;
@@ -163,10 +164,10 @@ export function factsFromIocs(
     until = Math.max(until, last + ttl);
     if (ioc.confidence !== undefined) confidence = Math.max(confidence ?? 0, ioc.confidence);
   }
-  const huntHost = iocs[0].type === 'url' ? huntedUrlHost(iocs[0].value, options.allow) : undefined;
+  const huntHost = head.type === 'url' ? huntedUrlHost(head.value, options.allow) : undefined;
   return {
-    type: iocs[0].type,
-    value: iocs[0].value,
+    type: head.type,
+    value: head.value,
     ports: [...new Set(iocs.map((i) => i.port).filter((p): p is number => p !== undefined))].sort((a, b) => a - b),
     malware: presentValues(iocs.map((i) => i.malware)),
     families: presentValues(iocs.map((i) => i.malwarePrintable)),

@@ -6,7 +6,7 @@ import {
 } from '@azure/arm-securityinsight';
 import { z } from 'zod';
 import type { SentinelTarget } from '../config';
-import { SyncError } from '../errors';
+import { firstLine, SyncError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 
 /** An indicator as Sentinel holds it: its service-assigned name and its (flattened) properties. */
@@ -310,7 +310,7 @@ async function* checkedQuery(
   try {
     metrics = await countBySource(client, target, source);
   } catch (e) {
-    const error = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 500);
+    const error = firstLine(e instanceof Error ? e.message : String(e)).slice(0, 500);
     logger.warn(
       { source, listed, error },
       'threat-intelligence metrics unavailable: the listing is not cross-checked against the service count',

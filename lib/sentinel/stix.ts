@@ -74,15 +74,15 @@ const HASH_PATH = /^file:hashes\.(?:'([^']+)'|"([^"]+)"|([A-Za-z0-9-]+))$/;
  * compound, unknown or malformed pattern (those are never ours, so never matched or touched).
  */
 export function parsePattern(pattern: string): { type: IocType; value: string } | undefined {
-  const m = SIMPLE_PATTERN.exec(pattern);
-  if (!m) return undefined;
-  const [, path, literal] = m;
+  const [, path, literal] = SIMPLE_PATTERN.exec(pattern) ?? [];
+  if (path === undefined || literal === undefined) return undefined;
   const value = literal.replace(/\\(['\\])/g, '$1');
   const simple = SIMPLE_OBJECTS[path.toLowerCase()];
   if (simple) return { type: simple, value };
   const hash = HASH_PATH.exec(path);
-  if (hash) {
-    const type = HASH_TYPES[(hash[1] ?? hash[2] ?? hash[3]).toUpperCase()];
+  const algorithm = hash?.[1] ?? hash?.[2] ?? hash?.[3];
+  if (algorithm !== undefined) {
+    const type = HASH_TYPES[algorithm.toUpperCase()];
     if (type) return { type, value };
   }
   return undefined;

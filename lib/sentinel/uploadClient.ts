@@ -2,6 +2,7 @@ import { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/identity';
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
+import { firstLine } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { GENERATOR } from '../names';
 import { RUN_DEADLINE, runDeadlineSignal } from '../net/deadline';
@@ -103,7 +104,7 @@ function answerText(status: number, body: unknown): string {
     const b = body as { error?: { code?: unknown; message?: unknown }; message?: unknown };
     const text = b.error?.message ?? b.message;
     if (typeof text === 'string')
-      return `HTTP ${status} ${typeof b.error?.code === 'string' ? `${b.error.code} ` : ''}${text.split('\n')[0].slice(0, 300)}`;
+      return `HTTP ${status} ${typeof b.error?.code === 'string' ? `${b.error.code} ` : ''}${firstLine(text).slice(0, 300)}`;
   }
   return `HTTP ${status}`;
 }

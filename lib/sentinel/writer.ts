@@ -1,6 +1,7 @@
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
+import { firstLine } from '../errors';
 import type { Allowlist } from '../ioc/benign';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
@@ -80,7 +81,7 @@ export function describeError(e: unknown): string {
     const err = e as { statusCode?: number; code?: string; message?: string };
     const status = err.statusCode ? `HTTP ${err.statusCode}` : undefined;
     const code = err.code && err.code !== String(err.statusCode) ? err.code : undefined;
-    const message = (err.message ?? (e as { toString(): string }).toString()).split('\n')[0].slice(0, 500);
+    const message = firstLine(err.message ?? (e as { toString(): string }).toString()).slice(0, 500);
     return [status, code, message].filter(Boolean).join(' ');
   }
   return String(e);
@@ -171,6 +172,7 @@ function planConsolidation(
   source: string,
 ): IndicatorWrite | undefined {
   const [keep, ...extra] = [...existing].sort(keeperFirst);
+  if (keep === undefined) return undefined; // no indicator, nothing to consolidate
   let facts = incoming;
   for (const dup of extra) {
     const f = factsFromIndicator(dup.properties);
@@ -205,6 +207,7 @@ function planIndicatorWrites(
   for (const [key, existing] of ours) {
     if (wanted.has(key)) continue;
     const keep = [...existing].sort(keeperFirst)[0];
+    if (keep === undefined) continue;
     const observable = parsePattern(keep.properties.pattern ?? '');
     const write = planConsolidation(observable ? observableLabel(observable) : keep.name, existing, undefined, source);
     if (write) writes.push(write);
@@ -260,13 +263,13 @@ async function executeWrite(store: IndicatorStore, write: IndicatorWrite, logger
   return combine([updated, removed]);
 }
 
-/** Runs the writes, at most `concurrency` at a time; outcomes in the order of the writes. */
+/** Runs the writes, at most `concurrency` at a time; each write with its outcome, in the order of the writes. */
 async function executeWrites(
   store: IndicatorStore,
   writes: readonly IndicatorWrite[],
   options: Pick<SyncIndicatorsOptions, 'concurrency' | 'onProgress'>,
   logger: Logger,
-): Promise<StepOutcome[]> {
+): Promise<{ write: IndicatorWrite; result: StepOutcome }[]> {
   const total = writes.length;
   let done = 0; // progress only: the outcomes are returned
   options.onProgress?.(done, total);
@@ -277,7 +280,7 @@ async function executeWrites(
         const result = await executeWrite(store, write, logger);
         done += 1;
         options.onProgress?.(done, total);
-        return result;
+        return { write, result };
       }),
     ),
   );
@@ -373,15 +376,14 @@ export async function syncIndicators(
   const executed = await executeWrites(store, plan.writes, options, logger);
 
   const creates: CreateAnswer[] = [];
-  plan.writes.forEach((w, i) => {
-    if (w.kind === 'create') creates.push({ key: w.key, label: w.label, answered: executed[i].counts.created > 0 });
-  });
+  for (const { write: w, result } of executed) {
+    if (w.kind === 'create') creates.push({ key: w.key, label: w.label, answered: result.counts.created > 0 });
+  }
   const verified = creates.length > 0 ? await verifyCreates(store, creates, options, logger) : undefined;
   // A create reported as failed that landed counts as created, and its failure is withdrawn.
-  const settled = executed.map((o, i) => {
-    const w = plan.writes[i];
-    return w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : o;
-  });
+  const settled = executed.map(({ write: w, result }) =>
+    w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : result,
+  );
   const { counts, failures } = combine([
     outcome({ unchanged: plan.unchanged }),
     ...settled,

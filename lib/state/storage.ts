@@ -90,7 +90,7 @@ function usesHttp(connectionString: string): boolean {
     connectionString
       .split(';')
       .map((p) => p.split('='))
-      .map(([k, ...v]) => [k.trim().toLowerCase(), v.join('=').trim()] as const),
+      .map(([k = '', ...v]) => [k.trim().toLowerCase(), v.join('=').trim()] as const),
   );
   return (
     parts.get('defaultendpointsprotocol')?.toLowerCase() === 'http' ||

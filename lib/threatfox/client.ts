@@ -394,7 +394,7 @@ export async function pullFamilies(
       const family = r.malware.toLowerCase();
       if (Object.hasOwn(perFamily, family)) {
         // not `in`: a record of family "constructor" is not one we asked for
-        perFamily[family]++;
+        perFamily[family] = (perFamily[family] ?? 0) + 1;
         records.push(r);
       }
     }
@@ -409,7 +409,7 @@ export async function pullFamilies(
     for (const r of got.records) {
       if (seen.has(r.id)) continue;
       seen.add(r.id);
-      perFamily[family]++;
+      perFamily[family] = (perFamily[family] ?? 0) + 1;
       records.push(r);
     }
     rejected.push(...got.rejected);

@@ -144,7 +144,7 @@ function skipValue(text: string, i: number): number {
   if (c === '"') return skipString(text, i);
   if (c !== '{' && c !== '[') {
     let j = i;
-    while (j < text.length && !/[,\]}\s]/.test(text[j])) j++;
+    while (j < text.length && !/[,\]}\s]/.test(text.charAt(j))) j++;
     if (j === i) throw new SyntaxError('empty value');
     return j;
   }

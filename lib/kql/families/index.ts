@@ -9,7 +9,8 @@ const BEHAVIOUR_HUNTS: Readonly<Record<string, readonly BehaviourHunt[]>> = {
 };
 
 export function behaviourHuntsFor(familyId: string, ctx: BehaviourContext): HuntingQuery[] {
-  return (Object.hasOwn(BEHAVIOUR_HUNTS, familyId) ? BEHAVIOUR_HUNTS[familyId] : []).map((hunt) => ({
+  const hunts = (Object.hasOwn(BEHAVIOUR_HUNTS, familyId) ? BEHAVIOUR_HUNTS[familyId] : undefined) ?? [];
+  return hunts.map((hunt) => ({
     id: huntingQueryId(familyId, `behaviour-${hunt.slug}`),
     family: familyId,
     ...hunt.build(ctx),

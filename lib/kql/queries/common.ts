@@ -139,7 +139,8 @@ export function assemble(
   },
 ): string {
   const { branches } = parts;
-  const union = branches.length === 1 ? branches[0].name : `union ${branches.map((b) => b.name).join(', ')}`;
+  const [only, ...others] = branches;
+  const union = only && others.length === 0 ? only.name : `union ${branches.map((b) => b.name).join(', ')}`;
   const dedupe = branches.length > 1 || parts.dedupe ? '| summarize arg_min(MatchRank, *) by EventKey\n' : '';
   return [
     header(hunt, `Hunts ${hunt.dataDescription} for ${parts.huntsFor}.`, source, ctx),
