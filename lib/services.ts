@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
-import { enqueueIocs, type MessageEncoding } from './jobs/handOff';
+import { enqueueIocs } from './jobs/handOff';
+import type { MessageEncoding } from './queue/batches';
 import type { OnDemandDeps } from './jobs/onDemand';
 import type { PullDeps } from './jobs/pull';
 import type { UpsertDeps } from './jobs/upsert';

@@ -1,11 +1,8 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
-import { prepareBatches, toQueueText, type IocBatchMessage } from '../queue/batches';
+import { prepareBatches, toQueueText, type IocBatchMessage, type MessageEncoding } from '../queue/batches';
 import type { AppStorage } from '../state/storage';
-
-/** host.json `extensions.queues.messageEncoding`: how the queue trigger decodes what we send. */
-export type MessageEncoding = 'base64' | 'none';
 
 /**
  * Sends messages to the upsert queue, in order, and returns once the queue has accepted every

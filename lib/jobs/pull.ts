@@ -10,7 +10,8 @@ import { filterNewOrChanged } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
 import type { ThreatFoxSource } from '../threatfox/client';
-import { sendBatches, type MessageEncoding } from './handOff';
+import type { MessageEncoding } from '../queue/batches';
+import { sendBatches } from './handOff';
 
 /** What the timer job uses: ThreatFox, the state table, batch container and upsert queue. */
 export interface PullDeps {

@@ -7,6 +7,8 @@ import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/works
 import {
   type IocBatchMessage,
   deleteClaimCheck,
+  encodeQueueText,
+  type MessageEncoding,
   isClaimCheckGone,
   parkedItemMessages,
   parseBatchMessage,
@@ -15,7 +17,6 @@ import {
 import { IOC_POISON_QUEUE } from '../names';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import { markLanded } from '../state/seenIocs';
-import type { MessageEncoding } from './handOff';
 import type { AppStorage } from '../state/storage';
 
 /** What the queue job uses: the Sentinel settings, the tenant allow-list, the stores, the state table, batch container and poison queue. */
@@ -67,10 +68,6 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
 }
 
 /** A message as the host reads it back from the poison queue. */
-function encodeForQueue(text: string, encoding: UpsertDeps['messageEncoding']): string {
-  return (encoding ?? 'base64') === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text;
-}
-
 /** The batch message, or undefined once a malformed one is parked (a retry could never succeed). */
 async function parseOrPark(raw: unknown, deps: UpsertDeps): Promise<IocBatchMessage | undefined> {
   try {
@@ -78,7 +75,7 @@ async function parseOrPark(raw: unknown, deps: UpsertDeps): Promise<IocBatchMess
   } catch (e) {
     if (!isSyncError(e)) throw e;
     const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-    await deps.storage.poisonQueue.sendMessage(encodeForQueue(text, deps.messageEncoding));
+    await deps.storage.poisonQueue.sendMessage(encodeQueueText(text, deps.messageEncoding));
     deps.logger.error(
       { runId: deps.runId, err: e.message, queue: IOC_POISON_QUEUE },
       'malformed batch message parked in the poison queue',
@@ -114,7 +111,7 @@ async function parkRejectedItems(
       'invalid IOC in batch parked',
     );
   for (const text of parkedItemMessages(message, rejected))
-    await deps.storage.poisonQueue.sendMessage(encodeForQueue(text, deps.messageEncoding));
+    await deps.storage.poisonQueue.sendMessage(encodeQueueText(text, deps.messageEncoding));
 }
 
 /** Writes the batch to every workspace, within the run's deadline. */

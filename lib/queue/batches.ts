@@ -123,10 +123,17 @@ export interface PlanBatchesOptions {
 /** What the queue actually counts for this message, before any base64. */
 export const messageBytes = (message: IocBatchMessage): number => Buffer.byteLength(JSON.stringify(message), 'utf8');
 
-/** The queue text the Functions binding writes for a message (base64 of the JSON by default). */
-export function toQueueText(message: IocBatchMessage, encoding: 'base64' | 'none' = 'base64'): string {
-  const json = JSON.stringify(message);
-  return encoding === 'base64' ? Buffer.from(json, 'utf8').toString('base64') : json;
+/** host.json `extensions.queues.messageEncoding`: how the queue trigger expects message text. */
+export type MessageEncoding = 'base64' | 'none';
+
+/** Any text as the queue trigger reads it back (base64 of its UTF-8 by default). */
+export function encodeQueueText(text: string, encoding: MessageEncoding = 'base64'): string {
+  return encoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text;
+}
+
+/** The queue text for a batch message. */
+export function toQueueText(message: IocBatchMessage, encoding: MessageEncoding = 'base64'): string {
+  return encodeQueueText(JSON.stringify(message), encoding);
 }
 
 /** True when this message must go through a blob. */
