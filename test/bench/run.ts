@@ -40,7 +40,7 @@ import { startArmFake } from '../fakes/armServer';
 import { startTiUploadFake } from '../fakes/tiUploadServer';
 import { connect, targetFor } from '../sentinel/harness';
 import { scopedCredential } from '../sentinel/uploadHarness';
-import { bigThreatFoxAnswer } from '../support/bigFeed';
+import { bigFeedRecord, bigThreatFoxAnswer } from '../support/bigFeed';
 import { cliNodeFlags } from './cliNodeFlags';
 
 const N = Number(process.env.BENCH_IOCS ?? 5000);
@@ -76,40 +76,6 @@ function benchIocs(n: number): Ioc[] {
       out.push({ ...common, type: 'ipv4', value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 443 });
     else if (kind === 2) out.push({ ...common, type: 'url', value: `http://dl-${i}.bench.example/payload.txt` });
     else out.push({ ...common, type: 'sha256', value: i.toString(16).padStart(64, '0') });
-  }
-  return out;
-}
-
-function wireRecords(n: number): unknown[] {
-  const out: unknown[] = [];
-  for (let i = 0; i < n; i++) {
-    const kind = i % 4;
-    const [ioc, iocType] =
-      kind === 0
-        ? [`c2-${i}.bench-net.com`, 'domain']
-        : kind === 1
-          ? [`45.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:443`, 'ip:port']
-          : kind === 2
-            ? [`http://dl-${i}.bench-net.com/Payload.txt`, 'url']
-            : [i.toString(16).toUpperCase().padStart(64, '0'), 'sha256_hash'];
-    out.push({
-      id: String(1_000_000 + i),
-      ioc,
-      threat_type: kind === 0 ? 'botnet_cc' : 'payload_delivery',
-      threat_type_desc: 'Indicator that identifies a botnet command&control server (C&C)',
-      ioc_type: iocType,
-      ioc_type_desc: 'bench',
-      malware: 'win.netsupportmanager_rat',
-      malware_printable: 'NetSupportManager RAT',
-      malware_alias: null,
-      malware_malpedia: null,
-      confidence_level: 100,
-      first_seen: '2026-06-20 10:00:00 UTC',
-      last_seen: null,
-      reference: null,
-      reporter: 'bench',
-      tags: ['NetSupport', 'RAT'],
-    });
   }
   return out;
 }
@@ -230,7 +196,7 @@ async function main(): Promise<void> {
     await searchFake.close();
   }
 
-  const raw = wireRecords(NORMALISE_RECORDS);
+  const raw = Array.from({ length: NORMALISE_RECORDS }, (_, i) => bigFeedRecord(i));
   const t2 = performance.now();
   const { records } = parseRecords(raw);
   const normalised = normaliseRecords(records);

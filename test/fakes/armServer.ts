@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { armContract, CONTRACT_DOCUMENTS } from './armContract';
 import { testCertificate } from './tls';
+import { readBody } from './body';
 
 /**
  * A fake Azure Resource Manager for Microsoft Sentinel content, over HTTPS on 127.0.0.1 (the ARM
@@ -477,15 +478,6 @@ export class TokenBucket {
     this.nextSlot = now + wait + this.interval;
     return wait;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 const encodeToken = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');

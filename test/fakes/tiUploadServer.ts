@@ -4,6 +4,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isValidStixPattern, TokenBucket, type ArmFake } from './armServer';
 import { testCertificate } from './tls';
+import { readBody } from './body';
 
 /**
  * A fake of Microsoft Sentinel's STIX objects upload API over HTTPS on 127.0.0.1, as documented in
@@ -201,15 +202,6 @@ function armProperties(
     }));
   }
   return props;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 const PATH = /^\/workspaces\/([^/]+)\/threat-intelligence-stix-objects:upload$/;
