@@ -1,27 +1,17 @@
-import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
-import { QueueClient } from '@azure/storage-queue';
-import { TableClient } from '@azure/data-tables';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import type { QueueClient } from '@azure/storage-queue';
+import type { TableClient } from '@azure/data-tables';
 import { pullThreatFox } from '../../functions/pullThreatFox';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
 import { sync } from '../../functions/sync';
 import { INLINE_WRITE_LIMIT } from '../../lib/jobs/onDemand';
-import { resetServices } from '../../functions/shared/context';
-import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import { planBatches, toQueueText, type IocBatchMessage } from '../../lib/queue/batches';
 import { getWatermark } from '../../lib/state/watermark';
 import { listRuns } from '../support/runHistory';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
-import { NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
-import { staticCredential } from '../sentinel/harness';
-import { useAzurite } from '../support/azurite';
+import type { ArmFake } from '../fakes/armServer';
+import { NETSUPPORT, seedRecords, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { drainQueue } from '../support/queueHost';
-import { fakeAppSettings } from '../support/appSettings';
-
-const timer: Timer = {
-  isPastDue: false,
-  schedule: { adjustForDST: false },
-  scheduleStatus: { last: '', next: '', lastUpdated: '' },
-};
+import { timer, useFunctionsApp } from '../support/functionsApp';
 
 interface Logged {
   level: string;
@@ -37,34 +27,14 @@ function context(functionName: string, logs: Logged[] = []): InvocationContext {
 }
 
 describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
-  const azurite = useAzurite();
+  const app = useFunctionsApp({ records: seedRecords(), env: { ARM_MAX_RETRIES: '1', LOG_LEVEL: 'info' } });
   let threatfox: ThreatFoxFake;
   let arm: ArmFake;
   let queue: QueueClient;
   let poison: QueueClient;
   let table: TableClient;
-  const savedEnv = { ...process.env };
-
-  beforeAll(async () => {
-    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
-    arm = await startArmFake();
-    const { connectionString } = azurite();
-    Object.assign(process.env, {
-      AzureWebJobsStorage: connectionString,
-      ...fakeAppSettings({ threatfox, arm }),
-      ARM_MAX_RETRIES: '1',
-      LOG_LEVEL: 'info',
-    });
-    resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
-    queue = new QueueClient(connectionString, IOC_QUEUE);
-    poison = new QueueClient(connectionString, IOC_POISON_QUEUE);
-    table = TableClient.fromConnectionString(connectionString, STATE_TABLE, { allowInsecureConnection: true });
-  });
-
-  afterAll(async () => {
-    process.env = savedEnv;
-    resetServices();
-    await Promise.all([threatfox?.close(), arm?.close()]);
+  beforeAll(() => {
+    ({ threatfox, arm, queue, poison, table } = app());
   });
 
   // Each test starts from a clean slate (no watermark, no run history, empty queues and workspace),

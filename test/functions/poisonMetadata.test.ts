@@ -1,31 +1,15 @@
-import { InvocationContext, type Timer } from '@azure/functions';
-import { QueueClient } from '@azure/storage-queue';
-import { TableClient } from '@azure/data-tables';
+import { InvocationContext } from '@azure/functions';
+import type { QueueClient } from '@azure/storage-queue';
+import type { TableClient } from '@azure/data-tables';
 import { pullThreatFox } from '../../functions/pullThreatFox';
 import { upsertToSentinel } from '../../functions/upsertToSentinel';
-import { resetServices } from '../../functions/shared/context';
-import { IOC_POISON_QUEUE, IOC_QUEUE, STATE_TABLE } from '../../lib/names';
 import { listRuns } from '../support/runHistory';
 import { hasLoneSurrogate } from '../../lib/text/clip';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
-import {
-  NETSUPPORT,
-  SEED_NOW,
-  seedRecords,
-  startThreatFoxFake,
-  type ThreatFoxFake,
-  type ThreatFoxWireRecord,
-} from '../fakes/threatfoxServer';
-import { staticCredential } from '../sentinel/harness';
-import { useAzurite } from '../support/azurite';
+import type { ArmFake } from '../fakes/armServer';
+import { NETSUPPORT, seedRecords, type ThreatFoxWireRecord } from '../fakes/threatfoxServer';
 import { drainQueue } from '../support/queueHost';
-import { fakeAppSettings } from '../support/appSettings';
+import { timer, useFunctionsApp } from '../support/functionsApp';
 
-const timer: Timer = {
-  isPastDue: false,
-  schedule: { adjustForDST: false },
-  scheduleStatus: { last: '', next: '', lastUpdated: '' },
-};
 const quiet = (functionName: string) =>
   new InvocationContext({
     invocationId: `${functionName}-${Math.random().toString(16).slice(2)}`,
@@ -55,34 +39,16 @@ function poisonBatch(): ThreatFoxWireRecord[] {
 }
 
 describe('poison metadata through pull → queue → upsert (Azurite, fake ThreatFox, fake ARM)', () => {
-  const azurite = useAzurite();
-  let threatfox: ThreatFoxFake;
+  const app = useFunctionsApp({
+    records: poisonBatch(),
+    env: { ARM_MAX_RETRIES: '1', LOG_LEVEL: 'fatal' /* quiet: drainQueue's contexts print to the console */ },
+  });
   let arm: ArmFake;
   let queue: QueueClient;
   let poison: QueueClient;
   let table: TableClient;
-  const savedEnv = { ...process.env };
-
-  beforeAll(async () => {
-    threatfox = await startThreatFoxFake({ records: poisonBatch(), now: SEED_NOW });
-    arm = await startArmFake();
-    const { connectionString } = azurite();
-    Object.assign(process.env, {
-      AzureWebJobsStorage: connectionString,
-      ...fakeAppSettings({ threatfox, arm }),
-      ARM_MAX_RETRIES: '1',
-      LOG_LEVEL: 'fatal', // quiet: drainQueue's contexts print to the console
-    });
-    resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
-    queue = new QueueClient(connectionString, IOC_QUEUE);
-    poison = new QueueClient(connectionString, IOC_POISON_QUEUE);
-    table = TableClient.fromConnectionString(connectionString, STATE_TABLE, { allowInsecureConnection: true });
-  });
-
-  afterAll(async () => {
-    process.env = savedEnv;
-    resetServices();
-    await Promise.all([threatfox?.close(), arm?.close()]);
+  beforeAll(() => {
+    ({ arm, queue, poison, table } = app());
   });
 
   it('every one of the 51 IOCs lands; the odd metadata is clipped or dropped, counted, and visible', async () => {
