@@ -2,7 +2,12 @@ import { request } from 'node:https';
 import { withRunDeadline } from '../../lib/net/deadline';
 import { publish } from '../../lib/sentinel/publish';
 import { stixIndicatorId, uuidV5 } from '../../lib/sentinel/stixObject';
-import { createUploadClient, MAX_OBJECTS_PER_UPLOAD, UPLOAD_TOKEN_SCOPE } from '../../lib/sentinel/uploadClient';
+import {
+  createUploadClient,
+  MAX_OBJECTS_PER_UPLOAD,
+  UPLOAD_TOKEN_SCOPE,
+  type UploadClientOptions,
+} from '../../lib/sentinel/uploadClient';
 import { uploadIndicatorStore } from '../../lib/sentinel/uploadStore';
 import type { WorkspaceStores } from '../../lib/sentinel/workspaceSync';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
@@ -43,6 +48,15 @@ describe('upload write path against the fake ARM and upload API', () => {
   afterEach(async () => {
     await Promise.all([upload?.close(), arm?.close()]);
   });
+  /** An upload client for this test's fakes, with the test's own retry and timing options. */
+  const fakeUploadClient = (extra: Partial<UploadClientOptions> = {}) =>
+    createUploadClient({
+      endpoint: upload.url,
+      credential: scopedCredential(arm),
+      sourceSystem: 'ThreatFox',
+      tlsCa: arm.ca,
+      ...extra,
+    });
 
   it('creates through batches of at most 100 objects, reads back through ARM, and a re-sync writes nothing', async () => {
     const stores = connectUpload(arm, upload);
@@ -124,11 +138,7 @@ describe('upload write path against the fake ARM and upload API', () => {
 
   it("a replacement is newer than the service's version even when our clock is behind it", async () => {
     const viaArm = connect(arm);
-    const client = createUploadClient({
-      endpoint: upload.url,
-      credential: scopedCredential(arm),
-      sourceSystem: 'ThreatFox',
-      tlsCa: arm.ca,
+    const client = fakeUploadClient({
       retryDelayMs: 5,
     });
     await viaArm.clients.operationalInsights.workspaces.get('rg-soc', 'law-sentinel');
@@ -183,11 +193,7 @@ describe('upload write path against the fake ARM and upload API', () => {
   it('waits for 429 Retry-After, capped, and carries on', async () => {
     upload.failNext({ status: 429, retryAfterSeconds: 30, times: 2 });
     const waits: number[] = [];
-    const client = createUploadClient({
-      endpoint: upload.url,
-      credential: scopedCredential(arm),
-      sourceSystem: 'ThreatFox',
-      tlsCa: arm.ca,
+    const client = fakeUploadClient({
       maxRetryAfterMs: 40,
       sleep: async (ms) => void waits.push(ms),
     });
@@ -226,11 +232,7 @@ describe('upload write path against the fake ARM and upload API', () => {
     await upload.close();
     upload = await startTiUploadFake(arm, { latencyMs: 300 });
     const waits: number[] = [];
-    const client = createUploadClient({
-      endpoint: upload.url,
-      credential: scopedCredential(arm),
-      sourceSystem: 'ThreatFox',
-      tlsCa: arm.ca,
+    const client = fakeUploadClient({
       timeoutMs: 50,
       maxRetries: 1,
       sleep: async (ms) => void waits.push(ms),
@@ -245,11 +247,7 @@ describe('upload write path against the fake ARM and upload API', () => {
   it("ends an upload in flight at the run's deadline, without retrying it", async () => {
     await upload.close();
     upload = await startTiUploadFake(arm, { latencyMs: 2000 });
-    const client = createUploadClient({
-      endpoint: upload.url,
-      credential: scopedCredential(arm),
-      sourceSystem: 'ThreatFox',
-      tlsCa: arm.ca,
+    const client = fakeUploadClient({
       retryDelayMs: 5,
     });
     await expect(
@@ -331,11 +329,7 @@ describe('upload write path against the fake ARM and upload API', () => {
     await expect(wrongAudience.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({
       statusCode: 401,
     });
-    const client = createUploadClient({
-      endpoint: upload.url,
-      credential: scopedCredential(arm),
-      sourceSystem: 'ThreatFox',
-      tlsCa: arm.ca,
+    const client = fakeUploadClient({
       maxRetries: 0,
     });
     await expect(
