@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { armContract, CONTRACT_DOCUMENTS } from './armContract';
 import { testCertificate } from './tls';
-import { readBody } from './body';
+import { readBody, writeAzureJson } from './http';
 
 /**
  * A fake Azure Resource Manager for Microsoft Sentinel content, over HTTPS on 127.0.0.1 (the ARM
@@ -933,13 +933,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         payload = { error: { code: 'FakeContractViolation', message: broken.join('; ') } };
       }
       record.status = status;
-      const out = payload === undefined ? '' : JSON.stringify(payload);
-      res.writeHead(status, {
-        ...(out ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-        'x-ms-request-id': randomUUID(),
-        ...headers,
-      });
-      res.end(out);
+      writeAzureJson(res, status, payload, headers);
     };
     const sendError = (e: HttpError) => send(e.status, { error: { code: e.code, message: e.message } }, e.headers);
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './body';
+import { readBody } from './http';
 
 /**
  * A fake ThreatFox API (POST https://threatfox-api.abuse.ch/api/v1/) on 127.0.0.1, for tests, the CLI

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isValidStixPattern, TokenBucket, type ArmFake } from './armServer';
 import { testCertificate } from './tls';
-import { readBody } from './body';
+import { readBody, writeAzureJson } from './http';
 
 /**
  * A fake of Microsoft Sentinel's STIX objects upload API over HTTPS on 127.0.0.1, as documented in
@@ -223,13 +222,7 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
     const record: UploadRequestRecord = { workspaceId: '', status: 0, objects: [], refused: [] };
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
-      const out = payload === undefined ? '' : JSON.stringify(payload);
-      res.writeHead(status, {
-        ...(out ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-        'x-ms-request-id': randomUUID(),
-        ...headers,
-      });
-      res.end(out);
+      writeAzureJson(res, status, payload, headers);
     };
     const fail = (status: number, code: string, message: string, headers?: Record<string, string>) =>
       send(status, { error: { code, message } }, headers);
