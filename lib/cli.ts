@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { appEnv, MALWARE_ID, type Settings } from './config';
 import { asAzureAccessError, errorMessage, EXIT, inputError, isSyncError } from './errors';
 import { decodeInput } from './input';
+import { huntingQueryCountsText } from './content/queryCounts';
 import { BENIGN_KINDS } from './ioc/benign';
 import { createLogger, type Logger } from './logger';
 import { checkOutDir, OUT_FILES, writeOutputs } from './output';
@@ -131,13 +132,23 @@ async function readInput(path: string): Promise<string> {
     try {
       bytes = await readFile(path);
     } catch (e) {
-      throw inputError(
-        `cannot read --input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        '--input',
-      );
+      throw inputError(`--input: ${readFailure(e as NodeJS.ErrnoException)}: ${path}`, '--input');
     }
   }
   return decodeInput(bytes, `--input ${path === '-' ? '(stdin)' : path}`);
+}
+
+/** Why a file could not be read, in words (`--input: no such file: x.txt`); the code stays for rare ones. */
+const READ_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+function readFailure(e: NodeJS.ErrnoException): string {
+  const known = e.code !== undefined && Object.hasOwn(READ_FAILURES, e.code) ? READ_FAILURES[e.code] : undefined;
+  return known ?? `cannot be read (${e.code ?? e.message})`;
 }
 
 /** The run's result as a person reads it: counts, the first rejection reasons, where the rest are. */
@@ -168,10 +179,16 @@ export function humanSummary(
     if (result.rejected.length > shown.length)
       lines.push(`  … all ${result.rejected.length} with their reasons: ${where}`);
   }
+  const queries = huntingQueryCountsText({
+    savedSearches: s.huntingQueries.savedSearches,
+    exported: s.huntingQueries.exported,
+    families: s.families.length,
+    split: result.plan.huntingQueries.some((q) => q.part !== undefined),
+  });
   lines.push(
     s.dryRun
-      ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''} and ${s.huntingQueries.planned} hunting queries.`
-      : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${fmt(s.huntingQueries, 'stale')}.`,
+      ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''}; hunting queries: ${queries}.`
+      : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${queries}; saved searches ${fmt(s.huntingQueries, 'stale')}.`,
   );
   // Several workspaces: each one's own line, so a failed one is named.
   if ((s.workspaces?.length ?? 0) > 1) {

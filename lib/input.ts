@@ -11,6 +11,8 @@ export interface ParsedInput extends NormaliseResult {
   skipped: number;
   /** ThreatFox records whose metadata was clipped or dropped to fit (the IOCs were kept). */
   clipped?: Rejected[];
+  /** The families of the skipped records, with how many each. */
+  skippedFamilies?: ReadonlyMap<string, number>;
 }
 
 /** A saved ThreatFox answer or array of records (JSON), or a pasted list of IOCs, one a line. */
@@ -47,14 +49,14 @@ export function parseInputDocument(text: string, options: DocumentOptions = {}):
   if (documentKind(text) === 'threatfox') {
     // Read a record at a time when the document allows (a big one then stays small in memory).
     const streamed = readRecordsText(text.trim(), { malware: options.malware, allow });
-    if (streamed) return streamed;
+    if (streamed) return someFamilyMatched(streamed, options);
     let doc: unknown;
     try {
       doc = JSON.parse(text.trim());
     } catch (e) {
       throw inputError(`input looks like JSON but does not parse: ${(e as Error).message}`);
     }
-    return fromJson(doc, options.malware, allow);
+    return someFamilyMatched(fromJson(doc, options.malware, allow), options);
   }
   if (!options.family) {
     throw inputError(
@@ -64,6 +66,27 @@ export function parseInputDocument(text: string, options: DocumentOptions = {}):
   }
   const result = parseIocText(text, { malware: options.family, origin: 'manual' }, allow);
   return { ...result, read: result.iocs.length + result.rejected.length, skipped: 0 };
+}
+
+/** How many of the file's families a no-match error names (the most frequent first). */
+const NAMED_FAMILIES = 10;
+
+/**
+ * A family filter that kept nothing (and refused nothing) is most likely a typo: an error naming
+ * the families the document does hold, rather than a quiet run of 0 IOCs.
+ */
+function someFamilyMatched(parsed: ParsedInput, options: DocumentOptions): ParsedInput {
+  const held = parsed.skippedFamilies;
+  if (!options.malware || parsed.skipped === 0 || parsed.iocs.length > 0 || parsed.rejected.length > 0 || !held)
+    return parsed;
+  const option = options.familyOption ?? 'malware';
+  const families = [...held.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const named = families.slice(0, NAMED_FAMILIES).map(([f, n]) => `${f} (${n} record${n === 1 ? '' : 's'})`);
+  const more = families.length > NAMED_FAMILIES ? ` and ${families.length - NAMED_FAMILIES} more` : '';
+  throw inputError(
+    `${option} ${options.malware.join(',')} matched none of the ${parsed.skipped} ThreatFox records in the input; it holds ${named.join(', ')}${more}: name one of those, or leave out ${option} to take them all`,
+    option,
+  );
 }
 
 function tryJson(text: string): unknown {

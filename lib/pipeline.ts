@@ -1,6 +1,7 @@
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import type { Settings } from './config';
 import { inputError } from './errors';
+import { groupBy } from './groupBy';
 import { documentKind, parseInputDocument } from './input';
 import { type Allowlist, BENIGN_KINDS, type BenignKind, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
@@ -213,7 +214,8 @@ export interface RunSummary {
   byType: Record<string, number>;
   /** `expired`: planned indicators whose validity already ended (old IOCs past INDICATOR_TTL_DAYS). */
   indicators: WriteCounts & { planned: number; expired: number };
-  huntingQueries: WriteCounts & { planned: number };
+  /** `savedSearches` (= `planned`): what a sync writes, one per table and behaviour hunt; `exported`: what --out writes (parts counted). */
+  huntingQueries: WriteCounts & { planned: number; savedSearches: number; exported: number };
   failures: number;
   durationMs: number;
   /** Each workspace's own counts (a write to SENTINEL_WORKSPACES names every one). */
@@ -309,13 +311,18 @@ function summarise(run: {
     skipped: collected.skipped ?? 0,
     clipped: collected.clipped?.length ?? 0,
     alarm: collected.alarm,
-    byType: countBy(collected.iocs, (i) => i.type),
+    byType: Object.fromEntries([...groupBy(collected.iocs, (i) => i.type)].map(([t, of]) => [t, of.length])),
     indicators: {
       planned: planned.indicators.count,
       expired: planned.indicators.expired,
       ...(published?.indicators ?? zeroCounts()),
     },
-    huntingQueries: { planned: planned.savedSearches.length, ...(published?.huntingQueries ?? zeroCounts()) },
+    huntingQueries: {
+      planned: planned.savedSearches.length,
+      savedSearches: planned.savedSearches.length,
+      exported: planned.huntingQueries.length,
+      ...(published?.huntingQueries ?? zeroCounts()),
+    },
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - run.startedAt,
     ...(published && run.byWorkspace ? { workspaces: published.workspaces } : {}),
@@ -339,10 +346,4 @@ export function benignCounts(rejected: Rejected[]): Record<BenignKind, number> {
   const counts = Object.fromEntries(BENIGN_KINDS.map((k) => [k, 0])) as Record<BenignKind, number>;
   for (const r of rejected) if (r.benign) counts[r.benign]++;
   return counts;
-}
-
-function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
-  return out;
 }

@@ -6,10 +6,20 @@ export interface FalsePositive {
   guidance: string;
 }
 
+/** The columns a guidance text names: one table's, or several tables' when the report says it once for all. */
+interface Columns {
+  /** The system that asked or connected (SourceIP, DeviceName, ...). */
+  asking: string;
+  /** The resolved or contacted address (DestinationIP, RemoteIP, ...). */
+  contacted: string;
+  /** How a hit on a domain reads in these tables: a DNS lookup, or traffic. */
+  domainHit: string;
+}
+
 interface Rule {
   scenario: string;
-  /** Text, or text naming the columns of the table the query reads. */
-  guidance: string | ((table: HuntedTable, familyId: string) => string);
+  /** Text, or text naming the columns of the tables the query (or queries) read. */
+  guidance: string | ((columns: Columns, familyId: string) => string);
   applies(table: HuntedTable, types: ReadonlySet<IocType>, familyId: string): boolean;
 }
 
@@ -94,20 +104,20 @@ const RULES: readonly Rule[] = [
   },
   {
     scenario: 'Sinkholed or parked domain',
-    guidance: (table) =>
-      `After a takedown, IOC domains often resolve to a sinkhole (Shadowserver, Microsoft DCU, registrar parking). A client that keeps asking for the name is still likely infected and beaconing, so investigate ${ASKING_SYSTEM[table]}; but traffic to the sinkhole address is not C2. Check ${CONTACTED_ADDRESS[table]} against known sinkhole ranges before escalating.`,
+    guidance: (c) =>
+      `After a takedown, IOC domains often resolve to a sinkhole (Shadowserver, Microsoft DCU, registrar parking). A client that keeps asking for the name is still likely infected and beaconing, so investigate ${c.asking}; but traffic to the sinkhole address is not C2. Check ${c.contacted} against known sinkhole ranges before escalating.`,
     applies: (table, types) => (DNS_TABLES.includes(table) || NETWORK_TABLES.includes(table)) && has(types, 'domain'),
   },
   {
     scenario: 'Security tooling resolving or fetching IOCs',
-    guidance: (table) =>
-      `Threat-intelligence platforms, SOAR enrichment, mail gateways, proxies with URL detonation and malware sandboxes look up and download IOCs by design. Identify those systems by ${ASKING_SYSTEM[table]} and keep them in a watchlist you join against; exclude the system, never the IOC.`,
+    guidance: (c) =>
+      `Threat-intelligence platforms, SOAR enrichment, mail gateways, proxies with URL detonation and malware sandboxes look up and download IOCs by design. Identify those systems by ${c.asking} and keep them in a watchlist you join against; exclude the system, never the IOC.`,
     applies: (table, types) => !MAIL_TABLES.includes(table) && has(types, 'domain', 'url', 'ipv4', 'ipv6'),
   },
   {
     scenario: 'Compromised legitimate website',
-    guidance: (table, familyId) =>
-      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${DNS_TABLES.includes(table) ? 'a lookup of the domain' : 'a domain-level hit'} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
+    guidance: (c, familyId) =>
+      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${c.domainHit} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
     applies: (_table, types) => has(types, 'url', 'domain'),
   },
   {
@@ -155,6 +165,36 @@ export function falsePositivesFor(table: HuntedTable, types: Iterable<IocType>, 
   const typeSet = new Set(types);
   return RULES.filter((r) => r.applies(table, typeSet, familyId)).map(({ scenario, guidance }) => ({
     scenario,
-    guidance: typeof guidance === 'function' ? guidance(table, familyId) : guidance,
+    guidance: typeof guidance === 'function' ? guidance(columnsOf([table]), familyId) : guidance,
   }));
+}
+
+/**
+ * One scenario's guidance said once for several tables (the report's triage section), naming each
+ * table's columns; undefined when the scenario is not one of these rules (a behaviour hunt's own).
+ */
+export function guidanceForTables(scenario: string, tables: readonly string[], familyId: string): string | undefined {
+  const rule = RULES.find((r) => r.scenario === scenario);
+  const known = tables.filter((t): t is HuntedTable => Object.hasOwn(ASKING_SYSTEM, t));
+  if (!rule || known.length === 0) return undefined;
+  return typeof rule.guidance === 'function' ? rule.guidance(columnsOf(known), familyId) : rule.guidance;
+}
+
+function columnsOf(tables: readonly HuntedTable[]): Columns {
+  const named = (byTable: Readonly<Record<HuntedTable, string>>) => {
+    const names = [...new Set(tables.map((t) => byTable[t]))];
+    const last = names.pop() ?? '';
+    return names.length === 0 ? last : `${names.join(', ')} or ${last} (by table)`;
+  };
+  const dns = tables.filter((t) => DNS_TABLES.includes(t)).length;
+  return {
+    asking: named(ASKING_SYSTEM),
+    contacted: named(CONTACTED_ADDRESS),
+    domainHit:
+      dns === tables.length
+        ? 'a lookup of the domain'
+        : dns > 0
+          ? 'a domain-level hit or lookup'
+          : 'a domain-level hit',
+  };
 }

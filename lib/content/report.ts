@@ -7,6 +7,9 @@ import type { HuntingQuery } from '../kql/huntingQuery';
 import { GENERATOR } from '../names';
 import { byCodeUnit } from '../sort';
 import { familyNameFor, familyOf } from './family';
+import { mdCode, mdText } from './markdown';
+import { huntingQueryCountsText } from './queryCounts';
+import { TRIAGE_HEADING, triageSection } from './reportTriage';
 import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
 
 /**
@@ -16,42 +19,15 @@ import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
  * report can be pasted into a ticket or mail without creating live links.
  */
 
+export { mdText } from './markdown';
+
 /** What a SOC engineer should know about a family before hunting it. */
 const FAMILY_CONTEXT: Readonly<Record<string, string>> = {
   'win.netsupportmanager_rat':
     'NetSupport Manager is a commercial remote-administration product. Criminals ship its genuine client (client32.exe) with a client32.ini that points at their own gateway, most often through fake browser updates on compromised websites (SocGholish, ClearFake, SmartApeSG) and "ClickFix" paste-and-run lures, and then use it for hands-on-keyboard control, reconnaissance and follow-on payloads (ATT&CK T1219 Remote Access Tools). A hit on its C2 or delivery infrastructure should be treated as a possible interactive intrusion in progress.',
 };
 
-/** Escapes text for a markdown table cell or paragraph: no markup, no HTML, one line. */
-export function mdText(text: string): string {
-  return text
-    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
-    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
-
-/** Inline code for identifiers we generated ourselves (ids, file names): safe backtick fencing. */
-function mdCode(text: string): string {
-  const clean = text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
-  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${longest > 0 ? ' ' : ''}${clean}${longest > 0 ? ' ' : ''}${fence}`;
-}
-
 const day = (iso?: string) => (iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : '');
-
-/** `ip:port` as ThreatFox and the seed reports call it; otherwise our type name. */
-function typeLabel(ioc: Ioc): string {
-  if ((ioc.type === 'ipv4' || ioc.type === 'ipv6') && ioc.port !== undefined) return 'ip:port';
-  return ioc.type === 'sha256'
-    ? 'sha256_hash'
-    : ioc.type === 'sha1'
-      ? 'sha1_hash'
-      : ioc.type === 'md5'
-        ? 'md5_hash'
-        : ioc.type;
-}
 
 function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): [string, number][] {
   const counts = new Map<string, number>();
@@ -115,6 +91,14 @@ function iocsText(n: number, source: ReturnType<typeof provenance>): string {
     : `${n} IOC${s} from ThreatFox and submitted by hand`;
 }
 
+/** What the two forms of the queries do: the export here, the ThreatIntelIndicators form in Sentinel. */
+function queryFormsParagraph(): string[] {
+  return [
+    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
+    '',
+  ];
+}
+
 /** The family's introduction and its facts table. */
 function* familyFacts(family: string, name: string, iocs: Ioc[], attack: AttackMapping): Generator<string> {
   const confidences = iocs.map((i) => i.confidence).filter((c): c is number => typeof c === 'number');
@@ -124,8 +108,7 @@ function* familyFacts(family: string, name: string, iocs: Ioc[], attack: AttackM
   yield* [
     `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data, and add the context the built-in TI map analytics rules lack (process, port, user, first and last contact).`,
     '',
-    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
-    '',
+    ...queryFormsParagraph(),
   ];
   yield* ['| | |', '|---|---|'];
   yield `| Malware family | ${mdText(name)} (${mdCode(family)}) |`;
@@ -156,7 +139,7 @@ function* iocTable(iocs: Ioc[]): Generator<string> {
   yield* [`### IOCs`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`];
   for (const ioc of [...iocs].sort(iocOrder)) {
     const cells = [
-      typeLabel(ioc),
+      ioc.type, // the summary's names (md5, not md5_hash): one name for a type everywhere
       mdText(defang(ioc)),
       mdText(ioc.threatType ?? ''),
       day(ioc.firstSeen),
@@ -169,29 +152,27 @@ function* iocTable(iocs: Ioc[]): Generator<string> {
   yield '';
 }
 
-/** One hunting query: what it finds, where it is saved and what to rule out. */
+/** One hunting query: what it finds, where it is saved, and which triage notes (said once below) apply. */
 function querySection(q: HuntingQuery): string[] {
-  const out: string[] = [];
-  out.push(`#### ${mdText(q.name)}`, '');
-  out.push(mdText(q.description), '');
-  out.push(
-    `- Form: ${q.form === 'behaviour' ? 'behaviour hunt (no IOC; written to Sentinel as is)' : q.form === 'inline' ? 'inline IOC list (export); Sentinel gets the ThreatIntelIndicators form under the same id' : 'ThreatIntelIndicators (the saved search in Sentinel)'}`,
-  );
-  out.push(
-    `- Saved search: ${mdCode(q.id)} in category "Hunting Queries"; KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`,
-  );
-  out.push(
-    `- Table: ${q.requiredTables.join(', ')}; data connector: ${q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises'}`,
-  );
-  if (q.iocCount !== undefined)
-    out.push(`- IOCs: ${q.iocCount}${q.part ? ` (part ${q.part.index} of ${q.part.of})` : ''}`);
-  out.push(`- Tactics: ${q.tactics.join(', ')}; techniques: ${q.techniques.join(', ')}`, '');
-  if (q.falsePositives.length) {
-    out.push('False positives and triage:', '');
-    for (const fp of q.falsePositives) out.push(`- **${mdText(fp.scenario)}.** ${mdText(fp.guidance)}`);
-    out.push('');
-  }
-  return out;
+  const connectors =
+    q.requiredDataConnectors.map((c) => c.connectorId).join(' or ') || 'any source the ASIM parser normalises';
+  const facts = [
+    `Saved search ${mdCode(q.id)}, KQL in ${mdCode(`hunting-queries/${q.id}.kql`)}`,
+    `${q.requiredTables.join(', ')} (${connectors})`,
+    ...(q.form === 'behaviour' ? ['behaviour hunt, no IOC'] : []),
+    ...(q.iocCount !== undefined
+      ? [`${q.iocCount} IOCs${q.part ? `, part ${q.part.index} of ${q.part.of}` : ''}`]
+      : []),
+    `${q.tactics.join(', ')}; ${q.techniques.join(', ')}`,
+  ];
+  const triage = q.falsePositives.map((fp) => mdText(fp.scenario));
+  return [
+    `#### ${mdText(q.name)}`,
+    '',
+    mdText(q.description),
+    `- ${facts.join('; ')}.${triage.length ? ` False positives (see ${TRIAGE_HEADING}): ${triage.join('; ')}.` : ''}`,
+    '',
+  ];
 }
 
 function* familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): Generator<string> {
@@ -209,6 +190,7 @@ function* familySection(family: string, iocs: Ioc[], queries: HuntingQuery[]): G
   yield* ['### Hunting queries', ''];
   if (queries.length === 0) yield* ['None: no IOC of this family maps to a hunted table.', ''];
   for (const q of queries) yield* querySection(q);
+  yield* triageSection(family, queries);
 }
 
 export interface ReportOptions {
@@ -219,33 +201,38 @@ export interface ReportOptions {
   indicators?: { planned: number; expired: number };
   /** INDICATOR_TTL_DAYS, to explain why an indicator expired. */
   ttlDays?: number;
+  /** Saved searches a sync writes to Sentinel (one per table and behaviour hunt); unsaid when absent. */
+  savedSearches?: number;
 }
 
-/** What the run did and what expired indicators mean for detection: the first thing a reader needs. */
-function runSection(options: ReportOptions): string[] {
-  const out: string[] = [];
+/** Whether Sentinel was written: the first thing a reader needs. */
+function dryRunBanner(options: ReportOptions): string[] {
   if (options.dryRun === true) {
-    out.push(
+    return [
       '**Dry run:** nothing was written to Sentinel. The indicators and hunting queries below are what a run without `--dry-run` would write.',
       '',
-    );
-  } else if (options.dryRun === false) {
-    out.push(
+    ];
+  }
+  if (options.dryRun === false) {
+    return [
       '**Written to Sentinel:** the indicators below are Sentinel threat-intelligence indicators and the hunting queries are saved searches in the workspace.',
       '',
-    );
+    ];
   }
+  return [];
+}
+
+/** What already-expired indicators mean for detection (the TI map rules) and for the hunts. */
+function expiryParagraph(options: ReportOptions): string[] {
   const ind = options.indicators;
-  if (ind && ind.expired > 0) {
-    const all = ind.expired === ind.planned;
-    const ttl =
-      options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
-    out.push(
-      `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
-      '',
-    );
-  }
-  return out;
+  if (!ind || ind.expired === 0) return [];
+  const all = ind.expired === ind.planned;
+  const ttl =
+    options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
+  return [
+    `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
+    '',
+  ];
 }
 
 /**
@@ -260,11 +247,18 @@ export function* reportLines(iocs: Ioc[], queries: HuntingQuery[], options: Repo
 
   yield* [`# ThreatFox IOCs and Sentinel hunting queries: ${mdText(names.join(', ') || 'no IOCs')}`, ''];
   const when = options.generatedAt ? ` on ${options.generatedAt.toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
+  const counts = huntingQueryCountsText({
+    savedSearches: options.savedSearches,
+    exported: queries.length,
+    split: queries.some((q) => q.part !== undefined),
+    families: families.length,
+  });
   yield* [
-    `Generated by ${GENERATOR}${when} from ${SOURCE_TEXT[provenance(iocs)]}: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}, ${queries.length} hunting quer${queries.length === 1 ? 'y' : 'ies'}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
+    `Generated by ${GENERATOR}${when} from ${SOURCE_TEXT[provenance(iocs)]}: ${iocs.length} IOC${iocs.length === 1 ? '' : 's'}; hunting queries: ${counts}. Values are defanged (hxxp, [.]); the exact values are in the .kql files and in Sentinel.`,
     '',
   ];
-  yield* runSection(options);
+  yield* dryRunBanner(options);
+  yield* expiryParagraph(options);
   for (const family of families) {
     yield* familySection(
       family,

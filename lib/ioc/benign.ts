@@ -1,7 +1,8 @@
 /**
  * Well-known benign infrastructure: values that must never become an indicator or a hunt, because
  * they would match every tenant's normal traffic (a public resolver, google.com, the hash of an
- * empty file) or can never be a remote host (documentation and other special-purpose ranges).
+ * empty file or of the EICAR anti-virus test file) or can never be a remote host (documentation
+ * and other special-purpose ranges).
  *
  * CONTRACT (shared by the normaliser and the KQL builder): `isWellKnownHost(host)` is true when a
  * host (lower-case domain, or an IP) is popular or shared infrastructure, so that a URL IOC on it
@@ -23,6 +24,7 @@ export const BENIGN_KINDS = [
   'special-purpose-address',
   'empty-file-hash',
   'allow-list',
+  'test-file-hash',
 ] as const;
 export type BenignKind = (typeof BENIGN_KINDS)[number];
 
@@ -130,6 +132,16 @@ const EMPTY_FILE_HASHES: Readonly<Record<string, string>> = {
   d41d8cd98f00b204e9800998ecf8427e: 'MD5',
   da39a3ee5e6b4b0d3255bfef95601890afd80709: 'SHA-1',
   e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855: 'SHA-256',
+};
+
+/**
+ * MD5, SHA-1 and SHA-256 of the EICAR anti-virus test file (the 68-byte standard file, eicar.org):
+ * harmless by design, and every AV and EDR test drops it, so an indicator on it only raises noise.
+ */
+const TEST_FILE_HASHES: Readonly<Record<string, string>> = {
+  '44d88612fea8a8f36de82e1278abb02f': 'MD5',
+  '3395856ce81f2b7382dee72602f798b642f14140': 'SHA-1',
+  '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f': 'SHA-256',
 };
 
 /** The tenant's own benign values (BENIGN_ALLOWLIST): domains (with their subdomains), IPs, CIDR ranges, hashes. */
@@ -273,6 +285,12 @@ export function benignRefusal(
         return {
           kind: 'empty-file-hash',
           reason: `${ioc.value} is the ${empty} of an empty file: an indicator on it would match every zero-byte file`,
+        };
+      }
+      if (Object.hasOwn(TEST_FILE_HASHES, ioc.value)) {
+        return {
+          kind: 'test-file-hash',
+          reason: `${ioc.value} is the ${TEST_FILE_HASHES[ioc.value]} of the EICAR anti-virus test file: harmless by design, an indicator on it would flag every anti-virus test`,
         };
       }
       if (allow.hashes.has(ioc.value))

@@ -180,10 +180,25 @@ export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EM
   return { ok: true, ioc: stripUndefined(ioc) };
 }
 
+const ONE_IOC = 'an IP address, domain, URL or hash';
+
+/**
+ * Pasted text that cannot be any IOC, said in words rather than as the first check it fails:
+ * several words (`this is not an ioc at all`), or no letter or digit at all (`???///`).
+ */
+function notAnIoc(value: string): string | undefined {
+  if (!/[\p{L}\p{N}]/u.test(value)) return `not an IOC: no letter or digit in it (expected ${ONE_IOC})`;
+  if (/\S \S/.test(value) && !hasScheme(value))
+    return `not an IOC: several words (one IOC a line: ${ONE_IOC}; a note goes after " # ")`;
+  return undefined;
+}
+
 function normaliseChecked(value: string, hint: string | undefined): Check<Checked> {
   if (value === '') return fail('empty value');
   if (value.length > MAX_URL_LENGTH)
     return fail(`value is ${value.length} characters long, the maximum is ${MAX_URL_LENGTH}`);
+  const prose = hint === undefined ? notAnIoc(value) : undefined;
+  if (prose) return fail(prose);
   const visible = checkVisible(value);
   if (!visible.ok) return visible;
 

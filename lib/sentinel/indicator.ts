@@ -6,6 +6,7 @@ import type {
 import { groupBy } from '../groupBy';
 import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
+import { familyDisplayName } from '../content/family';
 import { huntedUrlHost } from '../kql/urlHost';
 import { sortedUnique } from '../sort';
 import { observableKey, parsePattern, stixPattern, stixPatternType } from './stix';
@@ -197,9 +198,10 @@ function valueWithPorts(f: IndicatorFacts): string {
   return `${f.value} (ports ${f.ports.join(', ')})`;
 }
 
+/** The families' printable names: ThreatFox's, else ours for the id (a pasted list names only the id). */
 function familyText(f: IndicatorFacts): string {
   if (f.families.length > 0) return f.families.join(' / ');
-  if (f.malware.length > 0) return f.malware.join(' / ');
+  if (f.malware.length > 0) return f.malware.map((id) => familyDisplayName(id)).join(' / ');
   return 'Unknown malware';
 }
 
@@ -212,8 +214,7 @@ function displayName(f: IndicatorFacts): string {
 
 function description(f: IndicatorFacts): string {
   const families = f.families.length > 0 || f.malware.length > 0 ? familyText(f) : 'malware';
-  // Without a printable name the family text already is the ids.
-  const ids = f.families.length > 0 && f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
+  const ids = f.malware.length > 0 ? ` (${f.malware.join(', ')})` : '';
   const parts = [`${TYPE_TEXT[f.type]} associated with ${families}${ids}, ${provenance(f)}.`];
   if (f.threatTypeDescs.length > 0) parts.push(`${f.threatTypeDescs.join('; ')}.`);
   else if (f.threatTypes.length > 0) parts.push(`Threat type: ${f.threatTypes.join(', ')}.`);

@@ -21,6 +21,8 @@ export interface ReadRecords {
   clipped: Rejected[];
   /** Valid records left out because their family was not asked for. */
   skipped: number;
+  /** The families of the skipped records, with how many each: what to name when nothing matched. */
+  skippedFamilies: Map<string, number>;
 }
 
 /** Validates and normalises a chunk of raw records into the running totals. */
@@ -30,6 +32,12 @@ function readChunk(raw: unknown[], options: ReadOptions, into: Accumulator): voi
   const wanted = options.malware && new Set(options.malware.map((m) => m.toLowerCase()));
   const kept = wanted ? parsed.records.filter((r) => wanted.has(r.malware.trim().toLowerCase())) : parsed.records;
   into.skipped += parsed.records.length - kept.length;
+  if (kept.length < parsed.records.length) {
+    for (const r of parsed.records) {
+      const family = r.malware.trim().toLowerCase();
+      if (!wanted?.has(family)) into.skippedFamilies.set(family, (into.skippedFamilies.get(family) ?? 0) + 1);
+    }
+  }
   into.clipped.push(...clippedNotes(kept));
   // Each IOC goes straight into the one deduper (deduplicating the chunk first would copy it twice):
   // all IOCs, then their deduplicated copies, would be held at once.
@@ -46,6 +54,7 @@ const finish = (acc: Accumulator): ReadRecords => ({
   rejected: [...acc.rejected, ...acc.normalisedRejected],
   clipped: acc.clipped,
   skipped: acc.skipped,
+  skippedFamilies: acc.skippedFamilies,
 });
 
 type Accumulator = Omit<ReadRecords, 'iocs'> & { iocs: IocDeduper; normalisedRejected: Rejected[] };
@@ -56,6 +65,7 @@ const empty = (): Accumulator => ({
   normalisedRejected: [] as Rejected[],
   clipped: [] as Rejected[],
   skipped: 0,
+  skippedFamilies: new Map(),
 });
 
 /**

@@ -100,6 +100,35 @@ describe('CLI dry run', () => {
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain('91\\[.\\]202\\[.\\]233\\[.\\]25');
     expect(report).not.toContain('91.202.233.25');
+
+    // The two hunting-query counts, said the same way in the terminal, the JSON summary and report.md:
+    // Sentinel gets one saved search per table (11) and behaviour hunt (4); the export covers only the
+    // 10 tables this IOC set reaches (no hash, so no DeviceProcessEvents IOC query) and the 4 hunts.
+    const counts =
+      '15 saved searches in Sentinel (one per table and behaviour hunt), 14 exported (only the tables this IOC set reaches)';
+    expect(run.stdout).toContain(`hunting queries: ${counts}.`);
+    expect(report).toContain(`hunting queries: ${counts}.`);
+    expect(summary.huntingQueries).toMatchObject({ planned: 15, savedSearches: 15, exported: 14 });
+    expect(files.filter((f) => f.endsWith('.kql'))).toHaveLength(summary.huntingQueries.exported);
+    expect(run.stdout).not.toMatch(/\b15 hunting queries\b/);
+    expect(report).not.toMatch(/\b14 hunting queries\b/);
+
+    // Read in minutes: the top half whole, each false-positive note said once, under 180 lines.
+    expect(report.split('\n').length).toBeLessThan(180);
+    expect(report).toContain('**Dry run:**');
+    expect(report).toContain('**Expired indicators:**');
+    expect(report).toContain('## Data the queries need');
+    expect(report.match(/look up and download IOCs by design/g)).toHaveLength(1);
+    expect(report.match(/^- \*\*Compromised legitimate website\*\*/gm)).toHaveLength(1);
+  });
+
+  it('names the families the file holds, and exits 1, when --malware matches none of them', async () => {
+    const run = await runCli(['--dry-run', '--input', EXAMPLE, '--malware', 'win.remcos', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'error: --malware win.remcos matched none of the 21 ThreatFox records in the input; it holds win.netsupportmanager_rat (21 records): name one of those, or leave out --malware to take them all\n',
+    );
+    expect(run.stdout).toBe('');
   });
 
   it('pulls from the API by family, sends the Auth-Key and never prints it', async () => {
@@ -153,7 +182,7 @@ describe('CLI dry run', () => {
 
     const missing = await runCli(['--dry-run', '--input', join(out, 'nope.json')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read --input/);
+    expect(missing.stderr).toBe(`error: --input: no such file: ${join(out, 'nope.json')}\n`);
   });
 
   it('refangs a pasted list from stdin and keeps every rejected line with its reason', async () => {
@@ -163,6 +192,8 @@ describe('CLI dry run', () => {
       'evil"; | drop',
       'node54group(.)com',
       '999.1.1.1',
+      'this is not an ioc at all',
+      '???///',
     ].join('\n');
     const run = await runCli(
       ['--dry-run', '--input', '-', '--malware', NETSUPPORT, '--out', out, '--json'],
@@ -180,9 +211,17 @@ describe('CLI dry run', () => {
     );
     expect(iocs.every((i: any) => i.malware === NETSUPPORT)).toBe(true);
     const rejected = JSON.parse(await readFile(join(out, 'rejected.json'), 'utf8'));
-    expect(rejected).toHaveLength(2);
+    expect(rejected).toHaveLength(4);
     for (const r of rejected) expect(r.reason).toEqual(expect.any(String));
-    expect(jsonSummary(run)).toMatchObject({ iocs: 3, rejected: 2 });
+    expect(jsonSummary(run)).toMatchObject({ iocs: 3, rejected: 4 });
+    // Garbage is refused as "not an IOC" in words, not as the first character check it fails.
+    expect(run.stdout).toContain(
+      '  this is not an ioc at all: line 6: not an IOC: several words (one IOC a line: an IP address, domain, URL or hash; a note goes after " # ")\n',
+    );
+    expect(run.stdout).toContain(
+      '  ???///: line 7: not an IOC: no letter or digit in it (expected an IP address, domain, URL or hash)\n',
+    );
+    expect(run.stdout).not.toMatch(/U\+0020|read as http:\/\/\?\?\?/);
   });
 
   it('exits 1 (nothing written) when ThreatFox keeps failing, without a stack trace', async () => {

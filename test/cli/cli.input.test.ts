@@ -62,15 +62,36 @@ describe('CLI input handling and exit codes', () => {
     });
 
     it('--malware keeps a ThreatFox JSON input to its families and counts the rest as skipped', async () => {
+      const answer = JSON.parse(await readFile(EXAMPLE, 'utf8')) as { data: Record<string, unknown>[] };
+      const [first] = answer.data;
+      answer.data.push({
+        ...first,
+        id: '99',
+        ioc: 'cs-beacon.com',
+        ioc_type: 'domain',
+        malware: 'win.cobalt_strike',
+      });
+      const mixed = await file('mixed.json', JSON.stringify(answer));
       const other = await runCli(
-        ['--dry-run', '--input', EXAMPLE, '--malware', 'win.cobalt_strike', '--json'],
+        ['--dry-run', '--input', mixed, '--malware', 'win.cobalt_strike', '--json'],
         fakes.env,
       );
       expect(other.code).toBe(0);
-      expect(jsonSummary(other)).toMatchObject({ read: 21, iocs: 0, skipped: 21 });
+      expect(jsonSummary(other)).toMatchObject({ read: 22, iocs: 1, skipped: 21 });
       expect(other.stdout).toContain('Skipped 21 ThreatFox records of families not named by --malware.');
       const same = await runCli(['--dry-run', '--input', EXAMPLE, '--malware', NETSUPPORT, '--json'], fakes.env);
       expect(jsonSummary(same)).toMatchObject({ read: 21, iocs: 21, skipped: 0 });
+    });
+
+    it('--malware that matches no record names the families the file holds and exits 1', async () => {
+      const run = await runCli(
+        ['--dry-run', '--input', EXAMPLE, '--malware', 'win.remcos,win.cobalt_strike'],
+        fakes.env,
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'error: --malware win.remcos,win.cobalt_strike matched none of the 21 ThreatFox records in the input; it holds win.netsupportmanager_rat (21 records): name one of those, or leave out --malware to take them all\n',
+      );
     });
   });
 

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderReport } from '../../lib/content/report';
+import { parseInputDocument } from '../../lib/input';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
 import type { Ioc } from '../../lib/ioc/types';
@@ -12,13 +15,13 @@ describe('renderReport', () => {
     expect(report).toContain('2026-06-20T12:00:00Z');
     expect(report).toContain('| IOCs | 12: 2 IPs, 7 domains, 3 URLs |');
     expect(report).toContain('T1219');
-    expect(report).toContain('| ip:port | 172\\[.\\]93\\[.\\]185\\[.\\]254:80 | payload\\_delivery | 2026-06-20 |');
+    expect(report).toContain('| ipv4 | 172\\[.\\]93\\[.\\]185\\[.\\]254:80 | payload\\_delivery | 2026-06-20 |');
     expect(report).toContain('| url | hxxps://beroniw\\[.\\]com/hwkOP5 |');
     expect(report).toContain('hunting-queries/threatfox-win-netsupportmanager-rat-');
     expect(report).toMatch(/\| DnsEvents \| DNS \| 1 \|/);
     expect(report).toMatch(/\| ASimDnsActivityLogs \| ASimDnsActivityLogs \| 1 \|/);
-    expect(report).toContain('- Table: ASimDnsActivityLogs; data connector: ASimDnsActivityLogs');
-    expect(report).toContain('**Recursive lookups by the DNS server itself.**');
+    expect(report).toContain('; ASimDnsActivityLogs (ASimDnsActivityLogs); 9 IOCs;');
+    expect(report).toContain('- **Recursive lookups by the DNS server itself** (ASimDnsActivityLogs).');
     expect(report).toContain('client32.ini');
     // No live value anywhere: not in the table, not in an inlined query.
     for (const ioc of SEED_000) {
@@ -39,7 +42,7 @@ describe('renderReport', () => {
   test('hostile values cannot add markup, links or table cells', () => {
     const iocs = hostileIocs().filter((i) => i.type !== 'sha256');
     const report = renderReport(iocs, buildHuntingQueries(iocs));
-    const tableRows = report.split('\n').filter((l) => /^\| (domain|url|ip:port) \|/.test(l));
+    const tableRows = report.split('\n').filter((l) => /^\| (domain|url|ipv4|ipv6) \|/.test(l));
     expect(tableRows).toHaveLength(iocs.length);
     const header = report.split('\n').find((l) => l.startsWith('| Type | Value (defanged) |'))!;
     const cells = (row: string) => row.split(/(?<!\\)\|/).length;
@@ -105,5 +108,60 @@ describe('renderReport: provenance, dry run and expiry', () => {
     });
     expect(written).toContain('**Written to Sentinel:**');
     expect(written).not.toContain('Expired indicators');
+  });
+});
+
+describe('renderReport: the sample feed reads in minutes', () => {
+  const sample = parseInputDocument(
+    readFileSync(join(__dirname, '..', '..', 'examples', 'threatfox-netsupport.json'), 'utf8'),
+  ).iocs;
+  const queries = buildHuntingQueries(sample);
+  const report = renderReport(sample, queries, {
+    dryRun: true,
+    indicators: { planned: 21, expired: 21 },
+    ttlDays: 30,
+    savedSearches: 15,
+  });
+  const lines = report.split('\n');
+
+  it('is under 180 lines and keeps the top half whole', () => {
+    expect(sample).toHaveLength(21);
+    expect(lines.length).toBeLessThan(180);
+    for (const kept of [
+      '**Dry run:**',
+      '**Expired indicators:**',
+      '| Malware family |',
+      '### IOCs',
+      '## Data the queries need',
+    ])
+      expect(report).toContain(kept);
+    expect(lines.filter((l) => /^\| (domain|url|ipv4) \|/.test(l))).toHaveLength(21);
+  });
+
+  it('says each false-positive note once, and each query names the notes that apply to it', () => {
+    const scenarios = [...new Set(queries.flatMap((q) => q.falsePositives.map((f) => f.scenario)))];
+    for (const scenario of scenarios) {
+      const bullets = lines.filter((l) => l.startsWith(`- **${scenario.replace(/_/g, '\\_')}**`));
+      expect(bullets).toHaveLength(1);
+    }
+    // Guidance that names columns is said once for all its tables, with each table's column.
+    const sinkhole = lines.find((l) => l.startsWith('- **Sinkholed or parked domain**'))!;
+    expect(sinkhole).toContain('investigate SourceIP, DeviceName, ClientIP or SrcIpAddr (by table)');
+    const dns = queries.find((q) => q.table === 'DnsEvents')!;
+    const dnsLine = lines[lines.indexOf(`#### ${dns.name}`) + 3];
+    expect(dnsLine).toMatch(
+      /False positives \(see False positives and triage\): DNS answer pointing at a shared address; Sinkholed/,
+    );
+  });
+
+  it('gives a type the name the summary gives it (md5, not md5_hash)', () => {
+    const hashes: Ioc[] = [
+      { type: 'md5', value: 'a'.repeat(32), malware: 'win.netsupportmanager_rat' },
+      { type: 'sha256', value: 'b'.repeat(64), malware: 'win.netsupportmanager_rat' },
+    ];
+    const text = renderReport(hashes, buildHuntingQueries(hashes));
+    expect(text).toMatch(/^\| md5 \| a{32} \|/m);
+    expect(text).toMatch(/^\| sha256 \| b{64} \|/m);
+    expect(text).not.toMatch(/_hash/);
   });
 });

@@ -24,6 +24,14 @@ const BENIGN: Array<[string, string, RegExp]> = [
   ['d41d8cd98f00b204e9800998ecf8427e', 'empty-file-hash', /MD5 of an empty file/],
   ['da39a3ee5e6b4b0d3255bfef95601890afd80709', 'empty-file-hash', /SHA-1 of an empty file/],
   ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'empty-file-hash', /SHA-256 of an empty file/],
+  // The EICAR anti-virus test file (68 bytes, eicar.org): harmless by design, dropped by every AV test.
+  ['44d88612fea8a8f36de82e1278abb02f', 'test-file-hash', /MD5 of the EICAR anti-virus test file: harmless by design/],
+  ['3395856ce81f2b7382dee72602f798b642f14140', 'test-file-hash', /SHA-1 of the EICAR anti-virus test file/],
+  [
+    '275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F',
+    'test-file-hash',
+    /SHA-256 of the EICAR anti-virus test file/,
+  ],
 ];
 
 function record(ioc: string, ioc_type: string, id: string): ThreatFoxRecord {
@@ -57,6 +65,9 @@ describe('well-known benign values are refused with a reason in every input path
     ['d41d8cd98f00b204e9800998ecf8427e', 'md5_hash', 'empty-file-hash'],
     ['da39a3ee5e6b4b0d3255bfef95601890afd80709', 'sha1_hash', 'empty-file-hash'],
     ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'sha256_hash', 'empty-file-hash'],
+    ['44d88612fea8a8f36de82e1278abb02f', 'md5_hash', 'test-file-hash'],
+    ['3395856ce81f2b7382dee72602f798b642f14140', 'sha1_hash', 'test-file-hash'],
+    ['275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f', 'sha256_hash', 'test-file-hash'],
   ])('ThreatFox record %j (%s) is refused as %s', (ioc, type, kind) => {
     const { iocs, rejected } = normaliseRecords([record(ioc, type, '7'), record('evil-c2.com', 'domain', '8')]);
     expect(iocs.map((i) => i.value)).toEqual(['evil-c2.com']);

@@ -262,6 +262,7 @@ describe('runOnDemand', () => {
       'special-purpose-address': 1,
       'empty-file-hash': 1,
       'allow-list': 0,
+      'test-file-hash': 0,
     });
   });
 

@@ -110,7 +110,11 @@ describe("one IOC's indicator body (factsFromIocs → renderIndicator)", () => {
     expect(body.validFrom).toBe(NOW.toISOString());
     expect(body.validUntil).toBe('2026-07-21T00:00:00.000Z');
     expect(body.confidence).toBeUndefined();
-    expect(body.displayName).toBe('win.netsupportmanager_rat Domain: pasted.example');
+    // One naming: a pasted IOC (the family id only) is named like a ThreatFox one (malware_printable).
+    expect(body.displayName).toBe('NetSupportManager RAT Domain: pasted.example');
+    expect(body.description).toContain('associated with NetSupportManager RAT (win.netsupportmanager_rat)');
+    const other = toIndicator({ ...pasted, malware: 'win.cobalt_strike' }, OPTIONS);
+    expect(other.displayName).toBe('Cobalt Strike Domain: pasted.example');
   });
 
   it('keeps a ThreatFox tag from posing as one of our labels', () => {
