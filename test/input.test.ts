@@ -41,6 +41,47 @@ describe('parseInputDocument', () => {
   });
 });
 
+describe('parseInputDocument: a family filter that matches nothing', () => {
+  const answer = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'threatfox-netsupport.json'), 'utf8')) as {
+    query_status: string;
+    data: Record<string, unknown>[];
+  };
+  const withRecord = (extra: Record<string, unknown>) =>
+    JSON.stringify({ ...answer, data: [...answer.data, { ...answer.data[0], id: '99', ...extra }] });
+
+  test.each([
+    ['the streamed answer', JSON.stringify(answer)],
+    ['a bare array of records', JSON.stringify(answer.data)],
+  ])('%s: an error naming the families the document holds, by how many records, and the option', (_name, text) => {
+    const read = () => parseInputDocument(text, { malware: ['win.remcos'], familyOption: '--malware' });
+    expect(read).toThrow(SyncError);
+    expect(read).toThrow(
+      '--malware win.remcos matched none of the 21 ThreatFox records in the input; it holds win.netsupportmanager_rat (21 records): name one of those, or leave out --malware to take them all',
+    );
+    try {
+      read();
+    } catch (e) {
+      expect((e as SyncError).field).toBe('--malware');
+    }
+  });
+
+  test('most frequent family first; no error when a matching record exists, even one that is rejected', () => {
+    const mixed = withRecord({ ioc: 'cs-beacon.com', ioc_type: 'domain', malware: 'win.cobalt_strike' });
+    expect(() => parseInputDocument(mixed, { malware: ['win.remcos'] })).toThrow(
+      /it holds win\.netsupportmanager_rat \(21 records\), win\.cobalt_strike \(1 record\): name one of those, or leave out malware/,
+    );
+    const benign = withRecord({ ioc: '8.8.8.8:53', ioc_type: 'ip:port', malware: 'win.remcos' });
+    const parsed = parseInputDocument(benign, { malware: ['win.remcos'] });
+    expect(parsed).toMatchObject({ iocs: [], skipped: 21 });
+    expect(parsed.rejected).toEqual([expect.objectContaining({ benign: 'public-resolver' })]);
+  });
+
+  test('a document with no records, or no filter, is no error', () => {
+    expect(parseInputDocument('{"query_status":"no_result","data":"x"}', { malware: ['win.remcos'] }).iocs).toEqual([]);
+    expect(parseInputDocument(JSON.stringify(answer)).iocs).toHaveLength(21);
+  });
+});
+
 describe('decodeInput', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { decodeInput } = require('../lib/input') as typeof import('../lib/input');
