@@ -198,10 +198,9 @@ function valueWithPorts(f: IndicatorFacts): string {
   return `${f.value} (ports ${f.ports.join(', ')})`;
 }
 
-/** The families' printable names: ThreatFox's, else ours for the id (a pasted list names only the id). */
 function familyText(f: IndicatorFacts): string {
   if (f.families.length > 0) return f.families.join(' / ');
-  if (f.malware.length > 0) return f.malware.map((id) => familyDisplayName(id)).join(' / ');
+  if (f.malware.length > 0) return f.malware.map((id) => familyDisplayName(id)).join(' / '); // a pasted list: the id only
   return 'Unknown malware';
 }
 
