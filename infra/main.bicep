@@ -4,7 +4,9 @@
 //   rg-<env>/  id-… (user-assigned identity)   st… (storage: host, package, queues, table, batches)
 //              kv-… (ThreatFox key)            log-…/appi-… (the app's own telemetry)
 //              plan-…/func-… (Flex Consumption, Node 22)
-//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity, on every listed workspace
+//   <sentinel rg>/<workspace>: on every listed workspace, the identity gets the custom role
+//   "ThreatFox Sentinel Sync" (SENTINEL_WRITE_PATH=arm; defined in that resource group from
+//   lib/sentinel/appRole.json) or Microsoft Sentinel Contributor (upload)
 
 targetScope = 'subscription'
 
@@ -67,7 +69,7 @@ param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
 @description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
 param sentinelWorkspacesPerSubscription int = 1
 
-@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
+@description('Grant the app its Sentinel role on each workspace (the custom role for arm, Microsoft Sentinel Contributor for upload). Needs Owner/User Access Administrator (role definitions and assignments) and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
 param assignSentinelRole bool = true
 
 @secure()
@@ -184,9 +186,12 @@ var useWorkspaceList = !empty(listedWorkspaceIds)
 var sentinelWorkspaceId = useWorkspaceList
   ? listedWorkspaceIds[0]
   : resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
-var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor)
+// The role is part of the name: moving between write paths creates the other role's assignment
+// instead of failing to change the role of an existing one (RoleAssignmentUpdateNotPermitted).
+var sentinelRoleKey = sentinelWritePath == 'arm' ? 'threatfox-sentinel-sync' : roleDefinitionIds.microsoftSentinelContributor
+var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, sentinelRoleKey)
 var sentinelWorkspaceIds = useWorkspaceList ? listedWorkspaceIds : [sentinelWorkspaceId]
-var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor))
+var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, sentinelRoleKey))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -262,6 +267,7 @@ module sentinelAccess 'modules/sentinelAccess.bicep' = [
       workspaceName: last(split(workspaceId, '/'))
       identityPrincipalId: identity.outputs.principalId
       roleAssignmentName: sentinelRoleAssignmentNames[i]
+      writePath: sentinelWritePath
     }
   }
 ]
@@ -335,6 +341,7 @@ output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 // For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md).
 output SENTINEL_WORKSPACE_ID string = sentinelWorkspaceId
 output SENTINEL_ROLE_ASSIGNMENT_NAME string = sentinelRoleAssignmentName
+output SENTINEL_WRITE_PATH string = sentinelWritePath
 // Every workspace and its assignment's name, comma-separated, in the same order (SENTINEL_WORKSPACES).
 output SENTINEL_WORKSPACE_IDS string = join(sentinelWorkspaceIds, ',')
 output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join(sentinelRoleAssignmentNames, ',')

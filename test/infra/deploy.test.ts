@@ -135,7 +135,11 @@ describe('the Sentinel role assignment is idempotent', () => {
     const args = m![0];
     expect(args).toContain('sentinelWorkspaceId');
     expect(args).toContain('identity.outputs.principalId');
-    expect(args).toContain('roleDefinitionIds.microsoftSentinelContributor');
+    expect(args).toContain('sentinelRoleKey');
+    // The role is part of the name: the custom role (arm) or Microsoft Sentinel Contributor (upload).
+    expect(mainCode).toMatch(
+      /^var sentinelRoleKey = sentinelWritePath == 'arm' \? 'threatfox-sentinel-sync' : roleDefinitionIds\.microsoftSentinelContributor$/m,
+    );
     // Nothing that changes between provisions.
     expect(args).not.toMatch(/utcNow|newGuid|deployment\(\)|resourceToken/);
     expect(mainCode).toMatch(
@@ -144,7 +148,7 @@ describe('the Sentinel role assignment is idempotent', () => {
     // Each workspace of a list gets its name the same way; a list of one is exactly the name above.
     expect(mainCode).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList \? listedWorkspaceIds : \[sentinelWorkspaceId\]$/m);
     expect(mainCode).toMatch(
-      /^var sentinelRoleAssignmentNames = map\(sentinelWorkspaceIds, id => guid\(id, identity\.outputs\.principalId, roleDefinitionIds\.microsoftSentinelContributor\)\)$/m,
+      /^var sentinelRoleAssignmentNames = map\(sentinelWorkspaceIds, id => guid\(id, identity\.outputs\.principalId, sentinelRoleKey\)\)$/m,
     );
   });
 

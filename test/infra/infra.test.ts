@@ -74,6 +74,8 @@ const NEEDED_ASSIGNMENTS = [
   'identityPrincipalId: Storage Table Data Contributor on Microsoft.Storage/storageAccounts',
   'identityPrincipalId: Key Vault Secrets User on Microsoft.KeyVault/vaults',
   'identityPrincipalId: Monitoring Metrics Publisher on Microsoft.Insights/components',
+  // SENTINEL_WRITE_PATH=arm: the custom role built from lib/sentinel/appRole.json; upload: the built-in role.
+  'identityPrincipalId: ThreatFox Sentinel Sync (custom role) on Microsoft.OperationalInsights/workspaces',
   'identityPrincipalId: Microsoft Sentinel Contributor on Microsoft.OperationalInsights/workspaces',
   'deployerPrincipalId: Key Vault Secrets Officer on Microsoft.KeyVault/vaults',
 ].sort();
@@ -106,8 +108,15 @@ function roleAssignments(): string[] {
       const scopeType = new RegExp(`^resource ${scope} '([^@']+)@[^']+' existing`, 'm').exec(code)?.[1] ?? `scope ${scope}`;
       const principal = valueOf(objectAfter(body, /properties: \{/), 'principalId')!;
       const roleExpr = /roleDefinitions', ([^)]+)\)/.exec(valueOf(body, 'roleDefinitionId')!)![1];
-      const roles =
-        m[2] && roleExpr === m[2]
+      // `useAppRole ? appRoleDefinitionName : roleDefinitionIds.x`: the custom role defined in the same file, or a built-in one.
+      const choice = /^\w+ \? (\w+) : (roleDefinitionIds\.\w+)$/.exec(roleExpr);
+      const customRole = (name: string) => {
+        expect(code).toMatch(new RegExp(`^var ${name} = guid\\(resourceGroup\\(\\)\\.id, appRole\\.roleName\\)$`, 'm'));
+        return 'ThreatFox Sentinel Sync (custom role)';
+      };
+      const roles = choice
+        ? [customRole(choice[1]), roleName(choice[2])]
+        : m[2] && roleExpr === m[2]
           ? [...new RegExp(`^var ${m[3]} = \\[([^\\]]*)\\]`, 'm').exec(code)![1].matchAll(/roleDefinitionIds\.\w+/g)].map((r) => roleName(r[0]))
           : [roleName(roleExpr)];
       for (const role of roles) out.push(`${principal}: ${role} on ${scopeType}`);
@@ -133,6 +142,7 @@ const VERIFIED_API_VERSIONS: Record<string, string> = {
   'Microsoft.KeyVault/vaults': '2024-11-01',
   'Microsoft.KeyVault/vaults/secrets': '2024-11-01',
   'Microsoft.Authorization/roleAssignments': '2022-04-01',
+  'Microsoft.Authorization/roleDefinitions': '2022-04-01',
   'Microsoft.Web/serverfarms': '2024-11-01',
   'Microsoft.Web/sites': '2024-11-01',
   'Microsoft.Web/sites/config': '2024-11-01',
