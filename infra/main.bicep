@@ -41,18 +41,10 @@ param principalId string = ''
 ])
 param principalType string = ''
 
-@description('Subscription of the Microsoft Sentinel workspace; empty means this subscription.')
-param sentinelSubscriptionId string = ''
-
-@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace; empty when sentinelWorkspaces lists them.')
-param sentinelResourceGroup string = ''
-
-@maxLength(63)
-@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on; empty when sentinelWorkspaces lists them.')
-param sentinelWorkspaceName string = ''
-
-@description('Several workspaces (SENTINEL_WORKSPACES): comma-separated workspace resource ids, in any subscription or, through Azure Lighthouse, tenant. Empty: the one workspace above.')
-param sentinelWorkspaces string = ''
+// The one input azd asks for (no default, and main.parameters.json maps it from SENTINEL_WORKSPACES).
+@minLength(1)
+@description('Microsoft Sentinel workspace(s) to write to: Log Analytics workspace resource ids, comma-separated (one is fine), in any subscription or, through Azure Lighthouse, tenant. Find one with: az monitor log-analytics workspace show -g <resource group> -n <workspace> --query id -o tsv')
+param sentinelWorkspaces string
 
 @allowed([
   'arm'
@@ -147,12 +139,13 @@ param logLevel string = 'info'
 ])
 param instanceMemoryMB int = 2048
 
-// 40: the lowest cap every Flex Consumption region accepts. Microsoft's docs now give 1 as the
-// floor, but regions have rejected values under 40 (the older documented minimum), and a default
-// that fails in some regions is worse than a higher cap. Writes do not grow with it: they run under
-// one blob lease (lib/state/lock.ts), so ARM sees ARM_CONCURRENCY writes at a time whatever the
-// instance count. Lower it with `azd env set MAXIMUM_INSTANCE_COUNT <n>` where the region allows.
-@description('Flex Consumption scale-out cap (per function group). 40 is accepted in every region; lower it where the region allows (docs/deploy.md).')
+// 40: the lowest cap every Flex Consumption region accepts (Microsoft's docs now give 1, but 40 was
+// the documented minimum and some regions still refuse less). There is no app-wide write lock: each
+// instance keeps ARM_CONCURRENCY writes in flight, so ARM can see instances x ARM_CONCURRENCY at
+// once and answers the excess with 429 + Retry-After, which the SDK waits out (billed as execution
+// time). The queue function is the one that scales; lower the cap where the region allows it
+// (`azd env set MAXIMUM_INSTANCE_COUNT 4`; docs/deploy.md, "Scale").
+@description('Flex Consumption scale-out cap (per function group). 40 is accepted in every region; each instance keeps ARM_CONCURRENCY writes in flight, so lower it where the region allows (docs/deploy.md).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -167,31 +160,24 @@ var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
 // azd substitutes an unset environment variable with '': treat '' as "use the default".
-var effectiveSentinelSubscriptionId = empty(sentinelSubscriptionId) ? subscription().subscriptionId : sentinelSubscriptionId
 var effectivePrincipalType = empty(principalType) ? 'User' : principalType
 var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
 var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
 
-// Every workspace the app writes to, as resource ids: SENTINEL_WORKSPACES (sentinelWorkspaces),
-// or the single workspace as a list of one.
-var listedWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
-var useWorkspaceList = !empty(listedWorkspaceIds)
+// Every workspace the app writes to, as resource ids (blanks and spaces around commas dropped).
+var sentinelWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
+// The first one, named in the outputs for a single-workspace deployment and the admin's commands.
+var sentinelWorkspaceId = sentinelWorkspaceIds[0]
 
-// The Sentinel role assignment's name, computed once, here, from the workspace, the identity and
-// the role only: the same inputs give the same name on every provision, so a second provision PUTs
-// the same assignment (a no-op) instead of creating another, and an administrator who grants the
-// role by hand can use this very name (output below; docs/deploy.md), after which turning
-// assignSentinelRole back on cannot fail with RoleAssignmentExists. With a list, the outputs name
-// its first workspace, and one name per workspace is derived the same way.
-var sentinelWorkspaceId = useWorkspaceList
-  ? listedWorkspaceIds[0]
-  : resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
-// The role is part of the name: moving between write paths creates the other role's assignment
-// instead of failing to change the role of an existing one (RoleAssignmentUpdateNotPermitted).
+// The Sentinel role assignments' names come from the workspace, the identity and the role only:
+// the same inputs give the same name on every provision, so a second provision PUTs the same
+// assignment (a no-op) instead of creating another, and an administrator who grants the role by
+// hand can use this very name (outputs below; docs/deploy.md), after which turning
+// assignSentinelRole back on cannot fail with RoleAssignmentExists. Each name is computed where it
+// is used (the module loop, the outputs), never through a lambda over a module output
+// (Azure/bicep#9227). The role is part of the name: moving between write paths creates the other
+// role's assignment instead of failing to change the role of an existing one.
 var sentinelRoleKey = sentinelWritePath == 'arm' ? 'threatfox-sentinel-sync' : roleDefinitionIds.microsoftSentinelContributor
-var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, sentinelRoleKey)
-var sentinelWorkspaceIds = useWorkspaceList ? listedWorkspaceIds : [sentinelWorkspaceId]
-var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, sentinelRoleKey))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -266,7 +252,7 @@ module sentinelAccess 'modules/sentinelAccess.bicep' = [
     params: {
       workspaceName: last(split(workspaceId, '/'))
       identityPrincipalId: identity.outputs.principalId
-      roleAssignmentName: sentinelRoleAssignmentNames[i]
+      roleAssignmentName: guid(workspaceId, identity.outputs.principalId, sentinelRoleKey)
       writePath: sentinelWritePath
     }
   }
@@ -298,11 +284,12 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
-      // Either the list or the single workspace: the app refuses both at once.
-      SENTINEL_WORKSPACES: useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''
-      AZURE_SUBSCRIPTION_ID: useWorkspaceList ? '' : effectiveSentinelSubscriptionId
-      SENTINEL_RESOURCE_GROUP: useWorkspaceList ? '' : sentinelResourceGroup
-      SENTINEL_WORKSPACE_NAME: useWorkspaceList ? '' : sentinelWorkspaceName
+      // Always the list (a list of one is fine); the single-workspace settings stay empty, as the app
+      // refuses both at once.
+      SENTINEL_WORKSPACES: join(sentinelWorkspaceIds, ',')
+      AZURE_SUBSCRIPTION_ID: ''
+      SENTINEL_RESOURCE_GROUP: ''
+      SENTINEL_WORKSPACE_NAME: ''
       SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string(sentinelWorkspacesPerSubscription)
       SENTINEL_WRITE_PATH: sentinelWritePath
       SENTINEL_TI_UPLOAD_ENDPOINT: sentinelTiUploadEndpoint
@@ -338,11 +325,12 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
-// For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md).
+// For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md), and
+// for the predown hook that removes the app's roles before `azd down` deletes the identity.
 output SENTINEL_WORKSPACE_ID string = sentinelWorkspaceId
-output SENTINEL_ROLE_ASSIGNMENT_NAME string = sentinelRoleAssignmentName
+output SENTINEL_ROLE_ASSIGNMENT_NAME string = guid(sentinelWorkspaceId, identity.outputs.principalId, sentinelRoleKey)
 output SENTINEL_WRITE_PATH string = sentinelWritePath
-// Every workspace and its assignment's name, comma-separated, in the same order (SENTINEL_WORKSPACES).
+// Every workspace (comma-separated) and its assignment's name (a JSON array in the azd environment), in the same order.
 output SENTINEL_WORKSPACE_IDS string = join(sentinelWorkspaceIds, ',')
-output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join(sentinelRoleAssignmentNames, ',')
+output SENTINEL_ROLE_ASSIGNMENT_NAMES array = [for id in sentinelWorkspaceIds: guid(id, identity.outputs.principalId, sentinelRoleKey)]
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -34,8 +34,8 @@ param threatFoxSecretName string
 ])
 param instanceMemoryMB int = 2048
 
-// Set by main.bicep (default 40, the lowest cap every region accepts). ARM writes stay bounded by
-// ARM_CONCURRENCY whatever this is: writers take one blob lease (lib/state/lock.ts).
+// Set by main.bicep (default 40, the lowest cap every region accepts). Each instance keeps up to
+// ARM_CONCURRENCY writes in flight; there is no app-wide lock.
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int

@@ -370,7 +370,7 @@ describe('roles', () => {
     }
   });
 
-  it('grants Microsoft Sentinel Contributor on every listed workspace, each deployed into its own resource group', () => {
+  it('grants the Sentinel role on every listed workspace, each deployed into its own resource group', () => {
     const sentinel = stripComments(read('infra/modules/sentinelAccess.bicep'));
     expect(sentinel).toContain('roleDefinitionIds.microsoftSentinelContributor');
     expect(sentinel).toMatch(/^\s*scope: workspace$/m);
@@ -380,20 +380,27 @@ describe('roles', () => {
     expect(main).toMatch(/^\s*name: 'sentinelAccess-\$\{i\}-\$\{resourceToken\}'$/m);
     expect(main).toMatch(/^\s*scope: resourceGroup\(split\(workspaceId, '\/'\)\[2\], split\(workspaceId, '\/'\)\[4\]\)$/m);
     expect(main).toMatch(/^\s*workspaceName: last\(split\(workspaceId, '\/'\)\)$/m);
-    // The list comes from the sentinelWorkspaces parameter (SENTINEL_WORKSPACES); without it, the single workspace is a list of one.
-    expect(main).toMatch(/^var listedWorkspaceIds = filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)$/m);
-    expect(main).toMatch(/^var useWorkspaceList = !empty\(listedWorkspaceIds\)$/m);
-    expect(main).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList \? listedWorkspaceIds : \[sentinelWorkspaceId\]$/m);
+    // The list comes from the one required parameter, sentinelWorkspaces (SENTINEL_WORKSPACES).
+    expect(main).toMatch(/^var sentinelWorkspaceIds = filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)$/m);
     expect(main).toMatch(/^output SENTINEL_WORKSPACE_IDS string = join\(sentinelWorkspaceIds, ','\)$/m);
-    expect(main).toMatch(/^output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join\(sentinelRoleAssignmentNames, ','\)$/m);
     expect(readJson('infra/main.parameters.json').parameters.sentinelWorkspaces.value).toBe('${SENTINEL_WORKSPACES}');
   });
 
-  it('sets either SENTINEL_WORKSPACES or the single-workspace settings, never both', () => {
+  it('makes the workspace list the one required input, so azd asks for it', () => {
+    const required = params(mainBicep).filter((p) => p.defaultValue === undefined).map((p) => p.name);
+    expect(required.sort()).toEqual(['environmentName', 'location', 'sentinelWorkspaces']);
+    const p = params(mainBicep).find((x) => x.name === 'sentinelWorkspaces')!;
+    expect(p.decorators).toContain('@minLength(1)');
+    expect(p.decorators).toMatch(/@description\('[^']*resource ids[^']*az monitor log-analytics workspace show/);
+    for (const gone of ['sentinelResourceGroup', 'sentinelWorkspaceName', 'sentinelSubscriptionId'])
+      expect(params(mainBicep).map((x) => x.name)).not.toContain(gone);
+  });
+
+  it('sets SENTINEL_WORKSPACES, never the single-workspace settings as well', () => {
     const sync = objectAfter(mainBicep, /syncSettings: \{/);
-    expect(valueOf(sync, 'SENTINEL_WORKSPACES')).toBe("useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''");
+    expect(valueOf(sync, 'SENTINEL_WORKSPACES')).toBe("join(sentinelWorkspaceIds, ',')");
     for (const single of ['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME']) {
-      expect(valueOf(sync, single)).toMatch(/^useWorkspaceList \? '' : \w+$/);
+      expect(valueOf(sync, single)).toBe("''");
     }
     // The app reads '' as unset, so the list alone is not "both set".
     const list = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law-a';
