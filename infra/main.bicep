@@ -65,8 +65,11 @@ param sentinelWorkspacesPerSubscription int = 1
 param assignSentinelRole bool = true
 
 @secure()
-@description('ThreatFox Auth-Key (https://auth.abuse.ch/). Empty: set the Key Vault secret after deployment.')
+@description('ThreatFox Auth-Key (https://auth.abuse.ch/), from `azd env set-secret THREATFOX_AUTH_KEY` (never plain `azd env set`). Written to Key Vault only while the secret does not exist. Empty: set the Key Vault secret after deployment.')
 param threatFoxAuthKey string = ''
+
+@description('Set by scripts/hooks/preprovision.js (THREATFOX_SECRET_EXISTS): the vault already holds the key, so it is not written again.')
+param threatFoxSecretExists bool = false
 
 @description('Comma-separated ThreatFox malware ids; empty means win.netsupportmanager_rat.')
 param threatFoxMalware string = ''
@@ -225,6 +228,7 @@ module keyVault 'modules/keyVault.bicep' = {
     location: location
     tags: tags
     threatFoxAuthKey: threatFoxAuthKey
+    threatFoxSecretExists: threatFoxSecretExists
   }
 }
 

@@ -1,0 +1,133 @@
+/**
+ * The azd hooks (scripts/hooks/*.js), run for real with stand-ins for `az` and `azd` on PATH that
+ * record their arguments and answer as told: no Azure, no network.
+ */
+import { spawnSync } from 'child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parse as parseYaml } from 'yaml';
+import { objectAfter, stripComments } from './bicepText';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+interface Stand {
+  /** The stand-in's answer: stdout and exit code, chosen from its arguments. */
+  answer?: (args: string) => { stdout?: string; stderr?: string; code?: number };
+}
+
+/** Runs a hook in a scratch project with fake az/azd; returns its result and every CLI call made. */
+function runHook(
+  script: string,
+  options: { env?: Record<string, string>; envFile?: string; az?: Stand['answer']; azd?: Stand['answer'] } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'hook-'));
+  try {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const log = join(dir, 'calls.log');
+    // Each stand-in logs "tool args" and answers from a table written next to it (args -> reply).
+    for (const tool of ['az', 'azd'] as const) {
+      const answer = options[tool];
+      const replies = join(dir, `${tool}.json`);
+      writeFileSync(replies, JSON.stringify({}));
+      const fake = join(bin, tool);
+      writeFileSync(
+        fake,
+        `#!${process.execPath}\n` +
+          `const fs=require('fs');const args=process.argv.slice(2).join(' ');fs.appendFileSync(${JSON.stringify(log)}, ${JSON.stringify(tool)}+' '+args+'\\n');` +
+          `const r=(${answer ? answer.toString() : '() => ({})'})(args);process.stdout.write(r.stdout||'');process.stderr.write(r.stderr||'');process.exit(r.code||0);\n`,
+      );
+      chmodSync(fake, 0o755);
+    }
+    if (options.envFile !== undefined) {
+      mkdirSync(join(dir, '.azure', 'dev'), { recursive: true });
+      writeFileSync(join(dir, '.azure', 'dev', '.env'), options.envFile);
+    }
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'hooks', script)], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH}`, AZURE_ENV_NAME: 'dev', ...options.env },
+    });
+    let calls: string[] = [];
+    try {
+      calls = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
+    } catch {
+      // no CLI was called
+    }
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('preprovision: the ThreatFox key is never plain text and never overwritten', () => {
+  const PLAIN = 'THREATFOX_AUTH_KEY="0123abcd-plain-key"\n';
+
+  it('refuses a key azd env set stored in plain text, without printing it', () => {
+    const r = runHook('preprovision.js', { envFile: PLAIN });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/plain text.*\n.*azd env set THREATFOX_AUTH_KEY ""\n.*azd env set-secret THREATFOX_AUTH_KEY/s);
+    expect(r.stderr + r.stdout).not.toContain('0123abcd');
+    expect(r.calls).toEqual([]);
+  });
+
+  it('accepts a set-secret reference and reports an existing secret, listing names only', () => {
+    const r = runHook('preprovision.js', {
+      envFile: 'THREATFOX_AUTH_KEY="akvs://sub/vault/threatfox"\n',
+      env: { AZURE_KEY_VAULT_NAME: 'kv-abc' },
+      az: () => ({ stdout: 'other\nthreatfox-auth-key\n' }),
+    });
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([
+      'az keyvault secret list --vault-name kv-abc --query [].name -o tsv',
+      'azd env set THREATFOX_SECRET_EXISTS true',
+    ]);
+  });
+
+  it('lets the first provision write the key: no vault yet, nothing asked of az', () => {
+    const r = runHook('preprovision.js', { envFile: '' });
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual(['azd env set THREATFOX_SECRET_EXISTS false']);
+  });
+
+  it('says false when the vault lacks the secret or is gone, and true (leave it) when it cannot tell', () => {
+    const missing = runHook('preprovision.js', { env: { AZURE_KEY_VAULT_NAME: 'kv-abc' }, az: () => ({ stdout: 'other\n' }) });
+    expect(missing.calls.at(-1)).toBe('azd env set THREATFOX_SECRET_EXISTS false');
+    const gone = runHook('preprovision.js', {
+      env: { AZURE_KEY_VAULT_NAME: 'kv-abc' },
+      az: () => ({ stderr: 'ERROR: (VaultNotFound) The vault kv-abc could not be found', code: 1 }),
+    });
+    expect(gone.calls.at(-1)).toBe('azd env set THREATFOX_SECRET_EXISTS false');
+    const denied = runHook('preprovision.js', {
+      env: { AZURE_KEY_VAULT_NAME: 'kv-abc' },
+      az: () => ({ stderr: 'ERROR: (Forbidden) Caller is not authorized', code: 1 }),
+    });
+    expect(denied.status).toBe(0);
+    expect(denied.stderr).toMatch(/left as it is/);
+    expect(denied.calls.at(-1)).toBe('azd env set THREATFOX_SECRET_EXISTS true');
+  });
+
+  it('is wired: azure.yaml runs it before provisioning, and the template writes the secret only when absent', () => {
+    const hooks = (parseYaml(read('azure.yaml')) as { hooks: Record<string, Record<string, { run: string }>> }).hooks;
+    expect(hooks.preprovision.posix.run).toBe('node scripts/hooks/preprovision.js');
+    expect(hooks.preprovision.windows.run).toBe('node scripts/hooks/preprovision.js');
+    const kv = stripComments(read('infra/modules/keyVault.bicep'));
+    expect(kv).toMatch(
+      /^resource threatFoxSecret 'Microsoft\.KeyVault\/vaults\/secrets@2024-11-01' = if \(!empty\(threatFoxAuthKey\) && !threatFoxSecretExists\) \{$/m,
+    );
+    const parameters = JSON.parse(read('infra/main.parameters.json')).parameters;
+    expect(parameters.threatFoxSecretExists.value).toBe('${THREATFOX_SECRET_EXISTS=false}');
+    expect(objectAfter(read('infra/main.bicep'), /module keyVault 'modules\/keyVault\.bicep' = \{/)).toMatch(
+      /threatFoxSecretExists: threatFoxSecretExists/,
+    );
+  });
+
+  it('docs/deploy.md says set-secret or Key Vault only, and that a rotation stands', () => {
+    const doc = read('docs/deploy.md');
+    expect(doc).toContain('azd env set-secret THREATFOX_AUTH_KEY');
+    expect(doc).toMatch(/never overwrites? a rotated/i);
+    expect(doc).not.toMatch(/azd env set THREATFOX_AUTH_KEY <key>/);
+  });
+});
