@@ -131,3 +131,73 @@ describe('preprovision: the ThreatFox key is never plain text and never overwrit
     expect(doc).not.toMatch(/azd env set THREATFOX_AUTH_KEY <key>/);
   });
 });
+
+describe('predown: azd down leaves none of our roles behind', () => {
+  const WS_A = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-a';
+  const WS_B = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-b';
+  const RG = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-soc';
+  const outputs = { APP_IDENTITY_PRINCIPAL_ID: 'aaaaaaaa-0000-0000-0000-000000000001', SENTINEL_WORKSPACE_IDS: `${WS_A}, ${WS_B}` };
+
+  it('removes the identity\'s assignments on every workspace, then the custom role of their resource group once', () => {
+    const r = runHook('predown.js', {
+      env: outputs,
+      az: (args: string) =>
+        args.startsWith('role definition list')
+          ? { stdout: JSON.stringify([{ name: 'r1', roleName: 'ThreatFox Sentinel Sync (rg-soc, abc123)' }, { name: 'r2', roleName: 'Someone else' }]) }
+          : {},
+    });
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([
+      `az role assignment delete --assignee aaaaaaaa-0000-0000-0000-000000000001 --scope ${WS_A}`,
+      `az role assignment delete --assignee aaaaaaaa-0000-0000-0000-000000000001 --scope ${WS_B}`,
+      `az role definition list --custom-role-only true --scope ${RG} -o json`,
+      `az role definition delete --name r1 --scope ${RG}`,
+    ]);
+  });
+
+  it('keeps a custom role another deployment still holds, and is done', () => {
+    const r = runHook('predown.js', {
+      env: { ...outputs, SENTINEL_WORKSPACE_IDS: WS_A },
+      az: (args: string) =>
+        args.startsWith('role definition list')
+          ? { stdout: JSON.stringify([{ name: 'r1', roleName: 'ThreatFox Sentinel Sync (rg-soc, abc123)' }]) }
+          : args.startsWith('role definition delete')
+            ? { stderr: 'ERROR: (RoleDefinitionHasAssignments) There are existing role assignments referencing role', code: 1 }
+            : {},
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/kept ThreatFox Sentinel Sync \(rg-soc, abc123\): another deployment still holds it/);
+  });
+
+  it('stops azd down (exit 1) while the identity exists when an assignment cannot be removed, naming it', () => {
+    const r = runHook('predown.js', {
+      env: outputs,
+      az: (args: string) =>
+        args.includes('law-b') ? { stderr: 'ERROR: (AuthorizationFailed) does not have authorization', code: 1 } : args.startsWith('role definition list') ? { stdout: '[]' } : {},
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${WS_B}: ERROR: (AuthorizationFailed)`);
+    expect(r.stderr).toMatch(/run `azd down` again/);
+  });
+
+  it('has nothing to do without the deployment\'s outputs', () => {
+    const r = runHook('predown.js', {});
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([]);
+  });
+
+  it('is wired in azure.yaml, and the outputs it reads exist', () => {
+    const hooks = (parseYaml(read('azure.yaml')) as { hooks: Record<string, Record<string, { run: string }>> }).hooks;
+    expect(hooks.predown.posix.run).toBe('node scripts/hooks/predown.js');
+    expect(hooks.predown.windows.run).toBe('node scripts/hooks/predown.js');
+    const main = stripComments(read('infra/main.bicep'));
+    expect(main).toMatch(/^output APP_IDENTITY_PRINCIPAL_ID string = /m);
+    expect(main).toMatch(/^output SENTINEL_WORKSPACE_IDS string = /m);
+  });
+
+  it('the README\'s clean-up section says the hook does it', () => {
+    const cleanUp = /## Clean up\n([\s\S]*?)\n## /.exec(read('README.md'))![1];
+    expect(cleanUp).toMatch(/predown/);
+    expect(cleanUp).toMatch(/scripts\/hooks\/predown\.js/);
+  });
+});
