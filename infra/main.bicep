@@ -229,6 +229,7 @@ module keyVault 'modules/keyVault.bicep' = {
     tags: tags
     threatFoxAuthKey: threatFoxAuthKey
     threatFoxSecretExists: threatFoxSecretExists
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
 
@@ -278,6 +279,7 @@ module functionApp 'modules/functionApp.bicep' = {
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     keyVaultUri: keyVault.outputs.uri
     threatFoxSecretName: keyVault.outputs.threatFoxSecretName
     instanceMemoryMB: instanceMemoryMB

@@ -23,6 +23,9 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 
+@description('The app\'s Log Analytics workspace: the Function App\'s platform logs (FunctionAppLogs) go there.')
+param logAnalyticsWorkspaceId string
+
 @description('Vault URI (ends with /) and the secret holding the ThreatFox Auth-Key.')
 param keyVaultUri string
 param threatFoxSecretName string
@@ -199,6 +202,24 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// The host's and the functions' logs as the platform sees them (FunctionAppLogs: every invocation,
+// host start-up and errors, Key Vault reference resolution) beside Application Insights' telemetry,
+// which samples; resource-specific tables in the same workspace.
+resource logsToLogAnalytics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'logs-to-log-analytics'
+  scope: site
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -12,6 +12,9 @@ param threatFoxSecretName string = 'threatfox-auth-key'
 @description('ThreatFox Auth-Key. Empty: no secret is written now; set it later (docs/deploy.md).')
 param threatFoxAuthKey string = ''
 
+@description('The app\'s Log Analytics workspace: Key Vault audit events (every secret read or write, by whom) go there.')
+param logAnalyticsWorkspaceId string
+
 @description('Whether the vault already holds the secret (the preprovision hook looks): then it is never written again.')
 param threatFoxSecretExists bool = false
 
@@ -49,6 +52,23 @@ resource threatFoxSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!e
   properties: {
     value: threatFoxAuthKey
     contentType: 'text/plain'
+  }
+}
+
+// Audit events (AuditEvent: each secret get, set and list, with the caller's identity and IP) in the
+// app's Log Analytics workspace, resource-specific table AZKVAuditLogs.
+resource auditToLogAnalytics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -143,6 +143,7 @@ const VERIFIED_API_VERSIONS: Record<string, string> = {
   'Microsoft.KeyVault/vaults/secrets': '2024-11-01',
   'Microsoft.Authorization/roleAssignments': '2022-04-01',
   'Microsoft.Authorization/roleDefinitions': '2022-04-01',
+  'Microsoft.Insights/diagnosticSettings': '2021-05-01-preview',
   'Microsoft.Web/serverfarms': '2024-11-01',
   'Microsoft.Web/sites': '2024-11-01',
   'Microsoft.Web/sites/config': '2024-11-01',
