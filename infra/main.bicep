@@ -153,6 +153,22 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Optional (ALERT_EMAIL): e-mail address the app\'s alerts go to (an action group is created for it).')
+param alertEmail string = ''
+
+@description('Optional (ALERT_ACTION_GROUP_ID): resource id of an existing action group the app\'s alerts notify.')
+param alertActionGroupId string = ''
+
+@description('ALERT_NO_SUCCESS_WINDOW: alert when no pull succeeded for this long; twice the SYNC_SCHEDULE interval (PT2H for the hourly default).')
+@allowed([
+  'PT2H'
+  'PT4H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
+param alertNoSuccessWindow string = 'PT2H'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -217,6 +233,21 @@ module monitoring 'modules/monitoring.bicep' = {
     applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+// A failed run, a parked batch, no successful run in alertNoSuccessWindow (docs/deploy.md, "Alerts").
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    namePrefix: functionAppName
+    noSuccessWindow: alertNoSuccessWindow
+    alertEmail: alertEmail
+    actionGroupId: alertActionGroupId
   }
 }
 

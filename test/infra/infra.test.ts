@@ -144,6 +144,8 @@ const VERIFIED_API_VERSIONS: Record<string, string> = {
   'Microsoft.Authorization/roleAssignments': '2022-04-01',
   'Microsoft.Authorization/roleDefinitions': '2022-04-01',
   'Microsoft.Insights/diagnosticSettings': '2021-05-01-preview',
+  'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
+  'Microsoft.Insights/actionGroups': '2023-01-01',
   'Microsoft.Web/serverfarms': '2024-11-01',
   'Microsoft.Web/sites': '2024-11-01',
   'Microsoft.Web/sites/config': '2024-11-01',
