@@ -251,6 +251,20 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+// The SOC's view: our indicators, runs and hits (docs/deploy.md, "Workbook"); also importable as a file.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    displayName: 'ThreatFox Sentinel Sync (${environmentName})'
+    sentinelWorkspaceId: sentinelWorkspaceId
+    appWorkspaceId: monitoring.outputs.logAnalyticsId
+    indicatorSource: indicatorSource
+  }
+}
+
 module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
   scope: rg

@@ -146,6 +146,7 @@ const VERIFIED_API_VERSIONS: Record<string, string> = {
   'Microsoft.Insights/diagnosticSettings': '2021-05-01-preview',
   'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
   'Microsoft.Insights/actionGroups': '2023-01-01',
+  'Microsoft.Insights/workbooks': '2023-06-01',
   'Microsoft.Web/serverfarms': '2024-11-01',
   'Microsoft.Web/sites': '2024-11-01',
   'Microsoft.Web/sites/config': '2024-11-01',
