@@ -13,9 +13,14 @@ const TIMEOUT_MS = 120000;
  * Runs a CLI; returns { ok, stdout, stderr }. On Windows az is a batch file, which only runs through
  * cmd.exe: callers pass arguments without shell metacharacters (names, ids, fixed flags).
  */
-function run(tool, args) {
-  const batch = process.platform === 'win32' && tool === 'az';
-  const r = spawnSync(batch ? 'az.cmd' : tool, args, { encoding: 'utf8', timeout: TIMEOUT_MS, shell: batch });
+function run(tool, args, options = {}) {
+  const batch = process.platform === 'win32' && (tool === 'az' || tool === 'npm');
+  const r = spawnSync(batch ? `${tool}.cmd` : tool, args, {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? TIMEOUT_MS,
+    shell: batch,
+    cwd: options.cwd,
+  });
   return { ok: r.status === 0, stdout: (r.stdout || '').trim(), stderr: (r.stderr || r.error?.message || '').trim() };
 }
 

@@ -3,9 +3,9 @@
  * record their arguments and answer as told: no Azure, no network.
  */
 import { spawnSync } from 'child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join, relative, sep } from 'path';
 import { parse as parseYaml } from 'yaml';
 import { objectAfter, stripComments } from './bicepText';
 
@@ -20,7 +20,14 @@ interface Stand {
 /** Runs a hook in a scratch project with fake az/azd; returns its result and every CLI call made. */
 function runHook(
   script: string,
-  options: { env?: Record<string, string>; envFile?: string; az?: Stand['answer']; azd?: Stand['answer'] } = {},
+  options: {
+    env?: Record<string, string>;
+    envFile?: string;
+    files?: Record<string, string>;
+    az?: Stand['answer'];
+    azd?: Stand['answer'];
+    npm?: Stand['answer'];
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'hook-'));
   try {
@@ -28,7 +35,7 @@ function runHook(
     mkdirSync(bin);
     const log = join(dir, 'calls.log');
     // Each stand-in logs "tool args" and answers from a table written next to it (args -> reply).
-    for (const tool of ['az', 'azd'] as const) {
+    for (const tool of ['az', 'azd', 'npm'] as const) {
       const answer = options[tool];
       const replies = join(dir, `${tool}.json`);
       writeFileSync(replies, JSON.stringify({}));
@@ -36,10 +43,16 @@ function runHook(
       writeFileSync(
         fake,
         `#!${process.execPath}\n` +
-          `const fs=require('fs');const args=process.argv.slice(2).join(' ');fs.appendFileSync(${JSON.stringify(log)}, ${JSON.stringify(tool)}+' '+args+'\\n');` +
+          `const fs=require('fs');const path=require('path');const args=process.argv.slice(2).join(' ');` +
+          `const where=path.relative(${JSON.stringify(dir)}, process.cwd());` +
+          `fs.appendFileSync(${JSON.stringify(log)}, ${JSON.stringify(tool)}+' '+args+(where?' @'+where.split(path.sep).join('/'):'')+'\\n');` +
           `const r=(${answer ? answer.toString() : '() => ({})'})(args);process.stdout.write(r.stdout||'');process.stderr.write(r.stderr||'');process.exit(r.code||0);\n`,
       );
       chmodSync(fake, 0o755);
+    }
+    for (const [file, text] of Object.entries(options.files ?? {})) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
     }
     if (options.envFile !== undefined) {
       mkdirSync(join(dir, '.azure', 'dev'), { recursive: true });
@@ -56,7 +69,15 @@ function runHook(
     } catch {
       // no CLI was called
     }
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+    const listing = (sub: string): string[] => {
+      const base = join(dir, sub);
+      const walk = (d: string): string[] =>
+        readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+          e.isDirectory() ? walk(join(d, e.name)) : [relative(base, join(d, e.name)).split(sep).join('/')],
+        );
+      return existsSync(base) ? walk(base).sort() : [];
+    };
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls, packaged: listing('dist/package') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -199,5 +220,70 @@ describe('predown: azd down leaves none of our roles behind', () => {
     const cleanUp = /## Clean up\n([\s\S]*?)\n## /.exec(read('README.md'))![1];
     expect(cleanUp).toMatch(/predown/);
     expect(cleanUp).toMatch(/scripts\/hooks\/predown\.js/);
+  });
+});
+
+describe('prepackage: production dependencies only', () => {
+  const project = {
+    'package.json': '{"name":"x","main":"dist/functions/*.js"}',
+    'package-lock.json': '{}',
+    'host.json': '{"version":"2.0"}',
+    'dist/host.json': '{"version":"2.0"}',
+    'dist/functions/sync.js': 'require("../lib/a")',
+    'dist/functions/sync.js.map': '{}',
+    'dist/lib/a.js': '',
+    'dist/lib/sentinel/appRole.json': '{}',
+    'dist/test/old.test.js': '',
+    'lib/a.ts': '',
+  };
+
+  it('builds, copies what the host loads, installs production dependencies in dist/package, and prints its size', () => {
+    const r = runHook('prepackage.js', {
+      files: project,
+      // The stand-in npm "installs" one production dependency where it is run.
+      npm: ((args: string) => {
+        if (args.startsWith('ci')) {
+          require('fs').mkdirSync('node_modules/dep', { recursive: true });
+          require('fs').writeFileSync('node_modules/dep/index.js', 'module.exports = 1;');
+        }
+        return {};
+      }) as Stand['answer'],
+    });
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual(['npm run build', 'npm ci --omit=dev --ignore-scripts --no-audit --no-fund @dist/package']);
+    expect(r.packaged).toEqual([
+      '.funcignore',
+      'dist/functions/sync.js',
+      'dist/host.json',
+      'dist/lib/a.js',
+      'dist/lib/sentinel/appRole.json',
+      'host.json',
+      'node_modules/dep/index.js',
+      'package-lock.json',
+      'package.json',
+    ]);
+    expect(r.stdout).toMatch(/^prepackage: dist\/package is \d+\.\d MB \(node_modules \d+\.\d MB, production dependencies only\)$/m);
+  });
+
+  it('stops the deployment when the build fails', () => {
+    const r = runHook('prepackage.js', { files: project, npm: () => ({ stderr: 'error TS2322', code: 2 }) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/npm run build failed:\nerror TS2322/);
+    expect(r.packaged).toEqual([]);
+  });
+
+  it('is how azd packages the app: dist/package, no remote build, the hook before packaging', () => {
+    const api = (parseYaml(read('azure.yaml')) as { services: { api: Record<string, any> } }).services.api;
+    expect(api.dist).toBe('dist/package');
+    expect(api.remoteBuild).toBe(false);
+    expect(api.hooks.prepackage.posix.run).toBe('node scripts/hooks/prepackage.js');
+    expect(api.hooks.prepackage.windows.run).toBe('node scripts/hooks/prepackage.js');
+    expect(read('.gitignore')).toMatch(/^dist\/$/m);
+  });
+
+  it('docs/deploy.md gives the measured size', () => {
+    const doc = read('docs/deploy.md');
+    expect(doc).toMatch(/dist\/package.*85 MB/s);
+    expect(doc).toMatch(/23 MB zipped/);
   });
 });
