@@ -14,7 +14,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface Stand {
   /** The stand-in's answer: stdout and exit code, chosen from its arguments. */
-  answer?: (args: string) => { stdout?: string; stderr?: string; code?: number };
+  answer?: (args: string) => { stdout?: string; stderr?: string; code?: number; files?: Record<string, string> };
 }
 
 /** Runs a hook in a scratch project with fake az/azd; returns its result and every CLI call made. */
@@ -46,7 +46,10 @@ function runHook(
           `const fs=require('fs');const path=require('path');const args=process.argv.slice(2).join(' ');` +
           `const where=path.relative(${JSON.stringify(dir)}, process.cwd());` +
           `fs.appendFileSync(${JSON.stringify(log)}, ${JSON.stringify(tool)}+' '+args+(where?' @'+where.split(path.sep).join('/'):'')+'\\n');` +
-          `const r=(${answer ? answer.toString() : '() => ({})'})(args);process.stdout.write(r.stdout||'');process.stderr.write(r.stderr||'');process.exit(r.code||0);\n`,
+          `const r=(${answer ? answer.toString() : '() => ({})'})(args);` +
+          // Files the stand-in "creates" where it runs (what npm ci would install).
+          `for(const [f,t] of Object.entries(r.files||{})){fs.mkdirSync(path.dirname(f),{recursive:true});fs.writeFileSync(f,t);}` +
+          `process.stdout.write(r.stdout||'');process.stderr.write(r.stderr||'');process.exit(r.code||0);\n`,
       );
       chmodSync(fake, 0o755);
     }
@@ -241,13 +244,7 @@ describe('prepackage: production dependencies only', () => {
     const r = runHook('prepackage.js', {
       files: project,
       // The stand-in npm "installs" one production dependency where it is run.
-      npm: ((args: string) => {
-        if (args.startsWith('ci')) {
-          require('fs').mkdirSync('node_modules/dep', { recursive: true });
-          require('fs').writeFileSync('node_modules/dep/index.js', 'module.exports = 1;');
-        }
-        return {};
-      }) as Stand['answer'],
+      npm: (args: string) => (args.startsWith('ci') ? { files: { 'node_modules/dep/index.js': 'module.exports = 1;' } } : {}),
     });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual(['npm run build', 'npm ci --omit=dev --ignore-scripts --no-audit --no-fund @dist/package']);
