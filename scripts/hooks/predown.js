@@ -54,7 +54,8 @@ for (const scope of resourceGroups) {
   for (const role of roles.filter((d) => typeof d.roleName === 'string' && d.roleName.startsWith(ROLE_PREFIX))) {
     const del = run('az', ['role', 'definition', 'delete', '--name', role.name, '--scope', scope]);
     if (del.ok) console.log(`predown: deleted the custom role ${role.roleName}`);
-    else if (/assign/i.test(del.stderr)) console.log(`predown: kept ${role.roleName}: another deployment still holds it`);
+    else if (/assign/i.test(del.stderr))
+      console.log(`predown: kept ${role.roleName}: another deployment still holds it`);
     else problems.push(`${scope}: could not delete ${role.roleName}: ${del.stderr}`);
   }
 }

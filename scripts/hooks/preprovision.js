@@ -38,7 +38,9 @@ function secretExists(vault) {
 const exists = secretExists(process.env.AZURE_KEY_VAULT_NAME);
 if (exists === undefined) {
   // Unknown (no permission, network): do not let this provision overwrite whatever is there.
-  console.warn(`Could not list the secrets of ${process.env.AZURE_KEY_VAULT_NAME}; the ThreatFox key is left as it is.`);
+  console.warn(
+    `Could not list the secrets of ${process.env.AZURE_KEY_VAULT_NAME}; the ThreatFox key is left as it is.`,
+  );
 }
 const set = run('azd', ['env', 'set', 'THREATFOX_SECRET_EXISTS', exists ?? 'true']);
 if (!set.ok) {
