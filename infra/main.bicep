@@ -294,7 +294,9 @@ module rbac 'modules/rbac.bicep' = {
 // One assignment per workspace, deployed into that workspace's resource group and subscription
 // (resource id segments: /subscriptions/{2}/resourceGroups/{4}/providers/…/workspaces/{8}).
 // Workspaces in another tenant (Azure Lighthouse) get the role through the Lighthouse offer instead:
-// set assignSentinelRole false for them (docs/deploy.md).
+// set assignSentinelRole false for them (docs/deploy.md). One at a time: workspaces that share a
+// resource group share its custom role definition, which two parallel PUTs could trip over.
+@batchSize(1)
 module sentinelAccess 'modules/sentinelAccess.bicep' = [
   for (workspaceId, i) in sentinelWorkspaceIds: if (assignSentinelRole) {
     name: 'sentinelAccess-${i}-${resourceToken}'

@@ -76,6 +76,8 @@ describe('the one action list (lib/sentinel/appRole.json)', () => {
       "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', useAppRole ? appRoleDefinitionName : roleDefinitionIds.microsoftSentinelContributor)",
     );
     expect(assignment).toMatch(/dependsOn: \[\s*appRoleDefinition\s*\]/);
+    // Workspaces sharing a resource group share its role definition: deployed one at a time.
+    expect(stripComments(mainBicep)).toMatch(/^@batchSize\(1\)\nmodule sentinelAccess /m);
     const sentinelModule = objectAfter(mainBicep, /module sentinelAccess 'modules\/sentinelAccess\.bicep' = \[/);
     expect(valueOf(objectAfter(sentinelModule, /params: \{/), 'writePath')).toBe('sentinelWritePath');
   });
