@@ -10,7 +10,7 @@
  *
  * Prints the package's size. Runs in the service's folder (the repository root).
  */
-const { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { run } = require('./cli');
 
@@ -34,6 +34,9 @@ function sizeOf(path) {
   return readdirSync(path).reduce((n, name) => n + sizeOf(join(path, name)), 0);
 }
 
+// A fresh clone has no build tools yet (azd's own install runs after this hook).
+if (!existsSync(join(root, 'node_modules', 'typescript', 'package.json')))
+  step('npm ci', 'npm', ['ci', '--no-audit', '--no-fund'], root);
 step('npm run build', 'npm', ['run', 'build'], root);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'dist'), { recursive: true });

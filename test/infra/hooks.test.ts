@@ -238,6 +238,7 @@ describe('prepackage: production dependencies only', () => {
     'dist/lib/sentinel/appRole.json': '{}',
     'dist/test/old.test.js': '',
     'lib/a.ts': '',
+    'node_modules/typescript/package.json': '{}',
   };
 
   it('builds, copies what the host loads, installs production dependencies in dist/package, and prints its size', () => {
@@ -260,6 +261,13 @@ describe('prepackage: production dependencies only', () => {
       'package.json',
     ]);
     expect(r.stdout).toMatch(/^prepackage: dist\/package is \d+\.\d MB \(node_modules \d+\.\d MB, production dependencies only\)$/m);
+  });
+
+  it('installs the build tools first in a fresh clone', () => {
+    const fresh = Object.fromEntries(Object.entries(project).filter(([f]) => !f.startsWith('node_modules/')));
+    const r = runHook('prepackage.js', { files: fresh });
+    expect(r.status).toBe(0);
+    expect(r.calls.slice(0, 2)).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
   });
 
   it('stops the deployment when the build fails', () => {
