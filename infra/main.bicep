@@ -4,7 +4,9 @@
 //   rg-<env>/  id-… (user-assigned identity)   st… (storage: host, package, queues, table, batches)
 //              kv-… (ThreatFox key)            log-…/appi-… (the app's own telemetry)
 //              plan-…/func-… (Flex Consumption, Node 22)
-//   <sentinel rg>/<workspace>: Microsoft Sentinel Contributor for the identity, on every listed workspace
+//   <sentinel rg>/<workspace>: on every listed workspace, the identity gets the custom role
+//   "ThreatFox Sentinel Sync" (SENTINEL_WRITE_PATH=arm; defined in that resource group from
+//   lib/sentinel/appRole.json) or Microsoft Sentinel Contributor (upload)
 
 targetScope = 'subscription'
 
@@ -39,18 +41,10 @@ param principalId string = ''
 ])
 param principalType string = ''
 
-@description('Subscription of the Microsoft Sentinel workspace; empty means this subscription.')
-param sentinelSubscriptionId string = ''
-
-@description('Resource group of the existing Microsoft Sentinel (Log Analytics) workspace; empty when sentinelWorkspaces lists them.')
-param sentinelResourceGroup string = ''
-
-@maxLength(63)
-@description('Name of the existing Log Analytics workspace Microsoft Sentinel is enabled on; empty when sentinelWorkspaces lists them.')
-param sentinelWorkspaceName string = ''
-
-@description('Several workspaces (SENTINEL_WORKSPACES): comma-separated workspace resource ids, in any subscription or, through Azure Lighthouse, tenant. Empty: the one workspace above.')
-param sentinelWorkspaces string = ''
+// The one input azd asks for (no default, and main.parameters.json maps it from SENTINEL_WORKSPACES).
+@minLength(1)
+@description('Microsoft Sentinel workspace(s) to write to: Log Analytics workspace resource ids, comma-separated (one is fine), in any subscription or, through Azure Lighthouse, tenant. Find one with: az monitor log-analytics workspace show -g <resource group> -n <workspace> --query id -o tsv')
+param sentinelWorkspaces string
 
 @allowed([
   'arm'
@@ -67,12 +61,15 @@ param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
 @description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
 param sentinelWorkspacesPerSubscription int = 1
 
-@description('Grant the app Microsoft Sentinel Contributor on the workspace. Needs Owner/User Access Administrator and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
+@description('Grant the app its Sentinel role on each workspace (the custom role for arm, Microsoft Sentinel Contributor for upload). Needs Owner/User Access Administrator (role definitions and assignments) and Microsoft.Resources/deployments/write there; set false (azd env set ASSIGN_SENTINEL_ROLE false, remembered by the azd environment) if an admin grants it (docs/deploy.md).')
 param assignSentinelRole bool = true
 
 @secure()
-@description('ThreatFox Auth-Key (https://auth.abuse.ch/). Empty: set the Key Vault secret after deployment.')
+@description('ThreatFox Auth-Key (https://auth.abuse.ch/), from `azd env set-secret THREATFOX_AUTH_KEY` (never plain `azd env set`). Written to Key Vault only while the secret does not exist. Empty: set the Key Vault secret after deployment.')
 param threatFoxAuthKey string = ''
+
+@description('Set by scripts/hooks/preprovision.js (THREATFOX_SECRET_EXISTS): the vault already holds the key, so it is not written again.')
+param threatFoxSecretExists bool = false
 
 @description('Comma-separated ThreatFox malware ids; empty means win.netsupportmanager_rat.')
 param threatFoxMalware string = ''
@@ -145,15 +142,32 @@ param logLevel string = 'info'
 ])
 param instanceMemoryMB int = 2048
 
-// 40: the lowest cap every Flex Consumption region accepts. Microsoft's docs now give 1 as the
-// floor, but regions have rejected values under 40 (the older documented minimum), and a default
-// that fails in some regions is worse than a higher cap. Writes do not grow with it: they run under
-// one blob lease (lib/state/lock.ts), so ARM sees ARM_CONCURRENCY writes at a time whatever the
-// instance count. Lower it with `azd env set MAXIMUM_INSTANCE_COUNT <n>` where the region allows.
-@description('Flex Consumption scale-out cap (per function group). 40 is accepted in every region; lower it where the region allows (docs/deploy.md).')
+// 40: the lowest cap every Flex Consumption region accepts (Microsoft's docs now give 1, but 40 was
+// the documented minimum and some regions still refuse less). There is no app-wide write lock: each
+// instance keeps ARM_CONCURRENCY writes in flight, so ARM can see instances x ARM_CONCURRENCY at
+// once and answers the excess with 429 + Retry-After, which the SDK waits out (billed as execution
+// time). The queue function is the one that scales; lower the cap where the region allows it
+// (`azd env set MAXIMUM_INSTANCE_COUNT 4`; docs/deploy.md, "Scale").
+@description('Flex Consumption scale-out cap (per function group). 40 is accepted in every region; each instance keeps ARM_CONCURRENCY writes in flight, so lower it where the region allows (docs/deploy.md).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+@description('Optional (ALERT_EMAIL): e-mail address the app\'s alerts go to (an action group is created for it).')
+param alertEmail string = ''
+
+@description('Optional (ALERT_ACTION_GROUP_ID): resource id of an existing action group the app\'s alerts notify.')
+param alertActionGroupId string = ''
+
+@description('ALERT_NO_SUCCESS_WINDOW: alert when no pull succeeded for this long; twice the SYNC_SCHEDULE interval (PT2H for the hourly default).')
+@allowed([
+  'PT2H'
+  'PT4H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
+param alertNoSuccessWindow string = 'PT2H'
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -165,28 +179,24 @@ var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
 // azd substitutes an unset environment variable with '': treat '' as "use the default".
-var effectiveSentinelSubscriptionId = empty(sentinelSubscriptionId) ? subscription().subscriptionId : sentinelSubscriptionId
 var effectivePrincipalType = empty(principalType) ? 'User' : principalType
 var effectiveMalware = empty(threatFoxMalware) ? 'win.netsupportmanager_rat' : threatFoxMalware
 var effectiveSchedule = empty(syncSchedule) ? '0 5 * * * *' : syncSchedule
 
-// Every workspace the app writes to, as resource ids: SENTINEL_WORKSPACES (sentinelWorkspaces),
-// or the single workspace as a list of one.
-var listedWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
-var useWorkspaceList = !empty(listedWorkspaceIds)
+// Every workspace the app writes to, as resource ids (blanks and spaces around commas dropped).
+var sentinelWorkspaceIds = filter(map(split(sentinelWorkspaces, ','), id => trim(id)), id => !empty(id))
+// The first one, named in the outputs for a single-workspace deployment and the admin's commands.
+var sentinelWorkspaceId = sentinelWorkspaceIds[0]
 
-// The Sentinel role assignment's name, computed once, here, from the workspace, the identity and
-// the role only: the same inputs give the same name on every provision, so a second provision PUTs
-// the same assignment (a no-op) instead of creating another, and an administrator who grants the
-// role by hand can use this very name (output below; docs/deploy.md), after which turning
-// assignSentinelRole back on cannot fail with RoleAssignmentExists. With a list, the outputs name
-// its first workspace, and one name per workspace is derived the same way.
-var sentinelWorkspaceId = useWorkspaceList
-  ? listedWorkspaceIds[0]
-  : resourceId(effectiveSentinelSubscriptionId, sentinelResourceGroup, 'Microsoft.OperationalInsights/workspaces', sentinelWorkspaceName)
-var sentinelRoleAssignmentName = guid(sentinelWorkspaceId, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor)
-var sentinelWorkspaceIds = useWorkspaceList ? listedWorkspaceIds : [sentinelWorkspaceId]
-var sentinelRoleAssignmentNames = map(sentinelWorkspaceIds, id => guid(id, identity.outputs.principalId, roleDefinitionIds.microsoftSentinelContributor))
+// The Sentinel role assignments' names come from the workspace, the identity and the role only:
+// the same inputs give the same name on every provision, so a second provision PUTs the same
+// assignment (a no-op) instead of creating another, and an administrator who grants the role by
+// hand can use this very name (outputs below; docs/deploy.md), after which turning
+// assignSentinelRole back on cannot fail with RoleAssignmentExists. Each name is computed where it
+// is used (the module loop, the outputs), never through a lambda over a module output
+// (Azure/bicep#9227). The role is part of the name: moving between write paths creates the other
+// role's assignment instead of failing to change the role of an existing one.
+var sentinelRoleKey = sentinelWritePath == 'arm' ? 'threatfox-sentinel-sync' : roleDefinitionIds.microsoftSentinelContributor
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -226,6 +236,35 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// A failed run, a parked batch, no successful run in alertNoSuccessWindow (docs/deploy.md, "Alerts").
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    namePrefix: functionAppName
+    noSuccessWindow: alertNoSuccessWindow
+    alertEmail: alertEmail
+    actionGroupId: alertActionGroupId
+  }
+}
+
+// The SOC's view: our indicators, runs and hits (docs/deploy.md, "Workbook"); also importable as a file.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    displayName: 'ThreatFox Sentinel Sync (${environmentName})'
+    sentinelWorkspaceId: sentinelWorkspaceId
+    appWorkspaceId: monitoring.outputs.logAnalyticsId
+    indicatorSource: indicatorSource
+  }
+}
+
 module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
   scope: rg
@@ -234,6 +273,8 @@ module keyVault 'modules/keyVault.bicep' = {
     location: location
     tags: tags
     threatFoxAuthKey: threatFoxAuthKey
+    threatFoxSecretExists: threatFoxSecretExists
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
 
@@ -253,7 +294,9 @@ module rbac 'modules/rbac.bicep' = {
 // One assignment per workspace, deployed into that workspace's resource group and subscription
 // (resource id segments: /subscriptions/{2}/resourceGroups/{4}/providers/…/workspaces/{8}).
 // Workspaces in another tenant (Azure Lighthouse) get the role through the Lighthouse offer instead:
-// set assignSentinelRole false for them (docs/deploy.md).
+// set assignSentinelRole false for them (docs/deploy.md). One at a time: workspaces that share a
+// resource group share its custom role definition, which two parallel PUTs could trip over.
+@batchSize(1)
 module sentinelAccess 'modules/sentinelAccess.bicep' = [
   for (workspaceId, i) in sentinelWorkspaceIds: if (assignSentinelRole) {
     name: 'sentinelAccess-${i}-${resourceToken}'
@@ -261,7 +304,8 @@ module sentinelAccess 'modules/sentinelAccess.bicep' = [
     params: {
       workspaceName: last(split(workspaceId, '/'))
       identityPrincipalId: identity.outputs.principalId
-      roleAssignmentName: sentinelRoleAssignmentNames[i]
+      roleAssignmentName: guid(workspaceId, identity.outputs.principalId, sentinelRoleKey)
+      writePath: sentinelWritePath
     }
   }
 ]
@@ -282,6 +326,7 @@ module functionApp 'modules/functionApp.bicep' = {
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     keyVaultUri: keyVault.outputs.uri
     threatFoxSecretName: keyVault.outputs.threatFoxSecretName
     instanceMemoryMB: instanceMemoryMB
@@ -292,11 +337,12 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
-      // Either the list or the single workspace: the app refuses both at once.
-      SENTINEL_WORKSPACES: useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''
-      AZURE_SUBSCRIPTION_ID: useWorkspaceList ? '' : effectiveSentinelSubscriptionId
-      SENTINEL_RESOURCE_GROUP: useWorkspaceList ? '' : sentinelResourceGroup
-      SENTINEL_WORKSPACE_NAME: useWorkspaceList ? '' : sentinelWorkspaceName
+      // Always the list (a list of one is fine); the single-workspace settings stay empty, as the app
+      // refuses both at once.
+      SENTINEL_WORKSPACES: join(sentinelWorkspaceIds, ',')
+      AZURE_SUBSCRIPTION_ID: ''
+      SENTINEL_RESOURCE_GROUP: ''
+      SENTINEL_WORKSPACE_NAME: ''
       SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string(sentinelWorkspacesPerSubscription)
       SENTINEL_WRITE_PATH: sentinelWritePath
       SENTINEL_TI_UPLOAD_ENDPOINT: sentinelTiUploadEndpoint
@@ -332,10 +378,12 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
-// For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md).
+// For an administrator granting the Sentinel role by hand with the same name (docs/deploy.md), and
+// for the predown hook that removes the app's roles before `azd down` deletes the identity.
 output SENTINEL_WORKSPACE_ID string = sentinelWorkspaceId
-output SENTINEL_ROLE_ASSIGNMENT_NAME string = sentinelRoleAssignmentName
-// Every workspace and its assignment's name, comma-separated, in the same order (SENTINEL_WORKSPACES).
+output SENTINEL_ROLE_ASSIGNMENT_NAME string = guid(sentinelWorkspaceId, identity.outputs.principalId, sentinelRoleKey)
+output SENTINEL_WRITE_PATH string = sentinelWritePath
+// Every workspace (comma-separated) and its assignment's name (a JSON array in the azd environment), in the same order.
 output SENTINEL_WORKSPACE_IDS string = join(sentinelWorkspaceIds, ',')
-output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join(sentinelRoleAssignmentNames, ',')
+output SENTINEL_ROLE_ASSIGNMENT_NAMES array = [for id in sentinelWorkspaceIds: guid(id, identity.outputs.principalId, sentinelRoleKey)]
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -23,6 +23,9 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 
+@description('The app\'s Log Analytics workspace: the Function App\'s platform logs (FunctionAppLogs) go there.')
+param logAnalyticsWorkspaceId string
+
 @description('Vault URI (ends with /) and the secret holding the ThreatFox Auth-Key.')
 param keyVaultUri string
 param threatFoxSecretName string
@@ -34,8 +37,8 @@ param threatFoxSecretName string
 ])
 param instanceMemoryMB int = 2048
 
-// Set by main.bicep (default 40, the lowest cap every region accepts). ARM writes stay bounded by
-// ARM_CONCURRENCY whatever this is: writers take one blob lease (lib/state/lock.ts).
+// Set by main.bicep (default 40, the lowest cap every region accepts). Each instance keeps up to
+// ARM_CONCURRENCY writes in flight; there is no app-wide lock.
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -199,6 +202,24 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// The host's and the functions' logs as the platform sees them (FunctionAppLogs: every invocation,
+// host start-up and errors, Key Vault reference resolution) beside Application Insights' telemetry,
+// which samples; resource-specific tables in the same workspace.
+resource logsToLogAnalytics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'logs-to-log-analytics'
+  scope: site
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -25,9 +25,8 @@ var roleDefinitionIds = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   // Entra-authenticated telemetry into an Application Insights resource with local auth disabled.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  // Sentinel workspace: Microsoft.SecurityInsights/* (createIndicator, queryIndicators, update and
-  // delete indicators) AND Microsoft.OperationalInsights/workspaces/savedSearches/* (hunting
-  // queries). Both write paths are in this one role, so Log Analytics Contributor (which would add
-  // workspace write, shared keys and more) is not needed.
+  // Sentinel workspace, upload write path only (SENTINEL_WRITE_PATH=upload): the role the STIX
+  // objects upload API documents. The ARM path gets the narrower custom role built in
+  // sentinelAccess.bicep from lib/sentinel/appRole.json instead.
   microsoftSentinelContributor: 'ab8e14d6-4a74-4a29-9ba8-549422addade'
 }

@@ -4,7 +4,7 @@ import { loadSettings, missingWorkspaceSettings, type SentinelTarget, type Setti
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, restStatus, safeLine } from '../errors';
 import { createArmClients, type ArmClients } from '../sentinel/armClients';
 import { createCredential } from '../sentinel/credential';
-import { missingActions } from '../sentinel/permissions';
+import { APP_WRITE_ACTIONS, missingActions } from '../sentinel/permissions';
 import { ThreatFoxClient, type ThreatFoxSource } from '../threatfox/client';
 
 /**
@@ -78,16 +78,10 @@ const ROLE_FIX = (who: string, t: SentinelTarget) =>
   `grant ${who} the Microsoft Sentinel Contributor role on workspace ${t.workspaceName} (resource group ${t.resourceGroup}); azd up does it unless ASSIGN_SENTINEL_ROLE=false (docs/deploy.md); a new role assignment takes up to 10 minutes to apply`;
 
 /**
- * What a sync does to the workspace, as Azure RBAC names the operations: create, update and delete
- * (duplicates) indicators; put and delete (stale) saved searches.
+ * What a sync does to the workspace, as Azure RBAC names the operations: the writes of the app's
+ * role (lib/sentinel/appRole.json, which infra/ builds the custom role from).
  */
-export const WRITE_ACTIONS = [
-  'Microsoft.SecurityInsights/threatIntelligence/createIndicator/action',
-  'Microsoft.SecurityInsights/threatIntelligence/indicators/write',
-  'Microsoft.SecurityInsights/threatIntelligence/indicators/delete',
-  'Microsoft.OperationalInsights/workspaces/savedSearches/write',
-  'Microsoft.OperationalInsights/workspaces/savedSearches/delete',
-] as const;
+export const WRITE_ACTIONS = APP_WRITE_ACTIONS;
 
 /** Every check, in the order a report lists them. */
 export const CHECK_IDS = Object.keys(TITLES) as CheckId[];

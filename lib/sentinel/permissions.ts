@@ -6,6 +6,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { SentinelTarget } from '../config';
+import appRole from './appRole.json';
 
 /**
  * What Azure RBAC lets the caller do on the Sentinel workspace, read from ARM's permissions list
@@ -18,6 +19,27 @@ const PermissionsPage = z.object({
   value: z.array(z.object({ actions: z.array(z.string()).default([]), notActions: z.array(z.string()).default([]) })),
   nextLink: z.string().nullish(),
 });
+
+/**
+ * The one list of what the app calls on a Sentinel workspace, as Azure RBAC names the operations
+ * (learn.microsoft.com/azure/role-based-access-control/permissions/security#microsoftsecurityinsights
+ * and …/permissions/monitor#microsoftoperationalinsights). infra/modules/sentinelAccess.bicep builds
+ * the app's custom role from the same file (loadJsonContent), so the role and the check cannot drift.
+ */
+const AppRole = z.object({
+  roleName: z.string().min(1),
+  description: z.string().min(1),
+  /** What a sync changes: create, update and delete (duplicate) indicators; put and delete (stale) saved searches. */
+  writes: z.array(z.string().min(1)).min(1),
+  /** What a sync and the check read: the indicators' query and metrics, the workspace, its tables, saved searches and logs. */
+  reads: z.array(z.string().min(1)).min(1),
+});
+
+export const APP_ROLE = AppRole.parse(appRole);
+/** The writes `npm run check` asks the permissions list about (reads are proven by reading). */
+export const APP_WRITE_ACTIONS: readonly string[] = APP_ROLE.writes;
+/** Every action the custom role grants, writes first. */
+export const APP_ROLE_ACTIONS: readonly string[] = [...APP_ROLE.writes, ...APP_ROLE.reads];
 
 export const PERMISSIONS_API_VERSION = '2022-04-01';
 /** A caller has a few assignments; a list that keeps paging past this is not one to trust. */

@@ -74,6 +74,8 @@ const NEEDED_ASSIGNMENTS = [
   'identityPrincipalId: Storage Table Data Contributor on Microsoft.Storage/storageAccounts',
   'identityPrincipalId: Key Vault Secrets User on Microsoft.KeyVault/vaults',
   'identityPrincipalId: Monitoring Metrics Publisher on Microsoft.Insights/components',
+  // SENTINEL_WRITE_PATH=arm: the custom role built from lib/sentinel/appRole.json; upload: the built-in role.
+  'identityPrincipalId: ThreatFox Sentinel Sync (custom role) on Microsoft.OperationalInsights/workspaces',
   'identityPrincipalId: Microsoft Sentinel Contributor on Microsoft.OperationalInsights/workspaces',
   'deployerPrincipalId: Key Vault Secrets Officer on Microsoft.KeyVault/vaults',
 ].sort();
@@ -106,8 +108,15 @@ function roleAssignments(): string[] {
       const scopeType = new RegExp(`^resource ${scope} '([^@']+)@[^']+' existing`, 'm').exec(code)?.[1] ?? `scope ${scope}`;
       const principal = valueOf(objectAfter(body, /properties: \{/), 'principalId')!;
       const roleExpr = /roleDefinitions', ([^)]+)\)/.exec(valueOf(body, 'roleDefinitionId')!)![1];
-      const roles =
-        m[2] && roleExpr === m[2]
+      // `useAppRole ? appRoleDefinitionName : roleDefinitionIds.x`: the custom role defined in the same file, or a built-in one.
+      const choice = /^\w+ \? (\w+) : (roleDefinitionIds\.\w+)$/.exec(roleExpr);
+      const customRole = (name: string) => {
+        expect(code).toMatch(new RegExp(`^var ${name} = guid\\(resourceGroup\\(\\)\\.id, appRole\\.roleName\\)$`, 'm'));
+        return 'ThreatFox Sentinel Sync (custom role)';
+      };
+      const roles = choice
+        ? [customRole(choice[1]), roleName(choice[2])]
+        : m[2] && roleExpr === m[2]
           ? [...new RegExp(`^var ${m[3]} = \\[([^\\]]*)\\]`, 'm').exec(code)![1].matchAll(/roleDefinitionIds\.\w+/g)].map((r) => roleName(r[0]))
           : [roleName(roleExpr)];
       for (const role of roles) out.push(`${principal}: ${role} on ${scopeType}`);
@@ -133,6 +142,11 @@ const VERIFIED_API_VERSIONS: Record<string, string> = {
   'Microsoft.KeyVault/vaults': '2024-11-01',
   'Microsoft.KeyVault/vaults/secrets': '2024-11-01',
   'Microsoft.Authorization/roleAssignments': '2022-04-01',
+  'Microsoft.Authorization/roleDefinitions': '2022-04-01',
+  'Microsoft.Insights/diagnosticSettings': '2021-05-01-preview',
+  'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
+  'Microsoft.Insights/actionGroups': '2023-01-01',
+  'Microsoft.Insights/workbooks': '2023-06-01',
   'Microsoft.Web/serverfarms': '2024-11-01',
   'Microsoft.Web/sites': '2024-11-01',
   'Microsoft.Web/sites/config': '2024-11-01',
@@ -360,7 +374,7 @@ describe('roles', () => {
     }
   });
 
-  it('grants Microsoft Sentinel Contributor on every listed workspace, each deployed into its own resource group', () => {
+  it('grants the Sentinel role on every listed workspace, each deployed into its own resource group', () => {
     const sentinel = stripComments(read('infra/modules/sentinelAccess.bicep'));
     expect(sentinel).toContain('roleDefinitionIds.microsoftSentinelContributor');
     expect(sentinel).toMatch(/^\s*scope: workspace$/m);
@@ -370,20 +384,27 @@ describe('roles', () => {
     expect(main).toMatch(/^\s*name: 'sentinelAccess-\$\{i\}-\$\{resourceToken\}'$/m);
     expect(main).toMatch(/^\s*scope: resourceGroup\(split\(workspaceId, '\/'\)\[2\], split\(workspaceId, '\/'\)\[4\]\)$/m);
     expect(main).toMatch(/^\s*workspaceName: last\(split\(workspaceId, '\/'\)\)$/m);
-    // The list comes from the sentinelWorkspaces parameter (SENTINEL_WORKSPACES); without it, the single workspace is a list of one.
-    expect(main).toMatch(/^var listedWorkspaceIds = filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)$/m);
-    expect(main).toMatch(/^var useWorkspaceList = !empty\(listedWorkspaceIds\)$/m);
-    expect(main).toMatch(/^var sentinelWorkspaceIds = useWorkspaceList \? listedWorkspaceIds : \[sentinelWorkspaceId\]$/m);
+    // The list comes from the one required parameter, sentinelWorkspaces (SENTINEL_WORKSPACES).
+    expect(main).toMatch(/^var sentinelWorkspaceIds = filter\(map\(split\(sentinelWorkspaces, ','\), id => trim\(id\)\), id => !empty\(id\)\)$/m);
     expect(main).toMatch(/^output SENTINEL_WORKSPACE_IDS string = join\(sentinelWorkspaceIds, ','\)$/m);
-    expect(main).toMatch(/^output SENTINEL_ROLE_ASSIGNMENT_NAMES string = join\(sentinelRoleAssignmentNames, ','\)$/m);
     expect(readJson('infra/main.parameters.json').parameters.sentinelWorkspaces.value).toBe('${SENTINEL_WORKSPACES}');
   });
 
-  it('sets either SENTINEL_WORKSPACES or the single-workspace settings, never both', () => {
+  it('makes the workspace list the one required input, so azd asks for it', () => {
+    const required = params(mainBicep).filter((p) => p.defaultValue === undefined).map((p) => p.name);
+    expect(required.sort()).toEqual(['environmentName', 'location', 'sentinelWorkspaces']);
+    const p = params(mainBicep).find((x) => x.name === 'sentinelWorkspaces')!;
+    expect(p.decorators).toContain('@minLength(1)');
+    expect(p.decorators).toMatch(/@description\('[^']*resource ids[^']*az monitor log-analytics workspace show/);
+    for (const gone of ['sentinelResourceGroup', 'sentinelWorkspaceName', 'sentinelSubscriptionId'])
+      expect(params(mainBicep).map((x) => x.name)).not.toContain(gone);
+  });
+
+  it('sets SENTINEL_WORKSPACES, never the single-workspace settings as well', () => {
     const sync = objectAfter(mainBicep, /syncSettings: \{/);
-    expect(valueOf(sync, 'SENTINEL_WORKSPACES')).toBe("useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''");
+    expect(valueOf(sync, 'SENTINEL_WORKSPACES')).toBe("join(sentinelWorkspaceIds, ',')");
     for (const single of ['AZURE_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME']) {
-      expect(valueOf(sync, single)).toMatch(/^useWorkspaceList \? '' : \w+$/);
+      expect(valueOf(sync, single)).toBe("''");
     }
     // The app reads '' as unset, so the list alone is not "both set".
     const list = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law-a';
@@ -467,7 +488,7 @@ describe('no secrets committed', () => {
     let checked = 0;
     for (const file of BICEP_FILES) {
       const code = stripComments(read(file));
-      for (const p of params(read(file)).filter((x) => secretName.test(x.name) && !/(Name|Uri)$/.test(x.name))) {
+      for (const p of params(read(file)).filter((x) => secretName.test(x.name) && !/(Name|Uri|Exists)$/.test(x.name))) {
         checked++;
         expect([file, p.name, p.decorators]).toEqual([file, p.name, expect.stringContaining('@secure()')]);
         expect(code).not.toMatch(new RegExp(`^output .*\\b${p.name}\\b`, 'm'));
