@@ -79,6 +79,7 @@ export async function writeOutputs(
       dryRun: s.dryRun,
       indicators: s.indicators,
       ttlDays: options.ttlDays,
+      lifecycle: s.lifecycle,
     }),
   );
   const written: string[] = [

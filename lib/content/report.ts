@@ -5,6 +5,7 @@ import { DEFAULT_LOOKBACK } from '../config';
 import { describeIocMix } from '../ioc/mix';
 import type { HuntingQuery } from '../kql/huntingQuery';
 import { GENERATOR } from '../names';
+import { removedLines, type LifecycleResult } from '../sentinel/lifecycle';
 import { byCodeUnit } from '../sort';
 import { familyNameFor, familyOf } from './family';
 import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
@@ -219,6 +220,23 @@ export interface ReportOptions {
   indicators?: { planned: number; expired: number };
   /** INDICATOR_TTL_DAYS, to explain why an indicator expired. */
   ttlDays?: number;
+  /** What the run's lifecycle step did (RunSummary.lifecycle), when it ran. */
+  lifecycle?: Omit<LifecycleResult, 'failures'>;
+}
+
+/** The lifecycle step: withdrawn IOCs revoked, removed families' hunting queries deleted. */
+function lifecycleSection(done: ReportOptions['lifecycle']): string[] {
+  if (!done) return [];
+  const r = done.reconcile;
+  const lines = [
+    ...(r
+      ? [
+          `- Reconciled with ThreatFox: ${r.confirmed} confirmed, ${r.revoked} revoked (withdrawn by ThreatFox), ${r.lookupFailed} look-ups failed (asked again next run), ${r.notChecked} not checked this run.`,
+        ]
+      : []),
+    ...removedLines(done.huntingQueriesRemoved).map((line) => `- ${mdText(line)}`),
+  ];
+  return lines.length > 0 ? ['## Lifecycle', '', ...lines, ''] : [];
 }
 
 /** What the run did and what expired indicators mean for detection: the first thing a reader needs. */
@@ -265,6 +283,7 @@ export function* reportLines(iocs: Ioc[], queries: HuntingQuery[], options: Repo
     '',
   ];
   yield* runSection(options);
+  yield* lifecycleSection(options.lifecycle);
   for (const family of families) {
     yield* familySection(
       family,
