@@ -56,6 +56,11 @@ export interface SyncIndicatorsOptions {
   onProgress?: (done: number, total: number) => void;
   /** The tenant's benign values (settings.allowlist): a URL's host in it is not labelled for hunting. */
   allow?: Allowlist;
+  /**
+   * IOCs that landed before and would still be valid (the queue job reads them from seenIocs): one
+   * of them with no indicator was deleted in Sentinel by someone else, and is not created again.
+   */
+  landedBefore?: (ioc: Ioc) => boolean;
 }
 
 export interface SyncIndicatorsResult {
@@ -354,6 +359,29 @@ async function verifyCreates(
 }
 
 /**
+ * An analyst's deletion stands: an observable none of whose indicators is listed, though one of its
+ * IOCs landed before and would still be valid, was deleted by someone else. It is taken out of
+ * `wanted` (counted unchanged: nothing written) and logged. Returns how many were kept out.
+ */
+function keepDeletedOut(
+  wanted: Map<string, IndicatorFacts>,
+  ours: ReadonlyMap<string, StoredIndicator[]>,
+  iocs: readonly Ioc[],
+  landedBefore: SyncIndicatorsOptions['landedBefore'],
+  logger: Logger,
+): number {
+  if (!landedBefore) return 0;
+  const deleted = new Set(iocs.filter((i) => !ours.has(observableKey(i)) && landedBefore(i)).map(observableKey));
+  for (const key of deleted) wanted.delete(key);
+  if (deleted.size > 0)
+    logger.info(
+      { deleted: deleted.size },
+      'not re-created: deleted in Sentinel after they landed (an analyst decision)',
+    );
+  return deleted.size;
+}
+
+/**
  * Brings Sentinel's indicators for `source` in line with the IOCs: read what is there, plan the
  * writes, execute them, then verify the creates (the read-back that removes ghost duplicates).
  */
@@ -371,6 +399,7 @@ export async function syncIndicators(
 
   // The read every write is planned from: checked for completeness (a short read would duplicate).
   const ours = await readOurs(store, options.source, { checkComplete: true, logger });
+  const kept = keepDeletedOut(wanted, ours, iocs, options.landedBefore, logger);
   logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
   const plan = planIndicatorWrites(wanted, ours, options.source);
   const executed = await executeWrites(store, plan.writes, options, logger);
@@ -385,7 +414,7 @@ export async function syncIndicators(
     w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : result,
   );
   const { counts, failures } = combine([
-    outcome({ unchanged: plan.unchanged }),
+    outcome({ unchanged: plan.unchanged + kept }),
     ...settled,
     ...(verified ? [verified.cleanup] : []),
   ]);
