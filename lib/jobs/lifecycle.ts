@@ -43,7 +43,7 @@ export async function runDailyLifecycle(pull: PullResult, deps: LifecycleDeps): 
         reconcile: { source: deps.lookup(), budget: deps.settings.threatfox.reconcileBudget },
       },
       deps.settings.sentinel,
-      { now, logger: deps.logger, startedAt: now.getTime() },
+      { now, logger: deps.logger, startedAt: Date.now() },
     );
     error = failureLine(result.failures);
   } catch (e) {
