@@ -95,6 +95,10 @@ param threatFoxLimit int = 1000
 @maxValue(300000)
 param threatFoxTimeoutMs int = 30000
 
+@minValue(0)
+@maxValue(10000)
+param threatFoxReconcileBudget int = 500
+
 param sentinelApiVersion string = '2025-09-01'
 
 @minLength(1)
@@ -292,6 +296,7 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
+      THREATFOX_RECONCILE_BUDGET: string(threatFoxReconcileBudget)
       // Either the list or the single workspace: the app refuses both at once.
       SENTINEL_WORKSPACES: useWorkspaceList ? join(sentinelWorkspaceIds, ',') : ''
       AZURE_SUBSCRIPTION_ID: useWorkspaceList ? '' : effectiveSentinelSubscriptionId
