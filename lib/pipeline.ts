@@ -260,7 +260,12 @@ export async function runSync(
   const published = options.dryRun ? undefined : await publishRun(collected.iocs, deps, { now, logger, startedAt });
   const lifecycle =
     published && options.lifecycle && deps.stores
-      ? await runLifecycle(deps.stores, options.lifecycle, deps.settings.sentinel, { now, logger, startedAt })
+      ? await runLifecycle(deps.stores, options.lifecycle, deps.settings.sentinel, {
+          now,
+          logger,
+          startedAt,
+          skipWorkspaces: new Set(published.workspaces.filter((w) => w.status === 'failed').map((w) => w.workspace)),
+        })
       : undefined;
   const failures = [...(published?.failures ?? []), ...(lifecycle?.failures ?? [])];
   // A write to a list of workspaces (SENTINEL_WORKSPACES) names each one in the summary.

@@ -36,6 +36,8 @@ export interface LifecycleRun {
   logger?: Logger;
   /** Epoch ms the run started: the deadline counts from there. */
   startedAt?: number;
+  /** Workspaces (`resourceGroup/name`) the run's write already found failing as a whole: not tried again. */
+  skipWorkspaces?: ReadonlySet<string>;
 }
 
 function workspacesOf(destination: SentinelDestination): { stores: SentinelStores; label?: string; id?: string }[] {
@@ -72,6 +74,7 @@ export function runLifecycle(
     const result: LifecycleResult = { huntingQueriesRemoved: {}, failures: [] };
     if (lookups) result.reconcile = zeroReconcileCounts();
     for (const { stores, label, id } of workspacesOf(destination)) {
+      if (label !== undefined && run.skipWorkspaces?.has(label)) continue;
       try {
         if (request.configuredFamilies) {
           const cleaned = await removeQueriesOfRemovedFamilies(
