@@ -301,17 +301,6 @@ export function contentHash(m: ThreatIntelligenceIndicatorModel): string {
   return createHash('sha256').update(fields).digest('hex').slice(0, 12);
 }
 
-/**
- * Whether someone else changed an indicator since the app last confirmed it: what it says now,
- * rendered as we would write it, no longer has the fingerprint its `threatfox-confirmed:` label
- * recorded. False when it was never confirmed (nothing recorded to compare with).
- */
-export function changedSinceConfirmed(model: ThreatIntelligenceIndicatorModel, source: string): boolean {
-  const facts = factsFromIndicator(model);
-  if (!facts?.confirmedHash) return false;
-  return contentHash(renderIndicator({ ...facts, confirmedOn: undefined }, source)) !== facts.confirmedHash;
-}
-
 /** IOCs grouped by observable, in order of first appearance. */
 export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
   return groupBy(iocs, observableKey);

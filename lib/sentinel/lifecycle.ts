@@ -6,7 +6,7 @@ import { workspaceLabel, workspaceResourceId } from '../workspaceRef';
 import { removeQueriesOfRemovedFamilies } from './familyCleanup';
 import { addReconcileCounts, reconcileIndicators, zeroReconcileCounts, type ReconcileCounts } from './reconcile';
 import type { SentinelStores } from './stores';
-import type { SentinelDestination, WorkspaceStores } from './workspaceSync';
+import type { MultiPublishResult, SentinelDestination, WorkspaceStores } from './workspaceSync';
 import { describeError, type ItemFailure } from './writer';
 
 /**
@@ -107,6 +107,24 @@ export function runLifecycle(
     );
     return result;
   });
+}
+
+/**
+ * The lifecycle step after a run's write, when there was one and the run asked for it; a workspace
+ * the write found failing as a whole is not tried again. `summary` is what RunSummary shows.
+ */
+export async function lifecycleAfterWrite(
+  published: MultiPublishResult | undefined,
+  request: LifecycleRequest | undefined,
+  run: LifecycleRun & {
+    stores?: SentinelDestination;
+    sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds'>;
+  },
+): Promise<(LifecycleResult & { summary: Omit<LifecycleResult, 'failures'> }) | undefined> {
+  if (!published || !request || !run.stores) return undefined;
+  const skipWorkspaces = new Set(published.workspaces.filter((w) => w.status === 'failed').map((w) => w.workspace));
+  const done = await runLifecycle(run.stores, request, run.sentinel, { ...run, skipWorkspaces });
+  return { ...done, summary: { reconcile: done.reconcile, huntingQueriesRemoved: done.huntingQueriesRemoved } };
 }
 
 /** "hunting queries removed for win.x: 15", one line per family (summary, report). */

@@ -2,7 +2,7 @@ import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsigh
 import { silentLogger, type Logger } from '../logger';
 import type { LookupBudget, LookupOutcome } from '../threatfox/lookup';
 import {
-  changedSinceConfirmed,
+  contentHash,
   epochMs,
   factsFromIndicator,
   renderIndicator,
@@ -79,6 +79,17 @@ function asBody(model: ThreatIntelligenceIndicatorModel): ThreatIntelligenceIndi
   const body = { ...model };
   for (const key of SERVICE_FIELDS) delete (body as Record<string, unknown>)[key];
   return body;
+}
+
+/**
+ * Whether someone else changed an indicator since the app last confirmed it: what it says now,
+ * rendered as we would write it, no longer has the fingerprint its `threatfox-confirmed:` label
+ * recorded. False when it was never confirmed (nothing recorded to compare with).
+ */
+export function changedSinceConfirmed(model: ThreatIntelligenceIndicatorModel, source: string): boolean {
+  const facts = factsFromIndicator(model);
+  if (!facts?.confirmedHash) return false;
+  return contentHash(renderIndicator({ ...facts, confirmedOn: undefined }, source)) !== facts.confirmedHash;
 }
 
 /**

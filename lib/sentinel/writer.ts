@@ -18,6 +18,7 @@ import {
 } from './indicator';
 import type { IndicatorStore, ListOptions, StoredIndicator } from './indicatorStore';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
+import { keepDeletedOut } from './deletedByOthers';
 import { observableKey, parsePattern } from './stix';
 
 /**
@@ -356,29 +357,6 @@ async function verifyCreates(
     ),
   );
   return { landed, cleanup: combine(await Promise.all(removals)) };
-}
-
-/**
- * An analyst's deletion stands: an observable none of whose indicators is listed, though one of its
- * IOCs landed before and would still be valid, was deleted by someone else. It is taken out of
- * `wanted` (counted unchanged: nothing written) and logged. Returns how many were kept out.
- */
-function keepDeletedOut(
-  wanted: Map<string, IndicatorFacts>,
-  ours: ReadonlyMap<string, StoredIndicator[]>,
-  iocs: readonly Ioc[],
-  landedBefore: SyncIndicatorsOptions['landedBefore'],
-  logger: Logger,
-): number {
-  if (!landedBefore) return 0;
-  const deleted = new Set(iocs.filter((i) => !ours.has(observableKey(i)) && landedBefore(i)).map(observableKey));
-  for (const key of deleted) wanted.delete(key);
-  if (deleted.size > 0)
-    logger.info(
-      { deleted: deleted.size },
-      'not re-created: deleted in Sentinel after they landed (an analyst decision)',
-    );
-  return deleted.size;
 }
 
 /**
