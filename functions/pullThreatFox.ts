@@ -1,6 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { runDailyLifecycle } from '../lib/jobs/lifecycle';
 import { runPull } from '../lib/jobs/pull';
-import { pullDeps } from '../lib/services';
+import { lifecycleDeps, pullDeps } from '../lib/services';
 import { getServices, invocationOf } from './shared/context';
 
 /**
@@ -14,7 +15,9 @@ export async function pullThreatFox(timer: Timer, context: InvocationContext): P
   const services = getServices();
   const invocation = invocationOf(context);
   if (timer.isPastDue) invocation.logger.warn('timer is past due: catching up from the watermark');
-  await runPull(await pullDeps(services, invocation));
+  const pulled = await runPull(await pullDeps(services, invocation));
+  // Once a day, after the full pull: withdrawn IOCs revoked, removed families' queries deleted.
+  await runDailyLifecycle(pulled, await lifecycleDeps(services, invocation));
 }
 
 app.timer('pullThreatFox', {

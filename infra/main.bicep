@@ -92,6 +92,10 @@ param threatFoxLimit int = 1000
 @maxValue(300000)
 param threatFoxTimeoutMs int = 30000
 
+@minValue(0)
+@maxValue(10000)
+param threatFoxReconcileBudget int = 500
+
 param sentinelApiVersion string = '2025-09-01'
 
 @minLength(1)
@@ -337,6 +341,7 @@ module functionApp 'modules/functionApp.bicep' = {
       THREATFOX_DAYS: string(threatFoxDays)
       THREATFOX_LIMIT: string(threatFoxLimit)
       THREATFOX_TIMEOUT_MS: string(threatFoxTimeoutMs)
+      THREATFOX_RECONCILE_BUDGET: string(threatFoxReconcileBudget)
       // Always the list (a list of one is fine); the single-workspace settings stay empty, as the app
       // refuses both at once.
       SENTINEL_WORKSPACES: join(sentinelWorkspaceIds, ',')

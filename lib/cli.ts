@@ -13,6 +13,7 @@ import { terminalProgress } from './progress';
 import type { SentinelDestination } from './sentinel/workspaceSync';
 import { createServices } from './services';
 import type { WriteCounts } from './sentinel/writer';
+import { removedLines, type LifecycleRequest } from './sentinel/lifecycle';
 
 export const USAGE = `Usage: npm run sync -- [options]
 
@@ -31,6 +32,9 @@ Options:
                    (checked before anything runs; stale query files there are removed)
   --days N         pull the last N days (1-7, ThreatFox get_iocs) instead of
                    the latest IOCs per family (malwareinfo); not with --input
+  --reconcile      after the sync, look our indicators up on ThreatFox (oldest
+                   confirmed first, up to THREATFOX_RECONCILE_BUDGET) and revoke
+                   those it withdrew; not with --dry-run
   --json           print a one-line JSON summary as the last line of stdout
                    (always, when stdout is not a terminal)
   -h, --help       this text
@@ -55,6 +59,7 @@ interface CliOptions {
   days?: number;
   malware?: string[];
   json: boolean;
+  reconcile: boolean;
 }
 
 function parseCli(argv: string[]): CliOptions | 'help' {
@@ -69,6 +74,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         days: { type: 'string' },
         malware: { type: 'string' },
         json: { type: 'boolean', default: false },
+        reconcile: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -85,6 +91,8 @@ function parseCli(argv: string[]): CliOptions | 'help' {
       throw inputError(`--days must be a whole number from 1 to 7 (got "${values.days}")`, '--days');
   }
   if (values.out !== undefined && values.out.trim() === '') throw inputError('--out needs a directory', '--out');
+  if (values.reconcile && values['dry-run'])
+    throw inputError('--reconcile writes (it revokes withdrawn IOCs): it cannot be used with --dry-run', '--reconcile');
   return {
     input: values.input,
     dryRun: values['dry-run'] ?? false,
@@ -92,6 +100,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     days,
     malware: values.malware === undefined ? undefined : parseMalwareFlag(values.malware),
     json: values.json ?? false,
+    reconcile: values.reconcile ?? false,
   };
 }
 
@@ -200,12 +209,27 @@ export function humanSummary(
       );
     }
   }
+  lines.push(...lifecycleLines(s));
   if (options.out) {
     lines.push(
       `Wrote ${options.files ?? 0} files to ${options.out}${options.removed ? `, removed ${options.removed} stale hunting-query files` : ''}.`,
     );
   }
   return lines;
+}
+
+/** What the lifecycle step did, when it ran: reconcile counts, removed families' hunting queries. */
+function lifecycleLines(s: SyncResult['summary']): string[] {
+  const r = s.lifecycle?.reconcile;
+  const removed = removedLines(s.lifecycle?.huntingQueriesRemoved ?? {});
+  return [
+    ...(r
+      ? [
+          `Reconciled with ThreatFox: ${r.confirmed} confirmed, ${r.revoked} revoked, ${r.lookupFailed} look-ups failed, ${r.notChecked} not checked this run, ${r.failed} failed.`,
+        ]
+      : []),
+    ...removed.map((line) => `${line[0]?.toUpperCase() ?? ''}${line.slice(1)}.`),
+  ];
 }
 
 /** Hostile input shown on a terminal: no control characters, bounded length. */
@@ -248,6 +272,7 @@ interface PreparedSync {
   settings: Settings;
   collected: Collected;
   stores?: SentinelDestination;
+  lifecycle?: LifecycleRequest;
 }
 
 /** Everything before the first write: `--out` checked, settings loaded, the IOCs read. */
@@ -261,18 +286,26 @@ async function prepareSync(options: CliOptions, log: Logger): Promise<PreparedSy
   const threatfox = input.kind === 'threatfox' ? services.threatfox(log) : undefined;
   const stores = options.dryRun ? undefined : services.sentinel();
   const collected = await collect(input, threatfox, settings.allowlist);
-  return { settings, collected, stores };
+  // A full run (the configured families from ThreatFox) removes the queries of families no longer configured.
+  const full = options.malware === undefined && options.input === undefined;
+  const lifecycle: LifecycleRequest = {
+    ...(full ? { configuredFamilies: settings.threatfox.malware } : {}),
+    ...(options.reconcile
+      ? { reconcile: { source: services.threatfoxLookup(log), budget: settings.threatfox.reconcileBudget } }
+      : {}),
+  };
+  return { settings, collected, stores, lifecycle: options.dryRun ? undefined : lifecycle };
 }
 
 /** Writes (or plans), writes `--out`, prints the summary; the exit code says whether every write landed. */
 async function syncAndReport(prepared: PreparedSync, options: CliOptions, log: Logger): Promise<number> {
-  const { settings, collected, stores } = prepared;
+  const { settings, collected, stores, lifecycle } = prepared;
   const progress = terminalProgress('indicators');
   const now = new Date();
   const result = await runSync(
     { kind: 'collected', collected },
     { settings, stores, logger: log, now, onProgress: progress },
-    { dryRun: options.dryRun },
+    { dryRun: options.dryRun, lifecycle },
   );
   progress.finish();
   const files = options.out

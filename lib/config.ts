@@ -198,6 +198,8 @@ export const settingsSchema = z.object({
   THREATFOX_DAYS: intIn('THREATFOX_DAYS', 1, 7, 1),
   THREATFOX_LIMIT: intIn('THREATFOX_LIMIT', 1, 1000, 1000),
   THREATFOX_TIMEOUT_MS: intIn('THREATFOX_TIMEOUT_MS', 1000, 300000, 30000),
+  // ThreatFox look-ups per reconciling run, one at a time (docs/settings.md says why 500).
+  THREATFOX_RECONCILE_BUDGET: intIn('THREATFOX_RECONCILE_BUDGET', 0, 10000, 500),
   AZURE_SUBSCRIPTION_ID: guid,
   SENTINEL_RESOURCE_GROUP: optionalText,
   SENTINEL_WORKSPACE_NAME: optionalText,
@@ -268,6 +270,8 @@ export interface Settings {
     days: number;
     limit: number;
     timeoutMs: number;
+    /** ThreatFox `ioc` look-ups a reconciling run may make (THREATFOX_RECONCILE_BUDGET). */
+    reconcileBudget: number;
   };
   sentinel: SentinelSettings;
   /** Values the tenant declares benign (BENIGN_ALLOWLIST), on top of the built-in well-known ones. */
@@ -315,6 +319,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = appEnv()): Settings {
       days: s.THREATFOX_DAYS,
       limit: s.THREATFOX_LIMIT,
       timeoutMs: s.THREATFOX_TIMEOUT_MS,
+      reconcileBudget: s.THREATFOX_RECONCILE_BUDGET,
     },
     sentinel: {
       subscriptionId: s.AZURE_SUBSCRIPTION_ID,

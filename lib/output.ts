@@ -80,6 +80,7 @@ export async function writeOutputs(
       indicators: s.indicators,
       ttlDays: options.ttlDays,
       savedSearches: s.huntingQueries.savedSearches,
+      lifecycle: s.lifecycle,
     }),
   );
   const written: string[] = [

@@ -9,6 +9,7 @@ import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
 import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOptions } from './sentinel/indicator';
+import { lifecycleAfterWrite, type LifecycleRequest, type LifecycleResult } from './sentinel/lifecycle';
 import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
 import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
 import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writer';
@@ -220,6 +221,8 @@ export interface RunSummary {
   durationMs: number;
   /** Each workspace's own counts (a write to SENTINEL_WORKSPACES names every one). */
   workspaces?: WorkspaceOutcome[];
+  /** What the lifecycle step did (withdrawn IOCs revoked, removed families' queries deleted), when asked. */
+  lifecycle?: Omit<LifecycleResult, 'failures'>;
 }
 
 export interface SyncResult {
@@ -240,11 +243,13 @@ export interface SyncDeps {
   onProgress?: (done: number, total: number) => void;
 }
 
+export type SyncOptions = { dryRun: boolean; lifecycle?: LifecycleRequest };
+
 /**
  * The whole job, as the CLI and the HTTP trigger run it: collect → say what was refused → plan →
  * publish under the run's deadline (unless a dry run) → summarise. Logs one summary line.
  */
-export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRun: boolean }): Promise<SyncResult> {
+export async function runSync(input: SyncInput, deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
   const startedAt = Date.now();
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? new Date();
@@ -253,17 +258,15 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: { dryRu
   const planned = plan(collected.iocs, deps.settings.sentinel, now, deps.settings.allowlist);
   warnHeavilySplit(planned.huntingQueries, logger);
   const published = options.dryRun ? undefined : await publishRun(collected.iocs, deps, { now, logger, startedAt });
+  const run = { now, logger, startedAt, stores: deps.stores, sentinel: deps.settings.sentinel };
+  const lifecycle = await lifecycleAfterWrite(published, options.lifecycle, run);
+  const failures = [...(published?.failures ?? []), ...(lifecycle?.failures ?? [])];
   // A write to a list of workspaces (SENTINEL_WORKSPACES) names each one in the summary.
   const byWorkspace = Array.isArray(deps.stores);
   const summary = summarise({ collected, planned, published, byWorkspace, dryRun: options.dryRun, startedAt });
-  logSummary(summary, published?.failures ?? [], deps.settings.sentinel.ttlDays, logger);
-  return {
-    summary,
-    iocs: collected.iocs,
-    rejected: collected.rejected,
-    plan: planned,
-    failures: published?.failures ?? [],
-  };
+  if (lifecycle) Object.assign(summary, { lifecycle: lifecycle.summary, failures: failures.length });
+  logSummary(summary, failures, deps.settings.sentinel.ttlDays, logger);
+  return { summary, iocs: collected.iocs, rejected: collected.rejected, plan: planned, failures };
 }
 
 /** Every refused record and clipped field at debug; the rejection alarm as a warning. */

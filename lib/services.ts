@@ -9,6 +9,8 @@ import { createLogger, type Logger } from './logger';
 import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
 import { ThreatFoxClient, type ThreatFoxSource } from './threatfox/client';
+import type { IocLookupSource } from './threatfox/lookup';
+import type { LifecycleDeps } from './jobs/lifecycle';
 
 /**
  * Everything a trigger needs, built once per worker from the app settings. Clients are created on
@@ -18,6 +20,11 @@ export interface Services {
   settings: Settings;
   logger: Logger;
   threatfox(logger?: Logger): ThreatFoxSource;
+  /**
+   * ThreatFox for reconciling look-ups: no retries, since a failed look-up changes nothing and is
+   * asked again next run, and one at a time is all ThreatFox's fair use wants of us.
+   */
+  threatfoxLookup(logger?: Logger): IocLookupSource;
   /** Every configured workspace's stores (SENTINEL_WORKSPACES, or the single workspace as a list of one). */
   sentinel(): SentinelDestination;
   /** The table, queues and container, created if missing on first use. */
@@ -30,7 +37,7 @@ export interface ServiceOverrides {
   /** Extra CA to trust for ARM (a test's self-signed fake). */
   tlsCa?: string;
   logger?: Logger;
-  threatfox?: ThreatFoxSource;
+  threatfox?: ThreatFoxSource & Partial<IocLookupSource>;
 }
 
 export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: ServiceOverrides = {}): Services {
@@ -54,6 +61,16 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
         timeoutMs: settings.threatfox.timeoutMs,
         logger: log,
       }),
+    threatfoxLookup: (log = logger) =>
+      overrides.threatfox?.iocById
+        ? (overrides.threatfox as IocLookupSource)
+        : new ThreatFoxClient({
+            apiUrl: settings.threatfox.apiUrl,
+            authKey: requireAuthKey(settings),
+            timeoutMs: settings.threatfox.timeoutMs,
+            maxRetries: 0,
+            logger: log,
+          }),
     // One credential and one set of ARM clients per worker: tokens and connections are reused.
     sentinel: () =>
       (stores ??= connectWorkspaces(requireSentinelTargets(settings), {
@@ -88,6 +105,18 @@ export async function pullDeps(services: Services, invocation: Invocation): Prom
   };
 }
 
+/** The timer's lifecycle step after its daily full pull: ThreatFox look-ups, every workspace, run history. */
+export async function lifecycleDeps(services: Services, invocation: Invocation): Promise<LifecycleDeps> {
+  return {
+    settings: services.settings,
+    lookup: () => services.threatfoxLookup(invocation.logger),
+    sentinel: () => services.sentinel(),
+    storage: await services.storage(),
+    logger: invocation.logger,
+    runId: invocation.runId,
+  };
+}
+
 /** The queue job's dependencies; the delivery's dequeue count and the host's limit say when a failure parks it. */
 export async function upsertDeps(
   services: Services,
@@ -101,6 +130,7 @@ export function onDemandDeps(services: Services, invocation: Invocation): OnDema
   return {
     settings: services.settings,
     threatfox: () => services.threatfox(invocation.logger),
+    lookup: () => services.threatfoxLookup(invocation.logger),
     sentinel: () => services.sentinel(),
     history: async () => (await services.storage()).stateTable,
     handOff: async (iocs, runId) =>

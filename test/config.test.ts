@@ -13,6 +13,7 @@ describe('loadSettings', () => {
       days: 1,
       limit: 1000,
       timeoutMs: 30000,
+      reconcileBudget: 500,
     });
     expect(s.sentinel.armEndpoint).toBe('https://management.azure.com');
     expect(s.sentinel.apiVersion).toBe('2025-09-01');

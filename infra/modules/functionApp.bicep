@@ -50,6 +50,7 @@ type syncSettingsType = {
   THREATFOX_DAYS: string
   THREATFOX_LIMIT: string
   THREATFOX_TIMEOUT_MS: string
+  THREATFOX_RECONCILE_BUDGET: string
   SENTINEL_WORKSPACES: string
   AZURE_SUBSCRIPTION_ID: string
   SENTINEL_RESOURCE_GROUP: string
@@ -101,6 +102,7 @@ var appSettings = {
   THREATFOX_DAYS: syncSettings.THREATFOX_DAYS
   THREATFOX_LIMIT: syncSettings.THREATFOX_LIMIT
   THREATFOX_TIMEOUT_MS: syncSettings.THREATFOX_TIMEOUT_MS
+  THREATFOX_RECONCILE_BUDGET: syncSettings.THREATFOX_RECONCILE_BUDGET
 
   // Microsoft Sentinel target: a list of workspaces, or the single one.
   SENTINEL_WORKSPACES: syncSettings.SENTINEL_WORKSPACES

@@ -5,6 +5,7 @@ import { DEFAULT_LOOKBACK } from '../config';
 import { describeIocMix } from '../ioc/mix';
 import type { HuntingQuery } from '../kql/huntingQuery';
 import { GENERATOR } from '../names';
+import { removedLines, type LifecycleResult } from '../sentinel/lifecycle';
 import { byCodeUnit } from '../sort';
 import { familyNameFor, familyOf } from './family';
 import { mdCode, mdText } from './markdown';
@@ -203,6 +204,23 @@ export interface ReportOptions {
   ttlDays?: number;
   /** Saved searches a sync writes to Sentinel (one per table and behaviour hunt); unsaid when absent. */
   savedSearches?: number;
+  /** What the run's lifecycle step did (RunSummary.lifecycle), when it ran. */
+  lifecycle?: Omit<LifecycleResult, 'failures'>;
+}
+
+/** The lifecycle step: withdrawn IOCs revoked, removed families' hunting queries deleted. */
+function lifecycleSection(done: ReportOptions['lifecycle']): string[] {
+  if (!done) return [];
+  const r = done.reconcile;
+  const lines = [
+    ...(r
+      ? [
+          `- Reconciled with ThreatFox: ${r.confirmed} confirmed, ${r.revoked} revoked (withdrawn by ThreatFox), ${r.lookupFailed} look-ups failed (asked again next run), ${r.notChecked} not checked this run.`,
+        ]
+      : []),
+    ...removedLines(done.huntingQueriesRemoved).map((line) => `- ${mdText(line)}`),
+  ];
+  return lines.length > 0 ? ['## Lifecycle', '', ...lines, ''] : [];
 }
 
 /** Whether Sentinel was written: the first thing a reader needs. */
@@ -259,6 +277,7 @@ export function* reportLines(iocs: Ioc[], queries: HuntingQuery[], options: Repo
   ];
   yield* dryRunBanner(options);
   yield* expiryParagraph(options);
+  yield* lifecycleSection(options.lifecycle);
   for (const family of families) {
     yield* familySection(
       family,

@@ -18,6 +18,9 @@ import type { SentinelDestination } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/client';
+import type { IocLookupSource } from '../threatfox/lookup';
+import type { LifecycleRequest } from '../sentinel/lifecycle';
+import { lifecycleRunCounts } from '../state/lifecycleRuns';
 
 /** Bodies above this are refused with 413 before they are parsed. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -33,6 +36,8 @@ export const syncRequestSchema = z
       .transform((m) => m.toLowerCase())
       .optional(),
     iocs: z.string().max(MAX_REQUEST_BYTES, 'is too long').optional(),
+    /** After the sync, reconcile our indicators with ThreatFox (withdrawn IOCs revoked). */
+    reconcile: z.boolean().default(false),
   })
   .strict();
 
@@ -78,6 +83,8 @@ export function parseSyncRequest(text: string): { ok: true; request: SyncRequest
 export interface OnDemandDeps {
   settings: Pick<Settings, 'threatfox' | 'allowlist' | 'sentinel'>;
   threatfox: () => ThreatFoxSource;
+  /** ThreatFox look-ups for `reconcile` (none given: a reconcile request is refused). */
+  lookup?: () => IocLookupSource;
   sentinel: () => SentinelDestination;
   logger: Logger;
   /** Where runs that wrote to Sentinel are recorded (run history). */
@@ -89,6 +96,12 @@ export interface OnDemandDeps {
   handOff?: (iocs: Ioc[], runId: string) => Promise<number>;
   runId?: string;
 }
+
+/**
+ * How long an HTTP reconcile may look up: an HTTP request through the Functions front end is cut
+ * at 230 s, so the rest is left for the next run (it resumes with the oldest-confirmed).
+ */
+export const HTTP_RECONCILE_SECONDS = 150;
 
 /** Above this many IOCs a write is queued (202): at ARM's 10 writes/s it would outlive the request. */
 export const INLINE_WRITE_LIMIT = 500;
@@ -166,7 +179,7 @@ async function syncInline(request: SyncRequest, collected: Collected, deps: OnDe
   const result = await runSync(
     { kind: 'collected', collected },
     { settings: deps.settings, stores: request.dryRun ? undefined : deps.sentinel(), logger: deps.logger },
-    { dryRun: request.dryRun },
+    { dryRun: request.dryRun, lifecycle: lifecycleRequest(request, deps) },
   );
   const status = result.failures.length > 0 ? 502 : 200;
   if (request.dryRun) {
@@ -179,6 +192,28 @@ async function syncInline(request: SyncRequest, collected: Collected, deps: OnDe
   await recordHistory(deps, result);
   const body = { summary: result.summary, rejected: result.rejected, failures: result.failures };
   return { status, body };
+}
+
+/**
+ * The lifecycle step a write asks for: a full run (no `malware`, no `iocs`) removes the hunting
+ * queries of families no longer configured; `reconcile` looks our indicators up on ThreatFox.
+ */
+function lifecycleRequest(request: SyncRequest, deps: OnDemandDeps): LifecycleRequest | undefined {
+  const full = request.malware === undefined && request.iocs === undefined;
+  const lookup = request.reconcile ? deps.lookup?.() : undefined;
+  if (!full && !lookup) return undefined;
+  return {
+    ...(full ? { configuredFamilies: deps.settings.threatfox.malware } : {}),
+    ...(lookup
+      ? {
+          reconcile: {
+            source: lookup,
+            budget: deps.settings.threatfox.reconcileBudget,
+            deadlineAt: Date.now() + HTTP_RECONCILE_SECONDS * 1000,
+          },
+        }
+      : {}),
+  };
 }
 
 /** The HTTP status follows the error's code (and the field it is about), never its text. */
@@ -241,6 +276,7 @@ function httpRunRecord(runId: string, result: SyncResult): RunRecord {
       iocs: s.iocs,
       rejected: s.rejected,
       ...writeRunCounts(s),
+      ...lifecycleRunCounts(s.lifecycle),
     },
     error: failureLine(result.failures),
   };

@@ -16,7 +16,7 @@ import {
 } from '../queue/batches';
 import { IOC_POISON_QUEUE } from '../names';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
-import { markLanded } from '../state/seenIocs';
+import { landedAndValid, markLanded, seenRowKey } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 
 /** What the queue job uses: the Sentinel settings, the tenant allow-list, the stores, the state table, batch container and poison queue. */
@@ -52,7 +52,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   // A bad item is parked alone, with its reason; the rest of the batch still lands.
   await parkRejectedItems(message, batch.rejected, deps);
 
-  const result = await publishBatch(batch.iocs, deps);
+  const result = await publishBatch(batch.iocs, message.family, deps);
   const run = upsertRunRecord(message, batch, result, startedAt, deps.runId);
   for (const row of [run, ...workspaceRunRecords(run, result.workspaces)])
     await recordRunSafely(deps.storage.stateTable, deps.logger, row);
@@ -62,7 +62,7 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   );
   if (result.failures.length > 0) failBatch(result.failures, deps);
   // Only now is the batch known to be in Sentinel: the next pull skips it unless it changes.
-  await markLanded(deps.storage.stateTable, message.family, batch.iocs);
+  await markLanded(deps.storage.stateTable, message.family, batch.iocs, deps.settings.sentinel.ttlDays);
   await deleteClaimCheck(message, deps.storage.batchContainer);
   return 'landed';
 }
@@ -115,11 +115,21 @@ async function parkRejectedItems(
 }
 
 /** Writes the batch to every workspace, within the run's deadline. */
-function publishBatch(iocs: ResolvedBatch['iocs'], deps: UpsertDeps): Promise<MultiPublishResult> {
+async function publishBatch(
+  iocs: ResolvedBatch['iocs'],
+  family: string,
+  deps: UpsertDeps,
+): Promise<MultiPublishResult> {
+  // What landed before and is still valid: one of those Sentinel no longer lists was deleted by an analyst.
+  const landed = await landedAndValid(deps.storage.stateTable, family, iocs, deps.now ?? new Date());
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
   // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
-  return publishWithinDeadline(iocs, deps.stores, deps.settings, { now: deps.now, logger: deps.logger });
+  return publishWithinDeadline(iocs, deps.stores, deps.settings, {
+    now: deps.now,
+    logger: deps.logger,
+    landedBefore: (ioc) => landed.has(seenRowKey(ioc)),
+  });
 }
 
 function upsertRunRecord(

@@ -3,6 +3,7 @@ import type {
   ThreatIntelligenceIndicatorModel,
   ThreatIntelligenceKillChainPhase,
 } from '@azure/arm-securityinsight';
+import { createHash } from 'node:crypto';
 import { groupBy } from '../groupBy';
 import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
@@ -56,6 +57,10 @@ export interface IndicatorFacts {
    */
   huntHost?: string;
   confidence?: number;
+  /** Day (YYYY-MM-DD) ThreatFox last confirmed it still holds the IOC (lib/sentinel/reconcile.ts). */
+  confirmedOn?: string;
+  /** Read back only: the `contentHash` of the body the app last wrote with that label. */
+  confirmedHash?: string;
   /** ISO 8601. */
   validFrom: string;
   validUntil: string;
@@ -70,8 +75,11 @@ const LABEL = {
   threatType: 'threat-type:',
   port: 'port:',
   huntHost: 'hunt-host:',
+  confirmed: 'threatfox-confirmed:',
 } as const;
-const RESERVED_LABEL = /^(family|malware|threat-type|port|hunt-host):/i;
+const RESERVED_LABEL = /^(family|malware|threat-type|port|hunt-host|threatfox-confirmed):/i;
+/** `threatfox-confirmed:<day>:<contentHash>` */
+const CONFIRMED = /^threatfox-confirmed:(\d{4}-\d{2}-\d{2}):([0-9a-f]{12})$/;
 /** On indicators whose IOC was submitted by hand (not published by ThreatFox); a ThreatFox tag may not pose as it. */
 export const SUBMITTED_BY_HAND_LABEL = 'submitted-by-hand';
 const isReservedLabel = (label: string) =>
@@ -277,13 +285,30 @@ export function renderIndicator(f: IndicatorFacts, source: string): ThreatIntell
     revoked: false,
   };
   if (f.confidence !== undefined) body.confidence = f.confidence;
+  // Last, over everything else we wrote: a later change by someone else shows as a hash that no longer fits.
+  if (f.confirmedOn) body.labels?.push(`${LABEL.confirmed}${f.confirmedOn}:${contentHash(body)}`);
   return body;
+}
+
+/**
+ * A fingerprint of the fields we write, the `threatfox-confirmed:` label and the description left
+ * out (the description holds reporters and threat-type texts an indicator's labels do not keep, so
+ * it cannot be rendered again from what the indicator says).
+ */
+export function contentHash(m: ThreatIntelligenceIndicatorModel): string {
+  const labels = (m.labels ?? []).filter((l) => !l.startsWith(LABEL.confirmed));
+  const fields = JSON.stringify(ownedFields({ ...m, labels, description: '' }));
+  return createHash('sha256').update(fields).digest('hex').slice(0, 12);
 }
 
 /** IOCs grouped by observable, in order of first appearance. */
 export function groupByObservable(iocs: Ioc[]): Map<string, Ioc[]> {
   return groupBy(iocs, observableKey);
 }
+
+/** The later of two YYYY-MM-DD days (they sort as text). */
+const laterDay = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined || a >= b ? a : b;
 
 /** Facts read back from an indicator we wrote; undefined if its pattern is not a simple one. */
 export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): IndicatorFacts | undefined {
@@ -317,7 +342,11 @@ export function factsFromIndicator(model: ThreatIntelligenceIndicatorModel): Ind
     // Kept as written: the run that wrote it knew the tenant's allow-list, the read-back does not.
     else if (label.startsWith(LABEL.huntHost) && facts.type === 'url')
       facts.huntHost = label.slice(LABEL.huntHost.length);
-    else if (!isReservedLabel(label)) facts.tags.push(label);
+    else if (CONFIRMED.test(label)) {
+      const [, day, hash] = CONFIRMED.exec(label) ?? [];
+      if (day && day === laterDay(facts.confirmedOn, day))
+        Object.assign(facts, { confirmedOn: day, confirmedHash: hash });
+    } else if (!isReservedLabel(label)) facts.tags.push(label);
   }
   facts.ports = [...ports].sort((a, b) => a - b);
   facts.malware = presentValues(facts.malware);
@@ -352,6 +381,8 @@ export function mergeFacts(existing: IndicatorFacts, incoming: IndicatorFacts): 
     references: presentValues([...existing.references, ...incoming.references]),
     submittedByHand: existing.submittedByHand || incoming.submittedByHand,
     confidence: incoming.confidence ?? existing.confidence,
+    confirmedOn: laterDay(existing.confirmedOn, incoming.confirmedOn),
+    confirmedHash: undefined,
     validFrom: Number.isFinite(from) ? iso(from) : incoming.validFrom,
     validUntil: Number.isFinite(until) ? iso(until) : incoming.validUntil,
   };

@@ -58,6 +58,8 @@ export interface PublishRun {
   onProgress?: (done: number, total: number) => void;
   /** Epoch ms the run started (default: now), so the deadline counts the time spent collecting too. */
   startedAt?: number;
+  /** IOCs that landed before (the queue job's seenIocs): see SyncIndicatorsOptions.landedBefore. */
+  landedBefore?: (ioc: Ioc) => boolean;
 }
 
 /**
@@ -85,6 +87,7 @@ export function publishWithinDeadline(
           allow: settings.allowlist,
           logger: run.logger,
           onProgress: run.onProgress,
+          landedBefore: run.landedBefore,
         }),
       { perSubscription: sentinel.workspacesPerSubscription, logger: run.logger },
     ),

@@ -18,6 +18,7 @@ import {
 } from './indicator';
 import type { IndicatorStore, ListOptions, StoredIndicator } from './indicatorStore';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
+import { keepDeletedOut } from './deletedByOthers';
 import { observableKey, parsePattern } from './stix';
 
 /**
@@ -56,6 +57,11 @@ export interface SyncIndicatorsOptions {
   onProgress?: (done: number, total: number) => void;
   /** The tenant's benign values (settings.allowlist): a URL's host in it is not labelled for hunting. */
   allow?: Allowlist;
+  /**
+   * IOCs that landed before and would still be valid (the queue job reads them from seenIocs): one
+   * of them with no indicator was deleted in Sentinel by someone else, and is not created again.
+   */
+  landedBefore?: (ioc: Ioc) => boolean;
 }
 
 export interface SyncIndicatorsResult {
@@ -371,6 +377,7 @@ export async function syncIndicators(
 
   // The read every write is planned from: checked for completeness (a short read would duplicate).
   const ours = await readOurs(store, options.source, { checkComplete: true, logger });
+  const kept = keepDeletedOut(wanted, ours, iocs, options.landedBefore, logger);
   logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
   const plan = planIndicatorWrites(wanted, ours, options.source);
   const executed = await executeWrites(store, plan.writes, options, logger);
@@ -385,7 +392,7 @@ export async function syncIndicators(
     w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : result,
   );
   const { counts, failures } = combine([
-    outcome({ unchanged: plan.unchanged }),
+    outcome({ unchanged: plan.unchanged + kept }),
     ...settled,
     ...(verified ? [verified.cleanup] : []),
   ]);

@@ -35,6 +35,13 @@ export const RUN_COUNT_KEYS = [
   'queriesUnchanged',
   'queriesDeleted',
   'queriesFailed',
+  // The lifecycle step (lib/sentinel/lifecycle.ts, lifecycleRunCounts).
+  'reconcileConfirmed',
+  'reconcileRevoked',
+  'reconcileLookupFailed',
+  'reconcileNotChecked',
+  'reconcileFailed',
+  'queriesRemovedForFamilies',
 ] as const;
 export type RunCountKey = (typeof RUN_COUNT_KEYS)[number];
 export type RunCounts = Partial<Record<RunCountKey, number>>;

@@ -28,7 +28,37 @@ type SeenEntity = {
   partitionKey: string;
   rowKey: string;
   fingerprint: string;
+  /** ISO 8601: until when the indicator it landed in is valid (last or first seen + INDICATOR_TTL_DAYS). */
+  validUntil?: string;
 };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Until when the indicator an IOC lands in is valid; undefined for an undated IOC (a pasted list). */
+function validUntil(ioc: Ioc, ttlDays: number): string | undefined {
+  const seen = Date.parse(ioc.lastSeen ?? ioc.firstSeen ?? '');
+  return Number.isNaN(seen) ? undefined : new Date(seen + ttlDays * DAY_MS).toISOString();
+}
+
+/**
+ * Of these IOCs, the RowKeys of those that landed before and whose indicator would still be
+ * valid at `now` (no recorded validity counts as valid). Such an IOC missing from Sentinel was
+ * deleted there by someone else (an analyst): the writer does not create it again
+ * (`SyncIndicatorsOptions.deletedByOthers`).
+ */
+export async function landedAndValid(table: TableClient, family: string, iocs: Ioc[], now: Date): Promise<Set<string>> {
+  const landed = new Set<string>();
+  if (iocs.length === 0) return landed;
+  const wanted = new Set(iocs.map(seenRowKey));
+  const pages = table.listEntities<SeenEntity>({
+    queryOptions: { filter: `PartitionKey eq '${partitionOf(family)}'`, select: ['rowKey', 'validUntil'] },
+  });
+  for await (const e of pages) {
+    const until = e.validUntil ? Date.parse(e.validUntil) : Number.POSITIVE_INFINITY;
+    if (wanted.has(e.rowKey) && !(until <= now.getTime())) landed.add(e.rowKey);
+  }
+  return landed;
+}
 
 export async function filterNewOrChanged(table: TableClient, family: string, iocs: Ioc[]): Promise<Ioc[]> {
   if (iocs.length === 0) return [];
@@ -44,12 +74,19 @@ export async function filterNewOrChanged(table: TableClient, family: string, ioc
 /** Entity group transactions take at most 100 entities of one partition. */
 const TRANSACTION_LIMIT = 100;
 
-export async function markLanded(table: TableClient, family: string, iocs: Ioc[]): Promise<void> {
+/** `ttlDays` (INDICATOR_TTL_DAYS) records until when each indicator is valid, for `landedAndValid`. */
+export async function markLanded(table: TableClient, family: string, iocs: Ioc[], ttlDays?: number): Promise<void> {
   const partitionKey = partitionOf(family);
   const unique = new Map<string, SeenEntity>();
   for (const ioc of iocs) {
     const rowKey = seenRowKey(ioc);
-    unique.set(rowKey, { partitionKey, rowKey, fingerprint: iocFingerprint(ioc) });
+    const until = ttlDays === undefined ? undefined : validUntil(ioc, ttlDays);
+    unique.set(rowKey, {
+      partitionKey,
+      rowKey,
+      fingerprint: iocFingerprint(ioc),
+      ...(until ? { validUntil: until } : {}),
+    });
   }
   const entities = [...unique.values()];
   for (let i = 0; i < entities.length; i += TRANSACTION_LIMIT) {

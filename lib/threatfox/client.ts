@@ -98,7 +98,10 @@ function snippet(value: unknown, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-type Query = { query: 'malwareinfo'; malware: string; limit: number } | { query: 'get_iocs'; days: number };
+type Query =
+  | { query: 'malwareinfo'; malware: string; limit: number }
+  | { query: 'get_iocs'; days: number }
+  | { query: 'ioc'; id: number };
 
 /** What a failed attempt was, and whether another one could succeed. */
 interface Failure {
@@ -179,6 +182,16 @@ export class ThreatFoxClient implements ThreatFoxSource {
       return typeof family !== 'string' || wanted.has(family.trim().toLowerCase());
     });
     return parseRecords(ours);
+  }
+
+  /**
+   * ioc: {query:'ioc', id} (https://threatfox.abuse.ch/api/#query-id): the record ThreatFox holds
+   * under this id, unchecked, or undefined when it has none (`no_result`: removed, or never was).
+   */
+  async iocById(id: number): Promise<unknown> {
+    if (!Number.isSafeInteger(id) || id < 1) throw new SyncError('THREATFOX', `not a ThreatFox IOC id: ${id}`);
+    const [record] = await this.query({ query: 'ioc', id });
+    return record;
   }
 
   /** Sends one query (with retries) and returns the `data` array of an `ok` answer, or [] on `no_result`. */
@@ -295,6 +308,9 @@ export class ThreatFoxClient implements ThreatFoxSource {
       );
     }
     if (queryStatus === 'ok') {
+      // The `ioc` query answers one record, an object, where the others answer a list.
+      if (body.query === 'ioc' && envelope.data && typeof envelope.data === 'object' && !Array.isArray(envelope.data))
+        return [envelope.data];
       if (!Array.isArray(envelope.data)) {
         throw new SyncError('THREATFOX', `ThreatFox ${body.query} answered "ok" without a data array`);
       }

@@ -165,3 +165,18 @@ describe('renderReport: the sample feed reads in minutes', () => {
     expect(text).not.toMatch(/_hash/);
   });
 });
+
+describe('report lifecycle section', () => {
+  it('says what the lifecycle step did: reconcile counts and the hunting queries removed per family', () => {
+    const text = renderReport([], [], {
+      lifecycle: {
+        reconcile: { confirmed: 480, revoked: 3, lookupFailed: 2, notChecked: 15, failed: 0 },
+        huntingQueriesRemoved: { 'win.x': 15 },
+      },
+    });
+    expect(text).toContain('## Lifecycle');
+    expect(text).toContain('480 confirmed, 3 revoked (withdrawn by ThreatFox), 2 look-ups failed');
+    expect(text).toContain('- hunting queries removed for win.x: 15');
+    expect(renderReport([], [], {})).not.toContain('## Lifecycle');
+  });
+});

@@ -15,6 +15,9 @@ import { readBody } from './http';
  *   `illegal_malware` for a family ThreatFox does not know, `no_result` for a known family without IOCs;
  * - `get_iocs` {days}: `days` defaults to 3, must be 1-7 (else `illegal_days`), and filters on
  *   `first_seen` against the fake's "now";
+ * - `ioc` {id} (https://threatfox.abuse.ch/api/#query-id): `data` is the one record, an object (with
+ *   `malware_samples`, `comment` and `credits`, as ThreatFox adds on this query), or `no_result` for
+ *   an id it does not hold; `removeIoc` withdraws one, as ThreatFox does with a false positive;
  * - any other query → `unknown_operation`; a non-POST → `http_post_expected`.
  *
  * Tests script failures with `enqueue` / `failNext` (5xx, 429 + Retry-After, slow answers) and serve
@@ -81,6 +84,8 @@ export interface ThreatFoxFake {
   enqueue(...responses: ScriptedResponse[]): void;
   /** The next `times` requests fail with `status` (default 503). */
   failNext(times: number, status?: number, headers?: Record<string, string>): void;
+  /** Withdraws the record with this ThreatFox id: no query returns it any more (`ioc` answers `no_result`). */
+  removeIoc(id: string | number): void;
   /** Appends these raw records, verbatim, to every `ok` answer. */
   injectRaw(...records: unknown[]): void;
   setNow(now: Date): void;
@@ -254,7 +259,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startThreatFoxFake(options: ThreatFoxFakeOptions = {}): Promise<ThreatFoxFake> {
   const authKeys = new Set(options.authKeys ?? [FAKE_AUTH_KEY]);
   const blacklisted = new Set(options.blacklistedKeys ?? []);
-  const records: readonly unknown[] = options.records ?? seedRecords();
+  let records: readonly unknown[] = options.records ?? seedRecords();
   let now = options.now ?? SEED_NOW;
   const script: ScriptedResponse[] = [];
   const injected: unknown[] = [];
@@ -288,6 +293,20 @@ export async function startThreatFoxFake(options: ThreatFoxFakeOptions = {}): Pr
         ['malware', 'malware_printable'].some((name) => String(field(r, name)).toLowerCase() === wanted),
       );
       return ok([...matches].sort(newestFirst).slice(0, limit));
+    }
+    if (query === 'ioc') {
+      const id = wholeNumber(field(body, 'id'));
+      const found = id === undefined ? undefined : records.find((r) => String(field(r, 'id')) === String(id));
+      if (!found || typeof found !== 'object') return { query_status: 'no_result', data: NO_RESULT };
+      return {
+        query_status: 'ok',
+        data: {
+          ...found,
+          malware_samples: [],
+          comment: null,
+          credits: [{ credits_from: 'abuse_ch', credits_amount: 5 }],
+        },
+      };
     }
     if (query === 'get_iocs') {
       const given = field(body, 'days');
@@ -365,6 +384,9 @@ export async function startThreatFoxFake(options: ThreatFoxFakeOptions = {}): Pr
     enqueue: (...responses) => void script.push(...responses),
     failNext: (times, status = 503, headers = {}) => {
       for (let i = 0; i < times; i++) script.push({ status, headers, body: { error: `HTTP ${status}` } });
+    },
+    removeIoc: (id) => {
+      records = records.filter((r) => String(field(r, 'id')) !== String(id));
     },
     injectRaw: (...raw) => void injected.push(...raw),
     setNow: (date) => {

@@ -324,3 +324,48 @@ describe('parseSyncRequest', () => {
     if (!parsed.ok) expect(Object.keys(parsed.answer.body.fields as object).sort()).toEqual(['a', 'b', 'malware']);
   });
 });
+
+describe('runOnDemand with {"reconcile": true}', () => {
+  let threatfox: ThreatFoxFake;
+  let arm: ArmFake;
+  beforeAll(async () => {
+    threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
+    arm = await startArmFake();
+  });
+  afterAll(() => Promise.all([threatfox.close(), arm.close()]));
+
+  it('syncs, then revokes the IOC ThreatFox withdrew; counts go to the summary and the run history', async () => {
+    // A long TTL: the seed IOCs are from June 2026, the job runs on the real clock.
+    const settings = loadSettings({
+      THREATFOX_API_URL: threatfox.url,
+      THREATFOX_AUTH_KEY: FAKE_AUTH_KEY,
+      INDICATOR_TTL_DAYS: '365',
+    });
+    const client = new ThreatFoxClient({ apiUrl: threatfox.url, authKey: FAKE_AUTH_KEY, maxRetries: 0 });
+    const stores = connect(arm);
+    const rows: Record<string, unknown>[] = [];
+    const history = async () =>
+      ({ upsertEntity: async (e: Record<string, unknown>) => void rows.push(e) }) as unknown as TableClient;
+    const deps: OnDemandDeps = {
+      settings,
+      threatfox: () => client,
+      lookup: () => client,
+      sentinel: () => stores,
+      logger: pino({ level: 'silent' }),
+      history,
+    };
+    expect((await runOnDemand(request({}), deps)).status).toBe(200);
+    threatfox.removeIoc('1580112');
+    const answer = await runOnDemand(request({ reconcile: true }), deps);
+    expect(answer.status).toBe(200);
+    const summary = answer.body.summary as { lifecycle: { reconcile: Record<string, number> } };
+    expect(summary.lifecycle.reconcile).toMatchObject({ revoked: 1, lookupFailed: 0, notChecked: 0 });
+    expect(rows.at(-1)).toMatchObject({ reconcileRevoked: 1, reconcileConfirmed: arm.indicators.size - 1 });
+  });
+
+  it('refuses a reconcile flag that is not a boolean', () => {
+    const parsed = parseSyncRequest('{"reconcile": "yes"}');
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(Object.keys(parsed.answer.body.fields as object)).toEqual(['reconcile']);
+  });
+});

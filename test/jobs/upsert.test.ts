@@ -62,4 +62,33 @@ describe('runUpsert (queue job)', () => {
     expect(dns.properties.query).toContain('"malware:win.netsupportmanager_rat"');
     expect(dns.properties.query).not.toContain('alpha0.example.com');
   });
+
+  it('an indicator an analyst deleted is not created again when its IOC comes back changed; one still listed is updated', async () => {
+    const { indicators, savedSearches } = connect(arm);
+    const deps = (runId: string, now: string) => ({
+      settings: loadSettings({}),
+      stores: { indicators, savedSearches },
+      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
+      logger: silentLogger,
+      runId,
+      now: new Date(now),
+    });
+    const iocs = domains('charlie', 3);
+    const [first] = planBatches(iocs, { runId: 'c1', family: FAMILY });
+    expect(await runUpsert(first, deps('c1', '2026-11-23T00:00:00Z'))).toBe('landed');
+    const ours = () => [...arm.indicators.values()].filter((i) => String(i.properties.pattern).includes('charlie'));
+    const deleted = ours().find((i) => String(i.properties.pattern).includes('charlie0.'))!;
+    arm.indicators.delete(deleted.name); // the analyst's decision
+
+    // ThreatFox saw them again: a changed batch, as the daily full pull re-sends it.
+    const seenAgain = iocs.map((i) => ({ ...i, lastSeen: '2026-11-24T00:00:00Z' }));
+    const [second] = planBatches(seenAgain, { runId: 'c2', family: FAMILY });
+    expect(await runUpsert(second, deps('c2', '2026-11-24T06:00:00Z'))).toBe('landed');
+    expect(
+      ours()
+        .map((i) => i.properties.pattern)
+        .sort(),
+    ).toEqual(["[domain-name:value = 'charlie1.example.com']", "[domain-name:value = 'charlie2.example.com']"]);
+    expect(ours().every((i) => String(i.properties.validUntil).startsWith('2026-12-24'))).toBe(true);
+  });
 });
