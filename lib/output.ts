@@ -79,6 +79,7 @@ export async function writeOutputs(
       dryRun: s.dryRun,
       indicators: s.indicators,
       ttlDays: options.ttlDays,
+      skippedHunts: s.skippedHunts,
     }),
   );
   const written: string[] = [

@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from './logger';
 import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOptions } from './sentinel/indicator';
 import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
 import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
+import type { SkippedHunt } from './sentinel/workspaceTables';
 import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
@@ -218,6 +219,8 @@ export interface RunSummary {
   durationMs: number;
   /** Each workspace's own counts (a write to SENTINEL_WORKSPACES names every one). */
   workspaces?: WorkspaceOutcome[];
+  /** Hunting queries not written because the workspace lacks their table, with the connector that adds it. */
+  skippedHunts?: SkippedHunt[];
 }
 
 export interface SyncResult {
@@ -319,6 +322,7 @@ function summarise(run: {
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - run.startedAt,
     ...(published && run.byWorkspace ? { workspaces: published.workspaces } : {}),
+    ...(published?.skippedHunts?.length ? { skippedHunts: published.skippedHunts } : {}),
   };
 }
 

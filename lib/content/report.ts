@@ -4,6 +4,7 @@ import type { Ioc } from '../ioc/types';
 import { DEFAULT_LOOKBACK } from '../config';
 import { describeIocMix } from '../ioc/mix';
 import type { HuntingQuery } from '../kql/huntingQuery';
+import type { SkippedHunt } from '../sentinel/workspaceTables';
 import { GENERATOR } from '../names';
 import { byCodeUnit } from '../sort';
 import { familyNameFor, familyOf } from './family';
@@ -219,6 +220,24 @@ export interface ReportOptions {
   indicators?: { planned: number; expired: number };
   /** INDICATOR_TTL_DAYS, to explain why an indicator expired. */
   ttlDays?: number;
+  /** Hunts not written to the workspace for want of their table (lib/sentinel/workspaceTables.ts). */
+  skippedHunts?: readonly SkippedHunt[];
+}
+
+/** The hunts the workspace lacks data for: what is missing and which connector adds it. */
+export function skippedHuntsSection(skipped: readonly SkippedHunt[] | undefined): string[] {
+  if (!skipped?.length) return [];
+  const out = [
+    '## Hunts not written to this workspace',
+    '',
+    'The workspace has no table for these, so no saved search was written; connecting the data connector makes the next run add them.',
+    '',
+    '| Hunting query | Missing table | Data connector |',
+    '|---|---|---|',
+  ];
+  for (const s of skipped)
+    out.push(`| ${mdText(s.name)} | ${s.missing.join(', ')} | ${mdText(s.connectors.join('; '))} |`);
+  return [...out, ''];
 }
 
 /** What the run did and what expired indicators mean for detection: the first thing a reader needs. */
@@ -265,6 +284,7 @@ export function* reportLines(iocs: Ioc[], queries: HuntingQuery[], options: Repo
     '',
   ];
   yield* runSection(options);
+  yield* skippedHuntsSection(options.skippedHunts);
   for (const family of families) {
     yield* familySection(
       family,
