@@ -79,7 +79,7 @@ const TITLES: Record<CheckId, string> = {
 };
 
 const KEY_FIX =
-  'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure it is the Key Vault secret threatfox-auth-key (docs/deploy.md), then restart the app';
+  'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure: Key Vault secret threatfox-auth-key (docs/deploy.md)';
 const LOGIN_FIX =
   'sign in with `az login` (or `azd auth login`), or pick a credential with AZURE_TOKEN_CREDENTIALS (dev, AzureCliCredential, ManagedIdentityCredential); in Azure the app uses its managed identity (AZURE_CLIENT_ID)';
 const ROLE_FIX = (who: string, t: SentinelTarget) =>
@@ -157,6 +157,8 @@ function settingsLine(settings: Settings): CheckLine {
 function line(id: CheckId, ok: boolean, detail: string, fix?: string): CheckLine {
   return { id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) };
 }
+
+const notChecked = (l: CheckLine) => !l.ok && /^(\S+: )?not checked: /.test(l.detail);
 
 function notReached(ids: CheckId[], because: string): CheckLine[] {
   return ids.map((id) => line(id, false, `not checked: ${because}`));
@@ -566,12 +568,18 @@ export function formatCheck(report: CheckReport, options: { debug?: boolean } = 
   const width = Math.max(...report.lines.map((l) => l.title.length));
   const out: string[] = [];
   for (const l of report.lines) {
-    out.push(`${l.ok ? '✓' : '✗'} ${l.title.padEnd(width)}  ${l.detail}`);
+    // A line an earlier failure kept from running is not a failure of its own: "-", not "✗".
+    out.push(`${l.ok ? '✓' : notChecked(l) ? '-' : '✗'} ${l.title.padEnd(width)}  ${l.detail}`);
     if (l.fix) out.push(`  ${' '.repeat(width)}  fix: ${l.fix}`);
     if (options.debug && l.debug) out.push(`  ${' '.repeat(width)}  debug: ${l.debug.replace(/\s+/g, ' ')}`);
   }
-  const failed = report.lines.filter((l) => !l.ok).length;
-  out.push(report.ok ? 'All checks passed.' : `${failed} of ${report.lines.length} checks failed.`);
+  const skipped = report.lines.filter(notChecked).length;
+  const failed = report.lines.filter((l) => !l.ok).length - skipped;
+  out.push(
+    report.ok
+      ? 'All checks passed.'
+      : `${failed} of ${report.lines.length} checks failed${skipped ? `, ${skipped} not checked` : ''}.`,
+  );
   return `${out.join('\n')}\n`;
 }
 

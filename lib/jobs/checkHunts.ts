@@ -123,6 +123,13 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
     { id: 'logs-query', ok: true, detail: `${host} answered a query of workspace ${workspaceId}` },
   ];
   for (const q of kept) lines.push(await huntLine(logs, workspaceId, q, ctx));
+  if (kept.length === 0)
+    lines.push({
+      id: 'hunts',
+      ok: false,
+      detail: 'none to run: the workspace has none of the tables the hunts read',
+      fix: `connect a data connector the hunts read: ${describeSkipped(skipped)}`,
+    });
   lines.push(await visibilityLine(seen, ctx));
   return lines;
 }

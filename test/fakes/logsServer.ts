@@ -143,8 +143,8 @@ export async function startLogsFake(options: LogsFakeOptions = {}): Promise<Logs
           ),
         );
       const workspace = options.workspaces
-        ? options.workspaces.find((w) => w.id.toLowerCase() === m[1]!.toLowerCase())
-        : { id: m[1]!, tables: options.tables ?? DEFAULT_WORKSPACE_TABLES };
+        ? options.workspaces.find((w) => w.id.toLowerCase() === m[1].toLowerCase())
+        : { id: m[1], tables: options.tables ?? DEFAULT_WORKSPACE_TABLES };
       if (!workspace) return send(404, serviceError(404, 'WorkspaceNotFoundError', `Workspace ${m[1]} not found`));
       const errors = diagnosticsOf(body.query, workspace.tables);
       if (errors.length > 0)
@@ -152,7 +152,7 @@ export async function startLogsFake(options: LogsFakeOptions = {}): Promise<Logs
           400,
           serviceError(400, 'BadArgumentError', 'The request had some invalid properties', {
             code: 'SemanticError',
-            message: semanticMessage(errors[0]!),
+            message: semanticMessage(errors[0]),
           }),
         );
       const table = options.answer?.(body.query, workspace) ?? { columns: [], rows: [] };

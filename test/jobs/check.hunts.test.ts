@@ -162,7 +162,7 @@ describe('check: the hunts, run where they live (Logs query API fake)', () => {
   });
 
   it('young indicators the hunts do not see yet are the ingestion delay', async () => {
-    const { deps } = await setup({ logs: { answer: seeing([OURS[0]!]) }, oursAgeMinutes: INGESTION_GRACE_MINUTES / 3 });
+    const { deps } = await setup({ logs: { answer: seeing([OURS[0]]) }, oursAgeMinutes: INGESTION_GRACE_MINUTES / 3 });
     const report = await runCheck(deps());
     expect(one(report, 'ti-visibility')).toMatchObject({
       ok: true,
