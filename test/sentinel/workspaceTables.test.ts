@@ -54,7 +54,7 @@ describe('publishing only the hunts a workspace has data for (fake ARM tables li
 
   const stores = () => {
     const [one] = connectWorkspaces([targetFor(arm)], { credential: staticCredential(arm.token), tlsCa: arm.ca });
-    return one!;
+    return one;
   };
   const tablesOfSearches = () =>
     arm
