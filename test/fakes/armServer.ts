@@ -1009,7 +1009,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion
           : kind === 'ss'
             ? CONTRACT_DOCUMENTS.savedSearches.apiVersion
-            : undefined;
+            : operation === 'listTables'
+              ? CONTRACT_DOCUMENTS.tables.apiVersion
+              : undefined;
       if (contract && apiVersion === documented) {
         const verdict = contract.checkRequest({ method, path: url.pathname, query, body, apiVersion });
         if (verdict.errors.length > 0) {

@@ -5,6 +5,7 @@ import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
 import { CONNECTOR_BY_TABLE, huntsForWorkspace, tableAvailable } from '../../lib/sentinel/workspaceTables';
 import { buildThreatIntelQueries } from '../../lib/kql/huntingQueries';
 import { DEFAULT_WORKSPACE_TABLES, startArmFake, WORKSPACE_WITHOUT_DEFENDER, type ArmFake } from '../fakes/armServer';
+import { armContract } from '../fakes/armContract';
 import { manyIocs } from '../kql/fixtures';
 import { staticCredential, targetFor } from './harness';
 
@@ -110,6 +111,25 @@ describe('publishing only the hunts a workspace has data for (fake ARM tables li
     expect(again.skippedHunts!.map((s) => s.id)).toContain(id);
     expect(arm.writes().filter((w) => w.path.toLowerCase().endsWith(`/savedsearches/${id}`))).toEqual([]);
     expect(ws.savedSearches().find((s) => s.name === id)!.properties.query).toMatch(/lab-/);
+  });
+
+  it('reads the tables list as the vendored OpenAPI document describes it (Tables_ListByWorkspace, 2022-10-01)', async () => {
+    await publish(manyIocs(5), stores(), OPTIONS);
+    const listed = arm.requests.filter((r) => r.operation === 'listTables');
+    expect(listed.map((r) => [r.method, r.query['api-version'], r.status])).toEqual([['GET', '2022-10-01', 200]]);
+    expect(arm.contractViolations).toEqual([]);
+    // The contract is really consulted: a list whose table has a plan the spec does not know breaks it.
+    const check = armContract().checkRequest({
+      method: 'GET',
+      path: listed[0]!.path,
+      query: { 'api-version': '2022-10-01' },
+      body: undefined,
+      apiVersion: '2022-10-01',
+    });
+    expect(check).toMatchObject({ operationId: 'Tables_ListByWorkspace', errors: [] });
+    expect(
+      armContract().checkResponse(check.operation!, 200, { value: [{ name: 'X', properties: { plan: 'Cheap' } }] }),
+    ).toEqual([expect.stringMatching(/plan must be equal to one of the allowed values \(Basic, Analytics\)/)]);
   });
 
   it('writes every hunt, with a warning, when the tables cannot be read', async () => {
