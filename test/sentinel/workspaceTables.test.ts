@@ -121,7 +121,7 @@ describe('publishing only the hunts a workspace has data for (fake ARM tables li
     // The contract is really consulted: a list whose table has a plan the spec does not know breaks it.
     const check = armContract().checkRequest({
       method: 'GET',
-      path: listed[0]!.path,
+      path: listed[0].path,
       query: { 'api-version': '2022-10-01' },
       body: undefined,
       apiVersion: '2022-10-01',
