@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startLogsFake, type LogsFake } from './fakes/logsServer';
+import { primeLogsFake, startLogsFake, type LogsFake } from './fakes/logsServer';
 import { NETSUPPORT } from './fakes/threatfoxServer';
 import { type CliRun, useCliFakes } from './support/cli';
 
@@ -37,7 +37,8 @@ describe('npm run check (the built CLI entry)', () => {
   beforeAll(async () => {
     logs = await startLogsFake({ token: fakes.arm.token });
     fakes.env.LOG_ANALYTICS_ENDPOINT = logs.url;
-  });
+    primeLogsFake(fakes.env);
+  }, 300_000);
   afterAll(() => logs?.close());
 
   it('exits 0 with a ✓ per line when everything is in place, having written nothing', async () => {

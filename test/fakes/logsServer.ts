@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { loadSettings } from '../../lib/config';
+import { huntsOfSettings } from '../../lib/jobs/checkHunts';
+import { ourIndicatorValuesQuery } from '../../lib/kql/indicatorCount';
+import { huntsForWorkspace } from '../../lib/sentinel/workspaceTables';
 import { kqlDiagnosticsIn } from '../support/kusto';
 import { DEFAULT_WORKSPACE_TABLES } from './armServer';
 import { readBody, writeAzureJson } from './http';
@@ -102,6 +106,22 @@ function diagnosticsOf(query: string, tables: readonly string[]): string[] {
   let errors = analysed.get(key);
   if (!errors) analysed.set(key, (errors = kqlDiagnosticsIn(query, tables)));
   return errors;
+}
+
+/**
+ * Analyses, ahead of a test, every query a check of these settings sends (each hunt the workspace
+ * has tables for, and the indicator query), so the test's own time is not spent loading the
+ * language service and analysing: call it from a `beforeAll` with a long timeout.
+ */
+export function primeLogsFake(env: NodeJS.ProcessEnv, tables: readonly string[] = DEFAULT_WORKSPACE_TABLES): void {
+  const settings = loadSettings(env);
+  const queries = [
+    ...huntsForWorkspace(huntsOfSettings(settings), tables).kept.map((q) => q.query),
+    ...settings.threatfox.malware.map((familyId) =>
+      ourIndicatorValuesQuery({ familyId, indicatorSource: settings.sentinel.source }),
+    ),
+  ];
+  for (const query of queries) diagnosticsOf(query, tables);
 }
 
 export async function startLogsFake(options: LogsFakeOptions = {}): Promise<LogsFake> {

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { resetServices } from '../../functions/shared/context';
 import { startArmFake, WORKSPACE_WITHOUT_DEFENDER, type ArmFake } from '../fakes/armServer';
-import { startLogsFake, type LogsFake } from '../fakes/logsServer';
+import { primeLogsFake, startLogsFake, type LogsFake } from '../fakes/logsServer';
 import { SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 import { fakeAppSettings } from '../support/appSettings';
@@ -45,7 +45,9 @@ describe('HTTP trigger: {"check": true}', () => {
     threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
     arm = await startArmFake();
     logsApi = await startLogsFake({ token: arm.token });
-  });
+    primeLogsFake(fakeAppSettings({ threatfox, arm }));
+    primeLogsFake(fakeAppSettings({ threatfox, arm }), WORKSPACE_WITHOUT_DEFENDER);
+  }, 300_000);
   beforeEach(() => {
     process.env = {
       ...savedEnv,

@@ -1,7 +1,7 @@
 import { runCheck, formatCheck, type CheckDeps, type CheckLine, type CheckReport } from '../../lib/jobs/check';
 import { INGESTION_GRACE_MINUTES } from '../../lib/jobs/checkHunts';
 import { startArmFake, WORKSPACE_WITHOUT_DEFENDER, type ArmFake } from '../fakes/armServer';
-import { startLogsFake, type LogsFakeOptions } from '../fakes/logsServer';
+import { primeLogsFake, startLogsFake, type LogsFakeOptions } from '../fakes/logsServer';
 import { NETSUPPORT, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 import { fakeAppSettings } from '../support/appSettings';
@@ -52,7 +52,10 @@ describe('check: the hunts, run where they live (Logs query API fake)', () => {
   const started: { close(): Promise<void> }[] = [];
   beforeAll(async () => {
     threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
-  });
+    const env = { ...fakeAppSettings({ threatfox, arm: { url: 'https://127.0.0.1:1' } }) };
+    primeLogsFake(env);
+    primeLogsFake(env, WORKSPACE_WITHOUT_DEFENDER);
+  }, 300_000);
   afterAll(async () => {
     await Promise.all([threatfox?.close(), ...started.map((s) => s.close())]);
   });
