@@ -99,6 +99,9 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
       tablesLine,
       ...notReached(['logs-query', 'hunts', 'ti-visibility'], 'the workspace id (customerId) is unknown'),
     ];
+  // Every hunt reads ThreatIntelIndicators: without it each would fail alike (its own line says what to enable).
+  if (![...tables].some((t) => t.toLowerCase() === 'threatintelindicators'))
+    return [tablesLine, ...notReached(['logs-query', 'hunts', 'ti-visibility'], 'no ThreatIntelIndicators table yet')];
   const logs =
     ctx.logs ??
     createLogsQueryRunner({
