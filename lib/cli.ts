@@ -176,7 +176,7 @@ export function humanSummary(
   );
   if (s.skippedHunts?.length)
     lines.push(
-      `Not written, no such table in the workspace: ${s.skippedHunts.length} hunting queries over ${describeSkipped(s.skippedHunts)}; a run after connecting the data connector adds them.`,
+      `Not written, no such table in the workspace: ${s.skippedHunts.length} hunting queries; connect ${describeSkipped(s.skippedHunts)}, and the next run adds them.`,
     );
   // Several workspaces: each one's own line, so a failed one is named.
   if ((s.workspaces?.length ?? 0) > 1) {

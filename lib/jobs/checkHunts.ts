@@ -92,7 +92,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
     detail:
       skipped.length === 0
         ? `${kept.length} of ${all.length} hunts have their table`
-        : `${kept.length} of ${all.length} hunts have their table; ${skipped.length} not written until you connect: ${describeSkipped(skipped)}`,
+        : `${kept.length} of ${all.length} hunts have their table; ${skipped.length} not written until you connect ${describeSkipped(skipped)}`,
   };
   if (!ctx.workspaceId)
     return [

@@ -132,9 +132,16 @@ export function huntsForWorkspace(
   return { kept, skipped };
 }
 
-/** "DeviceNetworkEvents (Microsoft Defender XDR)": each missing table once, with its connector. */
+/**
+ * "Microsoft Defender XDR for DeviceNetworkEvents, DeviceProcessEvents; …": each connector once,
+ * with the missing tables it would add, so the line stays short.
+ */
 export function describeSkipped(skipped: readonly SkippedHunt[]): string {
-  const byTable = new Map<string, string>();
-  for (const s of skipped) for (const t of s.missing) byTable.set(t, CONNECTOR_BY_TABLE[t] ?? `the connector for ${t}`);
-  return [...byTable].map(([t, c]) => `${t} (${c})`).join(', ');
+  const byConnector = new Map<string, Set<string>>();
+  for (const s of skipped)
+    for (const t of s.missing) {
+      const connector = CONNECTOR_BY_TABLE[t] ?? `the connector that writes ${t}`;
+      byConnector.set(connector, (byConnector.get(connector) ?? new Set()).add(t));
+    }
+  return [...byConnector].map(([c, tables]) => `${c} for ${[...tables].join(', ')}`).join('; ');
 }

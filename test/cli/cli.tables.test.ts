@@ -21,7 +21,7 @@ describe('CLI sync to a workspace without Defender XDR', () => {
     );
     expect(tables.filter((t) => /^(Device|Email|UrlClick)/.test(t ?? ''))).toEqual([]);
     expect(run.stdout).toMatch(
-      /^Not written, no such table in the workspace: \d+ hunting queries over .*DeviceNetworkEvents \(Microsoft Defender XDR\)/m,
+      /^Not written, no such table in the workspace: \d+ hunting queries; connect Microsoft Defender XDR for [\w, ]*DeviceNetworkEvents.*, and the next run adds them\.$/m,
     );
     const summary = jsonSummary(run);
     expect(summary.skippedHunts).toEqual(

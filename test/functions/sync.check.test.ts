@@ -137,7 +137,7 @@ describe('HTTP trigger: {"check": true}', () => {
         const res = await sync(post('{"check": true}'), context());
         const body = res.jsonBody as Answer;
         expect(body.lines.find((l) => l.id === 'hunt-tables')?.detail).toMatch(
-          /not written until you connect: .*DeviceNetworkEvents \(Microsoft Defender XDR\)/,
+          /not written until you connect Microsoft Defender XDR for [\w, ]*DeviceNetworkEvents/,
         );
         expect(body.text).not.toMatch(/Hunt Device/);
         expect(res.status).toBe(200);

@@ -109,8 +109,11 @@ describe('check: the hunts, run where they live (Logs query API fake)', () => {
     const report = await runCheck(deps());
     const tables = one(report, 'hunt-tables');
     expect(tables.ok).toBe(true);
-    expect(tables.detail).toMatch(/not written until you connect: .*DeviceNetworkEvents \(Microsoft Defender XDR\)/);
-    expect(tables.detail).toMatch(/EmailUrlInfo \(Microsoft Defender XDR \(Defender for Office 365\)\)/);
+    expect(tables.detail).toMatch(
+      /not written until you connect Microsoft Defender XDR for [\w, ]*DeviceNetworkEvents/,
+    );
+    expect(tables.detail).toMatch(/; Microsoft Defender XDR \(Defender for Office 365\) for [\w, ]*EmailUrlInfo/);
+    expect(tables.detail.match(/Microsoft Defender XDR for/g)).toHaveLength(1);
     expect(lines(report, 'hunts').map((h) => h.title)).not.toEqual(
       expect.arrayContaining([expect.stringMatching(/Device|Email|UrlClick/)]),
     );
