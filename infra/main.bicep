@@ -56,6 +56,9 @@ param sentinelWritePath string = 'arm'
 @description('The STIX objects upload API (sentinelWritePath upload).')
 param sentinelTiUploadEndpoint string = 'https://api.ti.sentinel.azure.com'
 
+@description('The Azure Monitor Logs query API the preflight check runs the hunting queries through (other clouds have their own).')
+param logAnalyticsEndpoint string = 'https://api.loganalytics.io'
+
 @minValue(1)
 @maxValue(16)
 @description('Workspaces of one subscription synced at once (ARM throttles writes per subscription).')
@@ -351,6 +354,7 @@ module functionApp 'modules/functionApp.bicep' = {
       SENTINEL_WORKSPACES_PER_SUBSCRIPTION: string(sentinelWorkspacesPerSubscription)
       SENTINEL_WRITE_PATH: sentinelWritePath
       SENTINEL_TI_UPLOAD_ENDPOINT: sentinelTiUploadEndpoint
+      LOG_ANALYTICS_ENDPOINT: logAnalyticsEndpoint
       // The cloud's ARM endpoint (https://management.azure.com/ in public Azure; sovereign clouds differ).
       AZURE_RESOURCE_MANAGER_ENDPOINT: environment().resourceManager
       SENTINEL_API_VERSION: sentinelApiVersion

@@ -8,7 +8,9 @@ const USAGE = `Usage: npm run check [-- --json]
 Checks, read-only, everything a sync needs: the settings, ThreatFox (reachable, Auth-Key
 accepted, families known), an Azure token with the configured credential, the Sentinel
 workspace, read access to its indicators and saved searches, roles that allow writing them,
-and the ThreatIntelIndicators table. Each line is ✓ or ✗ with the fix. Writes nothing.
+the ThreatIntelIndicators table, which hunts the workspace has tables for, and, through the
+Logs query API (LOG_ANALYTICS_ENDPOINT), every hunting query run once over the last hour and
+how many of our indicators the hunts see. Each line is ✓ or ✗ with the fix. Writes nothing.
 
 Options:
   --json       print the report as one JSON object instead of lines
@@ -39,8 +41,13 @@ export async function main(
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
     return 1;
   }
-  const report = await runCheck({ env: appEnv(), ...deps });
-  out.write(json ? `${JSON.stringify(report)}\n` : formatCheck(report));
+  const env = deps.env ?? appEnv();
+  const report = await runCheck({ env, ...deps });
+  out.write(
+    json
+      ? `${JSON.stringify(report)}\n`
+      : formatCheck(report, { debug: env.LOG_LEVEL?.trim().toLowerCase() === 'debug' }),
+  );
   return report.ok ? 0 : 1;
 }
 

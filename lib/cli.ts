@@ -11,6 +11,7 @@ import { checkOutDir, OUT_FILES, writeOutputs } from './output';
 import { CLI_OPTIONS, collect, onDemandInput, runSync, type Collected, type SyncResult } from './pipeline';
 import { terminalProgress } from './progress';
 import type { SentinelDestination } from './sentinel/workspaceSync';
+import { describeSkipped } from './sentinel/workspaceTables';
 import { createServices } from './services';
 import type { WriteCounts } from './sentinel/writer';
 import { removedLines, type LifecycleRequest } from './sentinel/lifecycle';
@@ -199,6 +200,10 @@ export function humanSummary(
       ? `Would write ${s.indicators.planned} indicators${s.indicators.expired ? ` (${s.indicators.expired} already past their validity)` : ''}; hunting queries: ${queries}.`
       : `Indicators: ${fmt(s.indicators, 'duplicates')}. Hunting queries: ${queries}; saved searches ${fmt(s.huntingQueries, 'stale')}.`,
   );
+  if (s.skippedHunts?.length)
+    lines.push(
+      `Not written, no such table in the workspace: ${s.skippedHunts.length} hunting queries; connect ${describeSkipped(s.skippedHunts)}, and the next run adds them.`,
+    );
   // Several workspaces: each one's own line, so a failed one is named.
   if ((s.workspaces?.length ?? 0) > 1) {
     for (const w of s.workspaces!) {
@@ -330,6 +335,7 @@ function reportFailure(e: unknown, log: Logger, writing: boolean): number {
   }
   const known = isSyncError(e) ? e : asAzureAccessError(e);
   if (known) {
+    if (known.detail) log.debug({ detail: known.detail }, 'what the Azure SDK said');
     printError(known.message);
     return known.exitCode;
   }

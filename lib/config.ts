@@ -226,6 +226,10 @@ export const settingsSchema = z.object({
     v.replace(/\/+$/, ''),
   ),
   ARM_TIMEOUT_MS: intIn('ARM_TIMEOUT_MS', 1000, 300000, 60000),
+  // The Azure Monitor Logs query API the check runs the hunts through (sovereign clouds have their own).
+  LOG_ANALYTICS_ENDPOINT: url('LOG_ANALYTICS_ENDPOINT', 'https://api.loganalytics.io').transform((v) =>
+    v.replace(/\/+$/, ''),
+  ),
   RUN_DEADLINE_SECONDS: intIn('RUN_DEADLINE_SECONDS', 1, 86400, 1200),
   BENIGN_ALLOWLIST: allowlist,
   LOG_LEVEL: logLevel,
@@ -253,6 +257,8 @@ export interface SentinelSettings {
   writePath?: WritePath;
   /** Default https://api.ti.sentinel.azure.com */
   uploadEndpoint?: string;
+  /** The Logs query API (LOG_ANALYTICS_ENDPOINT, default https://api.loganalytics.io): the check runs the hunts there. */
+  logsEndpoint?: string;
   /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
   requestTimeoutMs: number;
   /**
@@ -336,6 +342,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = appEnv()): Settings {
       workspacesPerSubscription: s.SENTINEL_WORKSPACES_PER_SUBSCRIPTION,
       writePath: s.SENTINEL_WRITE_PATH,
       uploadEndpoint: s.SENTINEL_TI_UPLOAD_ENDPOINT,
+      logsEndpoint: s.LOG_ANALYTICS_ENDPOINT,
       requestTimeoutMs: s.ARM_TIMEOUT_MS,
       runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
     },

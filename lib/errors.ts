@@ -13,11 +13,14 @@ export class SyncError extends Error {
   readonly code: SyncErrorCode;
   /** The request field, CLI flag or app setting the error is about (`malware`, `--out`, `THREATFOX_MALWARE`), when there is one. */
   readonly field?: string;
-  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+  /** The SDK's own long explanation (every reason of a credential chain): for LOG_LEVEL=debug and --json, never the one line. */
+  readonly detail?: string;
+  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown; field?: string; detail?: string }) {
     super(message, options);
     this.name = 'SyncError';
     this.code = code;
     this.field = options?.field;
+    this.detail = options?.detail;
   }
   get exitCode(): 1 | 2 {
     return this.code === 'AZURE' ? EXIT.someWritesFailed : EXIT.nothingWritten;
@@ -101,8 +104,9 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
       Array.isArray(inner) && inner.length > 0
         ? inner.map((x) => safeLine(x instanceof Error ? x.message : x))
         : [safeLine(e.message)];
+    // The reasons run to a thousand characters: the line says what to do, the reasons go to debug.
     const detail = reasons.filter(Boolean).join('; ');
-    return new SyncError('CONFIG', `Azure login failed (${e.name}${detail ? `: ${detail}` : ''}): ${LOGIN_HELP}`);
+    return new SyncError('CONFIG', `Azure login failed (${e.name}): ${LOGIN_HELP}`, { cause: e, detail });
   }
   const rest = restStatus(e);
   if (rest && (rest.statusCode === 401 || rest.statusCode === 403)) {

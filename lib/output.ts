@@ -81,6 +81,7 @@ export async function writeOutputs(
       ttlDays: options.ttlDays,
       savedSearches: s.huntingQueries.savedSearches,
       lifecycle: s.lifecycle,
+      skippedHunts: s.skippedHunts,
     }),
   );
   const written: string[] = [

@@ -12,6 +12,7 @@ import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOption
 import { lifecycleAfterWrite, type LifecycleRequest, type LifecycleResult } from './sentinel/lifecycle';
 import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
 import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
+import type { SkippedHunt } from './sentinel/workspaceTables';
 import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writer';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
@@ -223,6 +224,8 @@ export interface RunSummary {
   workspaces?: WorkspaceOutcome[];
   /** What the lifecycle step did (withdrawn IOCs revoked, removed families' queries deleted), when asked. */
   lifecycle?: Omit<LifecycleResult, 'failures'>;
+  /** Hunting queries not written because the workspace lacks their table, with the connector that adds it. */
+  skippedHunts?: SkippedHunt[];
 }
 
 export interface SyncResult {
@@ -329,6 +332,7 @@ function summarise(run: {
     failures: published?.failures.length ?? 0,
     durationMs: Date.now() - run.startedAt,
     ...(published && run.byWorkspace ? { workspaces: published.workspaces } : {}),
+    ...(published?.skippedHunts?.length ? { skippedHunts: published.skippedHunts } : {}),
   };
 }
 

@@ -5,7 +5,12 @@ import { isLoopbackHost, loadSettings } from '../lib/config';
 import { runCli } from './support/cli';
 import { syncErrorMessage } from './support/errors';
 
-const ENDPOINTS = ['THREATFOX_API_URL', 'AZURE_RESOURCE_MANAGER_ENDPOINT', 'SENTINEL_TI_UPLOAD_ENDPOINT'] as const;
+const ENDPOINTS = [
+  'THREATFOX_API_URL',
+  'AZURE_RESOURCE_MANAGER_ENDPOINT',
+  'SENTINEL_TI_UPLOAD_ENDPOINT',
+  'LOG_ANALYTICS_ENDPOINT',
+] as const;
 
 describe('endpoint settings: https, or http to loopback only', () => {
   it.each(ENDPOINTS)('%s refuses plain http to a remote host, naming the setting', (name) => {

@@ -26,7 +26,7 @@ describe('asAzureAccessError', () => {
     );
   });
 
-  it('turns a credential failure into a CONFIG error saying how to sign in, with each reason of a chain', () => {
+  it('turns a credential failure into a short CONFIG error saying how to sign in, each reason of a chain kept as detail', () => {
     const chain = Object.assign(new Error('ChainedTokenCredential authentication failed.'), {
       name: 'AggregateAuthenticationError',
       errors: [
@@ -37,9 +37,11 @@ describe('asAzureAccessError', () => {
     });
     const e = asAzureAccessError(chain);
     expect(e?.code).toBe('CONFIG');
+    // One short line with the fix; each reason of the chain is kept for LOG_LEVEL=debug and --json.
     expect(e?.message).toBe(
-      'Azure login failed (AggregateAuthenticationError: AzureCliCredential: Please run az login.): sign in with `az login` (or pick a credential with AZURE_TOKEN_CREDENTIALS, e.g. dev, AzureCliCredential or ManagedIdentityCredential)',
+      'Azure login failed (AggregateAuthenticationError): sign in with `az login` (or pick a credential with AZURE_TOKEN_CREDENTIALS, e.g. dev, AzureCliCredential or ManagedIdentityCredential)',
     );
+    expect(e?.detail).toBe('AzureCliCredential: Please run az login.');
   });
 
   it('never repeats a token that a message carries', () => {

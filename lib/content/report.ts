@@ -4,6 +4,7 @@ import type { Ioc } from '../ioc/types';
 import { DEFAULT_LOOKBACK } from '../config';
 import { describeIocMix } from '../ioc/mix';
 import type { HuntingQuery } from '../kql/huntingQuery';
+import type { SkippedHunt } from '../sentinel/workspaceTables';
 import { GENERATOR } from '../names';
 import { removedLines, type LifecycleResult } from '../sentinel/lifecycle';
 import { byCodeUnit } from '../sort';
@@ -206,6 +207,24 @@ export interface ReportOptions {
   savedSearches?: number;
   /** What the run's lifecycle step did (RunSummary.lifecycle), when it ran. */
   lifecycle?: Omit<LifecycleResult, 'failures'>;
+  /** Hunts not written to the workspace for want of their table (lib/sentinel/workspaceTables.ts). */
+  skippedHunts?: readonly SkippedHunt[];
+}
+
+/** The hunts the workspace lacks data for: what is missing and which connector adds it. */
+export function skippedHuntsSection(skipped: readonly SkippedHunt[] | undefined): string[] {
+  if (!skipped?.length) return [];
+  const out = [
+    '## Hunts not written to this workspace',
+    '',
+    'The workspace has no table for these, so no saved search was written; connecting the data connector makes the next run add them.',
+    '',
+    '| Hunting query | Missing table | Data connector |',
+    '|---|---|---|',
+  ];
+  for (const s of skipped)
+    out.push(`| ${mdText(s.name)} | ${s.missing.join(', ')} | ${mdText(s.connectors.join('; '))} |`);
+  return [...out, ''];
 }
 
 /** The lifecycle step: withdrawn IOCs revoked, removed families' hunting queries deleted. */
@@ -278,6 +297,7 @@ export function* reportLines(iocs: Ioc[], queries: HuntingQuery[], options: Repo
   yield* dryRunBanner(options);
   yield* expiryParagraph(options);
   yield* lifecycleSection(options.lifecycle);
+  yield* skippedHuntsSection(options.skippedHunts);
   for (const family of families) {
     yield* familySection(
       family,

@@ -6,6 +6,8 @@ import { createArmClients, type ArmClients } from '../sentinel/armClients';
 import { createCredential } from '../sentinel/credential';
 import { APP_WRITE_ACTIONS, missingActions } from '../sentinel/permissions';
 import { ThreatFoxClient, type ThreatFoxSource } from '../threatfox/client';
+import type { LogsQueryRunner } from '../sentinel/logsQuery';
+import { HUNT_CHECK_TITLES, huntLines, type HuntCheckId } from './checkHunts';
 
 /**
  * The preflight check (`npm run check`, or `{"check": true}` to the HTTP trigger): every outside
@@ -24,7 +26,8 @@ export type CheckId =
   | 'indicators'
   | 'saved-searches'
   | 'write-access'
-  | 'ti-table';
+  | 'ti-table'
+  | HuntCheckId;
 
 export interface CheckLine {
   id: CheckId;
@@ -35,6 +38,8 @@ export interface CheckLine {
   detail: string;
   /** What to change, when not ok (absent when the line was not reached because an earlier one failed). */
   fix?: string;
+  /** The SDK's long explanation, when there is one: in --json and under LOG_LEVEL=debug, never in the line. */
+  debug?: string;
 }
 
 export interface CheckReport {
@@ -53,6 +58,8 @@ export interface CheckDeps {
   threatfox?: (settings: Settings) => ThreatFoxSource;
   /** Per Azure call (default 30 s): a check must end by itself. */
   timeoutMs?: number;
+  /** Replaces the Logs query client built from LOG_ANALYTICS_ENDPOINT. */
+  logs?: LogsQueryRunner;
 }
 
 /** The table the hunting queries and the TI-map rules read indicators from. */
@@ -68,10 +75,11 @@ const TITLES: Record<CheckId, string> = {
   'saved-searches': 'Read saved searches (hunting queries)',
   'write-access': 'Role allows the writes',
   'ti-table': `Table ${TI_TABLE}`,
+  ...HUNT_CHECK_TITLES,
 };
 
 const KEY_FIX =
-  'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure it is the Key Vault secret threatfox-auth-key (docs/deploy.md), then restart the app';
+  'set THREATFOX_AUTH_KEY to your Auth-Key (free at https://auth.abuse.ch/); in Azure: Key Vault secret threatfox-auth-key (docs/deploy.md)';
 const LOGIN_FIX =
   'sign in with `az login` (or `azd auth login`), or pick a credential with AZURE_TOKEN_CREDENTIALS (dev, AzureCliCredential, ManagedIdentityCredential); in Azure the app uses its managed identity (AZURE_CLIENT_ID)';
 const ROLE_FIX = (who: string, t: SentinelTarget) =>
@@ -113,16 +121,38 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     return { ok: false, lines };
   }
   const lines = [
-    line('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`),
+    settingsLine(settings),
     ...(await checkThreatFox(settings, deps)),
     ...(await checkAzure(settings, deps)),
   ];
   return { ok: lines.every((l) => l.ok), lines };
 }
 
+/**
+ * The first line a newcomer reads: the settings a sync cannot do without that are not set, named
+ * before anything is tried (no workspace, no Auth-Key), so the first fix is the right one.
+ */
+function settingsLine(settings: Settings): CheckLine {
+  const s = settings.sentinel;
+  const missing = [
+    ...(settings.threatfox.authKey ? [] : ['THREATFOX_AUTH_KEY']),
+    ...(s.workspaces ? [] : missingWorkspaceSettings(s)),
+  ];
+  if (missing.length === 0) return line('settings', true, `valid; families ${settings.threatfox.malware.join(', ')}`);
+  const workspace = !s.workspaces && missingWorkspaceSettings(s).length > 0;
+  return line(
+    'settings',
+    false,
+    `not set: ${missing.join(', ')}${workspace ? ' (or SENTINEL_WORKSPACES)' : ''}`,
+    `set ${missing.length === 1 ? 'it' : 'them'} (docs/settings.md), e.g. in the shell or local.settings.json, then run the check again`,
+  );
+}
+
 function line(id: CheckId, ok: boolean, detail: string, fix?: string): CheckLine {
   return { id, title: TITLES[id], ok, detail, ...(ok || !fix ? {} : { fix }) };
 }
+
+const notChecked = (l: CheckLine) => !l.ok && /^(\S+: )?not checked: /.test(l.detail);
 
 function notReached(ids: CheckId[], because: string): CheckLine[] {
   return ids.map((id) => line(id, false, `not checked: ${because}`));
@@ -203,10 +233,23 @@ function familiesLine({ known, empty, unknown, failed }: FamilyProbe): CheckLine
   );
 }
 
-const WORKSPACE_CHECKS: CheckId[] = ['workspace', 'indicators', 'saved-searches', 'write-access', 'ti-table'];
+const WORKSPACE_CHECKS: CheckId[] = [
+  'workspace',
+  'indicators',
+  'saved-searches',
+  'write-access',
+  'ti-table',
+  'hunt-tables',
+  'logs-query',
+  'hunts',
+  'ti-visibility',
+];
 
 async function checkAzure(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
   const s = settings.sentinel;
+  // No workspace named: the settings line says which settings; a login tried now would only add noise.
+  if (!s.workspaces && missingWorkspaceSettings(s).length > 0)
+    return notReached(['azure-login', ...WORKSPACE_CHECKS], 'no workspace configured (see Settings)');
   const login = await azureLogin(s.armEndpoint, deps);
   if ('failure' in login) return [login.failure, ...notReached(WORKSPACE_CHECKS, 'no Azure token')];
   const { credential, who } = login;
@@ -223,21 +266,15 @@ async function checkAzure(settings: Settings, deps: CheckDeps): Promise<CheckLin
     const lines = [loginLine];
     for (const w of s.workspaces) {
       const label = `${w.resourceGroup}/${w.workspaceName}`;
-      const checked = await checkWorkspace({ ...s, ...w }, { deps, credential, identity, listed: true });
+      const checked = await checkWorkspace({ ...s, ...w }, { settings, deps, credential, identity, listed: true });
       lines.push(...checked.map((l) => ({ ...l, detail: `${label}: ${l.detail}` })));
     }
     return lines;
   }
-  const missing = missingWorkspaceSettings(s);
-  if (missing.length > 0) {
-    const fix = `set ${missing.join(', ')} to the Log Analytics workspace Microsoft Sentinel runs on`;
-    return [
-      loginLine,
-      line('workspace', false, `${missing.join(', ')} not set`, fix),
-      ...notReached(WORKSPACE_CHECKS.slice(1), 'no workspace configured'),
-    ];
-  }
-  return [loginLine, ...(await checkWorkspace(s as SentinelTarget, { deps, credential, identity, listed: false }))];
+  return [
+    loginLine,
+    ...(await checkWorkspace(s as SentinelTarget, { settings, deps, credential, identity, listed: false })),
+  ];
 }
 
 /** A token for ARM with the configured credential, or the failed login line. */
@@ -257,10 +294,15 @@ async function azureLogin(
       const fix = 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it';
       return { failure: line('azure-login', false, safeLine(message), fix) };
     }
-    const detail = (asAzureAccessError(e)?.message ?? safeLine(message)).replace(/: sign in with .*$/, '');
-    return { failure: line('azure-login', false, detail, LOGIN_FIX) };
+    // One short line; the chain's every reason (a thousand characters) only in --json and at debug.
+    const access = asAzureAccessError(e);
+    const detail = access ? `no credential gave a token (${errorName(e)})` : safeLine(message);
+    const debug = access?.detail ?? message;
+    return { failure: { ...line('azure-login', false, detail, LOGIN_FIX), ...(debug !== detail ? { debug } : {}) } };
   }
 }
+
+const errorName = (e: unknown) => (e instanceof Error ? e.name : 'error');
 
 const timeout = (deps: CheckDeps) => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
 
@@ -279,7 +321,7 @@ interface WorkspaceCheck {
 /** The workspace lines for one workspace: found, indicators readable, saved searches, write access, TI table. */
 async function checkWorkspace(
   target: SentinelTarget,
-  ctx: { deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
+  ctx: { settings: Settings; deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
 ): Promise<CheckLine[]> {
   const { deps, credential, identity, listed } = ctx;
   const check: WorkspaceCheck = {
@@ -300,17 +342,33 @@ async function checkWorkspace(
   };
   const found = await workspaceLine(check);
   if (found.stop) return [found.line, ...notReached(WORKSPACE_CHECKS.slice(1), found.stop)];
-  return [
+  const lines = [
     found.line,
     await indicatorsLine(check),
     await savedSearchesLine(check, found.line.ok),
     await writeAccessLine(check),
     await tiTableLine(check),
   ];
+  const hunts = await huntLines({
+    settings: ctx.settings,
+    target,
+    clients: check.clients,
+    credential,
+    workspaceId: found.customerId,
+    identity,
+    signal: check.signal,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+    tlsCa: deps.tlsCa,
+    logs: deps.logs,
+  });
+  return [
+    ...lines,
+    ...hunts.map((h) => ({ ...line(h.id, h.ok, h.detail, h.fix), ...(h.title ? { title: h.title } : {}) })),
+  ];
 }
 
 /** The workspace line, and why to stop when the reads below would only repeat its failure. */
-async function workspaceLine(c: WorkspaceCheck): Promise<{ line: CheckLine; stop?: string }> {
+async function workspaceLine(c: WorkspaceCheck): Promise<{ line: CheckLine; stop?: string; customerId?: string }> {
   const { target } = c;
   const where = `${target.workspaceName} in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`;
   try {
@@ -319,6 +377,7 @@ async function workspaceLine(c: WorkspaceCheck): Promise<{ line: CheckLine; stop
     });
     return {
       line: line('workspace', true, `${where} found${ws.customerId ? ` (workspace id ${ws.customerId})` : ''}`),
+      customerId: ws.customerId,
     };
   } catch (e) {
     const f = c.failure(e, c.notFoundFix(e));
@@ -495,16 +554,26 @@ function hostOf(url: string): string {
   }
 }
 
-/** The report as a person reads it: one line per check, ✓ or ✗, the fix under a failure. */
-export function formatCheck(report: CheckReport): string {
+/**
+ * The report as a person reads it: one line per check, ✓ or ✗, the fix under a failure; with
+ * `debug` (LOG_LEVEL=debug) also the SDK's own explanation under the line it belongs to.
+ */
+export function formatCheck(report: CheckReport, options: { debug?: boolean } = {}): string {
   const width = Math.max(...report.lines.map((l) => l.title.length));
   const out: string[] = [];
   for (const l of report.lines) {
-    out.push(`${l.ok ? '✓' : '✗'} ${l.title.padEnd(width)}  ${l.detail}`);
+    // A line an earlier failure kept from running is not a failure of its own: "-", not "✗".
+    out.push(`${l.ok ? '✓' : notChecked(l) ? '-' : '✗'} ${l.title.padEnd(width)}  ${l.detail}`);
     if (l.fix) out.push(`  ${' '.repeat(width)}  fix: ${l.fix}`);
+    if (options.debug && l.debug) out.push(`  ${' '.repeat(width)}  debug: ${l.debug.replace(/\s+/g, ' ')}`);
   }
-  const failed = report.lines.filter((l) => !l.ok).length;
-  out.push(report.ok ? 'All checks passed.' : `${failed} of ${report.lines.length} checks failed.`);
+  const skipped = report.lines.filter(notChecked).length;
+  const failed = report.lines.filter((l) => !l.ok).length - skipped;
+  out.push(
+    report.ok
+      ? 'All checks passed.'
+      : `${failed} of ${report.lines.length} checks failed${skipped ? `, ${skipped} not checked` : ''}.`,
+  );
   return `${out.join('\n')}\n`;
 }
 

@@ -6,7 +6,8 @@ import { withRunDeadline } from '../net/deadline';
 import { generatedForFamilies, toSavedSearch } from './savedSearch';
 import type { PublishResult, SentinelStores } from './stores';
 import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination } from './workspaceSync';
-import { syncIndicators, syncSavedSearches, type SyncIndicatorsOptions } from './writer';
+import { huntsForWorkspace, type SkippedHunt, type WorkspaceTableReader } from './workspaceTables';
+import { describeError, syncIndicators, syncSavedSearches, type SyncIndicatorsOptions } from './writer';
 
 /**
  * The sentinel stage's write: indicators first, then the saved searches of their families, to one
@@ -37,18 +38,49 @@ export async function publish(iocs: Ioc[], stores: SentinelStores, options: Publ
   const logger = options.logger ?? silentLogger;
   const written = await syncIndicators(stores.indicators, iocs, { ...options, logger });
   const families = new Set(iocs.map((i) => i.malware).filter((m): m is string => !!m));
-  const queries = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
+  const all = savedSearchesFor(iocs, { source: options.source, huntingLookback: options.huntingLookback });
+  const { queries, skipped } = await huntsWithData(all, stores.tables, logger);
+  // A skipped hunt's saved search (ours from before its table went, or an analyst's edit) stays as it is.
+  const skippedIds = new Set(skipped.map((s) => s.id.toLowerCase()));
+  const ours = generatedForFamilies(families);
   const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
     concurrency: options.concurrency,
     logger,
-    owns: generatedForFamilies(families),
+    owns: (search) => ours(search) && !skippedIds.has(search.id.toLowerCase()),
   });
   return {
     indicators: written.counts,
     huntingQueries: searches.counts,
     failures: [...written.failures, ...searches.failures],
     queries,
+    skippedHunts: skipped,
   };
+}
+
+/**
+ * The hunts the workspace has data for (lib/sentinel/workspaceTables.ts). When its tables cannot be
+ * read, every hunt is written, as before table awareness, and the warning says why.
+ */
+async function huntsWithData(
+  queries: HuntingQuery[],
+  tables: WorkspaceTableReader | undefined,
+  logger: Logger,
+): Promise<{ queries: HuntingQuery[]; skipped: SkippedHunt[] }> {
+  if (!tables) return { queries, skipped: [] };
+  let names: Set<string>;
+  try {
+    names = await tables.list();
+  } catch (e) {
+    logger.warn({ error: describeError(e) }, 'reading the workspace tables failed: writing every hunt');
+    return { queries, skipped: [] };
+  }
+  const { kept, skipped } = huntsForWorkspace(queries, names);
+  for (const s of skipped)
+    logger.info(
+      { id: s.id, missing: s.missing, connectors: s.connectors },
+      'hunt skipped: the workspace lacks its table',
+    );
+  return { queries: kept, skipped };
 }
 
 /** What a run adds to the settings: its clock, its logger, progress, and when its deadline started counting. */

@@ -8,6 +8,7 @@ import { armSavedSearchStore } from './savedSearchStore';
 import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
+import { armWorkspaceTables, type SkippedHunt } from './workspaceTables';
 import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writer';
 import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
 import { forEachWorkspace } from './workspaces';
@@ -39,6 +40,8 @@ export interface WorkspaceOutcome {
   failures: number;
   /** Why the workspace as a whole failed, when it did. */
   error?: string;
+  /** Hunts not written for want of their table (lib/sentinel/workspaceTables.ts). */
+  skippedHunts?: SkippedHunt[];
 }
 
 export interface MultiPublishResult extends PublishResult {
@@ -67,6 +70,7 @@ async function publishToOne(stores: SentinelStores, publishOne: PublishOne): Pro
     indicators: result.indicators,
     huntingQueries: result.huntingQueries,
     failures: result.failures.length,
+    ...(result.skippedHunts?.length ? { skippedHunts: result.skippedHunts } : {}),
   };
   return { ...result, workspaces: [outcome] };
 }
@@ -117,6 +121,7 @@ function workspacePart(s: Settled, several: boolean, logger: Logger): WorkspaceP
       indicators: r.indicators,
       huntingQueries: r.huntingQueries,
       failures: r.failures.length,
+      ...(r.skippedHunts?.length ? { skippedHunts: r.skippedHunts } : {}),
     },
   };
 }
@@ -135,6 +140,7 @@ function totalOf(parts: readonly WorkspacePart[]): MultiPublishResult {
     huntingQueries: results.reduce((sum, r) => addCounts(sum, r.huntingQueries), zeroCounts()),
     failures: results.flatMap((r) => r.failures),
     queries: firstOfEachId(results.flatMap((r) => r.queries)),
+    skippedHunts: firstOfEachId(results.flatMap((r) => r.skippedHunts ?? [])),
     workspaces: parts.map((p) => p.outcome),
   };
 }
@@ -213,7 +219,8 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
       workspaceName: target.workspaceName,
     };
     const savedSearches = armSavedSearchStore(clients.operationalInsights, target);
-    if (!upload) return { workspace, indicators: arm, savedSearches };
+    const tables = armWorkspaceTables(clients.operationalInsights, target);
+    if (!upload) return { workspace, indicators: arm, savedSearches, tables };
     const indicators = uploadIndicatorStore({
       arm,
       client: upload,
@@ -226,6 +233,6 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
         return ws.customerId;
       },
     });
-    return { workspace, indicators, savedSearches, writeConcurrency: indicators.writeConcurrency };
+    return { workspace, indicators, savedSearches, tables, writeConcurrency: indicators.writeConcurrency };
   });
 }

@@ -73,6 +73,11 @@ describe('CLI setup errors', () => {
         /Azure login failed \((CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError)/,
       );
       expect(run.stderr).toMatch(/az login/);
+      // The same one short line as `npm run check` gives: the SDK's reasons only at LOG_LEVEL=debug.
+      expect(run.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/^error: Azure login failed \(\w+\): sign in with `az login`/),
+      ]);
+      expect(run.stderr.length).toBeLessThan(250);
       expect(run.stdout + run.stderr).not.toContain('wrong-identity-header');
     });
   });

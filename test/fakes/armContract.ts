@@ -7,8 +7,9 @@ import addFormats from 'ajv-formats';
 /**
  * The REST contract of the ARM operations the app calls, from the OpenAPI (Swagger 2.0) documents
  * of Azure/azure-rest-api-specs vendored in test/fixtures/openapi (see the README there):
- * Microsoft.SecurityInsights threat intelligence at 2025-09-01 and Microsoft.OperationalInsights
- * saved searches at 2020-08-01, with the common types they `$ref`.
+ * Microsoft.SecurityInsights threat intelligence at 2025-09-01, Microsoft.OperationalInsights
+ * saved searches at 2020-08-01 and a workspace's tables list at 2022-10-01, with the common types
+ * they `$ref`.
  *
  * The fake ARM asks it about every request (is there such an operation, are the path, query and
  * body parameters valid) and every answer (does the body match the response schema for that
@@ -36,6 +37,14 @@ export const CONTRACT_DOCUMENTS = {
     file: join(
       ROOT,
       'operationalinsights/resource-manager/Microsoft.OperationalInsights/stable/2020-08-01/SavedSearches.json',
+    ),
+  },
+  /** The workspace's tables list (Tables_ListByWorkspace), at the version @azure/arm-operationalinsights 9.x calls. */
+  tables: {
+    apiVersion: '2022-10-01',
+    file: join(
+      ROOT,
+      'operationalinsights/resource-manager/Microsoft.OperationalInsights/stable/2022-10-01/Tables.json',
     ),
   },
 };

@@ -35,8 +35,9 @@ import { readBody, writeAzureJson } from './http';
  * vendored Azure REST API OpenAPI documents (./armContract, test/fixtures/openapi).
  *
  * For the preflight check (lib/jobs/check.ts) it also answers two reads of
- * Microsoft.OperationalInsights: the workspace (`…/workspaces/{ws}`) and one of its tables
- * (`…/workspaces/{ws}/tables/{table}`), both GET only. `workspaces` says which exist (default: any
+ * Microsoft.OperationalInsights: the workspace (`…/workspaces/{ws}`), one of its tables
+ * (`…/workspaces/{ws}/tables/{table}`) and the list of them (`…/workspaces/{ws}/tables`: what the
+ * sync writes hunts for), all GET only. `workspaces` says which exist (default: any
  * workspace, holding DEFAULT_WORKSPACE_TABLES); a missing one answers ARM's 404s
  * (`ResourceGroupNotFound`, `ResourceNotFound`). A 403 is scripted with `failNext` on the
  * operation `workspace` (ARM's `AuthorizationFailed`). It also answers the caller's permissions on
@@ -82,15 +83,36 @@ export const WORKSPACE_API_VERSIONS = [
   '2025-02-01',
 ];
 
-/** Tables a Sentinel workspace holds in the fake unless a test says otherwise. */
+/**
+ * Tables a Sentinel workspace holds in the fake unless a test says otherwise: one with every data
+ * connector the hunts read (CEF, Windows DNS, Defender XDR with Defender for Office 365), so every
+ * hunt is written. `WORKSPACE_WITHOUT_DEFENDER` is one with no Defender XDR connector.
+ */
 export const DEFAULT_WORKSPACE_TABLES = [
   'ThreatIntelIndicators',
   'ThreatIntelObjects',
   'CommonSecurityLog',
   'DnsEvents',
-  'DeviceNetworkEvents',
-  'UrlClickEvents',
   'ASimDnsActivityLogs',
+  'Syslog',
+  'DeviceNetworkEvents',
+  'DeviceFileEvents',
+  'DeviceProcessEvents',
+  'DeviceRegistryEvents',
+  'DeviceFileCertificateInfo',
+  'DeviceEvents',
+  'UrlClickEvents',
+  'EmailUrlInfo',
+];
+
+/** A workspace fed by CEF and Windows DNS only: no Defender XDR tables. */
+export const WORKSPACE_WITHOUT_DEFENDER = [
+  'ThreatIntelIndicators',
+  'ThreatIntelObjects',
+  'CommonSecurityLog',
+  'DnsEvents',
+  'ASimDnsActivityLogs',
+  'Syslog',
 ];
 
 /** Microsoft Sentinel Contributor's permissions, as the built-in role definition lists them. */
@@ -163,6 +185,7 @@ export type ArmOperation =
   | 'listSavedSearches'
   | 'workspace'
   | 'table'
+  | 'listTables'
   | 'permissions'
   | 'unknown';
 
@@ -329,7 +352,7 @@ const httpError = (status: number, code: string, message: string, headers?: Reco
 const TI_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.securityinsights\/threatintelligence\/main\/(createindicator|queryindicators|indicators|metrics)(?:\/([^/]+))?\/?$/i;
 const WORKSPACE_PATH =
-  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)(?:\/tables\/([^/]+))?\/?$/i;
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)(\/tables(?:\/([^/]+))?)?\/?$/i;
 const PERMISSIONS_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)\/providers\/microsoft\.authorization\/permissions\/?$/i;
 const SAVED_SEARCH_PATH =
@@ -801,7 +824,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
 
   /** Workspace and table reads: what the preflight check asks before it trusts the workspace. */
   function handleWorkspace(method: string, m: RegExpExecArray): [number, unknown] {
-    const [, sub, rg, ws, table] = m;
+    const [, sub, rg, ws, tablesPath, table] = m;
     if (method !== 'GET') throw httpError(405, 'MethodNotAllowed', `${method} is not allowed.`);
     const known = options.workspaces;
     const found = known
@@ -820,6 +843,21 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       );
     }
     const id = workspaceId(sub, found.resourceGroup, found.name);
+    const names = found.tables ?? DEFAULT_WORKSPACE_TABLES;
+    const tableResource = (name: string) => ({
+      id: `${id}/tables/${name}`,
+      name,
+      type: 'Microsoft.OperationalInsights/workspaces/tables',
+      properties: {
+        retentionInDays: 90,
+        totalRetentionInDays: 90,
+        plan: 'Analytics',
+        provisioningState: 'Succeeded',
+        schema: { name, tableType: 'Microsoft', columns: [], standardColumns: [] },
+      },
+    });
+    // Tables_ListByWorkspace: every table in one answer (the spec's x-ms-pageable has no nextLink).
+    if (tablesPath && !table) return [200, { value: names.map(tableResource) }];
     if (!table) {
       return [
         200,
@@ -838,24 +876,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         },
       ];
     }
-    const tableName = (found.tables ?? DEFAULT_WORKSPACE_TABLES).find((t) => t.toLowerCase() === table.toLowerCase());
+    const tableName = names.find((t) => t.toLowerCase() === table.toLowerCase());
     if (!tableName)
       throw httpError(404, 'ResourceNotFound', `The table '${table}' was not found in workspace '${found.name}'.`);
-    return [
-      200,
-      {
-        id: `${id}/tables/${tableName}`,
-        name: tableName,
-        type: 'Microsoft.OperationalInsights/workspaces/tables',
-        properties: {
-          retentionInDays: 90,
-          totalRetentionInDays: 90,
-          plan: 'Analytics',
-          provisioningState: 'Succeeded',
-          schema: { name: tableName, tableType: 'Microsoft', columns: [], standardColumns: [] },
-        },
-      },
-    ];
+    return [200, tableResource(tableName)];
   }
 
   function handlePermissions(method: string): [number, unknown] {
@@ -901,7 +925,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const perm = PERMISSIONS_PATH.exec(path);
     if (perm) return { operation: 'permissions', write: method !== 'GET', kind: 'perm', m: perm };
     const ws = WORKSPACE_PATH.exec(path);
-    if (ws) return { operation: ws[4] ? 'table' : 'workspace', write: method !== 'GET', kind: 'ws', m: ws };
+    if (ws)
+      return {
+        operation: ws[5] ? 'table' : ws[4] ? 'listTables' : 'workspace',
+        write: method !== 'GET',
+        kind: 'ws',
+        m: ws,
+      };
     return { operation: 'unknown', write: false, kind: 'none' };
   }
 
@@ -979,7 +1009,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           ? CONTRACT_DOCUMENTS.threatIntelligence.apiVersion
           : kind === 'ss'
             ? CONTRACT_DOCUMENTS.savedSearches.apiVersion
-            : undefined;
+            : operation === 'listTables'
+              ? CONTRACT_DOCUMENTS.tables.apiVersion
+              : undefined;
       if (contract && apiVersion === documented) {
         const verdict = contract.checkRequest({ method, path: url.pathname, query, body, apiVersion });
         if (verdict.errors.length > 0) {

@@ -1,6 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { resetServices } from '../../functions/shared/context';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { startArmFake, WORKSPACE_WITHOUT_DEFENDER, type ArmFake } from '../fakes/armServer';
+import { primeLogsFake, startLogsFake, type LogsFake } from '../fakes/logsServer';
 import { SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 import { staticCredential } from '../sentinel/harness';
 import { fakeAppSettings } from '../support/appSettings';
@@ -15,6 +16,7 @@ interface Answer {
 describe('HTTP trigger: {"check": true}', () => {
   let threatfox: ThreatFoxFake;
   let arm: ArmFake;
+  let logsApi: LogsFake;
   const savedEnv = { ...process.env };
   const logs: string[] = [];
 
@@ -42,13 +44,17 @@ describe('HTTP trigger: {"check": true}', () => {
     warn.mockRestore();
     threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
     arm = await startArmFake();
-  });
+    logsApi = await startLogsFake({ token: arm.token });
+    primeLogsFake(fakeAppSettings({ threatfox, arm }));
+    primeLogsFake(fakeAppSettings({ threatfox, arm }), WORKSPACE_WITHOUT_DEFENDER);
+  }, 300_000);
   beforeEach(() => {
     process.env = {
       ...savedEnv,
       ...fakeAppSettings({ threatfox, arm }),
       ARM_MAX_RETRIES: '0',
       LOG_LEVEL: 'info',
+      LOG_ANALYTICS_ENDPOINT: logsApi.url,
     };
     // The app's credential, swapped for the fake's: the check never builds DefaultAzureCredential here.
     resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
@@ -59,7 +65,7 @@ describe('HTTP trigger: {"check": true}', () => {
   afterAll(async () => {
     process.env = savedEnv;
     resetServices();
-    await Promise.all([threatfox?.close(), arm?.close()]);
+    await Promise.all([threatfox?.close(), arm?.close(), logsApi?.close()]);
   });
 
   it('answers 200 with every line ✓ and the printable report, writing nothing', async () => {
@@ -67,8 +73,12 @@ describe('HTTP trigger: {"check": true}', () => {
     expect(res.status).toBe(200);
     const body = res.jsonBody as Answer;
     expect(body.ok).toBe(true);
-    expect(body.lines.map((l) => l.ok)).toEqual(new Array(9).fill(true));
+    expect(body.lines.filter((l) => !l.ok)).toEqual([]);
     expect(body.text).toMatch(/^✓ Settings /);
+    // Every hunting query ran through the Logs query API, over the last hour.
+    expect(body.lines.filter((l) => l.id === 'hunts').length).toBeGreaterThanOrEqual(11);
+    expect(body.text).toMatch(/^✓ Hunt DeviceNetworkEvents +runs/m);
+    expect(logsApi.requests.filter((r) => r.timespan === 'PT1H').length).toBeGreaterThanOrEqual(11);
     expect(arm.writes()).toEqual([]);
     expect(logs.some((l) => /preflight check passed/.test(l))).toBe(true);
   });
@@ -112,6 +122,31 @@ describe('HTTP trigger: {"check": true}', () => {
       fix: expect.stringMatching(/THREATFOX_AUTH_KEY/),
     });
     expect(JSON.stringify(body) + logs.join('\n')).not.toContain('wrong-http-check-key-42');
+  });
+
+  it('a workspace without Defender XDR: no Defender hunt is run, and the connector is named', async () => {
+    const lean = await startArmFake({
+      workspaces: [{ resourceGroup: 'rg-soc', name: 'law-sentinel', tables: WORKSPACE_WITHOUT_DEFENDER }],
+    });
+    try {
+      process.env.AZURE_RESOURCE_MANAGER_ENDPOINT = lean.url;
+      resetServices({ credential: staticCredential(lean.token), tlsCa: lean.ca });
+      const leanLogs = await startLogsFake({ token: lean.token, tables: WORKSPACE_WITHOUT_DEFENDER });
+      process.env.LOG_ANALYTICS_ENDPOINT = leanLogs.url;
+      try {
+        const res = await sync(post('{"check": true}'), context());
+        const body = res.jsonBody as Answer;
+        expect(body.lines.find((l) => l.id === 'hunt-tables')?.detail).toMatch(
+          /not written until you connect Microsoft Defender XDR for [\w, ]*DeviceNetworkEvents/,
+        );
+        expect(body.text).not.toMatch(/Hunt Device/);
+        expect(res.status).toBe(200);
+      } finally {
+        await leanLogs.close();
+      }
+    } finally {
+      await lean.close();
+    }
   });
 
   it('leaves every other body to the sync: check mixed with sync fields is a 400 naming the field', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startArmFake, type ArmFake } from '../fakes/armServer';
+import { startArmFake, type ArmFake, type FakeWorkspace } from '../fakes/armServer';
 import { FAKE_AUTH_KEY, SEED_NOW, seedRecords, startThreatFoxFake, type ThreatFoxFake } from '../fakes/threatfoxServer';
 
 export const CLI = join(__dirname, '..', '..', 'dist', 'lib', 'cli.js');
@@ -91,12 +91,14 @@ export function useCliFakes(options: {
   /** The fake's managed-identity header secret (a test may check it never shows). */
   msiSecret: string;
   env?: Record<string, string>;
+  /** The fake ARM's workspaces (default: any workspace, with every table the hunts read). */
+  workspaces?: FakeWorkspace[];
 }): CliFakes {
   const fakes = {} as CliFakes;
   beforeAll(async () => {
     fakes.dir = await mkdtemp(join(tmpdir(), options.dirPrefix));
     fakes.threatfox = await startThreatFoxFake({ records: seedRecords(), now: SEED_NOW });
-    fakes.arm = await startArmFake({ msiHeader: options.msiSecret });
+    fakes.arm = await startArmFake({ msiHeader: options.msiSecret, workspaces: options.workspaces });
     fakes.env = {
       ...(await armEnv(fakes.arm, options.msiSecret, fakes.dir)),
       THREATFOX_API_URL: fakes.threatfox.url,

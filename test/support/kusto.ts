@@ -14,6 +14,7 @@ import { ASIM_PARSER_PARAMETERS, isAsimParser, READ_TABLE_SCHEMAS, TABLE_SCHEMAS
 
 interface KustoSandbox {
   __analyze(query: string): string[];
+  __analyzeIn(query: string, names: string[]): string[];
   __literalValue(literal: string): string;
 }
 
@@ -52,6 +53,20 @@ const SETUP = `
     }
     return out;
   }
+  // The same analysis against a workspace that holds only some of the tables (the fake Logs API's).
+  var __scoped = {};
+  function __analyzeIn(query, names) {
+    var key = names.join(',');
+    if (!__scoped[key]) {
+      var wanted = {};
+      names.forEach(function (n) { wanted[n.toLowerCase()] = true; });
+      var symbols = __tables.filter(function (t) { return wanted[t.Name.toLowerCase()]; }).concat(__functions);
+      __scoped[key] = Kusto.Language.GlobalState.Default.WithDatabase(new __S.DatabaseSymbol.$ctor2('workspace', null, symbols));
+    }
+    var saved = __globals;
+    __globals = __scoped[key];
+    try { return __analyze(query); } finally { __globals = saved; }
+  }
   function __literalValue(literal) { return Kusto.Language.KustoFacts.GetStringLiteralValue(literal); }
 `;
 
@@ -81,6 +96,14 @@ function load(): Context & KustoSandbox {
 /** Syntax and semantic errors (unknown tables/columns/functions, type errors) in a query. */
 export function kqlDiagnostics(query: string): string[] {
   return Array.from(load().__analyze(query));
+}
+
+/**
+ * The errors of a query in a workspace that holds only `tables` (the ASIM parsers, built into every
+ * Sentinel workspace, are always there): what the fake Logs query API refuses.
+ */
+export function kqlDiagnosticsIn(query: string, tables: readonly string[]): string[] {
+  return Array.from(load().__analyzeIn(query, [...tables].sort()));
 }
 
 /** What the language service reads a string literal as: an independent decoder for kqlString. */
