@@ -50,7 +50,7 @@ const CREDENTIAL_ERRORS = new Set([
 const LOGIN_HELP =
   'sign in with `az login` (or pick a credential with AZURE_TOKEN_CREDENTIALS, e.g. dev, AzureCliCredential or ManagedIdentityCredential)';
 const ROLE_HELP =
-  'grant the identity the Microsoft Sentinel Contributor role on the Sentinel workspace (or its resource group)';
+  'grant the identity the ThreatFox Sentinel Sync role (docs/deploy.md; upload path: Microsoft Sentinel Contributor) on the Sentinel workspace (or its resource group)';
 
 /** The text up to its first line break (all of it when there is none). */
 export function firstLine(text: string): string {

@@ -83,7 +83,7 @@ const KEY_FIX =
 const LOGIN_FIX =
   'sign in with `az login` (or `azd auth login`), or pick a credential with AZURE_TOKEN_CREDENTIALS (dev, AzureCliCredential, ManagedIdentityCredential); in Azure the app uses its managed identity (AZURE_CLIENT_ID)';
 const ROLE_FIX = (who: string, t: SentinelTarget) =>
-  `grant ${who} the Microsoft Sentinel Contributor role on workspace ${t.workspaceName} (resource group ${t.resourceGroup}); azd up does it unless ASSIGN_SENTINEL_ROLE=false (docs/deploy.md); a new role assignment takes up to 10 minutes to apply`;
+  `grant ${who} the ThreatFox Sentinel Sync role (the custom role azd up creates; upload path: Microsoft Sentinel Contributor) on workspace ${t.workspaceName} (resource group ${t.resourceGroup}); azd up does it unless ASSIGN_SENTINEL_ROLE=false (docs/deploy.md); a new role assignment takes up to 10 minutes to apply`;
 
 /**
  * What a sync does to the workspace, as Azure RBAC names the operations: the writes of the app's

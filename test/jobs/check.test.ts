@@ -235,7 +235,7 @@ describe('preflight check against the fakes', () => {
       /HTTP 403 AuthorizationFailed The client 'app-id' .* does not have authorization to perform action 'Microsoft\.OperationalInsights\/workspaces\/read'/,
     );
     expect(ws.fix).toMatch(
-      /^grant the identity the app runs as the Microsoft Sentinel Contributor role on workspace law-sentinel \(resource group rg-soc\)/,
+      /^grant the identity the app runs as the ThreatFox Sentinel Sync role \(the custom role azd up creates; upload path: Microsoft Sentinel Contributor\) on workspace law-sentinel \(resource group rg-soc\)/,
     );
     expect(ws.fix).toMatch(/ASSIGN_SENTINEL_ROLE=false/);
     expect(summary(report)).toMatchObject({ indicators: true, 'saved-searches': true, 'ti-table': true });
