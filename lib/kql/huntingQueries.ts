@@ -1,5 +1,5 @@
 import { falsePositivesFor } from '../content/falsePositives';
-import { familyNameFor, familyOf } from '../content/family';
+import { familyNameFor, familyOf, INDICATORS_PROVENANCE, PROVENANCE_TEXT, provenanceOf } from '../content/family';
 import { attackMapping } from '../content/mitre';
 import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
@@ -11,7 +11,7 @@ import { describeIocMix } from '../ioc/mix';
 import { byCodeUnit } from '../sort';
 import { behaviourHuntsFor } from './families';
 import { huntingQueryId, type HuntingQuery } from './huntingQuery';
-import { kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
+import { kqlCommentText, timeRangeNote, type QueryContext, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -19,7 +19,7 @@ import { deviceProcessEventsHunt } from './queries/deviceProcessEvents';
 import { dnsEventsHunt } from './queries/dnsEvents';
 import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
-import { inlineSource, threatIntelSource, type HuntKind } from './source';
+import { inlineSource, MAX_HAS_ANY, threatIntelSource, type HuntKind } from './source';
 import { huntedUrlHost, isIpHost } from './urlHost';
 
 export { huntingQueryId, isHuntingQueryIdOf, type HuntingQuery } from './huntingQuery';
@@ -37,13 +37,17 @@ export interface HuntingQueryOptions {
 type InlineContext = QueryContext & { allow?: Allowlist };
 
 /**
- * 10,000 characters per query. Log Analytics itself accepts far longer query text, but 10,000 is
- * the limit Microsoft Sentinel puts on a scheduled analytics rule's query, and the Azure-Sentinel
- * issue tracker has hunting queries with large inline lists that the portal would not save. At
- * this size an inline query can be saved from the portal, promoted to an analytics rule unchanged,
- * and still holds a few hundred IOCs; bigger families are split into parts rather than truncated.
+ * 60,000 characters per inline query. 10,000 is the limit Microsoft Sentinel puts on a scheduled
+ * analytics rule's query, not on a hunting query: a hunting query is a Log Analytics saved search,
+ * whose `query` has no length limit in its API (Microsoft.OperationalInsights SavedSearches.json,
+ * 2020-08-01, no maxLength), and Azure Monitor's service limits name none for log query text. The
+ * nearest published bound on a stored Log Analytics query is 64 KB, the total size of a log search
+ * alert rule's properties (Azure Monitor service limits, "Log alerts"); 60,000 characters of this
+ * (ASCII) text stays under it with room for the rule's other fields, so a part can still become an
+ * alert rule. Bigger families are split into parts rather than truncated, and a part's `has_any`
+ * lists also stay within MAX_HAS_ANY values.
  */
-export const DEFAULT_MAX_QUERY_CHARS = 10_000;
+export const DEFAULT_MAX_QUERY_CHARS = 60_000;
 /** More parts than this for one table is more than an analyst will run by hand: the CLI says so. */
 export const MANY_PARTS = 3;
 
@@ -139,19 +143,25 @@ function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+const URL_HOST_NOTE =
+  'A hit on the host of a URL IOC (a site that served the payload, not a C2 domain) says IocType "url-host" and names the URLs in IocSourceUrls.';
+
+/** The URL-host note, for a query that labels such hits (it reads iocHostSources). */
+const hostNoteFor = (query: string) => (query.includes('IocSourceUrls') ? ` ${URL_HOST_NOTE}` : '');
+
 function describeInline(
   hunt: TableHunt,
   familyName: string,
   iocs: readonly Ioc[],
-  part?: { index: number; of: number },
+  { lookback, query, part }: { lookback: string; query: string; part?: { index: number; of: number } },
 ): string {
-  const count = iocs.length === 1 ? '1 abuse.ch ThreatFox IOC' : `${iocs.length} abuse.ch ThreatFox IOCs`;
+  const count = `${iocs.length} ${familyName} IOC${iocs.length === 1 ? '' : 's'} (${describeIocMix(iocs)}) from ${PROVENANCE_TEXT[provenanceOf(iocs)].long}`;
   const partText = part ? ` Part ${part.index} of ${part.of}: run every part.` : '';
-  return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)} Export form: the IOC list is inlined, so the query runs anywhere (also in Defender advanced hunting) but is a snapshot of this run.${partText}`;
+  return `Finds ${count} in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)}${hostNoteFor(query)} ${timeRangeNote(lookback)} Export form: the IOC list is inlined, so the query runs anywhere (also in Defender advanced hunting) but is a snapshot of this run.${partText}`;
 }
 
-function describeThreatIntel(hunt: TableHunt, familyName: string): string {
-  return `Finds ${familyName}'s active abuse.ch ThreatFox indicators (${kindPhrase(hunt.kinds)}), read from ThreatIntelIndicators when the query runs, in ${hunt.dataDescription}; a hit counts only from the time its indicator became valid. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)}`;
+function describeThreatIntel(hunt: TableHunt, familyName: string, lookback: string, query: string): string {
+  return `Finds ${familyName}'s indicators (${kindPhrase(hunt.kinds)}), ${INDICATORS_PROVENANCE}, read from ThreatIntelIndicators when the query runs, in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)}${hostNoteFor(query)} Expired indicators still hunt their own period: an event matches an indicator that had not expired when it happened. ${timeRangeNote(lookback)}`;
 }
 
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
@@ -179,8 +189,19 @@ function contributes(ioc: Ioc, kinds: readonly HuntKind[], allow?: Allowlist): b
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
 }
 
-function buildInline(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: InlineContext): string {
-  return hunt.build(inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs), allow }), ctx);
+function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext): string {
+  return inlineQuery(hunt, iocs, ctx).text;
+}
+
+function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: InlineContext) {
+  const source = inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs), allow });
+  return { text: hunt.build(source, ctx), longestList: source.longestList };
+}
+
+/** Whether a query for these IOCs is within `max` characters and MAX_HAS_ANY values per list. */
+function withinLimits(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
+  const q = inlineQuery(hunt, iocs, ctx);
+  return q.text.length <= max && q.longestList <= MAX_HAS_ANY;
 }
 
 /**
@@ -190,7 +211,7 @@ function buildInline(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: I
  */
 function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
   for (let n = Math.min(iocs.length, 64); ; n = Math.min(iocs.length, n * 2)) {
-    if (buildInline(hunt, iocs.slice(0, n), ctx).length > max) return false;
+    if (!withinLimits(hunt, iocs.slice(0, n), ctx, max)) return false;
     if (n === iocs.length) return true;
   }
 }
@@ -206,7 +227,7 @@ function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: n
   if (fitsWhole(hunt, iocs, ctx, max)) return [iocs.slice()];
   // Measure with the widest part label we could print, so renumbering cannot push a part over.
   const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
-  const fits = (from: number, count: number) => buildInline(hunt, iocs.slice(from, from + count), probe).length <= max;
+  const fits = (from: number, count: number) => withinLimits(hunt, iocs.slice(from, from + count), probe, max);
   const parts: Ioc[][] = [];
   let start = 0;
   let guess = 1;
@@ -281,7 +302,8 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
         (i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds, options.allow),
       );
       if (selected.length === 0) continue;
-      const baseCtx: InlineContext = { familyId: family, familyName, lookback, allow: options.allow };
+      const provenance = PROVENANCE_TEXT[provenanceOf(selected)].long;
+      const baseCtx: InlineContext = { familyId: family, familyName, lookback, provenance, allow: options.allow };
       const parts = split(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;
@@ -291,14 +313,15 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           partIocs.map((x) => x.type),
         );
         const partName = part ? ` (part ${part.index} of ${part.of})` : '';
+        const query = buildInline(hunt, partIocs, { ...baseCtx, part });
         queries.push({
           id: huntingQueryId(family, hunt.table, part?.index),
           family,
           familyName,
           table: hunt.table,
           form: 'inline',
-          name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (ThreatFox)${partName}`,
-          description: describeInline(hunt, familyName, partIocs, part),
+          name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (${PROVENANCE_TEXT[provenanceOf(selected)].short})${partName}`,
+          description: describeInline(hunt, familyName, partIocs, { lookback, query, part }),
           tactics: attack.tactics,
           techniques: attack.techniques,
           requiredTables: [hunt.table],
@@ -312,7 +335,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
             partIocs.map((x) => x.type),
             family,
           ),
-          query: buildInline(hunt, partIocs, { ...baseCtx, part }),
+          query,
           iocCount: partIocs.length,
           ...(part ? { part } : {}),
         });
@@ -352,14 +375,20 @@ export function buildThreatIntelQueries(
     const source = threatIntelSource({ familyId: family.id, indicatorSource: options.indicatorSource });
     for (const hunt of TABLE_HUNTS) {
       const attack = attackMapping(family.id, threatTypesOf(hunt), hunt.iocTypes);
+      const query = hunt.build(source, {
+        familyId: family.id,
+        familyName,
+        lookback,
+        provenance: INDICATORS_PROVENANCE,
+      });
       queries.push({
         id: huntingQueryId(family.id, hunt.table),
         family: family.id,
         familyName,
         table: hunt.table,
         form: 'threatIntel',
-        name: `${familyName} ThreatFox indicators in ${hunt.table}`,
-        description: describeThreatIntel(hunt, familyName),
+        name: `${familyName} indicators in ${hunt.table} (ThreatIntelIndicators)`,
+        description: describeThreatIntel(hunt, familyName, lookback, query),
         tactics: attack.tactics,
         techniques: attack.techniques,
         requiredTables: [hunt.table, 'ThreatIntelIndicators'],
@@ -369,7 +398,7 @@ export function buildThreatIntelQueries(
         ],
         entityMappings: hunt.entityMappings,
         falsePositives: falsePositivesFor(hunt.table, hunt.iocTypes, family.id),
-        query: hunt.build(source, { familyId: family.id, familyName, lookback }),
+        query,
       });
     }
     queries.push(...behaviourHuntsFor(family.id, { familyName, lookback }));

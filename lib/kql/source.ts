@@ -4,7 +4,8 @@ import { countOf } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
-import { huntedUrlHost, isIpHost, urlHost } from './urlHost';
+import { urlKeyExpr } from './queries/match';
+import { huntedUrlHost, isIpHost } from './urlHost';
 
 /**
  * Where a hunting query gets its IOCs. The table builders only name lists (`iocDomains`,
@@ -13,10 +14,12 @@ import { huntedUrlHost, isIpHost, urlHost } from './urlHost';
  * - `inline`: the lists are written into the query (`dynamic([...])`), so the query is
  *   self-contained: what `--out`, the report and a dry run export, and what Defender advanced
  *   hunting (which has no ThreatIntelIndicators) can run. It changes with every IOC.
- * - `threatIntel`: the lists are read, when the query runs, from the family's active indicators
- *   in ThreatIntelIndicators, as Microsoft's TI map rules do. The text depends only on the family,
- *   the table and the settings, so a sync that adds, extends or expires IOCs rewrites nothing; a
- *   hit is kept only from the moment its indicator became valid.
+ * - `threatIntel`: the lists are read, when the query runs, from the family's indicators in
+ *   ThreatIntelIndicators, expired ones included. The text depends only on the family, the table
+ *   and the settings, so a sync that adds, extends or expires IOCs rewrites nothing. An event
+ *   matches an indicator that had not expired when the event happened (ValidUntil empty, or at
+ *   or after the event); there is no clip at ValidFrom (first seen is when ThreatFox learnt of a
+ *   host, and the contacts before it are the dwell time a hunt is for), as in the inline form.
  */
 
 export type QueryForm = 'inline' | 'threatIntel';
@@ -29,10 +32,20 @@ export type HuntKind = 'ip' | 'domain' | 'url' | 'sha256' | 'sha1' | 'md5';
  * `iocIpByForm` maps every logged form of an IOC IP (as is, IPv4-mapped `::ffff:a.b.c.d`, IPv6 written
  * out in full; all lower-case) to the IOC, `iocIpForms` is its keys, `iocIpPorts` the ports ThreatFox
  * reported per IP; `iocDomains` the domains hunted (domain IOCs and URL hosts that are not well-known
- * infrastructure); `iocHosts` the `has_any` pre-filter terms (domains and every URL host).
+ * infrastructure); `iocHosts` the `has_any` pre-filter terms of the web tables (the hunted domains
+ * and URL hosts, and for a URL whose host is not hunted, its own host and path, never the host
+ * alone); `iocHostSources` maps a domain or IP hunted only as a URL IOC's host to those URLs.
  */
 export type ListName =
-  'iocIpByForm' | 'iocIpPorts' | 'iocDomains' | 'iocHosts' | 'iocUrls' | 'iocSha256' | 'iocSha1' | 'iocMd5';
+  | 'iocIpByForm'
+  | 'iocIpPorts'
+  | 'iocDomains'
+  | 'iocHosts'
+  | 'iocHostSources'
+  | 'iocUrls'
+  | 'iocSha256'
+  | 'iocSha1'
+  | 'iocMd5';
 
 const LIST_ORDER: readonly ListName[] = [
   'iocIpByForm',
@@ -40,6 +53,7 @@ const LIST_ORDER: readonly ListName[] = [
   'iocDomains',
   'iocUrls',
   'iocHosts',
+  'iocHostSources',
   'iocSha256',
   'iocSha1',
   'iocMd5',
@@ -53,12 +67,26 @@ export interface IocSource {
   lets(names: readonly ListName[]): string;
   /**
    * Steps placed after the matches and before the summary: the threatIntel form keeps a hit only
-   * from the time its indicator became valid (`MatchedIoc` joined to the indicator's value).
+   * while its indicator had not expired (`MatchedIoc` joined to the indicator's value).
    */
   validity(): string;
+  /**
+   * `column has_any (list)`. The service considers at most MAX_HAS_ANY values of a list: the inline
+   * form is split to stay within it; the threatIntel form, whose lists grow with the feed, drops
+   * the pre-filter (and scans) rather than let a longer list be cut silently.
+   */
+  hasAny(column: string, list: string): string;
+  /** A list passed to an ASIM parser's `*_has_any*` parameter (an empty list there means no filter). */
+  parserList(list: string): string;
   /** The header comment line that says where the IOCs come from. */
   headerLine(): string;
 }
+
+/**
+ * The most values `has_any` considers (Kusto `has_any` operator reference, microsoft/Kusto-Query-Language
+ * doc/has-anyoperator.md: "The search will consider up to 10,000 distinct values").
+ */
+export const MAX_HAS_ANY = 10_000;
 
 /** The values one family's IOCs are hunted by, per kind (the inline form's lists). */
 export interface HuntValues {
@@ -66,11 +94,26 @@ export interface HuntValues {
   ips: Map<string, number[]>;
   domains: string[];
   urls: string[];
-  /** Domains plus every URL host: the pre-filter terms. */
+  /** The web tables' pre-filter terms: hunted domains and URL hosts, and `urlPrefilterTerm` of the other URLs. */
   hosts: string[];
+  /** Domain or IP hunted only as the host of URL IOCs → those URLs. */
+  hostSources: Map<string, string[]>;
   sha256: string[];
   sha1: string[];
   md5: string[];
+}
+
+/**
+ * The pre-filter term of a URL whose host is not hunted on its own (well-known or allow-listed):
+ * host and path, lower-case, without scheme, user, query or fragment. `has_any` matches it as a
+ * phrase, so the pre-filter keeps that URL's rows and never the whole site's.
+ */
+export function urlPrefilterTerm(url: string): string {
+  return url
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*@)?/, '')
+    .replace(/[?#].*$/, '')
+    .replace(/\/+$/, '');
 }
 
 /** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known or in `allow`). */
@@ -84,26 +127,34 @@ export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues 
   const domains = new Set<string>();
   const hosts = new Set<string>();
   const urls = new Set<string>();
+  const ownHosts = new Set<string>();
+  const hostSources = new Map<string, Set<string>>();
   const hashes: Record<'sha256' | 'sha1' | 'md5', Set<string>> = { sha256: new Set(), sha1: new Set(), md5: new Set() };
   for (const ioc of iocs) {
     switch (ioc.type) {
       case 'ipv4':
       case 'ipv6':
         addIp(ioc.value.toLowerCase(), ioc.port);
+        ownHosts.add(ioc.value.toLowerCase());
         break;
       case 'domain': {
         const d = ioc.value.toLowerCase().replace(/\.$/, '');
         domains.add(d);
         hosts.add(d);
+        ownHosts.add(d);
         break;
       }
       case 'url': {
         urls.add(ioc.value);
-        const host = urlHost(ioc.value);
-        if (host) hosts.add(host);
         const hunted = huntedUrlHost(ioc.value, allow);
-        if (hunted && isIpHost(hunted)) addIp(hunted);
-        else if (hunted) domains.add(hunted);
+        if (!hunted) {
+          hosts.add(urlPrefilterTerm(ioc.value));
+          break;
+        }
+        hosts.add(hunted);
+        if (isIpHost(hunted)) addIp(hunted);
+        else domains.add(hunted);
+        hostSources.set(hunted, (hostSources.get(hunted) ?? new Set<string>()).add(ioc.value));
         break;
       }
       case 'sha256':
@@ -117,6 +168,12 @@ export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues 
     domains: sortedUnique(domains),
     urls: sortedUnique(urls),
     hosts: sortedUnique(hosts),
+    hostSources: new Map(
+      [...hostSources.keys()]
+        .filter((h) => !ownHosts.has(h))
+        .sort(byCodeUnit)
+        .map((h) => [h, sortedUnique(hostSources.get(h)!)]),
+    ),
     sha256: sortedUnique(hashes.sha256),
     sha1: sortedUnique(hashes.sha1),
     md5: sortedUnique(hashes.md5),
@@ -180,6 +237,10 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
         v.hosts.every((h, i) => h === v.domains[i])
         ? ['let iocHosts = iocDomains;']
         : list(v.hosts);
+    case 'iocHostSources':
+      return [
+        `let iocHostSources = ${bagLiteral([...v.hostSources.entries()].map(([host, urls]) => [host, `[${urls.map(kqlString).join(', ')}]`]))};`,
+      ];
     case 'iocSha256':
     case 'iocSha1':
     case 'iocMd5':
@@ -191,7 +252,7 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
 export function inlineSource(
   iocs: readonly Ioc[],
   options: { kinds: readonly HuntKind[]; iocMix: string; allow?: Allowlist },
-): IocSource {
+): IocSource & { longestList: number } {
   const v = huntValues(iocs, options.allow);
   const counts: Record<HuntKind, number> = {
     ip: v.ips.size,
@@ -209,6 +270,10 @@ export function inlineSource(
         .flatMap((name) => inlineLets(name, v, names))
         .join('\n'),
     validity: () => '',
+    hasAny: (column, list) => `${column} has_any (${list})`,
+    parserList: (list) => list,
+    // What split keeps within MAX_HAS_ANY (an IP's forms are a has_any list in DnsEvents).
+    longestList: Math.max(v.hosts.length, v.domains.length, 2 * v.ips.size),
     headerLine() {
       const hunted = options.kinds
         .filter((k) => counts[k] > 0)
@@ -220,43 +285,60 @@ export function inlineSource(
 }
 
 /**
- * How long back ThreatIntelIndicators is read for the latest version of each indicator: the
- * window Microsoft's TI map rules use (`ioc_lookBack = 14d`); Sentinel writes every active
- * indicator to the table again within it.
+ * How long before the time range ThreatIntelIndicators is read for the latest version of each
+ * indicator: the window Microsoft's TI map rules use (`ioc_lookBack = 14d`); Sentinel writes every
+ * indicator to the table again within it. Reading from before the range's start keeps indicators
+ * that expired since (they still hunt the events of their own validity).
  */
 export const INDICATOR_LOOKBACK = '14d';
 
-/** Host of a URL column, lower-case, brackets dropped: the form `hunt-host:` labels and `iocHosts` use. */
-const URL_HOST_REGEX = '@"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\\[[^\\]/?#]*\\]|[^/:?#]+)"';
+/** Host and path of a URL column, lower-case: a URL indicator's pre-filter term when its host is not hunted. */
+const URL_TERM_REGEX = '@"^(?:[^@/?#]*@)?([^?#]*)"';
+
+/** An indicator that never expires compares as valid at any event time. */
+const NEVER = 'datetime(9999-12-31)';
 
 /**
- * The statements every threatIntel query starts with: `ourIndicators`, the family's active
- * indicators, and `huntValues`, what they are hunted by (with the time each became valid).
+ * The statements every threatIntel query starts with. `familyIndicators`: the latest row per
+ * indicator carrying our family label (a label we write ourselves, so the selection does not
+ * depend on how the service maps our source), neither deleted nor revoked, expired or not.
+ * `ourIndicators`: those of them from INDICATOR_SOURCE (SourceSystem, or Source where the table
+ * has it) when any is, else all of them, so an unexpected source mapping narrows nothing rather
+ * than empties the hunt. `huntValues`: what they are hunted by, with when each value expires.
+ * Columns not every published schema of the table lists are read with `column_ifexists`.
  */
 function threatIntelPrelude(indicatorSource: string, label: string): string[] {
+  const source = kqlString(indicatorSource);
   return [
     `let indicatorLookback = ${INDICATOR_LOOKBACK};`,
-    `let ourIndicators = materialize(ThreatIntelIndicators
-    | where TimeGenerated > ago(indicatorLookback)
-    | where SourceSystem == ${kqlString(indicatorSource)}
-    | summarize arg_max(TimeGenerated, *) by Id
-    | where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())
+    `let familyIndicators = materialize(ThreatIntelIndicators
+    | where TimeGenerated >= starttime - indicatorLookback
     | where set_has_element(Data.labels, ${label})
+    | extend IndicatorSource = tostring(column_ifexists("Source", "")),
+        Expires = coalesce(ValidUntil, column_ifexists("ExpirationDateTime", datetime(null)), ${NEVER})
+    | summarize arg_max(TimeGenerated, *) by Id
+    | where not(coalesce(IsDeleted, false)) and not(coalesce(Revoked, false))
+    | extend FromOurSource = SourceSystem == ${source} or IndicatorSource == ${source});`,
+    'let sourceMapped = toscalar(familyIndicators | summarize countif(FromOurSource)) > 0;',
+    `let ourIndicators = materialize(familyIndicators
+    | where FromOurSource or not(sourceMapped)
     | extend ObservableType = tostring(split(ObservableKey, ":")[0]),
         HashAlgorithm = toupper(replace_regex(ObservableKey, @"^file:hashes\\.|'", "")),
         HuntHost = extract(@'"hunt-host:([^"]+)"', 1, tostring(Data.labels)));`,
     `let huntValues = materialize(ourIndicators
     | extend Value = iff(ObservableType == "url", ObservableValue, tolower(ObservableValue))
-    | extend UrlHost = iff(ObservableType == "url", tolower(trim(@"[\\[\\]]", extract(${URL_HOST_REGEX}, 1, Value))), "")
+    | extend UrlTerm = iff(ObservableType == "url", extract(${URL_TERM_REGEX}, 1, ${urlKeyExpr('Value')}), "")
     | extend OwnKind = case(ObservableType in ("ipv4-addr", "ipv6-addr"), "ip", ObservableType == "domain-name", "domain",
         ObservableType == "url", "url", HashAlgorithm in ("SHA-256", "SHA256"), "sha256", HashAlgorithm in ("SHA-1", "SHA1"), "sha1",
         HashAlgorithm == "MD5", "md5", "")
     | extend HostKind = case(isempty(HuntHost), "", HuntHost matches regex @"^[0-9.]+$" or HuntHost contains ":", "ip", "domain")
-    | mv-expand Hunt = pack_array(bag_pack("Kind", OwnKind, "Value", Value), bag_pack("Kind", "urlhost", "Value", UrlHost),
-        bag_pack("Kind", HostKind, "Value", HuntHost))
-    | extend HuntKind = tostring(Hunt.Kind), HuntValue = tostring(Hunt.Value)
+    | mv-expand Hunt = pack_array(bag_pack("Kind", OwnKind, "Value", Value, "Url", ""),
+        bag_pack("Kind", iff(ObservableType == "url", "prefilter", ""), "Value", iff(isempty(HuntHost), UrlTerm, HuntHost), "Url", ""),
+        bag_pack("Kind", HostKind, "Value", HuntHost, "Url", Value))
+    | extend HuntKind = tostring(Hunt.Kind), HuntValue = tostring(Hunt.Value), SourceUrl = tostring(Hunt.Url)
     | where isnotempty(HuntKind) and isnotempty(HuntValue)
-    | summarize ValidFrom = min(ValidFrom) by HuntKind, HuntValue);`,
+    | summarize Expires = max(Expires), OwnIoc = countif(isempty(SourceUrl)) > 0, SourceUrls = make_set_if(SourceUrl, isnotempty(SourceUrl), 20)
+        by HuntKind, HuntValue);`,
   ];
 }
 
@@ -286,7 +368,13 @@ function threatIntelLets(name: ListName): string[] {
     case 'iocUrls':
       return [scalarList(name, '"url"')];
     case 'iocHosts':
-      return [scalarList(name, '"domain", "urlhost"')];
+      return [scalarList(name, '"domain", "prefilter"')];
+    case 'iocHostSources':
+      return [
+        `let iocHostSources = toscalar(huntValues
+    | where HuntKind in ("domain", "ip") and not(OwnIoc)
+    | summarize make_bag(bag_pack(HuntValue, SourceUrls)));`,
+      ];
     case 'iocSha256':
     case 'iocSha1':
     case 'iocMd5':
@@ -294,7 +382,9 @@ function threatIntelLets(name: ListName): string[] {
   }
 }
 
-/** The family's active indicators in ThreatIntelIndicators, read when the query runs. */
+const overLimit = (list: string) => `array_length(${list}) > ${MAX_HAS_ANY}`;
+
+/** The family's indicators in ThreatIntelIndicators, read when the query runs. */
 export function threatIntelSource(options: { familyId: string; indicatorSource: string }): IocSource {
   const label = kqlString(`malware:${options.familyId}`);
   return {
@@ -304,10 +394,12 @@ export function threatIntelSource(options: { familyId: string; indicatorSource: 
       [
         ...threatIntelPrelude(options.indicatorSource, label),
         ...LIST_ORDER.filter((n) => names.includes(n)).flatMap(threatIntelLets),
-        'let iocValidity = huntValues | where HuntKind != "urlhost" | summarize IocValidFrom = min(ValidFrom) by MatchedIoc = HuntValue;',
+        'let iocValidity = huntValues | where HuntKind != "prefilter" | summarize IocExpires = max(Expires) by MatchedIoc = HuntValue;',
       ].join('\n'),
-    validity: () => '| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom\n',
+    validity: () => '| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated <= IocExpires\n',
+    hasAny: (column, list) => `(${column} has_any (${list}) or ${overLimit(list)})`,
+    parserList: (list) => `iff(${overLimit(list)}, dynamic([]), ${list})`,
     headerLine: () =>
-      `// IOCs read when the query runs from ThreatIntelIndicators: the family's active indicators (SourceSystem ${kqlString(options.indicatorSource)}, label ${label}); new or expired IOCs need no change to this query.`,
+      `// IOCs read when the query runs from ThreatIntelIndicators: the family's indicators (label ${label}; source ${kqlString(options.indicatorSource)} when the table maps it), expired ones included, each matching events up to its ValidUntil; new or expired IOCs need no change to this query.`,
   };
 }

@@ -14,7 +14,7 @@ import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
 import { huntedUrlHost } from '../../lib/kql/urlHost';
 import { savedSearchesFor } from '../../lib/sentinel/publish';
-import { kqlDiagnostics } from '../support/kusto';
+import { kqlDiagnostics, kqlDiagnosticsBySchema } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000 } from './fixtures';
 
 const NSM = 'win.netsupportmanager_rat';
@@ -43,19 +43,29 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
     expect(buildHuntingQueries(manyIocs(1000)).length).toBeGreaterThan(thousand.length);
   });
 
-  test('reads our indicators: source, family label, latest row per Id, active and unexpired, key and value', () => {
+  test('reads our indicators: family label, source as a narrowing only, latest row per Id, not deleted or revoked, expired ones too', () => {
     const [q] = buildThreatIntelQueries([{ id: NSM, name: 'NetSupportManager RAT' }], { indicatorSource: 'ThreatFox' });
     expect(q.form).toBe('threatIntel');
     expect(q.query).toContain('ThreatIntelIndicators');
-    expect(q.query).toContain('| where SourceSystem == "ThreatFox"');
+    // Selected by the label we write; the source narrows only when the table maps it (SourceSystem or Source).
+    expect(q.query).toContain('| where set_has_element(Data.labels, "malware:win.netsupportmanager_rat")');
+    expect(q.query).toContain('FromOurSource = SourceSystem == "ThreatFox" or IndicatorSource == "ThreatFox"');
+    expect(q.query).toContain('IndicatorSource = tostring(column_ifexists("Source", ""))');
+    expect(q.query).toContain('| where FromOurSource or not(sourceMapped)');
+    expect(q.query).not.toMatch(/^\s*\| where SourceSystem ==/m);
     expect(q.query).toContain('| summarize arg_max(TimeGenerated, *) by Id');
-    expect(q.query).toContain('| where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())');
-    expect(q.query).toContain('set_has_element(Data.labels, "malware:win.netsupportmanager_rat")');
+    expect(q.query).toContain('| where not(coalesce(IsDeleted, false)) and not(coalesce(Revoked, false))');
+    // Expired indicators are kept: no IsActive, no ValidUntil > now().
+    expect(q.query).not.toMatch(/IsActive|> now\(\)/);
     expect(q.query).toMatch(/split\(ObservableKey, ":"\)/);
     expect(q.query).toContain('ObservableValue');
     expect(q.query).not.toMatch(/toupper\(ObservableValue\)/);
-    // A hit counts only from the time its indicator became valid.
-    expect(q.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom');
+    // An event matches an indicator that had not expired when it happened; no clip at ValidFrom.
+    expect(q.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated <= IocExpires\n');
+    expect(q.query).toContain(
+      'Expires = coalesce(ValidUntil, column_ifexists("ExpirationDateTime", datetime(null)), datetime(9999-12-31))',
+    );
+    expect(q.query).not.toMatch(/ValidFrom/);
     expect(q.requiredTables).toEqual([q.table, 'ThreatIntelIndicators']);
     expect(q.requiredDataConnectors).toContainEqual({
       connectorId: 'ThreatIntelligence',
@@ -69,7 +79,11 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
       { id: 'win.evil"]); union * //', name: 'Evil\n| take 1' },
     ];
     const qs = buildThreatIntelQueries(families, { indicatorSource: 'Threat"Fox\\\n', lookback: '30d' });
-    for (const q of qs) expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
+    for (const q of qs)
+      expect({ id: q.id, errors: kqlDiagnosticsBySchema(q.query) }).toEqual({
+        id: q.id,
+        errors: { reference: [], validation: [] },
+      });
     const evil = qs.find((q) => q.family === families[1].id)!;
     expect(evil.query).toContain(kqlString(`malware:${families[1].id}`));
     expect(evil.query).toContain(`SourceSystem == ${kqlString('Threat"Fox\\\n')}`);
@@ -78,11 +92,15 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
   test('ASIM parsers are called with their pre-filter parameters, and a wrong parameter would fail the check', () => {
     const qs = buildThreatIntelQueries([{ id: NSM, name: 'N' }], { indicatorSource: 'ThreatFox' });
     const of = (t: string) => qs.find((q) => q.table === t)!.query;
-    expect(of('_Im_Dns')).toContain('_Im_Dns(starttime = ago(lookback), domain_has_any = iocHosts)');
-    expect(of('_Im_NetworkSession')).toContain(
-      '_Im_NetworkSession(starttime = ago(lookback), ipaddr_has_any_prefix = iocIpForms)',
+    expect(of('_Im_Dns')).toContain(
+      '_Im_Dns(starttime = starttime, endtime = endtime, domain_has_any = iff(array_length(iocDomains) > 10000, dynamic([]), iocDomains))',
     );
-    expect(of('_Im_WebSession')).toContain('_Im_WebSession(starttime = ago(lookback), url_has_any = iocHosts)');
+    expect(of('_Im_NetworkSession')).toContain(
+      '_Im_NetworkSession(starttime = starttime, endtime = endtime, ipaddr_has_any_prefix = iff(array_length(iocIpForms) > 10000, dynamic([]), iocIpForms))',
+    );
+    expect(of('_Im_WebSession')).toContain(
+      '_Im_WebSession(starttime = starttime, endtime = endtime, url_has_any = iff(array_length(iocHosts) > 10000, dynamic([]), iocHosts))',
+    );
     expect(kqlDiagnostics(of('_Im_Dns').replace('domain_has_any', 'domain_has_all')).length).toBeGreaterThan(0);
     expect(
       kqlDiagnostics(of('EmailUrlInfo').replace('UrlDomain has_any', 'UrlDomains has_any')).length,
@@ -200,8 +218,9 @@ describe('coverage: each IOC type reaches each table listed', () => {
       'EmailUrlInfo',
       'DeviceFileEvents',
     ]);
-    // It still pre-filters on the host, to find the URL.
-    expect(lets(qs[0].query).iocHosts).toEqual(['raw.githubusercontent.com']);
+    // It pre-filters on its own host and path, never on the host alone.
+    for (const q of qs) expect(lets(q.query).iocHosts ?? []).not.toContain('raw.githubusercontent.com');
+    expect(lets(qs[0].query).iocHosts).toEqual(['raw.githubusercontent.com/actor/repo/main/client32.zip']);
   });
 
   test('a host the tenant allow-listed (BENIGN_ALLOWLIST) stays a URL hunt: never hunted as a domain or IP', () => {
@@ -245,7 +264,8 @@ describe('coverage: each IOC type reaches each table listed', () => {
     reads('DeviceFileEvents', 'iocSha256', 'iocSha1', 'iocMd5', 'iocUrls', 'iocIpByForm');
     // The URL's hunted host comes from the indicator's hunt-host label; every URL host feeds the pre-filter.
     expect(qs.DnsEvents).toContain(`extract(@'"hunt-host:([^"]+)"', 1, tostring(Data.labels))`);
-    expect(qs.CommonSecurityLog).toContain('HuntKind in ("domain", "urlhost")');
+    expect(qs.CommonSecurityLog).toContain('HuntKind in ("domain", "prefilter")');
+    expect(qs.CommonSecurityLog).toContain('"Value", iff(isempty(HuntHost), UrlTerm, HuntHost)');
   });
 });
 
@@ -367,6 +387,7 @@ test('HUNTING_LOOKBACK: 14d by default, validated as a plain timespan, and used 
     ...savedSearchesFor(SEED_000, sentinel),
     ...buildHuntingQueries(SEED_000, { lookback: sentinel.huntingLookback }),
   ]) {
-    expect(q.query).toMatch(/^let lookback = 30d;$/m);
+    expect(q.query).toContain("let starttime = coalesce(todatetime('{{StartTimeISO}}'), ago(30d));");
+    expect(q.description).toContain('the last 30d (HUNTING_LOOKBACK)');
   }
 });

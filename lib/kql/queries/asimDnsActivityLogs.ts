@@ -30,13 +30,13 @@ export const asimDnsActivityLogsHunt: TableHunt = {
   build(source, ctx) {
     return assemble(this, source, ctx, {
       huntsFor: "lookups of the family's domains and their subdomains",
-      ...asimDnsLookups(recentRows('ASimDnsActivityLogs', 'DnsQuery has_any (iocHosts)')),
+      ...asimDnsLookups(recentRows('ASimDnsActivityLogs', source.hasAny('DnsQuery', 'iocDomains'))),
       summary: `| extend DnsServer = coalesce(DvcFQDN, DvcHostname, Dvc, DvcIpAddr),
     AskedByDnsServer = SrcIpAddr in ("127.0.0.1", "::1") or (isnotempty(SrcIpAddr) and SrcIpAddr == DvcIpAddr)
 | summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), LoggedEvents = sum(coalesce(EventCount, int(1))),
     QueryNames = make_set(QueryName, 10), QueryTypes = make_set(DnsQueryTypeName, 10), DnsResponses = make_set(DnsResponseName, 10),
     ResultDetails = make_set(EventResultDetails, 10)
-    by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer
+    by IocType, MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer
 | order by AskedByDnsServer asc, LastSeen desc`,
     });
   },

@@ -21,7 +21,10 @@ export const emailUrlInfoHunt: TableHunt = {
     return assemble(this, source, ctx, {
       huntsFor: "messages carrying the family's URLs and domains",
       ...webBranches(source, {
-        read: recentRows('EmailUrlInfo', 'Url has_any (iocHosts) or UrlDomain has_any (iocHosts)'),
+        read: recentRows(
+          'EmailUrlInfo',
+          `${source.hasAny('Url', 'iocHosts')} or ${source.hasAny('UrlDomain', 'iocHosts')}`,
+        ),
         extend: `| extend UrlHost = ${hostExpr('Url')}, DomainHost = ${normalisedHost('UrlDomain')}, UrlKey = ${urlKeyExpr('Url')}`,
         hostColumns: ['UrlHost', 'DomainHost'],
       }),

@@ -5,10 +5,19 @@
 import { kqlString } from '../literal';
 import type { IocSource, ListName } from '../source';
 
-/** URL without scheme, lower-case, no trailing slash: `Http://Evil.com/a/` and `https://evil.com/a` compare equal. */
-export const URL_KEY_REGEX = '@"^[A-Za-z][A-Za-z0-9+.-]*://"';
+/** The scheme of a lower-cased URL. */
+export const URL_KEY_REGEX = '@"^[a-z][a-z0-9+.-]*://"';
+
+/**
+ * URL without scheme, lower-case, no trailing slash, no default port (`:80` on http, `:443` on
+ * https, RFC 3986 section 6.2.3): `Http://Evil.com:80/a/` and `https://evil.com/a` compare equal;
+ * `http://evil.com:8080/a` keeps its port. The IOC side is normalised the same way at ingestion.
+ */
 export function urlKeyExpr(column: string): string {
-  return `trim_end("/", tolower(replace_regex(${column}, ${URL_KEY_REGEX}, "")))`;
+  const lower = `tolower(${column})`;
+  const noHttpPort = `replace_regex(${lower}, @"^(http://[^/?#]*):80([/?#]|$)", @"\\1\\2")`;
+  const noHttpsPort = `replace_regex(${noHttpPort}, @"^(https://[^/?#]*):443([/?#]|$)", @"\\1\\2")`;
+  return `trim_end("/", replace_regex(${noHttpsPort}, ${URL_KEY_REGEX}, ""))`;
 }
 
 /**
