@@ -4,7 +4,7 @@ import { countOf } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
-import { urlKeyExpr } from './queries/match';
+import { urlKeyExpr } from './urlKey';
 import { huntedUrlHost, isIpHost } from './urlHost';
 
 /**
