@@ -1,9 +1,16 @@
 import type { Ioc } from '../../lib/ioc/types';
-import { buildHuntingQueries, buildThreatIntelQueries, type HuntingQuery } from '../../lib/kql/huntingQueries';
+import {
+  buildHuntingQueries,
+  buildThreatIntelQueries,
+  DEFAULT_MAX_QUERY_CHARS,
+  heavilySplit,
+  MANY_PARTS,
+  type HuntingQuery,
+} from '../../lib/kql/huntingQueries';
 import { urlKeyExpr } from '../../lib/kql/queries/match';
 import { MAX_HAS_ANY } from '../../lib/kql/source';
 import { kqlDiagnostics } from '../support/kusto';
-import { SEED_000 } from './fixtures';
+import { manyIocs, SEED_000 } from './fixtures';
 
 /**
  * The matching rules docs/hunting.md states, pinned on the generated text: time range, expiry,
@@ -176,5 +183,23 @@ describe('URL keys', () => {
     const q = byTable(buildHuntingQueries([ioc('url', 'https://drop.example/a.js')])).UrlClickEvents.query;
     expect(q).toContain(`extend IocKey = ${urlKeyExpr('IocUrl')}`);
     expect(q).toContain(`UrlKey = ${urlKeyExpr('ClickedUrl')}`);
+  });
+});
+
+describe('export split', () => {
+  test('1,000 IOCs give at most 3 parts per table, each within the saved-search bound and the has_any limit', () => {
+    expect(DEFAULT_MAX_QUERY_CHARS).toBe(60_000);
+    const qs = buildHuntingQueries(manyIocs(1000)).filter((q) => q.form === 'inline');
+    const parts = new Map<string, number>();
+    for (const q of qs) {
+      parts.set(q.table, (parts.get(q.table) ?? 0) + 1);
+      expect(q.query.length).toBeLessThanOrEqual(DEFAULT_MAX_QUERY_CHARS);
+      for (const name of ['iocHosts', 'iocDomains'])
+        expect(((letValue(q.query, name) as string[] | undefined) ?? []).length).toBeLessThanOrEqual(MAX_HAS_ANY);
+    }
+    expect(Math.max(...parts.values())).toBeLessThanOrEqual(MANY_PARTS);
+    expect(heavilySplit(qs)).toEqual([]);
+    // Every IOC is still in some part of each table that hunts it.
+    expect(qs.filter((q) => q.table === 'DeviceFileEvents').reduce((n, q) => n + q.iocCount!, 0)).toBe(750);
   });
 });
