@@ -11,7 +11,7 @@ import { describeIocMix } from '../ioc/mix';
 import { byCodeUnit } from '../sort';
 import { behaviourHuntsFor } from './families';
 import { huntingQueryId, type HuntingQuery } from './huntingQuery';
-import { kqlCommentText, timeRangeNote, type QueryContext, type TableHunt } from './queries/common';
+import { iocEntities, kqlCommentText, timeRangeNote, type QueryContext, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -162,6 +162,15 @@ function describeInline(
 
 function describeThreatIntel(hunt: TableHunt, familyName: string, lookback: string, query: string): string {
   return `Finds ${familyName}'s indicators (${kindPhrase(hunt.kinds)}), ${INDICATORS_PROVENANCE}, read from ThreatIntelIndicators when the query runs, in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)}${hostNoteFor(query)} Expired indicators still hunt their own period: an event matches an indicator that had not expired when it happened. ${timeRangeNote(lookback)}`;
+}
+
+/** `{ iocsAsOf }`: the latest first- or last-seen time of these IOCs, when any has one. */
+function latestSeen(iocs: readonly Ioc[]): { iocsAsOf?: string } {
+  const times = iocs
+    .flatMap((i) => [i.firstSeen, i.lastSeen])
+    .filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)));
+  if (times.length === 0) return {};
+  return { iocsAsOf: new Date(Math.max(...times.map((t) => Date.parse(t)))).toISOString() };
 }
 
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
@@ -324,12 +333,12 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           description: describeInline(hunt, familyName, partIocs, { lookback, query, part }),
           tactics: attack.tactics,
           techniques: attack.techniques,
-          requiredTables: [hunt.table],
+          requiredTables: [hunt.table, ...(hunt.alsoReads ?? [])],
           requiredDataConnectors: hunt.requiredDataConnectors.map((c) => ({
             connectorId: c.connectorId,
             dataTypes: [...c.dataTypes],
           })),
-          entityMappings: hunt.entityMappings,
+          entityMappings: [...hunt.entityMappings, ...iocEntities(hunt.kinds)],
           falsePositives: falsePositivesFor(
             hunt.table,
             partIocs.map((x) => x.type),
@@ -337,6 +346,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           ),
           query,
           iocCount: partIocs.length,
+          ...latestSeen(partIocs),
           ...(part ? { part } : {}),
         });
       });
@@ -391,12 +401,12 @@ export function buildThreatIntelQueries(
         description: describeThreatIntel(hunt, familyName, lookback, query),
         tactics: attack.tactics,
         techniques: attack.techniques,
-        requiredTables: [hunt.table, 'ThreatIntelIndicators'],
+        requiredTables: [hunt.table, ...(hunt.alsoReads ?? []), 'ThreatIntelIndicators'],
         requiredDataConnectors: [
           ...hunt.requiredDataConnectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
           { connectorId: 'ThreatIntelligence', dataTypes: ['ThreatIntelIndicators'] },
         ],
-        entityMappings: hunt.entityMappings,
+        entityMappings: [...hunt.entityMappings, ...iocEntities(hunt.kinds)],
         falsePositives: falsePositivesFor(hunt.table, hunt.iocTypes, family.id),
         query,
       });

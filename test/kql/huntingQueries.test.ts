@@ -1,10 +1,5 @@
 import type { Ioc } from '../../lib/ioc/types';
-import {
-  buildHuntingQueries,
-  DEFAULT_MAX_QUERY_CHARS,
-  tableHunt,
-  type HuntingQuery,
-} from '../../lib/kql/huntingQueries';
+import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, type HuntingQuery } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { hostPartExpr } from '../../lib/kql/queries/match';
 import { TABLE_SCHEMAS } from '../support/tableSchemas';
@@ -95,7 +90,7 @@ describe('buildHuntingQueries', () => {
       expect(q.familyName).toBe('NetSupportManager RAT');
       expect(q.techniques).toContain('T1219');
       expect(q.tactics).toContain('CommandAndControl');
-      expect(q.requiredTables).toEqual([q.table]);
+      expect(q.requiredTables).toEqual(q.table === 'EmailUrlInfo' ? [q.table, 'EmailEvents'] : [q.table]);
       expect(q.form).toBe('inline');
       expect(q.part).toBeUndefined();
     }
@@ -371,11 +366,10 @@ describe('buildHuntingQueries', () => {
       expect(q.requiredDataConnectors).toEqual([
         { connectorId: 'ASimDnsActivityLogs', dataTypes: ['ASimDnsActivityLogs'] },
       ]);
-      const hunt = tableHunt('ASimDnsActivityLogs')!;
-      expect(hunt.entityMappings.map((m) => m.entityType)).toEqual(['IP', 'DNS', 'Host']);
+      expect(q.entityMappings.map((m) => m.entityType)).toEqual(['IP', 'Host', 'DNS']);
       // Every mapped column is an output of the summarize, not an input column that the summarize drops.
       const summarize = q.query.slice(q.query.indexOf('| summarize'));
-      for (const m of hunt.entityMappings) for (const f of m.fieldMappings) expect(summarize).toContain(f.columnName);
+      for (const m of q.entityMappings) for (const f of m.fieldMappings) expect(summarize).toContain(f.columnName);
     });
 
     test('reads only columns of the real table and is not fooled by a column of the legacy table', () => {

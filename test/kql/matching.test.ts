@@ -136,7 +136,7 @@ describe('hits on the host of a URL IOC', () => {
       const q = qs[table].query;
       expect([
         table,
-        q.endsWith('| extend IocType = iff(array_length(IocSourceUrls) > 0, "url-host", IocType)'),
+        q.includes('| extend IocType = iff(array_length(IocSourceUrls) > 0, "url-host", IocType)\n| extend Ioc'),
       ]).toEqual([table, true]);
     }
     expect(letValue(qs.CommonSecurityLog.query, 'iocHostSources')).toEqual({

@@ -266,12 +266,17 @@ export type ThreatIntelSchema = keyof typeof THREAT_INTEL_SCHEMAS;
  * tables only the NetSupport behaviour hunts read (Azure Monitor table reference).
  */
 export const READ_TABLE_SCHEMAS: Readonly<
-  Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents' | 'DeviceFileCertificateInfo', TableSchema>
+  Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents' | 'DeviceFileCertificateInfo' | 'EmailEvents', TableSchema>
 > = Object.freeze({
   ThreatIntelIndicators: THREAT_INTEL_SCHEMAS.validation,
   DeviceRegistryEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
     PreviousRegistryKey:string PreviousRegistryValueData:string PreviousRegistryValueName:string RegistryKey:string
     RegistryValueData:string RegistryValueName:string RegistryValueType:string`),
+  EmailEvents:
+    columns(`${STANDARD} TimeGenerated:datetime Timestamp:datetime NetworkMessageId:string InternetMessageId:string
+    RecipientEmailAddress:string RecipientObjectId:string SenderFromAddress:string SenderMailFromAddress:string
+    SenderDisplayName:string Subject:string DeliveryAction:string DeliveryLocation:string EmailDirection:string
+    ThreatTypes:string DetectionMethods:string ReportId:long`),
   DeviceFileCertificateInfo:
     columns(`${STANDARD} TimeGenerated:datetime Timestamp:datetime DeviceId:string DeviceName:string SHA1:string IsSigned:bool
     SignatureType:string Signer:string SignerHash:string Issuer:string IssuerHash:string CertificateSerialNumber:string

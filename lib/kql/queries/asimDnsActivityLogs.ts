@@ -22,11 +22,7 @@ export const asimDnsActivityLogsHunt: TableHunt = {
   triage:
     "the asking host is SrcIpAddr (SrcHostname where the source logs it) and DnsServer the server that logged it; AskedByDnsServer true marks the server's own recursive lookup, so find the client in the rows with false. Compare DnsResponses with sinkhole ranges, then look for that host's connections in DeviceNetworkEvents or firewall logs.",
   requiredDataConnectors: CONNECTORS.asimDns,
-  entityMappings: [
-    entity('IP', { Address: 'SrcIpAddr' }),
-    entity('DNS', { DomainName: 'MatchedIoc' }),
-    entity('Host', { FullName: 'DnsServer' }),
-  ],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('Host', { FullName: 'DnsServer' })],
   build(source, ctx) {
     return assemble(this, source, ctx, {
       huntsFor: "lookups of the family's domains and their subdomains",

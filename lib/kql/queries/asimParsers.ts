@@ -19,7 +19,7 @@ export const imDnsHunt: TableHunt = {
   triage:
     "the asking host is SrcIpAddr (SrcHostname where the source logs it), Dvc and EventProduct the device and product that logged it; compare DnsResponses with sinkhole ranges, then look for that host's connections.",
   requiredDataConnectors: CONNECTORS.asim,
-  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('DNS', { DomainName: 'MatchedIoc' })],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' })],
   build(source, ctx) {
     return assemble(this, source, ctx, {
       huntsFor: "lookups of the family's domains and their subdomains",

@@ -52,7 +52,10 @@ export interface TableHunt {
   /** Where to start triage, naming the result columns that answer it; also a comment in the KQL. */
   triage: string;
   requiredDataConnectors: { connectorId: string; dataTypes: string[] }[];
+  /** Entities of the table's own columns; the matched IOC's entities (`iocEntities`) are added to them. */
   entityMappings: EntityMapping[];
+  /** Tables read besides `table` (EmailEvents for the recipients of EmailUrlInfo). */
+  alsoReads?: readonly string[];
   /** The KQL, header comment included. */
   build(source: IocSource, ctx: QueryContext): string;
 }
@@ -152,7 +155,7 @@ export interface BranchSet {
  * the summary. `huntsFor` completes the header's "Hunts <data> for ...".
  */
 export function assemble(
-  hunt: Pick<TableHunt, 'table' | 'triage' | 'dataDescription'>,
+  hunt: Pick<TableHunt, 'table' | 'triage' | 'dataDescription' | 'kinds'>,
   source: IocSource,
   ctx: QueryContext,
   parts: BranchSet & {
@@ -175,7 +178,7 @@ export function assemble(
     source.lets(lists),
     ...(parts.shared ?? []),
     ...branches.map((b) => b.text),
-    `${union}\n${source.validity()}${dedupe}${parts.summary}${hostHits ? `\n${URL_HOST_LABEL}` : ''}`,
+    `${union}\n${source.validity()}${dedupe}${parts.summary}${hostHits ? `\n${URL_HOST_LABEL}` : ''}${iocEntityColumns(hunt.kinds)}`,
   ].join('\n');
 }
 
@@ -186,6 +189,38 @@ export function assemble(
  */
 export const URL_HOST_LABEL = `| extend IocSourceUrls = iocHostSources[MatchedIoc]
 | extend IocType = iff(array_length(IocSourceUrls) > 0, "url-host", IocType)`;
+
+/** The matched IOC as entity columns: one per kind a hunt matches (empty where the row is another kind). */
+const IOC_ENTITIES: readonly { kind: HuntKind; column: string; value: string; mapping: EntityMapping }[] = [
+  {
+    kind: 'ip',
+    column: 'IocIp',
+    value:
+      '(IocType == "ip" or (IocType == "url-host" and (isnotnull(parse_ipv4(MatchedIoc)) or MatchedIoc contains ":")))',
+    mapping: entity('IP', { Address: 'IocIp' }),
+  },
+  {
+    kind: 'domain',
+    column: 'IocDomain',
+    value:
+      '(IocType == "domain" or (IocType == "url-host" and isnull(parse_ipv4(MatchedIoc)) and not(MatchedIoc contains ":")))',
+    mapping: entity('DNS', { DomainName: 'IocDomain' }),
+  },
+  { kind: 'url', column: 'IocUrl', value: 'IocType == "url"', mapping: entity('URL', { Url: 'IocUrl' }) },
+];
+
+/** The last step: `IocIp`, `IocDomain`, `IocUrl` for the kinds the hunt matches (hashes have FileHash columns already). */
+function iocEntityColumns(kinds: readonly HuntKind[]): string {
+  const cols = IOC_ENTITIES.filter((e) => kinds.includes(e.kind)).map(
+    (e) => `${e.column} = iff(${e.value}, MatchedIoc, "")`,
+  );
+  return cols.length ? `\n| extend ${cols.join(',\n    ')}` : '';
+}
+
+/** Entity mappings of the matched IOC, for the columns `iocEntityColumns` adds. */
+export function iocEntities(kinds: readonly HuntKind[]): EntityMapping[] {
+  return IOC_ENTITIES.filter((e) => kinds.includes(e.kind)).map((e) => e.mapping);
+}
 
 /** Connectors by table, as Azure-Sentinel content names them. */
 export const CONNECTORS = {
