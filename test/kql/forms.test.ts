@@ -326,7 +326,7 @@ describe('behaviour hunts', () => {
       savedSearchesFor([...SEED_000, ...other], SENTINEL),
     ]) {
       const behaviour = qs.filter((q) => q.form === 'behaviour');
-      expect(behaviour.map((q) => q.family)).toEqual([NSM, NSM, NSM, NSM]);
+      expect(behaviour.map((q) => q.family)).toEqual(Array(8).fill(NSM));
       expect(qs.filter((q) => q.family === 'win.remcos' && q.form === 'behaviour')).toEqual([]);
     }
     const a = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
@@ -334,33 +334,81 @@ describe('behaviour hunts', () => {
     expect(b).toEqual(a);
   });
 
-  test('cover the client outside Program Files, a renamed client, its persistence and its geolocation lookups; mapped to T1219', () => {
+  test('cover where the client runs, its name, persistence, configuration, signer, vendor domains and C2 beacon; mapped to T1219', () => {
     const qs = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
-    expect(qs.map((q) => q.table)).toEqual([
-      'DeviceProcessEvents',
-      'DeviceProcessEvents',
-      'DeviceRegistryEvents',
-      'DeviceNetworkEvents',
+    const by = Object.fromEntries(qs.map((q) => [q.id.replace(/^.*-behaviour-/, ''), q]));
+    expect(Object.keys(by)).toEqual([
+      'client-outside-program-files',
+      'renamed-client',
+      'client-persistence',
+      'client-config-outside-program-files',
+      'signed-client-outside-program-files',
+      'vendor-domains',
+      'c2-beacon-cef',
+      'c2-beacon-web',
     ]);
-    const [outside, renamed, persistence, geo] = qs.map((q) => q.query);
-    expect(outside).toContain('FolderPath !contains @":\\Program Files"');
+    expect(by['client-outside-program-files'].query).toContain('FolderPath !contains @":\\Program Files"');
+    const renamed = by['renamed-client'].query;
     expect(renamed).toContain('ProcessVersionInfoOriginalFileName =~ "client32.exe"');
     expect(renamed).toContain('ProcessVersionInfoProductName has "NetSupport"');
     expect(renamed).toContain('FileName !~ "client32.exe"');
-    expect(persistence).toContain('@"\\CurrentVersion\\Run"');
-    expect(persistence).toContain('@"\\Services\\Client32"');
-    expect(geo).toContain('RemoteHost == "geo.netsupportsoftware.com"');
-    expect(geo).toContain('not(InitiatingProcessFileName in~ (browsers))');
+    // Persistence: the Run key found by the binary's original file name as well as by its name.
+    const persistence = by['client-persistence'];
+    expect(persistence.query).toContain('@"\\CurrentVersion\\Run"');
+    expect(persistence.query).toContain('@"\\Services\\Client32"');
+    expect(persistence.query).toContain(
+      'where ProcessVersionInfoOriginalFileName =~ "client32.exe" or FileName =~ "client32.exe"',
+    );
+    expect(persistence.query).toContain('| where tolower(RegistryValueData) contains ClientPath');
+    expect(persistence.query).toContain('FoundBy = "original file name"');
+    expect(persistence.requiredTables).toEqual(['DeviceRegistryEvents', 'DeviceProcessEvents']);
+    expect(persistence.techniques).toEqual(expect.arrayContaining(['T1547.001', 'T1543.003']));
+    expect(persistence.tactics).toEqual(expect.arrayContaining(['Persistence', 'PrivilegeEscalation']));
+    // client32.ini written outside Program Files.
+    const config = by['client-config-outside-program-files'];
+    expect(config.table).toBe('DeviceFileEvents');
+    expect(config.query).toContain('| where FileName =~ "client32.ini"');
+    expect(config.query).toContain('| where FolderPath !contains @":\\Program Files"');
+    // The signer, for a binary outside Program Files whatever its name.
+    const signer = by['signed-client-outside-program-files'];
+    expect(signer.query).toContain('| where Signer has "NetSupport"');
+    expect(signer.query).toContain('| where SHA1 in (netSupportSigned | project SHA1)');
+    expect(signer.requiredTables).toEqual(['DeviceFileCertificateInfo', 'DeviceProcessEvents']);
+    // Both vendor domains and their subdomains, from a process that is not a browser.
+    const vendor = by['vendor-domains'].query;
+    expect(vendor).toContain('let vendorDomains = dynamic(["netsupportmanager.com", "netsupportsoftware.com"]);');
+    expect(vendor).toContain('where RemoteHost == VendorDomain or RemoteHost endswith strcat(".", VendorDomain)');
+    expect(vendor).toContain('GeoLookup = RemoteHost == "geo.netsupportsoftware.com"');
+    expect(vendor).toContain('not(InitiatingProcessFileName in~ (browsers))');
+    // The C2 beacon in CEF and in the ASIM web parser.
+    const cef = by['c2-beacon-cef'];
+    expect(cef.query).toContain('RequestClientApplication has "NetSupport Manager" or RequestURL has "fakeurl.htm"');
+    expect(cef.query).toContain('FakeUrlPost = RequestURL contains "/fakeurl.htm" and RequestMethod =~ "POST"');
+    expect(cef.requiredDataConnectors.map((c) => c.connectorId)).toEqual(['CefAma', 'CEF']);
+    const web = by['c2-beacon-web'];
+    expect(web.query).toContain('httpuseragent_has_any = dynamic(["NetSupport Manager"])');
+    expect(web.query).toContain('url_has_any = dynamic(["fakeurl.htm"])');
+    expect(web.query).toContain('HttpRequestMethod =~ "POST"');
     for (const q of qs) {
       expect(q.techniques).toContain('T1219');
       expect(q.tactics).toContain('CommandAndControl');
       expect(q.falsePositives.length).toBeGreaterThan(0);
+      expect(q.entityMappings.length).toBeGreaterThan(0);
+      expect(q.description).toMatch(/ Triage: [A-Z]/);
       expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
       expect(q.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-behaviour-[a-z0-9-]+$/);
+      // Every mapped column is a column of the result.
+      for (const m of q.entityMappings)
+        for (const f of m.fieldMappings)
+          expect({ id: q.id, col: f.columnName, found: q.query.includes(f.columnName) }).toEqual({
+            id: q.id,
+            col: f.columnName,
+            found: true,
+          });
     }
-    expect(qs[1].techniques).toContain('T1036');
-    expect(qs[2].tactics).toEqual(expect.arrayContaining(['Persistence', 'PrivilegeEscalation']));
-    expect(qs[3].techniques).toContain('T1614');
+    expect(by['renamed-client'].techniques).toContain('T1036.003');
+    expect(by['vendor-domains'].techniques).toContain('T1614');
+    expect(cef.techniques).toContain('T1071.001');
   });
 });
 

@@ -1,33 +1,21 @@
 import type { HuntingQuery } from '../huntingQuery';
 import { GENERATOR } from '../../names';
-import {
-  CONNECTORS,
-  DEVICE_ENTITY,
-  FILE_ENTITY,
-  INITIATING_PROCESS_ENTITY,
-  kqlCommentText,
-  NETSUPPORT_FAMILY,
-  timeRangeNote,
-  timeWindow,
-  type EntityMapping,
-} from '../queries/common';
+import { kqlCommentText, NETSUPPORT_FAMILY, timeRangeNote, timeWindow } from '../queries/common';
+import { ENDPOINT_SPECS } from './netsupportEndpoint';
+import { NETWORK_SPECS } from './netsupportNetwork';
+import type { Spec } from './netsupportSpec';
 import type { BehaviourContext, BehaviourHunt } from './types';
 
 /**
  * NetSupport Manager RAT behaviour hunts: they catch the abused client whatever its infrastructure,
- * so they need no IOC and complement the ThreatFox IOC hunts. The RAT is the genuine NetSupport
- * Manager client (client32.exe, with a client32.ini naming the actor's gateway), dropped by fake
- * browser updates and ClickFix lures into a user-writable folder, kept alive by a Run key (or the
- * product's own Client32 service), and it asks geo.netsupportsoftware.com where the victim is.
+ * so they need no IOC and complement the IOC hunts. The RAT is the genuine, signed NetSupport
+ * Manager client (client32.exe, often renamed, with a client32.ini naming the actor's gateway),
+ * dropped by fake browser updates and ClickFix lures into a user-writable folder, kept alive by a
+ * Run key (or the product's own Client32 service); it asks geo.netsupportsoftware.com where the
+ * victim is and beacons to its gateway with HTTP POSTs to /fakeurl.htm (user agent
+ * `NetSupport Manager/1.3`). Compared with Azure-Sentinel's RMM content and SigmaHQ's NetSupport
+ * rules (LOLRMM): those find the product; these find it where and how the RAT runs.
  */
-
-const BROWSERS = ['brave.exe', 'chrome.exe', 'firefox.exe', 'iexplore.exe', 'msedge.exe', 'opera.exe', 'vivaldi.exe'];
-
-const IT_INSTALL = {
-  scenario: 'NetSupport Manager or NetSupport School deployed by IT',
-  guidance:
-    'Legitimate installs live under C:\\Program Files (x86)\\NetSupport\\, are deployed by your software distribution, run as the Client32 service started by services.exe, and their client32.ini names your own gateway or connectivity server. The abused copy sits in a random folder under AppData, ProgramData or Temp, is started by wscript, mshta, cmd or PowerShell or by a Run key, and its client32.ini names an external gateway. Confirm with the owner of the install before closing.',
-};
 
 function header(ctx: BehaviourContext, table: string, what: string, triage: string): string {
   return [
@@ -39,134 +27,7 @@ function header(ctx: BehaviourContext, table: string, what: string, triage: stri
   ].join('\n');
 }
 
-interface Spec {
-  slug: string;
-  table: string;
-  name: string;
-  what: string;
-  hitMeaning: string;
-  triage: string;
-  tactics: string[];
-  techniques: string[];
-  entityMappings: EntityMapping[];
-  falsePositives: { scenario: string; guidance: string }[];
-  body(ctx: BehaviourContext): string;
-}
-
-const SPECS: readonly Spec[] = [
-  {
-    slug: 'client-outside-program-files',
-    table: 'DeviceProcessEvents',
-    name: 'NetSupport Manager client (client32.exe) running outside Program Files',
-    what: 'Hunts Defender for Endpoint process events for the NetSupport Manager client started from anywhere but Program Files, where the RAT drops it.',
-    hitMeaning: 'A row is a device where client32.exe ran from a folder no managed install uses.',
-    triage:
-      'read FolderPath and the client32.ini next to it (its Gateway and SecondaryGateway lines name the controller), then how it started (Parents, ParentCommandLines): a script host, a browser download or a Run key points to the RAT.',
-    tactics: ['CommandAndControl'],
-    techniques: ['T1219'],
-    entityMappings: [DEVICE_ENTITY, FILE_ENTITY],
-    falsePositives: [IT_INSTALL],
-    body: () => `DeviceProcessEvents
-| where TimeGenerated between (starttime .. endtime)
-| where FileName =~ "client32.exe" or ProcessVersionInfoOriginalFileName =~ "client32.exe"
-| where FolderPath !contains @":\\Program Files"
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Starts = count(),
-    CommandLines = make_set(ProcessCommandLine, 5), Parents = make_set(InitiatingProcessFileName, 5),
-    ParentCommandLines = make_set(InitiatingProcessCommandLine, 5), Accounts = make_set(AccountName, 5)
-    by DeviceName, DeviceId, FileName, FolderPath, SHA256, ProcessVersionInfoProductName
-| order by LastSeen desc`,
-  },
-  {
-    slug: 'renamed-client',
-    table: 'DeviceProcessEvents',
-    name: 'NetSupport Manager client running under another file name',
-    what: 'Hunts Defender for Endpoint process events for binaries whose version information says NetSupport client but whose file name is not client32.exe.',
-    hitMeaning:
-      'A row is a renamed NetSupport client (version information of client32.exe under another name) or a NetSupport-branded binary started outside Program Files under an unknown name.',
-    triage:
-      'compare FileName with OriginalFileName: a renamed client in a user-writable folder is the RAT hiding; check its client32.ini and its parent process, and look for the same SHA256 on other devices.',
-    tactics: ['DefenseEvasion', 'CommandAndControl'],
-    techniques: ['T1036', 'T1219'],
-    entityMappings: [DEVICE_ENTITY, FILE_ENTITY],
-    falsePositives: [
-      IT_INSTALL,
-      {
-        scenario: 'Other NetSupport components',
-        guidance:
-          'NetSupport installs ship further binaries with the same product name (configurator, tutor or control consoles). Under Program Files they are excluded here; elsewhere, compare OriginalFileName and SHA256 with a known install before calling a hit benign.',
-      },
-    ],
-    body: () => `DeviceProcessEvents
-| where TimeGenerated between (starttime .. endtime)
-| where ProcessVersionInfoOriginalFileName =~ "client32.exe"
-    or (ProcessVersionInfoProductName has "NetSupport" and FolderPath !contains @":\\Program Files")
-| where FileName !~ "client32.exe"
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Starts = count(),
-    CommandLines = make_set(ProcessCommandLine, 5), Parents = make_set(InitiatingProcessFileName, 5), Accounts = make_set(AccountName, 5)
-    by DeviceName, DeviceId, FileName, FolderPath, SHA256, OriginalFileName = ProcessVersionInfoOriginalFileName,
-    ProductName = ProcessVersionInfoProductName
-| order by LastSeen desc`,
-  },
-  {
-    slug: 'client-persistence',
-    table: 'DeviceRegistryEvents',
-    name: 'NetSupport Manager client persistence through a Run key or the Client32 service',
-    what: 'Hunts Defender for Endpoint registry events for a Run or RunOnce value that starts client32.exe and for the Client32 service being created or pointed at a binary.',
-    hitMeaning:
-      'A row is a device where the NetSupport client was set to start at logon (Run key) or at boot (Client32 service ImagePath).',
-    triage:
-      "a Run key starting client32.exe from AppData or ProgramData is the RAT's usual persistence; for the service, compare RegistryValueData (ImagePath) with Program Files and InitiatingProcessFileName with your installer.",
-    tactics: ['Persistence', 'PrivilegeEscalation', 'CommandAndControl'],
-    techniques: ['T1219', 'T1543', 'T1547'],
-    entityMappings: [DEVICE_ENTITY],
-    falsePositives: [IT_INSTALL],
-    body: () => `DeviceRegistryEvents
-| where TimeGenerated between (starttime .. endtime)
-| where ActionType in ("RegistryValueSet", "RegistryKeyCreated")
-| where (RegistryKey contains @"\\CurrentVersion\\Run" and RegistryValueData contains "client32")
-    or (RegistryKey endswith @"\\Services\\Client32" and RegistryValueName =~ "ImagePath")
-| extend Mechanism = iff(RegistryKey contains @"\\Services\\", "service", "run key"),
-    TargetOutsideProgramFiles = RegistryValueData !contains @":\\Program Files"
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Changes = count(),
-    SetBy = make_set(InitiatingProcessFileName, 5), SetByCommandLines = make_set(InitiatingProcessCommandLine, 5)
-    by DeviceName, DeviceId, Mechanism, TargetOutsideProgramFiles, RegistryKey, RegistryValueName, RegistryValueData
-| order by TargetOutsideProgramFiles desc, LastSeen desc`,
-  },
-  {
-    slug: 'geolocation-lookup',
-    table: 'DeviceNetworkEvents',
-    name: 'NetSupport geolocation lookups (geo.netsupportsoftware.com) from non-browser processes',
-    what: 'Hunts Defender for Endpoint network events for connections to netsupportsoftware.com hosts made by a process other than a web browser.',
-    hitMeaning:
-      "A row is a process on a device that contacted NetSupport's servers; GeoLookup true is the client asking where the victim is, which the RAT does right after it starts.",
-    triage:
-      'judge InitiatingProcessFileName and InitiatingProcessFolderPath: client32.exe (or a renamed copy) outside Program Files is the RAT; a managed install talks to your own gateway, and rarely to the geolocation service.',
-    tactics: ['Discovery', 'CommandAndControl'],
-    techniques: ['T1219', 'T1614'],
-    entityMappings: [DEVICE_ENTITY, INITIATING_PROCESS_ENTITY],
-    falsePositives: [
-      IT_INSTALL,
-      {
-        scenario: 'NetSupport updates and licensing',
-        guidance:
-          'Managed NetSupport installs and their updaters contact netsupportsoftware.com for updates and licence checks from Program Files. A hit from a process under AppData, ProgramData or Temp is not explained this way.',
-      },
-    ],
-    body: () => `let browsers = dynamic(${JSON.stringify(BROWSERS).replace(/,/g, ', ')});
-DeviceNetworkEvents
-| where TimeGenerated between (starttime .. endtime)
-| where RemoteUrl has "netsupportsoftware.com"
-| extend RemoteHost = tolower(trim_end(@"\\.", extract(@"^(?:[A-Za-z][A-Za-z0-9+.-]*://)?([^/:?#]+)", 1, RemoteUrl)))
-| where RemoteHost == "netsupportsoftware.com" or RemoteHost endswith ".netsupportsoftware.com"
-| where not(InitiatingProcessFileName in~ (browsers))
-| extend GeoLookup = RemoteHost == "geo.netsupportsoftware.com",
-    ProcessOutsideProgramFiles = InitiatingProcessFolderPath !contains @":\\Program Files"
-| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Connections = count(),
-    RemoteIPs = make_set(RemoteIP, 10), take_any(InitiatingProcessCommandLine, InitiatingProcessId)
-    by DeviceName, DeviceId, InitiatingProcessFileName, InitiatingProcessFolderPath, ProcessOutsideProgramFiles, RemoteHost, GeoLookup
-| order by ProcessOutsideProgramFiles desc, LastSeen desc`,
-  },
-];
+const SPECS: readonly Spec[] = [...ENDPOINT_SPECS, ...NETWORK_SPECS];
 
 export const netSupportBehaviourHunts: readonly BehaviourHunt[] = SPECS.map((spec) => ({
   slug: spec.slug,
@@ -177,11 +38,11 @@ export const netSupportBehaviourHunts: readonly BehaviourHunt[] = SPECS.map((spe
       table: spec.table,
       form: 'behaviour',
       name: spec.name,
-      description: `${spec.what.replace(/^Hunts /, 'Finds, in ')} ${spec.hitMeaning} Triage: ${spec.triage.charAt(0).toUpperCase()}${spec.triage.slice(1)} Behaviour hunt: needs no IOC, so it also finds ${kqlCommentText(ctx.familyName)} on infrastructure ThreatFox has not seen. ${timeRangeNote(ctx.lookback)}`,
+      description: `${spec.what.replace(/^Hunts /, 'Finds, in ')} ${spec.hitMeaning} Triage: ${spec.triage.charAt(0).toUpperCase()}${spec.triage.slice(1)} Behaviour hunt: needs no IOC, so it also finds ${kqlCommentText(ctx.familyName)} on infrastructure no feed has seen. ${timeRangeNote(ctx.lookback)}`,
       tactics: spec.tactics,
       techniques: spec.techniques,
-      requiredTables: [spec.table],
-      requiredDataConnectors: CONNECTORS.m365d(spec.table as never),
+      requiredTables: [...spec.tables],
+      requiredDataConnectors: spec.connectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
       entityMappings: spec.entityMappings,
       falsePositives: spec.falsePositives,
       query: `${header(ctx, spec.table, spec.what, spec.triage)}\n${timeWindow(ctx.lookback)}\n${spec.body(ctx)}`,
