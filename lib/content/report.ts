@@ -124,7 +124,7 @@ function* familyFacts(family: string, name: string, iocs: Ioc[], attack: AttackM
   yield* [
     `${context ? `${context} ` : ''}This run holds ${iocsText(iocs.length, provenance(iocs))} for the family; the hunting queries below look for any contact with them in your Sentinel data, and add the context the built-in TI map analytics rules lack (process, port, user, first and last contact).`,
     '',
-    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
+    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's indicators when it runs (expired ones too, each over its own period), so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
     '',
   ];
   yield* ['| | |', '|---|---|'];
