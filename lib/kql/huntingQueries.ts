@@ -7,11 +7,10 @@ import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
-import { describeIocMix } from '../ioc/mix';
 import { byCodeUnit } from '../sort';
 import { behaviourHuntsFor } from './families';
 import { huntingQueryId, type HuntingQuery } from './huntingQuery';
-import { iocEntities, kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
+import { iocEntities, kqlCommentText, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -20,7 +19,8 @@ import { dnsEventsHunt } from './queries/dnsEvents';
 import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
 import { describeInline, describeThreatIntel, iocPhrase } from './describe';
-import { inlineSource, MAX_HAS_ANY, type HuntKind } from './source';
+import type { HuntKind } from './source';
+import { buildInline, splitIocs, type InlineContext } from './split';
 import { threatIntelSource } from './threatIntelSource';
 import { huntedUrlHost, isIpHost } from './urlHost';
 
@@ -34,9 +34,6 @@ export interface HuntingQueryOptions {
   /** The tenant's benign values (BENIGN_ALLOWLIST): a URL's host in it is never hunted on its own. */
   allow?: Allowlist;
 }
-
-/** What an inline query is built with: the table builder's context and the tenant's allow-list. */
-type InlineContext = QueryContext & { allow?: Allowlist };
 
 /**
  * 60,000 characters per inline query. 10,000 is the limit Microsoft Sentinel puts on a scheduled
@@ -134,89 +131,6 @@ function contributes(ioc: Ioc, kinds: readonly HuntKind[], allow?: Allowlist): b
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
 }
 
-function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext): string {
-  return inlineQuery(hunt, iocs, ctx).text;
-}
-
-function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: InlineContext) {
-  const source = inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs), allow });
-  return { text: hunt.build(source, ctx), longestList: source.longestList };
-}
-
-/** Whether a query for these IOCs is within `max` characters and MAX_HAS_ANY values per list. */
-function withinLimits(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
-  const q = inlineQuery(hunt, iocs, ctx);
-  return q.text.length <= max && q.longestList <= MAX_HAS_ANY;
-}
-
-/**
- * Whether all the IOCs fit one unlabelled query. Prefixes of doubling size are built until one is
- * over `max`, rather than the query for all of them: for 100k IOCs that would be megabytes of
- * text per table only to learn it does not fit. (A query grows with its IOCs, as split assumes.)
- */
-function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
-  for (let n = Math.min(iocs.length, 64); ; n = Math.min(iocs.length, n * 2)) {
-    if (!withinLimits(hunt, iocs.slice(0, n), ctx, max)) return false;
-    if (n === iocs.length) return true;
-  }
-}
-
-/**
- * Splits sorted IOCs into consecutive runs whose query fits `max`. Greedy from the front, so
- * growing a family rewrites only its last part. A single IOC that alone exceeds the limit still
- * gets a part of its own: dropping it silently would be worse than an oversize query. Each part's
- * search starts from the size of the one before (parts of a table hold about as many IOCs), which
- * builds a few trial queries per part instead of a dozen.
- */
-function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Ioc[][] {
-  if (fitsWhole(hunt, iocs, ctx, max)) return [iocs.slice()];
-  // Measure with the widest part label we could print, so renumbering cannot push a part over.
-  const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
-  const fits = (from: number, count: number) => withinLimits(hunt, iocs.slice(from, from + count), probe, max);
-  const parts: Ioc[][] = [];
-  let start = 0;
-  let guess = 1;
-  while (start < iocs.length) {
-    const left = iocs.length - start;
-    // Gallop from the last part's size to a bracket: lo fits (or is 0), hi does not (or is past the end).
-    let lo = 0;
-    let hi = left + 1;
-    let size = Math.min(guess, left);
-    if (fits(start, size)) {
-      lo = size;
-      for (let step = 1; lo < left; step *= 2) {
-        size = Math.min(lo + step, left);
-        if (!fits(start, size)) {
-          hi = size;
-          break;
-        }
-        lo = size;
-      }
-    } else {
-      hi = size;
-      for (let step = 1; hi > 1; step *= 2) {
-        size = Math.max(hi - step, 1);
-        if (fits(start, size)) {
-          lo = size;
-          break;
-        }
-        hi = size;
-      }
-    }
-    // Binary search between the last size that fit and the first that did not.
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (fits(start, mid)) lo = mid;
-      else hi = mid;
-    }
-    const take = Math.max(lo, 1);
-    parts.push(iocs.slice(start, start + take));
-    start += take;
-    guess = take;
-  }
-  return parts;
-}
-
 const FILE_KINDS: readonly HuntKind[] = ['sha256', 'sha1', 'md5'];
 
 /** The threat types a table's hits can stand for, so the ThreatIntel form's tags need no IOC. */
@@ -249,7 +163,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
       if (selected.length === 0) continue;
       const provenance = PROVENANCE_TEXT[provenanceOf(selected)].long;
       const baseCtx: InlineContext = { familyId: family, familyName, lookback, provenance, allow: options.allow };
-      const parts = split(hunt, selected, baseCtx, max);
+      const parts = splitIocs(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;
         const attack = attackMapping(
