@@ -46,3 +46,22 @@ export function familyNameFor(familyId: string, iocs: readonly Pick<Ioc, 'malwar
   const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
   return familyDisplayName(familyId, best?.[0]);
 }
+
+/** Where a set of IOCs came from: ThreatFox, a list submitted by hand, or both. */
+export type Provenance = 'threatfox' | 'manual' | 'both';
+
+export function provenanceOf(iocs: readonly Pick<Ioc, 'origin'>[]): Provenance {
+  const manual = iocs.filter((i) => i.origin === 'manual').length;
+  return manual === 0 ? 'threatfox' : manual === iocs.length ? 'manual' : 'both';
+}
+
+/** The provenance as the hunting queries say it, in the words report.md and indicators.json use. */
+export const PROVENANCE_TEXT: Readonly<Record<Provenance, { long: string; short: string }>> = {
+  threatfox: { long: 'abuse.ch ThreatFox', short: 'ThreatFox' },
+  manual: { long: 'a list submitted by hand (not published by ThreatFox)', short: 'submitted by hand' },
+  both: { long: 'abuse.ch ThreatFox and a list submitted by hand', short: 'ThreatFox and submitted by hand' },
+};
+
+/** What the ThreatIntelIndicators form reads: whatever the app wrote for the family, from either source. */
+export const INDICATORS_PROVENANCE =
+  'the indicators this app wrote (published by abuse.ch ThreatFox or submitted by hand)';

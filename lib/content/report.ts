@@ -96,7 +96,7 @@ function iocsText(n: number, source: ReturnType<typeof provenance>): string {
 /** What the two forms of the queries do: the export here, the ThreatIntelIndicators form in Sentinel. */
 function queryFormsParagraph(): string[] {
   return [
-    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's active indicators when it runs, so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
+    "Two forms of each IOC query exist. Below is the **inline (export) form**: the IOC list is written into the query (a snapshot of this run, split into parts when large), so it runs anywhere, Defender advanced hunting included. A sync writes the **ThreatIntelIndicators form** to Sentinel under the same saved-search id: it reads the family's indicators when it runs (expired ones too, each over its own period), so it is never split and never goes stale. Behaviour hunts need no IOC and are the same in both.",
     '',
   ];
 }
@@ -267,7 +267,7 @@ function expiryParagraph(options: ReportOptions): string[] {
   const ttl =
     options.ttlDays !== undefined ? ` + INDICATOR_TTL_DAYS, ${options.ttlDays} days` : ' + INDICATOR_TTL_DAYS';
   return [
-    `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries carry the values themselves and search the last ${DEFAULT_LOOKBACK} of logs, so they still find contact in that window; older contact needs a longer time range in the hunting view.`,
+    `**Expired indicators:** ${all ? `all ${ind.planned}` : `${ind.expired} of ${ind.planned}`} indicator${ind.planned === 1 ? ' is' : 's are'} already past ${all || ind.expired > 1 ? 'their' : 'its'} validity (last or first seen${ttl}). Sentinel keeps ${ind.expired === 1 ? 'it' : 'them'} as expired: the built-in TI map analytics rules match only active indicators (valid until a future time, within the rules' indicator lookback), so they raise no alert on ${ind.expired === 1 ? 'it' : 'them'}. The hunting queries still hunt an expired indicator over its own period: the saved searches in Sentinel read expired indicators too and match an event the indicator had not expired at, and the exported queries carry the values. They search the time range chosen on Sentinel's hunting page (run elsewhere, the last HUNTING_LOOKBACK, ${DEFAULT_LOOKBACK} by default): widen it to reach back to when the indicators were valid.`,
     '',
   ];
 }

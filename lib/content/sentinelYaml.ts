@@ -39,14 +39,28 @@ function block(key: string, text: string): string {
 }
 
 /**
- * `1.1.<n>`: the minor is the template revision, the patch a digest of the query text, so the
- * version changes whenever the query does (and only then). Compare versions for equality: with no
- * record of earlier runs, a later query cannot be promised a higher number.
+ * The revision of the query templates (lib/kql): raised by one with every change to what the
+ * generated KQL says for the same input, never lowered. test/content/sentinelYaml.test.ts pins
+ * the templates' text to it, so a template change that forgets to raise it fails the tests.
  */
-export const TEMPLATE_REVISION = 1;
-export function queryVersion(query: string): string {
-  const digest = parseInt(createHash('sha256').update(query).digest('hex').slice(0, 6), 16);
-  return `1.${TEMPLATE_REVISION}.${digest}`;
+export const TEMPLATE_REVISION = 2;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Day 0 of the patch number: before any IOC this app can hold. */
+const PATCH_EPOCH = Date.UTC(2020, 0, 1);
+
+/**
+ * `1.<template revision>.<patch>`. A query changes when its template does (the minor goes up) or,
+ * in the inline form, when its IOCs do: the patch is the day (since 2020-01-01) of the latest
+ * first or last sighting among them, which newer IOCs raise. So the version does not go down for
+ * a later template or a newer feed; only taking away a query's newest IOCs (a different, older
+ * input) would lower the patch. Queries without IOCs (ThreatIntelIndicators form, behaviour
+ * hunts) change only with the template: patch 0.
+ */
+export function queryVersion(q: Pick<HuntingQuery, 'iocsAsOf'>): string {
+  const asOf = q.iocsAsOf ? Date.parse(q.iocsAsOf) : NaN;
+  const patch = Number.isNaN(asOf) ? 0 : Math.max(0, Math.floor((asOf - PATCH_EPOCH) / DAY_MS));
+  return `1.${TEMPLATE_REVISION}.${patch}`;
 }
 
 const FORM_NOTE: Record<HuntingQuery['form'], string> = {
@@ -86,7 +100,7 @@ export function renderHuntingYaml(q: HuntingQuery): string {
     }
   }
   out.push(
-    `version: ${queryVersion(q.query)}`,
+    `version: ${queryVersion(q)}`,
     'metadata:',
     '  source:',
     `    kind: ${scalar('Community')}`,

@@ -9,6 +9,9 @@ import { type Check, checkVisible, describeChar, fail, normaliseUrlHost, ok, par
 /** Schemes a ThreatFox URL or a pasted one may carry; anything else is rejected by name. */
 export const URL_SCHEMES = ['http', 'https', 'ftp', 'ftps', 'ws', 'wss'] as const;
 
+/** Default ports of the schemes whose hunting query key drops them (lib/kql/queries/match.ts urlKeyExpr). */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
+
 /** Same limit as the ThreatFox record schema. */
 export const MAX_URL_LENGTH = 4096;
 
@@ -68,7 +71,8 @@ export function normaliseUrl(raw: string): Check<NormalisedUrl> {
   if (rawPort !== undefined && rawPort !== '') {
     const p = parsePort(rawPort);
     if (!p.ok) return p;
-    port = p.value;
+    // The scheme's default port is the same URL without it (RFC 3986 section 6.2.3); others are kept.
+    port = p.value === DEFAULT_PORTS[scheme] ? undefined : p.value;
   }
 
   const canonical = normaliseUrlHost(rawHost);

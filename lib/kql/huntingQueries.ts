@@ -1,5 +1,5 @@
 import { falsePositivesFor } from '../content/falsePositives';
-import { familyNameFor, familyOf } from '../content/family';
+import { familyNameFor, familyOf, INDICATORS_PROVENANCE, PROVENANCE_TEXT, provenanceOf } from '../content/family';
 import { attackMapping } from '../content/mitre';
 import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
@@ -7,11 +7,10 @@ import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
-import { describeIocMix } from '../ioc/mix';
 import { byCodeUnit } from '../sort';
 import { behaviourHuntsFor } from './families';
 import { huntingQueryId, type HuntingQuery } from './huntingQuery';
-import { kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
+import { iocEntities, kqlCommentText, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -19,7 +18,10 @@ import { deviceProcessEventsHunt } from './queries/deviceProcessEvents';
 import { dnsEventsHunt } from './queries/dnsEvents';
 import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
-import { inlineSource, threatIntelSource, type HuntKind } from './source';
+import { describeInline, describeThreatIntel, iocPhrase } from './describe';
+import type { HuntKind } from './source';
+import { buildInline, splitIocs, type InlineContext } from './split';
+import { threatIntelSource } from './threatIntelSource';
 import { huntedUrlHost, isIpHost } from './urlHost';
 
 export { huntingQueryId, isHuntingQueryIdOf, type HuntingQuery } from './huntingQuery';
@@ -33,17 +35,18 @@ export interface HuntingQueryOptions {
   allow?: Allowlist;
 }
 
-/** What an inline query is built with: the table builder's context and the tenant's allow-list. */
-type InlineContext = QueryContext & { allow?: Allowlist };
-
 /**
- * 10,000 characters per query. Log Analytics itself accepts far longer query text, but 10,000 is
- * the limit Microsoft Sentinel puts on a scheduled analytics rule's query, and the Azure-Sentinel
- * issue tracker has hunting queries with large inline lists that the portal would not save. At
- * this size an inline query can be saved from the portal, promoted to an analytics rule unchanged,
- * and still holds a few hundred IOCs; bigger families are split into parts rather than truncated.
+ * 60,000 characters per inline query. 10,000 is the limit Microsoft Sentinel puts on a scheduled
+ * analytics rule's query, not on a hunting query: a hunting query is a Log Analytics saved search,
+ * whose `query` has no length limit in its API (Microsoft.OperationalInsights SavedSearches.json,
+ * 2020-08-01, no maxLength), and Azure Monitor's service limits name none for log query text. The
+ * nearest published bound on a stored Log Analytics query is 64 KB, the total size of a log search
+ * alert rule's properties (Azure Monitor service limits, "Log alerts"); 60,000 characters of this
+ * (ASCII) text stays under it with room for the rule's other fields, so a part can still become an
+ * alert rule. Bigger families are split into parts rather than truncated, and a part's `has_any`
+ * lists also stay within MAX_HAS_ANY values.
  */
-export const DEFAULT_MAX_QUERY_CHARS = 10_000;
+export const DEFAULT_MAX_QUERY_CHARS = 60_000;
 /** More parts than this for one table is more than an analyst will run by hand: the CLI says so. */
 export const MANY_PARTS = 3;
 
@@ -90,68 +93,17 @@ function validMaxChars(max: number): number {
   return max;
 }
 
-const ROLE_BY_THREAT: Record<string, string> = {
-  botnet_cc: 'C2',
-  payload_delivery: 'payload',
-  payload: 'payload',
-  cc_skimming: 'skimmer',
-};
-const ROLE_ORDER = ['C2', 'payload', 'skimmer'];
-const NOUN_ORDER: [IocType[], string][] = [
-  [['ipv4', 'ipv6'], 'IPs'],
-  [['domain'], 'domains'],
-  [['url'], 'URLs'],
-  [['sha256', 'sha1', 'md5'], 'hashes'],
-];
-
-function englishList(items: string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-/** "C2 and payload IPs and domains": what the IOCs are, from their threat types and kinds. */
-function iocPhrase(iocs: readonly Ioc[]): string {
-  const roles = new Set(iocs.map((i) => (i.threatType ? ROLE_BY_THREAT[i.threatType] : undefined)).filter(Boolean));
-  const roleText = englishList(ROLE_ORDER.filter((r) => roles.has(r)));
-  const nouns = englishList(
-    NOUN_ORDER.filter(([types]) => iocs.some((i) => types.includes(i.type))).map(([, noun]) => noun),
-  );
-  return roleText ? `${roleText} ${nouns}` : `known-bad ${nouns}`;
-}
-
 function oneLine(text: string): string {
   return kqlCommentText(text).replace(/\s+/g, ' ');
 }
 
-const KIND_NOUNS: Record<HuntKind, string> = {
-  ip: 'IPs',
-  domain: 'domains',
-  url: 'URLs',
-  sha256: 'hashes',
-  sha1: 'hashes',
-  md5: 'hashes',
-};
-
-function kindPhrase(kinds: readonly HuntKind[]): string {
-  return englishList([...new Set(kinds.map((k) => KIND_NOUNS[k]))]);
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function describeInline(
-  hunt: TableHunt,
-  familyName: string,
-  iocs: readonly Ioc[],
-  part?: { index: number; of: number },
-): string {
-  const count = iocs.length === 1 ? '1 abuse.ch ThreatFox IOC' : `${iocs.length} abuse.ch ThreatFox IOCs`;
-  const partText = part ? ` Part ${part.index} of ${part.of}: run every part.` : '';
-  return `Finds ${count} of ${familyName} (${describeIocMix(iocs)}) in ${hunt.dataDescription}. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)} Export form: the IOC list is inlined, so the query runs anywhere (also in Defender advanced hunting) but is a snapshot of this run.${partText}`;
-}
-
-function describeThreatIntel(hunt: TableHunt, familyName: string): string {
-  return `Finds ${familyName}'s active abuse.ch ThreatFox indicators (${kindPhrase(hunt.kinds)}), read from ThreatIntelIndicators when the query runs, in ${hunt.dataDescription}; a hit counts only from the time its indicator became valid. ${hunt.hitMeaning} Triage: ${capitalised(hunt.triage)}`;
+/** `{ iocsAsOf }`: the latest first- or last-seen time of these IOCs, when any has one. */
+function latestSeen(iocs: readonly Ioc[]): { iocsAsOf?: string } {
+  const times = iocs
+    .flatMap((i) => [i.firstSeen, i.lastSeen])
+    .filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)));
+  if (times.length === 0) return {};
+  return { iocsAsOf: new Date(Math.max(...times.map((t) => Date.parse(t)))).toISOString() };
 }
 
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
@@ -177,78 +129,6 @@ function contributes(ioc: Ioc, kinds: readonly HuntKind[], allow?: Allowlist): b
   if (ioc.type !== 'url') return false;
   const host = huntedUrlHost(ioc.value, allow);
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
-}
-
-function buildInline(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: InlineContext): string {
-  return hunt.build(inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs), allow }), ctx);
-}
-
-/**
- * Whether all the IOCs fit one unlabelled query. Prefixes of doubling size are built until one is
- * over `max`, rather than the query for all of them: for 100k IOCs that would be megabytes of
- * text per table only to learn it does not fit. (A query grows with its IOCs, as split assumes.)
- */
-function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
-  for (let n = Math.min(iocs.length, 64); ; n = Math.min(iocs.length, n * 2)) {
-    if (buildInline(hunt, iocs.slice(0, n), ctx).length > max) return false;
-    if (n === iocs.length) return true;
-  }
-}
-
-/**
- * Splits sorted IOCs into consecutive runs whose query fits `max`. Greedy from the front, so
- * growing a family rewrites only its last part. A single IOC that alone exceeds the limit still
- * gets a part of its own: dropping it silently would be worse than an oversize query. Each part's
- * search starts from the size of the one before (parts of a table hold about as many IOCs), which
- * builds a few trial queries per part instead of a dozen.
- */
-function split(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Ioc[][] {
-  if (fitsWhole(hunt, iocs, ctx, max)) return [iocs.slice()];
-  // Measure with the widest part label we could print, so renumbering cannot push a part over.
-  const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
-  const fits = (from: number, count: number) => buildInline(hunt, iocs.slice(from, from + count), probe).length <= max;
-  const parts: Ioc[][] = [];
-  let start = 0;
-  let guess = 1;
-  while (start < iocs.length) {
-    const left = iocs.length - start;
-    // Gallop from the last part's size to a bracket: lo fits (or is 0), hi does not (or is past the end).
-    let lo = 0;
-    let hi = left + 1;
-    let size = Math.min(guess, left);
-    if (fits(start, size)) {
-      lo = size;
-      for (let step = 1; lo < left; step *= 2) {
-        size = Math.min(lo + step, left);
-        if (!fits(start, size)) {
-          hi = size;
-          break;
-        }
-        lo = size;
-      }
-    } else {
-      hi = size;
-      for (let step = 1; hi > 1; step *= 2) {
-        size = Math.max(hi - step, 1);
-        if (fits(start, size)) {
-          lo = size;
-          break;
-        }
-        hi = size;
-      }
-    }
-    // Binary search between the last size that fit and the first that did not.
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (fits(start, mid)) lo = mid;
-      else hi = mid;
-    }
-    const take = Math.max(lo, 1);
-    parts.push(iocs.slice(start, start + take));
-    start += take;
-    guess = take;
-  }
-  return parts;
 }
 
 const FILE_KINDS: readonly HuntKind[] = ['sha256', 'sha1', 'md5'];
@@ -281,8 +161,9 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
         (i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds, options.allow),
       );
       if (selected.length === 0) continue;
-      const baseCtx: InlineContext = { familyId: family, familyName, lookback, allow: options.allow };
-      const parts = split(hunt, selected, baseCtx, max);
+      const provenance = PROVENANCE_TEXT[provenanceOf(selected)].long;
+      const baseCtx: InlineContext = { familyId: family, familyName, lookback, provenance, allow: options.allow };
+      const parts = splitIocs(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;
         const attack = attackMapping(
@@ -291,29 +172,31 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           partIocs.map((x) => x.type),
         );
         const partName = part ? ` (part ${part.index} of ${part.of})` : '';
+        const query = buildInline(hunt, partIocs, { ...baseCtx, part });
         queries.push({
           id: huntingQueryId(family, hunt.table, part?.index),
           family,
           familyName,
           table: hunt.table,
           form: 'inline',
-          name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (ThreatFox)${partName}`,
-          description: describeInline(hunt, familyName, partIocs, part),
+          name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (${PROVENANCE_TEXT[provenanceOf(selected)].short})${partName}`,
+          description: describeInline(hunt, familyName, partIocs, { lookback, query, part }),
           tactics: attack.tactics,
           techniques: attack.techniques,
-          requiredTables: [hunt.table],
+          requiredTables: [hunt.table, ...(hunt.alsoReads ?? [])],
           requiredDataConnectors: hunt.requiredDataConnectors.map((c) => ({
             connectorId: c.connectorId,
             dataTypes: [...c.dataTypes],
           })),
-          entityMappings: hunt.entityMappings,
+          entityMappings: [...hunt.entityMappings, ...iocEntities(hunt.kinds)],
           falsePositives: falsePositivesFor(
             hunt.table,
             partIocs.map((x) => x.type),
             family,
           ),
-          query: buildInline(hunt, partIocs, { ...baseCtx, part }),
+          query,
           iocCount: partIocs.length,
+          ...latestSeen(partIocs),
           ...(part ? { part } : {}),
         });
       });
@@ -352,24 +235,30 @@ export function buildThreatIntelQueries(
     const source = threatIntelSource({ familyId: family.id, indicatorSource: options.indicatorSource });
     for (const hunt of TABLE_HUNTS) {
       const attack = attackMapping(family.id, threatTypesOf(hunt), hunt.iocTypes);
+      const query = hunt.build(source, {
+        familyId: family.id,
+        familyName,
+        lookback,
+        provenance: INDICATORS_PROVENANCE,
+      });
       queries.push({
         id: huntingQueryId(family.id, hunt.table),
         family: family.id,
         familyName,
         table: hunt.table,
         form: 'threatIntel',
-        name: `${familyName} ThreatFox indicators in ${hunt.table}`,
-        description: describeThreatIntel(hunt, familyName),
+        name: `${familyName} indicators in ${hunt.table} (ThreatIntelIndicators)`,
+        description: describeThreatIntel(hunt, familyName, lookback, query),
         tactics: attack.tactics,
         techniques: attack.techniques,
-        requiredTables: [hunt.table, 'ThreatIntelIndicators'],
+        requiredTables: [hunt.table, ...(hunt.alsoReads ?? []), 'ThreatIntelIndicators'],
         requiredDataConnectors: [
           ...hunt.requiredDataConnectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
           { connectorId: 'ThreatIntelligence', dataTypes: ['ThreatIntelIndicators'] },
         ],
-        entityMappings: hunt.entityMappings,
+        entityMappings: [...hunt.entityMappings, ...iocEntities(hunt.kinds)],
         falsePositives: falsePositivesFor(hunt.table, hunt.iocTypes, family.id),
-        query: hunt.build(source, { familyId: family.id, familyName, lookback }),
+        query,
       });
     }
     queries.push(...behaviourHuntsFor(family.id, { familyName, lookback }));

@@ -27,6 +27,8 @@ export interface HuntingQuery {
   query: string;
   /** Inline form: how many IOCs the query holds. */
   iocCount?: number;
+  /** Inline form: the latest first- or last-seen time of its IOCs (ISO 8601), which the YAML version counts from. */
+  iocsAsOf?: string;
   part?: { index: number; of: number };
 }
 

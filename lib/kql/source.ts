@@ -4,7 +4,7 @@ import { countOf } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
-import { huntedUrlHost, isIpHost, urlHost } from './urlHost';
+import { huntedUrlHost, isIpHost } from './urlHost';
 
 /**
  * Where a hunting query gets its IOCs. The table builders only name lists (`iocDomains`,
@@ -13,10 +13,12 @@ import { huntedUrlHost, isIpHost, urlHost } from './urlHost';
  * - `inline`: the lists are written into the query (`dynamic([...])`), so the query is
  *   self-contained: what `--out`, the report and a dry run export, and what Defender advanced
  *   hunting (which has no ThreatIntelIndicators) can run. It changes with every IOC.
- * - `threatIntel`: the lists are read, when the query runs, from the family's active indicators
- *   in ThreatIntelIndicators, as Microsoft's TI map rules do. The text depends only on the family,
- *   the table and the settings, so a sync that adds, extends or expires IOCs rewrites nothing; a
- *   hit is kept only from the moment its indicator became valid.
+ * - `threatIntel`: the lists are read, when the query runs, from the family's indicators in
+ *   ThreatIntelIndicators, expired ones included. The text depends only on the family, the table
+ *   and the settings, so a sync that adds, extends or expires IOCs rewrites nothing. An event
+ *   matches an indicator that had not expired when the event happened (ValidUntil empty, or at
+ *   or after the event); there is no clip at ValidFrom (first seen is when ThreatFox learnt of a
+ *   host, and the contacts before it are the dwell time a hunt is for), as in the inline form.
  */
 
 export type QueryForm = 'inline' | 'threatIntel';
@@ -29,17 +31,29 @@ export type HuntKind = 'ip' | 'domain' | 'url' | 'sha256' | 'sha1' | 'md5';
  * `iocIpByForm` maps every logged form of an IOC IP (as is, IPv4-mapped `::ffff:a.b.c.d`, IPv6 written
  * out in full; all lower-case) to the IOC, `iocIpForms` is its keys, `iocIpPorts` the ports ThreatFox
  * reported per IP; `iocDomains` the domains hunted (domain IOCs and URL hosts that are not well-known
- * infrastructure); `iocHosts` the `has_any` pre-filter terms (domains and every URL host).
+ * infrastructure); `iocHosts` the `has_any` pre-filter terms of the web tables (the hunted domains
+ * and URL hosts, and for a URL whose host is not hunted, its own host and path, never the host
+ * alone); `iocHostSources` maps a domain or IP hunted only as a URL IOC's host to those URLs.
  */
 export type ListName =
-  'iocIpByForm' | 'iocIpPorts' | 'iocDomains' | 'iocHosts' | 'iocUrls' | 'iocSha256' | 'iocSha1' | 'iocMd5';
+  | 'iocIpByForm'
+  | 'iocIpPorts'
+  | 'iocDomains'
+  | 'iocHosts'
+  | 'iocHostSources'
+  | 'iocUrls'
+  | 'iocSha256'
+  | 'iocSha1'
+  | 'iocMd5';
 
-const LIST_ORDER: readonly ListName[] = [
+/** The order the lists are defined in (a list may reuse one defined before it). */
+export const LIST_ORDER: readonly ListName[] = [
   'iocIpByForm',
   'iocIpPorts',
   'iocDomains',
   'iocUrls',
   'iocHosts',
+  'iocHostSources',
   'iocSha256',
   'iocSha1',
   'iocMd5',
@@ -53,12 +67,26 @@ export interface IocSource {
   lets(names: readonly ListName[]): string;
   /**
    * Steps placed after the matches and before the summary: the threatIntel form keeps a hit only
-   * from the time its indicator became valid (`MatchedIoc` joined to the indicator's value).
+   * while its indicator had not expired (`MatchedIoc` joined to the indicator's value).
    */
   validity(): string;
+  /**
+   * `column has_any (list)`. The service considers at most MAX_HAS_ANY values of a list: the inline
+   * form is split to stay within it; the threatIntel form, whose lists grow with the feed, drops
+   * the pre-filter (and scans) rather than let a longer list be cut silently.
+   */
+  hasAny(column: string, list: string): string;
+  /** A list passed to an ASIM parser's `*_has_any*` parameter (an empty list there means no filter). */
+  parserList(list: string): string;
   /** The header comment line that says where the IOCs come from. */
   headerLine(): string;
 }
+
+/**
+ * The most values `has_any` considers (Kusto `has_any` operator reference, microsoft/Kusto-Query-Language
+ * doc/has-anyoperator.md: "The search will consider up to 10,000 distinct values").
+ */
+export const MAX_HAS_ANY = 10_000;
 
 /** The values one family's IOCs are hunted by, per kind (the inline form's lists). */
 export interface HuntValues {
@@ -66,11 +94,26 @@ export interface HuntValues {
   ips: Map<string, number[]>;
   domains: string[];
   urls: string[];
-  /** Domains plus every URL host: the pre-filter terms. */
+  /** The web tables' pre-filter terms: hunted domains and URL hosts, and `urlPrefilterTerm` of the other URLs. */
   hosts: string[];
+  /** Domain or IP hunted only as the host of URL IOCs → those URLs. */
+  hostSources: Map<string, string[]>;
   sha256: string[];
   sha1: string[];
   md5: string[];
+}
+
+/**
+ * The pre-filter term of a URL whose host is not hunted on its own (well-known or allow-listed):
+ * host and path, lower-case, without scheme, user, query or fragment. `has_any` matches it as a
+ * phrase, so the pre-filter keeps that URL's rows and never the whole site's.
+ */
+export function urlPrefilterTerm(url: string): string {
+  return url
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*@)?/, '')
+    .replace(/[?#].*$/, '')
+    .replace(/\/+$/, '');
 }
 
 /** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known or in `allow`). */
@@ -84,26 +127,34 @@ export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues 
   const domains = new Set<string>();
   const hosts = new Set<string>();
   const urls = new Set<string>();
+  const ownHosts = new Set<string>();
+  const hostSources = new Map<string, Set<string>>();
   const hashes: Record<'sha256' | 'sha1' | 'md5', Set<string>> = { sha256: new Set(), sha1: new Set(), md5: new Set() };
   for (const ioc of iocs) {
     switch (ioc.type) {
       case 'ipv4':
       case 'ipv6':
         addIp(ioc.value.toLowerCase(), ioc.port);
+        ownHosts.add(ioc.value.toLowerCase());
         break;
       case 'domain': {
         const d = ioc.value.toLowerCase().replace(/\.$/, '');
         domains.add(d);
         hosts.add(d);
+        ownHosts.add(d);
         break;
       }
       case 'url': {
         urls.add(ioc.value);
-        const host = urlHost(ioc.value);
-        if (host) hosts.add(host);
         const hunted = huntedUrlHost(ioc.value, allow);
-        if (hunted && isIpHost(hunted)) addIp(hunted);
-        else if (hunted) domains.add(hunted);
+        if (!hunted) {
+          hosts.add(urlPrefilterTerm(ioc.value));
+          break;
+        }
+        hosts.add(hunted);
+        if (isIpHost(hunted)) addIp(hunted);
+        else domains.add(hunted);
+        hostSources.set(hunted, (hostSources.get(hunted) ?? new Set<string>()).add(ioc.value));
         break;
       }
       case 'sha256':
@@ -117,6 +168,12 @@ export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues 
     domains: sortedUnique(domains),
     urls: sortedUnique(urls),
     hosts: sortedUnique(hosts),
+    hostSources: new Map(
+      [...hostSources.keys()]
+        .filter((h) => !ownHosts.has(h))
+        .sort(byCodeUnit)
+        .map((h) => [h, sortedUnique(hostSources.get(h)!)]),
+    ),
     sha256: sortedUnique(hashes.sha256),
     sha1: sortedUnique(hashes.sha1),
     md5: sortedUnique(hashes.md5),
@@ -153,7 +210,7 @@ function bagLiteral(entries: [string, string][]): string {
 }
 
 /** The hash list names and the hash kind each holds. */
-const HASH_LISTS = { iocSha256: 'sha256', iocSha1: 'sha1', iocMd5: 'md5' } as const;
+export const HASH_LISTS = { iocSha256: 'sha256', iocSha1: 'sha1', iocMd5: 'md5' } as const;
 
 /** One list's `let` statements, written out: the values themselves. */
 function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): string[] {
@@ -180,6 +237,10 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
         v.hosts.every((h, i) => h === v.domains[i])
         ? ['let iocHosts = iocDomains;']
         : list(v.hosts);
+    case 'iocHostSources':
+      return [
+        `let iocHostSources = ${bagLiteral([...v.hostSources.entries()].map(([host, urls]) => [host, `[${urls.map(kqlString).join(', ')}]`]))};`,
+      ];
     case 'iocSha256':
     case 'iocSha1':
     case 'iocMd5':
@@ -191,7 +252,7 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
 export function inlineSource(
   iocs: readonly Ioc[],
   options: { kinds: readonly HuntKind[]; iocMix: string; allow?: Allowlist },
-): IocSource {
+): IocSource & { longestList: number } {
   const v = huntValues(iocs, options.allow);
   const counts: Record<HuntKind, number> = {
     ip: v.ips.size,
@@ -209,6 +270,10 @@ export function inlineSource(
         .flatMap((name) => inlineLets(name, v, names))
         .join('\n'),
     validity: () => '',
+    hasAny: (column, list) => `${column} has_any (${list})`,
+    parserList: (list) => list,
+    // What split keeps within MAX_HAS_ANY (an IP's forms are a has_any list in DnsEvents).
+    longestList: Math.max(v.hosts.length, v.domains.length, 2 * v.ips.size),
     headerLine() {
       const hunted = options.kinds
         .filter((k) => counts[k] > 0)
@@ -216,98 +281,5 @@ export function inlineSource(
         .join(', ');
       return `// IOCs inlined (export form, a snapshot): ${options.iocMix}; hunted as ${hunted}. Lists sorted, no timestamp.`;
     },
-  };
-}
-
-/**
- * How long back ThreatIntelIndicators is read for the latest version of each indicator: the
- * window Microsoft's TI map rules use (`ioc_lookBack = 14d`); Sentinel writes every active
- * indicator to the table again within it.
- */
-export const INDICATOR_LOOKBACK = '14d';
-
-/** Host of a URL column, lower-case, brackets dropped: the form `hunt-host:` labels and `iocHosts` use. */
-const URL_HOST_REGEX = '@"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\\[[^\\]/?#]*\\]|[^/:?#]+)"';
-
-/**
- * The statements every threatIntel query starts with: `ourIndicators`, the family's active
- * indicators, and `huntValues`, what they are hunted by (with the time each became valid).
- */
-function threatIntelPrelude(indicatorSource: string, label: string): string[] {
-  return [
-    `let indicatorLookback = ${INDICATOR_LOOKBACK};`,
-    `let ourIndicators = materialize(ThreatIntelIndicators
-    | where TimeGenerated > ago(indicatorLookback)
-    | where SourceSystem == ${kqlString(indicatorSource)}
-    | summarize arg_max(TimeGenerated, *) by Id
-    | where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())
-    | where set_has_element(Data.labels, ${label})
-    | extend ObservableType = tostring(split(ObservableKey, ":")[0]),
-        HashAlgorithm = toupper(replace_regex(ObservableKey, @"^file:hashes\\.|'", "")),
-        HuntHost = extract(@'"hunt-host:([^"]+)"', 1, tostring(Data.labels)));`,
-    `let huntValues = materialize(ourIndicators
-    | extend Value = iff(ObservableType == "url", ObservableValue, tolower(ObservableValue))
-    | extend UrlHost = iff(ObservableType == "url", tolower(trim(@"[\\[\\]]", extract(${URL_HOST_REGEX}, 1, Value))), "")
-    | extend OwnKind = case(ObservableType in ("ipv4-addr", "ipv6-addr"), "ip", ObservableType == "domain-name", "domain",
-        ObservableType == "url", "url", HashAlgorithm in ("SHA-256", "SHA256"), "sha256", HashAlgorithm in ("SHA-1", "SHA1"), "sha1",
-        HashAlgorithm == "MD5", "md5", "")
-    | extend HostKind = case(isempty(HuntHost), "", HuntHost matches regex @"^[0-9.]+$" or HuntHost contains ":", "ip", "domain")
-    | mv-expand Hunt = pack_array(bag_pack("Kind", OwnKind, "Value", Value), bag_pack("Kind", "urlhost", "Value", UrlHost),
-        bag_pack("Kind", HostKind, "Value", HuntHost))
-    | extend HuntKind = tostring(Hunt.Kind), HuntValue = tostring(Hunt.Value)
-    | where isnotempty(HuntKind) and isnotempty(HuntValue)
-    | summarize ValidFrom = min(ValidFrom) by HuntKind, HuntValue);`,
-  ];
-}
-
-const scalarList = (name: ListName, kinds: string) =>
-  `let ${name} = toscalar(huntValues | where HuntKind in (${kinds}) | summarize make_set(HuntValue));`;
-
-/** One list's `let` statements, read from `huntValues` when the query runs. */
-function threatIntelLets(name: ListName): string[] {
-  switch (name) {
-    case 'iocIpByForm':
-      return [
-        `let iocIpByForm = toscalar(huntValues
-    | where HuntKind == "ip"
-    | extend Forms = pack_array(HuntValue, iff(HuntValue contains ":", parse_ipv6(HuntValue), strcat("::ffff:", HuntValue)))
-    | mv-expand Form = Forms to typeof(string)
-    | summarize make_bag(bag_pack(Form, HuntValue)));`,
-        'let iocIpForms = bag_keys(iocIpByForm);',
-      ];
-    case 'iocIpPorts':
-      return [
-        `let iocIpPorts = toscalar(ourIndicators
-    | where ObservableType in ("ipv4-addr", "ipv6-addr")
-    | summarize make_bag(bag_pack(tolower(ObservableValue), parse_json(strcat("[", strcat_array(extract_all(@'"port:(\\d+)"', tostring(Data.labels)), ","), "]")))));`,
-      ];
-    case 'iocDomains':
-      return [scalarList(name, '"domain"')];
-    case 'iocUrls':
-      return [scalarList(name, '"url"')];
-    case 'iocHosts':
-      return [scalarList(name, '"domain", "urlhost"')];
-    case 'iocSha256':
-    case 'iocSha1':
-    case 'iocMd5':
-      return [scalarList(name, kqlString(HASH_LISTS[name]))];
-  }
-}
-
-/** The family's active indicators in ThreatIntelIndicators, read when the query runs. */
-export function threatIntelSource(options: { familyId: string; indicatorSource: string }): IocSource {
-  const label = kqlString(`malware:${options.familyId}`);
-  return {
-    form: 'threatIntel',
-    has: () => true,
-    lets: (names) =>
-      [
-        ...threatIntelPrelude(options.indicatorSource, label),
-        ...LIST_ORDER.filter((n) => names.includes(n)).flatMap(threatIntelLets),
-        'let iocValidity = huntValues | where HuntKind != "urlhost" | summarize IocValidFrom = min(ValidFrom) by MatchedIoc = HuntValue;',
-      ].join('\n'),
-    validity: () => '| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom\n',
-    headerLine: () =>
-      `// IOCs read when the query runs from ThreatIntelIndicators: the family's active indicators (SourceSystem ${kqlString(options.indicatorSource)}, label ${label}); new or expired IOCs need no change to this query.`,
   };
 }

@@ -68,10 +68,14 @@ describe('CLI dry run', () => {
     const files = await readdir(join(out, 'hunting-queries'));
     const tables = [
       'asimdnsactivitylogs',
+      'behaviour-c2-beacon-cef',
+      'behaviour-c2-beacon-web',
+      'behaviour-client-config-outside-program-files',
       'behaviour-client-outside-program-files',
       'behaviour-client-persistence',
-      'behaviour-geolocation-lookup',
       'behaviour-renamed-client',
+      'behaviour-signed-client-outside-program-files',
+      'behaviour-vendor-domains',
       'commonsecuritylog',
       'devicefileevents',
       'devicenetworkevents',

@@ -176,8 +176,8 @@ describe('CLI input handling and exit codes', () => {
       const left = await readdir(join(out, 'hunting-queries'));
       for (const f of stale) expect(left).not.toContain(f);
       for (const f of mine) expect(left).toContain(f);
-      // 14 queries (10 inline IOC hunts and 4 NetSupport behaviour hunts), as .kql and .yaml.
-      expect(left.filter((f) => f.startsWith('threatfox-')).length).toBe(28);
+      // 18 queries (10 inline IOC hunts and 8 NetSupport behaviour hunts), as .kql and .yaml.
+      expect(left.filter((f) => f.startsWith('threatfox-')).length).toBe(36);
       expect(await readdir(out)).toContain('keep-me.md');
       expect(run.stdout).toMatch(/removed 2 stale hunting-query files/);
     });

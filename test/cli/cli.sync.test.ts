@@ -18,9 +18,9 @@ describe('CLI sync to Sentinel', () => {
     const summary = jsonSummary(run);
     expect(summary.indicators).toMatchObject({ created: netsupport.length, updated: 0, failed: 0 });
     // One saved search per table (the ThreatIntelIndicators form) and the NetSupport behaviour hunts.
-    expect(summary.huntingQueries).toMatchObject({ created: 15, failed: 0 });
+    expect(summary.huntingQueries).toMatchObject({ created: 19, failed: 0 });
     expect(fakes.arm.indicators.size).toBe(netsupport.length);
-    expect(fakes.arm.savedSearches.size).toBe(15);
+    expect(fakes.arm.savedSearches.size).toBe(19);
     // The bearer token came from the managed-identity endpoint, for the ARM scope.
     expect(fakes.arm.msiRequests.length).toBeGreaterThan(0);
     expect(fakes.arm.requests.every((r) => r.status !== 401)).toBe(true); // the fake refuses any other bearer token
@@ -54,7 +54,7 @@ describe('CLI sync to Sentinel', () => {
       unchanged: netsupport.length,
       failed: 0,
     });
-    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 15 });
+    expect(jsonSummary(run).huntingQueries).toMatchObject({ created: 0, updated: 0, unchanged: 19 });
     expect(fakes.arm.writes()).toEqual([]);
   });
 

@@ -101,7 +101,8 @@ describe('renderReport: provenance, dry run and expiry', () => {
       /\*\*Expired indicators:\*\* all 12 indicators are already past their validity \(last or first seen \+ INDICATOR_TTL_DAYS, 30 days\)/,
     );
     expect(dry).toMatch(/TI map analytics rules match only active indicators/);
-    expect(dry).toMatch(/search the last 14d of logs/);
+    expect(dry).toMatch(/still hunt an expired indicator over its own period/);
+    expect(dry).toContain('the last HUNTING_LOOKBACK, 14d by default');
     const written = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
       dryRun: false,
       indicators: { planned: 12, expired: 0 },

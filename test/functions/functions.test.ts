@@ -80,12 +80,13 @@ describe('Functions app over Azurite, fake ThreatFox and fake ARM', () => {
     expect(searches.map((s) => s.properties.category)).toEqual(searches.map(() => 'Hunting Queries'));
     const tableOf = (s: (typeof searches)[number]) =>
       (s.properties.tags as { name: string; value: string }[]).find((t) => t.name === 'table')?.value;
-    // One saved search per table (reading ThreatIntelIndicators) and the four NetSupport behaviour hunts.
-    expect(searches).toHaveLength(15);
+    // One saved search per table (reading ThreatIntelIndicators) and the eight NetSupport behaviour hunts.
+    expect(searches).toHaveLength(19);
     expect([...new Set(searches.map(tableOf))].sort()).toEqual(
       [
         'ASimDnsActivityLogs',
         'CommonSecurityLog',
+        'DeviceFileCertificateInfo',
         'DeviceFileEvents',
         'DeviceNetworkEvents',
         'DeviceProcessEvents',

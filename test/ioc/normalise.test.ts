@@ -1,5 +1,6 @@
 import { normaliseValue } from '../../lib/ioc/normalise';
 import { refang } from '../../lib/ioc/refang';
+import { stixPattern } from '../../lib/sentinel/stix';
 import type { IocType } from '../../lib/ioc/types';
 
 type Expected = { type: IocType; value: string; port?: number };
@@ -47,6 +48,13 @@ describe('normaliseValue on free text (refanged, type detected)', () => {
     ['hxxp://91[.]92[.]34[.]228/test22.txt', { type: 'url', value: 'http://91.92.34.228/test22.txt' }],
     ['http://evil.com:8080/a/../b', { type: 'url', value: 'http://evil.com:8080/a/../b' }],
     ['http://evil.com:08080/', { type: 'url', value: 'http://evil.com:8080/' }],
+    // A scheme's default port is the same URL without it (RFC 3986 6.2.3); any other port is kept.
+    ['http://evil.com:80/x', { type: 'url', value: 'http://evil.com/x' }],
+    ['HTTPS://evil.com:443/x', { type: 'url', value: 'https://evil.com/x' }],
+    ['https://evil.com:0443', { type: 'url', value: 'https://evil.com' }],
+    ['http://[2a01:4f8:c17:1::1]:80/x', { type: 'url', value: 'http://[2a01:4f8:c17:1::1]/x' }],
+    ['https://evil.com:80/x', { type: 'url', value: 'https://evil.com:80/x' }],
+    ['http://evil.com:443/x', { type: 'url', value: 'http://evil.com:443/x' }],
     ['http://evil.com', { type: 'url', value: 'http://evil.com' }],
     ['http://evil.com./x', { type: 'url', value: 'http://evil.com/x' }],
     ['http://bücher.de/ä', { type: 'url', value: 'http://xn--bcher-kva.de/ä' }],
@@ -212,5 +220,13 @@ describe('normaliseValue with a ThreatFox ioc_type', () => {
     const r = normaliseValue(input, hint);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
+
+describe('URL default ports', () => {
+  test('the indicator pattern of a URL given with its default port is the URL without it', () => {
+    const r = normaliseValue('https://evil.com:443/drop/a.zip');
+    expect(r).toEqual({ ok: true, ioc: { type: 'url', value: 'https://evil.com/drop/a.zip' } });
+    if (r.ok) expect(stixPattern(r.ioc)).toBe("[url:value = 'https://evil.com/drop/a.zip']");
   });
 });

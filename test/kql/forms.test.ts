@@ -14,7 +14,7 @@ import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
 import { huntedUrlHost } from '../../lib/kql/urlHost';
 import { savedSearchesFor } from '../../lib/sentinel/publish';
-import { kqlDiagnostics } from '../support/kusto';
+import { kqlDiagnostics, kqlDiagnosticsBySchema } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000 } from './fixtures';
 
 const NSM = 'win.netsupportmanager_rat';
@@ -43,19 +43,29 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
     expect(buildHuntingQueries(manyIocs(1000)).length).toBeGreaterThan(thousand.length);
   });
 
-  test('reads our indicators: source, family label, latest row per Id, active and unexpired, key and value', () => {
+  test('reads our indicators: family label, source as a narrowing only, latest row per Id, not deleted or revoked, expired ones too', () => {
     const [q] = buildThreatIntelQueries([{ id: NSM, name: 'NetSupportManager RAT' }], { indicatorSource: 'ThreatFox' });
     expect(q.form).toBe('threatIntel');
     expect(q.query).toContain('ThreatIntelIndicators');
-    expect(q.query).toContain('| where SourceSystem == "ThreatFox"');
+    // Selected by the label we write; the source narrows only when the table maps it (SourceSystem or Source).
+    expect(q.query).toContain('| where set_has_element(Data.labels, "malware:win.netsupportmanager_rat")');
+    expect(q.query).toContain('FromOurSource = SourceSystem == "ThreatFox" or IndicatorSource == "ThreatFox"');
+    expect(q.query).toContain('IndicatorSource = tostring(column_ifexists("Source", ""))');
+    expect(q.query).toContain('| where FromOurSource or not(sourceMapped)');
+    expect(q.query).not.toMatch(/^\s*\| where SourceSystem ==/m);
     expect(q.query).toContain('| summarize arg_max(TimeGenerated, *) by Id');
-    expect(q.query).toContain('| where IsActive and Revoked != true and (isnull(ValidUntil) or ValidUntil > now())');
-    expect(q.query).toContain('set_has_element(Data.labels, "malware:win.netsupportmanager_rat")');
+    expect(q.query).toContain('| where not(coalesce(IsDeleted, false)) and not(coalesce(Revoked, false))');
+    // Expired indicators are kept: no IsActive, no ValidUntil > now().
+    expect(q.query).not.toMatch(/IsActive|> now\(\)/);
     expect(q.query).toMatch(/split\(ObservableKey, ":"\)/);
     expect(q.query).toContain('ObservableValue');
     expect(q.query).not.toMatch(/toupper\(ObservableValue\)/);
-    // A hit counts only from the time its indicator became valid.
-    expect(q.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated >= IocValidFrom');
+    // An event matches an indicator that had not expired when it happened; no clip at ValidFrom.
+    expect(q.query).toContain('| lookup kind=inner iocValidity on MatchedIoc\n| where TimeGenerated <= IocExpires\n');
+    expect(q.query).toContain(
+      'Expires = coalesce(ValidUntil, column_ifexists("ExpirationDateTime", datetime(null)), datetime(9999-12-31))',
+    );
+    expect(q.query).not.toMatch(/ValidFrom/);
     expect(q.requiredTables).toEqual([q.table, 'ThreatIntelIndicators']);
     expect(q.requiredDataConnectors).toContainEqual({
       connectorId: 'ThreatIntelligence',
@@ -69,7 +79,11 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
       { id: 'win.evil"]); union * //', name: 'Evil\n| take 1' },
     ];
     const qs = buildThreatIntelQueries(families, { indicatorSource: 'Threat"Fox\\\n', lookback: '30d' });
-    for (const q of qs) expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
+    for (const q of qs)
+      expect({ id: q.id, errors: kqlDiagnosticsBySchema(q.query) }).toEqual({
+        id: q.id,
+        errors: { reference: [], validation: [] },
+      });
     const evil = qs.find((q) => q.family === families[1].id)!;
     expect(evil.query).toContain(kqlString(`malware:${families[1].id}`));
     expect(evil.query).toContain(`SourceSystem == ${kqlString('Threat"Fox\\\n')}`);
@@ -78,11 +92,15 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
   test('ASIM parsers are called with their pre-filter parameters, and a wrong parameter would fail the check', () => {
     const qs = buildThreatIntelQueries([{ id: NSM, name: 'N' }], { indicatorSource: 'ThreatFox' });
     const of = (t: string) => qs.find((q) => q.table === t)!.query;
-    expect(of('_Im_Dns')).toContain('_Im_Dns(starttime = ago(lookback), domain_has_any = iocHosts)');
-    expect(of('_Im_NetworkSession')).toContain(
-      '_Im_NetworkSession(starttime = ago(lookback), ipaddr_has_any_prefix = iocIpForms)',
+    expect(of('_Im_Dns')).toContain(
+      '_Im_Dns(starttime = starttime, endtime = endtime, domain_has_any = iff(array_length(iocDomains) > 10000, dynamic([]), iocDomains))',
     );
-    expect(of('_Im_WebSession')).toContain('_Im_WebSession(starttime = ago(lookback), url_has_any = iocHosts)');
+    expect(of('_Im_NetworkSession')).toContain(
+      '_Im_NetworkSession(starttime = starttime, endtime = endtime, ipaddr_has_any_prefix = iff(array_length(iocIpForms) > 10000, dynamic([]), iocIpForms))',
+    );
+    expect(of('_Im_WebSession')).toContain(
+      '_Im_WebSession(starttime = starttime, endtime = endtime, url_has_any = iff(array_length(iocHosts) > 10000, dynamic([]), iocHosts))',
+    );
     expect(kqlDiagnostics(of('_Im_Dns').replace('domain_has_any', 'domain_has_all')).length).toBeGreaterThan(0);
     expect(
       kqlDiagnostics(of('EmailUrlInfo').replace('UrlDomain has_any', 'UrlDomains has_any')).length,
@@ -200,8 +218,9 @@ describe('coverage: each IOC type reaches each table listed', () => {
       'EmailUrlInfo',
       'DeviceFileEvents',
     ]);
-    // It still pre-filters on the host, to find the URL.
-    expect(lets(qs[0].query).iocHosts).toEqual(['raw.githubusercontent.com']);
+    // It pre-filters on its own host and path, never on the host alone.
+    for (const q of qs) expect(lets(q.query).iocHosts ?? []).not.toContain('raw.githubusercontent.com');
+    expect(lets(qs[0].query).iocHosts).toEqual(['raw.githubusercontent.com/actor/repo/main/client32.zip']);
   });
 
   test('a host the tenant allow-listed (BENIGN_ALLOWLIST) stays a URL hunt: never hunted as a domain or IP', () => {
@@ -245,7 +264,8 @@ describe('coverage: each IOC type reaches each table listed', () => {
     reads('DeviceFileEvents', 'iocSha256', 'iocSha1', 'iocMd5', 'iocUrls', 'iocIpByForm');
     // The URL's hunted host comes from the indicator's hunt-host label; every URL host feeds the pre-filter.
     expect(qs.DnsEvents).toContain(`extract(@'"hunt-host:([^"]+)"', 1, tostring(Data.labels))`);
-    expect(qs.CommonSecurityLog).toContain('HuntKind in ("domain", "urlhost")');
+    expect(qs.CommonSecurityLog).toContain('HuntKind in ("domain", "prefilter")');
+    expect(qs.CommonSecurityLog).toContain('"Value", iff(isempty(HuntHost), UrlTerm, HuntHost)');
   });
 });
 
@@ -306,7 +326,7 @@ describe('behaviour hunts', () => {
       savedSearchesFor([...SEED_000, ...other], SENTINEL),
     ]) {
       const behaviour = qs.filter((q) => q.form === 'behaviour');
-      expect(behaviour.map((q) => q.family)).toEqual([NSM, NSM, NSM, NSM]);
+      expect(behaviour.map((q) => q.family)).toEqual(Array(8).fill(NSM));
       expect(qs.filter((q) => q.family === 'win.remcos' && q.form === 'behaviour')).toEqual([]);
     }
     const a = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
@@ -314,33 +334,81 @@ describe('behaviour hunts', () => {
     expect(b).toEqual(a);
   });
 
-  test('cover the client outside Program Files, a renamed client, its persistence and its geolocation lookups; mapped to T1219', () => {
+  test('cover where the client runs, its name, persistence, configuration, signer, vendor domains and C2 beacon; mapped to T1219', () => {
     const qs = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
-    expect(qs.map((q) => q.table)).toEqual([
-      'DeviceProcessEvents',
-      'DeviceProcessEvents',
-      'DeviceRegistryEvents',
-      'DeviceNetworkEvents',
+    const by = Object.fromEntries(qs.map((q) => [q.id.replace(/^.*-behaviour-/, ''), q]));
+    expect(Object.keys(by)).toEqual([
+      'client-outside-program-files',
+      'renamed-client',
+      'client-persistence',
+      'client-config-outside-program-files',
+      'signed-client-outside-program-files',
+      'vendor-domains',
+      'c2-beacon-cef',
+      'c2-beacon-web',
     ]);
-    const [outside, renamed, persistence, geo] = qs.map((q) => q.query);
-    expect(outside).toContain('FolderPath !contains @":\\Program Files"');
+    expect(by['client-outside-program-files'].query).toContain('FolderPath !contains @":\\Program Files"');
+    const renamed = by['renamed-client'].query;
     expect(renamed).toContain('ProcessVersionInfoOriginalFileName =~ "client32.exe"');
     expect(renamed).toContain('ProcessVersionInfoProductName has "NetSupport"');
     expect(renamed).toContain('FileName !~ "client32.exe"');
-    expect(persistence).toContain('@"\\CurrentVersion\\Run"');
-    expect(persistence).toContain('@"\\Services\\Client32"');
-    expect(geo).toContain('RemoteHost == "geo.netsupportsoftware.com"');
-    expect(geo).toContain('not(InitiatingProcessFileName in~ (browsers))');
+    // Persistence: the Run key found by the binary's original file name as well as by its name.
+    const persistence = by['client-persistence'];
+    expect(persistence.query).toContain('@"\\CurrentVersion\\Run"');
+    expect(persistence.query).toContain('@"\\Services\\Client32"');
+    expect(persistence.query).toContain(
+      'where ProcessVersionInfoOriginalFileName =~ "client32.exe" or FileName =~ "client32.exe"',
+    );
+    expect(persistence.query).toContain('| where tolower(RegistryValueData) contains ClientPath');
+    expect(persistence.query).toContain('FoundBy = "original file name"');
+    expect(persistence.requiredTables).toEqual(['DeviceRegistryEvents', 'DeviceProcessEvents']);
+    expect(persistence.techniques).toEqual(expect.arrayContaining(['T1547.001', 'T1543.003']));
+    expect(persistence.tactics).toEqual(expect.arrayContaining(['Persistence', 'PrivilegeEscalation']));
+    // client32.ini written outside Program Files.
+    const config = by['client-config-outside-program-files'];
+    expect(config.table).toBe('DeviceFileEvents');
+    expect(config.query).toContain('| where FileName =~ "client32.ini"');
+    expect(config.query).toContain('| where FolderPath !contains @":\\Program Files"');
+    // The signer, for a binary outside Program Files whatever its name.
+    const signer = by['signed-client-outside-program-files'];
+    expect(signer.query).toContain('| where Signer has "NetSupport"');
+    expect(signer.query).toContain('| where SHA1 in (netSupportSigned | project SHA1)');
+    expect(signer.requiredTables).toEqual(['DeviceFileCertificateInfo', 'DeviceProcessEvents']);
+    // Both vendor domains and their subdomains, from a process that is not a browser.
+    const vendor = by['vendor-domains'].query;
+    expect(vendor).toContain('let vendorDomains = dynamic(["netsupportmanager.com", "netsupportsoftware.com"]);');
+    expect(vendor).toContain('where RemoteHost == VendorDomain or RemoteHost endswith strcat(".", VendorDomain)');
+    expect(vendor).toContain('GeoLookup = RemoteHost == "geo.netsupportsoftware.com"');
+    expect(vendor).toContain('not(InitiatingProcessFileName in~ (browsers))');
+    // The C2 beacon in CEF and in the ASIM web parser.
+    const cef = by['c2-beacon-cef'];
+    expect(cef.query).toContain('RequestClientApplication has "NetSupport Manager" or RequestURL has "fakeurl.htm"');
+    expect(cef.query).toContain('FakeUrlPost = RequestURL contains "/fakeurl.htm" and RequestMethod =~ "POST"');
+    expect(cef.requiredDataConnectors.map((c) => c.connectorId)).toEqual(['CefAma', 'CEF']);
+    const web = by['c2-beacon-web'];
+    expect(web.query).toContain('httpuseragent_has_any = dynamic(["NetSupport Manager"])');
+    expect(web.query).toContain('url_has_any = dynamic(["fakeurl.htm"])');
+    expect(web.query).toContain('HttpRequestMethod =~ "POST"');
     for (const q of qs) {
       expect(q.techniques).toContain('T1219');
       expect(q.tactics).toContain('CommandAndControl');
       expect(q.falsePositives.length).toBeGreaterThan(0);
+      expect(q.entityMappings.length).toBeGreaterThan(0);
+      expect(q.description).toMatch(/ Triage: [A-Z]/);
       expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
       expect(q.id).toMatch(/^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-behaviour-[a-z0-9-]+$/);
+      // Every mapped column is a column of the result.
+      for (const m of q.entityMappings)
+        for (const f of m.fieldMappings)
+          expect({ id: q.id, col: f.columnName, found: q.query.includes(f.columnName) }).toEqual({
+            id: q.id,
+            col: f.columnName,
+            found: true,
+          });
     }
-    expect(qs[1].techniques).toContain('T1036');
-    expect(qs[2].tactics).toEqual(expect.arrayContaining(['Persistence', 'PrivilegeEscalation']));
-    expect(qs[3].techniques).toContain('T1614');
+    expect(by['renamed-client'].techniques).toContain('T1036.003');
+    expect(by['vendor-domains'].techniques).toContain('T1614');
+    expect(cef.techniques).toContain('T1071.001');
   });
 });
 
@@ -367,6 +435,7 @@ test('HUNTING_LOOKBACK: 14d by default, validated as a plain timespan, and used 
     ...savedSearchesFor(SEED_000, sentinel),
     ...buildHuntingQueries(SEED_000, { lookback: sentinel.huntingLookback }),
   ]) {
-    expect(q.query).toMatch(/^let lookback = 30d;$/m);
+    expect(q.query).toContain("let starttime = coalesce(todatetime('{{StartTimeISO}}'), ago(30d));");
+    expect(q.description).toContain('the last 30d (HUNTING_LOOKBACK)');
   }
 });

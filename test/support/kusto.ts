@@ -1,7 +1,14 @@
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { createContext, runInContext, type Context } from 'vm';
-import { ASIM_PARSER_PARAMETERS, isAsimParser, READ_TABLE_SCHEMAS, TABLE_SCHEMAS } from './tableSchemas';
+import {
+  ASIM_PARSER_PARAMETERS,
+  isAsimParser,
+  READ_TABLE_SCHEMAS,
+  TABLE_SCHEMAS,
+  THREAT_INTEL_SCHEMAS,
+  type ThreatIntelSchema,
+} from './tableSchemas';
 
 /**
  * The Kusto language service (the parser and binder behind Azure Data Explorer and Log Analytics
@@ -18,7 +25,7 @@ interface KustoSandbox {
   __literalValue(literal: string): string;
 }
 
-let sandbox: (Context & KustoSandbox) | undefined;
+const sandboxes = new Map<ThreatIntelSchema, Context & KustoSandbox>();
 
 const SETUP = `
   var __S = Kusto.Language.Symbols;
@@ -70,12 +77,14 @@ const SETUP = `
   function __literalValue(literal) { return Kusto.Language.KustoFacts.GetStringLiteralValue(literal); }
 `;
 
-function load(): Context & KustoSandbox {
-  if (sandbox) return sandbox;
+function load(threatIntel: ThreatIntelSchema = 'validation'): Context & KustoSandbox {
+  const loaded = sandboxes.get(threatIntel);
+  if (loaded) return loaded;
   const dir = dirname(require.resolve('@kusto/language-service-next/package.json'));
   const tables = Object.fromEntries([
     ...Object.entries(TABLE_SCHEMAS).filter(([t]) => !isAsimParser(t)),
     ...Object.entries(READ_TABLE_SCHEMAS),
+    ['ThreatIntelIndicators', THREAT_INTEL_SCHEMAS[threatIntel]],
   ]);
   const parserSchemas = Object.fromEntries(Object.entries(TABLE_SCHEMAS).filter(([t]) => isAsimParser(t)));
   const context = createContext({
@@ -89,13 +98,25 @@ function load(): Context & KustoSandbox {
     filename: 'Kusto.Language.Bridge.min.js',
   });
   runInContext(SETUP, context, { filename: 'kusto-setup.js' });
-  sandbox = context as Context & KustoSandbox;
+  const sandbox = context as Context & KustoSandbox;
+  sandboxes.set(threatIntel, sandbox);
   return sandbox;
 }
 
-/** Syntax and semantic errors (unknown tables/columns/functions, type errors) in a query. */
-export function kqlDiagnostics(query: string): string[] {
-  return Array.from(load().__analyze(query));
+/**
+ * Syntax and semantic errors (unknown tables/columns/functions, type errors) in a query, with
+ * ThreatIntelIndicators as one of its published schemas (`validation` unless named).
+ */
+export function kqlDiagnostics(query: string, threatIntel?: ThreatIntelSchema): string[] {
+  return Array.from(load(threatIntel).__analyze(query));
+}
+
+/** Errors in a query against each published ThreatIntelIndicators schema, by schema. */
+export function kqlDiagnosticsBySchema(query: string): Record<ThreatIntelSchema, string[]> {
+  return {
+    reference: kqlDiagnostics(query, 'reference'),
+    validation: kqlDiagnostics(query, 'validation'),
+  };
 }
 
 /**

@@ -244,20 +244,42 @@ export const TABLE_SCHEMAS: Readonly<Record<HuntedTable, TableSchema>> = Object.
 });
 
 /**
- * Tables the queries read that are not hunted for IOCs: ThreatIntelIndicators (the indicators the
- * saved searches join; columns of Azure-Sentinel's .script/tests/KqlvalidationsTests/CustomTables/
- * ThreatIntelIndicators.json) and DeviceRegistryEvents (the NetSupport persistence hunt; Azure
- * Monitor table reference).
+ * ThreatIntelIndicators as its two published schemas list it. `reference`: Microsoft's Azure
+ * Monitor table reference (MicrosoftDocs/azure-reference-other, azure-monitor-ref/tables/includes/
+ * threatintelindicators-include.md), with Source and Revoked. `validation`: Azure-Sentinel's KQL
+ * validation schema (.script/tests/KqlvalidationsTests/CustomTables/ThreatIntelIndicators.json),
+ * with NetworkIP, ThreatType and ExpirationDateTime and no Source. Every saved search must bind on both.
  */
-export const READ_TABLE_SCHEMAS: Readonly<Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents', TableSchema>> =
-  Object.freeze({
-    ThreatIntelIndicators:
-      columns(`TenantId:string TimeGenerated:datetime WorkspaceId:string AzureTenantId:string Id:string
+const TI_COMMON = `TenantId:string TimeGenerated:datetime WorkspaceId:string AzureTenantId:string Id:string
     SourceSystem:string LastUpdateMethod:string IsDeleted:bool AdditionalFields:dynamic Data:dynamic IsActive:bool Revoked:bool
     ValidUntil:datetime ValidFrom:datetime Created:datetime Modified:datetime Tags:string Confidence:int Pattern:string
-    ObservableKey:string ObservableValue:string Type:string _ResourceId:string ExpirationDateTime:datetime NetworkIP:string
-    ThreatType:string`),
-    DeviceRegistryEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
+    ObservableKey:string ObservableValue:string Type:string _ResourceId:string`;
+export const THREAT_INTEL_SCHEMAS = Object.freeze({
+  reference: columns(`${TI_COMMON} Source:string _SubscriptionId:string`),
+  validation: columns(`${TI_COMMON} ExpirationDateTime:datetime NetworkIP:string ThreatType:string`),
+});
+export type ThreatIntelSchema = keyof typeof THREAT_INTEL_SCHEMAS;
+
+/**
+ * Tables the queries read that are not hunted for IOCs: ThreatIntelIndicators (the indicators the
+ * saved searches join; the `validation` schema unless a test picks the other) and the Defender
+ * tables only the NetSupport behaviour hunts read (Azure Monitor table reference).
+ */
+export const READ_TABLE_SCHEMAS: Readonly<
+  Record<'ThreatIntelIndicators' | 'DeviceRegistryEvents' | 'DeviceFileCertificateInfo' | 'EmailEvents', TableSchema>
+> = Object.freeze({
+  ThreatIntelIndicators: THREAT_INTEL_SCHEMAS.validation,
+  DeviceRegistryEvents: columns(`${STANDARD} ${DEVICE} ${INITIATING_PROCESS}
     PreviousRegistryKey:string PreviousRegistryValueData:string PreviousRegistryValueName:string RegistryKey:string
     RegistryValueData:string RegistryValueName:string RegistryValueType:string`),
-  });
+  EmailEvents:
+    columns(`${STANDARD} TimeGenerated:datetime Timestamp:datetime NetworkMessageId:string InternetMessageId:string
+    RecipientEmailAddress:string RecipientObjectId:string SenderFromAddress:string SenderMailFromAddress:string
+    SenderDisplayName:string Subject:string DeliveryAction:string DeliveryLocation:string EmailDirection:string
+    ThreatTypes:string DetectionMethods:string ReportId:long`),
+  DeviceFileCertificateInfo:
+    columns(`${STANDARD} TimeGenerated:datetime Timestamp:datetime DeviceId:string DeviceName:string SHA1:string IsSigned:bool
+    SignatureType:string Signer:string SignerHash:string Issuer:string IssuerHash:string CertificateSerialNumber:string
+    CrlDistributionPointUrls:dynamic CertificateCreationTime:datetime CertificateExpirationTime:datetime
+    CertificateCountersignatureTime:datetime IsTrusted:bool IsRootSignerMicrosoft:bool ReportId:long`),
+});

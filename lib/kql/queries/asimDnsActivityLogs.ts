@@ -22,21 +22,17 @@ export const asimDnsActivityLogsHunt: TableHunt = {
   triage:
     "the asking host is SrcIpAddr (SrcHostname where the source logs it) and DnsServer the server that logged it; AskedByDnsServer true marks the server's own recursive lookup, so find the client in the rows with false. Compare DnsResponses with sinkhole ranges, then look for that host's connections in DeviceNetworkEvents or firewall logs.",
   requiredDataConnectors: CONNECTORS.asimDns,
-  entityMappings: [
-    entity('IP', { Address: 'SrcIpAddr' }),
-    entity('DNS', { DomainName: 'MatchedIoc' }),
-    entity('Host', { FullName: 'DnsServer' }),
-  ],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('Host', { FullName: 'DnsServer' })],
   build(source, ctx) {
     return assemble(this, source, ctx, {
       huntsFor: "lookups of the family's domains and their subdomains",
-      ...asimDnsLookups(recentRows('ASimDnsActivityLogs', 'DnsQuery has_any (iocHosts)')),
+      ...asimDnsLookups(recentRows('ASimDnsActivityLogs', source.hasAny('DnsQuery', 'iocDomains'))),
       summary: `| extend DnsServer = coalesce(DvcFQDN, DvcHostname, Dvc, DvcIpAddr),
     AskedByDnsServer = SrcIpAddr in ("127.0.0.1", "::1") or (isnotempty(SrcIpAddr) and SrcIpAddr == DvcIpAddr)
 | summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), LoggedEvents = sum(coalesce(EventCount, int(1))),
     QueryNames = make_set(QueryName, 10), QueryTypes = make_set(DnsQueryTypeName, 10), DnsResponses = make_set(DnsResponseName, 10),
     ResultDetails = make_set(EventResultDetails, 10)
-    by MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer
+    by IocType, MatchedIoc, SrcIpAddr, SrcHostname, DnsServer, AskedByDnsServer
 | order by AskedByDnsServer asc, LastSeen desc`,
     });
   },

@@ -19,14 +19,16 @@ export const imDnsHunt: TableHunt = {
   triage:
     "the asking host is SrcIpAddr (SrcHostname where the source logs it), Dvc and EventProduct the device and product that logged it; compare DnsResponses with sinkhole ranges, then look for that host's connections.",
   requiredDataConnectors: CONNECTORS.asim,
-  entityMappings: [entity('IP', { Address: 'SrcIpAddr' }), entity('DNS', { DomainName: 'MatchedIoc' })],
+  entityMappings: [entity('IP', { Address: 'SrcIpAddr' })],
   build(source, ctx) {
     return assemble(this, source, ctx, {
       huntsFor: "lookups of the family's domains and their subdomains",
-      ...asimDnsLookups('_Im_Dns(starttime = ago(lookback), domain_has_any = iocHosts)'),
+      ...asimDnsLookups(
+        `_Im_Dns(starttime = starttime, endtime = endtime, domain_has_any = ${source.parserList('iocDomains')})`,
+      ),
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), LoggedEvents = sum(coalesce(EventCount, int(1))),
     QueryNames = make_set(QueryName, 10), DnsResponses = make_set(DnsResponseName, 10), ResultDetails = make_set(EventResultDetails, 10)
-    by MatchedIoc, SrcIpAddr, SrcHostname, Dvc, EventProduct
+    by IocType, MatchedIoc, SrcIpAddr, SrcHostname, Dvc, EventProduct
 | order by LastSeen desc`,
     });
   },
@@ -50,7 +52,7 @@ export const imNetworkSessionHunt: TableHunt = {
       branches: [
         {
           name: 'ipHits',
-          text: `let ipHits = _Im_NetworkSession(starttime = ago(lookback), ipaddr_has_any_prefix = iocIpForms)
+          text: `let ipHits = _Im_NetworkSession(starttime = starttime, endtime = endtime, ipaddr_has_any_prefix = ${source.parserList('iocIpForms')})
     | where DstIpAddr in~ (iocIpForms) or SrcIpAddr in~ (iocIpForms)
     | extend IocIsDestination = DstIpAddr in~ (iocIpForms)
     | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(iff(IocIsDestination, DstIpAddr, SrcIpAddr))])
@@ -60,7 +62,7 @@ ${portMatch('IocSidePort', '    ')};`,
       ],
       summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Sessions = sum(coalesce(EventCount, int(1))),
     DvcActions = make_set(DvcAction, 10), EventResults = make_set(EventResult, 5), SrcBytes = sum(SrcBytes), DstBytes = sum(DstBytes)
-    by MatchedIoc, IocIsDestination, PortMatchesIoc, SrcIpAddr, SrcHostname, DstIpAddr, DstPortNumber, EventProduct
+    by IocType, MatchedIoc, IocIsDestination, PortMatchesIoc, SrcIpAddr, SrcHostname, DstIpAddr, DstPortNumber, EventProduct
 | order by LastSeen desc`,
     });
   },
@@ -81,7 +83,7 @@ export const imWebSessionHunt: TableHunt = {
     return assemble(this, source, ctx, {
       huntsFor: "requests to the family's URLs and hosts",
       ...webBranches(source, {
-        read: '_Im_WebSession(starttime = ago(lookback), url_has_any = iocHosts)',
+        read: `_Im_WebSession(starttime = starttime, endtime = endtime, url_has_any = ${source.parserList('iocHosts')})`,
         extend: `| extend UrlHost = ${hostExpr('Url')}, UrlKey = ${urlKeyExpr('Url')}`,
         hostColumns: ['UrlHost'],
       }),

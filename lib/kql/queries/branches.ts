@@ -94,13 +94,14 @@ export function ipAndWebBranches(
  */
 export function asimDnsLookups(read: string): BranchSet {
   return {
-    lists: ['iocDomains', 'iocHosts'],
+    lists: ['iocDomains'],
     branches: [
       {
         name: 'domainHits',
         text: `let domainHits = ${read}
     | extend QueryName = ${normalisedHost('DnsQuery')}
-${domainMatch('QueryName', 'iocDomains', '    ')};`,
+${domainMatch('QueryName', 'iocDomains', '    ')}
+    | extend IocType = "domain";`,
       },
     ],
   };

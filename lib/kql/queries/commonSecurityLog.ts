@@ -38,7 +38,7 @@ ${portMatch('IocSidePort', '    ', ['IocIsDestination', 'IocSidePort'])}${k.keye
       {
         read: recentRows(
           'CommonSecurityLog',
-          'DestinationHostName has_any (iocHosts) or RequestURL has_any (iocHosts)',
+          `${source.hasAny('DestinationHostName', 'iocHosts')} or ${source.hasAny('RequestURL', 'iocHosts')}`,
         ),
         extend: `| extend DestinationHost = ${hostExpr('DestinationHostName')}, UrlHost = ${hostExpr('RequestURL')}
     | extend UrlKey = ${urlKeyExpr('iff(RequestURL startswith "/", strcat(DestinationHost, RequestURL), RequestURL)')}`,

@@ -49,7 +49,7 @@ ${hashes.extend.replace(/^/gm, '    ')}
       lists.push('iocUrls', 'iocHosts');
       branches.push({
         name: 'urlHits',
-        text: `let urlHits = ${read('FileOriginUrl has_any (iocHosts)')}
+        text: `let urlHits = ${read(source.hasAny('FileOriginUrl', 'iocHosts'))}
     | extend UrlKey = ${urlKeyExpr('FileOriginUrl')}
 ${urlMatch('UrlKey', 'iocUrls', '    ')}
     | extend IocType = "url", HashAlgorithm = "SHA256"${k.rank('url')};`,

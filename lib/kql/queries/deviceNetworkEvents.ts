@@ -34,7 +34,7 @@ export const deviceNetworkEventsHunt: TableHunt = {
     | extend IocType = "ip", MatchedIoc = tostring(iocIpByForm[tolower(RemoteIP)])${k.rank('ip')}
 ${portMatch('RemotePort', '    ')};`,
       {
-        read: recentRows('DeviceNetworkEvents', 'RemoteUrl has_any (iocHosts)'),
+        read: recentRows('DeviceNetworkEvents', source.hasAny('RemoteUrl', 'iocHosts')),
         extend: `| extend RemoteHost = ${hostExpr('RemoteUrl')}, UrlKey = ${urlKeyExpr('RemoteUrl')}`,
         hostColumns: ['RemoteHost'],
         urlGuard: 'RemoteUrl contains "/"',

@@ -32,10 +32,10 @@ export const dnsEventsHunt: TableHunt = {
     const read = (filter: string) => `${recentRows('DnsEvents', 'SubType == "LookupQuery"', filter)}${k.key}
     | extend QueryName = ${normalisedHost('Name')}`;
     if (domain) {
-      lists.push('iocDomains', 'iocHosts');
+      lists.push('iocDomains');
       branches.push({
         name: 'domainHits',
-        text: `let domainHits = ${read('Name has_any (iocHosts)')}
+        text: `let domainHits = ${read(source.hasAny('Name', 'iocDomains'))}
 ${domainMatch('QueryName', 'iocDomains', '    ')}
     | extend IocType = "domain"${k.rank('domain')};`,
       });
@@ -44,7 +44,7 @@ ${domainMatch('QueryName', 'iocDomains', '    ')}
       lists.push('iocIpByForm');
       branches.push({
         name: 'answerHits',
-        text: `let answerHits = ${read('IPAddresses has_any (iocIpForms)')}
+        text: `let answerHits = ${read(source.hasAny('IPAddresses', 'iocIpForms'))}
     | mv-apply Answer = split(IPAddresses, ",") to typeof(string) on (
         where trim(" ", Answer) in~ (iocIpForms)
         | take 1

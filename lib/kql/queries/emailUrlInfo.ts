@@ -1,5 +1,5 @@
 import { webBranches } from './branches';
-import { assemble, CONNECTORS, entity, recentRows, type TableHunt } from './common';
+import { assemble, CONNECTORS, entity, IN_TIME_RANGE, recentRows, type TableHunt } from './common';
 import { hostExpr, normalisedHost, urlKeyExpr } from './match';
 
 /**
@@ -12,22 +12,32 @@ export const emailUrlInfoHunt: TableHunt = {
   iocTypes: ['url', 'domain'],
   kinds: ['url', 'domain'],
   dataDescription: 'Microsoft Defender for Office 365 URLs found in email (EmailUrlInfo)',
-  hitMeaning: 'A row is a URL to this infrastructure delivered in mail to your users; it shows exposure, not a click.',
+  hitMeaning:
+    'A row is a URL to this infrastructure in mail one of your users received (RecipientEmailAddress, from EmailEvents); it shows exposure, not a click.',
   triage:
-    'NetworkMessageIds name the messages: find their recipients and delivery action, purge what was delivered, and check UrlClickEvents for the same URLs to see who clicked.',
+    'DeliveryActions say whether the message reached the mailbox: purge what was delivered (NetworkMessageIds), tell the recipient, and check UrlClickEvents for the same URLs to see who clicked.',
   requiredDataConnectors: CONNECTORS.m365d('EmailUrlInfo'),
-  entityMappings: [entity('URL', { Url: 'Url' })],
+  alsoReads: ['EmailEvents'],
+  entityMappings: [entity('URL', { Url: 'Url' }), entity('Account', { FullName: 'RecipientEmailAddress' })],
   build(source, ctx) {
     return assemble(this, source, ctx, {
       huntsFor: "messages carrying the family's URLs and domains",
       ...webBranches(source, {
-        read: recentRows('EmailUrlInfo', 'Url has_any (iocHosts) or UrlDomain has_any (iocHosts)'),
+        read: recentRows(
+          'EmailUrlInfo',
+          `${source.hasAny('Url', 'iocHosts')} or ${source.hasAny('UrlDomain', 'iocHosts')}`,
+        ),
         extend: `| extend UrlHost = ${hostExpr('Url')}, DomainHost = ${normalisedHost('UrlDomain')}, UrlKey = ${urlKeyExpr('Url')}`,
         hostColumns: ['UrlHost', 'DomainHost'],
       }),
-      summary: `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), MessageCount = dcount(NetworkMessageId),
-    NetworkMessageIds = make_set(NetworkMessageId, 10), UrlLocations = make_set(UrlLocation, 5)
-    by IocType, MatchedIoc, Url
+      // One row per recipient: EmailUrlInfo names the message, EmailEvents who received it.
+      summary: `| join kind=leftouter (EmailEvents
+    | where ${IN_TIME_RANGE}
+    | project NetworkMessageId, RecipientEmailAddress, DeliveryAction, SenderFromAddress) on NetworkMessageId
+| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), MessageCount = dcount(NetworkMessageId),
+    NetworkMessageIds = make_set(NetworkMessageId, 10), UrlLocations = make_set(UrlLocation, 5),
+    DeliveryActions = make_set(DeliveryAction, 5), Senders = make_set(SenderFromAddress, 5)
+    by IocType, MatchedIoc, Url, RecipientEmailAddress
 | order by LastSeen desc`,
     });
   },

@@ -4,12 +4,9 @@
  */
 import { kqlString } from '../literal';
 import type { IocSource, ListName } from '../source';
+import { urlKeyExpr } from '../urlKey';
 
-/** URL without scheme, lower-case, no trailing slash: `Http://Evil.com/a/` and `https://evil.com/a` compare equal. */
-export const URL_KEY_REGEX = '@"^[A-Za-z][A-Za-z0-9+.-]*://"';
-export function urlKeyExpr(column: string): string {
-  return `trim_end("/", tolower(replace_regex(${column}, ${URL_KEY_REGEX}, "")))`;
-}
+export { URL_KEY_REGEX, urlKeyExpr } from '../urlKey';
 
 /**
  * Host part (as logged) of a column holding a bare host, `host:port` or a full URL. A bracketed

@@ -24,7 +24,7 @@ export const urlClickEventsHunt: TableHunt = {
       huntsFor: "clicks on the family's URLs and domains",
       // Every URL of the click (the link and its redirect chain) is one row to match; EventKey folds them back into one click.
       ...webBranches(source, {
-        read: `${recentRows('UrlClickEvents', 'Url has_any (iocHosts) or UrlChain has_any (iocHosts)')}
+        read: `${recentRows('UrlClickEvents', `${source.hasAny('Url', 'iocHosts')} or ${source.hasAny('UrlChain', 'iocHosts')}`)}
     ${EVENT_KEY}
     | mv-expand ClickedUrl = array_concat(pack_array(Url), extract_all(@'([A-Za-z][A-Za-z0-9+.-]*://[^\\s"'',\\[\\]]+)', UrlChain)) to typeof(string)`,
         extend: `| extend UrlHost = ${hostExpr('ClickedUrl')}, UrlKey = ${urlKeyExpr('ClickedUrl')}, MatchedInChain = ClickedUrl != Url`,
