@@ -83,6 +83,7 @@ export const CONNECTOR_BY_TABLE: Readonly<Record<string, string>> = {
   DeviceEvents: DEFENDER_XDR,
   UrlClickEvents: `${DEFENDER_XDR} (Defender for Office 365)`,
   EmailUrlInfo: `${DEFENDER_XDR} (Defender for Office 365)`,
+  EmailEvents: `${DEFENDER_XDR} (Defender for Office 365)`,
   ThreatIntelIndicators: 'Threat Intelligence (this sync writes the indicators)',
   _Im_Dns: 'a DNS source the ASIM parser normalises, e.g. Windows DNS Events via AMA',
   _Im_NetworkSession: 'a network-session source the ASIM parser normalises, e.g. Common Event Format (CEF) via AMA',

@@ -103,6 +103,7 @@ export const DEFAULT_WORKSPACE_TABLES = [
   'DeviceEvents',
   'UrlClickEvents',
   'EmailUrlInfo',
+  'EmailEvents',
 ];
 
 /** A workspace fed by CEF and Windows DNS only: no Defender XDR tables. */
