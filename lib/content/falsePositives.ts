@@ -71,6 +71,13 @@ const DEFENDER_ENDPOINT: readonly HuntedTable[] = ['DeviceNetworkEvents', 'Devic
  * entry names the columns of the query that answer the question; none suggests excluding an IOC
  * wholesale, because the IOC set is regenerated on every sync.
  */
+/** NetSupport installed on purpose: one note for the IOC hunts and the behaviour hunts alike. */
+export const NETSUPPORT_IT_INSTALL = {
+  scenario: 'NetSupport Manager or NetSupport School deployed by IT',
+  guidance:
+    'The RAT is the genuine NetSupport client (client32.exe), so hash and process hits can be your own remote-support or classroom installs. Legitimate installs live under C:\\Program Files (x86)\\NetSupport\\, are deployed by your software distribution, run as a service started by services.exe, and their client32.ini points at your own gateway or connectivity server. The abused copy sits in a random folder under AppData, ProgramData or Temp (see NetSupportClientOutsideProgramFiles), is started by wscript, mshta, cmd or PowerShell or by a Run key, and its client32.ini names an external gateway. Confirm with the owner of the install before closing.',
+};
+
 const RULES: readonly Rule[] = [
   {
     scenario: 'Shared hosting, CDN or cloud address',
@@ -146,9 +153,7 @@ const RULES: readonly Rule[] = [
       (table === 'DeviceFileEvents' || table === 'DeviceProcessEvents') && has(types, 'sha256', 'sha1', 'md5'),
   },
   {
-    scenario: 'Legitimate NetSupport Manager or NetSupport School deployed by IT',
-    guidance:
-      'The RAT is the genuine NetSupport client (client32.exe), so hash and process hits can be your own remote-support or classroom installs. Legitimate installs live under C:\\Program Files (x86)\\NetSupport\\, are deployed by your software distribution, run as a service started by services.exe, and their client32.ini points at your own gateway or connectivity server. The abused copy sits in a random folder under AppData, ProgramData or Temp (see NetSupportClientOutsideProgramFiles), is started by wscript, mshta, cmd or PowerShell or by a Run key, and its client32.ini names an external gateway. Confirm with the owner of the install before closing.',
+    ...NETSUPPORT_IT_INSTALL,
     applies: (table, _types, familyId) => familyId === NETSUPPORT && DEFENDER_ENDPOINT.includes(table),
   },
   {

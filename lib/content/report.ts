@@ -168,9 +168,9 @@ function querySection(q: HuntingQuery): string[] {
     `${q.tactics.join(', ')}; ${q.techniques.join(', ')}`,
   ];
   const triage = q.falsePositives.map((fp) => mdText(fp.scenario));
+  // No blank line under the heading: 19 queries stay readable in a report read in minutes.
   return [
     `#### ${mdText(q.name)}`,
-    '',
     mdText(q.description),
     `- ${facts.join('; ')}.${triage.length ? ` False positives (see ${TRIAGE_HEADING}): ${triage.join('; ')}.` : ''}`,
     '',

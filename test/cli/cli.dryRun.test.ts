@@ -109,10 +109,10 @@ describe('CLI dry run', () => {
     // Sentinel gets one saved search per table (11) and behaviour hunt (4); the export covers only the
     // 10 tables this IOC set reaches (no hash, so no DeviceProcessEvents IOC query) and the 4 hunts.
     const counts =
-      '15 saved searches in Sentinel (one per table and behaviour hunt), 14 exported (only the tables this IOC set reaches)';
+      '19 saved searches in Sentinel (one per table and behaviour hunt), 18 exported (only the tables this IOC set reaches)';
     expect(run.stdout).toContain(`hunting queries: ${counts}.`);
     expect(report).toContain(`hunting queries: ${counts}.`);
-    expect(summary.huntingQueries).toMatchObject({ planned: 15, savedSearches: 15, exported: 14 });
+    expect(summary.huntingQueries).toMatchObject({ planned: 19, savedSearches: 19, exported: 18 });
     expect(files.filter((f) => f.endsWith('.kql'))).toHaveLength(summary.huntingQueries.exported);
     expect(run.stdout).not.toMatch(/\b15 hunting queries\b/);
     expect(report).not.toMatch(/\b14 hunting queries\b/);

@@ -121,7 +121,7 @@ describe('renderReport: the sample feed reads in minutes', () => {
     dryRun: true,
     indicators: { planned: 21, expired: 21 },
     ttlDays: 30,
-    savedSearches: 15,
+    savedSearches: 19,
   });
   const lines = report.split('\n');
 
@@ -149,7 +149,7 @@ describe('renderReport: the sample feed reads in minutes', () => {
     const sinkhole = lines.find((l) => l.startsWith('- **Sinkholed or parked domain**'))!;
     expect(sinkhole).toContain('investigate SourceIP, DeviceName, ClientIP or SrcIpAddr (by table)');
     const dns = queries.find((q) => q.table === 'DnsEvents')!;
-    const dnsLine = lines[lines.indexOf(`#### ${dns.name}`) + 3];
+    const dnsLine = lines[lines.indexOf(`#### ${dns.name}`) + 2];
     expect(dnsLine).toMatch(
       /False positives \(see False positives and triage\): DNS answer pointing at a shared address; Sinkholed/,
     );

@@ -280,9 +280,9 @@ describe('buildHuntingQueries', () => {
     const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
     const scenarios = (t: string) => qs[t].falsePositives.map((f) => f.scenario);
     expect(scenarios('DnsEvents')).toContain('Sinkholed or parked domain');
-    expect(scenarios('DnsEvents')).not.toContain('Legitimate NetSupport Manager or NetSupport School deployed by IT');
+    expect(scenarios('DnsEvents')).not.toContain('NetSupport Manager or NetSupport School deployed by IT');
     expect(scenarios('DeviceProcessEvents')).toContain(
-      'Legitimate NetSupport Manager or NetSupport School deployed by IT',
+      'NetSupport Manager or NetSupport School deployed by IT',
     );
     expect(qs.DeviceProcessEvents.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(
       /client32\.ini/,

@@ -84,8 +84,10 @@ describe('publishing only the hunts a workspace has data for (fake ARM tables li
       'DeviceFileEvents',
       'DeviceProcessEvents',
       'DeviceRegistryEvents',
+      'DeviceFileCertificateInfo',
       'UrlClickEvents',
       'EmailUrlInfo',
+      'EmailEvents',
     );
     const before = arm.workspace('rg-soc/law-sentinel').savedSearches().length;
     const second = await publish(manyIocs(20), stores(), OPTIONS);

@@ -1,3 +1,4 @@
+import { NETSUPPORT_IT_INSTALL } from '../../content/falsePositives';
 import type { EntityMapping } from '../queries/common';
 import type { BehaviourContext } from './types';
 
@@ -21,11 +22,8 @@ export interface Spec {
   body(ctx: BehaviourContext): string;
 }
 
-export const IT_INSTALL = {
-  scenario: 'NetSupport Manager or NetSupport School deployed by IT',
-  guidance:
-    'Legitimate installs live under C:\\Program Files (x86)\\NetSupport\\, are deployed by your software distribution, run as the Client32 service started by services.exe, and their client32.ini names your own gateway or connectivity server. The abused copy sits in a random folder under AppData, ProgramData or Temp, is started by wscript, mshta, cmd or PowerShell or by a Run key, and its client32.ini names an external gateway. Confirm with the owner of the install before closing.',
-};
+/** The one note on NetSupport installed on purpose (lib/content says it for the IOC hunts too). */
+export const IT_INSTALL = NETSUPPORT_IT_INSTALL;
 
 /** A path column outside Program Files (and Program Files (x86)), where the RAT's copy lives. */
 export const outsideProgramFiles = (column: string) => `${column} !contains @":\\Program Files"`;
