@@ -281,9 +281,7 @@ describe('buildHuntingQueries', () => {
     const scenarios = (t: string) => qs[t].falsePositives.map((f) => f.scenario);
     expect(scenarios('DnsEvents')).toContain('Sinkholed or parked domain');
     expect(scenarios('DnsEvents')).not.toContain('NetSupport Manager or NetSupport School deployed by IT');
-    expect(scenarios('DeviceProcessEvents')).toContain(
-      'NetSupport Manager or NetSupport School deployed by IT',
-    );
+    expect(scenarios('DeviceProcessEvents')).toContain('NetSupport Manager or NetSupport School deployed by IT');
     expect(qs.DeviceProcessEvents.falsePositives.find((f) => /NetSupport School/.test(f.scenario))!.guidance).toMatch(
       /client32\.ini/,
     );
