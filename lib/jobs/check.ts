@@ -144,7 +144,7 @@ function settingsLine(settings: Settings): CheckLine {
     'settings',
     false,
     `not set: ${missing.join(', ')}${workspace ? ' (or SENTINEL_WORKSPACES)' : ''}`,
-    `set ${missing.length === 1 ? 'it' : 'them'} (docs/settings.md), e.g. in the shell or local.settings.json, then run the check again`,
+    `set ${missing.length === 1 ? 'it' : 'them'} (docs/settings.md), in the shell for npm run check (local.settings.json is read only by func start), then run the check again`,
   );
 }
 
