@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { appEnv, MALWARE_ID, type Settings } from './config';
 import { asAzureAccessError, errorMessage, EXIT, inputError, isSyncError } from './errors';
-import { decodeInput } from './input';
+import { decodeInput, readTextFile } from './input';
 import { huntingQueryCountsText } from './content/queryCounts';
 import { BENIGN_KINDS } from './ioc/benign';
 import { createLogger, type Logger } from './logger';
@@ -133,19 +132,17 @@ function parseMalwareFlag(value: string): string[] {
 class UsageError extends Error {}
 
 async function readInput(path: string): Promise<string> {
-  let bytes: Buffer;
   if (path === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    bytes = Buffer.concat(chunks);
-  } else {
-    try {
-      bytes = await readFile(path);
-    } catch (e) {
-      throw inputError(`--input: ${readFailure(e as NodeJS.ErrnoException)}: ${path}`, '--input');
-    }
+    return decodeInput(Buffer.concat(chunks), '--input (stdin)');
   }
-  return decodeInput(bytes, `--input ${path === '-' ? '(stdin)' : path}`);
+  try {
+    return readTextFile(path, `--input ${path}`);
+  } catch (e) {
+    if (isSyncError(e)) throw e;
+    throw inputError(`--input: ${readFailure(e as NodeJS.ErrnoException)}: ${path}`, '--input');
+  }
 }
 
 /** Why a file could not be read, in words (`--input: no such file: x.txt`); the code stays for rare ones. */

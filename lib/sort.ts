@@ -5,5 +5,6 @@ export function byCodeUnit(a: string, b: string): number {
 
 /** Each value once, in code-unit order. */
 export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(byCodeUnit);
+  // The default sort of strings is code-unit order too (byCodeUnit's), without a call per comparison.
+  return [...new Set(values)].sort();
 }

@@ -178,8 +178,14 @@ export function parseAllowlist(text: string | undefined): { allowlist: Allowlist
   return { allowlist: { domains, ranges, hashes }, bad };
 }
 
+/**
+ * Only these can be an address to ipaddr.js (its IPv4 forms are digits, hex and dots; IPv6 needs a
+ * colon): anything else is refused here, since ipaddr.isValid refuses it by throwing, which is slow.
+ */
+const MAYBE_IP = /^[0-9a-fx.]+$|:/i;
+
 function parseIp(value: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (!ipaddr.isValid(value)) return undefined;
+  if (!MAYBE_IP.test(value) || !ipaddr.isValid(value)) return undefined;
   const addr = ipaddr.parse(value);
   return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
     ? (addr as ipaddr.IPv6).toIPv4Address()
@@ -190,13 +196,22 @@ function inRanges(addr: ipaddr.IPv4 | ipaddr.IPv6, allow: Allowlist): boolean {
   return allow.ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
 }
 
-/** The host and each parent domain of it (`a.b.example.com`, `b.example.com`, `example.com`, `com`). */
-function selfAndParents(host: string): string[] {
-  const labels = host.split('.');
-  return labels.map((_, i) => labels.slice(i).join('.'));
+/**
+ * Whether `test` holds for the host or a parent domain of it (`a.b.example.com`, `b.example.com`,
+ * `example.com`, `com`), longest first, down to `minLength` characters; walked in place, no list.
+ */
+function selfOrParent(host: string, test: (name: string) => boolean, minLength = 0): boolean {
+  for (let from = 0; host.length - from >= minLength;) {
+    if (test(from === 0 ? host : host.slice(from))) return true;
+    const dot = host.indexOf('.', from);
+    if (dot < 0) return false;
+    from = dot + 1;
+  }
+  return false;
 }
 
-const underAny = (host: string, names: ReadonlySet<string>) => selfAndParents(host).some((p) => names.has(p));
+const underAny = (host: string, names: ReadonlySet<string>) =>
+  names.size > 0 && selfOrParent(host, (p) => names.has(p));
 
 const SHARED = new Set(SHARED_HOSTING);
 
@@ -209,9 +224,7 @@ function isPopular(host: string): boolean {
   if (POPULAR.has(www(host))) return true;
   const registrable = getDomain(host, { allowPrivateDomains: true });
   if (!registrable) return false;
-  return selfAndParents(host)
-    .filter((p) => p.length >= registrable.length)
-    .some((p) => POPULAR.has(p));
+  return selfOrParent(host, (p) => POPULAR.has(p), registrable.length);
 }
 
 /** See the CONTRACT above. `host` is a lower-case domain or an IP address (IPv6 without brackets). */

@@ -26,9 +26,14 @@ function unicodeEscape(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
+/** Any character one of the replacements below would touch (every surrogate, paired or not). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff]/;
+
 /** A KQL string literal whose value is exactly `value`. */
 export function kqlString(value: string): string {
   if (typeof value !== 'string') throw new TypeError('kqlString expects a string');
+  // Most values need no escape: skip the three passes (same result).
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   const escaped = value
     .replace(/["\\\n\r\t]/g, (ch) => NAMED_ESCAPES[ch] ?? unicodeEscape(ch))
     .replace(CONTROLS, unicodeEscape)

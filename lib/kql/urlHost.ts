@@ -1,7 +1,34 @@
-import { type Allowlist, isWellKnownHost } from '../ioc/benign';
+import { type Allowlist, EMPTY_ALLOWLIST, isWellKnownHost } from '../ioc/benign';
+
+/**
+ * Answers for the URLs seen lately. A family's inline queries are built many times over while their
+ * parts are measured (lib/kql/huntingQueries split), each time asking the same URLs' hosts; parsing
+ * a URL and walking the popular-sites list once per URL instead keeps a 100k run near its parse
+ * time. Bounded: emptied when full, so a long-lived worker does not grow with every URL it sees.
+ */
+class RecentAnswers<V> {
+  private readonly answers = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string, compute: (key: string) => V): V {
+    if (this.answers.has(key)) return this.answers.get(key) as V;
+    const answer = compute(key);
+    if (this.answers.size >= this.limit) this.answers.clear();
+    this.answers.set(key, answer);
+    return answer;
+  }
+}
+
+const RECENT_URLS = 100_000;
+const hostOfUrl = new RecentAnswers<string | undefined>(RECENT_URLS);
+/** Per allow-list (the settings' one object, never changed once read), whether a host is well known. */
+const wellKnown = new WeakMap<Allowlist, RecentAnswers<boolean>>();
 
 /** Host of a URL, lower-case, without brackets, port or trailing root dot; undefined if it has none. */
 export function urlHost(url: string): string | undefined {
+  return hostOfUrl.get(url, parseUrlHost);
+}
+
+function parseUrlHost(url: string): string | undefined {
   try {
     const host = new URL(url).hostname
       .toLowerCase()
@@ -31,6 +58,9 @@ export function isIpHost(host: string): boolean {
  */
 export function huntedUrlHost(url: string, allow?: Allowlist): string | undefined {
   const host = urlHost(url);
-  if (!host || isWellKnownHost(host, allow)) return undefined;
-  return host;
+  if (!host) return undefined;
+  const key = allow ?? EMPTY_ALLOWLIST;
+  let answers = wellKnown.get(key);
+  if (!answers) wellKnown.set(key, (answers = new RecentAnswers<boolean>(RECENT_URLS)));
+  return answers.get(host, (h) => isWellKnownHost(h, allow)) ? undefined : host;
 }

@@ -3,9 +3,12 @@ import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsig
 import { SecurityInsights } from '@azure/arm-securityinsight';
 import type { SentinelTarget } from '../config';
 import { GENERATOR } from '../names';
+import { sharedArmWriteBudgets } from '../net/armWriteBudgets';
+import { armWritePacingPolicy } from '../net/armWritePacingPolicy';
 import { runDeadlinePolicy } from '../net/deadline';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
 import { MAX_RETRY_AFTER_MS, retryAfterCapPolicy } from '../net/retryAfterCapPolicy';
+import type { BucketShape } from '../net/tokenBudget';
 
 export interface ArmClients {
   securityInsights: SecurityInsights;
@@ -22,6 +25,8 @@ export interface ArmClientOptions {
   maxRetryDelayInMs?: number;
   /** Longest wait a 429/503 may ask for (default MAX_RETRY_AFTER_MS). */
   maxRetryAfterMs?: number;
+  /** ARM's write bucket (default ARM_WRITE_BUCKET, as documented); the bench matches its fake's faster clock. */
+  writeBucket?: BucketShape;
 }
 
 /**
@@ -30,6 +35,9 @@ export interface ArmClientOptions {
  * Retrying is left to the SDK pipeline's own retry policy, configured once here: on 429/503 it
  * waits for `Retry-After` / `x-ms-retry-after-ms`, on other 5xx and network faults it backs off
  * exponentially with jitter, up to `maxRetries`. Nothing above it retries again.
+ *
+ * Writes are paced: every client of one credential and subscription spends one write budget
+ * (lib/net/armWritePacingPolicy), so several workspaces in a subscription do not outrun ARM together.
  *
  * Nothing waits for ever: each attempt has `requestTimeoutMs` (a timed-out attempt is retried like
  * a network fault), a `Retry-After` longer than `maxRetryAfterMs` is cut to it, and a run's deadline
@@ -48,6 +56,10 @@ export function createArmClients(target: SentinelTarget, options: ArmClientOptio
     },
     additionalPolicies: [
       { policy: runDeadlinePolicy(), position: 'perCall' as const },
+      {
+        policy: armWritePacingPolicy(sharedArmWriteBudgets(options.credential, endpoint, options.writeBucket)),
+        position: 'perRetry' as const,
+      },
       { policy: retryAfterCapPolicy(options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: 'perRetry' as const },
       { policy: requestTimeoutPolicy(target.requestTimeoutMs), position: 'perRetry' as const },
     ],

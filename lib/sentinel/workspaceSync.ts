@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
+import type { BucketShape } from '../net/tokenBudget';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
 import { armIndicatorStore } from './indicatorStore';
@@ -180,7 +181,13 @@ export interface ConnectOptions {
   retryDelayInMs?: number;
   maxRetryDelayInMs?: number;
   /** Upload client tuning (tests, bench). */
-  upload?: { maxRetryAfterMs?: number; retryDelayMs?: number; timeoutMs?: number; batchesInFlight?: number };
+  upload?: {
+    maxRetryAfterMs?: number;
+    retryDelayMs?: number;
+    timeoutMs?: number;
+    batchesInFlight?: number;
+    pace?: BucketShape;
+  };
 }
 
 /**
@@ -203,6 +210,7 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
           maxRetryAfterMs: options.upload?.maxRetryAfterMs,
           retryDelayMs: options.upload?.retryDelayMs,
           timeoutMs: options.upload?.timeoutMs,
+          pace: options.upload?.pace,
         })
       : undefined;
   return targets.map((target) => {

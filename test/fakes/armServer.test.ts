@@ -180,13 +180,21 @@ describe('fake ARM', () => {
     const bucket = await startArmFake({ throttle: { burst: 2, perSecond: 1 } });
     try {
       const statuses: number[] = [];
+      const remaining: unknown[] = [];
       let retry: Record<string, unknown> = {};
       for (let i = 0; i < 3; i++) {
         const res = await call(bucket, 'POST', `${TI}/createIndicator?api-version=2025-09-01`, valid());
         statuses.push(res.status);
+        remaining.push(res.headers['x-ms-ratelimit-remaining-subscription-writes']);
         if (res.status === 429) retry = res.headers;
       }
       expect(statuses).toEqual([200, 200, 429]);
+      // Like ARM, every answer to a write says what is left of the subscription's write bucket.
+      expect(remaining).toEqual(['1', '0', '0']);
+      // Deletes spend a bucket of their own, and say so in their own header.
+      const deleted = await call(bucket, 'DELETE', `${TI}/indicators/none?api-version=2025-09-01`);
+      expect(deleted.status).not.toBe(429);
+      expect(deleted.headers['x-ms-ratelimit-remaining-subscription-deletes']).toBe('1');
       expect(Number(retry['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(Number(retry['x-ms-retry-after-ms'])).toBeGreaterThan(0);
       // Reads are not throttled.

@@ -488,6 +488,10 @@ export class TokenBucket {
     this.tokens = o.burst;
     this.interval = 1000 / (o.perSecond * (o.timeScale ?? 1));
   }
+  /** Whole tokens left: what ARM's `x-ms-ratelimit-remaining-subscription-*` header states after a request. */
+  remaining(): number {
+    return Math.max(0, Math.floor(this.tokens));
+  }
   /** undefined when a token was taken; else the real milliseconds to wait. */
   take(): number | undefined {
     const now = performance.now();
@@ -547,12 +551,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const tiVersions = options.tiApiVersions ?? TI_API_VERSIONS;
   const ssVersions = options.savedSearchApiVersions ?? SAVED_SEARCH_API_VERSIONS;
   const maxPage = options.maxPageSize ?? 100;
-  // ARM throttles writes per subscription.
+  // ARM throttles per subscription and operation type: writes and deletes have a bucket each.
   const buckets = new Map<string, TokenBucket>();
-  const bucketFor = (sub: string) => {
+  const bucketFor = (sub: string, kind: 'writes' | 'deletes') => {
     if (!options.throttle) return undefined;
-    let b = buckets.get(sub.toLowerCase());
-    if (!b) buckets.set(sub.toLowerCase(), (b = new TokenBucket(options.throttle)));
+    const key = `${sub.toLowerCase()}|${kind}`;
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = new TokenBucket(options.throttle)));
     return b;
   };
 
@@ -964,8 +969,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         payload = { error: { code: 'FakeContractViolation', message: broken.join('; ') } };
       }
       record.status = status;
-      writeAzureJson(res, status, payload, headers);
+      writeAzureJson(res, status, payload, { ...rateHeaders, ...headers });
     };
+    // What ARM says is left of the bucket a write spent, on every answer to it (set once counted).
+    let rateHeaders: Record<string, string> = {};
     const sendError = (e: HttpError) => send(e.status, { error: { code: e.code, message: e.message } }, e.headers);
 
     try {
@@ -1026,9 +1033,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         specOperation = verdict.operation;
       }
 
-      const bucket = write ? bucketFor(m![1]) : undefined;
+      const rateKind = method === 'DELETE' ? 'deletes' : 'writes';
+      const bucket = write ? bucketFor(m![1], rateKind) : undefined;
+      // Unthrottled, the fake is a bucket of ARM's size that never drains.
+      if (write) rateHeaders = { [`x-ms-ratelimit-remaining-subscription-${rateKind}`]: '199' };
       if (bucket) {
         const waitMs = bucket.take();
+        rateHeaders = { [`x-ms-ratelimit-remaining-subscription-${rateKind}`]: String(bucket.remaining()) };
         if (waitMs !== undefined) {
           const scale = options.throttle?.timeScale ?? 1;
           throw httpError(

@@ -1,6 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
-import { createArmClients, type ArmClients } from '../../lib/sentinel/armClients';
+import { createArmClients, type ArmClientOptions, type ArmClients } from '../../lib/sentinel/armClients';
 import { armIndicatorStore, type IndicatorStore } from '../../lib/sentinel/indicatorStore';
 import { armSavedSearchStore, type SavedSearchStore } from '../../lib/sentinel/savedSearchStore';
 import type { ArmFake } from '../fakes/armServer';
@@ -47,7 +47,7 @@ export function connect(
   fake: ArmFake,
   overrides: Partial<SentinelTarget> = {},
   token = fake.token,
-  clientOptions: { maxRetryAfterMs?: number } = {},
+  clientOptions: Pick<ArmClientOptions, 'maxRetryAfterMs' | 'writeBucket'> = {},
 ): Connected {
   const target = targetFor(fake, overrides);
   const credential = staticCredential(token);
