@@ -13,7 +13,7 @@ import { terminalProgress } from './progress';
 import type { SentinelDestination } from './sentinel/workspaceSync';
 import { describeSkipped } from './sentinel/workspaceTables';
 import { createServices } from './services';
-import type { WriteCounts } from './sentinel/writer';
+import type { WriteCounts } from './sentinel/writeCounts';
 import { removedLines, type LifecycleRequest } from './sentinel/lifecycle';
 
 export const USAGE = `Usage: npm run sync -- [options]

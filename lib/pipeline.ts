@@ -8,12 +8,13 @@ import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
-import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOptions } from './sentinel/indicator';
+import { renderIndicator } from './sentinel/indicatorBody';
+import { factsFromIocs, groupByObservable, type IndicatorOptions } from './sentinel/indicatorFacts';
 import { lifecycleAfterWrite, type LifecycleRequest, type LifecycleResult } from './sentinel/lifecycle';
 import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
 import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
 import type { SkippedHunt } from './sentinel/workspaceTables';
-import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writer';
+import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writeCounts';
 import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SentinelTarget, Settings } from '../config';
-import { describeError } from '../sentinel/writer';
+import { describeError } from '../sentinel/writeCounts';
 import { familyNameFor } from '../content/family';
 import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';

@@ -9,7 +9,7 @@ import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
 import { armWorkspaceTables, type SkippedHunt } from './workspaceTables';
-import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writer';
+import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
 import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
 import { forEachWorkspace } from './workspaces';
 
