@@ -15,7 +15,8 @@ import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
 import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
 import type { SkippedHunt } from './sentinel/workspaceTables';
 import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writeCounts';
-import { pullFamilies, type ThreatFoxSource } from './threatfox/client';
+import { pullFamilies } from './threatfox/pullFamilies';
+import type { ThreatFoxSource } from './threatfox/source';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
 /**

@@ -8,7 +8,8 @@ import type { UpsertDeps } from './jobs/upsert';
 import { createLogger, type Logger } from './logger';
 import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
-import { ThreatFoxClient, type ThreatFoxSource } from './threatfox/client';
+import { ThreatFoxClient } from './threatfox/client';
+import type { ThreatFoxSource } from './threatfox/source';
 import type { IocLookupSource } from './threatfox/lookup';
 import type { LifecycleDeps } from './jobs/lifecycle';
 

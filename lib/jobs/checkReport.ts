@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Settings } from '../config';
 import type { LogsQueryRunner } from '../sentinel/logsQuery';
-import type { ThreatFoxSource } from '../threatfox/client';
+import type { ThreatFoxSource } from '../threatfox/source';
 import { HUNT_CHECK_TITLES, type HuntCheckId } from './checkHunts';
 
 /** The check's lines and report: what each check is called, and how the report reads. */

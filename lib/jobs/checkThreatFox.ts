@@ -1,6 +1,7 @@
 import type { Settings } from '../config';
 import { errorMessage, isSettingError, isSyncError } from '../errors';
-import { ThreatFoxClient, type ThreatFoxSource } from '../threatfox/client';
+import { ThreatFoxClient } from '../threatfox/client';
+import type { ThreatFoxSource } from '../threatfox/source';
 import { KEY_FIX } from './checkFixes';
 import { line, notReached, type CheckDeps, type CheckLine } from './checkReport';
 

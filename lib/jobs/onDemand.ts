@@ -17,7 +17,7 @@ import {
 import type { SentinelDestination } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
-import type { ThreatFoxSource } from '../threatfox/client';
+import type { ThreatFoxSource } from '../threatfox/source';
 import type { IocLookupSource } from '../threatfox/lookup';
 import type { LifecycleRequest } from '../sentinel/lifecycle';
 import { lifecycleRunCounts } from '../state/lifecycleRuns';

@@ -9,7 +9,7 @@ import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { filterNewOrChanged } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
-import type { ThreatFoxSource } from '../threatfox/client';
+import type { ThreatFoxSource } from '../threatfox/source';
 import type { MessageEncoding } from '../queue/batches';
 import { sendBatches } from './handOff';
 
