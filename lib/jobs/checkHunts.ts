@@ -5,7 +5,7 @@ import { familyNameFor } from '../content/family';
 import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';
 import type { ArmClients } from '../sentinel/armClients';
-import { armIndicatorStore } from '../sentinel/indicatorStore';
+import { armIndicatorStore } from '../sentinel/armIndicatorStore';
 import { createLogsQueryRunner, type LogsAnswer, type LogsQueryRunner } from '../sentinel/logsQuery';
 import { parsePattern } from '../sentinel/stix';
 import { armWorkspaceTables, describeSkipped, huntsForWorkspace } from '../sentinel/workspaceTables';

@@ -3,7 +3,7 @@ import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
-import { armIndicatorStore } from './indicatorStore';
+import { armIndicatorStore } from './armIndicatorStore';
 import { armSavedSearchStore } from './savedSearchStore';
 import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
