@@ -11,7 +11,7 @@
  * never a layer above its own. lib/ never imports the Functions runtime.
  */
 const FOUNDATION =
-  '^lib/(ioc/|net/|text/|config\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts|workspaceRef\\.ts)';
+  '^lib/(ioc/|net/|text/|config\\.ts|settingFields\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts|workspaceRef\\.ts)';
 const STAGES = '^lib/(sentinel|kql|content|state|queue|threatfox)/|^lib/input\\.ts';
 const PIPELINE = '^lib/pipeline\\.ts';
 const JOBS = '^lib/jobs/|^lib/services\\.ts';

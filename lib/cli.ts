@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { appEnv, MALWARE_ID, type Settings } from './config';
+import { appEnv, type Settings } from './config';
+import { MALWARE_ID } from './settingFields';
 import { asAzureAccessError, errorMessage, EXIT, inputError, isSyncError } from './errors';
 import { decodeInput } from './input';
 import { huntingQueryCountsText } from './content/queryCounts';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { MALWARE_ID, type Settings } from '../config';
+import type { Settings } from '../config';
+import { MALWARE_ID } from '../settingFields';
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
