@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
 import { enqueueIocs } from './jobs/handOff';
-import type { MessageEncoding } from './queue/batches';
+import type { MessageEncoding } from './queue/batchMessage';
 import type { OnDemandDeps } from './jobs/onDemand';
 import type { PullDeps } from './jobs/pull';
 import type { UpsertDeps } from './jobs/upsert';
