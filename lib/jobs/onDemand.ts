@@ -6,15 +6,8 @@ import { MALWARE_ID } from '../settingFields';
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import {
-  benignCounts,
-  collect,
-  HTTP_FIELDS,
-  onDemandInput,
-  runSync,
-  type Collected,
-  type SyncResult,
-} from '../pipeline';
+import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
+import { benignCounts, runSync, type SyncResult } from '../pipeline';
 import type { SentinelDestination } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';

@@ -3,7 +3,7 @@ import { errorMessage } from '../errors';
 import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
-import { collect, type ThreatFoxPull } from '../pipeline';
+import { collect, type ThreatFoxPull } from '../collect';
 import { checkIocs, isClaimCheck, type IocBatchMessage, type MessageEncoding } from '../queue/batchMessage';
 import { prepareBatches } from '../queue/batchSender';
 import { recordRunSafely, type RunStatus } from '../state/runHistory';
