@@ -1,9 +1,9 @@
 /**
  * The layering, enforced by `npm run lint:deps` (part of `npm test`):
  *
- *   functions/, lib/cli.ts (+ output.ts), lib/check.ts   adapters
+ *   functions/, lib/cli.ts (+ cliArgs, cliSummary, output), lib/check.ts   adapters
  *   lib/jobs/, lib/services.ts                           jobs and their composition
- *   lib/pipeline.ts                                      the one flow
+ *   lib/pipeline.ts (+ collect.ts)                       the one flow
  *   lib/{sentinel,kql,content,state,queue,threatfox}/, lib/input.ts             stages
  *   lib/{ioc,net,text}/, lib/{config,errors,logger,workspaceRef,...}.ts           foundations
  *
@@ -11,11 +11,11 @@
  * never a layer above its own. lib/ never imports the Functions runtime.
  */
 const FOUNDATION =
-  '^lib/(ioc/|net/|text/|config\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts|workspaceRef\\.ts)';
+  '^lib/(ioc/|net/|text/|config\\.ts|settingFields\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts|workspaceRef\\.ts)';
 const STAGES = '^lib/(sentinel|kql|content|state|queue|threatfox)/|^lib/input\\.ts';
-const PIPELINE = '^lib/pipeline\\.ts';
+const PIPELINE = '^lib/(pipeline|collect)\\.ts';
 const JOBS = '^lib/jobs/|^lib/services\\.ts';
-const ADAPTERS = '^functions/|^lib/(cli|output|check)\\.ts';
+const ADAPTERS = '^functions/|^lib/(cli|cliArgs|cliSummary|output|check)\\.ts';
 
 module.exports = {
   forbidden: [

@@ -1,14 +1,15 @@
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
 import { enqueueIocs } from './jobs/handOff';
-import type { MessageEncoding } from './queue/batches';
+import type { MessageEncoding } from './queue/batchMessage';
 import type { OnDemandDeps } from './jobs/onDemand';
 import type { PullDeps } from './jobs/pull';
 import type { UpsertDeps } from './jobs/upsert';
 import { createLogger, type Logger } from './logger';
 import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
-import { ThreatFoxClient, type ThreatFoxSource } from './threatfox/client';
+import { ThreatFoxClient } from './threatfox/client';
+import type { ThreatFoxSource } from './threatfox/source';
 import type { IocLookupSource } from './threatfox/lookup';
 import type { LifecycleDeps } from './jobs/lifecycle';
 

@@ -1,7 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isLoopbackHost, loadSettings } from '../lib/config';
+import { loadSettings } from '../lib/config';
+import { isLoopbackHost } from '../lib/settingFields';
 import { runCli } from './support/cli';
 import { syncErrorMessage } from './support/errors';
 

@@ -1,5 +1,5 @@
 import hostJson from '../../host.json';
-import type { MessageEncoding } from '../../lib/queue/batches';
+import type { MessageEncoding } from '../../lib/queue/batchMessage';
 
 /** What the host does with queue messages (host.json), so our own sends and parking match it. */
 export const QUEUE_HOST_SETTINGS = {

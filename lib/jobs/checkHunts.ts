@@ -1,11 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SentinelTarget, Settings } from '../config';
-import { describeError } from '../sentinel/writer';
+import { describeError } from '../sentinel/writeCounts';
 import { familyNameFor } from '../content/family';
 import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';
 import type { ArmClients } from '../sentinel/armClients';
-import { armIndicatorStore } from '../sentinel/indicatorStore';
+import { armIndicatorStore } from '../sentinel/armIndicatorStore';
 import { createLogsQueryRunner, type LogsAnswer, type LogsQueryRunner } from '../sentinel/logsQuery';
 import { parsePattern } from '../sentinel/stix';
 import { armWorkspaceTables, describeSkipped, huntsForWorkspace } from '../sentinel/workspaceTables';

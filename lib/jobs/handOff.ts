@@ -1,7 +1,8 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
-import { prepareBatches, toQueueText, type IocBatchMessage, type MessageEncoding } from '../queue/batches';
+import { toQueueText, type IocBatchMessage, type MessageEncoding } from '../queue/batchMessage';
+import { prepareBatches } from '../queue/batchSender';
 import type { AppStorage } from '../state/storage';
 
 /**

@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { MALWARE_ID, type Settings } from '../config';
+import type { Settings } from '../config';
+import { MALWARE_ID } from '../settingFields';
 import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
-import {
-  benignCounts,
-  collect,
-  HTTP_FIELDS,
-  onDemandInput,
-  runSync,
-  type Collected,
-  type SyncResult,
-} from '../pipeline';
+import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
+import { benignCounts, runSync, type SyncResult } from '../pipeline';
 import type { SentinelDestination } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
-import type { ThreatFoxSource } from '../threatfox/client';
+import type { ThreatFoxSource } from '../threatfox/source';
 import type { IocLookupSource } from '../threatfox/lookup';
 import type { LifecycleRequest } from '../sentinel/lifecycle';
 import { lifecycleRunCounts } from '../state/lifecycleRuns';

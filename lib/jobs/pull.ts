@@ -3,14 +3,14 @@ import { errorMessage } from '../errors';
 import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
-import { collect, type ThreatFoxPull } from '../pipeline';
-import { checkIocs, isClaimCheck, prepareBatches, type IocBatchMessage } from '../queue/batches';
+import { collect, type ThreatFoxPull } from '../collect';
+import { checkIocs, isClaimCheck, type IocBatchMessage, type MessageEncoding } from '../queue/batchMessage';
+import { prepareBatches } from '../queue/batchSender';
 import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { filterNewOrChanged } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
 import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
-import type { ThreatFoxSource } from '../threatfox/client';
-import type { MessageEncoding } from '../queue/batches';
+import type { ThreatFoxSource } from '../threatfox/source';
 import { sendBatches } from './handOff';
 
 /** What the timer job uses: ThreatFox, the state table, batch container and upsert queue. */

@@ -4,16 +4,8 @@ import type { Logger } from '../logger';
 import { publishWithinDeadline } from '../sentinel/publish';
 import type { MultiPublishResult, SentinelDestination } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
-import {
-  type IocBatchMessage,
-  deleteClaimCheck,
-  encodeQueueText,
-  type MessageEncoding,
-  isClaimCheckGone,
-  parkedItemMessages,
-  parseBatchMessage,
-  resolveBatch,
-} from '../queue/batches';
+import { type IocBatchMessage, encodeQueueText, type MessageEncoding, parseBatchMessage } from '../queue/batchMessage';
+import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, resolveBatch } from '../queue/batchReceiver';
 import { IOC_POISON_QUEUE } from '../names';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import { landedAndValid, markLanded, seenRowKey } from '../state/seenIocs';

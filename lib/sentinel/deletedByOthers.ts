@@ -1,6 +1,6 @@
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
-import type { IndicatorFacts } from './indicator';
+import type { IndicatorFacts } from './indicatorFacts';
 import type { StoredIndicator } from './indicatorStore';
 import { observableKey } from './stix';
 

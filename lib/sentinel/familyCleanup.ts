@@ -2,7 +2,7 @@ import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { silentLogger, type Logger } from '../logger';
 import { generatedForFamilies } from './savedSearch';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
-import { describeError, type ItemFailure } from './writer';
+import { describeError, type ItemFailure } from './writeCounts';
 
 /**
  * A removed family cleaned up: on a full run (every configured family), the hunting queries of

@@ -7,7 +7,7 @@ import { removeQueriesOfRemovedFamilies } from './familyCleanup';
 import { addReconcileCounts, reconcileIndicators, zeroReconcileCounts, type ReconcileCounts } from './reconcile';
 import type { SentinelStores } from './stores';
 import type { MultiPublishResult, SentinelDestination, WorkspaceStores } from './workspaceSync';
-import { describeError, type ItemFailure } from './writer';
+import { describeError, type ItemFailure } from './writeCounts';
 
 /**
  * The indicator lifecycle after a run's writes (docs/reliability.md, "The indicator lifecycle"):

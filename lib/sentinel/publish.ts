@@ -7,7 +7,9 @@ import { generatedForFamilies, toSavedSearch } from './savedSearch';
 import type { PublishResult, SentinelStores } from './stores';
 import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination } from './workspaceSync';
 import { huntsForWorkspace, type SkippedHunt, type WorkspaceTableReader } from './workspaceTables';
-import { describeError, syncIndicators, syncSavedSearches, type SyncIndicatorsOptions } from './writer';
+import { syncIndicators, type SyncIndicatorsOptions } from './indicatorWriter';
+import { syncSavedSearches } from './savedSearchWriter';
+import { describeError } from './writeCounts';
 
 /**
  * The sentinel stage's write: indicators first, then the saved searches of their families, to one

@@ -1,16 +1,11 @@
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import { silentLogger, type Logger } from '../logger';
 import type { LookupBudget, LookupOutcome } from '../threatfox/lookup';
-import {
-  contentHash,
-  epochMs,
-  factsFromIndicator,
-  renderIndicator,
-  sameIndicator,
-  type IndicatorFacts,
-} from './indicator';
+import { factsFromIndicator } from './indicator';
+import { contentHash, renderIndicator, sameIndicator } from './indicatorBody';
+import { epochMs, type IndicatorFacts } from './indicatorFacts';
 import type { IndicatorStore, StoredIndicator } from './indicatorStore';
-import { describeError, type ItemFailure } from './writer';
+import { describeError, type ItemFailure } from './writeCounts';
 
 /**
  * Withdrawn IOCs revoked: each active indicator of ours is looked up on ThreatFox by its ThreatFox

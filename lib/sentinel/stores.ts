@@ -2,7 +2,7 @@ import type { HuntingQuery } from '../kql/huntingQueries';
 import type { IndicatorStore } from './indicatorStore';
 import type { SavedSearchStore } from './savedSearchStore';
 import type { SkippedHunt, WorkspaceTableReader } from './workspaceTables';
-import type { ItemFailure, WriteCounts } from './writer';
+import type { ItemFailure, WriteCounts } from './writeCounts';
 
 /** One workspace as the writer sees it: TI indicators and saved searches behind small stores. */
 export interface SentinelStores {

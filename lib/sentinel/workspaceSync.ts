@@ -4,13 +4,13 @@ import { silentLogger, type Logger } from '../logger';
 import type { BucketShape } from '../net/tokenBudget';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
-import { armIndicatorStore } from './indicatorStore';
+import { armIndicatorStore } from './armIndicatorStore';
 import { armSavedSearchStore } from './savedSearchStore';
 import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
 import { armWorkspaceTables, type SkippedHunt } from './workspaceTables';
-import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writer';
+import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
 import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
 import { forEachWorkspace } from './workspaces';
 

@@ -1,5 +1,5 @@
 import type { WorkspaceOutcome } from '../sentinel/workspaceSync';
-import type { ItemFailure, WriteCounts } from '../sentinel/writer';
+import type { ItemFailure, WriteCounts } from '../sentinel/writeCounts';
 import type { RunCounts, RunRecord } from './runHistory';
 
 /** A write's counts (indicators and saved searches) as run-history columns: the one mapping of WriteCounts to RunCounts. */

@@ -1,10 +1,10 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { configError, SyncError } from '../errors';
-import type { Rejected } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import { GENERATOR } from '../names';
-import { sleep } from '../net/sleep';
-import { parseRecords, threatFoxResponseSchema, type ThreatFoxRecord } from './schema';
+import { TRANSIENT_NETWORK_CODES, parseRetryAfter, withRetries, type Failure } from './retry';
+import { parseRecords, threatFoxResponseSchema } from './schema';
+import type { FetchResult, ThreatFoxSource } from './source';
 
 /**
  * The ThreatFox API client: one POST per query, `Auth-Key` header, JSON both ways.
@@ -12,22 +12,6 @@ import { parseRecords, threatFoxResponseSchema, type ThreatFoxRecord } from './s
  * transient failures (network, timeout, 429, 5xx) are retried with backoff. The Auth-Key
  * never leaves this module in an error, a cause or a log line.
  */
-
-export interface FetchResult {
-  records: ThreatFoxRecord[];
-  rejected: Rejected[];
-}
-
-export interface ThreatFoxSource {
-  /** malwareinfo: {query:'malwareinfo', malware, limit} (limit up to 1000; the API default is only 100) */
-  byMalware(malware: string, limit: number): Promise<FetchResult>;
-  /**
-   * get_iocs: {query:'get_iocs', days} (1-7, filtered on first seen).
-   * `malware`, when given, lets the source drop other families before validating them, so a broken
-   * record of a family nobody asked for is not reported as rejected. Callers still filter.
-   */
-  recent(days: number, malware?: readonly string[]): Promise<FetchResult>;
-}
 
 export interface ThreatFoxClientOptions {
   apiUrl: string;
@@ -55,41 +39,6 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_LIMIT = 1000;
 const KEY_HELP = 'get a free Auth-Key at https://auth.abuse.ch/';
 
-/** Socket-level failures worth another try; anything else without a response is a bug or bad setting. */
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-/**
- * Retry-After in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when absent or unreadable.
- * A date in the past means "now".
- */
-export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // HTTP-dates name a weekday and month; this keeps Date.parse from reading "-5" as a year.
-  const at = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** Exponential backoff with full jitter: a random wait in [0, base·2^(retry-1)], capped. */
-export function backoffDelay(retry: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(ceiling * random());
-}
-
 /** Server text goes into messages: one line, printable, short. */
 function snippet(value: unknown, max = 200): string {
   const text = (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)))
@@ -102,17 +51,6 @@ type Query =
   | { query: 'malwareinfo'; malware: string; limit: number }
   | { query: 'get_iocs'; days: number }
   | { query: 'ioc'; id: number };
-
-/** What a failed attempt was, and whether another one could succeed. */
-interface Failure {
-  retryable: boolean;
-  /** For the final error message, e.g. "HTTP 503" or "timed out after 30000 ms". */
-  what: string;
-  retryAfterMs?: number;
-  /** What the server said, for the final message only (logs stay short). */
-  detail?: string;
-  cause?: Error;
-}
 
 export class ThreatFoxClient implements ThreatFoxSource {
   private readonly http: AxiosInstance;
@@ -196,39 +134,15 @@ export class ThreatFoxClient implements ThreatFoxSource {
 
   /** Sends one query (with retries) and returns the `data` array of an `ok` answer, or [] on `no_result`. */
   private async query(body: Query): Promise<unknown[]> {
-    const attempts = this.maxRetries + 1;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(body);
-      if (!('retryable' in outcome)) return this.interpret(outcome, body);
-      const failure = outcome;
-      const last = attempt >= attempts;
-      if (!failure.retryable || last) {
-        const tries = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
-        const why = failure.retryable ? `gave up after ${tries}` : `not retried (${tries})`;
-        const detail = failure.detail ? ` (${failure.detail})` : '';
-        throw new SyncError(
-          'THREATFOX',
-          this.scrub(`ThreatFox ${body.query} failed: ${failure.what}${detail}; ${why}`),
-          {
-            cause: failure.cause,
-          },
-        );
-      }
-      const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, this.retryBaseDelayMs, this.maxRetryDelayMs);
-      if (delayMs > this.maxRetryDelayMs) {
-        throw new SyncError(
-          'THREATFOX',
-          this.scrub(
-            `ThreatFox ${body.query} failed: ${failure.what} and asked us to retry after ${Math.ceil(delayMs / 1000)} s, longer than the ${Math.ceil(this.maxRetryDelayMs / 1000)} s we wait; try again later`,
-          ),
-        );
-      }
-      this.log.warn(
-        { query: body.query, attempt, maxAttempts: attempts, delayMs, reason: this.scrub(failure.what) },
-        'ThreatFox request failed; retrying',
-      );
-      await sleep(delayMs);
-    }
+    const answer = await withRetries(() => this.attempt(body), {
+      query: body.query,
+      maxRetries: this.maxRetries,
+      retryBaseDelayMs: this.retryBaseDelayMs,
+      maxRetryDelayMs: this.maxRetryDelayMs,
+      log: this.log,
+      scrub: (text) => this.scrub(text),
+    });
+    return this.interpret(answer, body);
   }
 
   /** One HTTP exchange: a response to interpret, or a failure to retry or report. */
@@ -377,58 +291,4 @@ function parseEnvelope(text: unknown): { query_status?: string; data?: unknown }
   }
   const parsed = threatFoxResponseSchema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
-}
-
-export interface PullOptions {
-  malware: string[];
-  mode: 'recent' | 'full';
-  days: number;
-  limit: number;
-}
-
-/**
- * Pulls the configured families: mode 'recent' = one get_iocs call filtered to the families;
- * 'full' = malwareinfo per family. perFamily counts records kept per family.
- */
-export async function pullFamilies(
-  source: ThreatFoxSource,
-  options: PullOptions,
-): Promise<FetchResult & { perFamily: Record<string, number> }> {
-  const families = [...new Set(options.malware.map((m) => m.trim().toLowerCase()).filter(Boolean))];
-  if (families.length === 0)
-    throw configError(
-      'THREATFOX_MALWARE names no malware family: set it to ids such as win.netsupportmanager_rat',
-      'THREATFOX_MALWARE',
-    );
-  const perFamily: Record<string, number> = Object.fromEntries(families.map((f) => [f, 0]));
-  const records: ThreatFoxRecord[] = [];
-  const rejected: Rejected[] = [];
-
-  if (options.mode === 'recent') {
-    const got = await source.recent(options.days, families);
-    for (const r of got.records) {
-      const family = r.malware.toLowerCase();
-      if (Object.hasOwn(perFamily, family)) {
-        // not `in`: a record of family "constructor" is not one we asked for
-        perFamily[family] = (perFamily[family] ?? 0) + 1;
-        records.push(r);
-      }
-    }
-    rejected.push(...got.rejected);
-    return { records, rejected, perFamily };
-  }
-
-  // One family at a time: ThreatFox rate-limits per key, and the answers are small.
-  const seen = new Set<string>();
-  for (const family of families) {
-    const got = await source.byMalware(family, options.limit);
-    for (const r of got.records) {
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      perFamily[family] = (perFamily[family] ?? 0) + 1;
-      records.push(r);
-    }
-    rejected.push(...got.rejected);
-  }
-  return { records, rejected, perFamily };
 }

@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
-import { syncIndicators } from '../../lib/sentinel/writer';
+import { syncIndicators } from '../../lib/sentinel/indicatorWriter';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { publish } from '../../lib/sentinel/publish';
 import { parseRecords } from '../../lib/threatfox/schema';

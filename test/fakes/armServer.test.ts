@@ -256,7 +256,8 @@ describe('fake ARM against the vendored OpenAPI documents (issue 9, item 12)', (
 
   it('every call of a full sync through the real SDK clients keeps to the contract', async () => {
     const arm = connect(fake);
-    const { syncIndicators, syncSavedSearches } = await import('../../lib/sentinel/writer');
+    const { syncIndicators } = await import('../../lib/sentinel/indicatorWriter');
+    const { syncSavedSearches } = await import('../../lib/sentinel/savedSearchWriter');
     const iocs = [
       { type: 'domain' as const, value: 'a.example', malware: 'win.x', firstSeen: '2026-06-20T00:00:00Z' },
       { type: 'ipv4' as const, value: '203.0.113.7', port: 443, malware: 'win.x', firstSeen: '2026-06-20T00:00:00Z' },

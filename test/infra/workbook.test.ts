@@ -67,7 +67,7 @@ describe('the workbook file', () => {
   it('shows what the issue asks for: by family and type over time, revoked and expired, runs, hits by table', () => {
     const q = (name: string) => queries.find((i) => i.name === name)!.content;
     expect(q('indicators-by-family').query).toMatch(/Label startswith "family:"/);
-    expect(read('lib/sentinel/indicator.ts')).toMatch(/family: 'family:'/);
+    expect(read('lib/sentinel/indicatorFacts.ts')).toMatch(/family: 'family:'/);
     expect(q('indicators-by-family').visualization).toBe('timechart');
     expect(q('indicators-by-type').query).toMatch(/split\(ObservableKey, ":"\)\[0\]/);
     expect(q('indicator-states').query).toMatch(/"Revoked".*"Expired"/s);

@@ -9,7 +9,7 @@ import { BATCH_CONTAINER } from '../../lib/names';
 import { markLanded } from '../../lib/state/seenIocs';
 import { getWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
 import { listRuns } from '../support/runHistory';
-import type { IocBatchMessage } from '../../lib/queue/batches';
+import type { IocBatchMessage } from '../../lib/queue/batchMessage';
 import { ThreatFoxClient } from '../../lib/threatfox/client';
 import {
   COBALT_STRIKE,

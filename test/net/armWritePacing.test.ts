@@ -3,7 +3,7 @@ import { ArmWriteBudgets, sharedArmWriteBudgets } from '../../lib/net/armWriteBu
 import { armWritePacingPolicy } from '../../lib/net/armWritePacingPolicy';
 import { TokenBudget } from '../../lib/net/tokenBudget';
 import { createArmClients } from '../../lib/sentinel/armClients';
-import { armIndicatorStore } from '../../lib/sentinel/indicatorStore';
+import { armIndicatorStore } from '../../lib/sentinel/armIndicatorStore';
 import { startArmFake } from '../fakes/armServer';
 import { connect, targetFor } from '../sentinel/harness';
 import { toIndicator } from '../support/indicators';

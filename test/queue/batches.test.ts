@@ -4,21 +4,16 @@ import { syncErrorMessage } from '../support/errors';
 import type { Ioc } from '../../lib/ioc/types';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
-  deleteClaimCheck,
   isClaimCheck,
-  isClaimCheckGone,
   messageBytes,
   parseBatchMessage,
-  parkedItemMessages,
   checkIocs,
-  planBatches,
-  prepareBatches,
   QUEUE_MESSAGE_LIMIT_BYTES,
-  resolveBatch,
   toQueueText,
-  writeClaimCheck,
   type IocBatchMessage,
-} from '../../lib/queue/batches';
+} from '../../lib/queue/batchMessage';
+import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, resolveBatch } from '../../lib/queue/batchReceiver';
+import { planBatches, prepareBatches, writeClaimCheck } from '../../lib/queue/batchSender';
 import { BATCH_CONTAINER, IOC_QUEUE } from '../../lib/names';
 import { useAzurite } from '../support/azurite';
 

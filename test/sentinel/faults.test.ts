@@ -3,7 +3,7 @@ import type { Ioc } from '../../lib/ioc/types';
 import { RUN_DEADLINE, withRunDeadline } from '../../lib/net/deadline';
 import { retryAfterCapPolicy } from '../../lib/net/retryAfterCapPolicy';
 import { toIndicator } from '../support/indicators';
-import { syncIndicators } from '../../lib/sentinel/writer';
+import { syncIndicators } from '../../lib/sentinel/indicatorWriter';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { startTiUploadFake } from '../fakes/tiUploadServer';
 import { capturedLogs } from '../support/logs';

@@ -1,7 +1,8 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
 import { createArmClients, type ArmClientOptions, type ArmClients } from '../../lib/sentinel/armClients';
-import { armIndicatorStore, type IndicatorStore } from '../../lib/sentinel/indicatorStore';
+import { armIndicatorStore } from '../../lib/sentinel/armIndicatorStore';
+import type { IndicatorStore } from '../../lib/sentinel/indicatorStore';
 import { armSavedSearchStore, type SavedSearchStore } from '../../lib/sentinel/savedSearchStore';
 import type { ArmFake } from '../fakes/armServer';
 

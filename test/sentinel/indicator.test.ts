@@ -1,6 +1,7 @@
 import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
-import { factsFromIndicator, factsFromIocs, reconcileIndicator } from '../../lib/sentinel/indicator';
+import { factsFromIndicator, reconcileIndicator } from '../../lib/sentinel/indicator';
+import { factsFromIocs } from '../../lib/sentinel/indicatorFacts';
 import { planIndicators, toIndicator } from '../support/indicators';
 
 const NOW = new Date('2026-06-21T00:00:00Z');

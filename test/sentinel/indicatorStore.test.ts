@@ -1,4 +1,5 @@
-import { armIndicatorStore, type ListOptions } from '../../lib/sentinel/indicatorStore';
+import { armIndicatorStore } from '../../lib/sentinel/armIndicatorStore';
+import type { ListOptions } from '../../lib/sentinel/indicatorStore';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { capturedLogs } from '../support/logs';
 import { connect, targetFor } from './harness';

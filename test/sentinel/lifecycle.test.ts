@@ -1,6 +1,7 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { loadSettings, type Settings } from '../../lib/config';
-import { runSync, type SyncInput } from '../../lib/pipeline';
+import type { SyncInput } from '../../lib/collect';
+import { runSync } from '../../lib/pipeline';
 import { runLifecycle, type LifecycleRequest } from '../../lib/sentinel/lifecycle';
 import { ThreatFoxClient } from '../../lib/threatfox/client';
 import { startArmFake, type ArmFake, type IndicatorResource } from '../fakes/armServer';

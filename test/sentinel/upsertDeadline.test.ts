@@ -5,7 +5,7 @@ import { loadSettings } from '../../lib/config';
 import type { Ioc } from '../../lib/ioc/types';
 import { runUpsert } from '../../lib/jobs/upsert';
 import { silentLogger } from '../../lib/logger';
-import { planBatches } from '../../lib/queue/batches';
+import { planBatches } from '../../lib/queue/batchSender';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { useAzurite } from '../support/azurite';
 import { connect } from './harness';

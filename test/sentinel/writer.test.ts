@@ -4,7 +4,8 @@ import type { Ioc } from '../../lib/ioc/types';
 import { toIndicator } from '../support/indicators';
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
 import { generatedForFamilies, GENERATOR_TAG } from '../../lib/sentinel/savedSearch';
-import { syncIndicators, syncSavedSearches } from '../../lib/sentinel/writer';
+import { syncIndicators } from '../../lib/sentinel/indicatorWriter';
+import { syncSavedSearches } from '../../lib/sentinel/savedSearchWriter';
 import { startArmFake, type ArmFake, type RecordedArmRequest } from '../fakes/armServer';
 import { connect, type Connected } from './harness';
 

@@ -1,6 +1,7 @@
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import type { Ioc } from '../../lib/ioc/types';
-import { factsFromIocs, groupByObservable, renderIndicator, type IndicatorOptions } from '../../lib/sentinel/indicator';
+import { renderIndicator } from '../../lib/sentinel/indicatorBody';
+import { factsFromIocs, groupByObservable, type IndicatorOptions } from '../../lib/sentinel/indicatorFacts';
 
 /** The body the writer renders for one IOC alone: the tests' shorthand for an indicator we wrote. */
 export function toIndicator(ioc: Ioc, options: IndicatorOptions): ThreatIntelligenceIndicatorModel {

@@ -3,15 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isSyncError, type SyncError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
-import {
-  backoffDelay,
-  parseRetryAfter,
-  pullFamilies,
-  ThreatFoxClient,
-  type FetchResult,
-  type ThreatFoxClientOptions,
-  type ThreatFoxSource,
-} from '../../lib/threatfox/client';
+import { ThreatFoxClient, type ThreatFoxClientOptions } from '../../lib/threatfox/client';
+import { pullFamilies } from '../../lib/threatfox/pullFamilies';
+import { backoffDelay, parseRetryAfter } from '../../lib/threatfox/retry';
+import type { FetchResult, ThreatFoxSource } from '../../lib/threatfox/source';
 import {
   COBALT_STRIKE,
   FAKE_AUTH_KEY,

@@ -1,52 +1,25 @@
-import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
-import { firstLine } from '../errors';
 import type { Allowlist } from '../ioc/benign';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
-import { statusOf } from '../net/status';
-import {
-  epochMs,
-  factsFromIndicator,
-  factsFromIocs,
-  groupByObservable,
-  mergeFacts,
-  reconcileIndicator,
-  renderIndicator,
-  type IndicatorFacts,
-} from './indicator';
+import { factsFromIndicator, reconcileIndicator } from './indicator';
+import { renderIndicator } from './indicatorBody';
+import { epochMs, factsFromIocs, groupByObservable, mergeFacts, type IndicatorFacts } from './indicatorFacts';
 import type { IndicatorStore, ListOptions, StoredIndicator } from './indicatorStore';
-import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
 import { keepDeletedOut } from './deletedByOthers';
 import { observableKey, parsePattern } from './stix';
+import { combine, describeError, outcome, type ItemFailure, type StepOutcome, type WriteCounts } from './writeCounts';
 
 /**
- * Publishes to Sentinel, writing only what changed.
+ * Publishes indicators to Sentinel, writing only what changed.
  *
  * Indicators are found again by source + observable (Sentinel names them on create), read once
  * per run; new ones are created, changed ones replaced, duplicates removed; after creating, ours
- * are read again so duplicates a retried create left are removed in the same run. Saved searches have stable ids and are PUT only when a field we own differs.
+ * are read again so duplicates a retried create left are removed in the same run.
  * Retrying (429 Retry-After, 5xx/network backoff) happens inside the SDK pipeline; an item that
  * still fails is counted and reported here, and the others carry on.
  */
-
-export interface WriteCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
-}
-
-export interface ItemFailure {
-  /** `workspace`: the whole workspace failed (denied, not found, unreadable); its items were not tried. */
-  kind: 'indicator' | 'huntingQuery' | 'workspace';
-  key: string;
-  error: string;
-  /** Which workspace, when the run writes to several (lib/sentinel/workspaceSync.ts). */
-  workspace?: string;
-}
 
 export interface SyncIndicatorsOptions {
   source: string;
@@ -67,30 +40,6 @@ export interface SyncIndicatorsOptions {
 export interface SyncIndicatorsResult {
   counts: WriteCounts;
   failures: ItemFailure[];
-}
-
-export const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
-
-export function addCounts(a: WriteCounts, b: WriteCounts): WriteCounts {
-  return {
-    created: a.created + b.created,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    deleted: a.deleted + b.deleted,
-    failed: a.failed + b.failed,
-  };
-}
-
-/** A failure as one line: status and ARM error code when there are, never request headers. */
-export function describeError(e: unknown): string {
-  if (e && typeof e === 'object') {
-    const err = e as { statusCode?: number; code?: string; message?: string };
-    const status = err.statusCode ? `HTTP ${err.statusCode}` : undefined;
-    const code = err.code && err.code !== String(err.statusCode) ? err.code : undefined;
-    const message = firstLine(err.message ?? (e as { toString(): string }).toString()).slice(0, 500);
-    return [status, code, message].filter(Boolean).join(' ');
-  }
-  return String(e);
 }
 
 /**
@@ -145,25 +94,6 @@ interface IndicatorWritePlan {
   writes: IndicatorWrite[];
   /** Observables of this batch whose keeper already says everything and that have no duplicates. */
   unchanged: number;
-}
-
-/** What one step did: its counts and the items it could not write. */
-interface StepOutcome {
-  counts: WriteCounts;
-  failures: ItemFailure[];
-}
-
-const outcome = (counts: Partial<WriteCounts> = {}, failures: ItemFailure[] = []): StepOutcome => ({
-  counts: { ...zeroCounts(), ...counts },
-  failures,
-});
-
-/** The sum of several outcomes, failures in the order of the outcomes. */
-function combine(outcomes: readonly StepOutcome[]): StepOutcome {
-  return {
-    counts: outcomes.reduce((sum, o) => addCounts(sum, o.counts), zeroCounts()),
-    failures: outcomes.flatMap((o) => o.failures),
-  };
 }
 
 /**
@@ -398,131 +328,4 @@ export async function syncIndicators(
   ]);
   logger.debug({ counts }, 'indicators synced');
   return { counts, failures };
-}
-
-export interface SavedSearchSpec {
-  id: string;
-  body: SavedSearch;
-}
-
-export interface SyncSavedSearchesOptions {
-  concurrency: number;
-  logger?: Logger;
-  /**
-   * Which existing searches this sync owns: one of those that is no longer wanted (a family's
-   * query that shrank from three parts to two) is deleted, so no stale query keeps hunting.
-   */
-  owns?: (search: StoredSavedSearch) => boolean;
-}
-
-function tagsKey(tags: Tag[] | undefined): string[] {
-  return (tags ?? []).map((t) => `${t.name}\u0000${t.value}`).sort();
-}
-
-/** The fields of a saved search we own; version, function alias and the like are left to the service. */
-function sameSavedSearch(a: SavedSearch, b: SavedSearch): boolean {
-  return (
-    a.query === b.query &&
-    a.displayName === b.displayName &&
-    a.category === b.category &&
-    JSON.stringify(tagsKey(a.tags)) === JSON.stringify(tagsKey(b.tags))
-  );
-}
-
-interface SavedSearchesThere {
-  /** By lower-cased id: saved-search ids are case-insensitive in ARM. */
-  existing: Map<string, SavedSearch>;
-  /** Owned searches no longer wanted: deleted. */
-  stale: StoredSavedSearch[];
-}
-
-async function readSavedSearches(
-  store: SavedSearchStore,
-  searches: readonly SavedSearchSpec[],
-  owns: SyncSavedSearchesOptions['owns'],
-): Promise<SavedSearchesThere> {
-  const listed = await store.list();
-  const wanted = new Set(searches.map((s) => s.id.toLowerCase()));
-  return {
-    existing: new Map(listed.map((s) => [s.id.toLowerCase(), s.body])),
-    stale: owns ? listed.filter((s) => !wanted.has(s.id.toLowerCase()) && owns(s)) : [],
-  };
-}
-
-function savedSearchFailed(id: string, e: unknown, logger: Logger, message: string): StepOutcome {
-  const error = describeError(e);
-  logger.warn({ id, error }, message);
-  return outcome({ failed: 1 }, [{ kind: 'huntingQuery', key: id, error }]);
-}
-
-/** Creates or replaces one search; throws what the store throws. */
-async function putSavedSearch(
-  store: SavedSearchStore,
-  s: SavedSearchSpec,
-  current: SavedSearch | undefined,
-): Promise<StepOutcome> {
-  // Replacing needs the current etag (or the service refuses to overwrite); creating must not send one.
-  const body: SavedSearch = current ? { ...s.body, etag: current.etag ?? '*' } : { ...s.body };
-  if (!current) delete body.etag;
-  try {
-    await store.put(s.id, body);
-    return outcome(current ? { updated: 1 } : { created: 1 });
-  } catch (e) {
-    // Another run (no lock: batches write side by side) created it since we listed: ours if it says the same, else replace it.
-    if (current || statusOf(e) !== 409) throw e;
-    const now = await store.get(s.id);
-    if (now && sameSavedSearch(now, s.body)) return outcome({ unchanged: 1 });
-    await store.put(s.id, { ...s.body, etag: now?.etag ?? '*' });
-    return outcome({ updated: 1 });
-  }
-}
-
-async function writeSavedSearch(
-  store: SavedSearchStore,
-  s: SavedSearchSpec,
-  current: SavedSearch | undefined,
-  logger: Logger,
-): Promise<StepOutcome> {
-  if (current && sameSavedSearch(current, s.body)) return outcome({ unchanged: 1 });
-  try {
-    return await putSavedSearch(store, s, current);
-  } catch (e) {
-    return savedSearchFailed(s.id, e, logger, 'saved search write failed');
-  }
-}
-
-async function removeStaleSavedSearch(store: SavedSearchStore, id: string, logger: Logger): Promise<StepOutcome> {
-  try {
-    await store.remove(id);
-    return outcome({ deleted: 1 });
-  } catch (e) {
-    return savedSearchFailed(id, e, logger, 'stale saved search delete failed');
-  }
-}
-
-export async function syncSavedSearches(
-  store: SavedSearchStore,
-  searches: SavedSearchSpec[],
-  options: SyncSavedSearchesOptions,
-): Promise<{ counts: WriteCounts; failures: ItemFailure[] }> {
-  const logger = options.logger ?? silentLogger;
-  if (searches.length === 0 && !options.owns) return outcome();
-  let there: SavedSearchesThere;
-  try {
-    there = await readSavedSearches(store, searches, options.owns);
-  } catch (e) {
-    // Without the list nothing can be compared; every search is reported, none is silently skipped.
-    const error = describeError(e);
-    logger.warn({ error }, 'listing saved searches failed');
-    return outcome(
-      { failed: searches.length },
-      searches.map((s) => ({ kind: 'huntingQuery', key: s.id, error })),
-    );
-  }
-  const limit = pLimit(Math.max(1, options.concurrency));
-  const outcomes = await Promise.all([
-    ...searches.map((s) => limit(() => writeSavedSearch(store, s, there.existing.get(s.id.toLowerCase()), logger))),
-    ...there.stale.map((s) => limit(() => removeStaleSavedSearch(store, s.id, logger))),
-  ]);
-  return combine(outcomes);
 }

@@ -1,0 +1,157 @@
+import type { TokenCredential } from '@azure/identity';
+import { missingWorkspaceSettings, type SentinelTarget, type Settings } from '../config';
+import { asAzureAccessError, errorMessage, safeLine } from '../errors';
+import { createArmClients } from '../sentinel/armClients';
+import { createCredential } from '../sentinel/credential';
+import { huntLines } from './checkHunts';
+import { azureFailure, LOGIN_FIX, ROLE_FIX, settingNotFoundFix } from './checkFixes';
+import { line, notReached, type CheckDeps, type CheckId, type CheckLine } from './checkReport';
+import {
+  indicatorsLine,
+  savedSearchesLine,
+  tiTableLine,
+  workspaceLine,
+  writeAccessLine,
+  type WorkspaceCheck,
+} from './checkWorkspace';
+
+/** The Azure checks: one login, then the workspace lines and the hunts' lines for every workspace. */
+
+const WORKSPACE_CHECKS: CheckId[] = [
+  'workspace',
+  'indicators',
+  'saved-searches',
+  'write-access',
+  'ti-table',
+  'hunt-tables',
+  'logs-query',
+  'hunts',
+  'ti-visibility',
+];
+
+export async function checkAzure(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
+  const s = settings.sentinel;
+  // No workspace named: the settings line says which settings; a login tried now would only add noise.
+  if (!s.workspaces && missingWorkspaceSettings(s).length > 0)
+    return notReached(['azure-login', ...WORKSPACE_CHECKS], 'no workspace configured (see Settings)');
+  const login = await azureLogin(s.armEndpoint, deps);
+  if ('failure' in login) return [login.failure, ...notReached(WORKSPACE_CHECKS, 'no Azure token')];
+  const { credential, who } = login;
+  const narrowed = deps.env.AZURE_TOKEN_CREDENTIALS;
+  const loginLine = line(
+    'azure-login',
+    true,
+    `token for ${s.armEndpoint} obtained${who ? ` as ${who}` : ''}${narrowed ? ` (AZURE_TOKEN_CREDENTIALS=${narrowed})` : ''}`,
+  );
+  const identity = who ?? 'the identity the app runs as';
+
+  // SENTINEL_WORKSPACES: the same checks for every workspace, each line naming its workspace.
+  if (s.workspaces) {
+    const lines = [loginLine];
+    for (const w of s.workspaces) {
+      const label = `${w.resourceGroup}/${w.workspaceName}`;
+      const checked = await checkWorkspace({ ...s, ...w }, { settings, deps, credential, identity, listed: true });
+      lines.push(...checked.map((l) => ({ ...l, detail: `${label}: ${l.detail}` })));
+    }
+    return lines;
+  }
+  return [
+    loginLine,
+    ...(await checkWorkspace(s as SentinelTarget, { settings, deps, credential, identity, listed: false })),
+  ];
+}
+
+/** A token for ARM with the configured credential, or the failed login line. */
+async function azureLogin(
+  armEndpoint: string,
+  deps: CheckDeps,
+): Promise<{ credential: TokenCredential; who?: string } | { failure: CheckLine }> {
+  try {
+    const credential = deps.credential ?? createCredential(deps.env);
+    const token = (await credential.getToken(`${armEndpoint}/.default`, { abortSignal: timeout(deps) }))?.token ?? '';
+    if (!token) throw new Error('the credential returned no token');
+    return { credential, who: principalOf(token) };
+  } catch (e) {
+    const message = errorMessage(e);
+    // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
+    if (/AZURE_TOKEN_CREDENTIALS/.test(message)) {
+      const fix = 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it';
+      return { failure: line('azure-login', false, safeLine(message), fix) };
+    }
+    // One short line; the chain's every reason (a thousand characters) only in --json and at debug.
+    const access = asAzureAccessError(e);
+    const detail = access ? `no credential gave a token (${errorName(e)})` : safeLine(message);
+    const debug = access?.detail ?? message;
+    return { failure: { ...line('azure-login', false, detail, LOGIN_FIX), ...(debug !== detail ? { debug } : {}) } };
+  }
+}
+
+const errorName = (e: unknown) => (e instanceof Error ? e.name : 'error');
+
+const timeout = (deps: CheckDeps) => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+
+/** The workspace lines for one workspace: found, indicators readable, saved searches, write access, TI table. */
+async function checkWorkspace(
+  target: SentinelTarget,
+  ctx: { settings: Settings; deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
+): Promise<CheckLine[]> {
+  const { deps, credential, identity, listed } = ctx;
+  const check: WorkspaceCheck = {
+    target,
+    // A check wants the first answer, not ten retries: at most two, and no long backoff.
+    clients: createArmClients(
+      { ...target, maxRetries: Math.min(target.maxRetries, 2) },
+      { credential, tlsCa: deps.tlsCa, maxRetryDelayInMs: 5_000 },
+    ),
+    signal: () => timeout(deps),
+    listed,
+    identity,
+    failure: (e, notFound) => azureFailure(e, { notFound, roleFix: ROLE_FIX(identity, target) }),
+    notFoundFix: (e) =>
+      listed
+        ? 'check this entry of SENTINEL_WORKSPACES (subscription, resource group and workspace name)'
+        : settingNotFoundFix(e),
+  };
+  const found = await workspaceLine(check);
+  if (found.stop) return [found.line, ...notReached(WORKSPACE_CHECKS.slice(1), found.stop)];
+  const lines = [
+    found.line,
+    await indicatorsLine(check),
+    await savedSearchesLine(check, found.line.ok),
+    await writeAccessLine(check),
+    await tiTableLine(check),
+  ];
+  const hunts = await huntLines({
+    settings: ctx.settings,
+    target,
+    clients: check.clients,
+    credential,
+    workspaceId: found.customerId,
+    identity,
+    signal: check.signal,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+    tlsCa: deps.tlsCa,
+    logs: deps.logs,
+  });
+  return [
+    ...lines,
+    ...hunts.map((h) => ({ ...line(h.id, h.ok, h.detail, h.fix), ...(h.title ? { title: h.title } : {}) })),
+  ];
+}
+
+/** Who the token was issued to, from its (unverified) claims, for the role fix; never the token itself. */
+export function principalOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const text = (k: string) =>
+      typeof claims[k] === 'string' && /^[\w.@-]{1,200}$/.test(claims[k]) ? claims[k] : undefined;
+    const name = text('upn') ?? text('unique_name');
+    const oid = text('oid');
+    if (!name && !oid) return undefined;
+    return [name, oid ? `object id ${oid}` : undefined].filter(Boolean).join(', ');
+  } catch {
+    return undefined;
+  }
+}

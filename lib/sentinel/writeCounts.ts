@@ -1,0 +1,66 @@
+import { firstLine } from '../errors';
+
+/**
+ * What a write to Sentinel did, shared by the indicator and saved-search writers: counts, the
+ * items that failed, and a failure as one line.
+ */
+
+export interface WriteCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+}
+
+export interface ItemFailure {
+  /** `workspace`: the whole workspace failed (denied, not found, unreadable); its items were not tried. */
+  kind: 'indicator' | 'huntingQuery' | 'workspace';
+  key: string;
+  error: string;
+  /** Which workspace, when the run writes to several (lib/sentinel/workspaceSync.ts). */
+  workspace?: string;
+}
+
+export const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+
+export function addCounts(a: WriteCounts, b: WriteCounts): WriteCounts {
+  return {
+    created: a.created + b.created,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+    failed: a.failed + b.failed,
+  };
+}
+
+/** A failure as one line: status and ARM error code when there are, never request headers. */
+export function describeError(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const err = e as { statusCode?: number; code?: string; message?: string };
+    const status = err.statusCode ? `HTTP ${err.statusCode}` : undefined;
+    const code = err.code && err.code !== String(err.statusCode) ? err.code : undefined;
+    const message = firstLine(err.message ?? (e as { toString(): string }).toString()).slice(0, 500);
+    return [status, code, message].filter(Boolean).join(' ');
+  }
+  return String(e);
+}
+
+/** What one step did: its counts and the items it could not write. */
+export interface StepOutcome {
+  counts: WriteCounts;
+  failures: ItemFailure[];
+}
+
+export const outcome = (counts: Partial<WriteCounts> = {}, failures: ItemFailure[] = []): StepOutcome => ({
+  counts: { ...zeroCounts(), ...counts },
+  failures,
+});
+
+/** The sum of several outcomes, failures in the order of the outcomes. */
+export function combine(outcomes: readonly StepOutcome[]): StepOutcome {
+  return {
+    counts: outcomes.reduce((sum, o) => addCounts(sum, o.counts), zeroCounts()),
+    failures: outcomes.flatMap((o) => o.failures),
+  };
+}
