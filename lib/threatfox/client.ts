@@ -222,9 +222,9 @@ export class ThreatFoxClient implements ThreatFoxSource {
       );
     }
     if (queryStatus === 'ok') {
-      // The `ioc` query answers one record, an object, where the others answer a list.
-      if (body.query === 'ioc' && envelope.data && typeof envelope.data === 'object' && !Array.isArray(envelope.data))
-        return [envelope.data];
+      // The `ioc` query answers one record, an object, where the others answer a list. Anything else
+      // under "ok" (an empty list above all) is not an answer: only `no_result` may say withdrawn.
+      if (body.query === 'ioc') return [oneRecord(envelope.data)];
       if (!Array.isArray(envelope.data)) {
         throw new SyncError('THREATFOX', `ThreatFox ${body.query} answered "ok" without a data array`);
       }
@@ -291,4 +291,11 @@ function parseEnvelope(text: unknown): { query_status?: string; data?: unknown }
   }
   const parsed = threatFoxResponseSchema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
+}
+
+/** The record of an `ok` answer to the `ioc` query: an object, or a list of exactly one. */
+function oneRecord(data: unknown): object {
+  const record: unknown = Array.isArray(data) && data.length === 1 ? data[0] : data;
+  if (record && typeof record === 'object' && !Array.isArray(record)) return record;
+  throw new SyncError('THREATFOX', 'ThreatFox ioc answered "ok" without the record asked for');
 }

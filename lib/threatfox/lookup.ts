@@ -16,7 +16,8 @@ export interface IocLookupSource {
 export type LookupOutcome =
   | { status: 'present' }
   | { status: 'gone' }
-  | { status: 'failed'; error: string }
+  /** `transport`: ThreatFox itself failed (timeout, 429, 5xx, an unreadable answer); else the answer did not fit. */
+  | { status: 'failed'; error: string; transport: boolean }
   /** Not asked: the run's budget is spent, its deadline passed, or ThreatFox kept failing. */
   | { status: 'notAsked' };
 
@@ -30,17 +31,22 @@ const THREATFOX_ID = /^\d{1,15}$/;
 
 /** One look-up, classified. Never throws. */
 export async function lookUpIoc(source: IocLookupSource, id: string): Promise<LookupOutcome> {
-  if (!THREATFOX_ID.test(id)) return { status: 'failed', error: `not a ThreatFox IOC id: ${JSON.stringify(id)}` };
+  if (!THREATFOX_ID.test(id))
+    return { status: 'failed', error: `not a ThreatFox IOC id: ${JSON.stringify(id)}`, transport: false };
   let answer: unknown;
   try {
     answer = await source.iocById(Number(id));
   } catch (e) {
-    return { status: 'failed', error: errorMessage(e).split('\n')[0] ?? 'look-up failed' };
+    return { status: 'failed', error: errorMessage(e).split('\n')[0] ?? 'look-up failed', transport: true };
   }
   if (answer === undefined) return { status: 'gone' };
   const record = answeredRecord.safeParse(answer);
   if (!record.success || record.data.id !== id)
-    return { status: 'failed', error: `ThreatFox answered the look-up of IOC ${id} with something else` };
+    return {
+      status: 'failed',
+      error: `ThreatFox answered the look-up of IOC ${id} with something else`,
+      transport: false,
+    };
   return { status: 'present' };
 }
 
@@ -49,7 +55,11 @@ export interface LookupBudgetOptions {
   budget: number;
   /** Epoch ms after which nothing more is asked (the run's deadline). */
   deadlineAt?: number;
-  /** Failed look-ups in a row after which ThreatFox is left alone for this run (default 3). */
+  /**
+   * Failed look-ups in a row after which ThreatFox is left alone for this run (default 3). Only
+   * ThreatFox's own failures count: an odd answer about one IOC says nothing of the service, and
+   * counting it would let the same few odd IOCs, first in line every run, stop every run.
+   */
   maxFailuresInARow?: number;
 }
 
@@ -95,7 +105,8 @@ export class LookupBudget {
     if (!this.open) return Promise.resolve({ status: 'notAsked' });
     this.sent += 1;
     const answer = lookUpIoc(this.source, id).then((outcome) => {
-      this.failuresInARow = outcome.status === 'failed' ? this.failuresInARow + 1 : 0;
+      if (outcome.status !== 'failed') this.failuresInARow = 0;
+      else if (outcome.transport) this.failuresInARow += 1;
       return outcome;
     });
     this.answers.set(id, answer);

@@ -76,7 +76,8 @@ describe('the timer: lifecycle after its daily full pull', () => {
       now: SEED_NOW,
     });
 
-    const daily = await runDailyLifecycle(await tick('tick-1'), deps('tick-1'));
+    const firstTick = await tick('tick-1');
+    const daily = await runDailyLifecycle(firstTick, deps('tick-1'));
     expect(daily?.reconcile).toMatchObject({ revoked: 1, lookupFailed: 0, notChecked: 0 });
     expect(daily?.huntingQueriesRemoved).toEqual({ [COBALT_STRIKE]: cobaltQueries });
     const revoked = [...arm.indicators.values()].filter((i) => i.properties.revoked === true);
@@ -89,6 +90,9 @@ describe('the timer: lifecycle after its daily full pull', () => {
 
     // The next tick pulls the recent window only: no lifecycle step, no look-up.
     tf.requests.length = 0;
+    // Families keep their own full-pull days: another family's full pull the same day runs no second step.
+    expect(firstTick.families.some((f) => f.window.mode === 'full')).toBe(true);
+    expect(await runDailyLifecycle(firstTick, deps('tick-1b'))).toBeUndefined();
     expect(await runDailyLifecycle(await tick('tick-2'), deps('tick-2'))).toBeUndefined();
     expect(tf.requests.filter((r) => (r.body as { query?: string }).query === 'ioc')).toEqual([]);
   });

@@ -135,6 +135,22 @@ describe('indicator lifecycle', () => {
     expect(indicatorPuts()).toEqual([]);
   });
 
+  it('an "ok" answer without the record (an empty list) is a failed look-up, never a withdrawal', async () => {
+    tf.enqueue({ status: 200, body: { query_status: 'ok', data: [] } });
+    const done = await reconcile(1);
+    expect(done.reconcile).toMatchObject({ lookupFailed: 1, revoked: 0, confirmed: 0 });
+    expect(revoked()).toEqual([]);
+    expect(indicatorPuts()).toEqual([]);
+  });
+
+  it('odd answers about single IOCs do not stop the run: only ThreatFox failing does', async () => {
+    const other = { status: 200, body: { query_status: 'ok', data: { id: '1', ioc: 'other.example' } } };
+    tf.enqueue(other, other, other, other);
+    const done = await reconcile(1000);
+    expect(done.reconcile).toMatchObject({ lookupFailed: 4, revoked: 0, notChecked: 0 });
+    expect(done.reconcile?.confirmed).toBe(arm.indicators.size - 4);
+  });
+
   it('revoking is idempotent: a PUT that landed but answered an error writes nothing more on the next run', async () => {
     tf.removeIoc('1580112');
     arm.failNext({
