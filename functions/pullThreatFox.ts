@@ -12,12 +12,13 @@ import { getServices, invocationOf } from './shared/context';
  * durably on the queue.
  */
 export async function pullThreatFox(timer: Timer, context: InvocationContext): Promise<void> {
+  const tickStartedAt = Date.now(); // the lifecycle step's run deadline counts from here, not from after the pull
   const services = getServices();
   const invocation = invocationOf(context);
   if (timer.isPastDue) invocation.logger.warn('timer is past due: catching up from the watermark');
   const pulled = await runPull(await pullDeps(services, invocation));
   // Once a day, after the full pull: withdrawn IOCs revoked, removed families' queries deleted.
-  await runDailyLifecycle(pulled, await lifecycleDeps(services, invocation));
+  await runDailyLifecycle(pulled, { ...(await lifecycleDeps(services, invocation)), tickStartedAt });
 }
 
 app.timer('pullThreatFox', {

@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   logger: Logger;
   runId: string;
   now?: Date;
+  /** When the timer tick began (epoch ms): the run deadline counts from there, pull included. */
+  tickStartedAt?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function runDailyLifecycle(pull: PullResult, deps: LifecycleDeps): 
         reconcile: { source: deps.lookup(), budget: deps.settings.threatfox.reconcileBudget },
       },
       deps.settings.sentinel,
-      { now, logger: deps.logger, startedAt: Date.now() },
+      { now, logger: deps.logger, startedAt: deps.tickStartedAt ?? Date.now() },
     );
     error = failureLine(result.failures);
   } catch (e) {
