@@ -79,15 +79,29 @@ export async function landedAndValid(
   return landed;
 }
 
-export async function filterNewOrChanged(table: TableClient, family: string, iocs: Ioc[]): Promise<Ioc[]> {
+/**
+ * The IOCs new or changed since they landed, and those not yet landed in every one of `landedKeys`
+ * (the configured workspaces' `landedKey`s): a workspace added later, or a new INDICATOR_SOURCE,
+ * gets every IOC the next pull carries. A row without `landedIn` (written before it existed) is sent
+ * once more, after which it has one.
+ */
+export async function filterNewOrChanged(
+  table: TableClient,
+  family: string,
+  iocs: Ioc[],
+  landedKeys: readonly string[] = [],
+): Promise<Ioc[]> {
   if (iocs.length === 0) return [];
   const partitionKey = partitionOf(family);
-  const seen = new Map<string, string>();
+  const landed = new Set<string>();
   const pages = table.listEntities<SeenEntity>({
-    queryOptions: { filter: `PartitionKey eq '${partitionKey}'`, select: ['rowKey', 'fingerprint'] },
+    queryOptions: { filter: `PartitionKey eq '${partitionKey}'`, select: ['rowKey', 'fingerprint', 'landedIn'] },
   });
-  for await (const e of pages) seen.set(e.rowKey, e.fingerprint);
-  return iocs.filter((ioc) => seen.get(seenRowKey(ioc)) !== iocFingerprint(ioc));
+  for await (const e of pages) {
+    const keys = keysOf(e.landedIn);
+    if (landedKeys.every((k) => keys.has(k))) landed.add(`${e.rowKey}|${e.fingerprint}`);
+  }
+  return iocs.filter((ioc) => !landed.has(`${seenRowKey(ioc)}|${iocFingerprint(ioc)}`));
 }
 
 /** Entity group transactions take at most 100 entities of one partition. */
