@@ -145,15 +145,15 @@ describe('runPull (timer job) over Azurite', () => {
 
   it('re-sends an IOC not yet landed in every configured workspace (one added later), and only such', async () => {
     const [first, added] = ['/w/law-a', '/w/law-b'].map((id) => landedKey(id, 'ThreatFox'));
-    const sent = await run(NETSUPPORT, SEED_NOW, '1', [first!]);
+    const sent = await run(NETSUPPORT, SEED_NOW, '1', [first]);
     const landed = sent.messages[0];
     if (!('iocs' in landed)) throw new Error('expected an inline message');
-    await markLanded(table, NETSUPPORT, landed.iocs, 30, [first!]);
+    await markLanded(table, NETSUPPORT, landed.iocs, 30, [first]);
     const count = landed.iocs.length;
 
-    const sameWorkspaces = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 25 * HOUR), '1', [first!]);
+    const sameWorkspaces = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 25 * HOUR), '1', [first]);
     expect(sameWorkspaces.families[0]).toMatchObject({ iocs: 21, fresh: 21 - count });
-    const oneAdded = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 50 * HOUR), '1', [first!, added!]);
+    const oneAdded = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 50 * HOUR), '1', [first, added]);
     expect(oneAdded.families[0]).toMatchObject({ iocs: 21, fresh: 21 });
   });
 
