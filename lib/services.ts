@@ -1,5 +1,14 @@
 import type { TokenCredential } from '@azure/identity';
-import { appEnv, loadSettings, requireAuthKey, requireSentinelTargets, type Settings } from './config';
+import {
+  appEnv,
+  loadSettings,
+  requireAuthKey,
+  requireSentinelTargets,
+  type SentinelSettings,
+  type Settings,
+} from './config';
+import { landedKey } from './state/seenIocs';
+import { workspaceResourceId } from './workspaceRef';
 import { enqueueIocs } from './jobs/handOff';
 import type { MessageEncoding } from './queue/batchMessage';
 import type { OnDemandDeps } from './jobs/onDemand';
@@ -102,8 +111,17 @@ export async function pullDeps(services: Services, invocation: Invocation): Prom
     settings: services.settings,
     threatfox: services.threatfox(invocation.logger),
     storage: await services.storage(),
+    landedKeys: configuredLandedKeys(services.settings.sentinel),
     ...invocation,
   };
+}
+
+/** Every configured workspace's seenIocs key (none when no workspace is configured: then the filter is by fingerprint alone). */
+function configuredLandedKeys(sentinel: SentinelSettings): string[] {
+  const { subscriptionId, resourceGroup, workspaceName } = sentinel;
+  const single =
+    subscriptionId && resourceGroup && workspaceName ? [{ subscriptionId, resourceGroup, workspaceName }] : [];
+  return (sentinel.workspaces ?? single).map((w) => landedKey(workspaceResourceId(w), sentinel.source));
 }
 
 /** The timer's lifecycle step after its daily full pull: ThreatFox look-ups, every workspace, run history. */

@@ -23,6 +23,8 @@ export interface PullDeps {
   now?: Date;
   /** host.json `extensions.queues.messageEncoding` (default base64), so the queue trigger reads what we send. */
   messageEncoding?: MessageEncoding;
+  /** The configured workspaces' `landedKey`s: an IOC not yet landed in one of them is sent again. */
+  landedKeys?: readonly string[];
 }
 
 export interface FamilyPull {
@@ -179,7 +181,7 @@ async function sendFamily(
   let batch: IocBatchMessage[] = [];
   let enqueued = 0;
   try {
-    const fresh = await filterNewOrChanged(storage.stateTable, family, iocs);
+    const fresh = await filterNewOrChanged(storage.stateTable, family, iocs, deps.landedKeys);
     // The producer's side of the queue contract: never send what the consumer would refuse.
     const checked = checkIocs(fresh);
     refused = checked.rejected.length;

@@ -2,13 +2,14 @@ import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
 import { publishWithinDeadline } from '../sentinel/publish';
-import type { MultiPublishResult, SentinelDestination } from '../sentinel/workspaceSync';
+import type { MultiPublishResult, SentinelDestination, WorkspaceStores } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { type IocBatchMessage, encodeQueueText, type MessageEncoding, parseBatchMessage } from '../queue/batchMessage';
 import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, resolveBatch } from '../queue/batchReceiver';
 import { IOC_POISON_QUEUE } from '../names';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
-import { landedAndValid, markLanded, seenRowKey } from '../state/seenIocs';
+import { landedAndValid, landedKey, markLanded, seenRowKey } from '../state/seenIocs';
+import { workspaceResourceId } from '../workspaceRef';
 import type { AppStorage } from '../state/storage';
 
 /** What the queue job uses: the Sentinel settings, the tenant allow-list, the stores, the state table, batch container and poison queue. */
@@ -54,7 +55,13 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   );
   if (result.failures.length > 0) failBatch(result.failures, deps);
   // Only now is the batch known to be in Sentinel: the next pull skips it unless it changes.
-  await markLanded(deps.storage.stateTable, message.family, batch.iocs, deps.settings.sentinel.ttlDays);
+  await markLanded(
+    deps.storage.stateTable,
+    message.family,
+    batch.iocs,
+    deps.settings.sentinel.ttlDays,
+    destinationIds(deps.stores).map((id) => landedKey(id, deps.settings.sentinel.source)),
+  );
   await deleteClaimCheck(message, deps.storage.batchContainer);
   return 'landed';
 }
@@ -112,16 +119,26 @@ async function publishBatch(
   family: string,
   deps: UpsertDeps,
 ): Promise<MultiPublishResult> {
-  // What landed before and is still valid: one of those Sentinel no longer lists was deleted by an analyst.
+  // What landed in a workspace before and is still valid: one of those that workspace no longer
+  // lists was deleted there by an analyst. A workspace it never landed in gets it.
   const landed = await landedAndValid(deps.storage.stateTable, family, iocs, deps.now ?? new Date());
+  const source = deps.settings.sentinel.source;
   // No lock: the saved searches do not depend on the batch, and a duplicate indicator left by two
   // batches creating the same observable at once is merged and deleted by the next run.
   // The run's deadline stays below the host's functionTimeout: what did not finish fails, and the message is retried.
   return publishWithinDeadline(iocs, deps.stores, deps.settings, {
     now: deps.now,
     logger: deps.logger,
-    landedBefore: (ioc) => landed.has(seenRowKey(ioc)),
+    landedBefore: (workspaceId) => {
+      const key = landedKey(workspaceId, source);
+      return (ioc) => landed.get(seenRowKey(ioc))?.has(key) ?? false;
+    },
   });
+}
+
+/** The resource ids of the destination's workspaces (`default` for a single unnamed one, as publish names it). */
+function destinationIds(stores: SentinelDestination): string[] {
+  return Array.isArray(stores) ? stores.map((one: WorkspaceStores) => workspaceResourceId(one.workspace)) : ['default'];
 }
 
 function upsertRunRecord(

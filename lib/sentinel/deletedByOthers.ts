@@ -6,8 +6,9 @@ import { observableKey } from './stix';
 
 /**
  * An analyst's deletion stands: an observable none of whose indicators is listed, though one of its
- * IOCs landed before and would still be valid, was deleted by someone else. It is taken out of
- * `wanted` (counted unchanged: nothing written) and logged. Returns how many were kept out.
+ * IOCs landed in this workspace before and would still be valid, was deleted there by someone else.
+ * It is taken out of `wanted` (counted unchanged: nothing written) and logged at info with the count
+ * (`keptOut`; the publish step adds the workspace). Returns how many were kept out.
  */
 export function keepDeletedOut(
   wanted: Map<string, IndicatorFacts>,
@@ -21,8 +22,8 @@ export function keepDeletedOut(
   for (const key of deleted) wanted.delete(key);
   if (deleted.size > 0)
     logger.info(
-      { deleted: deleted.size },
-      'not re-created: deleted in Sentinel after they landed (an analyst decision)',
+      { keptOut: deleted.size },
+      'not re-created: deleted in this workspace after they landed there (an analyst decision)',
     );
   return deleted.size;
 }

@@ -5,7 +5,13 @@ import { silentLogger, type Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
 import { generatedForFamilies, toSavedSearch } from './savedSearch';
 import type { PublishResult, SentinelStores } from './stores';
-import { publishToWorkspaces, type MultiPublishResult, type SentinelDestination } from './workspaceSync';
+import {
+  publishToWorkspaces,
+  type MultiPublishResult,
+  type SentinelDestination,
+  type WorkspaceStores,
+} from './workspaceSync';
+import { workspaceResourceId } from '../workspaceRef';
 import { huntsForWorkspace, type SkippedHunt, type WorkspaceTableReader } from './workspaceTables';
 import { syncIndicators, type SyncIndicatorsOptions } from './indicatorWriter';
 import { syncSavedSearches } from './savedSearchWriter';
@@ -92,8 +98,11 @@ export interface PublishRun {
   onProgress?: (done: number, total: number) => void;
   /** Epoch ms the run started (default: now), so the deadline counts the time spent collecting too. */
   startedAt?: number;
-  /** IOCs that landed before (the queue job's seenIocs): see SyncIndicatorsOptions.landedBefore. */
-  landedBefore?: (ioc: Ioc) => boolean;
+  /**
+   * Per workspace (its resource id, or `default` for a single unnamed destination): the IOCs that
+   * landed there before (the queue job's seenIocs). See SyncIndicatorsOptions.landedBefore.
+   */
+  landedBefore?: (workspaceId: string) => (ioc: Ioc) => boolean;
 }
 
 /**
@@ -111,18 +120,21 @@ export function publishWithinDeadline(
   return withRunDeadline({ seconds: sentinel.runDeadlineSeconds, startedAt: run.startedAt }, () =>
     publishToWorkspaces(
       destination,
-      (one, concurrency) =>
-        publish(iocs, one, {
+      (one, concurrency) => {
+        const workspaceId = 'workspace' in one ? workspaceResourceId((one as WorkspaceStores).workspace) : 'default';
+        return publish(iocs, one, {
           source: sentinel.source,
           ttlDays: sentinel.ttlDays,
           huntingLookback: sentinel.huntingLookback,
           concurrency: concurrency ?? sentinel.concurrency,
           now: run.now,
           allow: settings.allowlist,
-          logger: run.logger,
+          // Kept-out counts (an analyst's deletion) are logged with their workspace.
+          logger: run.landedBefore ? run.logger.child({ workspace: workspaceId }) : run.logger,
           onProgress: run.onProgress,
-          landedBefore: run.landedBefore,
-        }),
+          landedBefore: run.landedBefore?.(workspaceId),
+        });
+      },
       { perSubscription: sentinel.workspacesPerSubscription, logger: run.logger },
     ),
   );

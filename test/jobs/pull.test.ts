@@ -6,7 +6,7 @@ import { loadSettings } from '../../lib/config';
 import { runPull } from '../../lib/jobs/pull';
 import { silentLogger } from '../../lib/logger';
 import { BATCH_CONTAINER } from '../../lib/names';
-import { markLanded } from '../../lib/state/seenIocs';
+import { landedKey, markLanded } from '../../lib/state/seenIocs';
 import { getWatermark, WATERMARK_PARTITION } from '../../lib/state/watermark';
 import { listRuns } from '../support/runHistory';
 import type { IocBatchMessage } from '../../lib/queue/batchMessage';
@@ -49,8 +49,9 @@ describe('runPull (timer job) over Azurite', () => {
     fake.requests.length = 0;
   });
 
-  const run = (malware: string, now: Date, days = '1') =>
+  const run = (malware: string, now: Date, days = '1', landedKeys?: string[]) =>
     runPull({
+      landedKeys,
       settings: loadSettings({ THREATFOX_MALWARE: malware, THREATFOX_DAYS: days }),
       threatfox: new ThreatFoxClient({ apiUrl: fake.url, authKey: FAKE_AUTH_KEY, retryBaseDelayMs: 1 }),
       storage: { stateTable: table, batchContainer: container, iocQueue: queue },
@@ -140,6 +141,20 @@ describe('runPull (timer job) over Azurite', () => {
 
     const nextDay = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 25 * HOUR));
     expect(nextDay.families[0]).toMatchObject({ window: { mode: 'full' }, iocs: 21, fresh: 16 });
+  });
+
+  it('re-sends an IOC not yet landed in every configured workspace (one added later), and only such', async () => {
+    const [first, added] = ['/w/law-a', '/w/law-b'].map((id) => landedKey(id, 'ThreatFox'));
+    const sent = await run(NETSUPPORT, SEED_NOW, '1', [first]);
+    const landed = sent.messages[0];
+    if (!('iocs' in landed)) throw new Error('expected an inline message');
+    await markLanded(table, NETSUPPORT, landed.iocs, 30, [first]);
+    const count = landed.iocs.length;
+
+    const sameWorkspaces = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 25 * HOUR), '1', [first]);
+    expect(sameWorkspaces.families[0]).toMatchObject({ iocs: 21, fresh: 21 - count });
+    const oneAdded = await run(NETSUPPORT, new Date(SEED_NOW.getTime() + 50 * HOUR), '1', [first, added]);
+    expect(oneAdded.families[0]).toMatchObject({ iocs: 21, fresh: 21 });
   });
 
   /** Every message on the queue (decoded as the queue trigger does), removed as read. */

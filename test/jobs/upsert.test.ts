@@ -9,8 +9,12 @@ import { planBatches } from '../../lib/queue/batchSender';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { connect } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
+import { markLanded } from '../../lib/state/seenIocs';
+import { capturedLogs } from '../support/logs';
+import type { WorkspaceStores } from '../../lib/sentinel/workspaceSync';
 
 const FAMILY = 'win.netsupportmanager_rat';
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
 const domains = (prefix: string, n: number): Ioc[] =>
   Array.from({ length: n }, (_, i) => ({
     type: 'domain',
@@ -90,5 +94,79 @@ describe('runUpsert (queue job)', () => {
         .sort(),
     ).toEqual(["[domain-name:value = 'charlie1.example.com']", "[domain-name:value = 'charlie2.example.com']"]);
     expect(ours().every((i) => String(i.properties.validUntil).startsWith('2026-12-24'))).toBe(true);
+  });
+
+  const patternsIn = (workspace: string, prefix: string) =>
+    [...arm.indicators.values()]
+      .filter((i) => i.id.includes(`/workspaces/${workspace}/`) && String(i.properties.pattern).includes(prefix))
+      .map((i) => String(i.properties.pattern))
+      .sort();
+
+  it('a workspace added later receives every IOC; an analyst deletion in the first workspace still stands there', async () => {
+    const first = connect(arm);
+    const added = connect(arm, { workspaceName: 'law-added' });
+    const workspace = (workspaceName: string, c: typeof first): WorkspaceStores => ({
+      workspace: { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-soc', workspaceName },
+      indicators: c.indicators,
+      savedSearches: c.savedSearches,
+    });
+    const deps = (runId: string, now: string, stores: WorkspaceStores[]) => ({
+      settings: loadSettings({}),
+      stores,
+      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
+      logger: silentLogger,
+      runId,
+      now: new Date(now),
+    });
+    const iocs = domains('delta', 3);
+    const [one] = planBatches(iocs, { runId: 'd1', family: FAMILY });
+    await runUpsert(one, deps('d1', '2026-11-23T00:00:00Z', [workspace('law-sentinel', first)]));
+    const deleted = [...arm.indicators.values()].find((i) => String(i.properties.pattern).includes('delta0.'))!;
+    arm.indicators.delete(deleted.name); // the analyst's decision, in the first workspace
+
+    // SENTINEL_WORKSPACES gains a workspace: the next batch goes to both.
+    const seenAgain = iocs.map((i) => ({ ...i, lastSeen: '2026-11-24T00:00:00Z' }));
+    const [two] = planBatches(seenAgain, { runId: 'd2', family: FAMILY });
+    const both = [workspace('law-sentinel', first), workspace('law-added', added)];
+    const logs = capturedLogs('info');
+    expect(await runUpsert(two, { ...deps('d2', '2026-11-24T06:00:00Z', both), logger: logs.logger })).toBe('landed');
+    // Kept out visibly, and only where it was deleted.
+    expect(logs.lines.filter((l) => l.keptOut !== undefined).map((l) => [l.workspace, l.keptOut])).toEqual([
+      [expect.stringMatching(/\/workspaces\/law-sentinel$/), 1],
+    ]);
+    expect(patternsIn('law-added', 'delta')).toHaveLength(3);
+    expect(patternsIn('law-sentinel', 'delta')).toHaveLength(2);
+
+    // Now it landed in the added workspace too: a deletion there stands as well.
+    const there = [...arm.indicators.values()].find(
+      (i) => i.id.includes('/workspaces/law-added/') && String(i.properties.pattern).includes('delta1.'),
+    )!;
+    arm.indicators.delete(there.name);
+    const again = iocs.map((i) => ({ ...i, lastSeen: '2026-11-25T00:00:00Z' }));
+    const [three] = planBatches(again, { runId: 'd3', family: FAMILY });
+    expect(await runUpsert(three, deps('d3', '2026-11-25T06:00:00Z', both))).toBe('landed');
+    expect(patternsIn('law-added', 'delta')).toHaveLength(2);
+    expect(patternsIn('law-sentinel', 'delta')).toHaveLength(2);
+  });
+
+  it('an IOC whose seen row predates per-workspace records (no landedIn, no validUntil) is created again when missing', async () => {
+    const { indicators, savedSearches } = connect(arm);
+    const iocs = domains('echo', 2);
+    // The rows an earlier version wrote: fingerprint only.
+    await markLanded(table, FAMILY, iocs);
+    const [batch] = planBatches(iocs, { runId: 'e1', family: FAMILY });
+    const deps = {
+      settings: loadSettings({}),
+      stores: { indicators, savedSearches },
+      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
+      logger: silentLogger,
+      runId: 'e1',
+      now: new Date('2026-11-23T00:00:00Z'),
+    };
+    expect(await runUpsert(batch, deps)).toBe('landed');
+    expect(patternsIn('law-sentinel', 'echo')).toEqual([
+      "[domain-name:value = 'echo0.example.com']",
+      "[domain-name:value = 'echo1.example.com']",
+    ]);
   });
 });
