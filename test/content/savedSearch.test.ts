@@ -1,7 +1,7 @@
 import { KnownAttackTactic } from '@azure/arm-securityinsight';
 import { buildHuntingQueries, buildThreatIntelQueries, familiesOf } from '../../lib/kql/huntingQueries';
 import type { HuntingQuery } from '../../lib/kql/huntingQueries';
-import { generatedForFamilies, isGeneratedSavedSearch, toSavedSearch } from '../../lib/sentinel/savedSearch';
+import { generatedForFamilies, isGeneratedSavedSearch, ownedBy, toSavedSearch } from '../../lib/sentinel/savedSearch';
 import { MIXED, SEED_000 } from '../kql/fixtures';
 
 /** ATT&CK tactics as Sentinel spells them: the service's own list (its API's AttackTactic values). */
@@ -60,6 +60,15 @@ describe('toSavedSearch', () => {
       // An analyst's copy under another id keeps our tags but is not ours to prune.
       expect(generatedForFamilies(new Set([q.family]))({ ...saved, id: `my-copy-of-${saved.id}` })).toBe(false);
     }
+  });
+
+  test('names its writer (INDICATOR_SOURCE) in the source tag: a search without it is nobody’s', () => {
+    const [q] = QUERIES;
+    const { body } = toSavedSearch(q, 'ThreatFox-B');
+    expect(tag(body.tags, 'source')).toEqual(['ThreatFox-B']);
+    expect(ownedBy(body, 'ThreatFox-B')).toBe(true);
+    expect(ownedBy(body, 'ThreatFox')).toBe(false);
+    expect(ownedBy({ tags: body.tags!.filter((t) => t.name !== 'source') }, 'ThreatFox-B')).toBe(false);
   });
 
   test('is identical for the same IOC set, so unchanged queries are not rewritten', () => {
