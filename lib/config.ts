@@ -110,6 +110,12 @@ export interface SentinelSettings {
   uploadEndpoint?: string;
   /** The Logs query API (LOG_ANALYTICS_ENDPOINT, default https://api.loganalytics.io): the check runs the hunts there. */
   logsEndpoint?: string;
+  /**
+   * THREATFOX_MALWARE was set explicitly: only then does a full run remove the hunting queries of
+   * families not in it. The built-in default list says nothing about which families were removed
+   * (a laptop without the setting would delete every other family's). Absent: nothing is removed.
+   */
+  familyCleanup?: boolean;
   /** Per ARM request attempt (ARM_TIMEOUT_MS); a timed-out attempt is retried like a network fault. */
   requestTimeoutMs: number;
   /**
@@ -196,6 +202,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = appEnv()): Settings {
       logsEndpoint: s.LOG_ANALYTICS_ENDPOINT,
       requestTimeoutMs: s.ARM_TIMEOUT_MS,
       runDeadlineSeconds: s.RUN_DEADLINE_SECONDS,
+      familyCleanup: !!env.THREATFOX_MALWARE?.trim(),
     },
     allowlist: s.BENIGN_ALLOWLIST,
     logLevel: s.LOG_LEVEL,

@@ -35,6 +35,12 @@ describe('loadSettings', () => {
     expect(s.threatfox.malware).toEqual(['win.netsupportmanager_rat', 'win.cobalt_strike']);
   });
 
+  it('lets a full run remove families only when THREATFOX_MALWARE is set, not from the built-in default', () => {
+    expect(loadSettings({ THREATFOX_MALWARE: 'win.cobalt_strike' }).sentinel.familyCleanup).toBe(true);
+    expect(loadSettings({}).sentinel.familyCleanup).toBe(false);
+    expect(loadSettings({ THREATFOX_MALWARE: ' ' }).sentinel.familyCleanup).toBe(false);
+  });
+
   it.each([
     ['THREATFOX_DAYS', '8', /THREATFOX_DAYS must be a whole number from 1 to 7 \(got "8"\)/],
     ['THREATFOX_DAYS', 'abc', /THREATFOX_DAYS/],

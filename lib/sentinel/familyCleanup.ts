@@ -1,13 +1,15 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { silentLogger, type Logger } from '../logger';
-import { generatedForFamilies } from './savedSearch';
+import { generatedForFamilies, ownedBy } from './savedSearch';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
 import { describeError, type ItemFailure } from './writeCounts';
 
 /**
  * A removed family cleaned up: on a full run (every configured family), the hunting queries of
- * families no longer in THREATFOX_MALWARE are deleted. Only ours: the `createdBy` tag says this app
- * wrote it, its `family` tag names the family, and its id is one our scheme gives that family
+ * families no longer in THREATFOX_MALWARE are deleted. Only this deployment's: the `createdBy` tag
+ * says this app wrote it, the `source` tag names our INDICATOR_SOURCE (another deployment or CLI
+ * user on the workspace writes its own, and a search from before the tag existed has none: both are
+ * left alone), its `family` tag names the family, and its id is one our scheme gives that family
  * (`threatfox-<family>-<hash>-<table>`, lib/kql/huntingQuery.ts), so an analyst's own saved
  * search, or a copy of one of ours under another id, is never touched. The family's indicators are
  * left to expire on their own: they are still malicious.
@@ -24,30 +26,32 @@ function familyTag(search: Pick<SavedSearch, 'tags'>): string | undefined {
   return search.tags?.find((t) => t.name === 'family')?.value;
 }
 
-/** Our saved searches of families not in `configured`, by family. */
+/** The saved searches `owner` (an INDICATOR_SOURCE) wrote for families not in `configured`, by family. */
 export function queriesOfRemovedFamilies(
   searches: readonly StoredSavedSearch[],
   configured: readonly string[],
+  owner: string,
 ): Map<string, StoredSavedSearch[]> {
   const keep = new Set(configured.map((f) => f.toLowerCase()));
   const byFamily = new Map<string, StoredSavedSearch[]>();
   for (const s of searches) {
     const family = familyTag(s.body);
-    if (family === undefined || keep.has(family.toLowerCase())) continue;
+    if (family === undefined || keep.has(family.toLowerCase()) || !ownedBy(s.body, owner)) continue;
     if (!generatedForFamilies(new Set([family]))(s)) continue;
     byFamily.set(family, [...(byFamily.get(family) ?? []), s]);
   }
   return byFamily;
 }
 
-/** Deletes our hunting queries of every family not in `configured`; each failure is listed, the others still go. */
+/** Deletes `owner`'s hunting queries of every family not in `configured`; each failure is listed, the others still go. */
 export async function removeQueriesOfRemovedFamilies(
   store: SavedSearchStore,
   configured: readonly string[],
+  owner: string,
   logger: Logger = silentLogger,
 ): Promise<FamilyCleanup> {
   const result: FamilyCleanup = { removed: {}, failures: [] };
-  for (const [family, searches] of queriesOfRemovedFamilies(await store.list(), configured)) {
+  for (const [family, searches] of queriesOfRemovedFamilies(await store.list(), configured, owner)) {
     for (const s of searches) {
       try {
         await store.remove(s.id);

@@ -17,7 +17,10 @@ import { describeError, type ItemFailure } from './writeCounts';
  */
 
 export interface LifecycleRequest {
-  /** A full run's THREATFOX_MALWARE: our hunting queries of any other family are removed. Absent: none are. */
+  /**
+   * A full run's THREATFOX_MALWARE: our hunting queries (our INDICATOR_SOURCE's `source` tag) of any
+   * other family are removed, when the setting was set explicitly (`familyCleanup`). Absent: none are.
+   */
   configuredFamilies?: readonly string[];
   /** Reconcile with ThreatFox: where to look up, how many look-ups, and until when (epoch ms). */
   reconcile?: { source: IocLookupSource; budget: number; deadlineAt?: number };
@@ -57,10 +60,13 @@ function addRemoved(total: Record<string, number>, more: Record<string, number>)
 export function runLifecycle(
   destination: SentinelDestination,
   request: LifecycleRequest,
-  sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds'>,
+  sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds' | 'familyCleanup'>,
   run: LifecycleRun,
 ): Promise<LifecycleResult> {
   const logger = run.logger ?? silentLogger;
+  const configuredFamilies = sentinel.familyCleanup ? request.configuredFamilies : undefined;
+  if (request.configuredFamilies && !configuredFamilies)
+    logger.info('THREATFOX_MALWARE is not set (the built-in default is used): no hunting queries are removed');
   const startedAt = run.startedAt ?? Date.now();
   const deadlineAt = Math.min(
     request.reconcile?.deadlineAt ?? Infinity,
@@ -76,10 +82,11 @@ export function runLifecycle(
     for (const { stores, label, id } of workspacesOf(destination)) {
       if (label !== undefined && run.skipWorkspaces?.has(label)) continue;
       try {
-        if (request.configuredFamilies) {
+        if (configuredFamilies) {
           const cleaned = await removeQueriesOfRemovedFamilies(
             stores.savedSearches,
-            request.configuredFamilies,
+            configuredFamilies,
+            sentinel.source,
             logger,
           );
           addRemoved(result.huntingQueriesRemoved, cleaned.removed);
@@ -118,7 +125,7 @@ export async function lifecycleAfterWrite(
   request: LifecycleRequest | undefined,
   run: LifecycleRun & {
     stores?: SentinelDestination;
-    sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds'>;
+    sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds' | 'familyCleanup'>;
   },
 ): Promise<(LifecycleResult & { summary: Omit<LifecycleResult, 'failures'> }) | undefined> {
   if (!published || !request || !run.stores) return undefined;

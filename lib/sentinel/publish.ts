@@ -51,11 +51,15 @@ export async function publish(iocs: Ioc[], stores: SentinelStores, options: Publ
   // A skipped hunt's saved search (ours from before its table went, or an analyst's edit) stays as it is.
   const skippedIds = new Set(skipped.map((s) => s.id.toLowerCase()));
   const ours = generatedForFamilies(families);
-  const searches = await syncSavedSearches(stores.savedSearches, queries.map(toSavedSearch), {
-    concurrency: options.concurrency,
-    logger,
-    owns: (search) => ours(search) && !skippedIds.has(search.id.toLowerCase()),
-  });
+  const searches = await syncSavedSearches(
+    stores.savedSearches,
+    queries.map((q) => toSavedSearch(q, options.source)),
+    {
+      concurrency: options.concurrency,
+      logger,
+      owns: (search) => ours(search) && !skippedIds.has(search.id.toLowerCase()),
+    },
+  );
   return {
     indicators: written.counts,
     huntingQueries: searches.counts,

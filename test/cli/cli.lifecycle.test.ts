@@ -23,6 +23,17 @@ describe('CLI lifecycle', () => {
     expect(ids(COBALT_STRIKE).length).toBeGreaterThan(0);
   });
 
+  it('a plain write run without THREATFOX_MALWARE set (a laptop) removes nothing and says why', async () => {
+    const cobalt = ids(COBALT_STRIKE);
+    expect(cobalt.length).toBeGreaterThan(0);
+    const { THREATFOX_MALWARE: _configured, ...unset } = fakes.env;
+    const run = await runCli(['--json'], unset);
+    expect(run.code).toBe(0);
+    expect(jsonSummary(run).lifecycle).toEqual({ huntingQueriesRemoved: {} });
+    expect(run.stderr).toContain('THREATFOX_MALWARE is not set');
+    expect(ids(COBALT_STRIKE)).toEqual(cobalt);
+  });
+
   it('--reconcile revokes the IOC ThreatFox withdrew, and the full run removes the family no longer configured', async () => {
     const cobalt = ids(COBALT_STRIKE).length;
     fakes.threatfox.removeIoc('1580112');

@@ -1,7 +1,7 @@
 import { KnownAttackTactic } from '@azure/arm-securityinsight';
 import { buildHuntingQueries, buildThreatIntelQueries, familiesOf } from '../../lib/kql/huntingQueries';
 import type { HuntingQuery } from '../../lib/kql/huntingQueries';
-import { generatedForFamilies, isGeneratedSavedSearch, toSavedSearch } from '../../lib/sentinel/savedSearch';
+import { generatedForFamilies, isGeneratedSavedSearch, ownedBy, toSavedSearch } from '../../lib/sentinel/savedSearch';
 import { MIXED, SEED_000 } from '../kql/fixtures';
 
 /** ATT&CK tactics as Sentinel spells them: the service's own list (its API's AttackTactic values). */
@@ -23,7 +23,7 @@ describe('toSavedSearch', () => {
   });
 
   test.each(QUERIES.map((q) => [q.id, q] as const))('%s: what the Hunting blade shows is the query', (id, q) => {
-    const { id: savedId, body } = toSavedSearch(q);
+    const { id: savedId, body } = toSavedSearch(q, 'ThreatFox');
     expect(savedId).toBe(id);
     // The Hunting blade lists saved searches of this category, in KQL (query language version 2).
     expect(body).toMatchObject({ category: 'Hunting Queries', version: 2, displayName: q.name, query: q.query });
@@ -44,7 +44,7 @@ describe('toSavedSearch', () => {
 
   test('is recognised as ours, for its own family only, and a copy someone else made is not', () => {
     for (const q of QUERIES) {
-      const saved = toSavedSearch(q);
+      const saved = toSavedSearch(q, 'ThreatFox');
       expect(isGeneratedSavedSearch(saved.body)).toBe(true);
       expect(generatedForFamilies(new Set([q.family]))(saved)).toBe(true);
       expect(generatedForFamilies(new Set(['win.other_family']))(saved)).toBe(false);
@@ -62,10 +62,19 @@ describe('toSavedSearch', () => {
     }
   });
 
+  test('names its writer (INDICATOR_SOURCE) in the source tag: a search without it is nobody’s', () => {
+    const [q] = QUERIES;
+    const { body } = toSavedSearch(q, 'ThreatFox-B');
+    expect(tag(body.tags, 'source')).toEqual(['ThreatFox-B']);
+    expect(ownedBy(body, 'ThreatFox-B')).toBe(true);
+    expect(ownedBy(body, 'ThreatFox')).toBe(false);
+    expect(ownedBy({ tags: body.tags!.filter((t) => t.name !== 'source') }, 'ThreatFox-B')).toBe(false);
+  });
+
   test('is identical for the same IOC set, so unchanged queries are not rewritten', () => {
     const queries = buildHuntingQueries(SEED_000);
-    const again = buildHuntingQueries([...SEED_000].reverse()).map(toSavedSearch);
-    expect(again).toEqual(queries.map(toSavedSearch));
+    const again = buildHuntingQueries([...SEED_000].reverse()).map((q) => toSavedSearch(q, 'ThreatFox'));
+    expect(again).toEqual(queries.map((q) => toSavedSearch(q, 'ThreatFox')));
     expect(JSON.stringify(again)).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
   });
 });

@@ -34,7 +34,11 @@ describe('indicator lifecycle', () => {
 
   const sync = (input: SyncInput = both) =>
     runSync(input, { settings, threatfox: client(), stores, now: SEED_NOW }, { dryRun: false });
-  const lifecycle = (request: LifecycleRequest) => runLifecycle(stores, request, settings.sentinel, { now: SEED_NOW });
+  /** THREATFOX_MALWARE set explicitly (`familyCleanup`) unless told otherwise. */
+  const lifecycle = (
+    request: LifecycleRequest,
+    sentinel: Settings['sentinel'] = { ...settings.sentinel, familyCleanup: true },
+  ) => runLifecycle(stores, request, sentinel, { now: SEED_NOW });
   const reconcile = (budget = 1000, extra: { deadlineAt?: number; timeoutMs?: number; now?: Date } = {}) =>
     runLifecycle(
       stores,
@@ -217,5 +221,38 @@ describe('indicator lifecycle', () => {
     expect(ids()).toEqual([...netsupport, 'analyst-hunt', 'my-cobalt-hunt'].sort());
     // Its indicators are left to expire.
     expect(revoked()).toEqual([]);
+  });
+
+  it('leaves the queries another deployment (another INDICATOR_SOURCE) or an older version wrote', async () => {
+    const ids = () => [...arm.savedSearches.keys()].sort();
+    const cobalt = ids().filter((id) => id.startsWith('threatfox-win-cobalt-strike-'));
+    expect(cobalt.length).toBeGreaterThan(1);
+    const [theirs, older] = cobalt;
+    const retag = async (
+      id: string,
+      tags: (t: { name: string; value: string }[]) => { name: string; value: string }[],
+    ) => {
+      const body = arm.savedSearches.get(id)!.properties as unknown as SavedSearch;
+      await stores.savedSearches.put(id, {
+        ...body,
+        etag: '*',
+        tags: tags(body.tags as { name: string; value: string }[]),
+      });
+    };
+    // Deployment B (INDICATOR_SOURCE ThreatFox-B) wrote one; one predates the owner tag.
+    await retag(theirs, (tags) => tags.map((t) => (t.name === 'source' ? { ...t, value: 'ThreatFox-B' } : t)));
+    await retag(older, (tags) => tags.filter((t) => t.name !== 'source'));
+
+    const done = await lifecycle({ configuredFamilies: [NETSUPPORT] });
+    expect(done.huntingQueriesRemoved).toEqual({ [COBALT_STRIKE]: cobalt.length - 2 });
+    expect(ids().filter((id) => id.startsWith('threatfox-win-cobalt-strike-'))).toEqual([theirs, older].sort());
+  });
+
+  it('removes nothing when THREATFOX_MALWARE is not set (the built-in default list)', async () => {
+    const before = [...arm.savedSearches.keys()].sort();
+    const done = await lifecycle({ configuredFamilies: [NETSUPPORT] }, loadSettings({}).sentinel);
+    expect(done.huntingQueriesRemoved).toEqual({});
+    expect([...arm.savedSearches.keys()].sort()).toEqual(before);
+    expect(arm.writes().filter((w) => w.method === 'DELETE')).toEqual([]);
   });
 });

@@ -70,7 +70,7 @@ describe('publishing saved searches (against the fake ARM)', () => {
     // What the previous version wrote: inline queries split into parts.
     const old = buildHuntingQueries(manyIocs(400), { maxQueryChars: 4000 }).filter((q) => q.form === 'inline');
     expect(old.some((q) => q.part)).toBe(true);
-    for (const q of old) await stores.savedSearches.put(q.id, toSavedSearch(q).body);
+    for (const q of old) await stores.savedSearches.put(q.id, toSavedSearch(q, 'ThreatFox').body);
     const oldDns = huntingQueryId(NSM, 'DnsEvents');
     expect(arm.savedSearches.has(huntingQueryId(NSM, 'DnsEvents', 2))).toBe(true);
 
