@@ -5,7 +5,7 @@ import { factsFromIndicator } from './indicator';
 import { contentHash, renderIndicator, sameIndicator } from './indicatorBody';
 import { epochMs, type IndicatorFacts } from './indicatorFacts';
 import type { IndicatorStore, StoredIndicator } from './indicatorStore';
-import { describeError, type ItemFailure } from './writeCounts';
+import { describeError, sumCounts, type ItemFailure } from './writeCounts';
 
 /**
  * Withdrawn IOCs revoked: each active indicator of ours is looked up on ThreatFox by its ThreatFox
@@ -38,15 +38,7 @@ export const zeroReconcileCounts = (): ReconcileCounts => ({
   failed: 0,
 });
 
-export function addReconcileCounts(a: ReconcileCounts, b: ReconcileCounts): ReconcileCounts {
-  return {
-    confirmed: a.confirmed + b.confirmed,
-    revoked: a.revoked + b.revoked,
-    lookupFailed: a.lookupFailed + b.lookupFailed,
-    notChecked: a.notChecked + b.notChecked,
-    failed: a.failed + b.failed,
-  };
-}
+export const addReconcileCounts = (a: ReconcileCounts, b: ReconcileCounts): ReconcileCounts => sumCounts(a, b);
 
 export interface ReconcileOptions {
   source: string;

@@ -24,15 +24,14 @@ export interface ItemFailure {
 
 export const zeroCounts = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
 
-export function addCounts(a: WriteCounts, b: WriteCounts): WriteCounts {
-  return {
-    created: a.created + b.created,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    deleted: a.deleted + b.deleted,
-    failed: a.failed + b.failed,
-  };
+/** Two sets of counts with the same keys, summed key by key (write counts, reconcile counts). */
+export function sumCounts<T extends Record<keyof T, number>>(a: T, b: T): T {
+  const sum = { ...a };
+  for (const key of Object.keys(a) as (keyof T)[]) sum[key] = (a[key] + b[key]) as T[keyof T];
+  return sum;
 }
+
+export const addCounts = (a: WriteCounts, b: WriteCounts): WriteCounts => sumCounts(a, b);
 
 /** A failure as one line: status and ARM error code when there are, never request headers. */
 export function describeError(e: unknown): string {
