@@ -2,19 +2,23 @@
  * The layering, enforced by `npm run lint:deps` (part of `npm test`):
  *
  *   functions/, lib/cli.ts (+ cliArgs, cliSummary, output), lib/check.ts   adapters
+ *   lib/render/                                          report.md, hunting YAML, count lines
  *   lib/jobs/, lib/services.ts                           jobs and their composition
  *   lib/pipeline.ts (+ collect.ts)                       the one flow
- *   lib/{sentinel,kql,content,state,queue,threatfox}/, lib/input.ts             stages
+ *   lib/{sentinel,kql,state,queue,threatfox}/, lib/input.ts       stages
+ *   lib/content/                                         detection metadata the stages build from
  *   lib/{ioc,net,text}/, lib/{config,errors,logger,workspaceRef,...}.ts           foundations
  *
- * A module may import its own layer's siblings' folders only where a rule below allows it, and
- * never a layer above its own. lib/ never imports the Functions runtime.
+ * A module never imports a layer above its own; within the stages, folders may import each other
+ * as long as no folder reaches itself again (no-folder-cycles). lib/ never imports the Functions runtime.
  */
 const FOUNDATION =
   '^lib/(ioc/|net/|text/|config\\.ts|settingFields\\.ts|errors\\.ts|logger\\.ts|groupBy\\.ts|progress\\.ts|sort\\.ts|names\\.ts|workspaceRef\\.ts)';
-const STAGES = '^lib/(sentinel|kql|content|state|queue|threatfox)/|^lib/input\\.ts';
+const CONTENT = '^lib/content/';
+const STAGES = '^lib/(sentinel|kql|state|queue|threatfox)/|^lib/input\\.ts';
 const PIPELINE = '^lib/(pipeline|collect)\\.ts';
 const JOBS = '^lib/jobs/|^lib/services\\.ts';
+const RENDER = '^lib/render/';
 const ADAPTERS = '^functions/|^lib/(cli|cliArgs|cliSummary|output|check)\\.ts';
 
 module.exports = {
@@ -33,35 +37,50 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'no-folder-cycles',
+      comment: 'Folders form a layered graph too: no folder reaches itself again, type imports included.',
+      severity: 'error',
+      scope: 'folder',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'foundations-import-no-layer-above',
       severity: 'error',
       from: { path: FOUNDATION },
-      to: { path: [STAGES, PIPELINE, JOBS, ADAPTERS] },
+      to: { path: [CONTENT, STAGES, PIPELINE, JOBS, RENDER, ADAPTERS] },
+    },
+    {
+      name: 'content-imports-only-foundations',
+      comment: 'The builders read family names, MITRE mappings and false positives from content, never the reverse.',
+      severity: 'error',
+      from: { path: CONTENT },
+      to: { path: [STAGES, PIPELINE, JOBS, RENDER, ADAPTERS] },
     },
     {
       name: 'stages-import-no-layer-above',
       severity: 'error',
       from: { path: STAGES },
-      to: { path: [PIPELINE, JOBS, ADAPTERS] },
+      to: { path: [PIPELINE, JOBS, RENDER, ADAPTERS] },
     },
     {
       name: 'pipeline-imports-no-layer-above',
       severity: 'error',
       from: { path: PIPELINE },
-      to: { path: [JOBS, ADAPTERS] },
+      to: { path: [JOBS, RENDER, ADAPTERS] },
     },
     {
       name: 'jobs-import-no-adapter',
       severity: 'error',
       from: { path: JOBS },
-      to: { path: ADAPTERS },
+      to: { path: [RENDER, ADAPTERS] },
     },
     {
-      name: 'content-does-not-import-kql-runtime',
-      comment: 'kql builds queries from content (MITRE, false positives); content may read kql types only.',
+      name: 'render-imports-no-adapter',
+      comment: 'The renderers turn results into text; the adapters decide where it goes.',
       severity: 'error',
-      from: { path: '^lib/content/' },
-      to: { path: '^lib/kql/', dependencyTypesNot: ['type-only'] },
+      from: { path: RENDER },
+      to: { path: ADAPTERS },
     },
     {
       name: 'no-orphans-in-lib',

@@ -1,4 +1,4 @@
-import { huntingQueryCountsText } from './content/queryCounts';
+import { huntingQueryCountsText } from './render/queryCounts';
 import { BENIGN_KINDS } from './ioc/benign';
 import { OUT_FILES } from './output';
 import type { SyncResult } from './pipeline';

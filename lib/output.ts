@@ -2,8 +2,8 @@ import { constants, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { access, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { reportLines } from './content/report';
-import { renderHuntingYaml } from './content/sentinelYaml';
+import { reportLines } from './render/report';
+import { renderHuntingYaml } from './render/sentinelYaml';
 import { inputError } from './errors';
 import type { SyncResult } from './pipeline';
 

@@ -1,5 +1,5 @@
 import type { IocType } from '../ioc/types';
-import type { HuntedTable } from '../kql/tables';
+import type { HuntedTable } from './tables';
 
 export interface FalsePositive {
   scenario: string;

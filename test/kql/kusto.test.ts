@@ -1,4 +1,4 @@
-import { HUNTED_TABLES } from '../../lib/kql/tables';
+import { HUNTED_TABLES } from '../../lib/content/tables';
 import { kqlDiagnostics } from '../support/kusto';
 
 describe('the Kusto checker', () => {

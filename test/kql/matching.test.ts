@@ -7,7 +7,7 @@ import {
   MANY_PARTS,
   type HuntingQuery,
 } from '../../lib/kql/huntingQueries';
-import { renderHuntingYaml } from '../../lib/content/sentinelYaml';
+import { renderHuntingYaml } from '../../lib/render/sentinelYaml';
 import { urlKeyExpr } from '../../lib/kql/queries/match';
 import { MAX_HAS_ANY } from '../../lib/kql/source';
 import { kqlDiagnostics } from '../support/kusto';

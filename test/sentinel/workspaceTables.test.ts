@@ -1,5 +1,5 @@
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
-import { renderReport } from '../../lib/content/report';
+import { renderReport } from '../../lib/render/report';
 import { publish } from '../../lib/sentinel/publish';
 import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
 import { CONNECTOR_BY_TABLE, huntsForWorkspace, tableAvailable } from '../../lib/sentinel/workspaceTables';

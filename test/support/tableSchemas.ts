@@ -1,4 +1,4 @@
-import type { HuntedTable } from '../../lib/kql/tables';
+import type { HuntedTable } from '../../lib/content/tables';
 
 /**
  * Column schemas of the tables our hunting queries read, as a Log Analytics workspace with

@@ -1,7 +1,7 @@
 import type { IocType } from '../../ioc/types';
 import { GENERATOR } from '../../names';
 import type { HuntKind, IocSource, ListName } from '../source';
-import type { HuntedTable } from '../tables';
+import type { HuntedTable } from '../../content/tables';
 
 /** What every table builder gets besides its IOC source. */
 export interface QueryContext {

@@ -1,5 +1,5 @@
 import type { HuntingQuery } from '../kql/huntingQuery';
-import { guidanceForTables } from './falsePositives';
+import { guidanceForTables } from '../content/falsePositives';
 import { mdText } from './markdown';
 
 /** The heading the queries point to for their false-positive notes. */

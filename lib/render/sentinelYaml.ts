@@ -40,7 +40,7 @@ function block(key: string, text: string): string {
 
 /**
  * The revision of the query templates (lib/kql): raised by one with every change to what the
- * generated KQL says for the same input, never lowered. test/content/sentinelYaml.test.ts pins
+ * generated KQL says for the same input, never lowered. test/render/sentinelYaml.test.ts pins
  * the templates' text to it, so a template change that forgets to raise it fails the tests.
  */
 export const TEMPLATE_REVISION = 2;

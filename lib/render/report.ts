@@ -8,11 +8,11 @@ import type { SkippedHunt } from '../sentinel/workspaceTables';
 import { GENERATOR } from '../names';
 import { removedLines, type LifecycleResult } from '../sentinel/lifecycle';
 import { byCodeUnit } from '../sort';
-import { familyNameFor, familyOf } from './family';
+import { familyNameFor, familyOf } from '../content/family';
 import { mdCode, mdText } from './markdown';
 import { huntingQueryCountsText } from './queryCounts';
 import { TRIAGE_HEADING, triageSection } from './reportTriage';
-import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from './mitre';
+import { attackMapping, SENTINEL_TACTICS, type AttackMapping } from '../content/mitre';
 
 /**
  * The markdown report for a run: per family a summary, the IOC table and the hunting queries with

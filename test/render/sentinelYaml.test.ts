@@ -7,7 +7,7 @@ import {
   familiesOf,
   type HuntingQuery,
 } from '../../lib/kql/huntingQueries';
-import { huntingQueryGuid, queryVersion, renderHuntingYaml, TEMPLATE_REVISION } from '../../lib/content/sentinelYaml';
+import { huntingQueryGuid, queryVersion, renderHuntingYaml, TEMPLATE_REVISION } from '../../lib/render/sentinelYaml';
 import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
 
 /** The template revision and the digest of the templates' text it was recorded with. */
@@ -75,7 +75,7 @@ describe('renderHuntingYaml', () => {
 
   test('TEMPLATE_REVISION is raised with every change to the query templates', () => {
     // A digest of what the templates write for fixed input. When it changes, raise TEMPLATE_REVISION
-    // in lib/content/sentinelYaml.ts and record both here: the YAML version must go up with it.
+    // in lib/render/sentinelYaml.ts and record both here: the YAML version must go up with it.
     const text = [
       ...buildHuntingQueries(MIXED),
       ...buildThreatIntelQueries(familiesOf(MIXED), { indicatorSource: 'ThreatFox' }),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderReport } from '../../lib/content/report';
+import { renderReport } from '../../lib/render/report';
 import { parseInputDocument } from '../../lib/input';
 import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
