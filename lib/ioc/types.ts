@@ -4,6 +4,12 @@ import type { BenignKind } from './benign';
 export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'md5', 'sha1', 'sha256'] as const;
 export type IocType = (typeof IOC_TYPES)[number];
 
+/** What an IOC is counted and hunted as: IPv4 and IPv6 are both an IP (a query matches either form). */
+export const IOC_KINDS = ['ip', 'domain', 'url', 'sha256', 'sha1', 'md5'] as const;
+export type IocKind = (typeof IOC_KINDS)[number];
+
+export const iocKindOf = (type: IocType): IocKind => (type === 'ipv4' || type === 'ipv6' ? 'ip' : type);
+
 /** A refanged, normalised, validated indicator of compromise with the ThreatFox context we keep. */
 export interface Ioc {
   type: IocType;

@@ -1,9 +1,8 @@
 /** The words of a hunting query's name and description: what its IOCs are and what a hit means. */
 import { INDICATORS_PROVENANCE, PROVENANCE_TEXT, provenanceOf } from '../content/family';
 import { describeIocMix } from '../ioc/mix';
-import type { Ioc, IocType } from '../ioc/types';
+import type { Ioc, IocKind, IocType } from '../ioc/types';
 import { timeRangeNote, type TableHunt } from './queries/common';
-import type { HuntKind } from './source';
 
 const ROLE_BY_THREAT: Record<string, string> = {
   botnet_cc: 'C2',
@@ -33,7 +32,7 @@ export function iocPhrase(iocs: readonly Ioc[]): string {
   return roleText ? `${roleText} ${nouns}` : `known-bad ${nouns}`;
 }
 
-const KIND_NOUNS: Record<HuntKind, string> = {
+const KIND_NOUNS: Record<IocKind, string> = {
   ip: 'IPs',
   domain: 'domains',
   url: 'URLs',
@@ -42,7 +41,7 @@ const KIND_NOUNS: Record<HuntKind, string> = {
   md5: 'hashes',
 };
 
-function kindPhrase(kinds: readonly HuntKind[]): string {
+function kindPhrase(kinds: readonly IocKind[]): string {
   return englishList([...new Set(kinds.map((k) => KIND_NOUNS[k]))]);
 }
 

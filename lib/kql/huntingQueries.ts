@@ -4,7 +4,7 @@ import { attackMapping } from '../content/mitre';
 import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
 import type { Allowlist } from '../ioc/benign';
-import type { Ioc, IocType } from '../ioc/types';
+import type { Ioc, IocKind, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
 import { byCodeUnit } from '../sort';
@@ -19,7 +19,6 @@ import { dnsEventsHunt } from './queries/dnsEvents';
 import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
 import { describeInline, describeThreatIntel, iocPhrase } from './describe';
-import type { HuntKind } from './source';
 import { buildInline, splitIocs, type InlineContext } from './split';
 import { threatIntelSource } from './threatIntelSource';
 import { huntedUrlHost, isIpHost } from './urlHost';
@@ -113,7 +112,7 @@ function uniqueSorted(iocs: readonly Ioc[]): Ioc[] {
   return [...byKey.values()].sort(compareIocs);
 }
 
-const IOC_KIND: Partial<Record<IocType, HuntKind>> = {
+const IOC_KIND: Partial<Record<IocType, IocKind>> = {
   ipv4: 'ip',
   ipv6: 'ip',
   domain: 'domain',
@@ -124,14 +123,14 @@ const IOC_KIND: Partial<Record<IocType, HuntKind>> = {
 };
 
 /** Whether an IOC gives the hunt something to match: itself, or (a URL) its hunted host. */
-function contributes(ioc: Ioc, kinds: readonly HuntKind[], allow?: Allowlist): boolean {
+function contributes(ioc: Ioc, kinds: readonly IocKind[], allow?: Allowlist): boolean {
   if (kinds.includes(IOC_KIND[ioc.type]!)) return true;
   if (ioc.type !== 'url') return false;
   const host = huntedUrlHost(ioc.value, allow);
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
 }
 
-const FILE_KINDS: readonly HuntKind[] = ['sha256', 'sha1', 'md5'];
+const FILE_KINDS: readonly IocKind[] = ['sha256', 'sha1', 'md5'];
 
 /** The threat types a table's hits can stand for, so the ThreatIntel form's tags need no IOC. */
 function threatTypesOf(hunt: TableHunt): string[] {

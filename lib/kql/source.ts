@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Allowlist } from '../ioc/benign';
 import { countOf } from '../ioc/mix';
-import type { Ioc } from '../ioc/types';
+import type { Ioc, IocKind } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
 import { huntedUrlHost, isIpHost } from './urlHost';
@@ -22,9 +22,6 @@ import { huntedUrlHost, isIpHost } from './urlHost';
  */
 
 export type QueryForm = 'inline' | 'threatIntel';
-
-/** What a query matches on: an IP (any of its logged forms), a domain, a URL or a file hash. */
-export type HuntKind = 'ip' | 'domain' | 'url' | 'sha256' | 'sha1' | 'md5';
 
 /**
  * The lists a builder can ask for:
@@ -62,7 +59,7 @@ export const LIST_ORDER: readonly ListName[] = [
 export interface IocSource {
   form: QueryForm;
   /** Whether the query may see IOCs of this kind (inline: there are some; threatIntel: always). */
-  has(kind: HuntKind): boolean;
+  has(kind: IocKind): boolean;
   /** The `let` statements that define these lists (and what they are read from), in a fixed order. */
   lets(names: readonly ListName[]): string;
   /**
@@ -251,10 +248,10 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
 /** The lists written into the query: a snapshot of these IOCs. */
 export function inlineSource(
   iocs: readonly Ioc[],
-  options: { kinds: readonly HuntKind[]; iocMix: string; allow?: Allowlist },
+  options: { kinds: readonly IocKind[]; iocMix: string; allow?: Allowlist },
 ): IocSource & { longestList: number } {
   const v = huntValues(iocs, options.allow);
-  const counts: Record<HuntKind, number> = {
+  const counts: Record<IocKind, number> = {
     ip: v.ips.size,
     domain: v.domains.length,
     url: v.urls.length,

@@ -1,6 +1,6 @@
-import type { IocType } from '../../ioc/types';
+import type { IocKind, IocType } from '../../ioc/types';
 import { GENERATOR } from '../../names';
-import type { HuntKind, IocSource, ListName } from '../source';
+import type { IocSource, ListName } from '../source';
 import type { HuntedTable } from '../../content/tables';
 
 /** What every table builder gets besides its IOC source. */
@@ -44,7 +44,7 @@ export interface TableHunt {
   /** IOC types that feed it (a URL may feed a domain or IP hunt through its host). */
   iocTypes: readonly IocType[];
   /** What it matches on. */
-  kinds: readonly HuntKind[];
+  kinds: readonly IocKind[];
   /** "firewall and proxy logs (CEF)": completes "Hunts ... for ...". */
   dataDescription: string;
   /** What one result row means, in a sentence: what a hit does (and does not) prove. */
@@ -191,7 +191,7 @@ export const URL_HOST_LABEL = `| extend IocSourceUrls = iocHostSources[MatchedIo
 | extend IocType = iff(array_length(IocSourceUrls) > 0, "url-host", IocType)`;
 
 /** The matched IOC as entity columns: one per kind a hunt matches (empty where the row is another kind). */
-const IOC_ENTITIES: readonly { kind: HuntKind; column: string; value: string; mapping: EntityMapping }[] = [
+const IOC_ENTITIES: readonly { kind: IocKind; column: string; value: string; mapping: EntityMapping }[] = [
   {
     kind: 'ip',
     column: 'IocIp',
@@ -210,7 +210,7 @@ const IOC_ENTITIES: readonly { kind: HuntKind; column: string; value: string; ma
 ];
 
 /** The last step: `IocIp`, `IocDomain`, `IocUrl` for the kinds the hunt matches (hashes have FileHash columns already). */
-function iocEntityColumns(kinds: readonly HuntKind[]): string {
+function iocEntityColumns(kinds: readonly IocKind[]): string {
   const cols = IOC_ENTITIES.filter((e) => kinds.includes(e.kind)).map(
     (e) => `${e.column} = iff(${e.value}, MatchedIoc, "")`,
   );
@@ -218,7 +218,7 @@ function iocEntityColumns(kinds: readonly HuntKind[]): string {
 }
 
 /** Entity mappings of the matched IOC, for the columns `iocEntityColumns` adds. */
-export function iocEntities(kinds: readonly HuntKind[]): EntityMapping[] {
+export function iocEntities(kinds: readonly IocKind[]): EntityMapping[] {
   return IOC_ENTITIES.filter((e) => kinds.includes(e.kind)).map((e) => e.mapping);
 }
 
