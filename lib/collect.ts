@@ -5,6 +5,7 @@ import { type Allowlist, EMPTY_ALLOWLIST } from './ioc/benign';
 import { dedupeIocs, normaliseRecords } from './ioc/normalise';
 import type { Ioc, Rejected } from './ioc/types';
 import { pullFamilies } from './threatfox/pullFamilies';
+import type { PullMode } from './threatfox/pullWindow';
 import type { ThreatFoxSource } from './threatfox/source';
 import { clippedNotes, rejectionAlarm } from './threatfox/schema';
 
@@ -31,7 +32,7 @@ export interface ThreatFoxPull {
   kind: 'threatfox';
   malware: string[];
   /** `recent` = get_iocs over `days`; `full` = malwareinfo per family. */
-  mode: 'recent' | 'full';
+  mode: PullMode;
   days: number;
   limit: number;
 }

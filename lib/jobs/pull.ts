@@ -9,7 +9,8 @@ import { prepareBatches } from '../queue/batchSender';
 import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { filterNewOrChanged } from '../state/seenIocs';
 import type { AppStorage } from '../state/storage';
-import { fullPullDue, getWatermark, pullWindow, setWatermark, type PullWindow } from '../state/watermark';
+import { fullPullDue, getWatermark, pullWindow, setWatermark } from '../state/watermark';
+import type { PullWindow } from '../threatfox/pullWindow';
 import type { ThreatFoxSource } from '../threatfox/source';
 import { sendBatches } from './handOff';
 

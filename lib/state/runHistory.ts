@@ -2,6 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { errorMessage } from '../errors';
 import type { Logger } from '../logger';
+import { pullWindowSchema, type PullWindow } from '../threatfox/pullWindow';
 import { safeRowKey } from './rowKey';
 
 /**
@@ -55,7 +56,7 @@ export interface RunRecord {
   status: RunStatus;
   families: string[];
   /** How ThreatFox was asked (timer runs). */
-  pull?: { mode: 'recent'; days: number } | { mode: 'full' };
+  pull?: PullWindow;
   counts: RunCounts;
   /** What failed, in one line; never a secret (callers pass messages, not request objects). */
   error?: string;
@@ -90,12 +91,7 @@ export const runRecordSchema = z.object({
   finishedAt: z.iso.datetime({ offset: true }).optional(),
   status: z.enum(RUN_STATUSES),
   families: z.array(z.string()),
-  pull: z
-    .discriminatedUnion('mode', [
-      z.object({ mode: z.literal('recent'), days: z.number().int().min(1) }),
-      z.object({ mode: z.literal('full') }),
-    ])
-    .optional(),
+  pull: pullWindowSchema.optional(),
   counts: countColumns,
   error: z.string().optional(),
   workspace: z.string().max(400).optional(),

@@ -2,6 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { sleep } from '../net/sleep';
 import { statusOf } from '../net/status';
+import type { PullWindow } from '../threatfox/pullWindow';
 import { safeRowKey } from './rowKey';
 
 /**
@@ -99,8 +100,6 @@ export async function setWatermark(
   }
   throw new Error(`setWatermark: gave up after repeated concurrent updates of "${family}"`);
 }
-
-export type PullWindow = { mode: 'recent'; days: number } | { mode: 'full' };
 
 /**
  * What to ask ThreatFox for: the days since the watermark (rounded up, with a small overlap,

@@ -1,5 +1,6 @@
 import { configError } from '../errors';
 import type { Rejected } from '../ioc/types';
+import type { PullMode } from './pullWindow';
 import type { ThreatFoxRecord } from './schema';
 import type { FetchResult, ThreatFoxSource } from './source';
 
@@ -7,7 +8,7 @@ import type { FetchResult, ThreatFoxSource } from './source';
 
 export interface PullOptions {
   malware: string[];
-  mode: 'recent' | 'full';
+  mode: PullMode;
   days: number;
   limit: number;
 }
