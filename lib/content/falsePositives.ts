@@ -1,4 +1,5 @@
 import type { IocType } from '../ioc/types';
+import { NETSUPPORT_FAMILY } from './family';
 import type { HuntedTable } from './tables';
 
 export interface FalsePositive {
@@ -22,8 +23,6 @@ interface Rule {
   guidance: string | ((columns: Columns, familyId: string) => string);
   applies(table: HuntedTable, types: ReadonlySet<IocType>, familyId: string): boolean;
 }
-
-const NETSUPPORT = 'win.netsupportmanager_rat';
 
 /** Where each table's query shows the resolved or contacted address, and the host that asked. */
 const CONTACTED_ADDRESS: Readonly<Record<HuntedTable, string>> = {
@@ -124,7 +123,7 @@ const RULES: readonly Rule[] = [
   {
     scenario: 'Compromised legitimate website',
     guidance: (c, familyId) =>
-      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${c.domainHit} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
+      `Payload-delivery URLs often sit on hijacked legitimate sites${familyId === NETSUPPORT_FAMILY ? ' (the fake-browser-update chains that drop NetSupport inject into compromised WordPress sites)' : ''}. Then only the IOC URL path is malicious, which is why URL IOCs are matched on a path boundary, and ${c.domainHit} is weak on its own. Look for a download from the host (DeviceFileEvents, FileOriginUrl) or a script engine (wscript, mshta, PowerShell) starting on the same device shortly after.`,
     applies: (_table, types) => has(types, 'url', 'domain'),
   },
   {
@@ -154,14 +153,14 @@ const RULES: readonly Rule[] = [
   },
   {
     ...NETSUPPORT_IT_INSTALL,
-    applies: (table, _types, familyId) => familyId === NETSUPPORT && DEFENDER_ENDPOINT.includes(table),
+    applies: (table, _types, familyId) => familyId === NETSUPPORT_FAMILY && DEFENDER_ENDPOINT.includes(table),
   },
   {
     scenario: 'Legitimate NetSupport gateway traffic',
     guidance:
       "Organisations that use NetSupport Manager over the internet talk to NetSupport's own or their hosted connectivity servers; those are not in ThreatFox. A hit on an IOC address is not explained by NetSupport being licensed in your estate: compare the destination with the gateway configured in your deployment's client32.ini.",
     applies: (table, types, familyId) =>
-      familyId === NETSUPPORT && NETWORK_TABLES.includes(table) && has(types, 'ipv4', 'ipv6', 'domain'),
+      familyId === NETSUPPORT_FAMILY && NETWORK_TABLES.includes(table) && has(types, 'ipv4', 'ipv6', 'domain'),
   },
 ];
 

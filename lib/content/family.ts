@@ -1,11 +1,14 @@
 import type { Ioc } from '../ioc/types';
 
+/** ThreatFox's id of NetSupport Manager RAT, the family with its own MITRE mapping, guidance and behaviour hunts. */
+export const NETSUPPORT_FAMILY = 'win.netsupportmanager_rat';
+
 /** Family key for IOCs ThreatFox did not attribute (or that came from a pasted list). */
 export const UNATTRIBUTED_FAMILY = 'unattributed';
 
 /** Names we know better than a mechanical derivation (ThreatFox's own malware_printable wins otherwise). */
 const KNOWN_FAMILIES: Readonly<Record<string, string>> = {
-  'win.netsupportmanager_rat': 'NetSupportManager RAT',
+  [NETSUPPORT_FAMILY]: 'NetSupportManager RAT',
   [UNATTRIBUTED_FAMILY]: 'Unattributed',
 };
 

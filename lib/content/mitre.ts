@@ -1,3 +1,5 @@
+import { NETSUPPORT_FAMILY } from './family';
+
 /**
  * The one ATT&CK mapping: ThreatFox threat types and malware families → Sentinel tactics and
  * techniques. Tactic names are spelt as Sentinel writes them (the `tactics` tag of a hunting query
@@ -54,7 +56,7 @@ interface FamilyMapping {
 
 /** Family-specific techniques, by ThreatFox malware id. */
 const BY_FAMILY: Readonly<Record<string, FamilyMapping>> = {
-  'win.netsupportmanager_rat': {
+  [NETSUPPORT_FAMILY]: {
     // The genuine NetSupport Manager client abused as a RAT: T1219 Remote Access Tools (named
     // "Remote Access Software" before ATT&CK v17; the abuse is T1219.002 Remote Desktop Software).
     always: { tactics: ['CommandAndControl'], techniques: ['T1219'] },

@@ -8,7 +8,7 @@ import type { SkippedHunt } from '../sentinel/workspaceTables';
 import { GENERATOR } from '../names';
 import { removedLines, type LifecycleResult } from '../sentinel/lifecycle';
 import { byCodeUnit } from '../sort';
-import { familyNameFor, familyOf } from '../content/family';
+import { familyNameFor, familyOf, NETSUPPORT_FAMILY } from '../content/family';
 import { mdCode, mdText } from './markdown';
 import { huntingQueryCountsText } from './queryCounts';
 import { TRIAGE_HEADING, triageSection } from './reportTriage';
@@ -25,7 +25,7 @@ export { mdText } from './markdown';
 
 /** What a SOC engineer should know about a family before hunting it. */
 const FAMILY_CONTEXT: Readonly<Record<string, string>> = {
-  'win.netsupportmanager_rat':
+  [NETSUPPORT_FAMILY]:
     'NetSupport Manager is a commercial remote-administration product. Criminals ship its genuine client (client32.exe) with a client32.ini that points at their own gateway, most often through fake browser updates on compromised websites (SocGholish, ClearFake, SmartApeSG) and "ClickFix" paste-and-run lures, and then use it for hands-on-keyboard control, reconnaissance and follow-on payloads (ATT&CK T1219 Remote Access Tools). A hit on its C2 or delivery infrastructure should be treated as a possible interactive intrusion in progress.',
 };
 

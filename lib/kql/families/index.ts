@@ -1,5 +1,5 @@
 import { huntingQueryId, type HuntingQuery } from '../huntingQuery';
-import { NETSUPPORT_FAMILY } from '../queries/common';
+import { NETSUPPORT_FAMILY } from '../../content/family';
 import { netSupportBehaviourHunts } from './netsupport';
 import type { BehaviourContext, BehaviourHunt } from './types';
 

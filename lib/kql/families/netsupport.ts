@@ -1,6 +1,7 @@
 import type { HuntingQuery } from '../huntingQuery';
 import { GENERATOR } from '../../names';
-import { kqlCommentText, NETSUPPORT_FAMILY, timeRangeNote, timeWindow } from '../queries/common';
+import { NETSUPPORT_FAMILY } from '../../content/family';
+import { kqlCommentText, timeRangeNote, timeWindow } from '../queries/common';
 import { ENDPOINT_SPECS } from './netsupportEndpoint';
 import { NETWORK_SPECS } from './netsupportNetwork';
 import type { Spec } from './netsupportSpec';

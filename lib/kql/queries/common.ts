@@ -1,3 +1,4 @@
+import { NETSUPPORT_FAMILY } from '../../content/family';
 import type { IocKind, IocType } from '../../ioc/types';
 import { GENERATOR } from '../../names';
 import type { IocSource, ListName } from '../source';
@@ -246,8 +247,6 @@ export const CONNECTORS = {
 export function netSupportOutsideProgramFiles(fileColumn: string, folderColumn: string): string {
   return `${fileColumn} =~ "client32.exe" and ${folderColumn} !contains @":\\Program Files"`;
 }
-
-export const NETSUPPORT_FAMILY = 'win.netsupportmanager_rat';
 
 /** For the NetSupport family, the summary's `NetSupportClientOutsideProgramFiles` line (with its line break); else nothing. */
 export function netSupportFlagLine(ctx: QueryContext, fileColumn: string, folderColumn: string): string {

@@ -3,12 +3,12 @@ import {
   CONNECTORS,
   DEVICE_ENTITY,
   entity,
-  NETSUPPORT_FAMILY,
   netSupportOutsideProgramFiles,
   recentRows,
   type TableHunt,
 } from './common';
 import { hashHits } from './match';
+import { NETSUPPORT_FAMILY } from '../../content/family';
 
 /**
  * Defender for Endpoint process events: a process started from a file with an IOC hash, or started
