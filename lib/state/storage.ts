@@ -111,7 +111,7 @@ const TABLE_RETRIES = { maxRetries: 2, retryDelayInMs: 1_000, maxRetryDelayInMs:
  * The SDKs' `tryTimeoutInMs` is only a hint to the server, and `additionalPolicies` in their options
  * is added twice (by core-client and by the storage pipeline) and refused; so the policy goes into
  * the client's own core-client pipeline, after its retry phase. Clients made from this one
- * (getBlockBlobClient) share that pipeline. test/state/storageTimeouts.test.ts proves it works.
+ * (getBlockBlobClient) share that pipeline. test/state/storage.timeouts.test.ts proves it works.
  */
 function bounded<T extends QueueClient | ContainerClient>(client: T, timeoutMs: number): T {
   const context = (client as unknown as { storageClientContext?: { pipeline?: Pipeline } }).storageClientContext;

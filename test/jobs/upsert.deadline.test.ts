@@ -8,7 +8,7 @@ import { silentLogger } from '../../lib/logger';
 import { planBatches } from '../../lib/queue/batchSender';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { useAzurite } from '../support/azurite';
-import { connect } from './harness';
+import { connect } from '../sentinel/harness';
 
 /** Issue 9, item 2, on the queue path: a batch whose ARM requests never answer ends at its deadline and is retried. */
 

@@ -1,5 +1,5 @@
 import { InvocationContext } from '@azure/functions';
-import { invocationLogger } from '../../functions/shared/context';
+import { invocationLogger } from '../../../functions/shared/context';
 
 describe('invocationLogger', () => {
   it('routes pino lines through the invocation at their level, tagged with the invocation id, secrets redacted', () => {
