@@ -6,7 +6,7 @@ import { checkOutDir, writeOutputs } from './output';
 import { CLI_OPTIONS, collect, onDemandInput, type Collected } from './collect';
 import { runSync } from './pipeline';
 import { terminalProgress } from './progress';
-import type { SentinelDestination } from './sentinel/workspaceSync';
+import type { WorkspaceStores } from './sentinel/workspaceSync';
 import { createServices } from './services';
 import type { LifecycleRequest } from './sentinel/lifecycle';
 import { parseCli, readInput, USAGE, UsageError, type CliOptions } from './cliArgs';
@@ -42,7 +42,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
 interface PreparedSync {
   settings: Settings;
   collected: Collected;
-  stores?: SentinelDestination;
+  stores?: readonly WorkspaceStores[];
   lifecycle?: LifecycleRequest;
 }
 

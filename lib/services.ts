@@ -15,7 +15,7 @@ import type { OnDemandDeps } from './jobs/onDemand';
 import type { PullDeps } from './jobs/pull';
 import type { UpsertDeps } from './jobs/upsert';
 import { createLogger, type Logger } from './logger';
-import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
+import { connectWorkspaces, type WorkspaceStores } from './sentinel/workspaceSync';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
 import { ThreatFoxClient } from './threatfox/client';
 import type { ThreatFoxSource } from './threatfox/source';
@@ -36,7 +36,7 @@ export interface Services {
    */
   threatfoxLookup(logger?: Logger): IocLookupSource;
   /** Every configured workspace's stores (SENTINEL_WORKSPACES, or the single workspace as a list of one). */
-  sentinel(): SentinelDestination;
+  sentinel(): readonly WorkspaceStores[];
   /** The table, queues and container, created if missing on first use. */
   storage(): Promise<AppStorage>;
 }
@@ -54,7 +54,7 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
   const settings = loadSettings(env);
   const logger = overrides.logger ?? createLogger({ destination: process.stdout, level: env.LOG_LEVEL });
   let storage: Promise<AppStorage> | undefined;
-  let stores: SentinelDestination | undefined;
+  let stores: readonly WorkspaceStores[] | undefined;
   const openStorage = async () => {
     const clients = storageClients(env, overrides.credential);
     await ensureAppStorage(clients);

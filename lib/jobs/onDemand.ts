@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
 import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
 import { benignCounts, runSync, type SyncResult } from '../pipeline';
-import type { SentinelDestination } from '../sentinel/workspaceSync';
+import type { WorkspaceStores } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/source';
@@ -79,7 +79,7 @@ export interface OnDemandDeps {
   threatfox: () => ThreatFoxSource;
   /** ThreatFox look-ups for `reconcile` (none given: a reconcile request is refused). */
   lookup?: () => IocLookupSource;
-  sentinel: () => SentinelDestination;
+  sentinel: () => readonly WorkspaceStores[];
   logger: Logger;
   /** Where runs that wrote to Sentinel are recorded (run history). */
   history?: () => Promise<TableClient>;

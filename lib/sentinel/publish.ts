@@ -8,7 +8,6 @@ import type { PublishResult, SentinelStores } from './stores';
 import {
   publishToWorkspaces,
   type MultiPublishResult,
-  type SentinelDestination,
   type WorkspaceStores,
 } from './workspaceSync';
 import { workspaceResourceId } from '../workspaceRef';
@@ -103,7 +102,7 @@ export interface PublishRun {
   /** Epoch ms the run started (default: now), so the deadline counts the time spent collecting too. */
   startedAt?: number;
   /**
-   * Per workspace (its resource id, or `default` for a single unnamed destination): the IOCs that
+   * Per workspace (its resource id): the IOCs that
    * landed there before (the queue job's seenIocs). See SyncIndicatorsOptions.landedBefore.
    */
   landedBefore?: (workspaceId: string) => (ioc: Ioc) => boolean;
@@ -116,7 +115,7 @@ export interface PublishRun {
  */
 export function publishWithinDeadline(
   iocs: Ioc[],
-  destination: SentinelDestination,
+  destination: readonly WorkspaceStores[],
   settings: Pick<Settings, 'sentinel' | 'allowlist'>,
   run: PublishRun,
 ): Promise<MultiPublishResult> {
@@ -125,7 +124,7 @@ export function publishWithinDeadline(
     publishToWorkspaces(
       destination,
       (one, concurrency) => {
-        const workspaceId = 'workspace' in one ? workspaceResourceId((one as WorkspaceStores).workspace) : 'default';
+        const workspaceId = workspaceResourceId(one.workspace);
         return publish(iocs, one, {
           source: sentinel.source,
           ttlDays: sentinel.ttlDays,

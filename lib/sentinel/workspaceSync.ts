@@ -28,9 +28,6 @@ export interface WorkspaceStores extends SentinelStores {
   writeConcurrency?: number;
 }
 
-/** Where a write goes: one workspace's stores (tests, older callers) or every configured workspace. */
-export type SentinelDestination = SentinelStores | readonly WorkspaceStores[];
-
 export interface WorkspaceOutcome {
   /** `resourceGroup/name` */
   workspace: string;
@@ -49,31 +46,13 @@ export interface MultiPublishResult extends PublishResult {
   workspaces: WorkspaceOutcome[];
 }
 
-function isList(d: SentinelDestination): d is readonly WorkspaceStores[] {
-  return Array.isArray(d);
-}
-
 type Settled = Awaited<ReturnType<typeof forEachWorkspace<WorkspaceStores, PublishResult>>>[number];
-type PublishOne = (stores: SentinelStores, concurrency: number | undefined) => Promise<PublishResult>;
+type PublishOne = (stores: WorkspaceStores, concurrency: number | undefined) => Promise<PublishResult>;
 
 /** One workspace's share of the run: its result (counts summed into the total) and its outcome row. */
 interface WorkspacePart {
   result: PublishResult;
   outcome: WorkspaceOutcome;
-}
-
-/** A single destination (tests, older callers): its result, named `default`. */
-async function publishToOne(stores: SentinelStores, publishOne: PublishOne): Promise<MultiPublishResult> {
-  const result = await publishOne(stores, undefined);
-  const outcome: WorkspaceOutcome = {
-    workspace: 'default',
-    status: result.failures.length > 0 ? 'partial' : 'succeeded',
-    indicators: result.indicators,
-    huntingQueries: result.huntingQueries,
-    failures: result.failures.length,
-    ...(result.skippedHunts?.length ? { skippedHunts: result.skippedHunts } : {}),
-  };
-  return { ...result, workspaces: [outcome] };
 }
 
 async function publishLogged(stores: WorkspaceStores, publishOne: PublishOne, logger: Logger): Promise<PublishResult> {
@@ -152,12 +131,11 @@ function totalOf(parts: readonly WorkspacePart[]): MultiPublishResult {
  * is thrown, as a single-workspace run always did (an access error then says how to fix it).
  */
 export async function publishToWorkspaces(
-  destination: SentinelDestination,
+  destination: readonly WorkspaceStores[],
   publishOne: PublishOne,
   options: { perSubscription?: number; logger?: Logger } = {},
 ): Promise<MultiPublishResult> {
   const logger = options.logger ?? silentLogger;
-  if (!isList(destination)) return publishToOne(destination, publishOne);
   if (destination.length === 0) throw new Error('publishToWorkspaces: no workspace to write to');
 
   const settled = await forEachWorkspace(

@@ -4,6 +4,7 @@ import { createArmClients, type ArmClientOptions, type ArmClients } from '../../
 import { armIndicatorStore } from '../../lib/sentinel/armIndicatorStore';
 import type { IndicatorStore } from '../../lib/sentinel/indicatorStore';
 import { armSavedSearchStore, type SavedSearchStore } from '../../lib/sentinel/savedSearchStore';
+import type { WorkspaceRef } from '../../lib/workspaceRef';
 import type { ArmFake } from '../fakes/armServer';
 
 /** A credential that hands out one fixed token and records the scopes asked for: no identity probing. */
@@ -36,7 +37,9 @@ export function targetFor(fake: ArmFake, overrides: Partial<SentinelTarget> = {}
   };
 }
 
+/** One workspace's real stores (a WorkspaceStores: pass `[connect(fake)]` where a list of workspaces is asked for). */
 export interface Connected {
+  workspace: WorkspaceRef;
   clients: ArmClients;
   indicators: IndicatorStore;
   savedSearches: SavedSearchStore;
@@ -60,6 +63,11 @@ export function connect(
     ...clientOptions,
   });
   return {
+    workspace: {
+      subscriptionId: target.subscriptionId,
+      resourceGroup: target.resourceGroup,
+      workspaceName: target.workspaceName,
+    },
     clients,
     indicators: armIndicatorStore(clients.securityInsights, target),
     savedSearches: armSavedSearchStore(clients.operationalInsights, target),
