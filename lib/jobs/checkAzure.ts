@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { missingWorkspaceSettings, type SentinelTarget, type Settings } from '../config';
-import { asAzureAccessError, errorMessage, safeLine } from '../errors';
+import { asAzureAccessError, errorLine, errorMessage } from '../errors';
 import { createArmClients } from '../sentinel/armClients';
 import { createCredential } from '../sentinel/credential';
 import { huntLines } from './checkHunts';
@@ -76,11 +76,11 @@ async function azureLogin(
     // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
     if (/AZURE_TOKEN_CREDENTIALS/.test(message)) {
       const fix = 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it';
-      return { failure: line('azure-login', false, safeLine(message), fix) };
+      return { failure: line('azure-login', false, errorLine(message), fix) };
     }
     // One short line; the chain's every reason (a thousand characters) only in --json and at debug.
     const access = asAzureAccessError(e);
-    const detail = access ? `no credential gave a token (${errorName(e)})` : safeLine(message);
+    const detail = access ? `no credential gave a token (${errorName(e)})` : errorLine(message);
     const debug = access?.detail ?? message;
     return { failure: { ...line('azure-login', false, detail, LOGIN_FIX), ...(debug !== detail ? { debug } : {}) } };
   }

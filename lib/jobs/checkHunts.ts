@@ -1,6 +1,6 @@
+import { errorLine } from '../errors';
 import type { TokenCredential } from '@azure/identity';
 import type { SentinelTarget, Settings } from '../config';
-import { describeError } from '../sentinel/writeCounts';
 import { familyNameFor } from '../content/family';
 import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';
@@ -79,7 +79,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
       {
         id: 'hunt-tables',
         ok: false,
-        detail: `could not list the workspace's tables: ${describeError(e)}`,
+        detail: `could not list the workspace's tables: ${errorLine(e)}`,
         fix: roleFix(ctx),
       },
       ...notReached(['logs-query', 'hunts', 'ti-visibility'], 'the tables are unknown'),
@@ -258,7 +258,7 @@ async function visibilityLine(seen: Seen, ctx: HuntCheckContext): Promise<HuntLi
   try {
     ours = await oursInArm(ctx);
   } catch (e) {
-    return { id, ok: false, detail: `could not list our indicators: ${describeError(e)}`, fix: roleFix(ctx) };
+    return { id, ok: false, detail: `could not list our indicators: ${errorLine(e)}`, fix: roleFix(ctx) };
   }
   const missing = ours.filter((o) => !seen.values.has(o.value));
   const head = `hunts see ${ours.length - missing.length} of ${ours.length} of our active indicators`;

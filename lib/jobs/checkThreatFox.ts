@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import { errorMessage, isSettingError, isSyncError } from '../errors';
+import { errorLine, isSettingError, isSyncError } from '../errors';
 import { ThreatFoxClient } from '../threatfox/client';
 import type { ThreatFoxSource } from '../threatfox/source';
 import { KEY_FIX } from './checkFixes';
@@ -20,7 +20,7 @@ export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promi
       deps.threatfox?.(settings) ??
       new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
   } catch (e) {
-    return [line('threatfox', false, errorMessage(e), KEY_FIX), ...notReached(['families'], 'no usable Auth-Key')];
+    return [line('threatfox', false, errorLine(e), KEY_FIX), ...notReached(['families'], 'no usable Auth-Key')];
   }
   const host = hostOf(tf.apiUrl);
   const probe = await probeFamilies(source, tf.malware);
@@ -30,7 +30,7 @@ export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promi
       isSyncError(e) && e.code === 'CONFIG'
         ? KEY_FIX
         : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`;
-    return [line('threatfox', false, errorMessage(e), fix), ...notReached(['families'], 'ThreatFox did not answer')];
+    return [line('threatfox', false, errorLine(e), fix), ...notReached(['families'], 'ThreatFox did not answer')];
   }
   return [line('threatfox', true, `${host} answered; Auth-Key accepted`), familiesLine(probe)];
 }
@@ -56,7 +56,7 @@ async function probeFamilies(source: ThreatFoxSource, families: string[]): Promi
       // ThreatFox answered the query (so the key was accepted) but does not know the family.
       if (isSettingError(e, 'THREATFOX_MALWARE')) probe.unknown.push(family);
       else if (i === 0) return { ...probe, unreachable: e };
-      else probe.failed.push(`${family} (${errorMessage(e)})`);
+      else probe.failed.push(`${family} (${errorLine(e)})`);
     }
   }
   return probe;

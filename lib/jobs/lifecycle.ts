@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import { errorMessage } from '../errors';
+import { errorLine } from '../errors';
 import type { Logger } from '../logger';
 import { runLifecycle, type LifecycleResult } from '../sentinel/lifecycle';
 import type { WorkspaceStores } from '../sentinel/workspaceSync';
@@ -59,7 +59,7 @@ export async function runDailyLifecycle(pull: PullResult, deps: LifecycleDeps): 
     );
     error = failureLine(result.failures);
   } catch (e) {
-    error = errorMessage(e);
+    error = errorLine(e);
     deps.logger.error({ runId: deps.runId, err: error }, 'lifecycle step failed');
   }
   const status: RunStatus = !result ? 'failed' : error ? 'partial' : 'succeeded';

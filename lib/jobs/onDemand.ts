@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Settings } from '../config';
 import { MALWARE_ID } from '../settingFields';
-import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
+import { asAzureAccessError, errorLine, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
 import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
@@ -249,7 +249,7 @@ async function withHistory(
   try {
     table = await deps.history();
   } catch (e) {
-    deps.logger.warn({ runId, err: errorMessage(e) }, 'could not record run history');
+    deps.logger.warn({ runId, err: errorLine(e) }, 'could not record run history');
     return;
   }
   await record(table);

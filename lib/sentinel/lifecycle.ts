@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { SentinelSettings } from '../config';
 import { silentLogger, type Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
@@ -6,7 +7,7 @@ import { workspaceLabel, workspaceResourceId } from '../workspaceRef';
 import { removeQueriesOfRemovedFamilies } from './familyCleanup';
 import { addReconcileCounts, reconcileIndicators, zeroReconcileCounts, type ReconcileCounts } from './reconcile';
 import type { MultiPublishResult, WorkspaceStores } from './workspaceSync';
-import { describeError, type ItemFailure } from './writeCounts';
+import { type ItemFailure } from './writeCounts';
 
 /**
  * The indicator lifecycle after a run's writes (docs/reliability.md, "The indicator lifecycle"):
@@ -94,9 +95,14 @@ export function runLifecycle(
           result.failures.push(...done.failures.map((f) => ({ ...f, workspace: label })));
         }
       } catch (e) {
-        const error = describeError(e);
+        const error = errorLine(e);
         logger.error({ workspace: label, error }, 'lifecycle step failed for a workspace; the others carry on');
-        result.failures.push({ kind: 'workspace', key: workspaceResourceId(stores.workspace), error, workspace: label });
+        result.failures.push({
+          kind: 'workspace',
+          key: workspaceResourceId(stores.workspace),
+          error,
+          workspace: label,
+        });
       }
     }
     logger.info(

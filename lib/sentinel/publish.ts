@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { SentinelSettings, Settings } from '../config';
 import type { Ioc } from '../ioc/types';
 import { buildThreatIntelQueries, familiesOf, type HuntingQuery } from '../kql/huntingQueries';
@@ -5,16 +6,11 @@ import { silentLogger, type Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
 import { generatedForFamilies, toSavedSearch } from './savedSearch';
 import type { PublishResult, SentinelStores } from './stores';
-import {
-  publishToWorkspaces,
-  type MultiPublishResult,
-  type WorkspaceStores,
-} from './workspaceSync';
+import { publishToWorkspaces, type MultiPublishResult, type WorkspaceStores } from './workspaceSync';
 import { workspaceResourceId } from '../workspaceRef';
 import { huntsForWorkspace, type SkippedHunt, type WorkspaceTableReader } from './workspaceTables';
 import { syncIndicators, type SyncIndicatorsOptions } from './indicatorWriter';
 import { syncSavedSearches } from './savedSearchWriter';
-import { describeError } from './writeCounts';
 
 /**
  * The sentinel stage's write: indicators first, then the saved searches of their families, to one
@@ -82,7 +78,7 @@ async function huntsWithData(
   try {
     names = await tables.list();
   } catch (e) {
-    logger.warn({ error: describeError(e) }, 'reading the workspace tables failed: writing every hunt');
+    logger.warn({ error: errorLine(e) }, 'reading the workspace tables failed: writing every hunt');
     return { queries, skipped: [] };
   }
   const { kept, skipped } = huntsForWorkspace(queries, names);

@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
@@ -10,7 +11,7 @@ import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
 import { armWorkspaceTables, type SkippedHunt } from './workspaceTables';
-import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
+import { addCounts, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
 import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
 import { forEachWorkspace } from './workspaces';
 
@@ -75,7 +76,7 @@ function workspacePart(s: Settled, several: boolean, logger: Logger): WorkspaceP
   const label = workspaceLabel(s.workspace.workspace);
   const resourceId = workspaceResourceId(s.workspace.workspace);
   if (!s.ok) {
-    const error = describeError(s.error);
+    const error = errorLine(s.error);
     logger.error({ workspace: label, error }, 'workspace failed; the others carry on');
     const failure: ItemFailure = { kind: 'workspace', key: resourceId, error, workspace: label };
     return {
