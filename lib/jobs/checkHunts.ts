@@ -1,12 +1,11 @@
 import { errorLine } from '../errors';
-import type { TokenCredential } from '@azure/identity';
 import type { SentinelTarget, Settings } from '../config';
 import { familyNameFor } from '../content/family';
 import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';
 import type { ArmClients } from '../sentinel/armClients';
 import { armIndicatorStore } from '../sentinel/armIndicatorStore';
-import { createLogsQueryRunner, type LogsAnswer, type LogsQueryRunner } from '../sentinel/logsQuery';
+import { DEFAULT_LOGS_ENDPOINT, type LogsAnswer, type LogsQueryRunner } from '../sentinel/logsQuery';
 import { parsePattern } from '../sentinel/stix';
 import { armWorkspaceTables, describeSkipped, huntsForWorkspace } from '../sentinel/workspaceTables';
 
@@ -39,16 +38,13 @@ export interface HuntCheckContext {
   settings: Settings;
   target: SentinelTarget;
   clients: ArmClients;
-  credential: TokenCredential;
   /** The workspace's customerId (the Logs API's workspace id); absent when the workspace could not be read. */
   workspaceId?: string;
   /** Who the roles are granted to, for the fix. */
   identity: string;
   signal: () => AbortSignal;
-  timeoutMs: number;
-  tlsCa?: string;
-  /** Replaces the Logs query client built from LOG_ANALYTICS_ENDPOINT. */
-  logs?: LogsQueryRunner;
+  /** The Logs query API client (services.logsQuery), opened only when the hunts are reached. */
+  logs: () => LogsQueryRunner;
 }
 
 /** Each hunt runs over this window: enough to prove it resolves and runs, cheap for the workspace. */
@@ -102,14 +98,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
   // Every hunt reads ThreatIntelIndicators: without it each would fail alike (its own line says what to enable).
   if (![...tables].some((t) => t.toLowerCase() === 'threatintelindicators'))
     return [tablesLine, ...notReached(['logs-query', 'hunts', 'ti-visibility'], 'no ThreatIntelIndicators table yet')];
-  const logs =
-    ctx.logs ??
-    createLogsQueryRunner({
-      endpoint: ctx.settings.sentinel.logsEndpoint ?? 'https://api.loganalytics.io',
-      credential: ctx.credential,
-      timeoutMs: ctx.timeoutMs,
-      tlsCa: ctx.tlsCa,
-    });
+  const logs = ctx.logs();
   const workspaceId = ctx.workspaceId;
 
   // The indicator query first: the cheapest proof that the API answers and lets us query.
@@ -138,7 +127,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
 }
 
 function hostOf(ctx: HuntCheckContext): string {
-  const endpoint = ctx.settings.sentinel.logsEndpoint ?? 'https://api.loganalytics.io';
+  const endpoint = ctx.settings.sentinel.logsEndpoint ?? DEFAULT_LOGS_ENDPOINT;
   try {
     return new URL(endpoint).host;
   } catch {

@@ -1,13 +1,11 @@
-import type { Settings } from '../config';
 import { errorLine, isSettingError, isSyncError } from '../errors';
-import { ThreatFoxClient } from '../threatfox/client';
 import type { ThreatFoxSource } from '../threatfox/source';
 import { KEY_FIX } from './checkFixes';
-import { line, notReached, type CheckDeps, type CheckLine } from './checkReport';
+import { line, notReached, type CheckLine, type CheckRun } from './checkReport';
 
 /** One malwareinfo (limit 1) per configured family: the first also proves the API is reachable and the key accepted. */
-export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
-  const tf = settings.threatfox;
+export async function checkThreatFox(run: CheckRun): Promise<CheckLine[]> {
+  const tf = run.services.settings.threatfox;
   if (!tf.authKey)
     return [
       line('threatfox', false, 'THREATFOX_AUTH_KEY is not set', KEY_FIX),
@@ -16,9 +14,7 @@ export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promi
   let source: ThreatFoxSource;
   try {
     // One retry only: a check answers quickly, and says so when ThreatFox is slow.
-    source =
-      deps.threatfox?.(settings) ??
-      new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
+    source = run.services.threatfox(undefined, { maxRetries: 1 });
   } catch (e) {
     return [line('threatfox', false, errorLine(e), KEY_FIX), ...notReached(['families'], 'no usable Auth-Key')];
   }

@@ -20,6 +20,9 @@ export interface LogsQueryRunner {
   run(workspaceId: string, query: string, duration: string, signal?: AbortSignal): Promise<LogsAnswer>;
 }
 
+/** The public cloud's Logs query API, when LOG_ANALYTICS_ENDPOINT is not set. */
+export const DEFAULT_LOGS_ENDPOINT = 'https://api.loganalytics.io';
+
 export interface LogsClientOptions {
   /** LOG_ANALYTICS_ENDPOINT, without `/v1`. */
   endpoint: string;

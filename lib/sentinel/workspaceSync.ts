@@ -2,7 +2,7 @@ import { errorLine } from '../errors';
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
-import type { BucketShape } from '../net/tokenBudget';
+import type { TransportOverrides } from '../net/transportOverrides';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
 import { armIndicatorStore } from './armIndicatorStore';
@@ -153,20 +153,9 @@ export async function publishToWorkspaces(
 
 export interface ConnectOptions {
   credential?: TokenCredential;
-  /** Extra CA to trust for ARM and the upload endpoint (a test's self-signed fakes). */
-  tlsCa?: string;
   logger?: Logger;
-  /** SDK backoff, shortened by tests. */
-  retryDelayInMs?: number;
-  maxRetryDelayInMs?: number;
-  /** Upload client tuning (tests, bench). */
-  upload?: {
-    maxRetryAfterMs?: number;
-    retryDelayMs?: number;
-    timeoutMs?: number;
-    batchesInFlight?: number;
-    pace?: BucketShape;
-  };
+  /** The local fakes' CA, backoffs and pacing (tests, bench); none in a deployment. */
+  transport?: TransportOverrides;
 }
 
 /**
@@ -176,6 +165,7 @@ export interface ConnectOptions {
  */
 export function connectWorkspaces(targets: readonly SentinelTarget[], options: ConnectOptions = {}): WorkspaceStores[] {
   const credential = options.credential ?? createCredential(appEnv());
+  const transport = options.transport ?? {};
   const first = targets[0];
   const upload =
     first && first.writePath === 'upload'
@@ -184,21 +174,16 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
           credential,
           sourceSystem: first.source,
           maxRetries: first.maxRetries,
-          tlsCa: options.tlsCa,
+          tlsCa: transport.tlsCa,
           logger: options.logger,
-          maxRetryAfterMs: options.upload?.maxRetryAfterMs,
-          retryDelayMs: options.upload?.retryDelayMs,
-          timeoutMs: options.upload?.timeoutMs,
-          pace: options.upload?.pace,
+          maxRetryAfterMs: transport.upload?.maxRetryAfterMs,
+          retryDelayMs: transport.upload?.retryDelayMs,
+          timeoutMs: transport.upload?.timeoutMs,
+          pace: transport.upload?.pace,
         })
       : undefined;
   return targets.map((target) => {
-    const clients = createArmClients(target, {
-      credential,
-      tlsCa: options.tlsCa,
-      retryDelayInMs: options.retryDelayInMs,
-      maxRetryDelayInMs: options.maxRetryDelayInMs,
-    });
+    const clients = createArmClients(target, { credential, transport });
     const arm = armIndicatorStore(clients.securityInsights, target);
     const workspace: WorkspaceRef = {
       subscriptionId: target.subscriptionId,
@@ -212,7 +197,7 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
       arm,
       client: upload,
       source: target.source,
-      batchesInFlight: options.upload?.batchesInFlight,
+      batchesInFlight: transport.upload?.batchesInFlight,
       workspaceId: async () => {
         const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName);
         if (!ws.customerId)

@@ -1,6 +1,7 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
-import { createArmClients, type ArmClientOptions, type ArmClients } from '../../lib/sentinel/armClients';
+import type { TransportOverrides } from '../../lib/net/transportOverrides';
+import { createArmClients, type ArmClients } from '../../lib/sentinel/armClients';
 import { armIndicatorStore } from '../../lib/sentinel/armIndicatorStore';
 import type { IndicatorStore } from '../../lib/sentinel/indicatorStore';
 import { armSavedSearchStore, type SavedSearchStore } from '../../lib/sentinel/savedSearchStore';
@@ -51,16 +52,13 @@ export function connect(
   fake: ArmFake,
   overrides: Partial<SentinelTarget> = {},
   token = fake.token,
-  clientOptions: Pick<ArmClientOptions, 'maxRetryAfterMs' | 'writeBucket'> = {},
+  transport: Pick<TransportOverrides, 'maxRetryAfterMs' | 'writeBucket'> = {},
 ): Connected {
   const target = targetFor(fake, overrides);
   const credential = staticCredential(token);
   const clients = createArmClients(target, {
     credential,
-    tlsCa: fake.ca,
-    retryDelayInMs: 5,
-    maxRetryDelayInMs: 50,
-    ...clientOptions,
+    transport: { tlsCa: fake.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, ...transport },
   });
   return {
     workspace: {
