@@ -51,7 +51,7 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
   let services: Services;
   try {
     // The check's report is its output: the clients log nowhere.
-    services = createServices(env, { logger: silentLogger, ...overrides });
+    services = createServices(env, { ...overrides, logger: overrides.logger ?? silentLogger });
   } catch (e) {
     const detail = errorMessage(e)
       .replace(/^Invalid settings:\n/, '')
