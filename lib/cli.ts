@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { appEnv, type Settings } from './config';
-import { asAzureAccessError, errorMessage, EXIT, isSyncError } from './errors';
+import { asAzureAccessError, errorLine, EXIT, isSyncError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { checkOutDir, writeOutputs } from './output';
 import { CLI_OPTIONS, collect, onDemandInput, type Collected } from './collect';
 import { runSync } from './pipeline';
 import { terminalProgress } from './progress';
-import type { SentinelDestination } from './sentinel/workspaceSync';
+import type { WorkspaceStores } from './sentinel/workspaceSync';
 import { createServices } from './services';
 import type { LifecycleRequest } from './sentinel/lifecycle';
 import { parseCli, readInput, USAGE, UsageError, type CliOptions } from './cliArgs';
@@ -42,7 +42,7 @@ export async function main(argv: string[], logger?: Logger): Promise<number> {
 interface PreparedSync {
   settings: Settings;
   collected: Collected;
-  stores?: SentinelDestination;
+  stores?: readonly WorkspaceStores[];
   lifecycle?: LifecycleRequest;
 }
 
@@ -107,7 +107,7 @@ function reportFailure(e: unknown, log: Logger, writing: boolean): number {
   }
   log.debug({ err: e }, 'sync failed');
   printError(
-    `${writing ? 'sync failed while writing to Sentinel' : 'sync failed; nothing was written to Sentinel'}: ${errorMessage(e).split('\n')[0]} (LOG_LEVEL=debug shows the stack trace)`,
+    `${writing ? 'sync failed while writing to Sentinel' : 'sync failed; nothing was written to Sentinel'}: ${errorLine(e)} (LOG_LEVEL=debug shows the stack trace)`,
   );
   return writing ? EXIT.someWritesFailed : EXIT.nothingWritten;
 }

@@ -58,14 +58,43 @@ export function firstLine(text: string): string {
   return end < 0 ? text : text.slice(0, end);
 }
 
-/** One line of a service or SDK message, with anything token-shaped removed: it goes to users and logs. */
-export function safeLine(message: unknown): string {
-  const text =
-    typeof message === 'string' || message instanceof Error ? String(message) : (JSON.stringify(message) ?? '');
-  return firstLine(text)
+/** Longest line an error becomes. */
+const MAX_ERROR_LINE = 500;
+
+/** The message of a thrown value, a service's message string, or anything else as JSON. */
+function messageOf(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e instanceof Error) return e.message;
+  const message = (e as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  return JSON.stringify(e) ?? String(e);
+}
+
+/**
+ * The one line any error (or service message) becomes, for users, logs, run history and counted
+ * failures: the HTTP status and the service's error code when it has them, then the first line of
+ * its message, with anything token-shaped removed, at most 500 characters. A SyncError's own code
+ * is our classification (its exit code), not the service's: it is left out.
+ */
+export function errorLine(e: unknown): string {
+  const { statusCode, code } = (typeof e === 'object' && e !== null ? e : {}) as {
+    statusCode?: unknown;
+    code?: unknown;
+  };
+  const status = typeof statusCode === 'number' && statusCode ? `HTTP ${statusCode}` : undefined;
+  const serviceCode =
+    !isSyncError(e) &&
+    (typeof code === 'string' || typeof code === 'number') &&
+    code &&
+    String(code) !== String(statusCode)
+      ? String(code)
+      : undefined;
+  return [status, serviceCode, firstLine(messageOf(e))]
+    .filter(Boolean)
+    .join(' ')
     .replace(/Bearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted]')
-    .slice(0, 300)
+    .slice(0, MAX_ERROR_LINE)
     .trim();
 }
 
@@ -94,7 +123,7 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
   if (e instanceof Error && /AZURE_TOKEN_CREDENTIALS/.test(e.message) && !CREDENTIAL_ERRORS.has(e.name)) {
     return new SyncError(
       'CONFIG',
-      `AZURE_TOKEN_CREDENTIALS is not valid (${safeLine(e.message)}): use dev, prod, or one credential name such as AzureCliCredential or ManagedIdentityCredential`,
+      `AZURE_TOKEN_CREDENTIALS is not valid (${errorLine(e.message)}): use dev, prod, or one credential name such as AzureCliCredential or ManagedIdentityCredential`,
     );
   }
   if (e instanceof Error && CREDENTIAL_ERRORS.has(e.name)) {
@@ -102,15 +131,15 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
     const inner = (e as Error & { errors?: unknown[] }).errors;
     const reasons =
       Array.isArray(inner) && inner.length > 0
-        ? inner.map((x) => safeLine(x instanceof Error ? x.message : x))
-        : [safeLine(e.message)];
+        ? inner.map((x) => errorLine(x instanceof Error ? x.message : x))
+        : [errorLine(e.message)];
     // The reasons run to a thousand characters: the line says what to do, the reasons go to debug.
     const detail = reasons.filter(Boolean).join('; ');
     return new SyncError('CONFIG', `Azure login failed (${e.name}): ${LOGIN_HELP}`, { cause: e, detail });
   }
   const rest = restStatus(e);
   if (rest && (rest.statusCode === 401 || rest.statusCode === 403)) {
-    const what = [`HTTP ${rest.statusCode}`, rest.code, safeLine(rest.message)].filter(Boolean).join(' ');
+    const what = errorLine(e);
     return rest.statusCode === 401
       ? new SyncError(
           'CONFIG',
@@ -121,5 +150,5 @@ export function asAzureAccessError(e: unknown): SyncError | undefined {
   return undefined;
 }
 
-/** The message of anything thrown, for a log field. */
+/** The whole message of anything thrown, every line: for a debug detail or a parse of its lines, never for one line (errorLine). */
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

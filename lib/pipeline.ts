@@ -10,7 +10,7 @@ import { renderIndicator } from './sentinel/indicatorBody';
 import { factsFromIocs, groupByObservable, type IndicatorOptions } from './sentinel/indicatorFacts';
 import { lifecycleAfterWrite, type LifecycleRequest, type LifecycleResult } from './sentinel/lifecycle';
 import { publishWithinDeadline, savedSearchesFor } from './sentinel/publish';
-import type { MultiPublishResult, SentinelDestination, WorkspaceOutcome } from './sentinel/workspaceSync';
+import type { MultiPublishResult, WorkspaceStores, WorkspaceOutcome } from './sentinel/workspaceSync';
 import type { SkippedHunt } from './sentinel/workspaceTables';
 import { zeroCounts, type ItemFailure, type WriteCounts } from './sentinel/writeCounts';
 import type { ThreatFoxSource } from './threatfox/source';
@@ -103,8 +103,8 @@ export interface SyncResult {
 export interface SyncDeps {
   settings: Pick<Settings, 'allowlist' | 'sentinel'>;
   threatfox?: ThreatFoxSource;
-  /** Absent on a dry run; one workspace's stores or every configured workspace's. */
-  stores?: SentinelDestination;
+  /** Absent on a dry run; every configured workspace's stores. */
+  stores?: readonly WorkspaceStores[];
   logger?: Logger;
   now?: Date;
   onProgress?: (done: number, total: number) => void;

@@ -5,6 +5,7 @@ import {
   requireAuthKey,
   requireSentinelTargets,
   type SentinelSettings,
+  type SentinelTarget,
   type Settings,
 } from './config';
 import { landedKey } from './state/seenIocs';
@@ -15,7 +16,11 @@ import type { OnDemandDeps } from './jobs/onDemand';
 import type { PullDeps } from './jobs/pull';
 import type { UpsertDeps } from './jobs/upsert';
 import { createLogger, type Logger } from './logger';
-import { connectWorkspaces, type SentinelDestination } from './sentinel/workspaceSync';
+import { connectWorkspaces, type WorkspaceStores } from './sentinel/workspaceSync';
+import { createArmClients, type ArmClients } from './sentinel/armClients';
+import { createCredential } from './sentinel/credential';
+import { createLogsQueryRunner, DEFAULT_LOGS_ENDPOINT, type LogsQueryRunner } from './sentinel/logsQuery';
+import type { TransportOverrides } from './net/transportOverrides';
 import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
 import { ThreatFoxClient } from './threatfox/client';
 import type { ThreatFoxSource } from './threatfox/source';
@@ -29,14 +34,25 @@ import type { LifecycleDeps } from './jobs/lifecycle';
 export interface Services {
   settings: Settings;
   logger: Logger;
-  threatfox(logger?: Logger): ThreatFoxSource;
+  /** ThreatFox for pulls; `maxRetries` below the client's default for a caller that wants a quick answer (the check). */
+  threatfox(logger?: Logger, options?: { maxRetries?: number }): ThreatFoxSource;
   /**
    * ThreatFox for reconciling look-ups: no retries, since a failed look-up changes nothing and is
    * asked again next run, and one at a time is all ThreatFox's fair use wants of us.
    */
   threatfoxLookup(logger?: Logger): IocLookupSource;
   /** Every configured workspace's stores (SENTINEL_WORKSPACES, or the single workspace as a list of one). */
-  sentinel(): SentinelDestination;
+  sentinel(): readonly WorkspaceStores[];
+  /**
+   * The worker's one Azure credential (DefaultAzureCredential from the settings), built on first use.
+   * Building it asks nothing of anyone: a login is tried, and managed identity probed, only when a
+   * client first asks for a token.
+   */
+  credential(): TokenCredential;
+  /** ARM clients for one workspace with that credential (the preflight check's; a sync's come with sentinel()). */
+  armClients(target: SentinelTarget, options?: { maxRetryDelayInMs?: number }): ArmClients;
+  /** The Logs query API (LOG_ANALYTICS_ENDPOINT), each attempt cut at `timeoutMs`. */
+  logsQuery(timeoutMs: number): LogsQueryRunner;
   /** The table, queues and container, created if missing on first use. */
   storage(): Promise<AppStorage>;
 }
@@ -44,17 +60,21 @@ export interface Services {
 export interface ServiceOverrides {
   /** Replaces DefaultAzureCredential (tests, or a caller that already holds one). */
   credential?: TokenCredential;
-  /** Extra CA to trust for ARM (a test's self-signed fake). */
-  tlsCa?: string;
   logger?: Logger;
   threatfox?: ThreatFoxSource & Partial<IocLookupSource>;
+  /** Replaces the Logs query client (tests). */
+  logs?: LogsQueryRunner;
+  /** The local fakes' CA, backoffs and pacing (tests, bench); none in a deployment. */
+  transport?: TransportOverrides;
 }
 
 export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: ServiceOverrides = {}): Services {
   const settings = loadSettings(env);
   const logger = overrides.logger ?? createLogger({ destination: process.stdout, level: env.LOG_LEVEL });
   let storage: Promise<AppStorage> | undefined;
-  let stores: SentinelDestination | undefined;
+  let stores: readonly WorkspaceStores[] | undefined;
+  let credential: TokenCredential | undefined;
+  const sharedCredential = () => (credential ??= overrides.credential ?? createCredential(env));
   const openStorage = async () => {
     const clients = storageClients(env, overrides.credential);
     await ensureAppStorage(clients);
@@ -63,12 +83,13 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
   return {
     settings,
     logger,
-    threatfox: (log = logger) =>
+    threatfox: (log = logger, options = {}) =>
       overrides.threatfox ??
       new ThreatFoxClient({
         apiUrl: settings.threatfox.apiUrl,
         authKey: requireAuthKey(settings),
         timeoutMs: settings.threatfox.timeoutMs,
+        ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
         logger: log,
       }),
     threatfoxLookup: (log = logger) =>
@@ -84,10 +105,21 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
     // One credential and one set of ARM clients per worker: tokens and connections are reused.
     sentinel: () =>
       (stores ??= connectWorkspaces(requireSentinelTargets(settings), {
-        credential: overrides.credential,
-        tlsCa: overrides.tlsCa,
+        credential: sharedCredential(),
+        transport: overrides.transport,
         logger,
       })),
+    credential: sharedCredential,
+    armClients: (target, options = {}) =>
+      createArmClients(target, { credential: sharedCredential(), ...options, transport: overrides.transport }),
+    logsQuery: (timeoutMs) =>
+      overrides.logs ??
+      createLogsQueryRunner({
+        endpoint: settings.sentinel.logsEndpoint ?? DEFAULT_LOGS_ENDPOINT,
+        credential: sharedCredential(),
+        timeoutMs,
+        tlsCa: overrides.transport?.tlsCa,
+      }),
     storage: () => {
       storage ??= openStorage().catch((e) => {
         storage = undefined; // let the next invocation try again

@@ -13,12 +13,12 @@ export function getServices(): Services {
   return (services ??= createServices(appEnv(), overrides));
 }
 
-/** What tests swapped in (credential, CA, ThreatFox source): the preflight check builds its own clients with them. */
+/** What tests swapped in (credential, fakes' transport, ThreatFox source): the preflight check builds its own services with them. */
 export function serviceOverrides(): ServiceOverrides {
   return overrides;
 }
 
-/** Tests swap in fakes (credential, CA, ThreatFox source) and force a rebuild from the current env. */
+/** Tests swap in fakes (credential, fakes' transport, ThreatFox source) and force a rebuild from the current env. */
 export function resetServices(next: ServiceOverrides = {}): void {
   overrides = next;
   services = undefined;

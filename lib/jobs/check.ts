@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { loadSettings, missingWorkspaceSettings, type Settings } from '../config';
+import { missingWorkspaceSettings, type Settings } from '../config';
 import { errorMessage } from '../errors';
+import { silentLogger } from '../logger';
+import { createServices, type Services } from '../services';
 import { APP_WRITE_ACTIONS } from '../sentinel/permissions';
 import { checkAzure } from './checkAzure';
 import {
@@ -11,6 +13,7 @@ import {
   type CheckDeps,
   type CheckLine,
   type CheckReport,
+  type CheckRun,
 } from './checkReport';
 import { checkThreatFox } from './checkThreatFox';
 
@@ -44,9 +47,11 @@ export function isCheckRequest(text: string): boolean {
 }
 
 export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
-  let settings: Settings;
+  const { env, timeoutMs = 30_000, ...overrides } = deps;
+  let services: Services;
   try {
-    settings = loadSettings(deps.env);
+    // The check's report is its output: the clients log nowhere.
+    services = createServices(env, { ...overrides, logger: overrides.logger ?? silentLogger });
   } catch (e) {
     const detail = errorMessage(e)
       .replace(/^Invalid settings:\n/, '')
@@ -58,11 +63,8 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     ];
     return { ok: false, lines };
   }
-  const lines = [
-    settingsLine(settings),
-    ...(await checkThreatFox(settings, deps)),
-    ...(await checkAzure(settings, deps)),
-  ];
+  const run: CheckRun = { services, env, timeoutMs };
+  const lines = [settingsLine(services.settings), ...(await checkThreatFox(run)), ...(await checkAzure(run))];
   return { ok: lines.every((l) => l.ok), lines };
 }
 

@@ -1,11 +1,8 @@
-import type { TokenCredential } from '@azure/identity';
-import { missingWorkspaceSettings, type SentinelTarget, type Settings } from '../config';
-import { asAzureAccessError, errorMessage, safeLine } from '../errors';
-import { createArmClients } from '../sentinel/armClients';
-import { createCredential } from '../sentinel/credential';
+import { missingWorkspaceSettings, type SentinelTarget } from '../config';
+import { asAzureAccessError, errorLine, errorMessage } from '../errors';
 import { huntLines } from './checkHunts';
 import { azureFailure, LOGIN_FIX, ROLE_FIX, settingNotFoundFix } from './checkFixes';
-import { line, notReached, type CheckDeps, type CheckId, type CheckLine } from './checkReport';
+import { line, notReached, type CheckId, type CheckLine, type CheckRun } from './checkReport';
 import {
   indicatorsLine,
   savedSearchesLine,
@@ -29,15 +26,16 @@ const WORKSPACE_CHECKS: CheckId[] = [
   'ti-visibility',
 ];
 
-export async function checkAzure(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
+export async function checkAzure(run: CheckRun): Promise<CheckLine[]> {
+  const settings = run.services.settings;
   const s = settings.sentinel;
   // No workspace named: the settings line says which settings; a login tried now would only add noise.
   if (!s.workspaces && missingWorkspaceSettings(s).length > 0)
     return notReached(['azure-login', ...WORKSPACE_CHECKS], 'no workspace configured (see Settings)');
-  const login = await azureLogin(s.armEndpoint, deps);
+  const login = await azureLogin(s.armEndpoint, run);
   if ('failure' in login) return [login.failure, ...notReached(WORKSPACE_CHECKS, 'no Azure token')];
-  const { credential, who } = login;
-  const narrowed = deps.env.AZURE_TOKEN_CREDENTIALS;
+  const { who } = login;
+  const narrowed = run.env.AZURE_TOKEN_CREDENTIALS;
   const loginLine = line(
     'azure-login',
     true,
@@ -50,37 +48,31 @@ export async function checkAzure(settings: Settings, deps: CheckDeps): Promise<C
     const lines = [loginLine];
     for (const w of s.workspaces) {
       const label = `${w.resourceGroup}/${w.workspaceName}`;
-      const checked = await checkWorkspace({ ...s, ...w }, { settings, deps, credential, identity, listed: true });
+      const checked = await checkWorkspace({ ...s, ...w }, { run, identity, listed: true });
       lines.push(...checked.map((l) => ({ ...l, detail: `${label}: ${l.detail}` })));
     }
     return lines;
   }
-  return [
-    loginLine,
-    ...(await checkWorkspace(s as SentinelTarget, { settings, deps, credential, identity, listed: false })),
-  ];
+  return [loginLine, ...(await checkWorkspace(s as SentinelTarget, { run, identity, listed: false }))];
 }
 
 /** A token for ARM with the configured credential, or the failed login line. */
-async function azureLogin(
-  armEndpoint: string,
-  deps: CheckDeps,
-): Promise<{ credential: TokenCredential; who?: string } | { failure: CheckLine }> {
+async function azureLogin(armEndpoint: string, run: CheckRun): Promise<{ who?: string } | { failure: CheckLine }> {
   try {
-    const credential = deps.credential ?? createCredential(deps.env);
-    const token = (await credential.getToken(`${armEndpoint}/.default`, { abortSignal: timeout(deps) }))?.token ?? '';
+    const credential = run.services.credential();
+    const token = (await credential.getToken(`${armEndpoint}/.default`, { abortSignal: timeout(run) }))?.token ?? '';
     if (!token) throw new Error('the credential returned no token');
-    return { credential, who: principalOf(token) };
+    return { who: principalOf(token) };
   } catch (e) {
     const message = errorMessage(e);
     // DefaultAzureCredential refuses an AZURE_TOKEN_CREDENTIALS it does not know when it is built.
     if (/AZURE_TOKEN_CREDENTIALS/.test(message)) {
       const fix = 'set AZURE_TOKEN_CREDENTIALS to dev, prod or one credential name, or unset it';
-      return { failure: line('azure-login', false, safeLine(message), fix) };
+      return { failure: line('azure-login', false, errorLine(message), fix) };
     }
     // One short line; the chain's every reason (a thousand characters) only in --json and at debug.
     const access = asAzureAccessError(e);
-    const detail = access ? `no credential gave a token (${errorName(e)})` : safeLine(message);
+    const detail = access ? `no credential gave a token (${errorName(e)})` : errorLine(message);
     const debug = access?.detail ?? message;
     return { failure: { ...line('azure-login', false, detail, LOGIN_FIX), ...(debug !== detail ? { debug } : {}) } };
   }
@@ -88,22 +80,22 @@ async function azureLogin(
 
 const errorName = (e: unknown) => (e instanceof Error ? e.name : 'error');
 
-const timeout = (deps: CheckDeps) => AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+const timeout = (run: CheckRun) => AbortSignal.timeout(run.timeoutMs);
 
 /** The workspace lines for one workspace: found, indicators readable, saved searches, write access, TI table. */
 async function checkWorkspace(
   target: SentinelTarget,
-  ctx: { settings: Settings; deps: CheckDeps; credential: TokenCredential; identity: string; listed: boolean },
+  ctx: { run: CheckRun; identity: string; listed: boolean },
 ): Promise<CheckLine[]> {
-  const { deps, credential, identity, listed } = ctx;
+  const { run, identity, listed } = ctx;
   const check: WorkspaceCheck = {
     target,
     // A check wants the first answer, not ten retries: at most two, and no long backoff.
-    clients: createArmClients(
+    clients: run.services.armClients(
       { ...target, maxRetries: Math.min(target.maxRetries, 2) },
-      { credential, tlsCa: deps.tlsCa, maxRetryDelayInMs: 5_000 },
+      { maxRetryDelayInMs: 5_000 },
     ),
-    signal: () => timeout(deps),
+    signal: () => timeout(run),
     listed,
     identity,
     failure: (e, notFound) => azureFailure(e, { notFound, roleFix: ROLE_FIX(identity, target) }),
@@ -122,16 +114,13 @@ async function checkWorkspace(
     await tiTableLine(check),
   ];
   const hunts = await huntLines({
-    settings: ctx.settings,
+    settings: run.services.settings,
     target,
     clients: check.clients,
-    credential,
     workspaceId: found.customerId,
     identity,
     signal: check.signal,
-    timeoutMs: deps.timeoutMs ?? 30_000,
-    tlsCa: deps.tlsCa,
-    logs: deps.logs,
+    logs: () => run.services.logsQuery(run.timeoutMs),
   });
   return [
     ...lines,

@@ -1,5 +1,5 @@
 import type { SentinelTarget } from '../config';
-import { asAzureAccessError, errorMessage, restStatus, safeLine } from '../errors';
+import { asAzureAccessError, errorLine, errorMessage, restStatus } from '../errors';
 
 /** What to change when a check fails: the fix texts, and what an ARM failure means for the person fixing it. */
 
@@ -35,11 +35,11 @@ export function azureFailure(
     if (access) return { detail: access.message.replace(/: sign in with .*$/, ''), fix: LOGIN_FIX };
     const timedOut = e instanceof Error && e.name === 'AbortError';
     return {
-      detail: timedOut ? 'no answer in time' : safeLine(errorMessage(e)),
+      detail: timedOut ? 'no answer in time' : errorLine(errorMessage(e)),
       fix: 'allow outbound HTTPS to the Azure Resource Manager endpoint (AZURE_RESOURCE_MANAGER_ENDPOINT; README: Outbound hosts)',
     };
   }
-  const detail = [`HTTP ${rest.statusCode}`, rest.code, safeLine(rest.message)].filter(Boolean).join(' ');
+  const detail = errorLine(e);
   switch (rest.statusCode) {
     case 401:
       return { detail, fix: `${LOGIN_FIX}; check the identity belongs to the workspace's tenant` };

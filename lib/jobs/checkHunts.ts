@@ -1,12 +1,11 @@
-import type { TokenCredential } from '@azure/identity';
+import { errorLine } from '../errors';
 import type { SentinelTarget, Settings } from '../config';
-import { describeError } from '../sentinel/writeCounts';
 import { familyNameFor } from '../content/family';
 import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';
 import type { ArmClients } from '../sentinel/armClients';
 import { armIndicatorStore } from '../sentinel/armIndicatorStore';
-import { createLogsQueryRunner, type LogsAnswer, type LogsQueryRunner } from '../sentinel/logsQuery';
+import { DEFAULT_LOGS_ENDPOINT, type LogsAnswer, type LogsQueryRunner } from '../sentinel/logsQuery';
 import { parsePattern } from '../sentinel/stix';
 import { armWorkspaceTables, describeSkipped, huntsForWorkspace } from '../sentinel/workspaceTables';
 
@@ -39,16 +38,13 @@ export interface HuntCheckContext {
   settings: Settings;
   target: SentinelTarget;
   clients: ArmClients;
-  credential: TokenCredential;
   /** The workspace's customerId (the Logs API's workspace id); absent when the workspace could not be read. */
   workspaceId?: string;
   /** Who the roles are granted to, for the fix. */
   identity: string;
   signal: () => AbortSignal;
-  timeoutMs: number;
-  tlsCa?: string;
-  /** Replaces the Logs query client built from LOG_ANALYTICS_ENDPOINT. */
-  logs?: LogsQueryRunner;
+  /** The Logs query API client (services.logsQuery), opened only when the hunts are reached. */
+  logs: () => LogsQueryRunner;
 }
 
 /** Each hunt runs over this window: enough to prove it resolves and runs, cheap for the workspace. */
@@ -79,7 +75,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
       {
         id: 'hunt-tables',
         ok: false,
-        detail: `could not list the workspace's tables: ${describeError(e)}`,
+        detail: `could not list the workspace's tables: ${errorLine(e)}`,
         fix: roleFix(ctx),
       },
       ...notReached(['logs-query', 'hunts', 'ti-visibility'], 'the tables are unknown'),
@@ -102,14 +98,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
   // Every hunt reads ThreatIntelIndicators: without it each would fail alike (its own line says what to enable).
   if (![...tables].some((t) => t.toLowerCase() === 'threatintelindicators'))
     return [tablesLine, ...notReached(['logs-query', 'hunts', 'ti-visibility'], 'no ThreatIntelIndicators table yet')];
-  const logs =
-    ctx.logs ??
-    createLogsQueryRunner({
-      endpoint: ctx.settings.sentinel.logsEndpoint ?? 'https://api.loganalytics.io',
-      credential: ctx.credential,
-      timeoutMs: ctx.timeoutMs,
-      tlsCa: ctx.tlsCa,
-    });
+  const logs = ctx.logs();
   const workspaceId = ctx.workspaceId;
 
   // The indicator query first: the cheapest proof that the API answers and lets us query.
@@ -138,7 +127,7 @@ export async function huntLines(ctx: HuntCheckContext): Promise<HuntLine[]> {
 }
 
 function hostOf(ctx: HuntCheckContext): string {
-  const endpoint = ctx.settings.sentinel.logsEndpoint ?? 'https://api.loganalytics.io';
+  const endpoint = ctx.settings.sentinel.logsEndpoint ?? DEFAULT_LOGS_ENDPOINT;
   try {
     return new URL(endpoint).host;
   } catch {
@@ -258,7 +247,7 @@ async function visibilityLine(seen: Seen, ctx: HuntCheckContext): Promise<HuntLi
   try {
     ours = await oursInArm(ctx);
   } catch (e) {
-    return { id, ok: false, detail: `could not list our indicators: ${describeError(e)}`, fix: roleFix(ctx) };
+    return { id, ok: false, detail: `could not list our indicators: ${errorLine(e)}`, fix: roleFix(ctx) };
   }
   const missing = ours.filter((o) => !seen.values.has(o.value));
   const head = `hunts see ${ours.length - missing.length} of ${ours.length} of our active indicators`;

@@ -1,7 +1,4 @@
-import type { TokenCredential } from '@azure/identity';
-import type { Settings } from '../config';
-import type { LogsQueryRunner } from '../sentinel/logsQuery';
-import type { ThreatFoxSource } from '../threatfox/source';
+import type { ServiceOverrides, Services } from '../services';
 import { HUNT_CHECK_TITLES, type HuntCheckId } from './checkHunts';
 
 /** The check's lines and report: what each check is called, and how the report reads. */
@@ -36,19 +33,19 @@ export interface CheckReport {
   lines: CheckLine[];
 }
 
-export interface CheckDeps {
+/** The settings to check, and what tests swap into the services the check builds from them (credential, fakes, ThreatFox, Logs). */
+export interface CheckDeps extends ServiceOverrides {
   /** Settings as the app or CLI sees them (process.env). */
   env: NodeJS.ProcessEnv;
-  /** Replaces DefaultAzureCredential (tests, or a caller that already holds one). */
-  credential?: TokenCredential;
-  /** Extra CA to trust for ARM (a test's self-signed fake). */
-  tlsCa?: string;
-  /** Replaces the ThreatFox client built from the settings. */
-  threatfox?: (settings: Settings) => ThreatFoxSource;
   /** Per Azure call (default 30 s): a check must end by itself. */
   timeoutMs?: number;
-  /** Replaces the Logs query client built from LOG_ANALYTICS_ENDPOINT. */
-  logs?: LogsQueryRunner;
+}
+
+/** What each check reads: the services built from the settings, and the run's environment and timeout. */
+export interface CheckRun {
+  services: Services;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
 }
 
 /** The table the hunting queries and the TI-map rules read indicators from. */

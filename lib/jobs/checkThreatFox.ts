@@ -1,13 +1,11 @@
-import type { Settings } from '../config';
-import { errorMessage, isSettingError, isSyncError } from '../errors';
-import { ThreatFoxClient } from '../threatfox/client';
+import { errorLine, isSettingError, isSyncError } from '../errors';
 import type { ThreatFoxSource } from '../threatfox/source';
 import { KEY_FIX } from './checkFixes';
-import { line, notReached, type CheckDeps, type CheckLine } from './checkReport';
+import { line, notReached, type CheckLine, type CheckRun } from './checkReport';
 
 /** One malwareinfo (limit 1) per configured family: the first also proves the API is reachable and the key accepted. */
-export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promise<CheckLine[]> {
-  const tf = settings.threatfox;
+export async function checkThreatFox(run: CheckRun): Promise<CheckLine[]> {
+  const tf = run.services.settings.threatfox;
   if (!tf.authKey)
     return [
       line('threatfox', false, 'THREATFOX_AUTH_KEY is not set', KEY_FIX),
@@ -16,11 +14,9 @@ export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promi
   let source: ThreatFoxSource;
   try {
     // One retry only: a check answers quickly, and says so when ThreatFox is slow.
-    source =
-      deps.threatfox?.(settings) ??
-      new ThreatFoxClient({ apiUrl: tf.apiUrl, authKey: tf.authKey, timeoutMs: tf.timeoutMs, maxRetries: 1 });
+    source = run.services.threatfox(undefined, { maxRetries: 1 });
   } catch (e) {
-    return [line('threatfox', false, errorMessage(e), KEY_FIX), ...notReached(['families'], 'no usable Auth-Key')];
+    return [line('threatfox', false, errorLine(e), KEY_FIX), ...notReached(['families'], 'no usable Auth-Key')];
   }
   const host = hostOf(tf.apiUrl);
   const probe = await probeFamilies(source, tf.malware);
@@ -30,7 +26,7 @@ export async function checkThreatFox(settings: Settings, deps: CheckDeps): Promi
       isSyncError(e) && e.code === 'CONFIG'
         ? KEY_FIX
         : `allow outbound HTTPS to ${host} (README: Outbound hosts) and check THREATFOX_API_URL; if ThreatFox is down, try again later`;
-    return [line('threatfox', false, errorMessage(e), fix), ...notReached(['families'], 'ThreatFox did not answer')];
+    return [line('threatfox', false, errorLine(e), fix), ...notReached(['families'], 'ThreatFox did not answer')];
   }
   return [line('threatfox', true, `${host} answered; Auth-Key accepted`), familiesLine(probe)];
 }
@@ -56,7 +52,7 @@ async function probeFamilies(source: ThreatFoxSource, families: string[]): Promi
       // ThreatFox answered the query (so the key was accepted) but does not know the family.
       if (isSettingError(e, 'THREATFOX_MALWARE')) probe.unknown.push(family);
       else if (i === 0) return { ...probe, unreachable: e };
-      else probe.failed.push(`${family} (${errorMessage(e)})`);
+      else probe.failed.push(`${family} (${errorLine(e)})`);
     }
   }
   return probe;

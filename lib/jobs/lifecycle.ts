@@ -1,8 +1,8 @@
 import type { Settings } from '../config';
-import { errorMessage } from '../errors';
+import { errorLine } from '../errors';
 import type { Logger } from '../logger';
 import { runLifecycle, type LifecycleResult } from '../sentinel/lifecycle';
-import type { SentinelDestination } from '../sentinel/workspaceSync';
+import type { WorkspaceStores } from '../sentinel/workspaceSync';
 import { lifecycleRunCounts } from '../state/lifecycleRuns';
 import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { failureLine } from '../state/workspaceRuns';
@@ -15,7 +15,7 @@ import type { PullResult } from './pull';
 export interface LifecycleDeps {
   settings: Pick<Settings, 'threatfox' | 'sentinel'>;
   lookup: () => IocLookupSource;
-  sentinel: () => SentinelDestination;
+  sentinel: () => readonly WorkspaceStores[];
   storage: Pick<AppStorage, 'stateTable'>;
   logger: Logger;
   runId: string;
@@ -59,7 +59,7 @@ export async function runDailyLifecycle(pull: PullResult, deps: LifecycleDeps): 
     );
     error = failureLine(result.failures);
   } catch (e) {
-    error = errorMessage(e);
+    error = errorLine(e);
     deps.logger.error({ runId: deps.runId, err: error }, 'lifecycle step failed');
   }
   const status: RunStatus = !result ? 'failed' : error ? 'partial' : 'succeeded';

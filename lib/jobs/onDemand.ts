@@ -3,12 +3,12 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Settings } from '../config';
 import { MALWARE_ID } from '../settingFields';
-import { asAzureAccessError, errorMessage, isSettingError, isSyncError, type SyncError } from '../errors';
+import { asAzureAccessError, errorLine, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
 import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
 import { benignCounts, runSync, type SyncResult } from '../pipeline';
-import type { SentinelDestination } from '../sentinel/workspaceSync';
+import type { WorkspaceStores } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/source';
@@ -79,7 +79,7 @@ export interface OnDemandDeps {
   threatfox: () => ThreatFoxSource;
   /** ThreatFox look-ups for `reconcile` (none given: a reconcile request is refused). */
   lookup?: () => IocLookupSource;
-  sentinel: () => SentinelDestination;
+  sentinel: () => readonly WorkspaceStores[];
   logger: Logger;
   /** Where runs that wrote to Sentinel are recorded (run history). */
   history?: () => Promise<TableClient>;
@@ -249,7 +249,7 @@ async function withHistory(
   try {
     table = await deps.history();
   } catch (e) {
-    deps.logger.warn({ runId, err: errorMessage(e) }, 'could not record run history');
+    deps.logger.warn({ runId, err: errorLine(e) }, 'could not record run history');
     return;
   }
   await record(table);

@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import { errorMessage } from '../errors';
+import { errorLine } from '../errors';
 import { groupBy } from '../groupBy';
 import type { Ioc } from '../ioc/types';
 import type { Logger } from '../logger';
@@ -145,7 +145,7 @@ async function pullGroup(group: WindowGroup, deps: PullDeps): Promise<PulledGrou
       tally: { fetched: collected.read, rejected: collected.rejected.length, clipped: clipped.length },
     };
   } catch (e) {
-    const error = errorMessage(e);
+    const error = errorLine(e);
     logger.error({ families: group.families, err: error }, 'ThreatFox pull failed');
     return { error };
   }
@@ -198,7 +198,7 @@ async function sendFamily(
     if (window.mode === 'full') await setWatermark(storage.stateTable, family, startedAt, 'fullPull');
     return { pull, messages: batch, refused };
   } catch (e) {
-    const error = errorMessage(e);
+    const error = errorLine(e);
     logger.error(
       { family, err: error, messagesSent: batch.length },
       'enqueueing failed; the watermark stays, so the next run pulls this window again',

@@ -2,7 +2,7 @@ import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
 import type { Logger } from '../logger';
 import { publishWithinDeadline } from '../sentinel/publish';
-import type { MultiPublishResult, SentinelDestination, WorkspaceStores } from '../sentinel/workspaceSync';
+import type { MultiPublishResult, WorkspaceStores } from '../sentinel/workspaceSync';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { type IocBatchMessage, encodeQueueText, type MessageEncoding, parseBatchMessage } from '../queue/batchMessage';
 import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, resolveBatch } from '../queue/batchReceiver';
@@ -15,8 +15,8 @@ import type { AppStorage } from '../state/storage';
 /** What the queue job uses: the Sentinel settings, the tenant allow-list, the stores, the state table, batch container and poison queue. */
 export interface UpsertDeps {
   settings: Pick<Settings, 'sentinel' | 'allowlist'>;
-  /** One workspace's stores or every configured workspace's. */
-  stores: SentinelDestination;
+  /** Every configured workspace's stores. */
+  stores: readonly WorkspaceStores[];
   storage: Pick<AppStorage, 'stateTable' | 'batchContainer' | 'poisonQueue'>;
   logger: Logger;
   /** Identifies this delivery in run history (the queue message id). */
@@ -136,9 +136,9 @@ async function publishBatch(
   });
 }
 
-/** The resource ids of the destination's workspaces (`default` for a single unnamed one, as publish names it). */
-function destinationIds(stores: SentinelDestination): string[] {
-  return Array.isArray(stores) ? stores.map((one: WorkspaceStores) => workspaceResourceId(one.workspace)) : ['default'];
+/** The resource ids of the destination's workspaces, as publish names them. */
+function destinationIds(stores: readonly WorkspaceStores[]): string[] {
+  return stores.map((one) => workspaceResourceId(one.workspace));
 }
 
 function upsertRunRecord(

@@ -8,7 +8,7 @@ import { armWritePacingPolicy } from '../net/armWritePacingPolicy';
 import { runDeadlinePolicy } from '../net/deadline';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
 import { MAX_RETRY_AFTER_MS, retryAfterCapPolicy } from '../net/retryAfterCapPolicy';
-import type { BucketShape } from '../net/tokenBudget';
+import type { TransportOverrides } from '../net/transportOverrides';
 
 export interface ArmClients {
   securityInsights: SecurityInsights;
@@ -17,16 +17,10 @@ export interface ArmClients {
 
 export interface ArmClientOptions {
   credential: TokenCredential;
-  /** Extra CA to trust (a test fake's self-signed certificate); replaces the default CAs for these clients. */
-  tlsCa?: string | Buffer;
-  /** First backoff of the SDK's exponential retry (5xx, network faults); the SDK default is 1 s. */
-  retryDelayInMs?: number;
-  /** Cap of that backoff; the SDK default is 64 s. */
+  /** Cap of the SDK's retry backoff (its default is 64 s): the preflight check wants a first answer. */
   maxRetryDelayInMs?: number;
-  /** Longest wait a 429/503 may ask for (default MAX_RETRY_AFTER_MS). */
-  maxRetryAfterMs?: number;
-  /** ARM's write bucket (default ARM_WRITE_BUCKET, as documented); the bench matches its fake's faster clock. */
-  writeBucket?: BucketShape;
+  /** The local fakes' CA, backoffs and write bucket (tests, bench); none in a deployment. */
+  transport?: TransportOverrides;
 }
 
 /**
@@ -40,30 +34,32 @@ export interface ArmClientOptions {
  * (lib/net/armWritePacingPolicy), so several workspaces in a subscription do not outrun ARM together.
  *
  * Nothing waits for ever: each attempt has `requestTimeoutMs` (a timed-out attempt is retried like
- * a network fault), a `Retry-After` longer than `maxRetryAfterMs` is cut to it, and a run's deadline
+ * a network fault), a `Retry-After` longer than MAX_RETRY_AFTER_MS is cut to it, and a run's deadline
  * (lib/net/deadline) ends whatever is still in flight or waiting.
  */
 export function createArmClients(target: SentinelTarget, options: ArmClientOptions): ArmClients {
   const endpoint = target.armEndpoint.replace(/\/+$/, '');
+  const transport = options.transport ?? {};
+  const maxRetryDelayInMs = transport.maxRetryDelayInMs ?? options.maxRetryDelayInMs;
   const common = {
     endpoint,
     // The SDKs default the scope from `endpoint`, but say it: a sovereign cloud or a fake needs its own audience.
     credentialScopes: [`${endpoint}/.default`],
     retryOptions: {
       maxRetries: target.maxRetries,
-      ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
-      ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
+      ...(transport.retryDelayInMs !== undefined ? { retryDelayInMs: transport.retryDelayInMs } : {}),
+      ...(maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs } : {}),
     },
     additionalPolicies: [
       { policy: runDeadlinePolicy(), position: 'perCall' as const },
       {
-        policy: armWritePacingPolicy(sharedArmWriteBudgets(options.credential, endpoint, options.writeBucket)),
+        policy: armWritePacingPolicy(sharedArmWriteBudgets(options.credential, endpoint, transport.writeBucket)),
         position: 'perRetry' as const,
       },
-      { policy: retryAfterCapPolicy(options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: 'perRetry' as const },
+      { policy: retryAfterCapPolicy(transport.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: 'perRetry' as const },
       { policy: requestTimeoutPolicy(target.requestTimeoutMs), position: 'perRetry' as const },
     ],
-    ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
+    ...(transport.tlsCa ? { tlsOptions: { ca: transport.tlsCa } } : {}),
     userAgentOptions: { userAgentPrefix: GENERATOR },
   };
   return {

@@ -1,8 +1,9 @@
+import { errorLine } from '../errors';
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { silentLogger, type Logger } from '../logger';
 import { generatedForFamilies, ownedBy } from './savedSearch';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
-import { describeError, type ItemFailure } from './writeCounts';
+import { type ItemFailure } from './writeCounts';
 
 /**
  * A removed family cleaned up: on a full run (every configured family), the hunting queries of
@@ -57,7 +58,7 @@ export async function removeQueriesOfRemovedFamilies(
         await store.remove(s.id);
         result.removed[family] = (result.removed[family] ?? 0) + 1;
       } catch (e) {
-        result.failures.push({ kind: 'huntingQuery', key: s.id, error: describeError(e) });
+        result.failures.push({ kind: 'huntingQuery', key: s.id, error: errorLine(e) });
       }
     }
     logger.info(

@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
 import type { Allowlist } from '../ioc/benign';
@@ -9,7 +10,7 @@ import { epochMs, factsFromIocs, groupByObservable, mergeFacts, type IndicatorFa
 import type { IndicatorStore, ListOptions, StoredIndicator } from './indicatorStore';
 import { keepDeletedOut } from './deletedByOthers';
 import { observableKey, parsePattern } from './stix';
-import { combine, describeError, outcome, type ItemFailure, type StepOutcome, type WriteCounts } from './writeCounts';
+import { combine, outcome, type ItemFailure, type StepOutcome, type WriteCounts } from './writeCounts';
 
 /**
  * Publishes indicators to Sentinel, writing only what changed.
@@ -153,7 +154,7 @@ function planIndicatorWrites(
 
 /** A failed item as its outcome, logged once. */
 function failed(key: string, e: unknown, logger: Logger): StepOutcome {
-  const error = describeError(e);
+  const error = errorLine(e);
   logger.warn({ key, error }, 'indicator write failed');
   return outcome({ failed: 1 }, [{ kind: 'indicator', key, error }]);
 }
@@ -255,7 +256,7 @@ async function verifyCreates(
     readBack = await readOurs(store, options.source, { logger });
   } catch (e) {
     // Not an item of its own (failed stays per observable), but a failure of the run.
-    const error = describeError(e);
+    const error = errorLine(e);
     logger.warn({ error }, 'reading indicators back after creating failed');
     const key = 'read-back after creates (duplicates of retried creates may remain until the next run)';
     return { landed: new Set(), cleanup: outcome({}, [{ kind: 'indicator', key, error }]) };

@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { SentinelSettings } from '../config';
 import { silentLogger, type Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
@@ -5,9 +6,8 @@ import { LookupBudget, type IocLookupSource } from '../threatfox/lookup';
 import { workspaceLabel, workspaceResourceId } from '../workspaceRef';
 import { removeQueriesOfRemovedFamilies } from './familyCleanup';
 import { addReconcileCounts, reconcileIndicators, zeroReconcileCounts, type ReconcileCounts } from './reconcile';
-import type { SentinelStores } from './stores';
-import type { MultiPublishResult, SentinelDestination, WorkspaceStores } from './workspaceSync';
-import { describeError, type ItemFailure } from './writeCounts';
+import type { MultiPublishResult, WorkspaceStores } from './workspaceSync';
+import { type ItemFailure } from './writeCounts';
 
 /**
  * The indicator lifecycle after a run's writes (docs/reliability.md, "The indicator lifecycle"):
@@ -43,22 +43,13 @@ export interface LifecycleRun {
   skipWorkspaces?: ReadonlySet<string>;
 }
 
-function workspacesOf(destination: SentinelDestination): { stores: SentinelStores; label?: string; id?: string }[] {
-  if (!Array.isArray(destination)) return [{ stores: destination as SentinelStores }];
-  return (destination as readonly WorkspaceStores[]).map((w) => ({
-    stores: w,
-    label: workspaceLabel(w.workspace),
-    id: workspaceResourceId(w.workspace),
-  }));
-}
-
 function addRemoved(total: Record<string, number>, more: Record<string, number>): void {
   for (const [family, n] of Object.entries(more)) total[family] = (total[family] ?? 0) + n;
 }
 
 /** Runs what `request` asks of every workspace of `destination`. */
 export function runLifecycle(
-  destination: SentinelDestination,
+  destination: readonly WorkspaceStores[],
   request: LifecycleRequest,
   sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds' | 'familyCleanup'>,
   run: LifecycleRun,
@@ -79,8 +70,9 @@ export function runLifecycle(
   return withRunDeadline({ seconds: sentinel.runDeadlineSeconds, startedAt }, async () => {
     const result: LifecycleResult = { huntingQueriesRemoved: {}, failures: [] };
     if (lookups) result.reconcile = zeroReconcileCounts();
-    for (const { stores, label, id } of workspacesOf(destination)) {
-      if (label !== undefined && run.skipWorkspaces?.has(label)) continue;
+    for (const stores of destination) {
+      const label = workspaceLabel(stores.workspace);
+      if (run.skipWorkspaces?.has(label)) continue;
       try {
         if (configuredFamilies) {
           const cleaned = await removeQueriesOfRemovedFamilies(
@@ -103,9 +95,14 @@ export function runLifecycle(
           result.failures.push(...done.failures.map((f) => ({ ...f, workspace: label })));
         }
       } catch (e) {
-        const error = describeError(e);
+        const error = errorLine(e);
         logger.error({ workspace: label, error }, 'lifecycle step failed for a workspace; the others carry on');
-        result.failures.push({ kind: 'workspace', key: id ?? 'default', error, workspace: label });
+        result.failures.push({
+          kind: 'workspace',
+          key: workspaceResourceId(stores.workspace),
+          error,
+          workspace: label,
+        });
       }
     }
     logger.info(
@@ -124,7 +121,7 @@ export async function lifecycleAfterWrite(
   published: MultiPublishResult | undefined,
   request: LifecycleRequest | undefined,
   run: LifecycleRun & {
-    stores?: SentinelDestination;
+    stores?: readonly WorkspaceStores[];
     sentinel: Pick<SentinelSettings, 'source' | 'runDeadlineSeconds' | 'familyCleanup'>;
   },
 ): Promise<(LifecycleResult & { summary: Omit<LifecycleResult, 'failures'> }) | undefined> {

@@ -4,7 +4,7 @@ import {
   type ThreatIntelligenceInformationUnion,
 } from '@azure/arm-securityinsight';
 import { z } from 'zod';
-import { firstLine, SyncError } from '../errors';
+import { errorLine, SyncError } from '../errors';
 import { silentLogger } from '../logger';
 import { isIndicator, stored, type ListOptions, type StoredIndicator, type WorkspaceTarget } from './indicatorStore';
 
@@ -267,7 +267,7 @@ export async function* checkedQuery(
   try {
     metrics = await countBySource(client, target, source);
   } catch (e) {
-    const error = firstLine(e instanceof Error ? e.message : String(e)).slice(0, 500);
+    const error = errorLine(e instanceof Error ? e.message : String(e));
     logger.warn(
       { source, listed, error },
       'threat-intelligence metrics unavailable: the listing is not cross-checked against the service count',

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
-import { restStatus, safeLine } from '../errors';
+import { errorLine, restStatus } from '../errors';
 import { GENERATOR } from '../names';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
 
@@ -19,6 +19,9 @@ export interface LogsQueryRunner {
   /** Runs `query` over the last `duration` (an ISO 8601 duration such as PT1H). Never throws. */
   run(workspaceId: string, query: string, duration: string, signal?: AbortSignal): Promise<LogsAnswer>;
 }
+
+/** The public cloud's Logs query API, when LOG_ANALYTICS_ENDPOINT is not set. */
+export const DEFAULT_LOGS_ENDPOINT = 'https://api.loganalytics.io';
 
 export interface LogsClientOptions {
   /** LOG_ANALYTICS_ENDPOINT, without `/v1`. */
@@ -78,7 +81,7 @@ interface ErrorInfo {
 function innermost(e: ErrorInfo): string {
   const messages: string[] = [];
   for (let at: ErrorInfo | undefined = e; at; at = at.innererror) if (at.message) messages.push(at.message);
-  return safeLine(messages[messages.length - 1] ?? 'no message');
+  return errorLine(messages[messages.length - 1] ?? 'no message');
 }
 
 /** A failed call as a LogsAnswer: denied (401/403), unreachable (network, timeout, 5xx) or the query's own error. */
@@ -89,12 +92,12 @@ export function logsFailure(e: unknown): LogsAnswer {
     return {
       ok: false,
       kind: isCredentialError(e) ? 'denied' : 'unreachable',
-      message: timedOut ? 'no answer in time' : safeLine(e instanceof Error ? e.message : String(e)),
+      message: timedOut ? 'no answer in time' : errorLine(e instanceof Error ? e.message : String(e)),
     };
   }
   const details = (e as { details?: { error?: ErrorInfo } }).details?.error;
   const code = details?.code ?? rest.code;
-  const message = details ? innermost(details) : safeLine(rest.message);
+  const message = details ? innermost(details) : errorLine(rest.message);
   const kind =
     rest.statusCode === 401 || rest.statusCode === 403
       ? 'denied'

@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { SentinelSettings, Settings } from '../config';
 import type { Ioc } from '../ioc/types';
 import { buildThreatIntelQueries, familiesOf, type HuntingQuery } from '../kql/huntingQueries';
@@ -5,17 +6,11 @@ import { silentLogger, type Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
 import { generatedForFamilies, toSavedSearch } from './savedSearch';
 import type { PublishResult, SentinelStores } from './stores';
-import {
-  publishToWorkspaces,
-  type MultiPublishResult,
-  type SentinelDestination,
-  type WorkspaceStores,
-} from './workspaceSync';
+import { publishToWorkspaces, type MultiPublishResult, type WorkspaceStores } from './workspaceSync';
 import { workspaceResourceId } from '../workspaceRef';
 import { huntsForWorkspace, type SkippedHunt, type WorkspaceTableReader } from './workspaceTables';
 import { syncIndicators, type SyncIndicatorsOptions } from './indicatorWriter';
 import { syncSavedSearches } from './savedSearchWriter';
-import { describeError } from './writeCounts';
 
 /**
  * The sentinel stage's write: indicators first, then the saved searches of their families, to one
@@ -83,7 +78,7 @@ async function huntsWithData(
   try {
     names = await tables.list();
   } catch (e) {
-    logger.warn({ error: describeError(e) }, 'reading the workspace tables failed: writing every hunt');
+    logger.warn({ error: errorLine(e) }, 'reading the workspace tables failed: writing every hunt');
     return { queries, skipped: [] };
   }
   const { kept, skipped } = huntsForWorkspace(queries, names);
@@ -103,7 +98,7 @@ export interface PublishRun {
   /** Epoch ms the run started (default: now), so the deadline counts the time spent collecting too. */
   startedAt?: number;
   /**
-   * Per workspace (its resource id, or `default` for a single unnamed destination): the IOCs that
+   * Per workspace (its resource id): the IOCs that
    * landed there before (the queue job's seenIocs). See SyncIndicatorsOptions.landedBefore.
    */
   landedBefore?: (workspaceId: string) => (ioc: Ioc) => boolean;
@@ -116,7 +111,7 @@ export interface PublishRun {
  */
 export function publishWithinDeadline(
   iocs: Ioc[],
-  destination: SentinelDestination,
+  destination: readonly WorkspaceStores[],
   settings: Pick<Settings, 'sentinel' | 'allowlist'>,
   run: PublishRun,
 ): Promise<MultiPublishResult> {
@@ -125,7 +120,7 @@ export function publishWithinDeadline(
     publishToWorkspaces(
       destination,
       (one, concurrency) => {
-        const workspaceId = 'workspace' in one ? workspaceResourceId((one as WorkspaceStores).workspace) : 'default';
+        const workspaceId = workspaceResourceId(one.workspace);
         return publish(iocs, one, {
           source: sentinel.source,
           ttlDays: sentinel.ttlDays,

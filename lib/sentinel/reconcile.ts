@@ -1,3 +1,4 @@
+import { errorLine } from '../errors';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import { silentLogger, type Logger } from '../logger';
 import type { LookupBudget, LookupOutcome } from '../threatfox/lookup';
@@ -5,7 +6,7 @@ import { factsFromIndicator } from './indicator';
 import { contentHash, renderIndicator, sameIndicator } from './indicatorBody';
 import { epochMs, type IndicatorFacts } from './indicatorFacts';
 import type { IndicatorStore, StoredIndicator } from './indicatorStore';
-import { describeError, sumCounts, type ItemFailure } from './writeCounts';
+import { sumCounts, type ItemFailure } from './writeCounts';
 
 /**
  * Withdrawn IOCs revoked: each active indicator of ours is looked up on ThreatFox by its ThreatFox
@@ -168,7 +169,7 @@ export async function reconcileIndicators(
       counts[found === 'gone' ? 'revoked' : 'confirmed'] += 1;
       if (found === 'gone') logger.info({ indicator: c.item.name, ids: c.ids }, 'withdrawn by ThreatFox: revoked');
     } catch (e) {
-      const error = describeError(e);
+      const error = errorLine(e);
       counts.failed += 1;
       failures.push({
         kind: 'indicator',

@@ -1,9 +1,10 @@
+import { errorLine } from '../errors';
 import type { SavedSearch, Tag } from '@azure/arm-operationalinsights';
 import pLimit from 'p-limit';
 import { silentLogger, type Logger } from '../logger';
 import { statusOf } from '../net/status';
 import type { SavedSearchStore, StoredSavedSearch } from './savedSearchStore';
-import { combine, describeError, outcome, type ItemFailure, type StepOutcome, type WriteCounts } from './writeCounts';
+import { combine, outcome, type ItemFailure, type StepOutcome, type WriteCounts } from './writeCounts';
 
 /**
  * Publishes saved searches (hunting queries) to Sentinel: they have stable ids and are PUT only
@@ -61,7 +62,7 @@ async function readSavedSearches(
 }
 
 function savedSearchFailed(id: string, e: unknown, logger: Logger, message: string): StepOutcome {
-  const error = describeError(e);
+  const error = errorLine(e);
   logger.warn({ id, error }, message);
   return outcome({ failed: 1 }, [{ kind: 'huntingQuery', key: id, error }]);
 }
@@ -123,7 +124,7 @@ export async function syncSavedSearches(
     there = await readSavedSearches(store, searches, options.owns);
   } catch (e) {
     // Without the list nothing can be compared; every search is reported, none is silently skipped.
-    const error = describeError(e);
+    const error = errorLine(e);
     logger.warn({ error }, 'listing saved searches failed');
     return outcome(
       { failed: searches.length },

@@ -1,7 +1,8 @@
+import { errorLine } from '../errors';
 import type { TokenCredential } from '@azure/identity';
 import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
-import type { BucketShape } from '../net/tokenBudget';
+import type { TransportOverrides } from '../net/transportOverrides';
 import { createArmClients } from './armClients';
 import { createCredential } from './credential';
 import { armIndicatorStore } from './armIndicatorStore';
@@ -10,7 +11,7 @@ import type { PublishResult, SentinelStores } from './stores';
 import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
 import { uploadIndicatorStore } from './uploadStore';
 import { armWorkspaceTables, type SkippedHunt } from './workspaceTables';
-import { addCounts, describeError, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
+import { addCounts, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
 import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
 import { forEachWorkspace } from './workspaces';
 
@@ -27,9 +28,6 @@ export interface WorkspaceStores extends SentinelStores {
   /** Writer concurrency that keeps this workspace's store busy (the upload path batches 100 at a time). */
   writeConcurrency?: number;
 }
-
-/** Where a write goes: one workspace's stores (tests, older callers) or every configured workspace. */
-export type SentinelDestination = SentinelStores | readonly WorkspaceStores[];
 
 export interface WorkspaceOutcome {
   /** `resourceGroup/name` */
@@ -49,31 +47,13 @@ export interface MultiPublishResult extends PublishResult {
   workspaces: WorkspaceOutcome[];
 }
 
-function isList(d: SentinelDestination): d is readonly WorkspaceStores[] {
-  return Array.isArray(d);
-}
-
 type Settled = Awaited<ReturnType<typeof forEachWorkspace<WorkspaceStores, PublishResult>>>[number];
-type PublishOne = (stores: SentinelStores, concurrency: number | undefined) => Promise<PublishResult>;
+type PublishOne = (stores: WorkspaceStores, concurrency: number | undefined) => Promise<PublishResult>;
 
 /** One workspace's share of the run: its result (counts summed into the total) and its outcome row. */
 interface WorkspacePart {
   result: PublishResult;
   outcome: WorkspaceOutcome;
-}
-
-/** A single destination (tests, older callers): its result, named `default`. */
-async function publishToOne(stores: SentinelStores, publishOne: PublishOne): Promise<MultiPublishResult> {
-  const result = await publishOne(stores, undefined);
-  const outcome: WorkspaceOutcome = {
-    workspace: 'default',
-    status: result.failures.length > 0 ? 'partial' : 'succeeded',
-    indicators: result.indicators,
-    huntingQueries: result.huntingQueries,
-    failures: result.failures.length,
-    ...(result.skippedHunts?.length ? { skippedHunts: result.skippedHunts } : {}),
-  };
-  return { ...result, workspaces: [outcome] };
 }
 
 async function publishLogged(stores: WorkspaceStores, publishOne: PublishOne, logger: Logger): Promise<PublishResult> {
@@ -96,7 +76,7 @@ function workspacePart(s: Settled, several: boolean, logger: Logger): WorkspaceP
   const label = workspaceLabel(s.workspace.workspace);
   const resourceId = workspaceResourceId(s.workspace.workspace);
   if (!s.ok) {
-    const error = describeError(s.error);
+    const error = errorLine(s.error);
     logger.error({ workspace: label, error }, 'workspace failed; the others carry on');
     const failure: ItemFailure = { kind: 'workspace', key: resourceId, error, workspace: label };
     return {
@@ -152,12 +132,11 @@ function totalOf(parts: readonly WorkspacePart[]): MultiPublishResult {
  * is thrown, as a single-workspace run always did (an access error then says how to fix it).
  */
 export async function publishToWorkspaces(
-  destination: SentinelDestination,
+  destination: readonly WorkspaceStores[],
   publishOne: PublishOne,
   options: { perSubscription?: number; logger?: Logger } = {},
 ): Promise<MultiPublishResult> {
   const logger = options.logger ?? silentLogger;
-  if (!isList(destination)) return publishToOne(destination, publishOne);
   if (destination.length === 0) throw new Error('publishToWorkspaces: no workspace to write to');
 
   const settled = await forEachWorkspace(
@@ -174,20 +153,9 @@ export async function publishToWorkspaces(
 
 export interface ConnectOptions {
   credential?: TokenCredential;
-  /** Extra CA to trust for ARM and the upload endpoint (a test's self-signed fakes). */
-  tlsCa?: string;
   logger?: Logger;
-  /** SDK backoff, shortened by tests. */
-  retryDelayInMs?: number;
-  maxRetryDelayInMs?: number;
-  /** Upload client tuning (tests, bench). */
-  upload?: {
-    maxRetryAfterMs?: number;
-    retryDelayMs?: number;
-    timeoutMs?: number;
-    batchesInFlight?: number;
-    pace?: BucketShape;
-  };
+  /** The local fakes' CA, backoffs and pacing (tests, bench); none in a deployment. */
+  transport?: TransportOverrides;
 }
 
 /**
@@ -197,6 +165,7 @@ export interface ConnectOptions {
  */
 export function connectWorkspaces(targets: readonly SentinelTarget[], options: ConnectOptions = {}): WorkspaceStores[] {
   const credential = options.credential ?? createCredential(appEnv());
+  const transport = options.transport ?? {};
   const first = targets[0];
   const upload =
     first && first.writePath === 'upload'
@@ -205,21 +174,16 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
           credential,
           sourceSystem: first.source,
           maxRetries: first.maxRetries,
-          tlsCa: options.tlsCa,
+          tlsCa: transport.tlsCa,
           logger: options.logger,
-          maxRetryAfterMs: options.upload?.maxRetryAfterMs,
-          retryDelayMs: options.upload?.retryDelayMs,
-          timeoutMs: options.upload?.timeoutMs,
-          pace: options.upload?.pace,
+          maxRetryAfterMs: transport.upload?.maxRetryAfterMs,
+          retryDelayMs: transport.upload?.retryDelayMs,
+          timeoutMs: transport.upload?.timeoutMs,
+          pace: transport.upload?.pace,
         })
       : undefined;
   return targets.map((target) => {
-    const clients = createArmClients(target, {
-      credential,
-      tlsCa: options.tlsCa,
-      retryDelayInMs: options.retryDelayInMs,
-      maxRetryDelayInMs: options.maxRetryDelayInMs,
-    });
+    const clients = createArmClients(target, { credential, transport });
     const arm = armIndicatorStore(clients.securityInsights, target);
     const workspace: WorkspaceRef = {
       subscriptionId: target.subscriptionId,
@@ -233,7 +197,7 @@ export function connectWorkspaces(targets: readonly SentinelTarget[], options: C
       arm,
       client: upload,
       source: target.source,
-      batchesInFlight: options.upload?.batchesInFlight,
+      batchesInFlight: transport.upload?.batchesInFlight,
       workspaceId: async () => {
         const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName);
         if (!ws.customerId)

@@ -1,5 +1,3 @@
-import { firstLine } from '../errors';
-
 /**
  * What a write to Sentinel did, shared by the indicator and saved-search writers: counts, the
  * items that failed, and a failure as one line.
@@ -32,18 +30,6 @@ export function sumCounts<T extends Record<keyof T, number>>(a: T, b: T): T {
 }
 
 export const addCounts = (a: WriteCounts, b: WriteCounts): WriteCounts => sumCounts(a, b);
-
-/** A failure as one line: status and ARM error code when there are, never request headers. */
-export function describeError(e: unknown): string {
-  if (e && typeof e === 'object') {
-    const err = e as { statusCode?: number; code?: string; message?: string };
-    const status = err.statusCode ? `HTTP ${err.statusCode}` : undefined;
-    const code = err.code && err.code !== String(err.statusCode) ? err.code : undefined;
-    const message = firstLine(err.message ?? (e as { toString(): string }).toString()).slice(0, 500);
-    return [status, code, message].filter(Boolean).join(' ');
-  }
-  return String(e);
-}
 
 /** What one step did: its counts and the items it could not write. */
 export interface StepOutcome {

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { errorMessage } from '../errors';
+import { errorLine } from '../errors';
 import type { Logger } from '../logger';
 import { pullWindowSchema, type PullWindow } from '../threatfox/pullWindow';
 import { safeRowKey } from './rowKey';
@@ -147,6 +147,6 @@ export async function recordRunSafely(table: TableClient, logger: Logger, run: R
   try {
     await recordRun(table, run);
   } catch (e) {
-    logger.warn({ runId: run.runId, err: errorMessage(e) }, 'could not record run history');
+    logger.warn({ runId: run.runId, err: errorLine(e) }, 'could not record run history');
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorMessage } from '../errors';
+import { errorLine } from '../errors';
 
 /**
  * Asking ThreatFox whether it still holds an IOC, by its ThreatFox id (the `ioc` query), within a
@@ -37,7 +37,7 @@ export async function lookUpIoc(source: IocLookupSource, id: string): Promise<Lo
   try {
     answer = await source.iocById(Number(id));
   } catch (e) {
-    return { status: 'failed', error: errorMessage(e).split('\n')[0] ?? 'look-up failed', transport: true };
+    return { status: 'failed', error: errorLine(e) || 'look-up failed', transport: true };
   }
   if (answer === undefined) return { status: 'gone' };
   const record = answeredRecord.safeParse(answer);

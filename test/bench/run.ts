@@ -193,12 +193,14 @@ async function main(): Promise<void> {
     const connectUpload = () =>
       connectWorkspaces([target], {
         credential: scopedCredential(armForUpload),
-        tlsCa: armForUpload.ca,
-        retryDelayInMs: 5,
-        maxRetryDelayInMs: 50,
-        upload: {
-          retryDelayMs: 5,
-          pace: { size: UPLOAD_BURST, refillPerSecond: (UPLOADS_PER_MINUTE / 60) * UPLOAD_TIME_SCALE },
+        transport: {
+          tlsCa: armForUpload.ca,
+          retryDelayInMs: 5,
+          maxRetryDelayInMs: 50,
+          upload: {
+            retryDelayMs: 5,
+            pace: { size: UPLOAD_BURST, refillPerSecond: (UPLOADS_PER_MINUTE / 60) * UPLOAD_TIME_SCALE },
+          },
         },
       })[0];
     const stores = connectUpload();

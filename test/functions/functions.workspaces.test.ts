@@ -53,7 +53,7 @@ describe('Functions app writing to several workspaces through the upload API', (
       ARM_MAX_RETRIES: '1',
       LOG_LEVEL: 'silent',
     });
-    resetServices({ credential: scopedCredential(arm), tlsCa: arm.ca });
+    resetServices({ credential: scopedCredential(arm), transport: { tlsCa: arm.ca } });
     table = TableClient.fromConnectionString(connectionString, STATE_TABLE, { allowInsecureConnection: true });
     queue = new QueueClient(connectionString, IOC_QUEUE);
     poison = new QueueClient(connectionString, IOC_POISON_QUEUE);

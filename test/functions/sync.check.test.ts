@@ -57,7 +57,7 @@ describe('HTTP trigger: {"check": true}', () => {
       LOG_ANALYTICS_ENDPOINT: logsApi.url,
     };
     // The app's credential, swapped for the fake's: the check never builds DefaultAzureCredential here.
-    resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
+    resetServices({ credential: staticCredential(arm.token), transport: { tlsCa: arm.ca } });
     arm.clearRequests();
     arm.clearFaults();
     logs.length = 0;
@@ -103,7 +103,7 @@ describe('HTTP trigger: {"check": true}', () => {
 
   it('reports a bad app setting as a line (a sync would fail before answering), and a wrong key as another', async () => {
     process.env.THREATFOX_DAYS = '30';
-    resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
+    resetServices({ credential: staticCredential(arm.token), transport: { tlsCa: arm.ca } });
     const bad = await sync(post('{"check": true}'), context());
     expect(bad.status).toBe(503);
     expect((bad.jsonBody as Answer).lines[0]).toMatchObject({
@@ -130,7 +130,7 @@ describe('HTTP trigger: {"check": true}', () => {
     });
     try {
       process.env.AZURE_RESOURCE_MANAGER_ENDPOINT = lean.url;
-      resetServices({ credential: staticCredential(lean.token), tlsCa: lean.ca });
+      resetServices({ credential: staticCredential(lean.token), transport: { tlsCa: lean.ca } });
       const leanLogs = await startLogsFake({ token: lean.token, tables: WORKSPACE_WITHOUT_DEFENDER });
       process.env.LOG_ANALYTICS_ENDPOINT = leanLogs.url;
       try {

@@ -72,7 +72,7 @@ describe('check: the hunts, run where they live (Logs query API fake)', () => {
     const deps = (over: Record<string, string> = {}): CheckDeps => ({
       env: { ...fakeAppSettings({ threatfox, arm }), ARM_MAX_RETRIES: '0', LOG_ANALYTICS_ENDPOINT: logs.url, ...over },
       credential,
-      tlsCa: arm.ca,
+      transport: { tlsCa: arm.ca },
       timeoutMs: 5_000,
     });
     return { arm, logs, credential, deps };

@@ -68,7 +68,7 @@ describe('preflight check against the fakes', () => {
   const deps = (over: Partial<CheckDeps> = {}, fake: ArmFake = arm): CheckDeps => ({
     env: env({ AZURE_RESOURCE_MANAGER_ENDPOINT: fake.url }),
     credential: staticCredential(fake.token),
-    tlsCa: fake.ca,
+    transport: { tlsCa: fake.ca },
     logs,
     ...over,
   });
@@ -207,7 +207,7 @@ describe('preflight check against the fakes', () => {
     process.env.IDENTITY_ENDPOINT = 'http://127.0.0.1:9/msi/token';
     process.env.IDENTITY_HEADER = 'unused';
     try {
-      const report = await runCheck({ env: env(), tlsCa: arm.ca });
+      const report = await runCheck({ env: env(), transport: { tlsCa: arm.ca } });
       const login = line(report, 'azure-login');
       expect(login.ok).toBe(false);
       expect(login.detail).toMatch(/Invalid value for AZURE_TOKEN_CREDENTIALS = AzureCliCredentail/);

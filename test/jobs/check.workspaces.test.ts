@@ -37,7 +37,7 @@ describe('preflight check over several workspaces', () => {
         ARM_MAX_RETRIES: '0',
       },
       credential: staticCredential(arm.token),
-      tlsCa: arm.ca,
+      transport: { tlsCa: arm.ca },
       // The Logs query API answers every query with no rows (its own fake: check.hunts.test.ts).
       logs: { run: () => Promise.resolve({ ok: true, columns: [], rows: [] }) },
     });

@@ -50,7 +50,7 @@ describe('the timer: lifecycle after its daily full pull', () => {
     const before = loadSettings({ THREATFOX_MALWARE: `${NETSUPPORT},${COBALT_STRIKE}` });
     await runSync(
       { kind: 'threatfox', mode: 'full', malware: [NETSUPPORT, COBALT_STRIKE], days: 1, limit: 1000 },
-      { settings: before, threatfox: client, stores, now: SEED_NOW },
+      { settings: before, threatfox: client, stores: [stores], now: SEED_NOW },
       { dryRun: false },
     );
     const cobaltQueries = [...arm.savedSearches.keys()].filter((id) => id.includes('cobalt')).length;
@@ -69,7 +69,7 @@ describe('the timer: lifecycle after its daily full pull', () => {
     const deps = (runId: string) => ({
       settings,
       lookup: () => client,
-      sentinel: () => stores,
+      sentinel: () => [stores],
       storage: { stateTable: table },
       logger: silentLogger,
       runId,

@@ -67,7 +67,7 @@ describe('runOnDemand', () => {
       settings,
       threatfox: () =>
         new ThreatFoxClient({ apiUrl: settings.threatfox.apiUrl, authKey: FAKE_AUTH_KEY, maxRetries: 0 }),
-      sentinel: () => ({ indicators: stores.indicators, savedSearches: stores.savedSearches }),
+      sentinel: () => [stores],
       logger,
       lines,
       ...over,
@@ -174,7 +174,7 @@ describe('runOnDemand', () => {
       threatfox: () => {
         throw new Error('not used');
       },
-      sentinel: () => ({ indicators: refused.indicators, savedSearches: refused.savedSearches }),
+      sentinel: () => [refused],
       logger,
     });
     expect(answer.status).toBe(500);
@@ -350,7 +350,7 @@ describe('runOnDemand with {"reconcile": true}', () => {
       settings,
       threatfox: () => client,
       lookup: () => client,
-      sentinel: () => stores,
+      sentinel: () => [stores],
       logger: pino({ level: 'silent' }),
       history,
     };

@@ -42,13 +42,13 @@ describe('runUpsert under its run deadline', () => {
       hang: true,
       match: (r) => r.operation === 'createIndicator' && JSON.stringify(r.body).includes('q2.example.com'),
     });
-    const { indicators, savedSearches } = connect(arm, { requestTimeoutMs: 600_000 });
+    const { workspace, indicators, savedSearches } = connect(arm, { requestTimeoutMs: 600_000 });
     const [batch] = planBatches(iocs, { runId: 'run-1', family: FAMILY });
     const started = Date.now();
     await expect(
       runUpsert(batch, {
         settings: loadSettings({ RUN_DEADLINE_SECONDS: '2' }),
-        stores: { indicators, savedSearches },
+        stores: [{ workspace, indicators, savedSearches }],
         storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
         logger: silentLogger,
         runId: 'delivery-1',

@@ -45,11 +45,11 @@ describe('runUpsert (queue job)', () => {
   afterAll(() => arm.close());
 
   it('two batches of one family at once, with no lock: both land, and the saved searches read both from ThreatIntelIndicators', async () => {
-    const { indicators, savedSearches } = connect(arm);
+    const { workspace, indicators, savedSearches } = connect(arm);
     const settings = loadSettings({ ARM_CONCURRENCY: '4' });
     const deps = (runId: string) => ({
       settings,
-      stores: { indicators, savedSearches },
+      stores: [{ workspace, indicators, savedSearches }],
       storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
       logger: silentLogger,
       runId,
@@ -68,10 +68,10 @@ describe('runUpsert (queue job)', () => {
   });
 
   it('an indicator an analyst deleted is not created again when its IOC comes back changed; one still listed is updated', async () => {
-    const { indicators, savedSearches } = connect(arm);
+    const { workspace, indicators, savedSearches } = connect(arm);
     const deps = (runId: string, now: string) => ({
       settings: loadSettings({}),
-      stores: { indicators, savedSearches },
+      stores: [{ workspace, indicators, savedSearches }],
       storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
       logger: silentLogger,
       runId,
@@ -150,14 +150,14 @@ describe('runUpsert (queue job)', () => {
   });
 
   it('an IOC whose seen row predates per-workspace records (no landedIn, no validUntil) is created again when missing', async () => {
-    const { indicators, savedSearches } = connect(arm);
+    const { workspace, indicators, savedSearches } = connect(arm);
     const iocs = domains('echo', 2);
     // The rows an earlier version wrote: fingerprint only.
     await markLanded(table, FAMILY, iocs);
     const [batch] = planBatches(iocs, { runId: 'e1', family: FAMILY });
     const deps = {
       settings: loadSettings({}),
-      stores: { indicators, savedSearches },
+      stores: [{ workspace, indicators, savedSearches }],
       storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
       logger: silentLogger,
       runId: 'e1',

@@ -106,7 +106,8 @@ describe('armWritePacingPolicy', () => {
       // The second workspace's clients are built on the same credential: one principal, one budget.
       const target = targetFor(fake, { workspaceName: 'law-two', maxRetries: 30 });
       const second = armIndicatorStore(
-        createArmClients(target, { credential: first.credential, tlsCa: fake.ca, retryDelayInMs: 5 }).securityInsights,
+        createArmClients(target, { credential: first.credential, transport: { tlsCa: fake.ca, retryDelayInMs: 5 } })
+          .securityInsights,
         target,
       );
       const body = (i: number) =>

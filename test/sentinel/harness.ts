@@ -1,9 +1,11 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
-import { createArmClients, type ArmClientOptions, type ArmClients } from '../../lib/sentinel/armClients';
+import type { TransportOverrides } from '../../lib/net/transportOverrides';
+import { createArmClients, type ArmClients } from '../../lib/sentinel/armClients';
 import { armIndicatorStore } from '../../lib/sentinel/armIndicatorStore';
 import type { IndicatorStore } from '../../lib/sentinel/indicatorStore';
 import { armSavedSearchStore, type SavedSearchStore } from '../../lib/sentinel/savedSearchStore';
+import type { WorkspaceRef } from '../../lib/workspaceRef';
 import type { ArmFake } from '../fakes/armServer';
 
 /** A credential that hands out one fixed token and records the scopes asked for: no identity probing. */
@@ -36,7 +38,9 @@ export function targetFor(fake: ArmFake, overrides: Partial<SentinelTarget> = {}
   };
 }
 
+/** One workspace's real stores (a WorkspaceStores: pass `[connect(fake)]` where a list of workspaces is asked for). */
 export interface Connected {
+  workspace: WorkspaceRef;
   clients: ArmClients;
   indicators: IndicatorStore;
   savedSearches: SavedSearchStore;
@@ -48,18 +52,20 @@ export function connect(
   fake: ArmFake,
   overrides: Partial<SentinelTarget> = {},
   token = fake.token,
-  clientOptions: Pick<ArmClientOptions, 'maxRetryAfterMs' | 'writeBucket'> = {},
+  transport: Pick<TransportOverrides, 'maxRetryAfterMs' | 'writeBucket'> = {},
 ): Connected {
   const target = targetFor(fake, overrides);
   const credential = staticCredential(token);
   const clients = createArmClients(target, {
     credential,
-    tlsCa: fake.ca,
-    retryDelayInMs: 5,
-    maxRetryDelayInMs: 50,
-    ...clientOptions,
+    transport: { tlsCa: fake.ca, retryDelayInMs: 5, maxRetryDelayInMs: 50, ...transport },
   });
   return {
+    workspace: {
+      subscriptionId: target.subscriptionId,
+      resourceGroup: target.resourceGroup,
+      workspaceName: target.workspaceName,
+    },
     clients,
     indicators: armIndicatorStore(clients.securityInsights, target),
     savedSearches: armSavedSearchStore(clients.operationalInsights, target),

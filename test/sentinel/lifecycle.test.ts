@@ -33,15 +33,15 @@ describe('indicator lifecycle', () => {
     new ThreatFoxClient({ apiUrl: tf.url, authKey: FAKE_AUTH_KEY, maxRetries: 0, timeoutMs, retryBaseDelayMs: 1 });
 
   const sync = (input: SyncInput = both) =>
-    runSync(input, { settings, threatfox: client(), stores, now: SEED_NOW }, { dryRun: false });
+    runSync(input, { settings, threatfox: client(), stores: [stores], now: SEED_NOW }, { dryRun: false });
   /** THREATFOX_MALWARE set explicitly (`familyCleanup`) unless told otherwise. */
   const lifecycle = (
     request: LifecycleRequest,
     sentinel: Settings['sentinel'] = { ...settings.sentinel, familyCleanup: true },
-  ) => runLifecycle(stores, request, sentinel, { now: SEED_NOW });
+  ) => runLifecycle([stores], request, sentinel, { now: SEED_NOW });
   const reconcile = (budget = 1000, extra: { deadlineAt?: number; timeoutMs?: number; now?: Date } = {}) =>
     runLifecycle(
-      stores,
+      [stores],
       { reconcile: { source: client(extra.timeoutMs), budget, deadlineAt: extra.deadlineAt } },
       settings.sentinel,
       { now: extra.now ?? SEED_NOW },

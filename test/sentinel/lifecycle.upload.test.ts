@@ -26,12 +26,12 @@ describe('indicator lifecycle on the upload write path', () => {
       iocById: async (id: number) => (String(id) === withdrawn ? undefined : { id: String(id), ioc: 'x' }),
     };
     const sentinel = { ...loadSettings({}).sentinel, source: 'ThreatFox' };
-    const done = await runLifecycle(stores, { reconcile: { source, budget: 10 } }, sentinel, { now });
+    const done = await runLifecycle([stores], { reconcile: { source, budget: 10 } }, sentinel, { now });
     expect(done.reconcile).toEqual({ confirmed: 3, revoked: 1, lookupFailed: 0, notChecked: 0, failed: 0 });
     expect([...arm.indicators.values()].filter((i) => i.properties.revoked === true)).toHaveLength(1);
     // The next day: the fingerprint written with the confirmation reads back unchanged, so they are still ours to check.
     const nextDay = new Date('2026-06-22T00:00:00Z');
-    const again = await runLifecycle(stores, { reconcile: { source, budget: 10 } }, sentinel, { now: nextDay });
+    const again = await runLifecycle([stores], { reconcile: { source, budget: 10 } }, sentinel, { now: nextDay });
     expect(again.reconcile).toMatchObject({ confirmed: 3, revoked: 0 });
   });
 });

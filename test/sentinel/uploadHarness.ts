@@ -40,10 +40,12 @@ export function connectUpload(
 ): WorkspaceStores {
   return connectWorkspaces([uploadTarget(arm, upload, overrides)], {
     credential,
-    tlsCa: arm.ca,
-    retryDelayInMs: 5,
-    maxRetryDelayInMs: 50,
-    upload: { retryDelayMs: 5, maxRetryAfterMs: 50 },
+    transport: {
+      tlsCa: arm.ca,
+      retryDelayInMs: 5,
+      maxRetryDelayInMs: 50,
+      upload: { retryDelayMs: 5, maxRetryAfterMs: 50 },
+    },
   })[0];
 }
 

@@ -54,7 +54,10 @@ describe('publishing only the hunts a workspace has data for (fake ARM tables li
   afterEach(() => arm.close());
 
   const stores = () => {
-    const [one] = connectWorkspaces([targetFor(arm)], { credential: staticCredential(arm.token), tlsCa: arm.ca });
+    const [one] = connectWorkspaces([targetFor(arm)], {
+      credential: staticCredential(arm.token),
+      transport: { tlsCa: arm.ca },
+    });
     return one;
   };
   const tablesOfSearches = () =>

@@ -42,7 +42,7 @@ export function useFunctionsApp(options: { records: unknown[]; env: Record<strin
       ...fakeAppSettings({ threatfox, arm }),
       ...options.env,
     });
-    resetServices({ credential: staticCredential(arm.token), tlsCa: arm.ca });
+    resetServices({ credential: staticCredential(arm.token), transport: { tlsCa: arm.ca } });
     app = {
       threatfox,
       arm,
