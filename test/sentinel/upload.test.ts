@@ -61,6 +61,21 @@ describe('upload write path against the fake ARM and upload API', () => {
       ...extra,
     });
 
+  /** The fake ARM's workspace (it exists once addressed), by its customerId. */
+  const addressedWorkspace = async () => {
+    await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next();
+    return arm.workspace('rg-soc/law-sentinel').customerId;
+  };
+  const evilDomain = {
+    type: 'indicator' as const,
+    spec_version: '2.1' as const,
+    id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"),
+    created: NOW.toISOString(),
+    modified: NOW.toISOString(),
+    pattern: "[domain-name:value = 'evil.example']",
+    pattern_type: 'stix' as const,
+    valid_from: NOW.toISOString(),
+  };
   /** A debug logger that keeps what the client says about each failed attempt. */
   const attemptLog = () => {
     const attempts: { status?: number; waitMs?: number; code?: string }[] = [];
@@ -228,22 +243,9 @@ describe('upload write path against the fake ARM and upload API', () => {
     upload.failNext({ status: 429, retryAfterSeconds: 30, times: 2 });
     const { logger, attempts } = attemptLog();
     const client = fakeUploadClient({ maxRetryAfterMs: 40, logger });
-    await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next(); // the workspace exists once addressed
-    const customerId = arm.workspace('rg-soc/law-sentinel').customerId;
-    const objects = [
-      {
-        type: 'indicator' as const,
-        spec_version: '2.1' as const,
-        id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"),
-        created: NOW.toISOString(),
-        modified: NOW.toISOString(),
-        pattern: "[domain-name:value = 'evil.example']",
-        pattern_type: 'stix' as const,
-        valid_from: NOW.toISOString(),
-      },
-    ];
+    const customerId = await addressedWorkspace();
     const started = performance.now();
-    const answer = await client.upload(customerId, objects);
+    const answer = await client.upload(customerId, [evilDomain]);
     const elapsed = performance.now() - started;
     expect(answer.rejected.size).toBe(0);
     expect(attempts.map((a) => [a.status, a.waitMs])).toEqual([
@@ -260,19 +262,7 @@ describe('upload write path against the fake ARM and upload API', () => {
     upload.failNext({ status: 429 });
     const { logger, attempts } = attemptLog();
     const client = fakeUploadClient({ maxRetryAfterMs: 200, retryDelayMs: 5, logger });
-    await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next();
-    const customerId = arm.workspace('rg-soc/law-sentinel').customerId;
-    const object = {
-      type: 'indicator' as const,
-      spec_version: '2.1' as const,
-      id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"),
-      created: NOW.toISOString(),
-      modified: NOW.toISOString(),
-      pattern: "[domain-name:value = 'evil.example']",
-      pattern_type: 'stix' as const,
-      valid_from: NOW.toISOString(),
-    };
-    await expect(client.upload(customerId, [object])).resolves.toEqual({ rejected: new Map() });
+    await expect(client.upload(await addressedWorkspace(), [evilDomain])).resolves.toEqual({ rejected: new Map() });
     expect(attempts.map((a) => [a.status, a.waitMs])).toEqual([
       [429, 200], // 1 s named in the message, cut to the cap
       [429, 5], // nothing named: the first backoff
