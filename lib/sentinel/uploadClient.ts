@@ -146,6 +146,7 @@ function transportError(e: unknown): unknown {
 export function createUploadClient(options: UploadClientOptions): UploadClient {
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const { pipeline, httpClient } = createUploadPipeline({
+    endpoint,
     credential: options.credential,
     scope: UPLOAD_TOKEN_SCOPE,
     pace: new TokenBudget(options.pace ?? UPLOAD_PACE),

@@ -7,6 +7,7 @@ import {
   type PipelinePolicy,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
+import { isLoopbackHost } from '../settingFields';
 import type { Logger } from '../logger';
 import { GENERATOR } from '../names';
 import { budgetPacingPolicy } from '../net/budgetPacingPolicy';
@@ -77,7 +78,29 @@ function failedAttemptLogPolicy(logger: Logger): PipelinePolicy {
   };
 }
 
+/**
+ * The token for a plain-http endpoint on loopback (a local fake; settings refuse http anywhere
+ * else). The SDK's bearer policy refuses every http URL, so there the header is set here.
+ */
+function loopbackBearerPolicy(credential: TokenCredential, scope: string): PipelinePolicy {
+  return {
+    name: 'uploadLoopbackBearerPolicy',
+    async sendRequest(request, next) {
+      const url = new URL(request.url);
+      if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname))
+        throw new Error(`refusing to send a token over plain http to ${url.host}`);
+      const token = await credential.getToken(scope, { abortSignal: request.abortSignal });
+      if (!token) throw new Error(`no token for ${scope}`);
+      request.headers.set('Authorization', `Bearer ${token.token}`);
+      request.allowInsecureConnection = true;
+      return next(request);
+    },
+  };
+}
+
 export interface UploadPipelineOptions {
+  /** The API's base URL: https, or plain http on loopback only. */
+  endpoint: string;
   credential: TokenCredential;
   scope: string;
   pace: TokenBudget;
@@ -98,9 +121,11 @@ export function createUploadPipeline(options: UploadPipelineOptions): { pipeline
     ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
   });
   pipeline.addPolicy(runDeadlinePolicy());
-  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }), {
-    phase: 'Sign',
-  });
+  const auth =
+    new URL(options.endpoint).protocol === 'http:'
+      ? loopbackBearerPolicy(options.credential, options.scope)
+      : bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope });
+  pipeline.addPolicy(auth, { phase: 'Sign' });
   const perAttempt = [
     budgetPacingPolicy('uploadPacingPolicy', () => ({ budget: options.pace })),
     failedAttemptLogPolicy(options.logger),

@@ -1,4 +1,6 @@
+import { createServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../lib/logger';
@@ -390,5 +392,49 @@ describe('upload write path against the fake ARM and upload API', () => {
     await expect(scopedCredential(arm).getToken(UPLOAD_TOKEN_SCOPE)).resolves.toMatchObject({
       token: expect.any(String),
     });
+  });
+});
+
+describe('upload endpoint over plain http', () => {
+  const credential = {
+    getToken: async () => ({
+      token: fakeJwt('https://management.azure.com/'),
+      expiresOnTimestamp: Date.now() + 3600_000,
+    }),
+  };
+
+  it('sends the token to a loopback endpoint (a local fake) and reads its answer', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume().on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = createUploadClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        credential,
+        sourceSystem: 'ThreatFox',
+      });
+      await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).resolves.toEqual({
+        rejected: new Map(),
+      });
+      expect(seen).toEqual([expect.stringMatching(/^Bearer [\w-]+\.[\w-]+\.$/)]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses to send a token over plain http anywhere else, before any request', async () => {
+    const client = createUploadClient({
+      endpoint: 'http://upload.example.invalid',
+      credential,
+      sourceSystem: 'ThreatFox',
+    });
+    await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toThrow(
+      /refusing to send a token over plain http to upload.example.invalid/,
+    );
   });
 });
