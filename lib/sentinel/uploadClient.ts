@@ -1,14 +1,12 @@
-import { Agent } from 'node:https';
+import { createPipelineRequest, isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { firstLine } from '../errors';
 import { silentLogger, type Logger } from '../logger';
-import { GENERATOR } from '../names';
-import { RUN_DEADLINE, runDeadlineSignal } from '../net/deadline';
-import { sleep } from '../net/sleep';
+import { isRunDeadlineError, RUN_DEADLINE } from '../net/deadline';
 import { TokenBudget, type BucketShape } from '../net/tokenBudget';
 import type { StixIndicator } from './stixObject';
+import { createUploadPipeline } from './uploadPipeline';
 
 /**
  * Client of Microsoft Sentinel's STIX objects upload API:
@@ -17,14 +15,13 @@ import type { StixIndicator } from './stixObject';
  * answers 200 with an empty body, or with `{"errors": [{recordIndex, errorMessages}]}` naming the
  * objects it refused (the others were taken); 429 when over 100 requests a minute.
  *
- * Pacing: every attempt waits for a token of one budget per client (UPLOAD_PACE), so the
- * service's rate limit is kept to rather than hit; a 429 empties the budget.
- *
- * Retries: 429 waits for `Retry-After` (or the seconds the message names), capped; 5xx, timeouts and
- * network faults back off exponentially with jitter. Re-sending a batch is safe: object ids are
- * derived from source + pattern, so a batch that took effect before its answer was lost only
- * updates what it created. A run's deadline (lib/net/deadline) ends a request in flight or a wait,
- * as it does for the ARM clients.
+ * It runs on the Azure SDK's HTTP pipeline, as the ARM clients do (lib/sentinel/uploadPipeline):
+ * every attempt waits for a token of one budget per client (UPLOAD_PACE), so the service's rate
+ * limit is kept to rather than hit (a 429 empties the budget); 429 waits for `Retry-After` (or the
+ * seconds the message names), capped; 5xx, timeouts and network faults back off exponentially
+ * with jitter. Re-sending a batch is safe: object ids are derived from source + pattern, so a
+ * batch that took effect before its answer was lost only updates what it created. A run's
+ * deadline (lib/net/deadline) ends a request in flight or a wait.
  */
 
 export const UPLOAD_API_VERSION = '2024-02-01-preview';
@@ -54,7 +51,6 @@ export interface UploadClientOptions {
   /** Extra CA to trust (a test fake's self-signed certificate). */
   tlsCa?: string | Buffer;
   logger?: Logger;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Request pace (default UPLOAD_PACE); the bench matches its fake's faster clock. */
   pace?: BucketShape;
 }
@@ -90,25 +86,6 @@ const answerSchema = z
 const deadlineError = () =>
   new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
 
-/** Milliseconds to wait from a 429: retry-after-ms / x-ms-retry-after-ms, Retry-After, else "Try again in N seconds" in the body. */
-function retryAfterMs(headers: Record<string, unknown>, body: unknown): number | undefined {
-  // Azure's millisecond headers first (as the ARM SDKs do), then Retry-After, then the message.
-  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const ms = Number(headers[name]);
-    if (typeof headers[name] === 'string' && Number.isFinite(ms) && ms >= 0) return ms;
-  }
-  const header = headers['retry-after'];
-  if (typeof header === 'string' && header.trim()) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const at = Date.parse(header);
-    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
-  }
-  const message = body && typeof body === 'object' ? (body as { message?: unknown }).message : undefined;
-  const m = typeof message === 'string' ? /try again in (\d+(?:\.\d+)?) seconds?/i.exec(message) : null;
-  return m ? Number(m[1]) * 1000 : undefined;
-}
-
 /** One line from an error answer; never the request (it carries the token). */
 function answerText(status: number, body: unknown): string {
   if (body && typeof body === 'object') {
@@ -125,21 +102,6 @@ export interface UploadClient {
   upload(workspaceId: string, objects: StixIndicator[]): Promise<UploadAnswer>;
 }
 
-function createHttp(options: Pick<UploadClientOptions, 'timeoutMs' | 'tlsCa'>): AxiosInstance {
-  return axios.create({
-    timeout: options.timeoutMs ?? 60_000,
-    maxRedirects: 0,
-    validateStatus: () => true,
-    maxContentLength: 10 * 1024 * 1024,
-    httpsAgent: new Agent({ keepAlive: true, ...(options.tlsCa ? { ca: options.tlsCa } : {}) }),
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'User-Agent': GENERATOR,
-    },
-  });
-}
-
 /** A batch the API would refuse whole is refused here, before any request. */
 function checkBatch(workspaceId: string, objects: readonly StixIndicator[]): void {
   if (objects.length > MAX_OBJECTS_PER_UPLOAD)
@@ -150,9 +112,9 @@ function checkBatch(workspaceId: string, objects: readonly StixIndicator[]): voi
 
 /** A 2xx answer: the per-object refusals it lists (indexes outside the batch ignored). */
 function parseAnswer(status: number, data: unknown, count: number): UploadAnswer {
-  const parsed = answerSchema.safeParse(data === '' || data === undefined ? {} : data);
-  if (!parsed.success)
-    throw new UploadError(`unexpected upload answer: ${parsed.error.issues[0]?.message ?? 'not JSON'}`, {
+  const parsed = data === undefined ? undefined : answerSchema.safeParse(data);
+  if (!parsed?.success)
+    throw new UploadError(`unexpected upload answer: ${parsed?.error.issues[0]?.message ?? 'not JSON'}`, {
       statusCode: status,
     });
   const rejected = new Map<number, string>();
@@ -163,99 +125,56 @@ function parseAnswer(status: number, data: unknown, count: number): UploadAnswer
   return { rejected };
 }
 
-interface RetrySettings {
-  maxRetries: number;
-  maxRetryAfterMs: number;
-  retryDelayMs: number;
-}
-
-interface UploadRequest {
-  url: string;
-  body: string;
-  count: number;
-}
-
-/** One attempt's result: the answer, or the failure and how long to wait before retrying (none: final). */
-type Attempt = { answer: UploadAnswer } | { failure: UploadError; wait: number | undefined };
-
-const backoff = (retry: RetrySettings, attempt: number) =>
-  Math.min(retry.retryDelayMs * 2 ** attempt, 30_000) * (0.8 + Math.random() * 0.4);
-
-async function attemptUpload(
-  http: AxiosInstance,
-  request: UploadRequest,
-  credential: TokenCredential,
-  retry: RetrySettings,
-  attempt: number,
-  deadline: AbortSignal | undefined,
-): Promise<Attempt> {
+/** The body of an answer as JSON: an empty body is `{}`; undefined when it is not JSON. */
+function jsonBody(text: string | null | undefined): unknown {
+  if (!text) return {};
   try {
-    const token = await credential.getToken(UPLOAD_TOKEN_SCOPE);
-    if (!token) throw new UploadError(`no token for ${UPLOAD_TOKEN_SCOPE}`);
-    const res = await http.post(request.url, request.body, {
-      headers: { Authorization: `Bearer ${token.token}` },
-      ...(deadline ? { signal: deadline } : {}),
-    });
-    if (res.status >= 200 && res.status < 300) return { answer: parseAnswer(res.status, res.data, request.count) };
-    const failure = new UploadError(answerText(res.status, res.data), { statusCode: res.status });
-    if (res.status === 429) {
-      const asked = retryAfterMs(res.headers, res.data) ?? retry.retryDelayMs;
-      return { failure, wait: Math.min(asked, retry.maxRetryAfterMs) };
-    }
-    return { failure, wait: res.status >= 500 || res.status === 408 ? backoff(retry, attempt) : undefined };
-  } catch (e) {
-    // Ours (a bad answer) and the credential's errors are final; transport failures (timeout, reset) are retried.
-    if (deadline?.aborted) throw deadlineError();
-    if (!axios.isAxiosError(e)) throw e;
-    // axios errors carry the request, token included: keep only the code.
-    const code = e.code ?? 'network error';
-    return { failure: new UploadError(`upload request failed: ${code}`, { code }), wait: backoff(retry, attempt) };
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
+/** A failure to send or to hear back, as one line; never the request (it carries the token). */
+function transportError(e: unknown): unknown {
+  if (isRunDeadlineError(e)) return deadlineError();
+  if (!isRestError(e)) return e;
+  const code = e.code ?? 'network error';
+  return new UploadError(`upload request failed: ${code}`, { code });
+}
+
 export function createUploadClient(options: UploadClientOptions): UploadClient {
-  const logger = options.logger ?? silentLogger;
-  const pause = options.sleep ?? sleep;
-  const retry: RetrySettings = {
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const { pipeline, httpClient } = createUploadPipeline({
+    endpoint,
+    credential: options.credential,
+    scope: UPLOAD_TOKEN_SCOPE,
+    pace: new TokenBudget(options.pace ?? UPLOAD_PACE),
+    timeoutMs: options.timeoutMs ?? 60_000,
     maxRetries: options.maxRetries ?? 10,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
     retryDelayMs: options.retryDelayMs ?? 1000,
-  };
-  const endpoint = options.endpoint.replace(/\/+$/, '');
-  const http = createHttp(options);
-  const budget = new TokenBudget(options.pace ?? UPLOAD_PACE);
+    tlsCa: options.tlsCa,
+    logger: options.logger ?? silentLogger,
+  });
 
   return {
     async upload(workspaceId, objects) {
       if (objects.length === 0) return { rejected: new Map() };
       checkBatch(workspaceId, objects);
-      const request: UploadRequest = {
+      const request = createPipelineRequest({
         url: `${endpoint}/workspaces/${workspaceId}/threat-intelligence-stix-objects:upload?api-version=${UPLOAD_API_VERSION}`,
+        method: 'POST',
         body: JSON.stringify({ sourcesystem: options.sourceSystem, stixobjects: objects }),
-        count: objects.length,
-      };
-      const deadline = runDeadlineSignal();
-      for (let attempt = 0; ; attempt += 1) {
-        if (deadline?.aborted) throw deadlineError();
-        const ticket = await budget.take(deadline).catch(() => {
-          throw deadlineError();
-        });
-        let result: Attempt | undefined;
-        try {
-          result = await attemptUpload(http, request, options.credential, retry, attempt, deadline);
-        } finally {
-          budget.settle(
-            ticket,
-            undefined,
-            result !== undefined && 'failure' in result && result.failure.statusCode === 429,
-          );
-        }
-        if ('answer' in result) return result.answer;
-        if (result.wait === undefined || attempt >= retry.maxRetries) throw result.failure;
-        const { wait, failure } = result;
-        logger.debug({ attempt: attempt + 1, waitMs: Math.round(wait), error: failure.message }, 'upload retry');
-        await pause(wait, deadline);
-      }
+      });
+      request.headers.set('Content-Type', 'application/json');
+      request.headers.set('Accept', 'application/json');
+      const response = await pipeline.sendRequest(httpClient, request).catch((e: unknown) => {
+        throw transportError(e);
+      });
+      const body = jsonBody(response.bodyAsText);
+      if (response.status >= 200 && response.status < 300) return parseAnswer(response.status, body, objects.length);
+      throw new UploadError(answerText(response.status, body), { statusCode: response.status });
     },
   };
 }

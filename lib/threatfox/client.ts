@@ -2,7 +2,8 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { configError, SyncError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { GENERATOR } from '../names';
-import { TRANSIENT_NETWORK_CODES, parseRetryAfter, withRetries, type Failure } from './retry';
+import { retryAfterMs } from '../net/retryAfter';
+import { TRANSIENT_NETWORK_CODES, withRetries, type Failure } from './retry';
 import { parseRecords, threatFoxResponseSchema } from './schema';
 import type { FetchResult, ThreatFoxSource } from './source';
 
@@ -163,7 +164,7 @@ export class ThreatFoxClient implements ThreatFoxSource {
         retryable: true,
         what: `HTTP ${status}`,
         detail: res.data ? snippet(res.data, 120) : undefined,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+        retryAfterMs: retryAfterMs(res.headers),
       };
     }
     return res;

@@ -23,8 +23,9 @@ import { readBody, writeAzureJson } from './http';
  *
  * Indicators it takes land in the fake ARM's store of that workspace (same STIX id = same
  * indicator, a newer `modified` replaces it), so queryIndicators reads them back like Sentinel does.
- * Faults: `failNext` (a status for the next matching requests, optionally after the batch took
- * effect, i.e. a lost answer) and `rejectObjects` (per-object refusals).
+ * Faults: `failNext` (a status, or a dropped connection, for the next matching requests, optionally
+ * after the batch took effect, i.e. a lost answer; a 429 may name its wait in its message only)
+ * and `rejectObjects` (per-object refusals).
  */
 
 export const UPLOAD_API_VERSIONS = ['2024-02-01-preview'];
@@ -77,6 +78,10 @@ export interface UploadFaultRule {
   /** Let the batch land, then answer the fault: the client never learns it succeeded. */
   afterEffect?: boolean;
   retryAfterSeconds?: number;
+  /** A 429's message, in the service's 429 body (`{"statusCode": 429, "message"}`), e.g. "Try again in N seconds." */
+  message?: string;
+  /** Drop the connection instead of answering (a reset; `status` is not sent). */
+  reset?: boolean;
 }
 
 export interface UploadFakeOptions {
@@ -285,15 +290,23 @@ export async function startTiUploadFake(arm: ArmFake, options: UploadFakeOptions
       fault.left -= 1;
       faults = faults.filter((f) => f.left > 0);
     }
-    const faultAnswer = () =>
-      fail(
+    const faultAnswer = () => {
+      if (fault!.reset) {
+        record.status = 0;
+        req.socket.destroy();
+        return;
+      }
+      const headers =
+        fault!.retryAfterSeconds !== undefined ? { 'retry-after': String(fault!.retryAfterSeconds) } : undefined;
+      if (fault!.status === 429 && fault!.message !== undefined)
+        return send(429, { statusCode: 429, message: fault!.message }, headers);
+      return fail(
         fault!.status,
         fault!.status === 429 ? 'TooManyRequests' : fault!.status >= 500 ? 'ServiceUnavailable' : 'BadRequest',
         `Injected fault ${fault!.status}.`,
-        {
-          ...(fault!.retryAfterSeconds !== undefined ? { 'retry-after': String(fault!.retryAfterSeconds) } : {}),
-        },
+        headers,
       );
+    };
     if (fault && !fault.afterEffect) return faultAnswer();
 
     const errors: { recordIndex: number; errorMessages: string[] }[] = [];

@@ -1,4 +1,9 @@
+import { createServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../lib/logger';
 import { withRunDeadline } from '../../lib/net/deadline';
 import { publish } from '../../lib/sentinel/publish';
 import { stixIndicatorId, uuidV5 } from '../../lib/sentinel/stixObject';
@@ -58,6 +63,41 @@ describe('upload write path against the fake ARM and upload API', () => {
       ...extra,
     });
 
+  /** The fake ARM's workspace (it exists once addressed), by its customerId. */
+  const addressedWorkspace = async () => {
+    await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next();
+    return arm.workspace('rg-soc/law-sentinel').customerId;
+  };
+  const evilDomain = {
+    type: 'indicator' as const,
+    spec_version: '2.1' as const,
+    id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"),
+    created: NOW.toISOString(),
+    modified: NOW.toISOString(),
+    pattern: "[domain-name:value = 'evil.example']",
+    pattern_type: 'stix' as const,
+    valid_from: NOW.toISOString(),
+  };
+  /** A debug logger that keeps what the client says about each failed attempt. */
+  const attemptLog = () => {
+    const attempts: { status?: number; waitMs?: number; code?: string }[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const line = JSON.parse(String(chunk)) as { msg: string; status?: number; waitMs?: number; code?: string };
+        if (line.msg === 'upload attempt failed') {
+          const { status, waitMs, code } = line;
+          attempts.push({
+            ...(status !== undefined ? { status } : {}),
+            ...(waitMs !== undefined ? { waitMs } : {}),
+            ...(code !== undefined ? { code } : {}),
+          });
+        }
+        done();
+      },
+    });
+    return { logger: createLogger({ level: 'debug', destination }), attempts };
+  };
+
   it('creates through batches of at most 100 objects, reads back through ARM, and a re-sync writes nothing', async () => {
     const stores = connectUpload(arm, upload);
     const iocs = ipIocs(250);
@@ -97,6 +137,17 @@ describe('upload write path against the fake ARM and upload API', () => {
       .filter((r) => r.status === 200)
       .find((r) => r.objects[0].id === retried.objects[0].id);
     expect(resent?.objects.map((o) => o.id)).toEqual(retried.objects.map((o) => o.id));
+    const stored = arm.workspace('rg-soc/law-sentinel').indicators();
+    expect(stored).toHaveLength(150);
+    expect(new Set(stored.map((i) => i.properties.pattern)).size).toBe(150);
+  });
+
+  it('a batch whose connection was reset (after it landed) is sent again and creates no duplicate', async () => {
+    upload.failNext({ status: 0, reset: true, afterEffect: true });
+    const stores = connectUpload(arm, upload);
+    const result = await publish(ipIocs(150), stores, options(stores));
+    expect(result.indicators).toMatchObject({ created: 150, failed: 0 });
+    expect(upload.requests.filter((r) => r.status === 0)).toHaveLength(1);
     const stored = arm.workspace('rg-soc/law-sentinel').indicators();
     expect(stored).toHaveLength(150);
     expect(new Set(stored.map((i) => i.properties.pattern)).size).toBe(150);
@@ -192,28 +243,32 @@ describe('upload write path against the fake ARM and upload API', () => {
 
   it('waits for 429 Retry-After, capped, and carries on', async () => {
     upload.failNext({ status: 429, retryAfterSeconds: 30, times: 2 });
-    const waits: number[] = [];
-    const client = fakeUploadClient({
-      maxRetryAfterMs: 40,
-      sleep: async (ms) => void waits.push(ms),
-    });
-    await connectUpload(arm, upload).indicators.listBySource('ThreatFox')[Symbol.asyncIterator]().next(); // the workspace exists once addressed
-    const customerId = arm.workspace('rg-soc/law-sentinel').customerId;
-    const objects = [
-      {
-        type: 'indicator' as const,
-        spec_version: '2.1' as const,
-        id: stixIndicatorId('ThreatFox', "[domain-name:value = 'evil.example']"),
-        created: NOW.toISOString(),
-        modified: NOW.toISOString(),
-        pattern: "[domain-name:value = 'evil.example']",
-        pattern_type: 'stix' as const,
-        valid_from: NOW.toISOString(),
-      },
-    ];
-    const answer = await client.upload(customerId, objects);
+    const { logger, attempts } = attemptLog();
+    const client = fakeUploadClient({ maxRetryAfterMs: 40, logger });
+    const customerId = await addressedWorkspace();
+    const started = performance.now();
+    const answer = await client.upload(customerId, [evilDomain]);
+    const elapsed = performance.now() - started;
     expect(answer.rejected.size).toBe(0);
-    expect(waits).toEqual([40, 40]); // 30 s asked, cut to the cap
+    expect(attempts.map((a) => [a.status, a.waitMs])).toEqual([
+      [429, 40],
+      [429, 40],
+    ]); // 30 s asked, cut to the cap
+    expect(elapsed).toBeGreaterThanOrEqual(75);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(upload.requests.map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
+  it('a 429 with no Retry-After waits what its message names (capped), else the first backoff', async () => {
+    upload.failNext({ status: 429, message: 'Rate limit is exceeded. Try again in 1 seconds.' });
+    upload.failNext({ status: 429 });
+    const { logger, attempts } = attemptLog();
+    const client = fakeUploadClient({ maxRetryAfterMs: 200, retryDelayMs: 5, logger });
+    await expect(client.upload(await addressedWorkspace(), [evilDomain])).resolves.toEqual({ rejected: new Map() });
+    expect(attempts.map((a) => [a.status, a.waitMs])).toEqual([
+      [429, 200], // 1 s named in the message, cut to the cap
+      [429, 5], // nothing named: the first backoff
+    ]);
     expect(upload.requests.map((r) => r.status)).toEqual([429, 429, 200]);
   });
 
@@ -231,17 +286,13 @@ describe('upload write path against the fake ARM and upload API', () => {
   it('gives up on a request that outlives its timeout, after its retries, saying so', async () => {
     await upload.close();
     upload = await startTiUploadFake(arm, { latencyMs: 300 });
-    const waits: number[] = [];
-    const client = fakeUploadClient({
-      timeoutMs: 50,
-      maxRetries: 1,
-      sleep: async (ms) => void waits.push(ms),
-    });
+    const { logger, attempts } = attemptLog();
+    const client = fakeUploadClient({ timeoutMs: 50, maxRetries: 1, retryDelayMs: 5, logger });
     await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toMatchObject({
       name: 'UploadError',
-      message: expect.stringMatching(/upload request failed: ECONNABORTED/),
+      message: 'upload request failed: ETIMEDOUT',
     });
-    expect(waits).toHaveLength(1); // one retry, then the error
+    expect(attempts).toEqual([{ code: 'ETIMEDOUT' }, { code: 'ETIMEDOUT' }]); // one retry, then the error
   });
 
   it("ends an upload in flight at the run's deadline, without retrying it", async () => {
@@ -341,5 +392,49 @@ describe('upload write path against the fake ARM and upload API', () => {
     await expect(scopedCredential(arm).getToken(UPLOAD_TOKEN_SCOPE)).resolves.toMatchObject({
       token: expect.any(String),
     });
+  });
+});
+
+describe('upload endpoint over plain http', () => {
+  const credential = {
+    getToken: async () => ({
+      token: fakeJwt('https://management.azure.com/'),
+      expiresOnTimestamp: Date.now() + 3600_000,
+    }),
+  };
+
+  it('sends the token to a loopback endpoint (a local fake) and reads its answer', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume().on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = createUploadClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        credential,
+        sourceSystem: 'ThreatFox',
+      });
+      await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).resolves.toEqual({
+        rejected: new Map(),
+      });
+      expect(seen).toEqual([expect.stringMatching(/^Bearer [\w-]+\.[\w-]+\.$/)]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses to send a token over plain http anywhere else, before any request', async () => {
+    const client = createUploadClient({
+      endpoint: 'http://upload.example.invalid',
+      credential,
+      sourceSystem: 'ThreatFox',
+    });
+    await expect(client.upload('00000000-0000-0000-0000-000000000000', [{} as never])).rejects.toThrow(
+      /refusing to send a token over plain http to upload.example.invalid/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { isSyncError, type SyncError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import { ThreatFoxClient, type ThreatFoxClientOptions } from '../../lib/threatfox/client';
 import { pullFamilies } from '../../lib/threatfox/pullFamilies';
-import { backoffDelay, parseRetryAfter } from '../../lib/threatfox/retry';
+import { backoffDelay } from '../../lib/threatfox/retry';
 import type { FetchResult, ThreatFoxSource } from '../../lib/threatfox/source';
 import {
   COBALT_STRIKE,
@@ -375,17 +375,6 @@ describe('key scrubbing when the server echoes it', () => {
 });
 
 describe('retry helpers', () => {
-  test('parseRetryAfter reads delta-seconds and HTTP-dates', () => {
-    const now = Date.parse('2026-06-21T00:00:00Z');
-    expect(parseRetryAfter('120', now)).toBe(120_000);
-    expect(parseRetryAfter(' 0 ', now)).toBe(0);
-    expect(parseRetryAfter('Sun, 21 Jun 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Sat, 20 Jun 2026 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter('-5', now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-  });
-
   test('backoffDelay doubles its ceiling per retry, jitters below it and is capped', () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, 100, 10_000, () => 1))).toEqual([100, 200, 400, 800]);
     expect(backoffDelay(20, 100, 5_000, () => 1)).toBe(5_000);
