@@ -53,7 +53,7 @@ const ROLE_HELP =
   'grant the identity the ThreatFox Sentinel Sync role (docs/deploy.md; upload path: Microsoft Sentinel Contributor) on the Sentinel workspace (or its resource group)';
 
 /** The text up to its first line break (all of it when there is none). */
-export function firstLine(text: string): string {
+function firstLine(text: string): string {
   const end = text.indexOf('\n');
   return end < 0 ? text : text.slice(0, end);
 }

@@ -1,7 +1,7 @@
 import { createPipelineRequest, isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
-import { firstLine } from '../errors';
+import { errorLine } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { isRunDeadlineError, RUN_DEADLINE } from '../net/deadline';
 import { TokenBudget, type BucketShape } from '../net/tokenBudget';
@@ -86,15 +86,15 @@ const answerSchema = z
 const deadlineError = () =>
   new UploadError('run deadline reached (RUN_DEADLINE_SECONDS) before this upload finished', { code: RUN_DEADLINE });
 
-/** One line from an error answer; never the request (it carries the token). */
+/** One line from an error answer (errorLine's); never the request (it carries the token). */
 function answerText(status: number, body: unknown): string {
-  if (body && typeof body === 'object') {
-    const b = body as { error?: { code?: unknown; message?: unknown }; message?: unknown };
-    const text = b.error?.message ?? b.message;
-    if (typeof text === 'string')
-      return `HTTP ${status} ${typeof b.error?.code === 'string' ? `${b.error.code} ` : ''}${firstLine(text).slice(0, 300)}`;
-  }
-  return `HTTP ${status}`;
+  const b = (body && typeof body === 'object' ? body : {}) as {
+    error?: { code?: unknown; message?: unknown };
+    message?: unknown;
+  };
+  const text = b.error?.message ?? b.message;
+  const code = typeof b.error?.code === 'string' ? b.error.code : undefined;
+  return errorLine({ statusCode: status, code, message: typeof text === 'string' ? text : '' });
 }
 
 export interface UploadClient {
