@@ -28,6 +28,12 @@ export interface ListOptions {
   checkComplete?: boolean;
   /** Where doubts that are not errors go (metrics unavailable or behind). */
   logger?: Logger;
+  /**
+   * Called when the listing could not be vouched for (metrics unavailable, or counting more than
+   * two agreeing listings): not an error, but a short read is not ruled out, so the writer reads
+   * back after creating, whatever its creates answered.
+   */
+  onUnvouched?: () => void;
 }
 
 /** The threat-intelligence indicators of one workspace, as the writer needs them. */

@@ -247,7 +247,8 @@ interface Verified {
  * createIndicator is not idempotent, and the SDK retries it after a 5xx, a reset or a timeout:
  * when the lost attempt had taken effect (a ghost write), the observable now has two or more
  * indicators, and a create reported as failed may have landed. So when some create failed or was
- * retried after such an attempt (lib/net/doubtfulAttemptPolicy), ours are read again: for each observable created, the oldest indicator is kept and the others deleted (they
+ * retried after such an attempt (lib/net/doubtfulAttemptPolicy), or the first read was not vouched
+ * for (a short read would have made duplicates), ours are read again: for each observable created, the oldest indicator is kept and the others deleted (they
  * carry the same body), and a "failed" create that is there is counted as created. The counts
  * then say what exists. If the read fails, that is reported: the next run removes what is left.
  */
@@ -313,7 +314,12 @@ export async function syncIndicators(
   }
 
   // The read every write is planned from: checked for completeness (a short read would duplicate).
-  const ours = await readOurs(store, options.source, { checkComplete: true, logger });
+  let unvouched = false;
+  const ours = await readOurs(store, options.source, {
+    checkComplete: true,
+    logger,
+    onUnvouched: () => (unvouched = true),
+  });
   const kept = keepDeletedOut(wanted, ours, iocs, options.landedBefore, logger);
   logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
   const plan = planIndicatorWrites(wanted, ours, options.source);
@@ -324,8 +330,10 @@ export async function syncIndicators(
     if (w.kind === 'create')
       creates.push({ key: w.key, label: w.label, answered: result.counts.created > 0, doubtful: !!result.doubtful });
   }
-  // Read back only when a create may have left a ghost: a clean run's answers already say what exists.
-  const verified = creates.some((c) => c.doubtful) ? await verifyCreates(store, creates, options, logger) : undefined;
+  // Read back only when a create may have left a ghost, or the read it was planned from was not
+  // vouched for: otherwise the creates' answers already say what exists.
+  const readBack = creates.length > 0 && (unvouched || creates.some((c) => c.doubtful));
+  const verified = readBack ? await verifyCreates(store, creates, options, logger) : undefined;
   // A create reported as failed that landed counts as created, and its failure is withdrawn.
   const settled = executed.map(({ write: w, result }) =>
     w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : result,
