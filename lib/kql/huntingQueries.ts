@@ -98,11 +98,14 @@ function oneLine(text: string): string {
 
 /** `{ iocsAsOf }`: the latest first- or last-seen time of these IOCs, when any has one. */
 function latestSeen(iocs: readonly Ioc[]): { iocsAsOf?: string } {
-  const times = iocs
-    .flatMap((i) => [i.firstSeen, i.lastSeen])
-    .filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)));
-  if (times.length === 0) return {};
-  return { iocsAsOf: new Date(Math.max(...times.map((t) => Date.parse(t)))).toISOString() };
+  let latest = -Infinity;
+  for (const ioc of iocs) {
+    for (const t of [ioc.firstSeen, ioc.lastSeen]) {
+      const ms = t ? Date.parse(t) : NaN;
+      if (ms > latest) latest = ms;
+    }
+  }
+  return latest === -Infinity ? {} : { iocsAsOf: new Date(latest).toISOString() };
 }
 
 /** Sorted, deduplicated (type, value, port) IOCs of one family. */
@@ -160,8 +163,15 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
         (i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds, options.allow),
       );
       if (selected.length === 0) continue;
-      const provenance = PROVENANCE_TEXT[provenanceOf(selected)].long;
-      const baseCtx: InlineContext = { familyId: family, familyName, lookback, provenance, allow: options.allow };
+      // Once per table, not per part: it reads every IOC of the table.
+      const provenance = PROVENANCE_TEXT[provenanceOf(selected)];
+      const baseCtx: InlineContext = {
+        familyId: family,
+        familyName,
+        lookback,
+        provenance: provenance.long,
+        allow: options.allow,
+      };
       const parts = splitIocs(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {
         const part = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined;
@@ -178,7 +188,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
           familyName,
           table: hunt.table,
           form: 'inline',
-          name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (${PROVENANCE_TEXT[provenanceOf(selected)].short})${partName}`,
+          name: `${familyName} ${iocPhrase(partIocs)} in ${hunt.table} (${provenance.short})${partName}`,
           description: describeInline(hunt, familyName, partIocs, { lookback, query, part }),
           tactics: attack.tactics,
           techniques: attack.techniques,

@@ -17,76 +17,122 @@ function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: I
   return { text: hunt.build(source, ctx), longestList: source.longestList };
 }
 
-/** Whether a query for these IOCs is within `max` characters and MAX_HAS_ANY values per list. */
-function withinLimits(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
+interface Measure {
+  /** IOCs from the part's start. */
+  count: number;
+  /** The query's length in characters. */
+  length: number;
+  fits: boolean;
+}
+
+function measure(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Measure {
   const q = inlineQuery(hunt, iocs, ctx);
-  return q.text.length <= max && q.longestList <= MAX_HAS_ANY;
+  return { count: iocs.length, length: q.text.length, fits: q.text.length <= max && q.longestList <= MAX_HAS_ANY };
 }
 
 /**
  * Whether all the IOCs fit one unlabelled query. Prefixes of doubling size are built until one is
  * over `max`, rather than the query for all of them: for 100k IOCs that would be megabytes of
  * text per table only to learn it does not fit. (A query grows with its IOCs, as split assumes.)
+ * The last two prefixes measured give the split its first length model.
  */
-function fitsWhole(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): boolean {
+function fitsWhole(
+  hunt: TableHunt,
+  iocs: readonly Ioc[],
+  ctx: InlineContext,
+  max: number,
+  weightOf: (count: number) => number,
+): { fits: boolean; model?: LengthModel } {
+  let before: Measure | undefined;
   for (let n = Math.min(iocs.length, 64); ; n = Math.min(iocs.length, n * 2)) {
-    if (!withinLimits(hunt, iocs.slice(0, n), ctx, max)) return false;
-    if (n === iocs.length) return true;
+    const m = measure(hunt, iocs.slice(0, n), ctx, max);
+    if (!m.fits || n === iocs.length) return { fits: m.fits, model: before && fitModel(before, m, weightOf) };
+    before = m;
   }
 }
 
 /**
+ * A query's length grows about linearly with the characters of its IOCs' values; `weight` is that
+ * estimate, summed from the front (`weight[i]`: the IOCs before i). It only steers which sizes are
+ * built and measured: every part is still the longest run that measures within the limits.
+ */
+function prefixWeights(iocs: readonly Ioc[]): (index: number) => number {
+  const weight = new Float64Array(iocs.length + 1);
+  // A value, its quotes and separator, and the host or IP forms a URL or an IP adds beside it.
+  iocs.forEach((ioc, i) => (weight[i + 1] = (weight[i] ?? 0) + ioc.value.length + 8));
+  return (index) => weight[index] ?? 0;
+}
+
+/** Query length per unit of weight, and the length at no IOCs, from two measures of one start. */
+interface LengthModel {
+  perWeight: number;
+  base: number;
+}
+
+function fitModel(a: Measure, b: Measure, weightOf: (count: number) => number): LengthModel | undefined {
+  const dw = weightOf(b.count) - weightOf(a.count);
+  if (dw <= 0) return undefined;
+  const perWeight = (b.length - a.length) / dw;
+  if (!(perWeight > 0)) return undefined;
+  return { perWeight, base: b.length - perWeight * weightOf(b.count) };
+}
+
+/** Model steps per part before plain bisection takes over (the has_any cap, not length, may bind). */
+const MODEL_STEPS = 4;
+
+/**
  * Splits sorted IOCs into consecutive runs whose query fits `max`. Greedy from the front, so
  * growing a family rewrites only its last part. A single IOC that alone exceeds the limit still
- * gets a part of its own: dropping it silently would be worse than an oversize query. Each part's
- * search starts from the size of the one before (parts of a table hold about as many IOCs), which
- * builds a few trial queries per part instead of a dozen.
+ * gets a part of its own: dropping it silently would be worse than an oversize query. Each part is
+ * the longest run that fits (found by measuring built queries); a linear model of query length
+ * over the IOCs' characters, refitted from every measure, picks the sizes to build, so a part
+ * costs two or three trial queries rather than a dozen.
  */
 export function splitIocs(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Ioc[][] {
-  if (fitsWhole(hunt, iocs, ctx, max)) return [iocs.slice()];
+  const weight = prefixWeights(iocs);
+  const whole = fitsWhole(hunt, iocs, ctx, max, weight);
+  if (whole.fits) return [iocs.slice()];
+  let model = whole.model;
   // Measure with the widest part label we could print, so renumbering cannot push a part over.
   const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
-  const fits = (from: number, count: number) => withinLimits(hunt, iocs.slice(from, from + count), probe, max);
   const parts: Ioc[][] = [];
   let start = 0;
-  let guess = 1;
   while (start < iocs.length) {
     const left = iocs.length - start;
-    // Gallop from the last part's size to a bracket: lo fits (or is 0), hi does not (or is past the end).
+    const weightOf = (count: number) => weight(start + count) - weight(start);
+    // The largest count the model expects to fit, or undefined without a model.
+    const predict = (m: LengthModel | undefined) => {
+      if (!m) return undefined;
+      const room = (max - m.base) / m.perWeight;
+      let lo = 0;
+      let hi = left;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (weightOf(mid) <= room) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    // lo fits (or is 0), hi does not (or is past the end).
     let lo = 0;
     let hi = left + 1;
-    let size = Math.min(guess, left);
-    if (fits(start, size)) {
-      lo = size;
-      for (let step = 1; lo < left; step *= 2) {
-        size = Math.min(lo + step, left);
-        if (!fits(start, size)) {
-          hi = size;
-          break;
-        }
-        lo = size;
-      }
-    } else {
-      hi = size;
-      for (let step = 1; hi > 1; step *= 2) {
-        size = Math.max(hi - step, 1);
-        if (fits(start, size)) {
-          lo = size;
-          break;
-        }
-        hi = size;
-      }
-    }
-    // Binary search between the last size that fit and the first that did not.
+    let last: Measure | undefined;
+    let steps = 0;
     while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (fits(start, mid)) lo = mid;
-      else hi = mid;
+      const guess = steps < MODEL_STEPS ? predict(model) : undefined;
+      const size = guess === undefined ? (lo + hi) >> 1 : Math.min(Math.max(guess, lo + 1), hi - 1);
+      const m = measure(hunt, iocs.slice(start, start + size), probe, max);
+      if (m.fits) lo = size;
+      else hi = size;
+      model = (last && fitModel(last.count < m.count ? last : m, last.count < m.count ? m : last, weightOf)) ?? model;
+      // Without a second measure yet, keep the slope and move the base through this one.
+      if (!last && model) model = { perWeight: model.perWeight, base: m.length - model.perWeight * weightOf(m.count) };
+      last = m;
+      steps++;
     }
     const take = Math.max(lo, 1);
     parts.push(iocs.slice(start, start + take));
     start += take;
-    guess = take;
   }
   return parts;
 }

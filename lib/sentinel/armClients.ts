@@ -6,6 +6,7 @@ import { GENERATOR } from '../names';
 import { sharedArmWriteBudgets } from '../net/armWriteBudgets';
 import { armWritePacingPolicy } from '../net/armWritePacingPolicy';
 import { runDeadlinePolicy } from '../net/deadline';
+import { doubtfulAttemptPolicy } from '../net/doubtfulAttemptPolicy';
 import { requestTimeoutPolicy } from '../net/requestTimeoutPolicy';
 import { MAX_RETRY_AFTER_MS, retryAfterCapPolicy } from '../net/retryAfterCapPolicy';
 import type { TransportOverrides } from '../net/transportOverrides';
@@ -56,6 +57,8 @@ export function createArmClients(target: SentinelTarget, options: ArmClientOptio
         policy: armWritePacingPolicy(sharedArmWriteBudgets(options.credential, endpoint, transport.writeBucket)),
         position: 'perRetry' as const,
       },
+      // Before the timeout policy, so an attempt it cuts off counts as one that may have landed.
+      { policy: doubtfulAttemptPolicy(), position: 'perRetry' as const },
       { policy: retryAfterCapPolicy(transport.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: 'perRetry' as const },
       { policy: requestTimeoutPolicy(target.requestTimeoutMs), position: 'perRetry' as const },
     ],

@@ -1,4 +1,5 @@
 import type { SecurityInsights } from '@azure/arm-securityinsight';
+import { hadDoubtfulAttempt } from '../net/doubtfulAttemptPolicy';
 import { stored, type IndicatorStore, type WorkspaceTarget } from './indicatorStore';
 import { checkedQuery } from './listingWitness';
 
@@ -28,7 +29,11 @@ export function armIndicatorStore(
     listBySource: (source, list = {}) =>
       checkedQuery(client, target, source, { maxPages, allowanceMs: clockAllowanceMs, list }),
     async create(body) {
-      return stored(await ti.createIndicator(resourceGroup, workspaceName, body));
+      let doubtful = false;
+      const created = await ti.createIndicator(resourceGroup, workspaceName, body, {
+        onResponse: (raw) => (doubtful = hadDoubtfulAttempt(raw.request)),
+      });
+      return { ...stored(created), ...(doubtful ? { afterDoubtfulAttempt: true } : {}) };
     },
     async update(name, body) {
       return stored(await ti.create(resourceGroup, workspaceName, name, body));

@@ -16,8 +16,9 @@ import { combine, outcome, type ItemFailure, type StepOutcome, type WriteCounts 
  * Publishes indicators to Sentinel, writing only what changed.
  *
  * Indicators are found again by source + observable (Sentinel names them on create), read once
- * per run; new ones are created, changed ones replaced, duplicates removed; after creating, ours
- * are read again so duplicates a retried create left are removed in the same run.
+ * per run; new ones are created, changed ones replaced, duplicates removed; when a create failed
+ * or was retried after an attempt that may have landed, ours are read again so duplicates it
+ * left are removed in the same run.
  * Retrying (429 Retry-After, 5xx/network backoff) happens inside the SDK pipeline; an item that
  * still fails is counted and reported here, and the others carry on.
  */
@@ -178,13 +179,17 @@ async function removeDuplicates(
   return combine(outcomes);
 }
 
-async function executeWrite(store: IndicatorStore, write: IndicatorWrite, logger: Logger): Promise<StepOutcome> {
+/** A write's outcome; for a create, also whether it may have left a ghost to look for. */
+type WriteResult = StepOutcome & { doubtful?: boolean };
+
+async function executeWrite(store: IndicatorStore, write: IndicatorWrite, logger: Logger): Promise<WriteResult> {
   if (write.kind === 'create') {
     try {
-      await store.create(write.body);
-      return outcome({ created: 1 });
+      const created = await store.create(write.body);
+      return { ...outcome({ created: 1 }), doubtful: created.afterDoubtfulAttempt === true };
     } catch (e) {
-      return failed(write.label, e, logger);
+      // An error answer may hide a create that landed: the read-back finds out.
+      return { ...failed(write.label, e, logger), doubtful: true };
     }
   }
   let updated = outcome();
@@ -206,7 +211,7 @@ async function executeWrites(
   writes: readonly IndicatorWrite[],
   options: Pick<SyncIndicatorsOptions, 'concurrency' | 'onProgress'>,
   logger: Logger,
-): Promise<{ write: IndicatorWrite; result: StepOutcome }[]> {
+): Promise<{ write: IndicatorWrite; result: WriteResult }[]> {
   const total = writes.length;
   let done = 0; // progress only: the outcomes are returned
   options.onProgress?.(done, total);
@@ -228,6 +233,8 @@ interface CreateAnswer {
   label: string;
   /** The service said yes; a create whose answer was an error may still have landed. */
   answered: boolean;
+  /** It failed, or an attempt before its answer may have landed too: only then can it have left a ghost. */
+  doubtful: boolean;
 }
 
 interface Verified {
@@ -240,8 +247,9 @@ interface Verified {
 /**
  * createIndicator is not idempotent, and the SDK retries it after a 5xx, a reset or a timeout:
  * when the lost attempt had taken effect (a ghost write), the observable now has two or more
- * indicators, and a create reported as failed may have landed. So after creating, ours are read
- * again: for each observable created, the oldest indicator is kept and the others deleted (they
+ * indicators, and a create reported as failed may have landed. So when some create failed or was
+ * retried after such an attempt (lib/net/doubtfulAttemptPolicy), or the first read was not vouched
+ * for (a short read would have made duplicates), ours are read again: for each observable created, the oldest indicator is kept and the others deleted (they
  * carry the same body), and a "failed" create that is there is counted as created. The counts
  * then say what exists. If the read fails, that is reported: the next run removes what is left.
  */
@@ -292,7 +300,7 @@ async function verifyCreates(
 
 /**
  * Brings Sentinel's indicators for `source` in line with the IOCs: read what is there, plan the
- * writes, execute them, then verify the creates (the read-back that removes ghost duplicates).
+ * writes, execute them, then verify doubtful creates (the read-back that removes ghost duplicates).
  */
 export async function syncIndicators(
   store: IndicatorStore,
@@ -307,7 +315,12 @@ export async function syncIndicators(
   }
 
   // The read every write is planned from: checked for completeness (a short read would duplicate).
-  const ours = await readOurs(store, options.source, { checkComplete: true, logger });
+  let unvouched = false;
+  const ours = await readOurs(store, options.source, {
+    checkComplete: true,
+    logger,
+    onUnvouched: () => (unvouched = true),
+  });
   const kept = keepDeletedOut(wanted, ours, iocs, options.landedBefore, logger);
   logger.debug({ ours: ours.size, wanted: wanted.size }, 'indicators read');
   const plan = planIndicatorWrites(wanted, ours, options.source);
@@ -315,9 +328,13 @@ export async function syncIndicators(
 
   const creates: CreateAnswer[] = [];
   for (const { write: w, result } of executed) {
-    if (w.kind === 'create') creates.push({ key: w.key, label: w.label, answered: result.counts.created > 0 });
+    if (w.kind === 'create')
+      creates.push({ key: w.key, label: w.label, answered: result.counts.created > 0, doubtful: !!result.doubtful });
   }
-  const verified = creates.length > 0 ? await verifyCreates(store, creates, options, logger) : undefined;
+  // Read back only when a create may have left a ghost, or the read it was planned from was not
+  // vouched for: otherwise the creates' answers already say what exists.
+  const readBack = creates.length > 0 && (unvouched || creates.some((c) => c.doubtful));
+  const verified = readBack ? await verifyCreates(store, creates, options, logger) : undefined;
   // A create reported as failed that landed counts as created, and its failure is withdrawn.
   const settled = executed.map(({ write: w, result }) =>
     w.kind === 'create' && verified?.landed.has(w.key) ? outcome({ created: 1 }) : result,

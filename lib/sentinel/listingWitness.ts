@@ -248,8 +248,8 @@ const plural = (n: number) => `${n} indicator${n === 1 ? '' : 's'}`;
  *   after the first walk began, by the service's clocks (so no earlier delete can explain it);
  *   otherwise a warning, and the run goes on: a healthy run right after deletes never fails.
  * - the metrics request fails: a warning, and the run goes on. It is a second witness, not the
- *   read itself; the walk's own checks stand and the read-back after creating removes what a
- *   short read duplicated.
+ *   read itself; the walk's own checks stand, and (told through `onUnvouched`, as in the lagging
+ *   case) the writer reads back after creating, which removes what a short read duplicated.
  */
 export async function* checkedQuery(
   client: SecurityInsights,
@@ -272,6 +272,7 @@ export async function* checkedQuery(
       { source, listed, error },
       'threat-intelligence metrics unavailable: the listing is not cross-checked against the service count',
     );
+    options.list.onUnvouched?.();
   }
   if (metrics ? metrics.count <= listed : !first.endedOnFullPage) return;
 
@@ -295,4 +296,5 @@ export async function* checkedQuery(
     { source, listed, listedAgain: second.count, metrics: metrics.count, metricsAsOf },
     'two listings agree but the threat-intelligence metrics count more; taken as metrics lagging behind deletes',
   );
+  options.list.onUnvouched?.();
 }

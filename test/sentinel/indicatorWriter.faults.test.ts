@@ -213,7 +213,8 @@ describe('ARM faults', () => {
           msg: expect.stringMatching(/metrics unavailable/),
         }),
       ]);
-      // The first read's one request, tried twice (maxRetries 1); the read-back after creating asked none.
+      // The first read's one request, tried twice (maxRetries 1). The read unvouched for, the
+      // writer reads back although every create was answered; that read-back asks no metrics.
       expect(requestsOf(fake, 'metrics').map((r) => r.status)).toEqual([503, 503]);
       expect(requestsOf(fake, 'queryIndicators')).toHaveLength(2);
     });
@@ -241,6 +242,15 @@ describe('ARM faults', () => {
         expect(fake.writes()).toEqual([]);
       },
     );
+
+    it('a create throttled (429) before it landed leaves no doubt: no read-back', async () => {
+      fake = await startArmFake();
+      fake.failNext({ status: 429, retryAfterSeconds: 0, times: 2, match: isCreateOf('c2-3.example.net') });
+      const result = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+      expect(result.counts).toEqual({ created: FEED.length, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+      expect(requestsOf(fake, 'createIndicator')).toHaveLength(FEED.length + 2);
+      expect(requestsOf(fake, 'queryIndicators')).toHaveLength(1);
+    });
 
     it('a create that failed every time but had landed is counted as created, once', async () => {
       fake = await startArmFake();
