@@ -144,7 +144,7 @@ describe('publishToWorkspaces', () => {
 
   it('sums what succeeded, names what failed, and records a run-history row per workspace', async () => {
     const result = await publishToWorkspaces([ws('law-a'), ws('law-b')], async (stores) => {
-      if ((stores).workspace.workspaceName === 'law-b')
+      if (stores.workspace.workspaceName === 'law-b')
         throw Object.assign(new Error('Resource not found'), { statusCode: 404, code: 'ResourceNotFound' });
       return ok;
     });
