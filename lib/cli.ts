@@ -6,7 +6,7 @@ import { checkOutDir, writeOutputs } from './output';
 import { CLI_OPTIONS, collect, onDemandInput, type Collected } from './collect';
 import { runSync } from './pipeline';
 import { terminalProgress } from './progress';
-import type { WorkspaceStores } from './sentinel/workspaceSync';
+import type { WorkspaceStores } from './sentinel/stores';
 import { createServices } from './services';
 import type { LifecycleRequest } from './sentinel/lifecycle';
 import { parseCli, readInput, USAGE, UsageError, type CliOptions } from './cliArgs';

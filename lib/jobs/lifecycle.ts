@@ -2,7 +2,7 @@ import type { Settings } from '../config';
 import { errorLine } from '../errors';
 import type { Logger } from '../logger';
 import { runLifecycle, type LifecycleResult } from '../sentinel/lifecycle';
-import type { WorkspaceStores } from '../sentinel/workspaceSync';
+import type { WorkspaceStores } from '../sentinel/stores';
 import { lifecycleRunCounts } from '../state/lifecycleRuns';
 import { recordRunSafely, type RunStatus } from '../state/runHistory';
 import { failureLine } from '../state/workspaceRuns';

@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
 import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
 import { benignCounts, runSync, type SyncResult } from '../pipeline';
-import type { WorkspaceStores } from '../sentinel/workspaceSync';
+import type { WorkspaceStores } from '../sentinel/stores';
 import { failureLine, workspaceRunRecords, writeRunCounts } from '../state/workspaceRuns';
 import { recordRunSafely, type RunRecord } from '../state/runHistory';
 import type { ThreatFoxSource } from '../threatfox/source';

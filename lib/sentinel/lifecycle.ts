@@ -6,7 +6,8 @@ import { LookupBudget, type IocLookupSource } from '../threatfox/lookup';
 import { workspaceLabel, workspaceResourceId } from '../workspaceRef';
 import { removeQueriesOfRemovedFamilies } from './familyCleanup';
 import { addReconcileCounts, reconcileIndicators, zeroReconcileCounts, type ReconcileCounts } from './reconcile';
-import type { MultiPublishResult, WorkspaceStores } from './workspaceSync';
+import type { WorkspaceStores } from './stores';
+import type { MultiPublishResult } from './workspaceSync';
 import { type ItemFailure } from './writeCounts';
 
 /**

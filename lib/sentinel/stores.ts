@@ -3,6 +3,7 @@ import type { IndicatorStore } from './indicatorStore';
 import type { SavedSearchStore } from './savedSearchStore';
 import type { SkippedHunt, WorkspaceTableReader } from './workspaceTables';
 import type { ItemFailure, WriteCounts } from './writeCounts';
+import type { WorkspaceRef } from '../workspaceRef';
 
 /** One workspace as the writer sees it: TI indicators and saved searches behind small stores. */
 export interface SentinelStores {
@@ -20,4 +21,11 @@ export interface PublishResult {
   queries: HuntingQuery[];
   /** Hunts not written because the workspace lacks their table, with the connector that would add it. */
   skippedHunts?: SkippedHunt[];
+}
+
+/** One workspace's stores, named. */
+export interface WorkspaceStores extends SentinelStores {
+  workspace: WorkspaceRef;
+  /** Writer concurrency that keeps this workspace's store busy (the upload path batches 100 at a time). */
+  writeConcurrency?: number;
 }

@@ -1,19 +1,10 @@
+import pLimit from 'p-limit';
 import { errorLine } from '../errors';
-import type { TokenCredential } from '@azure/identity';
-import { appEnv, type SentinelTarget } from '../config';
 import { silentLogger, type Logger } from '../logger';
-import type { TransportOverrides } from '../net/transportOverrides';
-import { createArmClients } from './armClients';
-import { createCredential } from './credential';
-import { armIndicatorStore } from './armIndicatorStore';
-import { armSavedSearchStore } from './savedSearchStore';
-import type { PublishResult, SentinelStores } from './stores';
-import { createUploadClient, DEFAULT_UPLOAD_ENDPOINT } from './uploadClient';
-import { uploadIndicatorStore } from './uploadStore';
-import { armWorkspaceTables, type SkippedHunt } from './workspaceTables';
+import { workspaceLabel, workspaceResourceId } from '../workspaceRef';
+import type { PublishResult, WorkspaceStores } from './stores';
+import type { SkippedHunt } from './workspaceTables';
 import { addCounts, zeroCounts, type ItemFailure, type WriteCounts } from './writeCounts';
-import { workspaceLabel, workspaceResourceId, type WorkspaceRef } from '../workspaceRef';
-import { forEachWorkspace } from './workspaces';
 
 /**
  * Several workspaces from one pull: each workspace gets its own read of our indicators, its own
@@ -21,13 +12,6 @@ import { forEachWorkspace } from './workspaces';
  * reported and the others carry on. Workspaces of one subscription take turns (ARM throttles
  * writes per subscription); different subscriptions run side by side.
  */
-
-/** One workspace's stores, named. */
-export interface WorkspaceStores extends SentinelStores {
-  workspace: WorkspaceRef;
-  /** Writer concurrency that keeps this workspace's store busy (the upload path batches 100 at a time). */
-  writeConcurrency?: number;
-}
 
 export interface WorkspaceOutcome {
   /** `resourceGroup/name` */
@@ -151,60 +135,38 @@ export async function publishToWorkspaces(
   return totalOf(settled.map((s) => workspacePart(s, several, logger)));
 }
 
-export interface ConnectOptions {
-  credential?: TokenCredential;
-  logger?: Logger;
-  /** The local fakes' CA, backoffs and pacing (tests, bench); none in a deployment. */
-  transport?: TransportOverrides;
-}
+/**
+ * The one place that decides how many workspaces are written at once: ARM throttles writes per
+ * subscription, so workspaces of one subscription take turns while other subscriptions run alongside.
+ */
 
 /**
- * The stores of every target workspace, sharing one credential (tokens are reused) and, on the
- * upload path, one upload client. The upload path's workspace id (`properties.customerId`) is read
- * from ARM once per workspace, on its first write.
+ * Runs `work` for every workspace, at most `perSubscription` at a time within one subscription,
+ * subscriptions in parallel. Never rejects: each workspace's outcome (or error) comes back in the
+ * order given, so one workspace failing never holds back the others.
  */
-export function connectWorkspaces(targets: readonly SentinelTarget[], options: ConnectOptions = {}): WorkspaceStores[] {
-  const credential = options.credential ?? createCredential(appEnv());
-  const transport = options.transport ?? {};
-  const first = targets[0];
-  const upload =
-    first && first.writePath === 'upload'
-      ? createUploadClient({
-          endpoint: first.uploadEndpoint ?? DEFAULT_UPLOAD_ENDPOINT,
-          credential,
-          sourceSystem: first.source,
-          maxRetries: first.maxRetries,
-          tlsCa: transport.tlsCa,
-          logger: options.logger,
-          maxRetryAfterMs: transport.upload?.maxRetryAfterMs,
-          retryDelayMs: transport.upload?.retryDelayMs,
-          timeoutMs: transport.upload?.timeoutMs,
-          pace: transport.upload?.pace,
-        })
-      : undefined;
-  return targets.map((target) => {
-    const clients = createArmClients(target, { credential, transport });
-    const arm = armIndicatorStore(clients.securityInsights, target);
-    const workspace: WorkspaceRef = {
-      subscriptionId: target.subscriptionId,
-      resourceGroup: target.resourceGroup,
-      workspaceName: target.workspaceName,
-    };
-    const savedSearches = armSavedSearchStore(clients.operationalInsights, target);
-    const tables = armWorkspaceTables(clients.operationalInsights, target);
-    if (!upload) return { workspace, indicators: arm, savedSearches, tables };
-    const indicators = uploadIndicatorStore({
-      arm,
-      client: upload,
-      source: target.source,
-      batchesInFlight: transport.upload?.batchesInFlight,
-      workspaceId: async () => {
-        const ws = await clients.operationalInsights.workspaces.get(target.resourceGroup, target.workspaceName);
-        if (!ws.customerId)
-          throw new Error(`workspace ${workspaceLabel(workspace)} has no customerId (Log Analytics workspace id)`);
-        return ws.customerId;
-      },
-    });
-    return { workspace, indicators, savedSearches, tables, writeConcurrency: indicators.writeConcurrency };
-  });
+export async function forEachWorkspace<W, T>(
+  workspaces: readonly W[],
+  subscriptionOf: (workspace: W) => string,
+  work: (workspace: W) => Promise<T>,
+  { perSubscription = 1 }: { perSubscription?: number } = {},
+): Promise<Array<{ workspace: W; ok: true; value: T } | { workspace: W; ok: false; error: unknown }>> {
+  const limits = new Map<string, ReturnType<typeof pLimit>>();
+  const limitFor = (subscriptionId: string) => {
+    const key = subscriptionId.toLowerCase();
+    let limit = limits.get(key);
+    if (!limit) limits.set(key, (limit = pLimit(Math.max(1, perSubscription))));
+    return limit;
+  };
+  return Promise.all(
+    workspaces.map((workspace) =>
+      limitFor(subscriptionOf(workspace))(async () => {
+        try {
+          return { workspace, ok: true as const, value: await work(workspace) };
+        } catch (error) {
+          return { workspace, ok: false as const, error };
+        }
+      }),
+    ),
+  );
 }

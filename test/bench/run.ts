@@ -42,7 +42,7 @@ import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
 import { publish } from '../../lib/sentinel/publish';
 import { parseRecords } from '../../lib/threatfox/schema';
 import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
-import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
+import { connectWorkspaces } from '../../lib/sentinel/connectWorkspaces';
 import { startArmFake } from '../fakes/armServer';
 import { startTiUploadFake } from '../fakes/tiUploadServer';
 import { connect, targetFor } from '../sentinel/harness';

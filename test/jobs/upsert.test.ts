@@ -11,7 +11,7 @@ import { connect } from '../sentinel/harness';
 import { useAzurite } from '../support/azurite';
 import { markLanded } from '../../lib/state/seenIocs';
 import { capturedLogs } from '../support/logs';
-import type { WorkspaceStores } from '../../lib/sentinel/workspaceSync';
+import type { WorkspaceStores } from '../../lib/sentinel/stores';
 
 const FAMILY = 'win.netsupportmanager_rat';
 const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';

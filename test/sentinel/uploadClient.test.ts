@@ -14,7 +14,7 @@ import {
   type UploadClientOptions,
 } from '../../lib/sentinel/uploadClient';
 import { uploadIndicatorStore } from '../../lib/sentinel/uploadStore';
-import type { WorkspaceStores } from '../../lib/sentinel/workspaceSync';
+import type { WorkspaceStores } from '../../lib/sentinel/stores';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { fakeJwt, startTiUploadFake, type UploadFake } from '../fakes/tiUploadServer';
 import { connect } from './harness';

@@ -1,7 +1,8 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { SentinelTarget } from '../../lib/config';
 import type { Ioc } from '../../lib/ioc/types';
-import { connectWorkspaces, type WorkspaceStores } from '../../lib/sentinel/workspaceSync';
+import { connectWorkspaces } from '../../lib/sentinel/connectWorkspaces';
+import type { WorkspaceStores } from '../../lib/sentinel/stores';
 import type { ArmFake } from '../fakes/armServer';
 import { fakeJwt, type UploadFake } from '../fakes/tiUploadServer';
 import { targetFor } from './harness';

@@ -1,7 +1,7 @@
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
 import { renderReport } from '../../lib/render/report';
 import { publish } from '../../lib/sentinel/publish';
-import { connectWorkspaces } from '../../lib/sentinel/workspaceSync';
+import { connectWorkspaces } from '../../lib/sentinel/connectWorkspaces';
 import { CONNECTOR_BY_TABLE, huntsForWorkspace, tableAvailable } from '../../lib/sentinel/workspaceTables';
 import { buildThreatIntelQueries } from '../../lib/kql/huntingQueries';
 import { DEFAULT_WORKSPACE_TABLES, startArmFake, WORKSPACE_WITHOUT_DEFENDER, type ArmFake } from '../fakes/armServer';

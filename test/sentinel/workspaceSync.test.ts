@@ -1,7 +1,7 @@
 import { loadSettings, requireSentinelTargets } from '../../lib/config';
 import type { PublishResult } from '../../lib/sentinel/stores';
-import { publishToWorkspaces, type WorkspaceStores } from '../../lib/sentinel/workspaceSync';
-import { forEachWorkspace } from '../../lib/sentinel/workspaces';
+import type { WorkspaceStores } from '../../lib/sentinel/stores';
+import { forEachWorkspace, publishToWorkspaces } from '../../lib/sentinel/workspaceSync';
 import { parseWorkspaceList } from '../../lib/workspaceRef';
 import { workspaceRunRecords } from '../../lib/state/workspaceRuns';
 import { syncErrorMessage } from '../support/errors';
