@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { reportLines } from './content/report';
 import { renderHuntingYaml } from './content/sentinelYaml';
 import { inputError } from './errors';
+import type { Ioc } from './ioc/types';
 import type { SyncResult } from './pipeline';
 
 /** File names under --out: a contract with users' scripts, keep them stable. */
@@ -68,7 +69,7 @@ export async function writeOutputs(
   const queriesDir = join(dir, OUT_FILES.huntingQueries);
   await mkdir(queriesDir, { recursive: true });
   const s = result.summary;
-  await writeJsonArray(join(dir, OUT_FILES.iocs), result.iocs);
+  await writeJsonArray(join(dir, OUT_FILES.iocs), asRead(result.iocs));
   await writeJsonArray(join(dir, OUT_FILES.rejected), result.rejected);
   await writeJsonArray(join(dir, OUT_FILES.indicators), result.plan.indicators);
   await writeLines(join(dir, OUT_FILES.summary), [JSON.stringify(s, null, 2)]);
@@ -109,6 +110,14 @@ export async function writeOutputs(
     written: written.map((name) => join(dir, name)),
     removed: stale.map((e) => join(queriesDir, e.name)),
   };
+}
+
+/**
+ * The IOCs as read, for iocs.json: without `huntedHost`, the tenant's decision (BENIGN_ALLOWLIST)
+ * rather than the feed's, already shown in the hunting queries and the indicators' labels.
+ */
+function* asRead(iocs: readonly Ioc[]): Generator<Omit<Ioc, 'huntedHost'>> {
+  for (const { huntedHost: _decided, ...ioc } of iocs) yield ioc;
 }
 
 /** Bytes gathered before each write: few syscalls, little memory. */

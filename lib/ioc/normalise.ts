@@ -18,10 +18,11 @@ import {
 import { refangValue } from './refang';
 import type { FeedRecord, Ioc, NormaliseResult, Rejected } from './types';
 import { hasScheme, MAX_URL_LENGTH, normaliseUrl } from './url';
+import { withHuntedHost } from './urlHost';
 
 export { dedupeIocs } from './dedupe';
 
-export type NormalisedValue = Pick<Ioc, 'type' | 'value' | 'port'>;
+export type NormalisedValue = Pick<Ioc, 'type' | 'value' | 'port' | 'huntedHost'>;
 /** `benign` says the value was well formed but refused as well-known benign infrastructure (lib/ioc/benign.ts). */
 export type NormaliseValueResult =
   { ok: true; ioc: NormalisedValue } | { ok: false; reason: string; benign?: BenignKind };
@@ -168,7 +169,8 @@ function kindName(kind: Kind): string {
  * Normalises one value. `hint` is the ThreatFox `ioc_type`; without it the type is detected (see
  * `detect`). The value must already be fanged: ThreatFox serves live values, and pasted text goes
  * through `refang` first (parseIocText does it), so a URL path that contains `[.]` is left alone.
- * For a URL the port stays inside the value; `port` is only set for an IP.
+ * For a URL the port stays inside the value; `port` is only set for an IP. A URL's `huntedHost` is
+ * decided here, with the tenant's allow-list (`withHuntedHost`).
  */
 export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EMPTY_ALLOWLIST): NormaliseValueResult {
   const value = raw.trim();
@@ -177,7 +179,7 @@ export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EM
   const { urlHost, ...ioc } = result.value;
   const refusal = benignRefusal({ ...ioc, host: urlHost }, allow);
   if (refusal) return { ok: false, reason: refusal.reason, benign: refusal.kind };
-  return { ok: true, ioc: stripUndefined(ioc) };
+  return { ok: true, ioc: withHuntedHost(stripUndefined(ioc), allow) };
 }
 
 const ONE_IOC = 'an IP address, domain, URL or hash';
@@ -231,7 +233,7 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Checke
 }
 
 /** The ThreatFox context an Ioc keeps, without undefined keys (they would clutter iocs.json). */
-function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
+function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port' | 'huntedHost'> {
   return stripUndefined({
     threatfoxId: r.threatfoxId,
     malware: r.malware.trim().toLowerCase(),
@@ -282,7 +284,7 @@ const INLINE_COMMENT = /(?<!\s)\s+(?:#|\/\/).*$/; // (?<!\s): linear time on lon
  * the whole line is not an IOC, its first comma- or tab-separated field is taken if it is a
  * domain, IP or hash (none can hold a comma) and no other field is an IOC too (`evil[.]com,C2
  * panel`). A URL may contain commas, so a line whose first field is a URL is judged whole.
- * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port are ignored.
+ * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port/huntedHost are ignored.
  * The IOCs come back deduplicated; each rejected line is kept with its line number.
  */
 export function parseIocText(
@@ -290,7 +292,7 @@ export function parseIocText(
   defaults: Partial<Ioc> = {},
   allow: Allowlist = EMPTY_ALLOWLIST,
 ): NormaliseResult {
-  const { type: _t, value: _v, port: _p, ...context } = defaults;
+  const { type: _t, value: _v, port: _p, huntedHost: _h, ...context } = defaults;
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];
   text.split(/\r\n|\r|\n/).forEach((line, i) => {

@@ -117,7 +117,7 @@ export interface PublishRun {
 export function publishWithinDeadline(
   iocs: Ioc[],
   destination: SentinelDestination,
-  settings: Pick<Settings, 'sentinel' | 'allowlist'>,
+  settings: Pick<Settings, 'sentinel'>,
   run: PublishRun,
 ): Promise<MultiPublishResult> {
   const sentinel = settings.sentinel;
@@ -132,7 +132,6 @@ export function publishWithinDeadline(
           huntingLookback: sentinel.huntingLookback,
           concurrency: concurrency ?? sentinel.concurrency,
           now: run.now,
-          allow: settings.allowlist,
           // Kept-out counts (an analyst's deletion) are logged with their workspace.
           logger: run.landedBefore ? run.logger.child({ workspace: workspaceId }) : run.logger,
           onProgress: run.onProgress,
