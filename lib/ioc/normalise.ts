@@ -22,7 +22,7 @@ import { withHuntedHost } from './urlHost';
 
 export { dedupeIocs } from './dedupe';
 
-export type NormalisedValue = Pick<Ioc, 'type' | 'value' | 'port' | 'huntedHost'>;
+export type NormalisedValue = Pick<Ioc, 'type' | 'value' | 'port'>;
 /** `benign` says the value was well formed but refused as well-known benign infrastructure (lib/ioc/benign.ts). */
 export type NormaliseValueResult =
   { ok: true; ioc: NormalisedValue } | { ok: false; reason: string; benign?: BenignKind };
@@ -169,8 +169,7 @@ function kindName(kind: Kind): string {
  * Normalises one value. `hint` is the ThreatFox `ioc_type`; without it the type is detected (see
  * `detect`). The value must already be fanged: ThreatFox serves live values, and pasted text goes
  * through `refang` first (parseIocText does it), so a URL path that contains `[.]` is left alone.
- * For a URL the port stays inside the value; `port` is only set for an IP. A URL's `huntedHost` is
- * decided here, with the tenant's allow-list (`withHuntedHost`).
+ * For a URL the port stays inside the value; `port` is only set for an IP.
  */
 export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EMPTY_ALLOWLIST): NormaliseValueResult {
   const value = raw.trim();
@@ -179,7 +178,7 @@ export function normaliseValue(raw: string, hint?: string, allow: Allowlist = EM
   const { urlHost, ...ioc } = result.value;
   const refusal = benignRefusal({ ...ioc, host: urlHost }, allow);
   if (refusal) return { ok: false, reason: refusal.reason, benign: refusal.kind };
-  return { ok: true, ioc: withHuntedHost(stripUndefined(ioc), allow) };
+  return { ok: true, ioc: stripUndefined(ioc) };
 }
 
 const ONE_IOC = 'an IP address, domain, URL or hash';
@@ -249,13 +248,13 @@ function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port' | 'hunte
   });
 }
 
-/** One validated ThreatFox record: its IOC, or why it was refused. */
+/** One validated ThreatFox record: its IOC (a URL with its hunted host decided with `allow`), or why it was refused. */
 export function normaliseRecord(
   r: FeedRecord,
   allow: Allowlist = EMPTY_ALLOWLIST,
 ): { ok: true; ioc: Ioc } | { ok: false; rejected: Rejected } {
   const res = normaliseValue(r.ioc, r.ioc_type, allow);
-  if (res.ok) return { ok: true, ioc: { ...res.ioc, ...metadataOf(r) } };
+  if (res.ok) return { ok: true, ioc: withHuntedHost({ ...res.ioc, ...metadataOf(r) }, allow) };
   return {
     ok: false,
     rejected: stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }),
@@ -285,7 +284,7 @@ const INLINE_COMMENT = /(?<!\s)\s+(?:#|\/\/).*$/; // (?<!\s): linear time on lon
  * domain, IP or hash (none can hold a comma) and no other field is an IOC too (`evil[.]com,C2
  * panel`). A URL may contain commas, so a line whose first field is a URL is judged whole.
  * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port/huntedHost are ignored.
- * The IOCs come back deduplicated; each rejected line is kept with its line number.
+ * A URL's hunted host is decided with `allow`. The IOCs come back deduplicated; each rejected line is kept with its line number.
  */
 export function parseIocText(
   text: string,
@@ -301,7 +300,10 @@ export function parseIocText(
     const candidate = trimmed.replace(INLINE_COMMENT, '');
     let res = normaliseValue(refangValue(candidate), undefined, allow);
     if (!res.ok && !res.benign && /[,\t]/.test(candidate)) res = firstCsvField(candidate, allow) ?? res;
-    if (res.ok) iocs.push(stripUndefined({ ...context, tags: context.tags && [...context.tags], ...res.ioc }));
+    if (res.ok)
+      iocs.push(
+        withHuntedHost(stripUndefined({ ...context, tags: context.tags && [...context.tags], ...res.ioc }), allow),
+      );
     else rejected.push(stripUndefined({ input: trimmed, reason: `line ${i + 1}: ${res.reason}`, benign: res.benign }));
   });
   return { iocs: dedupeIocs(iocs), rejected };

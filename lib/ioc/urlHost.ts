@@ -46,7 +46,7 @@ export function huntedUrlHost(url: string, allow: Allowlist = EMPTY_ALLOWLIST): 
 export function withHuntedHost<T extends Pick<Ioc, 'type' | 'value' | 'huntedHost'>>(
   ioc: T,
   allow: Allowlist = EMPTY_ALLOWLIST,
-): T {
+): T & Pick<Ioc, 'huntedHost'> {
   if (ioc.type !== 'url' || ioc.huntedHost !== undefined) return ioc;
   const huntedHost = huntedUrlHost(ioc.value, allow);
   return huntedHost === undefined ? ioc : { ...ioc, huntedHost };
