@@ -23,7 +23,7 @@ function huntedHosts(value: string, allowlist = ''): [pasted: string | undefined
   const fromFeed = normaliseRecord(record(value), allow);
   expect(pasted.iocs).toHaveLength(1);
   if (!fromFeed.ok) throw new Error(fromFeed.rejected.reason);
-  return [pasted.iocs[0]!.huntedHost, fromFeed.ioc.huntedHost];
+  return [pasted.iocs[0]?.huntedHost, fromFeed.ioc.huntedHost];
 }
 
 describe('the hunted host of a URL, decided when the IOC is normalised', () => {
