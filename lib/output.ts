@@ -6,6 +6,7 @@ import { reportLines } from './content/report';
 import { renderHuntingYaml } from './content/sentinelYaml';
 import { inputError } from './errors';
 import type { Ioc } from './ioc/types';
+import { withoutHuntedHost } from './ioc/urlHost';
 import type { SyncResult } from './pipeline';
 
 /** File names under --out: a contract with users' scripts, keep them stable. */
@@ -112,12 +113,9 @@ export async function writeOutputs(
   };
 }
 
-/**
- * The IOCs as read, for iocs.json: without `huntedHost`, the tenant's decision (BENIGN_ALLOWLIST)
- * rather than the feed's, already shown in the hunting queries and the indicators' labels.
- */
+/** iocs.json's items, one at a time (a mapped copy of 100k IOCs would be held whole). */
 function* asRead(iocs: readonly Ioc[]): Generator<Omit<Ioc, 'huntedHost'>> {
-  for (const { huntedHost: _decided, ...ioc } of iocs) yield ioc;
+  for (const ioc of iocs) yield withoutHuntedHost(ioc);
 }
 
 /** Bytes gathered before each write: few syscalls, little memory. */

@@ -51,3 +51,12 @@ export function withHuntedHost<T extends Pick<Ioc, 'type' | 'value' | 'huntedHos
   const huntedHost = huntedUrlHost(ioc.value, allow);
   return huntedHost === undefined ? ioc : { ...ioc, huntedHost };
 }
+
+/**
+ * The IOC as read, without `huntedHost`: that is the tenant's decision (BENIGN_ALLOWLIST), not the
+ * feed's, and shows in the hunting queries and the indicators' `hunt-host:` labels. What iocs.json
+ * and the HTTP dry run's `iocs` show, as before the field existed.
+ */
+export function withoutHuntedHost({ huntedHost: _decided, ...ioc }: Ioc): Omit<Ioc, 'huntedHost'> {
+  return ioc;
+}
