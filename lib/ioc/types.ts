@@ -16,7 +16,9 @@ export interface Ioc {
    * absent for other types and for a URL on a well-known host or one on the tenant's
    * BENIGN_ALLOWLIST, which is hunted as a URL alone. Decided once, when the IOC is normalised
    * (`withHuntedHost`, lib/ioc/urlHost.ts), so the hunts and indicators never need the allow-list.
-   * The tenant's decision, not the feed's: left out of iocs.json and of the run-state fingerprint.
+   * Queue messages carry it; a message the previous version wrote has none, and the queue job
+   * decides then. The tenant's decision, not the feed's: left out of iocs.json, of the HTTP dry
+   * run's `iocs` and of the run-state fingerprint (`iocFingerprint`).
    */
   huntedHost?: string;
   threatfoxId?: string;
