@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { reportLines } from './render/report';
 import { renderHuntingYaml } from './render/sentinelYaml';
 import { inputError } from './errors';
+import type { Ioc } from './ioc/types';
+import { withoutHuntedHost } from './ioc/urlHost';
 import type { SyncResult } from './pipeline';
 
 /** File names under --out: a contract with users' scripts, keep them stable. */
@@ -68,7 +70,7 @@ export async function writeOutputs(
   const queriesDir = join(dir, OUT_FILES.huntingQueries);
   await mkdir(queriesDir, { recursive: true });
   const s = result.summary;
-  await writeJsonArray(join(dir, OUT_FILES.iocs), result.iocs);
+  await writeJsonArray(join(dir, OUT_FILES.iocs), asRead(result.iocs));
   await writeJsonArray(join(dir, OUT_FILES.rejected), result.rejected);
   await writeJsonArray(join(dir, OUT_FILES.indicators), result.plan.indicators);
   await writeLines(join(dir, OUT_FILES.summary), [JSON.stringify(s, null, 2)]);
@@ -109,6 +111,11 @@ export async function writeOutputs(
     written: written.map((name) => join(dir, name)),
     removed: stale.map((e) => join(queriesDir, e.name)),
   };
+}
+
+/** iocs.json's items, one at a time (a mapped copy of 100k IOCs would be held whole). */
+function* asRead(iocs: readonly Ioc[]): Generator<Omit<Ioc, 'huntedHost'>> {
+  for (const ioc of iocs) yield withoutHuntedHost(ioc);
 }
 
 /** Bytes gathered before each write: few syscalls, little memory. */

@@ -2,7 +2,7 @@ import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsigh
 import { collect, type Collected, type SyncInput } from './collect';
 import type { Settings } from './config';
 import { groupBy } from './groupBy';
-import { type Allowlist, BENIGN_KINDS, type BenignKind } from './ioc/benign';
+import { BENIGN_KINDS, type BenignKind } from './ioc/benign';
 import type { Ioc, Rejected } from './ioc/types';
 import { buildHuntingQueries, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
 import { silentLogger, type Logger } from './logger';
@@ -55,11 +55,11 @@ function plannedIndicators(iocs: Ioc[], options: IndicatorOptions): PlannedIndic
   };
 }
 
-/** What would be written for these IOCs alone: the dry run's answer. `allow`: settings.allowlist. */
-export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date, allow?: Allowlist): Plan {
+/** What would be written for these IOCs alone: the dry run's answer. */
+export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
   return {
-    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now, allow }),
-    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback, allow }),
+    indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
+    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
     savedSearches: savedSearchesFor(iocs, sentinel),
   };
 }
@@ -123,7 +123,7 @@ export async function runSync(input: SyncInput, deps: SyncDeps, options: SyncOpt
   const now = deps.now ?? new Date();
   const collected = await collect(input, deps.threatfox, deps.settings.allowlist);
   logRefused(collected, logger);
-  const planned = plan(collected.iocs, deps.settings.sentinel, now, deps.settings.allowlist);
+  const planned = plan(collected.iocs, deps.settings.sentinel, now);
   warnHeavilySplit(planned.huntingQueries, logger);
   const published = options.dryRun ? undefined : await publishRun(collected.iocs, deps, { now, logger, startedAt });
   const run = { now, logger, startedAt, stores: deps.stores, sentinel: deps.settings.sentinel };

@@ -18,6 +18,7 @@ import {
 import { refangValue } from './refang';
 import type { FeedRecord, Ioc, NormaliseResult, Rejected } from './types';
 import { hasScheme, MAX_URL_LENGTH, normaliseUrl } from './url';
+import { withHuntedHost } from './urlHost';
 
 export { dedupeIocs } from './dedupe';
 
@@ -231,7 +232,7 @@ function normaliseChecked(value: string, hint: string | undefined): Check<Checke
 }
 
 /** The ThreatFox context an Ioc keeps, without undefined keys (they would clutter iocs.json). */
-function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
+function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port' | 'huntedHost'> {
   return stripUndefined({
     threatfoxId: r.threatfoxId,
     malware: r.malware.trim().toLowerCase(),
@@ -247,13 +248,13 @@ function metadataOf(r: FeedRecord): Omit<Ioc, 'type' | 'value' | 'port'> {
   });
 }
 
-/** One validated ThreatFox record: its IOC, or why it was refused. */
+/** One validated ThreatFox record: its IOC (a URL with its hunted host decided with `allow`), or why it was refused. */
 export function normaliseRecord(
   r: FeedRecord,
   allow: Allowlist = EMPTY_ALLOWLIST,
 ): { ok: true; ioc: Ioc } | { ok: false; rejected: Rejected } {
   const res = normaliseValue(r.ioc, r.ioc_type, allow);
-  if (res.ok) return { ok: true, ioc: { ...res.ioc, ...metadataOf(r) } };
+  if (res.ok) return { ok: true, ioc: withHuntedHost({ ...res.ioc, ...metadataOf(r) }, allow) };
   return {
     ok: false,
     rejected: stripUndefined({ input: `ThreatFox #${r.id}: ${r.ioc}`, reason: res.reason, benign: res.benign }),
@@ -282,15 +283,15 @@ const INLINE_COMMENT = /(?<!\s)\s+(?:#|\/\/).*$/; // (?<!\s): linear time on lon
  * the whole line is not an IOC, its first comma- or tab-separated field is taken if it is a
  * domain, IP or hash (none can hold a comma) and no other field is an IOC too (`evil[.]com,C2
  * panel`). A URL may contain commas, so a line whose first field is a URL is judged whole.
- * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port are ignored.
- * The IOCs come back deduplicated; each rejected line is kept with its line number.
+ * `defaults` adds context (malware, tags, ...) to every IOC; its type/value/port/huntedHost are ignored.
+ * A URL's hunted host is decided with `allow`. The IOCs come back deduplicated; each rejected line is kept with its line number.
  */
 export function parseIocText(
   text: string,
   defaults: Partial<Ioc> = {},
   allow: Allowlist = EMPTY_ALLOWLIST,
 ): NormaliseResult {
-  const { type: _t, value: _v, port: _p, ...context } = defaults;
+  const { type: _t, value: _v, port: _p, huntedHost: _h, ...context } = defaults;
   const iocs: Ioc[] = [];
   const rejected: Rejected[] = [];
   text.split(/\r\n|\r|\n/).forEach((line, i) => {
@@ -299,7 +300,10 @@ export function parseIocText(
     const candidate = trimmed.replace(INLINE_COMMENT, '');
     let res = normaliseValue(refangValue(candidate), undefined, allow);
     if (!res.ok && !res.benign && /[,\t]/.test(candidate)) res = firstCsvField(candidate, allow) ?? res;
-    if (res.ok) iocs.push(stripUndefined({ ...context, tags: context.tags && [...context.tags], ...res.ioc }));
+    if (res.ok)
+      iocs.push(
+        withHuntedHost(stripUndefined({ ...context, tags: context.tags && [...context.tags], ...res.ioc }), allow),
+      );
     else rejected.push(stripUndefined({ input: trimmed, reason: `line ${i + 1}: ${res.reason}`, benign: res.benign }));
   });
   return { iocs: dedupeIocs(iocs), rejected };

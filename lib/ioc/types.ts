@@ -17,6 +17,16 @@ export interface Ioc {
   value: string;
   /** Port of a ThreatFox `ip:port` IOC. */
   port?: number;
+  /**
+   * A URL's host when it is hunted on its own too (a domain, or an IP for a URL on a bare address);
+   * absent for other types and for a URL on a well-known host or one on the tenant's
+   * BENIGN_ALLOWLIST, which is hunted as a URL alone. Decided once, when the IOC is normalised
+   * (`withHuntedHost`, lib/ioc/urlHost.ts), so the hunts and indicators never need the allow-list.
+   * Queue messages carry it; a message the previous version wrote has none, and the queue job
+   * decides then. The tenant's decision, not the feed's: left out of iocs.json, of the HTTP dry
+   * run's `iocs` and of the run-state fingerprint (`iocFingerprint`).
+   */
+  huntedHost?: string;
   threatfoxId?: string;
   /** ThreatFox malware id, e.g. `win.netsupportmanager_rat`. */
   malware?: string;

@@ -6,6 +6,7 @@ import { MALWARE_ID } from '../settingFields';
 import { asAzureAccessError, errorLine, isSettingError, isSyncError, type SyncError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ioc } from '../ioc/types';
+import { withoutHuntedHost } from '../ioc/urlHost';
 import { collect, HTTP_FIELDS, onDemandInput, type Collected } from '../collect';
 import { benignCounts, runSync, type SyncResult } from '../pipeline';
 import type { WorkspaceStores } from '../sentinel/stores';
@@ -180,7 +181,13 @@ async function syncInline(request: SyncRequest, collected: Collected, deps: OnDe
     const { summary, rejected, iocs, plan } = result;
     return {
       status,
-      body: { summary, rejected, iocs, indicators: [...plan.indicators], huntingQueries: plan.huntingQueries },
+      body: {
+        summary,
+        rejected,
+        iocs: iocs.map(withoutHuntedHost),
+        indicators: [...plan.indicators],
+        huntingQueries: plan.huntingQueries,
+      },
     };
   }
   await recordHistory(deps, result);

@@ -1,5 +1,6 @@
 import type { Settings } from '../config';
 import { SyncError, isSyncError } from '../errors';
+import { withHuntedHost } from '../ioc/urlHost';
 import type { Logger } from '../logger';
 import { publishWithinDeadline } from '../sentinel/publish';
 import type { WorkspaceStores } from '../sentinel/stores';
@@ -13,7 +14,10 @@ import { landedAndValid, landedKey, markLanded, seenRowKey } from '../state/seen
 import { workspaceResourceId } from '../workspaceRef';
 import type { AppStorage } from '../state/storage';
 
-/** What the queue job uses: the Sentinel settings, the tenant allow-list, the stores, the state table, batch container and poison queue. */
+/**
+ * What the queue job uses: the Sentinel settings, the tenant allow-list (to decide the hunted host
+ * of URLs in a message the previous version wrote), the stores, the state table, batch container and poison queue.
+ */
 export interface UpsertDeps {
   settings: Pick<Settings, 'sentinel' | 'allowlist'>;
   /** Every configured workspace's stores. */
@@ -46,7 +50,9 @@ export async function runUpsert(raw: unknown, deps: UpsertDeps): Promise<UpsertO
   // A bad item is parked alone, with its reason; the rest of the batch still lands.
   await parkRejectedItems(message, batch.rejected, deps);
 
-  const result = await publishBatch(batch.iocs, message.family, deps);
+  // A message the previous version wrote carries no hunted hosts: decided here as normalising does.
+  const iocs = batch.iocs.map((ioc) => withHuntedHost(ioc, deps.settings.allowlist));
+  const result = await publishBatch(iocs, message.family, deps);
   const run = upsertRunRecord(message, batch, result, startedAt, deps.runId);
   for (const row of [run, ...workspaceRunRecords(run, result.workspaces)])
     await recordRunSafely(deps.storage.stateTable, deps.logger, row);

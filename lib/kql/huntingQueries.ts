@@ -3,7 +3,6 @@ import { familyNameFor, familyOf, INDICATORS_PROVENANCE, PROVENANCE_TEXT, proven
 import { attackMapping } from '../content/mitre';
 import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
-import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocKind, IocType } from '../ioc/types';
 import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
 import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
@@ -21,7 +20,7 @@ import { urlClickEventsHunt } from './queries/urlClickEvents';
 import { describeInline, describeThreatIntel, iocPhrase } from './describe';
 import { buildInline, splitIocs, type InlineContext } from './split';
 import { threatIntelSource } from './threatIntelSource';
-import { huntedUrlHost, isIpHost } from './urlHost';
+import { isIpHost } from '../ioc/urlHost';
 
 export { huntingQueryId, isHuntingQueryIdOf, type HuntingQuery } from './huntingQuery';
 
@@ -30,8 +29,6 @@ export interface HuntingQueryOptions {
   maxQueryChars?: number;
   /** KQL timespan the queries look back over, e.g. `14d` (HUNTING_LOOKBACK). */
   lookback?: string;
-  /** The tenant's benign values (BENIGN_ALLOWLIST): a URL's host in it is never hunted on its own. */
-  allow?: Allowlist;
 }
 
 /**
@@ -126,10 +123,10 @@ const IOC_KIND: Partial<Record<IocType, IocKind>> = {
 };
 
 /** Whether an IOC gives the hunt something to match: itself, or (a URL) its hunted host. */
-function contributes(ioc: Ioc, kinds: readonly IocKind[], allow?: Allowlist): boolean {
+function contributes(ioc: Ioc, kinds: readonly IocKind[]): boolean {
   if (kinds.includes(IOC_KIND[ioc.type]!)) return true;
   if (ioc.type !== 'url') return false;
-  const host = huntedUrlHost(ioc.value, allow);
+  const host = ioc.huntedHost;
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
 }
 
@@ -159,9 +156,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
     const familyIocs = uniqueSorted(byFamily.get(family)!);
     const familyName = oneLine(familyNameFor(family, familyIocs)) || family;
     for (const hunt of TABLE_HUNTS) {
-      const selected = familyIocs.filter(
-        (i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds, options.allow),
-      );
+      const selected = familyIocs.filter((i) => hunt.iocTypes.includes(i.type) && contributes(i, hunt.kinds));
       if (selected.length === 0) continue;
       // Once per table, not per part: it reads every IOC of the table.
       const provenance = PROVENANCE_TEXT[provenanceOf(selected)];
@@ -170,7 +165,6 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
         familyName,
         lookback,
         provenance: provenance.long,
-        allow: options.allow,
       };
       const parts = splitIocs(hunt, selected, baseCtx, max);
       parts.forEach((partIocs, i) => {

@@ -1,10 +1,9 @@
 import ipaddr from 'ipaddr.js';
-import type { Allowlist } from '../ioc/benign';
 import { countOf } from '../ioc/mix';
 import type { Ioc, IocKind } from '../ioc/types';
 import { byCodeUnit, sortedUnique } from '../sort';
 import { kqlDynamicList, kqlString } from './literal';
-import { huntedUrlHost, isIpHost } from './urlHost';
+import { isIpHost } from '../ioc/urlHost';
 
 /**
  * Where a hunting query gets its IOCs. The table builders only name lists (`iocDomains`,
@@ -113,8 +112,8 @@ export function urlPrefilterTerm(url: string): string {
     .replace(/\/+$/, '');
 }
 
-/** What each IOC is hunted as: its own value, and for a URL also its host (unless well-known or in `allow`). */
-export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues {
+/** What each IOC is hunted as: its own value, and for a URL also its host when it carries one (`Ioc.huntedHost`). */
+export function huntValues(iocs: readonly Ioc[]): HuntValues {
   const ips = new Map<string, Set<number>>();
   const addIp = (ip: string, port?: number) => {
     const set = ips.get(ip) ?? new Set<number>();
@@ -143,7 +142,7 @@ export function huntValues(iocs: readonly Ioc[], allow?: Allowlist): HuntValues 
       }
       case 'url': {
         urls.add(ioc.value);
-        const hunted = huntedUrlHost(ioc.value, allow);
+        const hunted = ioc.huntedHost;
         if (!hunted) {
           hosts.add(urlPrefilterTerm(ioc.value));
           break;
@@ -248,9 +247,9 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
 /** The lists written into the query: a snapshot of these IOCs. */
 export function inlineSource(
   iocs: readonly Ioc[],
-  options: { kinds: readonly IocKind[]; iocMix: string; allow?: Allowlist },
+  options: { kinds: readonly IocKind[]; iocMix: string },
 ): IocSource & { longestList: number } {
-  const v = huntValues(iocs, options.allow);
+  const v = huntValues(iocs);
   const counts: Record<IocKind, number> = {
     ip: v.ips.size,
     domain: v.domains.length,

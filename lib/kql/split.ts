@@ -1,19 +1,18 @@
 /** The inline form's parts: a family's IOCs for one table, split where a query would pass its limits. */
-import type { Allowlist } from '../ioc/benign';
 import { describeIocMix } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import type { QueryContext, TableHunt } from './queries/common';
 import { inlineSource, MAX_HAS_ANY } from './source';
 
-/** What an inline query is built with: the table builder's context and the tenant's allow-list. */
-export type InlineContext = QueryContext & { allow?: Allowlist };
+/** What an inline query is built with: the table builder's context. */
+export type InlineContext = QueryContext;
 
 export function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext): string {
   return inlineQuery(hunt, iocs, ctx).text;
 }
 
-function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], { allow, ...ctx }: InlineContext) {
-  const source = inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs), allow });
+function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext) {
+  const source = inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs) });
   return { text: hunt.build(source, ctx), longestList: source.longestList };
 }
 

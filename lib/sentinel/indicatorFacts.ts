@@ -1,7 +1,5 @@
 import { groupBy } from '../groupBy';
-import type { Allowlist } from '../ioc/benign';
 import type { Ioc, IocType } from '../ioc/types';
-import { huntedUrlHost } from '../kql/urlHost';
 import { sortedUnique } from '../sort';
 import { observableKey } from './stix';
 
@@ -21,8 +19,6 @@ export interface IndicatorOptions {
   ttlDays: number;
   /** Used only for IOCs with no first-seen date (pasted lists). */
   now: Date;
-  /** The tenant's benign values (BENIGN_ALLOWLIST): a URL's host in it gets no `hunt-host:` label. */
-  allow?: Allowlist;
 }
 
 /** What we know about one observable, merged over every IOC (and existing indicator) that names it. */
@@ -45,7 +41,7 @@ export interface IndicatorFacts {
   submittedByHand: boolean;
   /**
    * A URL's host the saved searches hunt on its own (as a domain or IP): none for other types, and
-   * none for a well-known or tenant allow-listed host (`huntedUrlHost`).
+   * none for a well-known or tenant allow-listed host (`Ioc.huntedHost`, decided at normalisation).
    */
   huntHost?: string;
   confidence?: number;
@@ -107,10 +103,7 @@ export function epochMs(value: string | undefined): number | undefined {
 }
 
 /** Facts of a group of IOCs that share one observable. */
-export function factsFromIocs(
-  iocs: Ioc[],
-  options: Pick<IndicatorOptions, 'ttlDays' | 'now' | 'allow'>,
-): IndicatorFacts {
+export function factsFromIocs(iocs: Ioc[], options: Pick<IndicatorOptions, 'ttlDays' | 'now'>): IndicatorFacts {
   const [head] = iocs;
   if (head === undefined) throw new Error('factsFromIocs: no IOC');
   const ttl = options.ttlDays * DAY_MS;
@@ -127,7 +120,7 @@ export function factsFromIocs(
     until = Math.max(until, last + ttl);
     if (ioc.confidence !== undefined) confidence = Math.max(confidence ?? 0, ioc.confidence);
   }
-  const huntHost = head.type === 'url' ? huntedUrlHost(head.value, options.allow) : undefined;
+  const huntHost = head.type === 'url' ? head.huntedHost : undefined;
   return {
     type: head.type,
     value: head.value,

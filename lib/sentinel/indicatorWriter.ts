@@ -1,7 +1,6 @@
 import { errorLine } from '../errors';
 import type { ThreatIntelligenceIndicatorModel } from '@azure/arm-securityinsight';
 import pLimit from 'p-limit';
-import type { Allowlist } from '../ioc/benign';
 import type { Ioc } from '../ioc/types';
 import { silentLogger, type Logger } from '../logger';
 import { factsFromIndicator, reconcileIndicator } from './indicator';
@@ -30,8 +29,6 @@ export interface SyncIndicatorsOptions {
   now?: Date;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
-  /** The tenant's benign values (settings.allowlist): a URL's host in it is not labelled for hunting. */
-  allow?: Allowlist;
   /**
    * IOCs that landed before and would still be valid (the queue job reads them from seenIocs): one
    * of them with no indicator was deleted in Sentinel by someone else, and is not created again.
@@ -311,7 +308,7 @@ export async function syncIndicators(
   const now = options.now ?? new Date();
   const wanted = new Map<string, IndicatorFacts>();
   for (const [key, group] of groupByObservable(iocs)) {
-    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now, allow: options.allow }));
+    wanted.set(key, factsFromIocs(group, { ttlDays: options.ttlDays, now }));
   }
 
   // The read every write is planned from: checked for completeness (a short read would duplicate).

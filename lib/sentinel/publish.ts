@@ -113,7 +113,7 @@ export interface PublishRun {
 export function publishWithinDeadline(
   iocs: Ioc[],
   destination: readonly WorkspaceStores[],
-  settings: Pick<Settings, 'sentinel' | 'allowlist'>,
+  settings: Pick<Settings, 'sentinel'>,
   run: PublishRun,
 ): Promise<MultiPublishResult> {
   const sentinel = settings.sentinel;
@@ -128,7 +128,6 @@ export function publishWithinDeadline(
           huntingLookback: sentinel.huntingLookback,
           concurrency: concurrency ?? sentinel.concurrency,
           now: run.now,
-          allow: settings.allowlist,
           // Kept-out counts (an analyst's deletion) are logged with their workspace.
           logger: run.landedBefore ? run.logger.child({ workspace: workspaceId }) : run.logger,
           onProgress: run.onProgress,

@@ -48,6 +48,7 @@ import { startTiUploadFake } from '../fakes/tiUploadServer';
 import { connect, targetFor } from '../sentinel/harness';
 import { scopedCredential } from '../sentinel/uploadHarness';
 import { bigFeedRecord, fullMetadataThreatFoxAnswer } from '../support/bigFeed';
+import { asNormalised } from '../support/iocs';
 import { cliNodeFlags } from './cliNodeFlags';
 
 const N = Number(process.env.BENCH_IOCS ?? 5000);
@@ -84,7 +85,7 @@ function benchIocs(n: number): Ioc[] {
     else if (kind === 2) out.push({ ...common, type: 'url', value: `http://dl-${i}.bench.example/payload.txt` });
     else out.push({ ...common, type: 'sha256', value: i.toString(16).padStart(64, '0') });
   }
-  return out;
+  return asNormalised(out);
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);

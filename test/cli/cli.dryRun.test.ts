@@ -59,6 +59,8 @@ describe('CLI dry run', () => {
       }),
     );
     expect(iocs).toContainEqual(expect.objectContaining({ type: 'url', value: 'https://beroniw.com/hwkOP5' }));
+    // The hunted host is the tenant's decision, not the feed's: in the queries and labels, not in iocs.json.
+    for (const ioc of iocs) expect(ioc).not.toHaveProperty('huntedHost');
     expect(JSON.parse(await readFile(join(out, 'rejected.json'), 'utf8'))).toEqual([]);
 
     const indicators = JSON.parse(await readFile(join(out, 'indicators.json'), 'utf8'));

@@ -92,6 +92,8 @@ describe('runOnDemand', () => {
       ['http://evil-c2.com/gate.php', NETSUPPORT],
       ['91.92.34.228', NETSUPPORT],
     ]);
+    // The IOCs as read: the hunted host (the tenant's decision) shows in the plan, not here.
+    expect(body.iocs[0]).not.toHaveProperty('huntedHost');
     expect(body.indicators.map((i) => i.pattern).sort()).toEqual([
       "[ipv4-addr:value = '91.92.34.228']",
       "[url:value = 'http://evil-c2.com/gate.php']",

@@ -2,6 +2,7 @@ import { ContainerClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { loadSettings } from '../../lib/config';
+import { parseIocText } from '../../lib/ioc/normalise';
 import type { Ioc } from '../../lib/ioc/types';
 import { runUpsert } from '../../lib/jobs/upsert';
 import { silentLogger } from '../../lib/logger';
@@ -168,5 +169,50 @@ describe('runUpsert (queue job)', () => {
       "[domain-name:value = 'echo0.example.com']",
       "[domain-name:value = 'echo1.example.com']",
     ]);
+  });
+
+  it('a message the previous version wrote (URLs without a hunted host) hunts as before: decided with the settings allow-list', async () => {
+    const { workspace, indicators, savedSearches } = connect(arm);
+    const settings = loadSettings({ BENIGN_ALLOWLIST: 'partner-co.net' });
+    const deps = (runId: string) => ({
+      settings,
+      stores: [{ workspace, indicators, savedSearches }],
+      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
+      logger: silentLogger,
+      runId,
+      now: new Date('2026-11-23T00:00:00Z'),
+    });
+    const urls = [
+      'http://foxtrot-drop.com/gate.php',
+      'https://cdn.partner-co.net/foxtrot.zip',
+      'https://raw.githubusercontent.com/a/foxtrot/x.zip',
+    ];
+    const context = { malware: FAMILY, threatType: 'payload_delivery', firstSeen: '2026-11-20T00:00:00Z' };
+    const written = () =>
+      urls.map((url) => [...arm.indicators.values()].find((i) => i.properties.pattern === `[url:value = '${url}']`));
+    const huntHosts = () =>
+      written().map((i) =>
+        ((i?.properties.labels as string[] | undefined) ?? []).filter((l) => l.startsWith('hunt-host:')),
+      );
+
+    // The text the previous version queued: the IOCs carry no huntedHost.
+    const old = JSON.stringify({
+      version: 1,
+      runId: 'f1',
+      family: FAMILY,
+      iocs: urls.map((value) => ({ type: 'url', value, ...context })),
+    });
+    expect(await runUpsert(old, deps('f1'))).toBe('landed');
+    // Hunted as before: the host on its own, unless well known or allow-listed.
+    expect(huntHosts()).toEqual([['hunt-host:foxtrot-drop.com'], [], []]);
+
+    // This version's message for the same IOCs carries the decision normalising made with the same
+    // allow-list, and lands the same indicators: nothing changes.
+    const before = JSON.stringify(written());
+    const { iocs } = parseIocText(urls.join('\n'), context, settings.allowlist);
+    expect(iocs.map((i) => i.huntedHost)).toEqual(['foxtrot-drop.com', undefined, undefined]);
+    const [current] = planBatches(iocs, { runId: 'f2', family: FAMILY });
+    expect(await runUpsert(current, deps('f2'))).toBe('landed');
+    expect(JSON.stringify(written())).toBe(before);
   });
 });

@@ -1,4 +1,5 @@
 import type { Ioc } from '../../lib/ioc/types';
+import { asNormalised } from '../support/iocs';
 
 const NETSUPPORT = { malware: 'win.netsupportmanager_rat', malwarePrintable: 'NetSupportManager RAT' } as const;
 
@@ -20,7 +21,7 @@ const ioc = (
 });
 
 /** The IOCs of seed report 000 (domains, URLs, ip:port). */
-export const SEED_000: Ioc[] = [
+export const SEED_000: Ioc[] = asNormalised([
   ioc('domain', 'node54group.com', 'botnet_cc', '2026-06-20', 100),
   ioc('domain', 'node66group.pro', 'botnet_cc', '2026-06-20', 100),
   ioc('url', 'http://google2oauth.com/google.txt', 'payload_delivery', '2026-06-20', 100),
@@ -33,10 +34,10 @@ export const SEED_000: Ioc[] = [
   ioc('domain', 'zbxcgtqt.com', 'botnet_cc', '2026-06-19', 100),
   ioc('domain', 'beroniw.com', 'payload_delivery', '2026-06-19', 100),
   ioc('ipv4', '91.92.34.228', 'payload_delivery', '2026-06-19', 100, 80),
-];
+]);
 
 /** The IOCs of seed report 001 (ip:port C2s and domains). */
-export const SEED_001: Ioc[] = [
+export const SEED_001: Ioc[] = asNormalised([
   ioc('ipv4', '91.202.233.25', 'botnet_cc', '2026-05-27', 99, 4888),
   ioc('ipv4', '209.99.186.75', 'botnet_cc', '2026-05-27', 99, 443),
   ioc('ipv4', '5.252.177.201', 'botnet_cc', '2026-05-27', 99, 443),
@@ -46,10 +47,10 @@ export const SEED_001: Ioc[] = [
   ioc('ipv4', '194.180.191.223', 'botnet_cc', '2026-05-27', 99, 443),
   ioc('ipv4', '65.109.104.71', 'botnet_cc', '2026-05-27', 99, 443),
   ioc('ipv4', '94.23.185.83', 'botnet_cc', '2026-05-27', 75, 9606),
-];
+]);
 
 /** Every IOC type, two families, one IP with two ports, one IOC without a family. */
-export const MIXED: Ioc[] = [
+export const MIXED: Ioc[] = asNormalised([
   ...SEED_000.slice(0, 4),
   ioc('ipv4', '91.92.34.228', 'botnet_cc', '2026-06-19', 90, 443),
   ioc('ipv6', '2001:db8::5', 'botnet_cc', '2026-06-19', 80, 8080),
@@ -70,7 +71,7 @@ export const MIXED: Ioc[] = [
     malware: 'js.clearfake',
   },
   { type: 'ipv4', value: '198.51.100.7' },
-];
+]);
 
 /** Values built to break out of a string literal, a comment, a markdown cell or a YAML scalar. */
 export const HOSTILE_VALUES = [
@@ -100,7 +101,7 @@ export function hostileIocs(): Ioc[] {
     out.push({ type: 'ipv4', value: v, port: 443, ...meta });
     out.push({ type: 'sha256', value: v, ...meta });
   });
-  return out;
+  return asNormalised(out);
 }
 
 /** A large family: enough to need several parts at a small limit. */
@@ -127,7 +128,7 @@ export function manyIocs(n: number): Ioc[] {
         out.push({ type: 'sha256', value: i.toString(16).padStart(64, '0'), ...m });
     }
   }
-  return out;
+  return asNormalised(out);
 }
 
 /** Fisher-Yates with a fixed seed, so the "different order" tests are reproducible. */

@@ -1,5 +1,6 @@
 import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
+import { withHuntedHost } from '../../lib/ioc/urlHost';
 import { loadSettings } from '../../lib/config';
 import {
   buildHuntingQueries,
@@ -12,7 +13,6 @@ import {
 } from '../../lib/kql/huntingQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
-import { huntedUrlHost } from '../../lib/kql/urlHost';
 import { savedSearchesFor } from '../../lib/sentinel/publish';
 import { kqlDiagnostics, kqlDiagnosticsBySchema } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000 } from './fixtures';
@@ -119,7 +119,7 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
 });
 
 describe('coverage: each IOC type reaches each table listed', () => {
-  const ioc = (type: Ioc['type'], value: string): Ioc => ({ type, value, ...nsm });
+  const ioc = (type: Ioc['type'], value: string): Ioc => withHuntedHost({ type, value, ...nsm });
   const CASES: [string, Ioc, Record<string, string[]>][] = [
     ['ipv4', ioc('ipv4', '203.0.113.9'), {}],
     ['ipv6', ioc('ipv6', '2001:db8::5'), {}],
@@ -172,8 +172,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
       expect(qs.map((q) => q.table)).toEqual(EXPECTED[name]);
       for (const q of qs) {
         // A URL is in the URL list where the table matches URLs, and its host where it matches domains or IPs only.
-        const needle =
-          one.type === 'url' && !tableHunt(q.table)!.kinds.includes('url') ? huntedUrlHost(one.value)! : one.value;
+        const needle = one.type === 'url' && !tableHunt(q.table)!.kinds.includes('url') ? one.huntedHost! : one.value;
         expect(q.query).toContain(kqlString(needle));
         expect({ table: q.table, errors: kqlDiagnostics(q.query) }).toEqual({ table: q.table, errors: [] });
       }
@@ -207,7 +206,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
 
   test('a payload on well-known infrastructure stays a URL hunt: the site is never hunted as a domain', () => {
     const gh = ioc('url', 'https://raw.githubusercontent.com/actor/repo/main/client32.zip');
-    expect(huntedUrlHost(gh.value)).toBeUndefined();
+    expect(gh.huntedHost).toBeUndefined();
     const qs = iocHunts(buildHuntingQueries([gh]));
     for (const q of qs) expect(lets(q.query).iocDomains ?? []).toEqual([]);
     expect(qs.map((q) => q.table)).toEqual([
@@ -224,8 +223,8 @@ describe('coverage: each IOC type reaches each table listed', () => {
   });
 
   test('a host the tenant allow-listed (BENIGN_ALLOWLIST) stays a URL hunt: never hunted as a domain or IP', () => {
-    const onDomain = ioc('url', 'https://files.partner.example/drop/client32.zip');
-    const onIp = ioc('url', 'http://203.0.113.7/client32.zip');
+    const urls = ['https://files.partner.example/drop/client32.zip', 'http://203.0.113.7/client32.zip'];
+    const [onDomain, onIp] = urls.map((url) => ioc('url', url));
     const hunted = (qs: HuntingQuery[]) => ({
       domains: [...new Set(qs.flatMap((q) => (lets(q.query).iocDomains as string[] | undefined) ?? []))],
       ips: [...new Set(qs.flatMap((q) => Object.values((lets(q.query).iocIpByForm as object | undefined) ?? {})))],
@@ -236,12 +235,15 @@ describe('coverage: each IOC type reaches each table listed', () => {
       domains: ['files.partner.example'],
       ips: ['203.0.113.7'],
     });
+    // Normalised with the allow-list, neither carries a hunted host.
     const allow = parseAllowlist('partner.example, 203.0.113.0/24').allowlist;
-    const qs = iocHunts(buildHuntingQueries([onDomain, onIp], { allow }));
-    expect(hunted(qs)).toEqual({ domains: [], ips: [], urls: [onIp.value, onDomain.value].sort() });
+    const allowed = urls.map((url) => withHuntedHost({ type: 'url' as const, value: url, ...nsm }, allow));
+    expect(allowed.map((i) => i.huntedHost)).toEqual([undefined, undefined]);
+    const qs = iocHunts(buildHuntingQueries(allowed));
+    expect(hunted(qs)).toEqual({ domains: [], ips: [], urls: [...urls].sort() });
     // The DNS tables hunt hosts only: with both hosts allow-listed they get no query at all.
     expect(qs.map((q) => q.table)).not.toContain('DnsEvents');
-    expect(huntValues([onDomain, onIp], allow)).toMatchObject({ domains: [], ips: new Map() });
+    expect(huntValues(allowed)).toMatchObject({ domains: [], ips: new Map() });
   });
 
   test('the ThreatIntelIndicators form reads every kind a table hunts', () => {

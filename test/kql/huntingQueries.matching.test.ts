@@ -1,4 +1,5 @@
 import type { Ioc } from '../../lib/ioc/types';
+import { withHuntedHost } from '../../lib/ioc/urlHost';
 import {
   buildHuntingQueries,
   buildThreatIntelQueries,
@@ -20,7 +21,8 @@ import { manyIocs, SEED_000 } from './fixtures';
 
 const NSM = 'win.netsupportmanager_rat';
 const nsm = { malware: NSM, malwarePrintable: 'NetSupportManager RAT', threatType: 'payload_delivery' };
-const ioc = (type: Ioc['type'], value: string, extra: Partial<Ioc> = {}): Ioc => ({ type, value, ...nsm, ...extra });
+const ioc = (type: Ioc['type'], value: string, extra: Partial<Ioc> = {}): Ioc =>
+  withHuntedHost({ type, value, ...nsm, ...extra });
 const threatIntel = () =>
   buildThreatIntelQueries([{ id: NSM, name: 'NetSupportManager RAT' }], { indicatorSource: 'ThreatFox' });
 const byTable = (qs: HuntingQuery[]) =>

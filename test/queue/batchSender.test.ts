@@ -16,6 +16,7 @@ import { deleteClaimCheck, isClaimCheckGone, parkedItemMessages, resolveBatch } 
 import { planBatches, prepareBatches, writeClaimCheck } from '../../lib/queue/batchSender';
 import { BATCH_CONTAINER, IOC_QUEUE } from '../../lib/names';
 import { useAzurite } from '../support/azurite';
+import { asNormalised } from '../support/iocs';
 
 const FAMILY = 'win.netsupportmanager_rat';
 const RUN = 'run-2026-06-20T12:00:00Z';
@@ -94,6 +95,17 @@ describe('parseBatchMessage', () => {
   it('accepts an object or its JSON text', () => {
     expect(parseBatchMessage(good)).toEqual({ ...good, rejected: [] });
     expect(parseBatchMessage(JSON.stringify(good))).toEqual({ ...good, rejected: [] });
+  });
+
+  it("carries a URL's hunted host, and refuses one that is not the URL's own", () => {
+    const [url] = asNormalised(makeIocs(1));
+    expect(url?.huntedHost).toBe('c2-0.example.test');
+    const other = { ...url, huntedHost: 'bystander.example' };
+    const parsed = parseBatchMessage(JSON.stringify({ ...good, iocs: [url, other] }));
+    expect('iocs' in parsed && parsed.iocs).toEqual([url]);
+    expect(parsed.rejected).toEqual([
+      { index: 1, item: other, reason: "iocs[1].huntedHost: must be the host of the IOC's URL (set on URL IOCs only)" },
+    ]);
   });
 
   it('refuses a bad item alone, with its reason: the rest of the batch goes on', () => {

@@ -1,5 +1,6 @@
 import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
+import { withHuntedHost } from '../../lib/ioc/urlHost';
 import { factsFromIndicator, reconcileIndicator } from '../../lib/sentinel/indicator';
 import { factsFromIocs } from '../../lib/sentinel/indicatorFacts';
 import { planIndicators, toIndicator } from '../support/indicators';
@@ -251,32 +252,36 @@ describe('factsFromIndicator', () => {
 
   it('reads a hostile URL back exactly, and its hunted host is a label, not a tag', () => {
     const value = "http://evil.example/a'b\\c";
-    const body = toIndicator({ ...base, type: 'url', value }, OPTIONS);
+    const body = toIndicator(withHuntedHost({ ...base, type: 'url', value }), OPTIONS);
     expect(body.labels).toContain('hunt-host:evil.example');
     expect(factsFromIndicator(body)?.value).toBe(value);
     expect(factsFromIndicator(body)?.tags).not.toContain('hunt-host:evil.example');
     // A payload on well-known infrastructure gets no hunted host.
     expect(
-      toIndicator({ ...base, type: 'url', value: 'https://github.com/a/b/raw/x.zip' }, OPTIONS).labels?.some((l) =>
-        l.startsWith('hunt-host:'),
-      ),
+      toIndicator(
+        withHuntedHost({ ...base, type: 'url', value: 'https://github.com/a/b/raw/x.zip' }),
+        OPTIONS,
+      ).labels?.some((l) => l.startsWith('hunt-host:')),
     ).toBe(false);
   });
 
   it('a host the tenant allow-listed (BENIGN_ALLOWLIST) gets no hunt-host label; the URL stays an indicator', () => {
     const allow = parseAllowlist('partner.example').allowlist;
-    const url: Ioc = { ...base, type: 'url', value: 'https://cdn.partner.example/x.zip' };
+    const read: Ioc = { ...base, type: 'url', value: 'https://cdn.partner.example/x.zip' };
+    // Normalised without and with the host allow-listed.
+    const url = withHuntedHost(read);
+    const allowedUrl = withHuntedHost(read, allow);
     const huntHosts = (labels: string[] | undefined) => (labels ?? []).filter((l) => l.startsWith('hunt-host:'));
     expect(huntHosts(toIndicator(url, OPTIONS).labels)).toEqual(['hunt-host:cdn.partner.example']);
-    const allowed = toIndicator(url, { ...OPTIONS, allow });
+    const allowed = toIndicator(allowedUrl, OPTIONS);
     expect(allowed.pattern).toBe("[url:value = 'https://cdn.partner.example/x.zip']");
     expect(huntHosts(allowed.labels)).toEqual([]);
-    expect(huntHosts(planIndicators([url], { ...OPTIONS, allow })[0].labels)).toEqual([]);
+    expect(huntHosts(planIndicators([allowedUrl], OPTIONS)[0].labels)).toEqual([]);
     // An indicator written before the host was allow-listed loses the label on the next write.
     const before = toIndicator(url, OPTIONS);
-    expect(
-      huntHosts(reconcileIndicator(before, factsFromIocs([url], { ...OPTIONS, allow }), 'ThreatFox')?.labels),
-    ).toEqual([]);
+    expect(huntHosts(reconcileIndicator(before, factsFromIocs([allowedUrl], OPTIONS), 'ThreatFox')?.labels)).toEqual(
+      [],
+    );
     // Read back, the label is kept as written: the read-back does not know the allow-list.
     expect(factsFromIndicator(before)?.huntHost).toBe('cdn.partner.example');
   });

@@ -1,6 +1,7 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
+import { withHuntedHost } from '../../lib/ioc/urlHost';
 import { toIndicator } from '../support/indicators';
 import { huntingQueryId } from '../../lib/kql/huntingQueries';
 import { generatedForFamilies, GENERATOR_TAG } from '../../lib/sentinel/savedSearch';
@@ -19,13 +20,14 @@ const family: Partial<Ioc> = {
   reporter: 'abuse_ch',
   tags: ['NetSupport'],
 };
-const ioc = (o: Partial<Ioc> & Pick<Ioc, 'type' | 'value'>): Ioc => ({
-  ...family,
-  threatType: 'payload_delivery',
-  firstSeen: '2026-06-20T10:00:00Z',
-  lastSeen: '2026-06-20T12:00:00Z',
-  ...o,
-});
+const ioc = (o: Partial<Ioc> & Pick<Ioc, 'type' | 'value'>): Ioc =>
+  withHuntedHost({
+    ...family,
+    threatType: 'payload_delivery',
+    firstSeen: '2026-06-20T10:00:00Z',
+    lastSeen: '2026-06-20T12:00:00Z',
+    ...o,
+  });
 
 /** The seed report's IOCs, one IP on two ports, a hash and a hostile URL. */
 const FEED: Ioc[] = [
@@ -152,8 +154,10 @@ describe('syncIndicators / syncSavedSearches against the fake ARM', () => {
     await syncIndicators(arm.indicators, url, OPTS);
     expect(huntHosts()).toEqual(['hunt-host:google2oauth.com']);
 
+    // The next run normalises the URL with the host allow-listed: it carries no hunted host.
     const allow = parseAllowlist('google2oauth.com').allowlist;
-    const result = await syncIndicators(arm.indicators, url, { ...OPTS, allow });
+    const allowed = url.map(({ huntedHost: _, ...i }) => withHuntedHost(i, allow));
+    const result = await syncIndicators(arm.indicators, allowed, OPTS);
     expect(result.counts).toEqual({ created: 0, updated: 1, unchanged: 0, deleted: 0, failed: 0 });
     expect(fake.indicators.size).toBe(1);
     expect(huntHosts()).toEqual([]);
