@@ -9,7 +9,7 @@ import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asi
 import { byCodeUnit } from '../sort';
 import { behaviourHuntsFor } from './families';
 import { huntingQueryId, type HuntingQuery } from './huntingQuery';
-import { iocEntities, kqlCommentText, type TableHunt } from './queries/common';
+import { iocEntities, kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
 import { commonSecurityLogHunt } from './queries/commonSecurityLog';
 import { deviceFileEventsHunt } from './queries/deviceFileEvents';
 import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
@@ -18,7 +18,7 @@ import { dnsEventsHunt } from './queries/dnsEvents';
 import { emailUrlInfoHunt } from './queries/emailUrlInfo';
 import { urlClickEventsHunt } from './queries/urlClickEvents';
 import { describeInline, describeThreatIntel, iocPhrase } from './describe';
-import { buildInline, splitIocs, type InlineContext } from './split';
+import { buildInline, splitIocs } from './split';
 import { threatIntelSource } from './threatIntelSource';
 import { isIpHost } from '../ioc/urlHost';
 
@@ -160,7 +160,7 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
       if (selected.length === 0) continue;
       // Once per table, not per part: it reads every IOC of the table.
       const provenance = PROVENANCE_TEXT[provenanceOf(selected)];
-      const baseCtx: InlineContext = {
+      const baseCtx: QueryContext = {
         familyId: family,
         familyName,
         lookback,

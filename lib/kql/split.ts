@@ -4,14 +4,11 @@ import type { Ioc } from '../ioc/types';
 import type { QueryContext, TableHunt } from './queries/common';
 import { inlineSource, MAX_HAS_ANY } from './source';
 
-/** What an inline query is built with: the table builder's context. */
-export type InlineContext = QueryContext;
-
-export function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext): string {
+export function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext): string {
   return inlineQuery(hunt, iocs, ctx).text;
 }
 
-function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext) {
+function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext) {
   const source = inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs) });
   return { text: hunt.build(source, ctx), longestList: source.longestList };
 }
@@ -24,7 +21,7 @@ interface Measure {
   fits: boolean;
 }
 
-function measure(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Measure {
+function measure(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Measure {
   const q = inlineQuery(hunt, iocs, ctx);
   return { count: iocs.length, length: q.text.length, fits: q.text.length <= max && q.longestList <= MAX_HAS_ANY };
 }
@@ -38,7 +35,7 @@ function measure(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max:
 function fitsWhole(
   hunt: TableHunt,
   iocs: readonly Ioc[],
-  ctx: InlineContext,
+  ctx: QueryContext,
   max: number,
   weightOf: (count: number) => number,
 ): { fits: boolean; model?: LengthModel } {
@@ -87,13 +84,13 @@ const MODEL_STEPS = 4;
  * over the IOCs' characters, refitted from every measure, picks the sizes to build, so a part
  * costs two or three trial queries rather than a dozen.
  */
-export function splitIocs(hunt: TableHunt, iocs: readonly Ioc[], ctx: InlineContext, max: number): Ioc[][] {
+export function splitIocs(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Ioc[][] {
   const weight = prefixWeights(iocs);
   const whole = fitsWhole(hunt, iocs, ctx, max, weight);
   if (whole.fits) return [iocs.slice()];
   let model = whole.model;
   // Measure with the widest part label we could print, so renumbering cannot push a part over.
-  const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
+  const probe: QueryContext = { ...ctx, part: { index: 9999, of: 9999 } };
   const parts: Ioc[][] = [];
   let start = 0;
   while (start < iocs.length) {

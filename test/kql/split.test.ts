@@ -1,19 +1,19 @@
 import fc from 'fast-check';
 import type { Ioc } from '../../lib/ioc/types';
 import { TABLE_HUNTS } from '../../lib/kql/huntingQueries';
-import type { TableHunt } from '../../lib/kql/queries/common';
+import type { QueryContext, TableHunt } from '../../lib/kql/queries/common';
 import { MAX_HAS_ANY } from '../../lib/kql/source';
-import { buildInline, splitIocs, type InlineContext } from '../../lib/kql/split';
+import { buildInline, splitIocs } from '../../lib/kql/split';
 import { manyIocs } from './fixtures';
 
-const ctx: InlineContext = {
+const ctx: QueryContext = {
   familyId: 'win.netsupportmanager_rat',
   familyName: 'NetSupportManager RAT',
   lookback: '14d',
   provenance: 'abuse.ch ThreatFox',
 };
 /** How a part is measured while splitting: with the widest label a part could print. */
-const probe: InlineContext = { ...ctx, part: { index: 9999, of: 9999 } };
+const probe: QueryContext = { ...ctx, part: { index: 9999, of: 9999 } };
 const hunt = (table: string): TableHunt => TABLE_HUNTS.find((h) => h.table === table)!;
 
 /** Each part fits; each but the last is the longest run that fits (adding the next IOC would not). */
