@@ -4,7 +4,8 @@ import type { Settings } from './config';
 import { groupBy } from './groupBy';
 import { BENIGN_KINDS, type BenignKind } from './ioc/benign';
 import type { Ioc, Rejected } from './ioc/types';
-import { buildHuntingQueries, heavilySplit, MANY_PARTS, type HuntingQuery } from './kql/huntingQueries';
+import { type HuntingQuery } from './kql/huntingQuery';
+import { buildInlineQueries, heavilySplit, MANY_PARTS } from './kql/inlineQueries';
 import { silentLogger, type Logger } from './logger';
 import { renderIndicator } from './sentinel/indicatorBody';
 import { factsFromIocs, groupByObservable, type IndicatorOptions } from './sentinel/indicatorFacts';
@@ -59,7 +60,7 @@ function plannedIndicators(iocs: Ioc[], options: IndicatorOptions): PlannedIndic
 export function plan(iocs: Ioc[], sentinel: Settings['sentinel'], now: Date): Plan {
   return {
     indicators: plannedIndicators(iocs, { source: sentinel.source, ttlDays: sentinel.ttlDays, now }),
-    huntingQueries: buildHuntingQueries(iocs, { lookback: sentinel.huntingLookback }),
+    huntingQueries: buildInlineQueries(iocs, { lookback: sentinel.huntingLookback }),
     savedSearches: savedSearchesFor(iocs, sentinel),
   };
 }

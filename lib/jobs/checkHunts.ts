@@ -1,7 +1,8 @@
 import { errorLine } from '../errors';
 import type { SentinelTarget, Settings } from '../config';
 import { familyNameFor } from '../content/family';
-import { buildThreatIntelQueries, type HuntingQuery } from '../kql/huntingQueries';
+import { type HuntingQuery } from '../kql/huntingQuery';
+import { buildThreatIntelQueries } from '../kql/threatIntelQueries';
 import { ourIndicatorValuesQuery } from '../kql/indicatorCount';
 import type { ArmClients } from '../sentinel/armClients';
 import { armIndicatorStore } from '../sentinel/armIndicatorStore';

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import type { EntityMapping } from './queries/common';
+import { kqlCommentText, type EntityMapping } from './queries/common';
 import type { QueryForm } from './source';
 
 export interface HuntingQuery {
@@ -59,4 +59,17 @@ export function huntingQueryId(familyId: string, table: string, partIndex = 1): 
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')}`;
   return partIndex > 1 ? `${base}-part${partIndex}` : base;
+}
+
+/** A KQL timespan of the form HUNTING_LOOKBACK allows (`14d`, `12h`, `30m`), or a RangeError. */
+export function validLookback(lookback: string): string {
+  if (!/^[1-9]\d{0,3}[dhm]$/.test(lookback)) {
+    throw new RangeError(`lookback must be a KQL timespan such as 14d, 12h or 30m (got ${JSON.stringify(lookback)})`);
+  }
+  return lookback;
+}
+
+/** A display name for a comment or a title: one line, nothing that could end the comment. */
+export function oneLine(text: string): string {
+  return kqlCommentText(text).replace(/\s+/g, ' ');
 }

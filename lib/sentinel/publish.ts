@@ -1,7 +1,8 @@
 import { errorLine } from '../errors';
 import type { SentinelSettings, Settings } from '../config';
 import type { Ioc } from '../ioc/types';
-import { buildThreatIntelQueries, familiesOf, type HuntingQuery } from '../kql/huntingQueries';
+import { type HuntingQuery } from '../kql/huntingQuery';
+import { buildThreatIntelQueries, familiesOf } from '../kql/threatIntelQueries';
 import { silentLogger, type Logger } from '../logger';
 import { withRunDeadline } from '../net/deadline';
 import { generatedForFamilies, toSavedSearch } from './savedSearch';

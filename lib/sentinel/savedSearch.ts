@@ -1,6 +1,6 @@
 import type { SavedSearch } from '@azure/arm-operationalinsights';
 import { GENERATOR } from '../names';
-import { isHuntingQueryIdOf, type HuntingQuery } from '../kql/huntingQueries';
+import { isHuntingQueryIdOf, type HuntingQuery } from '../kql/huntingQuery';
 
 /** The saved-search category the Sentinel Hunting blade lists. */
 export const HUNTING_CATEGORY = 'Hunting Queries';

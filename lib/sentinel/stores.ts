@@ -1,4 +1,4 @@
-import type { HuntingQuery } from '../kql/huntingQueries';
+import type { HuntingQuery } from '../kql/huntingQuery';
 import type { IndicatorStore } from './indicatorStore';
 import type { SavedSearchStore } from './savedSearchStore';
 import type { SkippedHunt, WorkspaceTableReader } from './workspaceTables';

@@ -1,6 +1,6 @@
 import type { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
 import type { SentinelTarget } from '../config';
-import type { HuntingQuery } from '../kql/huntingQueries';
+import type { HuntingQuery } from '../kql/huntingQuery';
 
 /**
  * Which hunts a workspace has the data for. A saved search over a table the workspace does not

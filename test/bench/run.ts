@@ -38,7 +38,7 @@ import { performance } from 'node:perf_hooks';
 import type { Ioc } from '../../lib/ioc/types';
 import { normaliseRecords } from '../../lib/ioc/normalise';
 import { syncIndicators } from '../../lib/sentinel/indicatorWriter';
-import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
+import { buildInlineQueries } from '../../lib/kql/inlineQueries';
 import { publish } from '../../lib/sentinel/publish';
 import { parseRecords } from '../../lib/threatfox/schema';
 import { MAX_OBJECTS_PER_UPLOAD } from '../../lib/sentinel/uploadClient';
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     const savedSearchWrites = () => searchFake.writes().filter((r) => r.operation === 'savedSearch').length;
     const first = await publish(iocs, arm, options);
     const initialWrites = savedSearchWrites();
-    const inlineParts = buildHuntingQueries(iocs).filter((q) => q.form === 'inline').length;
+    const inlineParts = buildInlineQueries(iocs).filter((q) => q.form === 'inline').length;
     searchFake.clearRequests();
     const added = benchIocs(N + 100).slice(N);
     const again = await publish([...iocs, ...added], arm, options);

@@ -3,7 +3,8 @@ import { parseInputDocument } from '../../lib/input';
 import { normaliseRecords } from '../../lib/ioc/normalise';
 import { iocSchema } from '../../lib/ioc/schema';
 import type { Ioc } from '../../lib/ioc/types';
-import { buildHuntingQueries, TABLE_HUNTS } from '../../lib/kql/huntingQueries';
+import { buildInlineQueries } from '../../lib/kql/inlineQueries';
+import { TABLE_HUNTS } from '../../lib/kql/tableHunts';
 import { toIndicator } from '../support/indicators';
 import { parsePattern } from '../../lib/sentinel/stix';
 import { hasLoneSurrogate } from '../../lib/text/clip';
@@ -182,7 +183,7 @@ function checkSinks(iocs: Ioc[]): void {
     expect(hasLoneSurrogate(indicator.displayName!)).toBe(false);
     expect(hasLoneSurrogate(indicator.description ?? '')).toBe(false);
   }
-  const queries = buildHuntingQueries(iocs);
+  const queries = buildInlineQueries(iocs);
   const literals = new Set<string>();
   for (const q of queries) {
     expect(kqlDiagnostics(q.query)).toEqual([]);

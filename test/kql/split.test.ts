@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Ioc } from '../../lib/ioc/types';
-import { TABLE_HUNTS } from '../../lib/kql/huntingQueries';
+import { TABLE_HUNTS } from '../../lib/kql/tableHunts';
 import type { QueryContext, TableHunt } from '../../lib/kql/queries/common';
 import { MAX_HAS_ANY } from '../../lib/kql/source';
 import { buildInline, splitIocs } from '../../lib/kql/split';

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReport } from '../../lib/render/report';
 import { parseInputDocument } from '../../lib/input';
-import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
+import { buildInlineQueries } from '../../lib/kql/inlineQueries';
 import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
 import type { Ioc } from '../../lib/ioc/types';
 
 describe('renderReport', () => {
   test('seed 000: summary, defanged IOC table, queries and data sources', () => {
-    const report = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
+    const report = renderReport(SEED_000, buildInlineQueries(SEED_000), {
       generatedAt: new Date('2026-06-20T12:00:00Z'),
     });
     expect(report).toMatch(/^# ThreatFox IOCs and Sentinel hunting queries: NetSupportManager RAT\n/);
@@ -31,17 +31,17 @@ describe('renderReport', () => {
   });
 
   test('several families each get a section; the report is deterministic', () => {
-    const a = renderReport(MIXED, buildHuntingQueries(MIXED));
+    const a = renderReport(MIXED, buildInlineQueries(MIXED));
     expect(a).toContain('## NetSupportManager RAT');
     expect(a).toContain('## ClearFake');
     expect(a).toContain('## Unattributed');
-    expect(renderReport([...MIXED].reverse(), buildHuntingQueries(MIXED))).toBe(a);
-    expect(renderReport(SEED_001, buildHuntingQueries(SEED_001))).toContain('| Confidence | 75% to 99% |');
+    expect(renderReport([...MIXED].reverse(), buildInlineQueries(MIXED))).toBe(a);
+    expect(renderReport(SEED_001, buildInlineQueries(SEED_001))).toContain('| Confidence | 75% to 99% |');
   });
 
   test('hostile values cannot add markup, links or table cells', () => {
     const iocs = hostileIocs().filter((i) => i.type !== 'sha256');
-    const report = renderReport(iocs, buildHuntingQueries(iocs));
+    const report = renderReport(iocs, buildInlineQueries(iocs));
     const tableRows = report.split('\n').filter((l) => /^\| (domain|url|ipv4|ipv6) \|/.test(l));
     expect(tableRows).toHaveLength(iocs.length);
     const header = report.split('\n').find((l) => l.startsWith('| Type | Value (defanged) |'))!;
@@ -53,11 +53,11 @@ describe('renderReport', () => {
   });
 
   test('a Last seen column only when ThreatFox gave one; T1219 under its current ATT&CK name', () => {
-    const without = renderReport(SEED_000, buildHuntingQueries(SEED_000));
+    const without = renderReport(SEED_000, buildInlineQueries(SEED_000));
     expect(without).toContain('| Type | Value (defanged) | Threat type | First seen | Confidence | ThreatFox |');
     expect(without).toContain('T1219 Remote Access Tools');
     const withLast = SEED_000.map((i, n) => (n === 0 ? { ...i, lastSeen: '2026-06-21T10:00:00Z' } : i));
-    const report = renderReport(withLast, buildHuntingQueries(withLast));
+    const report = renderReport(withLast, buildInlineQueries(withLast));
     expect(report).toContain(
       '| Type | Value (defanged) | Threat type | First seen | Last seen | Confidence | ThreatFox |',
     );
@@ -70,7 +70,7 @@ describe('renderReport', () => {
       malware: 'win.remcos',
       malwarePrintable: 'Remcos',
     }));
-    const report = renderReport(iocs, buildHuntingQueries(iocs));
+    const report = renderReport(iocs, buildInlineQueries(iocs));
     expect(report).toContain('| ATT&CK | Execution, CommandAndControl; T1071, T1204 |');
   });
 });
@@ -82,7 +82,7 @@ describe('renderReport: provenance, dry run and expiry', () => {
   ];
 
   it('says a pasted list was submitted by hand, not by ThreatFox', () => {
-    const report = renderReport(pasted, buildHuntingQueries(pasted));
+    const report = renderReport(pasted, buildInlineQueries(pasted));
     expect(report).toContain('from a list of IOCs submitted by hand (not published by ThreatFox)');
     expect(report).toContain('This run holds 2 IOCs submitted by hand (not published by ThreatFox)');
     expect(report).not.toContain('from abuse.ch ThreatFox:');
@@ -91,7 +91,7 @@ describe('renderReport: provenance, dry run and expiry', () => {
   });
 
   it('says whether the run was a dry run, and what already-expired indicators mean for the TI map rules and the lookback', () => {
-    const dry = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
+    const dry = renderReport(SEED_000, buildInlineQueries(SEED_000), {
       dryRun: true,
       indicators: { planned: 12, expired: 12 },
       ttlDays: 30,
@@ -103,7 +103,7 @@ describe('renderReport: provenance, dry run and expiry', () => {
     expect(dry).toMatch(/TI map analytics rules match only active indicators/);
     expect(dry).toMatch(/still hunt an expired indicator over its own period/);
     expect(dry).toContain('the last HUNTING_LOOKBACK, 14d by default');
-    const written = renderReport(SEED_000, buildHuntingQueries(SEED_000), {
+    const written = renderReport(SEED_000, buildInlineQueries(SEED_000), {
       dryRun: false,
       indicators: { planned: 12, expired: 0 },
     });
@@ -116,7 +116,7 @@ describe('renderReport: the sample feed reads in minutes', () => {
   const sample = parseInputDocument(
     readFileSync(join(__dirname, '..', '..', 'examples', 'threatfox-netsupport.json'), 'utf8'),
   ).iocs;
-  const queries = buildHuntingQueries(sample);
+  const queries = buildInlineQueries(sample);
   const report = renderReport(sample, queries, {
     dryRun: true,
     indicators: { planned: 21, expired: 21 },
@@ -160,7 +160,7 @@ describe('renderReport: the sample feed reads in minutes', () => {
       { type: 'md5', value: 'a'.repeat(32), malware: 'win.netsupportmanager_rat' },
       { type: 'sha256', value: 'b'.repeat(64), malware: 'win.netsupportmanager_rat' },
     ];
-    const text = renderReport(hashes, buildHuntingQueries(hashes));
+    const text = renderReport(hashes, buildInlineQueries(hashes));
     expect(text).toMatch(/^\| md5 \| a{32} \|/m);
     expect(text).toMatch(/^\| sha256 \| b{64} \|/m);
     expect(text).not.toMatch(/_hash/);

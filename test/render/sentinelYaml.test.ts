@@ -1,12 +1,9 @@
 // `yaml` is present as a transitive dependency; it is used here only to prove our YAML parses.
 import { parse } from 'yaml';
 import { createHash } from 'crypto';
-import {
-  buildHuntingQueries,
-  buildThreatIntelQueries,
-  familiesOf,
-  type HuntingQuery,
-} from '../../lib/kql/huntingQueries';
+import { type HuntingQuery } from '../../lib/kql/huntingQuery';
+import { buildInlineQueries } from '../../lib/kql/inlineQueries';
+import { buildThreatIntelQueries, familiesOf } from '../../lib/kql/threatIntelQueries';
 import { huntingQueryGuid, queryVersion, renderHuntingYaml, TEMPLATE_REVISION } from '../../lib/render/sentinelYaml';
 import { hostileIocs, MIXED, SEED_000, SEED_001 } from '../kql/fixtures';
 
@@ -15,7 +12,7 @@ const TEMPLATES = { revision: 2, digest: '89f3b9a33efb3d1b' };
 
 describe('renderHuntingYaml', () => {
   test('writes the Azure-Sentinel hunting query fields, and parses back to the same values', () => {
-    for (const q of buildHuntingQueries(MIXED)) {
+    for (const q of buildInlineQueries(MIXED)) {
       const doc = parse(renderHuntingYaml(q));
       expect(doc.id).toBe(huntingQueryGuid(q.id));
       expect(doc.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -53,7 +50,7 @@ describe('renderHuntingYaml', () => {
   });
 
   test('hostile names and values survive the round trip', () => {
-    for (const q of buildHuntingQueries(hostileIocs().map((i) => ({ ...i, malware: 'win.other' })))) {
+    for (const q of buildInlineQueries(hostileIocs().map((i) => ({ ...i, malware: 'win.other' })))) {
       const doc = parse(renderHuntingYaml(q));
       expect(doc.name).toBe(q.name);
       expect(doc.query.trimEnd()).toBe(q.query);
@@ -62,22 +59,22 @@ describe('renderHuntingYaml', () => {
 
   test('the version never goes down: the template revision, then the day of the newest IOC in the query', () => {
     const version = (q: HuntingQuery) => String(parse(renderHuntingYaml(q)).version);
-    const [older] = buildHuntingQueries(SEED_001);
-    const [newer] = buildHuntingQueries([...SEED_001, ...SEED_000]);
+    const [older] = buildInlineQueries(SEED_001);
+    const [newer] = buildInlineQueries([...SEED_001, ...SEED_000]);
     expect(older.table).toBe(newer.table);
     // SEED_001 was first seen 2026-05-27, SEED_000 up to 2026-06-20: days since 2020-01-01.
     expect(version(older)).toBe('1.2.2338');
     expect(version(newer)).toBe('1.2.2362');
     expect(queryVersion({})).toBe(`1.${TEMPLATE_REVISION}.0`);
     // The same IOCs in any order: the same version.
-    expect(version(buildHuntingQueries([...SEED_000, ...SEED_001].reverse())[0])).toBe(version(newer));
+    expect(version(buildInlineQueries([...SEED_000, ...SEED_001].reverse())[0])).toBe(version(newer));
   });
 
   test('TEMPLATE_REVISION is raised with every change to the query templates', () => {
     // A digest of what the templates write for fixed input. When it changes, raise TEMPLATE_REVISION
     // in lib/render/sentinelYaml.ts and record both here: the YAML version must go up with it.
     const text = [
-      ...buildHuntingQueries(MIXED),
+      ...buildInlineQueries(MIXED),
       ...buildThreatIntelQueries(familiesOf(MIXED), { indicatorSource: 'ThreatFox' }),
     ]
       .map((q) => q.query)
@@ -90,7 +87,7 @@ describe('renderHuntingYaml', () => {
 
   test('maps the matched IOC on every table: URL, DNS, IP or file hash, and the recipient for EmailUrlInfo', () => {
     const qs = [
-      ...buildHuntingQueries(MIXED),
+      ...buildInlineQueries(MIXED),
       ...buildThreatIntelQueries(familiesOf(MIXED), { indicatorSource: 'ThreatFox' }),
     ];
     const kinds = { IocUrl: 'URL', IocDomain: 'DNS', IocIp: 'IP' } as const;

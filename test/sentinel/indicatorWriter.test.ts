@@ -3,7 +3,7 @@ import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
 import { withHuntedHost } from '../../lib/ioc/urlHost';
 import { toIndicator } from '../support/indicators';
-import { huntingQueryId } from '../../lib/kql/huntingQueries';
+import { huntingQueryId } from '../../lib/kql/huntingQuery';
 import { generatedForFamilies, GENERATOR_TAG } from '../../lib/sentinel/savedSearch';
 import { syncIndicators } from '../../lib/sentinel/indicatorWriter';
 import { syncSavedSearches } from '../../lib/sentinel/savedSearchWriter';

@@ -1,8 +1,8 @@
 import type { Ioc } from '../../lib/ioc/types';
-import { huntingQueryId } from '../../lib/kql/huntingQueries';
+import { huntingQueryId } from '../../lib/kql/huntingQuery';
 import { publish } from '../../lib/sentinel/publish';
 import { toSavedSearch } from '../../lib/sentinel/savedSearch';
-import { buildHuntingQueries } from '../../lib/kql/huntingQueries';
+import { buildInlineQueries } from '../../lib/kql/inlineQueries';
 import { startArmFake, type ArmFake } from '../fakes/armServer';
 import { connect } from './harness';
 import { manyIocs } from '../kql/fixtures';
@@ -68,7 +68,7 @@ describe('publishing saved searches (against the fake ARM)', () => {
   test('stale parts of the old split layout are removed; the table keeps its id', async () => {
     const stores = connect(arm);
     // What the previous version wrote: inline queries split into parts.
-    const old = buildHuntingQueries(manyIocs(400), { maxQueryChars: 4000 }).filter((q) => q.form === 'inline');
+    const old = buildInlineQueries(manyIocs(400), { maxQueryChars: 4000 }).filter((q) => q.form === 'inline');
     expect(old.some((q) => q.part)).toBe(true);
     for (const q of old) await stores.savedSearches.put(q.id, toSavedSearch(q, 'ThreatFox').body);
     const oldDns = huntingQueryId(NSM, 'DnsEvents');

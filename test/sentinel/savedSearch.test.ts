@@ -1,6 +1,7 @@
 import { KnownAttackTactic } from '@azure/arm-securityinsight';
-import { buildHuntingQueries, buildThreatIntelQueries, familiesOf } from '../../lib/kql/huntingQueries';
-import type { HuntingQuery } from '../../lib/kql/huntingQueries';
+import { buildInlineQueries } from '../../lib/kql/inlineQueries';
+import { buildThreatIntelQueries, familiesOf } from '../../lib/kql/threatIntelQueries';
+import type { HuntingQuery } from '../../lib/kql/huntingQuery';
 import { generatedForFamilies, isGeneratedSavedSearch, ownedBy, toSavedSearch } from '../../lib/sentinel/savedSearch';
 import { MIXED, SEED_000 } from '../kql/fixtures';
 
@@ -9,7 +10,7 @@ const PORTAL_TACTICS = new Set<string>(Object.values(KnownAttackTactic));
 
 /** Every query a sync can write: both forms, every family of the mixed set, behaviour hunts included. */
 const QUERIES: HuntingQuery[] = [
-  ...buildHuntingQueries(MIXED),
+  ...buildInlineQueries(MIXED),
   ...buildThreatIntelQueries(familiesOf(MIXED), { indicatorSource: 'ThreatFox' }),
 ];
 
@@ -72,8 +73,8 @@ describe('toSavedSearch', () => {
   });
 
   test('is identical for the same IOC set, so unchanged queries are not rewritten', () => {
-    const queries = buildHuntingQueries(SEED_000);
-    const again = buildHuntingQueries([...SEED_000].reverse()).map((q) => toSavedSearch(q, 'ThreatFox'));
+    const queries = buildInlineQueries(SEED_000);
+    const again = buildInlineQueries([...SEED_000].reverse()).map((q) => toSavedSearch(q, 'ThreatFox'));
     expect(again).toEqual(queries.map((q) => toSavedSearch(q, 'ThreatFox')));
     expect(JSON.stringify(again)).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
   });

@@ -1,9 +1,9 @@
-import { huntingQueryId } from '../../lib/kql/huntingQueries';
+import { huntingQueryId } from '../../lib/kql/huntingQuery';
 import { renderReport } from '../../lib/render/report';
 import { publish } from '../../lib/sentinel/publish';
 import { connectWorkspaces } from '../../lib/sentinel/connectWorkspaces';
 import { CONNECTOR_BY_TABLE, huntsForWorkspace, tableAvailable } from '../../lib/sentinel/workspaceTables';
-import { buildThreatIntelQueries } from '../../lib/kql/huntingQueries';
+import { buildThreatIntelQueries } from '../../lib/kql/threatIntelQueries';
 import { DEFAULT_WORKSPACE_TABLES, startArmFake, WORKSPACE_WITHOUT_DEFENDER, type ArmFake } from '../fakes/armServer';
 import { armContract } from '../fakes/armContract';
 import { manyIocs } from '../kql/fixtures';

@@ -1,5 +1,6 @@
 import type { Ioc } from '../../lib/ioc/types';
-import { buildHuntingQueries, DEFAULT_MAX_QUERY_CHARS, type HuntingQuery } from '../../lib/kql/huntingQueries';
+import { type HuntingQuery } from '../../lib/kql/huntingQuery';
+import { buildInlineQueries, DEFAULT_MAX_QUERY_CHARS } from '../../lib/kql/inlineQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { hostPartExpr } from '../../lib/kql/queries/match';
 import { TABLE_SCHEMAS } from '../support/tableSchemas';
@@ -29,7 +30,7 @@ const byTable = (qs: HuntingQuery[]) =>
   Object.fromEntries(qs.filter((q) => q.form === 'inline').map((q) => [q.table, q]));
 const inlineOnly = (qs: HuntingQuery[]) => qs.filter((q) => q.form === 'inline');
 
-describe('buildHuntingQueries', () => {
+describe('buildInlineQueries', () => {
   const cases: [string, Ioc[]][] = [
     ['seed 000', SEED_000],
     ['seed 001', SEED_001],
@@ -38,7 +39,7 @@ describe('buildHuntingQueries', () => {
   ];
 
   test.each(cases)('every query for %s is valid KQL against the real table schemas', (_name, iocs) => {
-    const queries = buildHuntingQueries(iocs);
+    const queries = buildInlineQueries(iocs);
     expect(queries.length).toBeGreaterThan(0);
     for (const q of queries) {
       expect({ id: q.id, errors: kqlDiagnostics(q.query) }).toEqual({ id: q.id, errors: [] });
@@ -46,7 +47,7 @@ describe('buildHuntingQueries', () => {
   });
 
   test('seed 000: one query per table that has IOCs, with the right lists', () => {
-    const qs = byTable(buildHuntingQueries(SEED_000));
+    const qs = byTable(buildInlineQueries(SEED_000));
     expect(Object.keys(qs).sort()).toEqual(
       [
         'ASimDnsActivityLogs',
@@ -100,7 +101,7 @@ describe('buildHuntingQueries', () => {
   });
 
   test('ip:port IOCs keep every port, and the query flags whether the connection used it', () => {
-    const nsm = buildHuntingQueries(MIXED).filter((q) => q.family === 'win.netsupportmanager_rat');
+    const nsm = buildInlineQueries(MIXED).filter((q) => q.family === 'win.netsupportmanager_rat');
     const csl = nsm.find((q) => q.table === 'CommonSecurityLog')!;
     expect(ipPorts(csl.query)).toEqual({ '2001:db8::5': [8080], '91.92.34.228': [443] });
     expect(csl.query).toContain(
@@ -109,7 +110,7 @@ describe('buildHuntingQueries', () => {
   });
 
   test('groups by family; hash tables only when hash IOCs exist; unattributed IOCs are kept', () => {
-    const qs = buildHuntingQueries(MIXED);
+    const qs = buildInlineQueries(MIXED);
     const tablesOf = (family: string) =>
       inlineOnly(qs)
         .filter((q) => q.family === family)
@@ -145,7 +146,7 @@ describe('buildHuntingQueries', () => {
       '_Im_NetworkSession',
       'DeviceFileEvents',
     ]);
-    expect(inlineOnly(buildHuntingQueries(SEED_001)).map((q) => q.table)).toEqual([
+    expect(inlineOnly(buildInlineQueries(SEED_001)).map((q) => q.table)).toEqual([
       'CommonSecurityLog',
       'DeviceNetworkEvents',
       'DnsEvents',
@@ -169,23 +170,23 @@ describe('buildHuntingQueries', () => {
   });
 
   test('ids are stable, unique and safe as ARM resource names', () => {
-    for (const qs of [buildHuntingQueries(MIXED), buildHuntingQueries(manyIocs(600), { maxQueryChars: 4000 })]) {
+    for (const qs of [buildInlineQueries(MIXED), buildInlineQueries(manyIocs(600), { maxQueryChars: 4000 })]) {
       for (const q of qs) expect(q.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
       expect(new Set(qs.map((q) => q.id)).size).toBe(qs.length);
     }
-    expect(buildHuntingQueries(SEED_000)[0].id).toBe(buildHuntingQueries(SEED_001)[0].id);
-    expect(buildHuntingQueries(SEED_000)[0].id).toMatch(
+    expect(buildInlineQueries(SEED_000)[0].id).toBe(buildInlineQueries(SEED_001)[0].id);
+    expect(buildInlineQueries(SEED_000)[0].id).toMatch(
       /^threatfox-win-netsupportmanager-rat-[0-9a-f]{6}-commonsecuritylog$/,
     );
   });
 
   test('the same IOC set in any order (and with duplicates) gives byte-identical queries', () => {
-    const a = buildHuntingQueries(MIXED);
-    const b = buildHuntingQueries(shuffled([...MIXED, ...MIXED.slice(0, 5)], 3));
+    const a = buildInlineQueries(MIXED);
+    const b = buildInlineQueries(shuffled([...MIXED, ...MIXED.slice(0, 5)], 3));
     expect(b).toEqual(a);
     const big = manyIocs(500);
-    expect(buildHuntingQueries(shuffled(big, 9), { maxQueryChars: 5000 })).toEqual(
-      buildHuntingQueries(big, { maxQueryChars: 5000 }),
+    expect(buildInlineQueries(shuffled(big, 9), { maxQueryChars: 5000 })).toEqual(
+      buildInlineQueries(big, { maxQueryChars: 5000 }),
     );
   });
 
@@ -197,8 +198,8 @@ describe('buildHuntingQueries', () => {
       value: ioc.type === 'url' ? `http://u${i}.example/p` : `v${i}.example`,
       malwarePrintable: 'NetSupport',
     }));
-    const hq = buildHuntingQueries(hostile);
-    const bq = buildHuntingQueries(benign);
+    const hq = buildInlineQueries(hostile);
+    const bq = buildInlineQueries(benign);
     expect(hq.map((q) => q.table)).toEqual(bq.map((q) => q.table));
     hq.forEach((q, i) => {
       expect(skeleton(q.query)).toEqual(skeleton(bq[i].query).replace(/^\/\/.*$/gm, '//'));
@@ -211,7 +212,7 @@ describe('buildHuntingQueries', () => {
       expect(asimDns.query).toContain(kqlString(ioc.value.toLowerCase()));
     }
     // A family name from the feed goes into a comment: no line break can escape it.
-    const renamed = buildHuntingQueries(hostile.map((i) => ({ ...i, malware: 'win.other_rat' })));
+    const renamed = buildInlineQueries(hostile.map((i) => ({ ...i, malware: 'win.other_rat' })));
     for (const q of renamed) {
       expect(q.query.split('\n')[0]).toMatch(/^\/\/ Net"Support \| take 1 \d+ \(win\.other_rat\)/);
       expect(q.name).not.toMatch(/\n/);
@@ -222,7 +223,7 @@ describe('buildHuntingQueries', () => {
   test('splits a large family into parts under the limit, each IOC exactly once', () => {
     const iocs = manyIocs(2000);
     const max = 6000;
-    const qs = buildHuntingQueries(iocs, { maxQueryChars: max });
+    const qs = buildInlineQueries(iocs, { maxQueryChars: max });
     const dns = qs.filter((q) => q.table === 'DnsEvents');
     expect(dns.length).toBeGreaterThan(2);
     dns.forEach((q, i) => {
@@ -265,19 +266,19 @@ describe('buildHuntingQueries', () => {
   });
 
   test('the default limit is respected by a realistic large feed', () => {
-    const qs = buildHuntingQueries(manyIocs(2000));
+    const qs = buildInlineQueries(manyIocs(2000));
     for (const q of qs) expect(q.query.length).toBeLessThanOrEqual(DEFAULT_MAX_QUERY_CHARS);
     expect(qs.some((q) => q.part)).toBe(true);
   });
 
   test('a lookback or limit that is not a plain number is refused', () => {
-    expect(() => buildHuntingQueries(SEED_000, { lookback: '14d); DnsEvents | take 1 //' })).toThrow(RangeError);
-    expect(() => buildHuntingQueries(SEED_000, { maxQueryChars: 100 })).toThrow(RangeError);
-    expect(buildHuntingQueries(SEED_000, { lookback: '30d' })[0].query).toMatch(/ago\(30d\)\);$/m);
+    expect(() => buildInlineQueries(SEED_000, { lookback: '14d); DnsEvents | take 1 //' })).toThrow(RangeError);
+    expect(() => buildInlineQueries(SEED_000, { maxQueryChars: 100 })).toThrow(RangeError);
+    expect(buildInlineQueries(SEED_000, { lookback: '30d' })[0].query).toMatch(/ago\(30d\)\);$/m);
   });
 
   test('false-positive guidance fits the table and family', () => {
-    const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
+    const qs = byTable(buildInlineQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
     const scenarios = (t: string) => qs[t].falsePositives.map((f) => f.scenario);
     expect(scenarios('DnsEvents')).toContain('Sinkholed or parked domain');
     expect(scenarios('DnsEvents')).not.toContain('NetSupport Manager or NetSupport School deployed by IT');
@@ -291,7 +292,7 @@ describe('buildHuntingQueries', () => {
   });
 
   test('hash IOCs are matched exactly (lower-case lists, case-sensitive in), never with in~', () => {
-    for (const q of inlineOnly(buildHuntingQueries(MIXED)).filter(
+    for (const q of inlineOnly(buildInlineQueries(MIXED)).filter(
       (x) =>
         x.family === 'win.netsupportmanager_rat' &&
         (x.table === 'DeviceFileEvents' || x.table === 'DeviceProcessEvents'),
@@ -303,11 +304,11 @@ describe('buildHuntingQueries', () => {
   });
 
   test('a pre-filtered table read by two branches is materialized once; one reader needs no cache', () => {
-    const qs = byTable(buildHuntingQueries(SEED_000));
+    const qs = byTable(buildInlineQueries(SEED_000));
     expect(qs.CommonSecurityLog.query).toMatch(/^let webEvents = materialize\(CommonSecurityLog\n/m);
     expect(qs.DeviceNetworkEvents.query).toMatch(/^let webEvents = materialize\(DeviceNetworkEvents\n/m);
     expect(qs.UrlClickEvents.query).toMatch(/^let webEvents = materialize\(UrlClickEvents\n/m);
-    const domainsOnly = byTable(buildHuntingQueries(SEED_001));
+    const domainsOnly = byTable(buildInlineQueries(SEED_001));
     expect(domainsOnly.CommonSecurityLog.query).toMatch(/^let webEvents = CommonSecurityLog\n/m);
     expect(domainsOnly.UrlClickEvents.query).toMatch(/^let webEvents = UrlClickEvents\n/m);
     expect(domainsOnly.UrlClickEvents.query).not.toMatch(/materialize/);
@@ -323,7 +324,7 @@ describe('buildHuntingQueries', () => {
   });
 
   test('descriptions say what a row means for that table and where triage starts, with the same text in the KQL', () => {
-    const qs = byTable(buildHuntingQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
+    const qs = byTable(buildInlineQueries(MIXED.filter((i) => i.malware === 'win.netsupportmanager_rat')));
     expect(qs.DnsEvents.description).toMatch(
       /a lookup alone does not prove a connection\. Triage: The asking host is ClientIP/,
     );
@@ -337,10 +338,10 @@ describe('buildHuntingQueries', () => {
   });
 
   describe('ASimDnsActivityLogs (Windows DNS Events via AMA)', () => {
-    const asim = (iocs: Ioc[]) => buildHuntingQueries(iocs).find((q) => q.table === 'ASimDnsActivityLogs')!;
+    const asim = (iocs: Ioc[]) => buildInlineQueries(iocs).find((q) => q.table === 'ASimDnsActivityLogs')!;
 
     test('hunts the same domains as DnsEvents, matched exactly on label boundaries after a has_any pre-filter', () => {
-      const qs = byTable(buildHuntingQueries(SEED_000));
+      const qs = byTable(buildInlineQueries(SEED_000));
       const q = qs.ASimDnsActivityLogs;
       expect(lists(q.query).iocDomains).toEqual(lists(qs.DnsEvents.query).iocDomains);
       expect(q.iocCount).toBe(9);
@@ -395,8 +396,8 @@ describe('buildHuntingQueries', () => {
     });
 
     test('is byte-identical for the same IOC set in any order', () => {
-      const a = inlineOnly(buildHuntingQueries(MIXED)).filter((q) => q.table === 'ASimDnsActivityLogs');
-      const b = buildHuntingQueries(shuffled([...MIXED, ...MIXED], 7)).filter((q) => q.table === 'ASimDnsActivityLogs');
+      const a = inlineOnly(buildInlineQueries(MIXED)).filter((q) => q.table === 'ASimDnsActivityLogs');
+      const b = buildInlineQueries(shuffled([...MIXED, ...MIXED], 7)).filter((q) => q.table === 'ASimDnsActivityLogs');
       expect(a.map((q) => q.query)).toEqual(b.map((q) => q.query));
       expect(a.map((q) => q.family)).toEqual(['js.clearfake', 'win.netsupportmanager_rat']);
     });
@@ -420,7 +421,7 @@ describe('buildHuntingQueries', () => {
       );
       // The legacy DnsEvents guidance is unchanged by the new table's rules.
       expect(
-        byTable(buildHuntingQueries(SEED_000))
+        byTable(buildInlineQueries(SEED_000))
           .DnsEvents.falsePositives.map((f) => f.scenario)
           .filter((s) => s !== 'DNS answer pointing at a shared address'),
       ).toEqual(scenarios.slice(0, 3));
@@ -433,7 +434,7 @@ describe('buildHuntingQueries', () => {
       malware: 'win.remcos',
       malwarePrintable: 'Remcos',
     }));
-    const qs = byTable(buildHuntingQueries(remcos));
+    const qs = byTable(buildInlineQueries(remcos));
     for (const q of Object.values(qs))
       for (const fp of q.falsePositives) expect(fp.guidance).not.toMatch(/NetSupport|client32/);
     const sinkhole = (t: string) =>

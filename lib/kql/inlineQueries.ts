@@ -1,30 +1,24 @@
 import { falsePositivesFor } from '../content/falsePositives';
-import { familyNameFor, familyOf, INDICATORS_PROVENANCE, PROVENANCE_TEXT, provenanceOf } from '../content/family';
+import { familyNameFor, familyOf, PROVENANCE_TEXT, provenanceOf } from '../content/family';
 import { attackMapping } from '../content/mitre';
 import { DEFAULT_LOOKBACK } from '../config';
 import { groupBy } from '../groupBy';
-import type { Ioc, IocKind, IocType } from '../ioc/types';
-import { asimDnsActivityLogsHunt } from './queries/asimDnsActivityLogs';
-import { imDnsHunt, imNetworkSessionHunt, imWebSessionHunt } from './queries/asimParsers';
-import { byCodeUnit } from '../sort';
-import { behaviourHuntsFor } from './families';
-import { huntingQueryId, type HuntingQuery } from './huntingQuery';
-import { iocEntities, kqlCommentText, type QueryContext, type TableHunt } from './queries/common';
-import { commonSecurityLogHunt } from './queries/commonSecurityLog';
-import { deviceFileEventsHunt } from './queries/deviceFileEvents';
-import { deviceNetworkEventsHunt } from './queries/deviceNetworkEvents';
-import { deviceProcessEventsHunt } from './queries/deviceProcessEvents';
-import { dnsEventsHunt } from './queries/dnsEvents';
-import { emailUrlInfoHunt } from './queries/emailUrlInfo';
-import { urlClickEventsHunt } from './queries/urlClickEvents';
-import { describeInline, describeThreatIntel, iocPhrase } from './describe';
-import { buildInline, splitIocs } from './split';
-import { threatIntelSource } from './threatIntelSource';
+import { iocKindOf, type Ioc, type IocKind, type IocType } from '../ioc/types';
 import { isIpHost } from '../ioc/urlHost';
+import { byCodeUnit } from '../sort';
+import { describeInline, iocPhrase } from './describe';
+import { behaviourHuntsFor } from './families';
+import { huntingQueryId, oneLine, validLookback, type HuntingQuery } from './huntingQuery';
+import { iocEntities, type QueryContext } from './queries/common';
+import { buildInline, splitIocs } from './split';
+import { TABLE_HUNTS } from './tableHunts';
 
-export { huntingQueryId, isHuntingQueryIdOf, type HuntingQuery } from './huntingQuery';
+/**
+ * The self-contained (inline) form of the hunting queries: the family's IOC lists written into each
+ * query. What `--out`, the report and a dry run export; it changes with every IOC.
+ */
 
-export interface HuntingQueryOptions {
+export interface InlineQueryOptions {
   /** Upper bound on each inline query's length in characters; a family's IOCs are split over parts to stay under it. */
   maxQueryChars?: number;
   /** KQL timespan the queries look back over, e.g. `14d` (HUNTING_LOOKBACK). */
@@ -46,25 +40,6 @@ export const DEFAULT_MAX_QUERY_CHARS = 60_000;
 /** More parts than this for one table is more than an analyst will run by hand: the CLI says so. */
 export const MANY_PARTS = 3;
 
-/** The hunts, in the order queries are emitted for a family. */
-export const TABLE_HUNTS: readonly TableHunt[] = [
-  commonSecurityLogHunt,
-  deviceNetworkEventsHunt,
-  dnsEventsHunt,
-  asimDnsActivityLogsHunt,
-  imDnsHunt,
-  imNetworkSessionHunt,
-  imWebSessionHunt,
-  urlClickEventsHunt,
-  emailUrlInfoHunt,
-  deviceFileEventsHunt,
-  deviceProcessEventsHunt,
-];
-
-export function tableHunt(table: string): TableHunt | undefined {
-  return TABLE_HUNTS.find((h) => h.table === table);
-}
-
 const TYPE_ORDER: Record<IocType, number> = { ipv4: 0, ipv6: 1, domain: 2, url: 3, sha256: 4, sha1: 5, md5: 6 };
 
 /** Type, value and port: one hunted value whatever family or metadata it came with. */
@@ -76,21 +51,10 @@ function compareIocs(a: Ioc, b: Ioc): number {
   return TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || byCodeUnit(a.value, b.value) || (a.port ?? -1) - (b.port ?? -1);
 }
 
-export function validLookback(lookback: string): string {
-  if (!/^[1-9]\d{0,3}[dhm]$/.test(lookback)) {
-    throw new RangeError(`lookback must be a KQL timespan such as 14d, 12h or 30m (got ${JSON.stringify(lookback)})`);
-  }
-  return lookback;
-}
-
 function validMaxChars(max: number): number {
   if (!Number.isInteger(max) || max < 2000)
     throw new RangeError(`maxQueryChars must be a whole number of at least 2000 (got ${max})`);
   return max;
-}
-
-function oneLine(text: string): string {
-  return kqlCommentText(text).replace(/\s+/g, ' ');
 }
 
 /** `{ iocsAsOf }`: the latest first- or last-seen time of these IOCs, when any has one. */
@@ -112,32 +76,12 @@ function uniqueSorted(iocs: readonly Ioc[]): Ioc[] {
   return [...byKey.values()].sort(compareIocs);
 }
 
-const IOC_KIND: Partial<Record<IocType, IocKind>> = {
-  ipv4: 'ip',
-  ipv6: 'ip',
-  domain: 'domain',
-  url: 'url',
-  sha256: 'sha256',
-  sha1: 'sha1',
-  md5: 'md5',
-};
-
 /** Whether an IOC gives the hunt something to match: itself, or (a URL) its hunted host. */
 function contributes(ioc: Ioc, kinds: readonly IocKind[]): boolean {
-  if (kinds.includes(IOC_KIND[ioc.type]!)) return true;
+  if (kinds.includes(iocKindOf(ioc.type))) return true;
   if (ioc.type !== 'url') return false;
   const host = ioc.huntedHost;
   return !!host && kinds.includes(isIpHost(host) ? 'ip' : 'domain');
-}
-
-const FILE_KINDS: readonly IocKind[] = ['sha256', 'sha1', 'md5'];
-
-/** The threat types a table's hits can stand for, so the ThreatIntel form's tags need no IOC. */
-function threatTypesOf(hunt: TableHunt): string[] {
-  const out: string[] = [];
-  if (hunt.kinds.some((k) => !FILE_KINDS.includes(k))) out.push('botnet_cc', 'payload_delivery');
-  if (hunt.kinds.some((k) => FILE_KINDS.includes(k))) out.push('payload');
-  return out;
 }
 
 /**
@@ -145,7 +89,7 @@ function threatTypesOf(hunt: TableHunt): string[] {
  * into parts when needed, plus the family's behaviour hunts. This is what `--out`, the report and a
  * dry run show. Pure and deterministic: the same IOC set in any order gives byte-identical queries.
  */
-export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = {}): HuntingQuery[] {
+export function buildInlineQueries(iocs: Ioc[], options: InlineQueryOptions = {}): HuntingQuery[] {
   const max = validMaxChars(options.maxQueryChars ?? DEFAULT_MAX_QUERY_CHARS);
   const lookback = validLookback(options.lookback ?? DEFAULT_LOOKBACK);
 
@@ -207,75 +151,6 @@ export function buildHuntingQueries(iocs: Ioc[], options: HuntingQueryOptions = 
     queries.push(...behaviourHuntsFor(family, { familyName, lookback }));
   }
   return queries;
-}
-
-export interface SavedSearchFamily {
-  /** ThreatFox malware id. */
-  id: string;
-  /** Display name (ThreatFox malware_printable or our own). */
-  name: string;
-}
-
-export interface ThreatIntelQueryOptions {
-  /** INDICATOR_SOURCE: the SourceSystem our indicators carry in ThreatIntelIndicators. */
-  indicatorSource: string;
-  lookback?: string;
-}
-
-/**
- * The form written to Sentinel: per family, one query per table that reads the family's indicators
- * from ThreatIntelIndicators, plus its behaviour hunts. Depends on the family and the settings only,
- * never on the IOC set, so the number and text of saved searches do not move with the feed.
- */
-export function buildThreatIntelQueries(
-  families: readonly SavedSearchFamily[],
-  options: ThreatIntelQueryOptions,
-): HuntingQuery[] {
-  const lookback = validLookback(options.lookback ?? DEFAULT_LOOKBACK);
-  const queries: HuntingQuery[] = [];
-  for (const family of [...families].sort((a, b) => byCodeUnit(a.id, b.id))) {
-    const familyName = oneLine(family.name) || family.id;
-    const source = threatIntelSource({ familyId: family.id, indicatorSource: options.indicatorSource });
-    for (const hunt of TABLE_HUNTS) {
-      const attack = attackMapping(family.id, threatTypesOf(hunt), hunt.iocTypes);
-      const query = hunt.build(source, {
-        familyId: family.id,
-        familyName,
-        lookback,
-        provenance: INDICATORS_PROVENANCE,
-      });
-      queries.push({
-        id: huntingQueryId(family.id, hunt.table),
-        family: family.id,
-        familyName,
-        table: hunt.table,
-        form: 'threatIntel',
-        name: `${familyName} indicators in ${hunt.table} (ThreatIntelIndicators)`,
-        description: describeThreatIntel(hunt, familyName, lookback, query),
-        tactics: attack.tactics,
-        techniques: attack.techniques,
-        requiredTables: [hunt.table, ...(hunt.alsoReads ?? []), 'ThreatIntelIndicators'],
-        requiredDataConnectors: [
-          ...hunt.requiredDataConnectors.map((c) => ({ connectorId: c.connectorId, dataTypes: [...c.dataTypes] })),
-          { connectorId: 'ThreatIntelligence', dataTypes: ['ThreatIntelIndicators'] },
-        ],
-        entityMappings: [...hunt.entityMappings, ...iocEntities(hunt.kinds)],
-        falsePositives: falsePositivesFor(hunt.table, hunt.iocTypes, family.id),
-        query,
-      });
-    }
-    queries.push(...behaviourHuntsFor(family.id, { familyName, lookback }));
-  }
-  return queries;
-}
-
-/** The families of these IOCs with their display names: what a sync writes saved searches for. */
-export function familiesOf(iocs: readonly Ioc[]): SavedSearchFamily[] {
-  const byFamily = groupBy(
-    iocs.filter((i) => i.malware),
-    familyOf,
-  );
-  return [...byFamily.entries()].map(([id, group]) => ({ id, name: familyNameFor(id, group) }));
 }
 
 /** Tables of a family that needed more than MANY_PARTS inline parts: what the CLI warns about. */

@@ -2,15 +2,10 @@ import { parseAllowlist } from '../../lib/ioc/benign';
 import type { Ioc } from '../../lib/ioc/types';
 import { withHuntedHost } from '../../lib/ioc/urlHost';
 import { loadSettings } from '../../lib/config';
-import {
-  buildHuntingQueries,
-  buildThreatIntelQueries,
-  familiesOf,
-  heavilySplit,
-  TABLE_HUNTS,
-  tableHunt,
-  type HuntingQuery,
-} from '../../lib/kql/huntingQueries';
+import { type HuntingQuery } from '../../lib/kql/huntingQuery';
+import { buildInlineQueries, heavilySplit } from '../../lib/kql/inlineQueries';
+import { TABLE_HUNTS, tableHunt } from '../../lib/kql/tableHunts';
+import { buildThreatIntelQueries, familiesOf } from '../../lib/kql/threatIntelQueries';
 import { kqlString } from '../../lib/kql/literal';
 import { huntValues, ipForms } from '../../lib/kql/source';
 import { savedSearchesFor } from '../../lib/sentinel/publish';
@@ -40,7 +35,7 @@ describe('the ThreatIntelIndicators form (what Sentinel gets)', () => {
     expect(new Set(thousand.map((q) => q.id)).size).toBe(thousand.length);
     for (const q of thousand) expect(q.part).toBeUndefined();
     // The inline export of the same 1,000 IOCs is split; the saved searches are not.
-    expect(buildHuntingQueries(manyIocs(1000)).length).toBeGreaterThan(thousand.length);
+    expect(buildInlineQueries(manyIocs(1000)).length).toBeGreaterThan(thousand.length);
   });
 
   test('reads our indicators: family label, source as a narrowing only, latest row per Id, not deleted or revoked, expired ones too', () => {
@@ -168,7 +163,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
   test.each(CASES)(
     '%s (inline form): in the lists of exactly the expected tables, and every query is valid',
     (name, one) => {
-      const qs = iocHunts(buildHuntingQueries([one]));
+      const qs = iocHunts(buildInlineQueries([one]));
       expect(qs.map((q) => q.table)).toEqual(EXPECTED[name]);
       for (const q of qs) {
         // A URL is in the URL list where the table matches URLs, and its host where it matches domains or IPs only.
@@ -182,7 +177,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
   test('a URL host is hunted as a domain (DNS and web tables) and a bare-IP URL as an IP', () => {
     const qs = Object.fromEntries(
       iocHunts(
-        buildHuntingQueries([ioc('url', 'https://drop.example/payload.js'), ioc('url', 'http://198.51.100.4/x.exe')]),
+        buildInlineQueries([ioc('url', 'https://drop.example/payload.js'), ioc('url', 'http://198.51.100.4/x.exe')]),
       ).map((q) => [q.table, q]),
     );
     expect(lets(qs.DnsEvents.query).iocDomains).toEqual(['drop.example']);
@@ -207,7 +202,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
   test('a payload on well-known infrastructure stays a URL hunt: the site is never hunted as a domain', () => {
     const gh = ioc('url', 'https://raw.githubusercontent.com/actor/repo/main/client32.zip');
     expect(gh.huntedHost).toBeUndefined();
-    const qs = iocHunts(buildHuntingQueries([gh]));
+    const qs = iocHunts(buildInlineQueries([gh]));
     for (const q of qs) expect(lets(q.query).iocDomains ?? []).toEqual([]);
     expect(qs.map((q) => q.table)).toEqual([
       'CommonSecurityLog',
@@ -231,7 +226,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
       urls: [...new Set(qs.flatMap((q) => (lets(q.query).iocUrls as string[] | undefined) ?? []))],
     });
     // Without the allow-list both hosts are hunted on their own.
-    expect(hunted(iocHunts(buildHuntingQueries([onDomain, onIp])))).toMatchObject({
+    expect(hunted(iocHunts(buildInlineQueries([onDomain, onIp])))).toMatchObject({
       domains: ['files.partner.example'],
       ips: ['203.0.113.7'],
     });
@@ -239,7 +234,7 @@ describe('coverage: each IOC type reaches each table listed', () => {
     const allow = parseAllowlist('partner.example, 203.0.113.0/24').allowlist;
     const allowed = urls.map((url) => withHuntedHost({ type: 'url' as const, value: url, ...nsm }, allow));
     expect(allowed.map((i) => i.huntedHost)).toEqual([undefined, undefined]);
-    const qs = iocHunts(buildHuntingQueries(allowed));
+    const qs = iocHunts(buildInlineQueries(allowed));
     expect(hunted(qs)).toEqual({ domains: [], ips: [], urls: [...urls].sort() });
     // The DNS tables hunt hosts only: with both hosts allow-listed they get no query at all.
     expect(qs.map((q) => q.table)).not.toContain('DnsEvents');
@@ -275,7 +270,7 @@ describe('matching details', () => {
   test('IPv6 is compared in canonical form: every logged spelling maps to the IOC, nothing is upper-cased', () => {
     expect(ipForms('2001:db8::5')).toEqual(['2001:0db8:0000:0000:0000:0000:0000:0005', '2001:db8::5']);
     expect(ipForms('91.92.34.228')).toEqual(['91.92.34.228', '::ffff:91.92.34.228']);
-    const q = buildHuntingQueries([{ type: 'ipv6', value: '2001:db8::5', ...nsm }]).find(
+    const q = buildInlineQueries([{ type: 'ipv6', value: '2001:db8::5', ...nsm }]).find(
       (x) => x.table === 'DeviceNetworkEvents',
     )!;
     expect(lets(q.query).iocIpByForm).toEqual({
@@ -287,7 +282,7 @@ describe('matching details', () => {
   });
 
   test('one summary row per event: a URL and its domain matching the same event count once, as the URL', () => {
-    for (const q of iocHunts(buildHuntingQueries(SEED_000))) {
+    for (const q of iocHunts(buildInlineQueries(SEED_000))) {
       const branches = (q.query.match(/^let \w+Hits = /gm) ?? []).length;
       if (branches > 1) {
         expect({ table: q.table, dedupe: q.query.includes('| summarize arg_min(MatchRank, *) by EventKey\n') }).toEqual(
@@ -298,13 +293,13 @@ describe('matching details', () => {
           expect(m[1]).not.toBe('where');
       }
     }
-    const csl = buildHuntingQueries(SEED_000).find((q) => q.table === 'CommonSecurityLog')!.query;
+    const csl = buildInlineQueries(SEED_000).find((q) => q.table === 'CommonSecurityLog')!.query;
     expect(csl).toMatch(/IocType = "url", PortMatchesIoc = bool\(null\), MatchRank = 1/);
     expect(csl).toMatch(/IocType = "domain", PortMatchesIoc = bool\(null\), MatchRank = 2/);
   });
 
   test("the NetSupport outside-Program-Files flag reads the parent's path when the parent matched", () => {
-    const q = buildHuntingQueries(MIXED).find((x) => x.table === 'DeviceProcessEvents')!.query;
+    const q = buildInlineQueries(MIXED).find((x) => x.table === 'DeviceProcessEvents')!.query;
     expect(q).toContain('NetSupportClientOutsideProgramFiles = iff(MatchedOn == "parent process",');
     expect(q).toContain(
       'InitiatingProcessFileName =~ "client32.exe" and InitiatingProcessFolderPath !contains @":\\Program Files"',
@@ -324,20 +319,20 @@ describe('behaviour hunts', () => {
   test('exist for NetSupport only, in both outputs, the same text whatever the IOCs', () => {
     const other = [{ type: 'domain' as const, value: 'c2.example', malware: 'win.remcos', malwarePrintable: 'Remcos' }];
     for (const qs of [
-      buildHuntingQueries([...SEED_000, ...other]),
+      buildInlineQueries([...SEED_000, ...other]),
       savedSearchesFor([...SEED_000, ...other], SENTINEL),
     ]) {
       const behaviour = qs.filter((q) => q.form === 'behaviour');
       expect(behaviour.map((q) => q.family)).toEqual(Array(8).fill(NSM));
       expect(qs.filter((q) => q.family === 'win.remcos' && q.form === 'behaviour')).toEqual([]);
     }
-    const a = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
+    const a = buildInlineQueries(SEED_000).filter((q) => q.form === 'behaviour');
     const b = savedSearchesFor(manyIocs(300), SENTINEL).filter((q) => q.form === 'behaviour');
     expect(b).toEqual(a);
   });
 
   test('cover where the client runs, its name, persistence, configuration, signer, vendor domains and C2 beacon; mapped to T1219', () => {
-    const qs = buildHuntingQueries(SEED_000).filter((q) => q.form === 'behaviour');
+    const qs = buildInlineQueries(SEED_000).filter((q) => q.form === 'behaviour');
     const by = Object.fromEntries(qs.map((q) => [q.id.replace(/^.*-behaviour-/, ''), q]));
     expect(Object.keys(by)).toEqual([
       'client-outside-program-files',
@@ -415,11 +410,11 @@ describe('behaviour hunts', () => {
 });
 
 test('the CLI warning: tables of a family whose inline export needs more than a few parts', () => {
-  const qs = buildHuntingQueries(manyIocs(2000), { maxQueryChars: 4000 });
+  const qs = buildInlineQueries(manyIocs(2000), { maxQueryChars: 4000 });
   const heavy = heavilySplit(qs);
   expect(heavy.length).toBeGreaterThan(0);
   for (const h of heavy) expect(h.parts).toBeGreaterThan(3);
-  expect(heavilySplit(buildHuntingQueries(SEED_000))).toEqual([]);
+  expect(heavilySplit(buildInlineQueries(SEED_000))).toEqual([]);
   expect(
     familiesOf(MIXED)
       .map((f) => f.id)
@@ -435,7 +430,7 @@ test('HUNTING_LOOKBACK: 14d by default, validated as a plain timespan, and used 
   const sentinel = loadSettings({ HUNTING_LOOKBACK: '30d' }).sentinel;
   for (const q of [
     ...savedSearchesFor(SEED_000, sentinel),
-    ...buildHuntingQueries(SEED_000, { lookback: sentinel.huntingLookback }),
+    ...buildInlineQueries(SEED_000, { lookback: sentinel.huntingLookback }),
   ]) {
     expect(q.query).toContain("let starttime = coalesce(todatetime('{{StartTimeISO}}'), ago(30d));");
     expect(q.description).toContain('the last 30d (HUNTING_LOOKBACK)');

@@ -1,13 +1,8 @@
 import type { Ioc } from '../../lib/ioc/types';
 import { withHuntedHost } from '../../lib/ioc/urlHost';
-import {
-  buildHuntingQueries,
-  buildThreatIntelQueries,
-  DEFAULT_MAX_QUERY_CHARS,
-  heavilySplit,
-  MANY_PARTS,
-  type HuntingQuery,
-} from '../../lib/kql/huntingQueries';
+import { type HuntingQuery } from '../../lib/kql/huntingQuery';
+import { buildInlineQueries, DEFAULT_MAX_QUERY_CHARS, heavilySplit, MANY_PARTS } from '../../lib/kql/inlineQueries';
+import { buildThreatIntelQueries } from '../../lib/kql/threatIntelQueries';
 import { renderHuntingYaml } from '../../lib/render/sentinelYaml';
 import { urlKeyExpr } from '../../lib/kql/queries/match';
 import { MAX_HAS_ANY } from '../../lib/kql/source';
@@ -38,7 +33,7 @@ describe('time range', () => {
   test("every query, in both forms and the behaviour hunts, searches the hunting page's range, else HUNTING_LOOKBACK", () => {
     const sets: [string, HuntingQuery[]][] = [
       ['14d', threatIntel()],
-      ['21d', buildHuntingQueries(SEED_000, { lookback: '21d' })],
+      ['21d', buildInlineQueries(SEED_000, { lookback: '21d' })],
     ];
     for (const [lookback, q] of sets.flatMap(([l, qs]) => qs.map((x) => [l, x] as const))) {
       expect(q.query).toContain(`let starttime = coalesce(todatetime('{{StartTimeISO}}'), ago(${lookback}));`);
@@ -80,7 +75,7 @@ describe('ThreatIntelIndicators schemas', () => {
 describe('well-known hosts and has_any', () => {
   test('a URL on a well-known host pre-filters on its host and path; other URLs and domains on their host', () => {
     const qs = byTable(
-      buildHuntingQueries([
+      buildInlineQueries([
         ioc('url', 'https://cdn.discordapp.com/attachments/1/2/update.zip'),
         ioc('url', 'https://github.com/actor/tool/releases/download/v1/client32.zip?raw=1'),
         ioc('url', 'http://drop.example/a.js'),
@@ -120,7 +115,7 @@ describe('well-known hosts and has_any', () => {
 describe('hits on the host of a URL IOC', () => {
   test('are labelled url-host with their URLs; a host that is an IOC in its own right stays a domain or IP', () => {
     const qs = byTable(
-      buildHuntingQueries([
+      buildInlineQueries([
         ioc('url', 'https://compromised.example/wp-content/x.js'),
         ioc('url', 'https://compromised.example/wp-content/y.js'),
         ioc('url', 'http://198.51.100.9/a.exe'),
@@ -183,7 +178,7 @@ describe('URL keys', () => {
     expect(urlKey('http://evil.com:8080/a')).toBe('evil.com:8080/a');
     expect(urlKey('https://evil.com:80/a')).toBe('evil.com:80/a');
     expect(urlKey('http://evil.com:4430/a')).toBe('evil.com:4430/a');
-    const q = byTable(buildHuntingQueries([ioc('url', 'https://drop.example/a.js')])).UrlClickEvents.query;
+    const q = byTable(buildInlineQueries([ioc('url', 'https://drop.example/a.js')])).UrlClickEvents.query;
     expect(q).toContain(`extend IocKey = ${urlKeyExpr('IocUrl')}`);
     expect(q).toContain(`UrlKey = ${urlKeyExpr('ClickedUrl')}`);
   });
@@ -192,7 +187,7 @@ describe('URL keys', () => {
 describe('export split', () => {
   test('1,000 IOCs give at most 3 parts per table, each within the saved-search bound and the has_any limit', () => {
     expect(DEFAULT_MAX_QUERY_CHARS).toBe(60_000);
-    const qs = buildHuntingQueries(manyIocs(1000)).filter((q) => q.form === 'inline');
+    const qs = buildInlineQueries(manyIocs(1000)).filter((q) => q.form === 'inline');
     const parts = new Map<string, number>();
     for (const q of qs) {
       parts.set(q.table, (parts.get(q.table) ?? 0) + 1);
@@ -210,7 +205,7 @@ describe('export split', () => {
 describe('provenance (issue 21)', () => {
   test('a pasted list is called submitted by hand in names, descriptions, KQL headers and YAML, never ThreatFox data', () => {
     const pasted = SEED_000.map((i) => ({ ...i, origin: 'manual' as const }));
-    for (const q of buildHuntingQueries(pasted).filter((x) => x.form === 'inline')) {
+    for (const q of buildInlineQueries(pasted).filter((x) => x.form === 'inline')) {
       const header = q.query.split('\n').filter((l) => l.startsWith('//'));
       const yaml = renderHuntingYaml(q);
       expect(q.name).toMatch(/\(submitted by hand\)$/);
@@ -219,9 +214,9 @@ describe('provenance (issue 21)', () => {
       for (const text of [q.name, q.description, header.join('\n'), yaml])
         expect(text).not.toMatch(/\(ThreatFox\)|abuse\.ch ThreatFox|ThreatFox IOC/);
     }
-    const mixed = buildHuntingQueries([...SEED_000.slice(0, 2), ...pasted.slice(2)]).find((x) => x.form === 'inline')!;
+    const mixed = buildInlineQueries([...SEED_000.slice(0, 2), ...pasted.slice(2)]).find((x) => x.form === 'inline')!;
     expect(mixed.name).toMatch(/\(ThreatFox and submitted by hand\)$/);
-    const feed = buildHuntingQueries(SEED_000).find((x) => x.form === 'inline')!;
+    const feed = buildInlineQueries(SEED_000).find((x) => x.form === 'inline')!;
     expect(feed.name).toMatch(/\(ThreatFox\)$/);
     expect(feed.description).toContain('from abuse.ch ThreatFox');
   });
