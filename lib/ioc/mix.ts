@@ -17,6 +17,11 @@ export function countOf(n: number, kind: IocKind): string {
 export function describeIocMix(iocs: readonly Pick<Ioc, 'type'>[]): string {
   const counts = new Map<IocKind, number>();
   for (const { type } of iocs) counts.set(iocKindOf(type), (counts.get(iocKindOf(type)) ?? 0) + 1);
+  return describeKindCounts(counts);
+}
+
+/** `describeIocMix` from counts already made: the kinds counted, in the fixed order. */
+export function describeKindCounts(counts: ReadonlyMap<IocKind, number>): string {
   return IOC_KINDS.filter((k) => counts.has(k))
     .map((k) => countOf(counts.get(k)!, k))
     .join(', ');

@@ -41,6 +41,16 @@ export function kqlString(value: string): string {
   return `"${escaped}"`;
 }
 
+/** The length of `kqlString(value)`, without writing it for the values (most) that need no escape. */
+export function kqlStringLength(value: string): number {
+  return NEEDS_ESCAPE.test(value) ? kqlString(value).length : value.length + 2;
+}
+
+/** The length of a `kqlDynamicList` of `count` values whose literals have `literalChars` characters in all. */
+export function kqlDynamicListLength(count: number, literalChars: number): number {
+  return 'dynamic([])'.length + literalChars + 2 * Math.max(0, count - 1);
+}
+
 /** `dynamic(["a", "b"])`: a list literal for `in`, `has_any` and `mv-apply`, values in the given order. */
 export function kqlDynamicList(values: readonly string[]): string {
   return `dynamic([${values.map(kqlString).join(', ')}])`;

@@ -1,9 +1,8 @@
-import ipaddr from 'ipaddr.js';
 import { countOf } from '../ioc/mix';
 import type { Ioc, IocKind } from '../ioc/types';
-import { byCodeUnit, sortedUnique } from '../sort';
-import { kqlDynamicList, kqlString } from './literal';
-import { isIpHost } from '../ioc/urlHost';
+import { byCodeUnit } from '../sort';
+import { huntValues, ipForms, type HuntValues } from './huntValues';
+import { kqlDynamicList, kqlDynamicListLength, kqlString } from './literal';
 
 /**
  * Where a hunting query gets its IOCs. The table builders only name lists (`iocDomains`,
@@ -84,125 +83,13 @@ export interface IocSource {
  */
 export const MAX_HAS_ANY = 10_000;
 
-/** The values one family's IOCs are hunted by, per kind (the inline form's lists). */
-export interface HuntValues {
-  /** IP → ports ThreatFox reported (none for a URL's bare-IP host). */
-  ips: Map<string, number[]>;
-  domains: string[];
-  urls: string[];
-  /** The web tables' pre-filter terms: hunted domains and URL hosts, and `urlPrefilterTerm` of the other URLs. */
-  hosts: string[];
-  /** Domain or IP hunted only as the host of URL IOCs → those URLs. */
-  hostSources: Map<string, string[]>;
-  sha256: string[];
-  sha1: string[];
-  md5: string[];
-}
-
-/**
- * The pre-filter term of a URL whose host is not hunted on its own (well-known or allow-listed):
- * host and path, lower-case, without scheme, user, query or fragment. `has_any` matches it as a
- * phrase, so the pre-filter keeps that URL's rows and never the whole site's.
- */
-export function urlPrefilterTerm(url: string): string {
-  return url
-    .toLowerCase()
-    .replace(/^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*@)?/, '')
-    .replace(/[?#].*$/, '')
-    .replace(/\/+$/, '');
-}
-
-/** What each IOC is hunted as: its own value, and for a URL also its host when it carries one (`Ioc.huntedHost`). */
-export function huntValues(iocs: readonly Ioc[]): HuntValues {
-  const ips = new Map<string, Set<number>>();
-  const addIp = (ip: string, port?: number) => {
-    const set = ips.get(ip) ?? new Set<number>();
-    if (port !== undefined && Number.isInteger(port)) set.add(port);
-    ips.set(ip, set);
-  };
-  const domains = new Set<string>();
-  const hosts = new Set<string>();
-  const urls = new Set<string>();
-  const ownHosts = new Set<string>();
-  const hostSources = new Map<string, Set<string>>();
-  const hashes: Record<'sha256' | 'sha1' | 'md5', Set<string>> = { sha256: new Set(), sha1: new Set(), md5: new Set() };
-  for (const ioc of iocs) {
-    switch (ioc.type) {
-      case 'ipv4':
-      case 'ipv6':
-        addIp(ioc.value.toLowerCase(), ioc.port);
-        ownHosts.add(ioc.value.toLowerCase());
-        break;
-      case 'domain': {
-        const d = ioc.value.toLowerCase().replace(/\.$/, '');
-        domains.add(d);
-        hosts.add(d);
-        ownHosts.add(d);
-        break;
-      }
-      case 'url': {
-        urls.add(ioc.value);
-        const hunted = ioc.huntedHost;
-        if (!hunted) {
-          hosts.add(urlPrefilterTerm(ioc.value));
-          break;
-        }
-        hosts.add(hunted);
-        if (isIpHost(hunted)) addIp(hunted);
-        else domains.add(hunted);
-        hostSources.set(hunted, (hostSources.get(hunted) ?? new Set<string>()).add(ioc.value));
-        break;
-      }
-      case 'sha256':
-      case 'sha1':
-      case 'md5':
-        hashes[ioc.type].add(ioc.value.toLowerCase());
-    }
-  }
-  return {
-    ips: new Map([...ips.keys()].sort(byCodeUnit).map((ip) => [ip, [...ips.get(ip)!].sort((a, b) => a - b)])),
-    domains: sortedUnique(domains),
-    urls: sortedUnique(urls),
-    hosts: sortedUnique(hosts),
-    hostSources: new Map(
-      [...hostSources.keys()]
-        .filter((h) => !ownHosts.has(h))
-        .sort(byCodeUnit)
-        .map((h) => [h, sortedUnique(hostSources.get(h)!)]),
-    ),
-    sha256: sortedUnique(hashes.sha256),
-    sha1: sortedUnique(hashes.sha1),
-    md5: sortedUnique(hashes.md5),
-  };
-}
-
-/**
- * The forms an IP is logged in, lower-case: as is, IPv4-mapped (`::ffff:a.b.c.d`, Defender's form for
- * IPv4 peers of dual-stack sockets) and, for IPv6, written out in full as `parse_ipv6()` gives it, so
- * `2001:DB8::5` and `2001:0db8:0000:...:0005` both meet the compressed IOC `2001:db8::5`.
- */
-export function ipForms(ip: string): string[] {
-  const forms = [ip.toLowerCase()];
-  try {
-    const parsed = ipaddr.parse(ip);
-    if (parsed.kind() === 'ipv4') forms.push(`::ffff:${ip}`);
-    else
-      forms.push(
-        (parsed as ipaddr.IPv6)
-          .toNormalizedString()
-          .split(':')
-          .map((g) => g.padStart(4, '0'))
-          .join(':')
-          .toLowerCase(),
-      );
-  } catch {
-    // Not an address (hostile input in tests): matched only as written.
-  }
-  return sortedUnique(forms);
-}
-
 function bagLiteral(entries: [string, string][]): string {
   return `dynamic({${entries.map(([k, v]) => `${kqlString(k)}: ${v}`).join(', ')}})`;
+}
+
+/** The length of a `bagLiteral` of `count` entries whose `"key": value` texts have `entryChars` characters in all. */
+function bagLiteralLength(count: number, entryChars: number): number {
+  return 'dynamic({})'.length + entryChars + 2 * Math.max(0, count - 1);
 }
 
 /** The hash list names and the hash kind each holds. */
@@ -244,6 +131,90 @@ function inlineLets(name: ListName, v: HuntValues, names: readonly ListName[]): 
   }
 }
 
+/** Characters in the inline lists, by list: what `inlineLetsLength` adds up (kept by lib/kql/inlineLength.ts). */
+export interface InlineListChars {
+  /** `"form": "ip"` entries of iocIpByForm: how many, and their characters. */
+  ipForms: { count: number; chars: number };
+  /** `"ip": [ports]` entries of iocIpPorts. */
+  ipPorts: { count: number; chars: number };
+  /** `"host": [urls]` entries of iocHostSources (hosts that are no IOC of their own). */
+  hostSources: { count: number; chars: number };
+  /** Literal characters and values of each plain list. */
+  domains: { count: number; chars: number };
+  urls: { count: number; chars: number };
+  hosts: { count: number; chars: number };
+  sha256: { count: number; chars: number };
+  sha1: { count: number; chars: number };
+  md5: { count: number; chars: number };
+}
+
+const LIST_CHARS: Record<'iocDomains' | 'iocUrls' | keyof typeof HASH_LISTS, keyof InlineListChars> = {
+  iocDomains: 'domains',
+  iocUrls: 'urls',
+  ...HASH_LISTS,
+};
+
+/**
+ * The length of `lets(names)` of the inline source: `inlineLets`'s lines, counted rather than
+ * written, line for line (test/kql/inlineLength.test.ts holds the two equal).
+ */
+export function inlineLetsLength(names: readonly ListName[], c: InlineListChars): number {
+  const lines: number[] = [];
+  const list = (name: ListName, l: { count: number; chars: number }) =>
+    lines.push(`let ${name} = ;`.length + kqlDynamicListLength(l.count, l.chars));
+  for (const name of LIST_ORDER.filter((n) => names.includes(n))) {
+    switch (name) {
+      case 'iocIpByForm':
+        lines.push(
+          'let iocIpByForm = ;'.length + bagLiteralLength(c.ipForms.count, c.ipForms.chars),
+          'let iocIpForms = bag_keys(iocIpByForm);'.length,
+        );
+        break;
+      case 'iocIpPorts':
+        lines.push('let iocIpPorts = ;'.length + bagLiteralLength(c.ipPorts.count, c.ipPorts.chars));
+        break;
+      case 'iocHostSources':
+        lines.push('let iocHostSources = ;'.length + bagLiteralLength(c.hostSources.count, c.hostSources.chars));
+        break;
+      case 'iocHosts':
+        // Hosts hold every domain, so as many hosts as domains are the same list.
+        if (names.includes('iocDomains') && c.hosts.count === c.domains.count)
+          lines.push('let iocHosts = iocDomains;'.length);
+        else list(name, c.hosts);
+        break;
+      case 'iocDomains':
+      case 'iocUrls':
+      case 'iocSha256':
+      case 'iocSha1':
+      case 'iocMd5':
+        list(name, c[LIST_CHARS[name]]);
+    }
+  }
+  return lines.reduce((sum, n) => sum + n, 0) + Math.max(0, lines.length - 1);
+}
+
+/** The header line of an inline query: its IOC mix and what they are hunted as. */
+export function inlineHeaderLine(iocMix: string, kinds: readonly IocKind[], counts: Record<IocKind, number>): string {
+  const hunted = kinds
+    .filter((k) => counts[k] > 0)
+    .map((k) => countOf(counts[k], k))
+    .join(', ');
+  return `// IOCs inlined (export form, a snapshot): ${iocMix}; hunted as ${hunted}. Lists sorted, no timestamp.`;
+}
+
+/** What an inline source says beyond its lists and header line: fixed by which kinds it has. */
+export function inlineForm(
+  has: (kind: IocKind) => boolean,
+): Pick<IocSource, 'form' | 'has' | 'validity' | 'hasAny' | 'parserList'> {
+  return {
+    form: 'inline',
+    has,
+    validity: () => '',
+    hasAny: (column, list) => `${column} has_any (${list})`,
+    parserList: (list) => list,
+  };
+}
+
 /** The lists written into the query: a snapshot of these IOCs. */
 export function inlineSource(
   iocs: readonly Ioc[],
@@ -259,23 +230,17 @@ export function inlineSource(
     md5: v.md5.length,
   };
   return {
-    form: 'inline',
-    has: (kind) => counts[kind] > 0,
+    ...inlineForm((kind) => counts[kind] > 0),
     lets: (names) =>
       LIST_ORDER.filter((n) => names.includes(n))
         .flatMap((name) => inlineLets(name, v, names))
         .join('\n'),
-    validity: () => '',
-    hasAny: (column, list) => `${column} has_any (${list})`,
-    parserList: (list) => list,
-    // What split keeps within MAX_HAS_ANY (an IP's forms are a has_any list in DnsEvents).
-    longestList: Math.max(v.hosts.length, v.domains.length, 2 * v.ips.size),
-    headerLine() {
-      const hunted = options.kinds
-        .filter((k) => counts[k] > 0)
-        .map((k) => countOf(counts[k], k))
-        .join(', ');
-      return `// IOCs inlined (export form, a snapshot): ${options.iocMix}; hunted as ${hunted}. Lists sorted, no timestamp.`;
-    },
+    longestList: longestList(v.hosts.length, v.domains.length, v.ips.size),
+    headerLine: () => inlineHeaderLine(options.iocMix, options.kinds, counts),
   };
+}
+
+/** What split keeps within MAX_HAS_ANY: the longest has_any list (an IP's two forms are one in DnsEvents). */
+export function longestList(hosts: number, domains: number, ips: number): number {
+  return Math.max(hosts, domains, 2 * ips);
 }

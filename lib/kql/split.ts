@@ -2,6 +2,7 @@
 import { describeIocMix } from '../ioc/mix';
 import type { Ioc } from '../ioc/types';
 import type { QueryContext, TableHunt } from './queries/common';
+import { InlineQueryLength } from './inlineLength';
 import { inlineSource, MAX_HAS_ANY } from './source';
 
 export function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext): string {
@@ -21,9 +22,25 @@ interface Measure {
   fits: boolean;
 }
 
-function measure(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Measure {
-  const q = inlineQuery(hunt, iocs, ctx);
-  return { count: iocs.length, length: q.text.length, fits: q.text.length <= max && q.longestList <= MAX_HAS_ANY };
+/** Measures a run of `count` IOCs from `start`. */
+type Measurer = (start: number, count: number) => Measure;
+
+/**
+ * Measures runs of `iocs` without writing their queries (InlineQueryLength): a run that grows from
+ * the same start only adds its new IOCs to the count; a shorter one, or another start, starts over.
+ */
+function measurer(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Measurer {
+  const counter = new InlineQueryLength(hunt, ctx);
+  let from = 0;
+  return (start, count) => {
+    if (start !== from || count < counter.count) {
+      counter.reset();
+      from = start;
+    }
+    for (const ioc of iocs.slice(start + counter.count, start + count)) counter.add(ioc);
+    const m = counter.measure();
+    return { count, length: m.length, fits: m.length <= max && m.longestList <= MAX_HAS_ANY };
+  };
 }
 
 /**
@@ -33,16 +50,14 @@ function measure(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: 
  * The last two prefixes measured give the split its first length model.
  */
 function fitsWhole(
-  hunt: TableHunt,
-  iocs: readonly Ioc[],
-  ctx: QueryContext,
-  max: number,
+  total: number,
+  measure: Measurer,
   weightOf: (count: number) => number,
 ): { fits: boolean; model?: LengthModel } {
   let before: Measure | undefined;
-  for (let n = Math.min(iocs.length, 64); ; n = Math.min(iocs.length, n * 2)) {
-    const m = measure(hunt, iocs.slice(0, n), ctx, max);
-    if (!m.fits || n === iocs.length) return { fits: m.fits, model: before && fitModel(before, m, weightOf) };
+  for (let n = Math.min(total, 64); ; n = Math.min(total, n * 2)) {
+    const m = measure(0, n);
+    if (!m.fits || n === total) return { fits: m.fits, model: before && fitModel(before, m, weightOf) };
     before = m;
   }
 }
@@ -86,11 +101,11 @@ const MODEL_STEPS = 4;
  */
 export function splitIocs(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Ioc[][] {
   const weight = prefixWeights(iocs);
-  const whole = fitsWhole(hunt, iocs, ctx, max, weight);
+  const whole = fitsWhole(iocs.length, measurer(hunt, iocs, ctx, max), weight);
   if (whole.fits) return [iocs.slice()];
   let model = whole.model;
   // Measure with the widest part label we could print, so renumbering cannot push a part over.
-  const probe: QueryContext = { ...ctx, part: { index: 9999, of: 9999 } };
+  const measure = measurer(hunt, iocs, { ...ctx, part: { index: 9999, of: 9999 } }, max);
   const parts: Ioc[][] = [];
   let start = 0;
   while (start < iocs.length) {
@@ -117,7 +132,7 @@ export function splitIocs(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryConte
     while (hi - lo > 1) {
       const guess = steps < MODEL_STEPS ? predict(model) : undefined;
       const size = guess === undefined ? (lo + hi) >> 1 : Math.min(Math.max(guess, lo + 1), hi - 1);
-      const m = measure(hunt, iocs.slice(start, start + size), probe, max);
+      const m = measure(start, size);
       if (m.fits) lo = size;
       else hi = size;
       model = (last && fitModel(last.count < m.count ? last : m, last.count < m.count ? m : last, weightOf)) ?? model;

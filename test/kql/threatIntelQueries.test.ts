@@ -7,7 +7,7 @@ import { buildInlineQueries, heavilySplit } from '../../lib/kql/inlineQueries';
 import { TABLE_HUNTS, tableHunt } from '../../lib/kql/tableHunts';
 import { buildThreatIntelQueries, familiesOf } from '../../lib/kql/threatIntelQueries';
 import { kqlString } from '../../lib/kql/literal';
-import { huntValues, ipForms } from '../../lib/kql/source';
+import { huntValues, ipForms } from '../../lib/kql/huntValues';
 import { savedSearchesFor } from '../../lib/sentinel/publish';
 import { kqlDiagnostics, kqlDiagnosticsBySchema } from '../support/kusto';
 import { hostileIocs, manyIocs, MIXED, SEED_000 } from './fixtures';
