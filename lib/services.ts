@@ -16,14 +16,17 @@ import type { OnDemandDeps } from './jobs/onDemand';
 import type { PullDeps } from './jobs/pull';
 import type { UpsertDeps } from './jobs/upsert';
 import { createLogger, type Logger } from './logger';
-import { connectWorkspaces } from './sentinel/connectWorkspaces';
+import type * as ConnectWorkspacesModule from './sentinel/connectWorkspaces';
 import type { WorkspaceStores } from './sentinel/stores';
-import { createArmClients, type ArmClients } from './sentinel/armClients';
-import { createCredential } from './sentinel/credential';
-import { createLogsQueryRunner, DEFAULT_LOGS_ENDPOINT, type LogsQueryRunner } from './sentinel/logsQuery';
+import type * as ArmClientsModule from './sentinel/armClients';
+import type { ArmClients } from './sentinel/armClients';
+import type * as CredentialModule from './sentinel/credential';
+import type * as LogsQueryModule from './sentinel/logsQuery';
+import type { LogsQueryRunner } from './sentinel/logsQuery';
 import type { TransportOverrides } from './net/transportOverrides';
-import { ensureAppStorage, storageClients, type AppStorage } from './state/storage';
-import { ThreatFoxClient } from './threatfox/client';
+import type * as StorageModule from './state/storage';
+import type { AppStorage } from './state/storage';
+import type * as ThreatFoxClientModule from './threatfox/client';
 import type { ThreatFoxSource } from './threatfox/source';
 import type { IocLookupSource } from './threatfox/lookup';
 import type { LifecycleDeps } from './jobs/lifecycle';
@@ -69,14 +72,37 @@ export interface ServiceOverrides {
   transport?: TransportOverrides;
 }
 
+/** A module loaded on its first use, then kept (node's require cache keeps it anyway). */
+function onFirstUse<T>(load: () => T): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= load());
+}
+
+/*
+ * The Azure SDKs and axios, loaded when a client is first built rather than with this module: a
+ * dry run of a file (the CLI, or the HTTP trigger's pasted list) never builds one, and loading them
+ * all costs about 30 MB of memory and 0.4 s (the 100k dry run's peak and time, docs/testing.md).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const azure = {
+  workspaces: onFirstUse(() => require('./sentinel/connectWorkspaces') as typeof ConnectWorkspacesModule),
+  arm: onFirstUse(() => require('./sentinel/armClients') as typeof ArmClientsModule),
+  credential: onFirstUse(() => require('./sentinel/credential') as typeof CredentialModule),
+  logs: onFirstUse(() => require('./sentinel/logsQuery') as typeof LogsQueryModule),
+  storage: onFirstUse(() => require('./state/storage') as typeof StorageModule),
+  threatfox: onFirstUse(() => require('./threatfox/client') as typeof ThreatFoxClientModule),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: ServiceOverrides = {}): Services {
   const settings = loadSettings(env);
   const logger = overrides.logger ?? createLogger({ destination: process.stdout, level: env.LOG_LEVEL });
   let storage: Promise<AppStorage> | undefined;
   let stores: readonly WorkspaceStores[] | undefined;
   let credential: TokenCredential | undefined;
-  const sharedCredential = () => (credential ??= overrides.credential ?? createCredential(env));
+  const sharedCredential = () => (credential ??= overrides.credential ?? azure.credential().createCredential(env));
   const openStorage = async () => {
+    const { storageClients, ensureAppStorage } = azure.storage();
     const clients = storageClients(env, overrides.credential);
     await ensureAppStorage(clients);
     return clients;
@@ -86,7 +112,7 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
     logger,
     threatfox: (log = logger, options = {}) =>
       overrides.threatfox ??
-      new ThreatFoxClient({
+      new (azure.threatfox().ThreatFoxClient)({
         apiUrl: settings.threatfox.apiUrl,
         authKey: requireAuthKey(settings),
         timeoutMs: settings.threatfox.timeoutMs,
@@ -96,7 +122,7 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
     threatfoxLookup: (log = logger) =>
       overrides.threatfox?.iocById
         ? (overrides.threatfox as IocLookupSource)
-        : new ThreatFoxClient({
+        : new (azure.threatfox().ThreatFoxClient)({
             apiUrl: settings.threatfox.apiUrl,
             authKey: requireAuthKey(settings),
             timeoutMs: settings.threatfox.timeoutMs,
@@ -105,18 +131,20 @@ export function createServices(env: NodeJS.ProcessEnv = appEnv(), overrides: Ser
           }),
     // One credential and one set of ARM clients per worker: tokens and connections are reused.
     sentinel: () =>
-      (stores ??= connectWorkspaces(requireSentinelTargets(settings), {
+      (stores ??= azure.workspaces().connectWorkspaces(requireSentinelTargets(settings), {
         credential: sharedCredential(),
         transport: overrides.transport,
         logger,
       })),
     credential: sharedCredential,
     armClients: (target, options = {}) =>
-      createArmClients(target, { credential: sharedCredential(), ...options, transport: overrides.transport }),
+      azure
+        .arm()
+        .createArmClients(target, { credential: sharedCredential(), ...options, transport: overrides.transport }),
     logsQuery: (timeoutMs) =>
       overrides.logs ??
-      createLogsQueryRunner({
-        endpoint: settings.sentinel.logsEndpoint ?? DEFAULT_LOGS_ENDPOINT,
+      azure.logs().createLogsQueryRunner({
+        endpoint: settings.sentinel.logsEndpoint ?? azure.logs().DEFAULT_LOGS_ENDPOINT,
         credential: sharedCredential(),
         timeoutMs,
         tlsCa: overrides.transport?.tlsCa,
