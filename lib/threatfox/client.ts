@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { configError, SyncError } from '../errors';
+import { configError, errorLine, SyncError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { GENERATOR } from '../names';
 import { retryAfterMs } from '../net/retryAfter';
@@ -182,12 +182,12 @@ export class ThreatFoxClient implements ThreatFoxSource {
       return { retryable: true, what: `timed out after ${this.timeoutMs} ms`, cause };
     }
     if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || code === 'ERR_BAD_RESPONSE') {
-      return { retryable: false, what: `the answer was unusable (${snippet(message)})`, cause };
+      return { retryable: false, what: `the answer was unusable (${errorLine(cause)})`, cause };
     }
-    const named = typeof code === 'string' ? ` ${code}` : '';
     return {
       retryable: typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code),
-      what: `network error${named} (${snippet(message)})`,
+      // errorLine: the code, then the message's first line (the one explainer, lib/errors.ts).
+      what: `network error ${errorLine(cause)}`,
       cause,
     };
   }

@@ -98,10 +98,11 @@ describe('armWritePacingPolicy', () => {
   });
 
   it('keeps two workspaces of one subscription under ARM’s bucket together, with few 429s', async () => {
-    const fake = await startArmFake({ throttle: { burst: 20, perSecond: 200 }, contract: false });
+    // 40 a second, not faster: a token every 25 ms stays well above a loaded machine's scheduling jitter.
+    const fake = await startArmFake({ throttle: { burst: 20, perSecond: 40 }, contract: false });
     try {
       const first = connect(fake, { concurrency: 8, maxRetries: 30 }, fake.token, {
-        writeBucket: { size: 20, refillPerSecond: 200 },
+        writeBucket: { size: 20, refillPerSecond: 40 },
       });
       // The second workspace's clients are built on the same credential: one principal, one budget.
       const target = targetFor(fake, { workspaceName: 'law-two', maxRetries: 30 });
