@@ -19,7 +19,7 @@ export const OUT_FILES = {
   huntingQueries: 'hunting-queries',
 } as const;
 
-/** What we write into hunting-queries/: the saved-search id (lib/kql/huntingQueries.ts) + .kql or .yaml. */
+/** What we write into hunting-queries/: the saved-search id (lib/kql/huntingQuery.ts) + .kql or .yaml. */
 const OUR_QUERY_FILE = /^threatfox-[a-z0-9-]+\.(?:kql|yaml)$/;
 
 /**

@@ -133,7 +133,7 @@ export const logLevel = checkedText(`LOG_LEVEL must be one of ${LOG_LEVELS.join(
   return isLogLevel(level) ? level : undefined;
 });
 
-/** SENTINEL_WORKSPACES: workspace resource ids, comma-separated (lib/sentinel/workspaces.ts). */
+/** SENTINEL_WORKSPACES: workspace resource ids, comma-separated (run over in lib/sentinel/workspaceSync.ts). */
 export const workspaceList = z
   .string()
   .optional()

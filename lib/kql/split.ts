@@ -44,9 +44,9 @@ function measurer(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max:
 }
 
 /**
- * Whether all the IOCs fit one unlabelled query. Prefixes of doubling size are built until one is
- * over `max`, rather than the query for all of them: for 100k IOCs that would be megabytes of
- * text per table only to learn it does not fit. (A query grows with its IOCs, as split assumes.)
+ * Whether all the IOCs fit one unlabelled query. Prefixes of doubling size are measured until one
+ * is over `max`, rather than all of them at once: for 100k IOCs that would count every value of
+ * the table only to learn it does not fit. (A query grows with its IOCs, as split assumes.)
  * The last two prefixes measured give the split its first length model.
  */
 function fitsWhole(
@@ -95,9 +95,9 @@ const MODEL_STEPS = 4;
  * Splits sorted IOCs into consecutive runs whose query fits `max`. Greedy from the front, so
  * growing a family rewrites only its last part. A single IOC that alone exceeds the limit still
  * gets a part of its own: dropping it silently would be worse than an oversize query. Each part is
- * the longest run that fits (found by measuring built queries); a linear model of query length
- * over the IOCs' characters, refitted from every measure, picks the sizes to build, so a part
- * costs two or three trial queries rather than a dozen.
+ * the longest run that fits, its length counted without writing it (InlineQueryLength); a linear
+ * model of query length over the IOCs' characters, refitted from every measure, picks the sizes
+ * to count, so a part takes two or three measures, mostly of IOCs already counted.
  */
 export function splitIocs(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext, max: number): Ioc[][] {
   const weight = prefixWeights(iocs);

@@ -7,7 +7,7 @@ const doubtful = new WeakSet<PipelineRequest>();
 
 /**
  * Marks a request whose attempt may have been applied though its caller never learnt it: answered
- * 5xx, or cut off (reset, timeout). The SDK retries such an attempt, so a create that finally
+ * 5xx or 408, or cut off (reset, timeout). The SDK retries such an attempt, so a create that finally
  * succeeds may have made a second object before it. Placed per retry, so it sees every attempt.
  * A 429 or another 4xx was refused, not applied: it leaves no doubt.
  */
@@ -17,7 +17,8 @@ export function doubtfulAttemptPolicy(): PipelinePolicy {
     async sendRequest(request, next) {
       try {
         const response = await next(request);
-        if (response.status >= 500) doubtful.add(request);
+        // 408 too: the SDK retries it, and a gateway may time out a request its backend applied.
+        if (response.status >= 500 || response.status === 408) doubtful.add(request);
         return response;
       } catch (e) {
         doubtful.add(request);

@@ -198,6 +198,14 @@ async function countBySource(
   return { count, asOf: asOf === Number.POSITIVE_INFINITY ? undefined : asOf };
 }
 
+/**
+ * Whether the metrics were computed no earlier than the read began (by the service's clocks, with
+ * their allowance): only then does a count at most what was listed vouch that nothing was missed.
+ */
+function computedSince(metrics: SourceCount, startedAt: number | undefined, allowanceMs: number): boolean {
+  return metrics.asOf !== undefined && startedAt !== undefined && metrics.asOf >= startedAt - allowanceMs;
+}
+
 /** What a second walk found that the first did not. */
 interface SecondWalk {
   count: number;
@@ -274,7 +282,11 @@ export async function* checkedQuery(
     );
     options.list.onUnvouched?.();
   }
-  if (metrics ? metrics.count <= listed : !first.endedOnFullPage) return;
+  if (metrics ? metrics.count <= listed : !first.endedOnFullPage) {
+    // Metrics computed before the read began may lag behind creates made since: they vouch for nothing.
+    if (metrics && !computedSince(metrics, first.startedAt, options.allowanceMs)) options.list.onUnvouched?.();
+    return;
+  }
 
   const second = await walkAgain(walk(), first, options.allowanceMs);
   const counted = metrics ? ` and the service's metrics count ${metrics.count}` : '';
@@ -283,6 +295,9 @@ export async function* checkedQuery(
       'AZURE',
       `queryIndicators for source ${JSON.stringify(source)} ended early: the first read listed ${plural(listed)}, a second read ${second.count} (${second.missed} missed by the first although older than it)${counted}; nothing was written from the partial read`,
     );
+  // More the second time: another run is creating beside this one, and the observables it creates
+  // may be created here too. Nothing is wrong with the read, but the writer reads back after.
+  if (second.count !== listed) options.list.onUnvouched?.();
   if (!metrics || metrics.count <= Math.max(listed, second.count)) return;
   const metricsAsOf = metrics.asOf === undefined ? undefined : new Date(metrics.asOf).toISOString();
   const fresh =

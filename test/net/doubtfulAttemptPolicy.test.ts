@@ -23,7 +23,7 @@ describe('doubtfulAttemptPolicy', () => {
     expect(hadDoubtfulAttempt(r)).toBe(false);
   });
 
-  test.each([500, 502, 503, 504])('an attempt answered %i may have landed', async (status) => {
+  test.each([408, 500, 502, 503, 504])('an attempt answered %i may have landed', async (status) => {
     const r = request();
     await policy.sendRequest(r, (req) => Promise.resolve(answer(req, status)));
     expect(hadDoubtfulAttempt(r)).toBe(true);

@@ -143,8 +143,19 @@ describe('armIndicatorStore.listBySource completeness (checkComplete): a listing
         return false;
       },
     });
-    expect((await names(connect(fake).indicators, { checkComplete: true })).sort()).toEqual(ours.sort());
+    const onUnvouched = jest.fn();
+    expect((await names(connect(fake).indicators, { checkComplete: true, onUnvouched })).sort()).toEqual(ours.sort());
     expect(count(fake, 'queryIndicators')).toBe(6); // read twice: the metrics counted 6
+    // Another run is writing: the writer is told to read back after creating.
+    expect(onUnvouched).toHaveBeenCalled();
+  });
+
+  it('a complete read, metrics computed as it ran: vouched for (no read-back asked)', async () => {
+    fake = await startArmFake({ maxPageSize: 2 });
+    seed(fake, 5);
+    const onUnvouched = jest.fn();
+    await names(connect(fake).indicators, { checkComplete: true, onUnvouched });
+    expect(onUnvouched).not.toHaveBeenCalled();
   });
 
   it('metrics that fail: a warning, and the listing stands', async () => {

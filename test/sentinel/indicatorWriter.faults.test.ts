@@ -197,6 +197,21 @@ describe('ARM faults', () => {
       expect(requestsOf(fake, 'metrics')).toHaveLength(1);
     });
 
+    it('metrics computed before the read began vouch for nothing: the writer reads back after creating', async () => {
+      fake = await startArmFake();
+      fake.snapshotMetrics(new Date(Date.now() - 3_600_000)); // an hour old, counting none of ours
+      const result = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+      expect(result.counts).toEqual({ created: FEED.length, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+      expect(requestsOf(fake, 'queryIndicators')).toHaveLength(2);
+    });
+
+    it('fresh metrics that count no more than the read vouch for it: no read-back after clean creates', async () => {
+      fake = await startArmFake();
+      const result = await syncIndicators(connect(fake).indicators, FEED, OPTS);
+      expect(result.counts.created).toBe(FEED.length);
+      expect(requestsOf(fake, 'queryIndicators')).toHaveLength(1);
+    });
+
     it('metrics that fail: the run goes on with a warning; one metrics request a run, none for the read-back', async () => {
       fake = await startArmFake();
       fake.failAlways({ status: 503, match: (r) => r.operation === 'metrics' });
