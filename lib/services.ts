@@ -72,26 +72,20 @@ export interface ServiceOverrides {
   transport?: TransportOverrides;
 }
 
-/** A module loaded on its first use, then kept (node's require cache keeps it anyway). */
-function onFirstUse<T>(load: () => T): () => T {
-  let loaded: T | undefined;
-  return () => (loaded ??= load());
-}
-
 /*
  * The Azure SDKs and axios, loaded when a client is first built rather than with this module: a
  * CLI dry run of a file never builds one, and loading them all costs about 30 MB of memory and
  * 0.4 s (the 100k dry run's peak and time, docs/testing.md). (A Functions worker loads every
  * function, the preflight check's SDK imports with them: there it changes nothing.)
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports -- node's require cache keeps each once loaded */
 const azure = {
-  workspaces: onFirstUse(() => require('./sentinel/connectWorkspaces') as typeof ConnectWorkspacesModule),
-  arm: onFirstUse(() => require('./sentinel/armClients') as typeof ArmClientsModule),
-  credential: onFirstUse(() => require('./sentinel/credential') as typeof CredentialModule),
-  logs: onFirstUse(() => require('./sentinel/logsQuery') as typeof LogsQueryModule),
-  storage: onFirstUse(() => require('./state/storage') as typeof StorageModule),
-  threatfox: onFirstUse(() => require('./threatfox/client') as typeof ThreatFoxClientModule),
+  workspaces: () => require('./sentinel/connectWorkspaces') as typeof ConnectWorkspacesModule,
+  arm: () => require('./sentinel/armClients') as typeof ArmClientsModule,
+  credential: () => require('./sentinel/credential') as typeof CredentialModule,
+  logs: () => require('./sentinel/logsQuery') as typeof LogsQueryModule,
+  storage: () => require('./state/storage') as typeof StorageModule,
+  threatfox: () => require('./threatfox/client') as typeof ThreatFoxClientModule,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
