@@ -45,17 +45,21 @@ describe('runUpsert (queue job)', () => {
   });
   afterAll(() => arm.close());
 
+  /** One delivery's dependencies: these workspaces, Azurite's storage, a quiet logger. */
+  const depsFor = (stores: WorkspaceStores[], runId: string, now: string, settings = loadSettings({})) => ({
+    settings,
+    stores,
+    storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
+    logger: silentLogger,
+    runId,
+    now: new Date(now),
+  });
+
   it('two batches of one family at once, with no lock: both land, and the saved searches read both from ThreatIntelIndicators', async () => {
     const { workspace, indicators, savedSearches } = connect(arm);
     const settings = loadSettings({ ARM_CONCURRENCY: '4' });
-    const deps = (runId: string) => ({
-      settings,
-      stores: [{ workspace, indicators, savedSearches }],
-      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
-      logger: silentLogger,
-      runId,
-      now: new Date('2026-11-23T00:00:00Z'),
-    });
+    const deps = (runId: string) =>
+      depsFor([{ workspace, indicators, savedSearches }], runId, '2026-11-23T00:00:00Z', settings);
     const [a] = planBatches(domains('alpha', 15), { runId: 'a', family: FAMILY });
     const [b] = planBatches(domains('bravo', 15), { runId: 'b', family: FAMILY });
     expect(await Promise.all([runUpsert(a, deps('a')), runUpsert(b, deps('b'))])).toEqual(['landed', 'landed']);
@@ -70,14 +74,7 @@ describe('runUpsert (queue job)', () => {
 
   it('an indicator an analyst deleted is not created again when its IOC comes back changed; one still listed is updated', async () => {
     const { workspace, indicators, savedSearches } = connect(arm);
-    const deps = (runId: string, now: string) => ({
-      settings: loadSettings({}),
-      stores: [{ workspace, indicators, savedSearches }],
-      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
-      logger: silentLogger,
-      runId,
-      now: new Date(now),
-    });
+    const deps = (runId: string, now: string) => depsFor([{ workspace, indicators, savedSearches }], runId, now);
     const iocs = domains('charlie', 3);
     const [first] = planBatches(iocs, { runId: 'c1', family: FAMILY });
     expect(await runUpsert(first, deps('c1', '2026-11-23T00:00:00Z'))).toBe('landed');
@@ -111,14 +108,7 @@ describe('runUpsert (queue job)', () => {
       indicators: c.indicators,
       savedSearches: c.savedSearches,
     });
-    const deps = (runId: string, now: string, stores: WorkspaceStores[]) => ({
-      settings: loadSettings({}),
-      stores,
-      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
-      logger: silentLogger,
-      runId,
-      now: new Date(now),
-    });
+    const deps = (runId: string, now: string, stores: WorkspaceStores[]) => depsFor(stores, runId, now);
     const iocs = domains('delta', 3);
     const [one] = planBatches(iocs, { runId: 'd1', family: FAMILY });
     await runUpsert(one, deps('d1', '2026-11-23T00:00:00Z', [workspace('law-sentinel', first)]));
@@ -156,14 +146,7 @@ describe('runUpsert (queue job)', () => {
     // The rows an earlier version wrote: fingerprint only.
     await markLanded(table, FAMILY, iocs);
     const [batch] = planBatches(iocs, { runId: 'e1', family: FAMILY });
-    const deps = {
-      settings: loadSettings({}),
-      stores: [{ workspace, indicators, savedSearches }],
-      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
-      logger: silentLogger,
-      runId: 'e1',
-      now: new Date('2026-11-23T00:00:00Z'),
-    };
+    const deps = depsFor([{ workspace, indicators, savedSearches }], 'e1', '2026-11-23T00:00:00Z');
     expect(await runUpsert(batch, deps)).toBe('landed');
     expect(patternsIn('law-sentinel', 'echo')).toEqual([
       "[domain-name:value = 'echo0.example.com']",
@@ -174,14 +157,8 @@ describe('runUpsert (queue job)', () => {
   it('a message the previous version wrote (URLs without a hunted host) hunts as before: decided with the settings allow-list', async () => {
     const { workspace, indicators, savedSearches } = connect(arm);
     const settings = loadSettings({ BENIGN_ALLOWLIST: 'partner-co.net' });
-    const deps = (runId: string) => ({
-      settings,
-      stores: [{ workspace, indicators, savedSearches }],
-      storage: { stateTable: table, batchContainer: container, poisonQueue: poison },
-      logger: silentLogger,
-      runId,
-      now: new Date('2026-11-23T00:00:00Z'),
-    });
+    const deps = (runId: string) =>
+      depsFor([{ workspace, indicators, savedSearches }], runId, '2026-11-23T00:00:00Z', settings);
     const urls = [
       'http://foxtrot-drop.com/gate.php',
       'https://cdn.partner-co.net/foxtrot.zip',
