@@ -5,13 +5,9 @@ import type { QueryContext, TableHunt } from './queries/common';
 import { InlineQueryLength } from './inlineLength';
 import { inlineSource, MAX_HAS_ANY } from './source';
 
+/** The inline query of these IOCs for one table, written out. */
 export function buildInline(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext): string {
-  return inlineQuery(hunt, iocs, ctx).text;
-}
-
-function inlineQuery(hunt: TableHunt, iocs: readonly Ioc[], ctx: QueryContext) {
-  const source = inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs) });
-  return { text: hunt.build(source, ctx), longestList: source.longestList };
+  return hunt.build(inlineSource(iocs, { kinds: hunt.kinds, iocMix: describeIocMix(iocs) }), ctx);
 }
 
 interface Measure {
